@@ -1,0 +1,1035 @@
+package io.grapevine.membership;
+
+import io.grapevine.broadcast.BroadcastQueue;
+import io.grapevine.membership.MembershipMessages.Ack;
+import io.grapevine.membership.MembershipMessages.Alive;
+import io.grapevine.membership.MembershipMessages.Dead;
+import io.grapevine.membership.MembershipMessages.IndirectPing;
+import io.grapevine.membership.MembershipMessages.MemberStateEntry;
+import io.grapevine.membership.MembershipMessages.Message;
+import io.grapevine.membership.MembershipMessages.Nack;
+import io.grapevine.membership.MembershipMessages.Ping;
+import io.grapevine.membership.MembershipMessages.PushPull;
+import io.grapevine.membership.MembershipMessages.Suspect;
+import io.grapevine.node.Delivery;
+import io.grapevine.node.Endpoint;
+import io.grapevine.node.Outbox;
+import io.grapevine.node.ProtocolNode;
+import io.grapevine.wire.DropReason;
+import io.grapevine.wire.MalformedPacketException;
+import io.grapevine.wire.MessageEncoder;
+import io.grapevine.wire.PacketReader;
+import io.grapevine.wire.PacketWriter;
+import io.grapevine.wire.WireFormat;
+import java.nio.BufferOverflowException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Predicate;
+import java.util.random.RandomGenerator;
+
+/**
+ * SWIM membership with Lifeguard, as a sans-I/O state machine: the single owner of one node's member
+ * list.
+ *
+ * <p><b>Probing.</b> Every probe interval (stretched by local health) the node pings the next member
+ * of a shuffled round-robin order. No ack within the probe timeout: {@code k} other members are asked
+ * to ping it indirectly (and nack if they cannot reach it), and it is also pinged over TCP. No ack by
+ * the end of the interval: the member becomes suspect.
+ *
+ * <p><b>Suspicion.</b> A suspect has until a {@link Suspicion} deadline to refute by raising its
+ * incarnation; independent confirmations from other members shorten the deadline. The suspect hears
+ * of it at once because pings to suspects carry the suspicion (Lifeguard's buddy system).
+ *
+ * <p><b>Dissemination.</b> Every change is queued in a {@link BroadcastQueue}, piggybacked on pings
+ * and acks and gossiped to a few random members every gossip interval, each update at most {@code
+ * retransmitMult * ceil(log10(N+1))} times. A periodic TCP push-pull of the full state repairs what
+ * gossip missed, and is how a node joins.
+ *
+ * <p><b>Precedence.</b> All claims are ordered by {@link Precedence}. Reaped and force-removed
+ * members leave a tombstone with their last incarnation so stale gossip cannot bring them back; a
+ * restarted member announces a higher incarnation and is accepted.
+ */
+public final class Membership implements ProtocolNode {
+  private static final int RELAY_CAPACITY = 1024;
+  private static final long REAP_CHECK_MILLIS = 1000;
+  private static final int BROADCAST_CAPACITY = 65_536;
+
+  /** One member as this node tracks it. Mutable; owned by this class alone. */
+  private static final class Record {
+    final String name;
+    Endpoint endpoint;
+    MemberState state;
+    long incarnation;
+    byte[] metadata;
+    int protocolMin;
+    int protocolMax;
+    long stateSinceMillis;
+
+    Record(String name, Endpoint endpoint, long incarnation, byte[] metadata, int pmin, int pmax, long now) {
+      this.name = name;
+      this.endpoint = endpoint;
+      this.state = MemberState.ALIVE;
+      this.incarnation = incarnation;
+      this.metadata = metadata;
+      this.protocolMin = pmin;
+      this.protocolMax = pmax;
+      this.stateSinceMillis = now;
+    }
+
+    Member snapshot() {
+      return new Member(name, endpoint, state, incarnation, metadata, protocolMin, protocolMax, stateSinceMillis);
+    }
+  }
+
+  private record Relay(Endpoint requester, int requesterSeq, long deadlineMillis, boolean wantNack) {}
+
+  private record Tombstone(long incarnation, long sinceMillis) {}
+
+  private final String clusterName;
+  private final MembershipConfig config;
+  private final RandomGenerator random;
+  private final Record self;
+  private final Map<String, Record> members = new HashMap<>();
+  /** Every member but self, shuffled; probe order and the pool for random picks. */
+  private final ArrayList<Record> others = new ArrayList<>();
+  private final Map<String, Suspicion> suspicions = new HashMap<>();
+  private final LinkedHashMap<String, Tombstone> tombstones = new LinkedHashMap<>();
+  private final LinkedHashMap<Integer, Relay> relays = new LinkedHashMap<>();
+  private final BroadcastQueue broadcasts = new BroadcastQueue(BROADCAST_CAPACITY);
+  private final Awareness awareness;
+  private final PacketWriter datagram;
+  private final PacketReader reader;
+  private final MessageEncoder encoder;
+  private final MembershipStats stats = new MembershipStats();
+  private final List<Message> inbound = new ArrayList<>();
+  private final List<Record> picks = new ArrayList<>();
+
+  private int liveCount = 1;
+  private int probeIndex;
+  private int nextSeq = 1;
+  private boolean started;
+  private boolean leaving;
+  private long version;
+
+  private long nextProbeMillis = Long.MAX_VALUE;
+  private long nextGossipMillis = Long.MAX_VALUE;
+  private long nextPushPullMillis = Long.MAX_VALUE;
+  private long nextReapMillis = Long.MAX_VALUE;
+
+  // The probe in flight, if any.
+  private Record probeTarget;
+  private int probeSeq;
+  private boolean probeAcked;
+  private boolean probeAckedDirectly;
+  private boolean indirectSent;
+  private long probeTimeoutMillis = Long.MAX_VALUE;
+  private int expectedNacks;
+  private int nacks;
+
+  /**
+   * @param clusterName written into and required on every packet
+   * @param name this node's unique name (1..255 UTF-8 bytes)
+   * @param advertise the address other members use to reach this node
+   * @param incarnation starting incarnation; use a value that grows across restarts (the runtime uses
+   *     wall-clock milliseconds) so a restarted node outranks what others remember of it
+   * @param metadata initial metadata
+   * @param random the only source of randomness; seed it for reproducible runs
+   */
+  public Membership(
+      String clusterName,
+      String name,
+      Endpoint advertise,
+      long incarnation,
+      byte[] metadata,
+      MembershipConfig config,
+      RandomGenerator random) {
+    int nameBytes = name.getBytes(StandardCharsets.UTF_8).length;
+    if (nameBytes == 0 || nameBytes > 255) {
+      throw new IllegalArgumentException("node name must be 1..255 UTF-8 bytes, got " + nameBytes);
+    }
+    if (metadata.length > config.metadataMaxBytes) {
+      throw new IllegalArgumentException(
+          "metadata is " + metadata.length + " bytes, above metadataMaxBytes " + config.metadataMaxBytes);
+    }
+    this.clusterName = clusterName;
+    this.config = config;
+    this.random = random;
+    this.awareness = new Awareness(config.awarenessMaxMultiplier);
+    this.datagram = new PacketWriter(config.udpPayloadBytes, clusterName);
+    this.reader = new PacketReader(clusterName);
+    this.encoder = new MessageEncoder(config.udpPayloadBytes);
+    this.self = new Record(name, advertise, incarnation, metadata.clone(), WireFormat.MIN_VERSION,
+        WireFormat.MAX_VERSION, 0);
+    members.put(name, self);
+  }
+
+  // ------------------------------------------------------------------ commands
+
+  /** Starts the timers and announces this node. Call once, before anything else. */
+  public void start(long nowMillis, Outbox out) {
+    if (started) {
+      throw new IllegalStateException("already started");
+    }
+    started = true;
+    self.stateSinceMillis = nowMillis;
+    long probe = config.probeInterval.toMillis();
+    // Random phase so nodes started together do not probe in lockstep.
+    nextProbeMillis = nowMillis + random.nextLong(probe) + 1;
+    nextGossipMillis = nowMillis + config.gossipInterval.toMillis();
+    nextPushPullMillis = nowMillis + config.pushPullIntervalMillis(liveCount);
+    nextReapMillis = nowMillis + REAP_CHECK_MILLIS;
+    queueAlive(self);
+    out.emit(new MemberEvent(MemberEvent.Type.JOINED, self.snapshot()));
+  }
+
+  /** Sends a join request (a push-pull with the join flag) to each seed; answers arrive as {@link JoinResult}. */
+  public void join(long nowMillis, Collection<Endpoint> seeds, Outbox out) {
+    for (Endpoint seed : seeds) {
+      if (!seed.equals(self.endpoint)) {
+        sendPushPull(seed, true, false, out);
+      }
+    }
+  }
+
+  /**
+   * Announces a graceful departure: this node marks itself left, stops probing and sends the news
+   * directly to a few members as well as through gossip. The driver keeps stepping the node for
+   * {@link MembershipConfig#leavePropagateTime} and then closes it.
+   */
+  public void leave(long nowMillis, Outbox out) {
+    if (leaving) {
+      return;
+    }
+    leaving = true;
+    Dead left = new Dead(self.incarnation, self.name, self.name);
+    setState(self, MemberState.LEFT, nowMillis);
+    queue(self.name, left);
+    nextProbeMillis = Long.MAX_VALUE;
+    nextPushPullMillis = Long.MAX_VALUE;
+    clearProbe();
+    pickRandom(config.gossipNodes * 2, r -> !r.state.isGone());
+    for (Record r : new ArrayList<>(picks)) {
+      datagram.begin();
+      write(datagram, left);
+      send(r.endpoint, out);
+    }
+    out.emit(new MemberEvent(MemberEvent.Type.LEFT, self.snapshot()));
+  }
+
+  /**
+   * Removes a failed member for good, as an operator decision, and tells the cluster. A member that
+   * is in fact alive will hear of it and refute, so this cannot silence a live node.
+   *
+   * @return false if no such member is known, or it is this node, or it is alive
+   */
+  public boolean forceLeave(long nowMillis, String name, Outbox out) {
+    Record r = members.get(name);
+    if (r == null || r == self || r.state == MemberState.ALIVE) {
+      return false;
+    }
+    queue(r.name, new Dead(r.incarnation, r.name, r.name));
+    if (r.state != MemberState.LEFT) {
+      setState(r, MemberState.LEFT, nowMillis);
+      out.emit(new MemberEvent(MemberEvent.Type.LEFT, r.snapshot()));
+    }
+    remove(r, nowMillis, out);
+    return true;
+  }
+
+  /** Replaces this node's metadata; the update spreads with a new incarnation. */
+  public void updateMetadata(long nowMillis, byte[] metadata, Outbox out) {
+    if (metadata.length > config.metadataMaxBytes) {
+      throw new IllegalArgumentException(
+          "metadata is " + metadata.length + " bytes, above metadataMaxBytes " + config.metadataMaxBytes);
+    }
+    self.metadata = metadata.clone();
+    self.incarnation++;
+    version++;
+    queueAlive(self);
+    out.emit(new MemberEvent(MemberEvent.Type.UPDATED, self.snapshot()));
+  }
+
+  // ------------------------------------------------------------------ queries
+
+  /** Every member this node knows, itself included, as snapshots. */
+  public List<Member> members() {
+    List<Member> list = new ArrayList<>(members.size());
+    for (Record r : members.values()) {
+      list.add(r.snapshot());
+    }
+    return list;
+  }
+
+  /** One member, or null. */
+  public Member member(String name) {
+    Record r = members.get(name);
+    return r == null ? null : r.snapshot();
+  }
+
+  public Member localMember() {
+    return self.snapshot();
+  }
+
+  public String name() {
+    return self.name;
+  }
+
+  public Endpoint endpoint() {
+    return self.endpoint;
+  }
+
+  public String clusterName() {
+    return clusterName;
+  }
+
+  public MembershipConfig config() {
+    return config;
+  }
+
+  /** Members alive or suspect, this node included: the N of all formulas. */
+  public int liveCount() {
+    return liveCount;
+  }
+
+  /** Increases on every change visible in {@link #members()}; lets drivers skip needless snapshots. */
+  public long version() {
+    return version;
+  }
+
+  /** Lifeguard local-health score: 0 is healthy. */
+  public int healthScore() {
+    return awareness.score();
+  }
+
+  public MembershipStats stats() {
+    return stats;
+  }
+
+  public boolean isLeaving() {
+    return leaving;
+  }
+
+  /** Updates waiting for (re)transmission. */
+  public int pendingBroadcasts() {
+    return broadcasts.size();
+  }
+
+  /** Whether an update about {@code name} is still queued for gossip. */
+  public boolean hasPendingBroadcast(String name) {
+    return broadcasts.contains(name);
+  }
+
+  /** The current retransmit limit for each update. */
+  public int retransmitLimit() {
+    return config.retransmitLimit(liveCount);
+  }
+
+  // ------------------------------------------------------------------ driver contract
+
+  @Override
+  public long nextDeadlineMillis() {
+    long next = Math.min(Math.min(nextProbeMillis, nextGossipMillis), Math.min(nextPushPullMillis, nextReapMillis));
+    if (probeTarget != null && !indirectSent && !probeAcked) {
+      next = Math.min(next, probeTimeoutMillis);
+    }
+    if (!relays.isEmpty()) {
+      next = Math.min(next, relays.values().iterator().next().deadlineMillis);
+    }
+    for (Suspicion s : suspicions.values()) {
+      next = Math.min(next, s.deadlineMillis());
+    }
+    return next;
+  }
+
+  @Override
+  public void onTick(long nowMillis, Outbox out) {
+    if (!started) {
+      return;
+    }
+    if (probeTarget != null && !indirectSent && !probeAcked && nowMillis >= probeTimeoutMillis) {
+      probeIndirectly(nowMillis, out);
+    }
+    if (nowMillis >= nextProbeMillis) {
+      finishProbe(nowMillis, out);
+      startProbe(nowMillis, out);
+      nextProbeMillis = nowMillis + scaled(config.probeInterval.toMillis());
+    }
+    expireRelays(nowMillis, out);
+    expireSuspicions(nowMillis, out);
+    if (nowMillis >= nextGossipMillis) {
+      gossip(nowMillis, out);
+      nextGossipMillis = nowMillis + config.gossipInterval.toMillis();
+    }
+    if (nowMillis >= nextPushPullMillis) {
+      pickRandom(1, r -> !r.state.isGone());
+      if (!picks.isEmpty()) {
+        sendPushPull(picks.get(0).endpoint, false, false, out);
+      }
+      nextPushPullMillis = nowMillis + config.pushPullIntervalMillis(liveCount);
+    }
+    if (nowMillis >= nextReapMillis) {
+      reap(nowMillis, out);
+      nextReapMillis = nowMillis + REAP_CHECK_MILLIS;
+    }
+  }
+
+  @Override
+  public void onPacket(long nowMillis, Endpoint from, ByteBuffer packet, Delivery delivery, Outbox out) {
+    stats.packetsIn++;
+    stats.bytesIn += packet.remaining();
+    if (!started) {
+      stats.drop(DropReason.UNEXPECTED);
+      return;
+    }
+    int max = delivery == Delivery.DATAGRAM ? 65_535 : config.streamMessageMaxBytes;
+    if (packet.remaining() > max) {
+      stats.drop(DropReason.OVERSIZED);
+      return;
+    }
+    // Decode everything first: a packet is applied whole or not at all.
+    inbound.clear();
+    try {
+      reader.open(packet);
+      while (reader.nextMessage()) {
+        Message m = MembershipMessages.read(reader, config.metadataMaxBytes);
+        if (m == null) {
+          throw new MalformedPacketException(DropReason.UNKNOWN_TYPE, "not a membership message");
+        }
+        inbound.add(m);
+      }
+      if (inbound.isEmpty()) {
+        throw new MalformedPacketException(DropReason.TRUNCATED, "no messages");
+      }
+      checkShape(delivery);
+    } catch (MalformedPacketException e) {
+      inbound.clear();
+      stats.drop(e.reason());
+      return;
+    }
+    if (inbound.get(0) instanceof PushPull header) {
+      handlePushPull(nowMillis, header, out);
+    } else {
+      for (Message m : inbound) {
+        handle(nowMillis, m, delivery, out);
+      }
+    }
+    inbound.clear();
+  }
+
+  /** Push-pull comes alone on a stream, with exactly the member entries it announces. */
+  private void checkShape(Delivery delivery) throws MalformedPacketException {
+    boolean pushPull = inbound.get(0) instanceof PushPull;
+    if (pushPull && delivery != Delivery.STREAM) {
+      throw new MalformedPacketException(DropReason.UNEXPECTED, "push-pull in a datagram");
+    }
+    int entries = 0;
+    for (int i = 0; i < inbound.size(); i++) {
+      Message m = inbound.get(i);
+      if (m instanceof MemberStateEntry) {
+        entries++;
+        if (!pushPull) {
+          throw new MalformedPacketException(DropReason.UNEXPECTED, "member entry outside push-pull");
+        }
+      } else if (i > 0 && (pushPull || m instanceof PushPull)) {
+        throw new MalformedPacketException(DropReason.UNEXPECTED, "mixed push-pull");
+      }
+    }
+    if (pushPull && entries != ((PushPull) inbound.get(0)).count()) {
+      throw new MalformedPacketException(DropReason.BAD_FIELD, "push-pull count mismatch");
+    }
+  }
+
+  private void handle(long now, Message m, Delivery delivery, Outbox out) {
+    if (m instanceof Ping p) {
+      handlePing(p, delivery, out);
+    } else if (m instanceof IndirectPing ip) {
+      handleIndirectPing(now, ip, out);
+    } else if (m instanceof Ack a) {
+      handleAck(a, out);
+    } else if (m instanceof Nack n) {
+      if (probeTarget != null && n.seq() == probeSeq) {
+        nacks++;
+        stats.nacksReceived++;
+      }
+    } else if (m instanceof Alive a) {
+      applyAlive(now, a.name(), a.endpoint(), a.incarnation(), a.metadata(), a.protocolMin(), a.protocolMax(), out);
+    } else if (m instanceof Suspect s) {
+      applySuspect(now, s.name(), s.incarnation(), s.from(), out);
+    } else if (m instanceof Dead d) {
+      applyDead(now, d.name(), d.incarnation(), d.from(), out);
+    } else {
+      stats.drop(DropReason.UNEXPECTED);
+    }
+  }
+
+  // ------------------------------------------------------------------ probing
+
+  private void handlePing(Ping p, Delivery delivery, Outbox out) {
+    if (!p.targetName().equals(self.name)) {
+      // Meant for a node that used to live at this address.
+      stats.drop(DropReason.UNEXPECTED);
+      return;
+    }
+    if (delivery == Delivery.STREAM) {
+      PacketWriter w = new PacketWriter(256 + WireFormat.overhead(64), clusterName).begin();
+      write(w, new Ack(p.seq()));
+      ByteBuffer packet = w.finish();
+      countOut(packet);
+      out.send(p.source(), packet, Delivery.STREAM);
+      return;
+    }
+    datagram.begin();
+    write(datagram, new Ack(p.seq()));
+    send(p.source(), out);
+  }
+
+  private void handleIndirectPing(long now, IndirectPing ip, Outbox out) {
+    int seq = nextSeq++;
+    relays.put(seq, new Relay(ip.requester(), ip.seq(), now + config.probeTimeout.toMillis(), ip.wantNack()));
+    if (relays.size() > RELAY_CAPACITY) {
+      Iterator<Integer> it = relays.keySet().iterator();
+      it.next();
+      it.remove();
+    }
+    datagram.begin();
+    write(datagram, new Ping(seq, ip.targetName(), self.name, self.endpoint));
+    send(ip.target(), out);
+  }
+
+  private void handleAck(Ack a, Outbox out) {
+    if (probeTarget != null && a.seq() == probeSeq) {
+      if (!probeAcked && !indirectSent) {
+        probeAckedDirectly = true;
+      }
+      probeAcked = true;
+      return;
+    }
+    Relay relay = relays.remove(a.seq());
+    if (relay != null) {
+      datagram.begin();
+      write(datagram, new Ack(relay.requesterSeq));
+      send(relay.requester, out);
+    }
+  }
+
+  private void expireRelays(long now, Outbox out) {
+    Iterator<Map.Entry<Integer, Relay>> it = relays.entrySet().iterator();
+    while (it.hasNext()) {
+      Relay r = it.next().getValue();
+      if (r.deadlineMillis > now) {
+        break;
+      }
+      it.remove();
+      if (r.wantNack) {
+        datagram.begin();
+        write(datagram, new Nack(r.requesterSeq));
+        send(r.requester, out);
+      }
+    }
+  }
+
+  private void startProbe(long now, Outbox out) {
+    if (leaving) {
+      return;
+    }
+    Record target = nextProbeTarget();
+    if (target == null) {
+      return;
+    }
+    probeTarget = target;
+    probeSeq = nextSeq++;
+    probeAcked = false;
+    probeAckedDirectly = false;
+    indirectSent = false;
+    nacks = 0;
+    expectedNacks = 0;
+    probeTimeoutMillis = now + scaled(config.probeTimeout.toMillis());
+    stats.probes++;
+    datagram.begin();
+    if (config.lifeguard && target.state == MemberState.SUSPECT) {
+      // Buddy system: the suspect learns of the suspicion from the probe itself.
+      write(datagram, new Suspect(target.incarnation, target.name, self.name));
+    }
+    write(datagram, new Ping(probeSeq, target.name, self.name, self.endpoint));
+    send(target.endpoint, out);
+  }
+
+  private Record nextProbeTarget() {
+    for (int scanned = 0; scanned <= others.size(); scanned++) {
+      if (probeIndex >= others.size()) {
+        shuffle(others);
+        probeIndex = 0;
+        if (others.isEmpty()) {
+          return null;
+        }
+      }
+      Record r = others.get(probeIndex++);
+      if (!r.state.isGone()) {
+        return r;
+      }
+    }
+    return null;
+  }
+
+  private void probeIndirectly(long now, Outbox out) {
+    indirectSent = true;
+    Record target = probeTarget;
+    pickRandom(config.indirectChecks, r -> r != target && r.state == MemberState.ALIVE);
+    for (Record relay : picks) {
+      datagram.begin();
+      write(datagram, new IndirectPing(probeSeq, target.name, target.endpoint, self.endpoint, config.lifeguard));
+      send(relay.endpoint, out);
+      stats.indirectProbes++;
+    }
+    expectedNacks = config.lifeguard ? picks.size() : 0;
+    if (config.tcpFallbackPing) {
+      PacketWriter w = new PacketWriter(600 + WireFormat.overhead(64), clusterName).begin();
+      write(w, new Ping(probeSeq, target.name, self.name, self.endpoint));
+      ByteBuffer packet = w.finish();
+      countOut(packet);
+      out.send(target.endpoint, packet, Delivery.STREAM);
+      stats.tcpFallbackPings++;
+    }
+  }
+
+  /** Closes the probe in flight: success lowers the health score, failure raises suspicion. */
+  private void finishProbe(long now, Outbox out) {
+    Record target = probeTarget;
+    if (target == null) {
+      return;
+    }
+    if (probeAcked) {
+      if (probeAckedDirectly) {
+        applyAwareness(-1);
+      }
+    } else {
+      if (!indirectSent) {
+        probeIndirectly(now, out);
+      }
+      stats.probeFailures++;
+      if (expectedNacks > 0) {
+        if (nacks < expectedNacks) {
+          applyAwareness(expectedNacks - nacks);
+        }
+      } else {
+        applyAwareness(1);
+      }
+      if (members.get(target.name) == target && target.state == MemberState.ALIVE) {
+        applySuspect(now, target.name, target.incarnation, self.name, out);
+      }
+    }
+    clearProbe();
+  }
+
+  private void clearProbe() {
+    probeTarget = null;
+    probeTimeoutMillis = Long.MAX_VALUE;
+  }
+
+  private void applyAwareness(int delta) {
+    if (config.lifeguard) {
+      awareness.apply(delta);
+    }
+  }
+
+  private long scaled(long millis) {
+    return config.lifeguard ? awareness.scale(millis) : millis;
+  }
+
+  // ------------------------------------------------------------------ state changes
+
+  private void applyAlive(long now, String name, Endpoint endpoint, long incarnation, byte[] metadata, int pmin,
+      int pmax, Outbox out) {
+    if (name.equals(self.name)) {
+      if (!endpoint.equals(self.endpoint)) {
+        stats.nameConflicts++;
+        out.emit(new NameConflict(name, self.endpoint, endpoint));
+        refute(incarnation);
+      } else if (incarnation > self.incarnation) {
+        refute(incarnation);
+      }
+      return;
+    }
+    Tombstone tomb = tombstones.get(name);
+    if (tomb != null) {
+      if (incarnation <= tomb.incarnation) {
+        return;
+      }
+      tombstones.remove(name);
+    }
+    Record r = members.get(name);
+    if (r == null) {
+      if (members.size() >= config.maxMembers) {
+        stats.drop(DropReason.OVERSIZED);
+        return;
+      }
+      r = new Record(name, endpoint, incarnation, metadata, pmin, pmax, now);
+      members.put(name, r);
+      others.add(others.isEmpty() ? 0 : random.nextInt(others.size() + 1), r);
+      liveCount++;
+      version++;
+      queueAlive(r);
+      out.emit(new MemberEvent(MemberEvent.Type.JOINED, r.snapshot()));
+      return;
+    }
+    if (!r.endpoint.equals(endpoint) && !r.state.isGone()) {
+      if (incarnation > r.incarnation) {
+        stats.nameConflicts++;
+        out.emit(new NameConflict(name, r.endpoint, endpoint));
+      }
+      return;
+    }
+    if (!Precedence.overrides(MemberState.ALIVE, incarnation, r.state, r.incarnation)) {
+      return;
+    }
+    MemberState before = r.state;
+    boolean changed = !r.endpoint.equals(endpoint) || !java.util.Arrays.equals(r.metadata, metadata);
+    r.incarnation = incarnation;
+    r.endpoint = endpoint;
+    r.metadata = metadata;
+    r.protocolMin = pmin;
+    r.protocolMax = pmax;
+    version++;
+    queueAlive(r);
+    if (before != MemberState.ALIVE) {
+      setState(r, MemberState.ALIVE, now);
+      suspicions.remove(name);
+      if (before == MemberState.SUSPECT) {
+        stats.suspicionsRefuted++;
+        out.emit(new MemberEvent(MemberEvent.Type.ALIVE, r.snapshot()));
+      } else {
+        out.emit(new MemberEvent(MemberEvent.Type.JOINED, r.snapshot()));
+      }
+    } else if (changed) {
+      out.emit(new MemberEvent(MemberEvent.Type.UPDATED, r.snapshot()));
+    }
+  }
+
+  private void applySuspect(long now, String name, long incarnation, String from, Outbox out) {
+    if (name.equals(self.name)) {
+      if (incarnation >= self.incarnation && !leaving) {
+        refute(incarnation);
+      }
+      return;
+    }
+    Record r = members.get(name);
+    if (r == null || incarnation < r.incarnation || r.state.isGone()) {
+      return;
+    }
+    Suspicion s = suspicions.get(name);
+    if (r.state == MemberState.SUSPECT && s != null) {
+      if (incarnation > r.incarnation) {
+        r.incarnation = incarnation;
+        version++;
+      }
+      if (s.confirm(from)) {
+        queue(name, new Suspect(incarnation, name, from));
+      }
+      return;
+    }
+    if (!Precedence.overrides(MemberState.SUSPECT, incarnation, r.state, r.incarnation)) {
+      return;
+    }
+    r.incarnation = incarnation;
+    setState(r, MemberState.SUSPECT, now);
+    int k = config.lifeguard && liveCount - 2 >= config.indirectChecks ? config.indirectChecks : 0;
+    long min = config.suspicionMinMillis(liveCount);
+    long max = config.lifeguard ? config.suspicionMaxMillis(liveCount) : min;
+    suspicions.put(name, new Suspicion(now, min, max, k, from));
+    stats.suspicionsRaised++;
+    queue(name, new Suspect(incarnation, name, from));
+    out.emit(new MemberEvent(MemberEvent.Type.SUSPECTED, r.snapshot()));
+  }
+
+  private void applyDead(long now, String name, long incarnation, String from, Outbox out) {
+    boolean left = name.equals(from);
+    if (name.equals(self.name)) {
+      if (!leaving && incarnation >= self.incarnation) {
+        refute(incarnation);
+      }
+      return;
+    }
+    Record r = members.get(name);
+    if (r == null) {
+      return;
+    }
+    MemberState target = left ? MemberState.LEFT : MemberState.DEAD;
+    if (!Precedence.overrides(target, incarnation, r.state, r.incarnation)) {
+      return;
+    }
+    r.incarnation = incarnation;
+    suspicions.remove(name);
+    setState(r, target, now);
+    if (!left) {
+      stats.deathsDeclared++;
+    }
+    queue(name, new Dead(incarnation, name, from));
+    out.emit(new MemberEvent(left ? MemberEvent.Type.LEFT : MemberEvent.Type.DEAD, r.snapshot()));
+    if (r == probeTarget) {
+      clearProbe();
+    }
+  }
+
+  /** Outranks a claim about this node by taking a higher incarnation and announcing it. */
+  private void refute(long accusedIncarnation) {
+    self.incarnation = Math.max(self.incarnation, accusedIncarnation) + 1;
+    stats.selfRefutations++;
+    applyAwareness(1);
+    version++;
+    queueAlive(self);
+  }
+
+  private void expireSuspicions(long now, Outbox out) {
+    if (suspicions.isEmpty()) {
+      return;
+    }
+    List<String> expired = null;
+    for (Map.Entry<String, Suspicion> e : suspicions.entrySet()) {
+      if (e.getValue().deadlineMillis() <= now) {
+        if (expired == null) {
+          expired = new ArrayList<>();
+        }
+        expired.add(e.getKey());
+      }
+    }
+    if (expired != null) {
+      expired.sort(null);
+      for (String name : expired) {
+        Record r = members.get(name);
+        suspicions.remove(name);
+        if (r != null && r.state == MemberState.SUSPECT) {
+          applyDead(now, name, r.incarnation, self.name, out);
+        }
+      }
+    }
+  }
+
+  private void setState(Record r, MemberState state, long now) {
+    boolean wasLive = !r.state.isGone();
+    boolean isLive = !state.isGone();
+    if (wasLive != isLive) {
+      liveCount += isLive ? 1 : -1;
+    }
+    r.state = state;
+    r.stateSinceMillis = now;
+    version++;
+  }
+
+  private void reap(long now, Outbox out) {
+    long retention = config.deadMemberRetention.toMillis();
+    List<Record> gone = null;
+    for (Record r : others) {
+      if (r.state.isGone() && now - r.stateSinceMillis >= retention) {
+        if (gone == null) {
+          gone = new ArrayList<>();
+        }
+        gone.add(r);
+      }
+    }
+    if (gone != null) {
+      for (Record r : gone) {
+        remove(r, now, out);
+      }
+    }
+    long tombstoneRetention = config.tombstoneRetention.toMillis();
+    Iterator<Tombstone> it = tombstones.values().iterator();
+    while (it.hasNext() && now - it.next().sinceMillis >= tombstoneRetention) {
+      it.remove();
+    }
+  }
+
+  private void remove(Record r, long now, Outbox out) {
+    members.remove(r.name);
+    int index = others.indexOf(r);
+    others.remove(index);
+    if (index < probeIndex) {
+      probeIndex--;
+    }
+    suspicions.remove(r.name);
+    if (!r.state.isGone()) {
+      liveCount--;
+    }
+    tombstones.remove(r.name);
+    tombstones.put(r.name, new Tombstone(r.incarnation, now));
+    if (tombstones.size() > config.maxMembers) {
+      Iterator<String> it = tombstones.keySet().iterator();
+      it.next();
+      it.remove();
+    }
+    version++;
+    if (r == probeTarget) {
+      clearProbe();
+    }
+    out.emit(new MemberEvent(MemberEvent.Type.REAPED, r.snapshot()));
+  }
+
+  // ------------------------------------------------------------------ gossip and push-pull
+
+  private void gossip(long now, Outbox out) {
+    if (broadcasts.size() == 0) {
+      return;
+    }
+    long deadGossip = config.gossipToTheDeadTime.toMillis();
+    pickRandom(config.gossipNodes,
+        r -> !r.state.isGone() || (r.state == MemberState.DEAD && now - r.stateSinceMillis < deadGossip));
+    for (Record r : picks) {
+      datagram.begin();
+      if (broadcasts.fill(datagram, retransmitLimit()) == 0) {
+        return;
+      }
+      ByteBuffer packet = datagram.finish();
+      countOut(packet);
+      out.send(r.endpoint, packet, Delivery.DATAGRAM);
+    }
+  }
+
+  private void sendPushPull(Endpoint to, boolean join, boolean reply, Outbox out) {
+    stats.pushPulls++;
+    int size = WireFormat.overhead(64) + 400;
+    for (Record r : members.values()) {
+      size += 40 + r.name.length() * 3 + r.metadata.length;
+    }
+    size = Math.min(size, config.streamMessageMaxBytes);
+    PacketWriter w = new PacketWriter(size, clusterName).begin();
+    List<Record> entries = new ArrayList<>(members.values());
+    // Self first so a truncated state still carries the sender.
+    entries.remove(self);
+    entries.add(0, self);
+    int count = 0;
+    int headerPos = -1;
+    w.mark();
+    write(w, new PushPull(join, reply, self.name, self.endpoint, 0));
+    List<MemberStateEntry> written = new ArrayList<>(entries.size());
+    for (Record r : entries) {
+      MemberStateEntry e = new MemberStateEntry(r.state, r.incarnation, r.name, r.endpoint, r.protocolMin,
+          r.protocolMax, r.metadata);
+      try {
+        write(w, e);
+        written.add(e);
+      } catch (BufferOverflowException full) {
+        break;
+      }
+    }
+    count = written.size();
+    // Rewrite with the final count (the header is fixed-size, so rewriting from the mark is exact).
+    w.reset();
+    write(w, new PushPull(join, reply, self.name, self.endpoint, count));
+    for (MemberStateEntry e : written) {
+      write(w, e);
+    }
+    ByteBuffer packet = w.finish();
+    countOut(packet);
+    out.send(to, packet, Delivery.STREAM);
+  }
+
+  private void handlePushPull(long now, PushPull header, Outbox out) {
+    stats.pushPulls++;
+    for (int i = 1; i < inbound.size(); i++) {
+      MemberStateEntry e = (MemberStateEntry) inbound.get(i);
+      switch (e.state()) {
+        case ALIVE -> applyAlive(now, e.name(), e.endpoint(), e.incarnation(), e.metadata(), e.protocolMin(),
+            e.protocolMax(), out);
+        // A remote node's verdict of death is not trusted blindly: suspect, and let the member refute.
+        case SUSPECT, DEAD -> {
+          if (!members.containsKey(e.name())) {
+            applyAlive(now, e.name(), e.endpoint(), e.incarnation(), e.metadata(), e.protocolMin(),
+                e.protocolMax(), out);
+          }
+          applySuspect(now, e.name(), e.incarnation(), self.name, out);
+        }
+        case LEFT -> {
+          if (members.containsKey(e.name())) {
+            applyDead(now, e.name(), e.incarnation(), e.name(), out);
+          }
+        }
+        default -> throw new AssertionError(e.state());
+      }
+    }
+    if (!header.reply()) {
+      sendPushPull(header.sender(), header.join(), true, out);
+    } else if (header.join()) {
+      out.emit(new JoinResult(header.sender(), header.count()));
+    }
+  }
+
+  // ------------------------------------------------------------------ helpers
+
+  private void queueAlive(Record r) {
+    queue(r.name, new Alive(r.incarnation, r.name, r.endpoint, r.protocolMin, r.protocolMax, r.metadata));
+  }
+
+  private void queue(String key, Message m) {
+    encoder.begin(m.type());
+    m.writeBody(encoder);
+    broadcasts.add(key, encoder.end());
+  }
+
+  private static void write(PacketWriter w, Message m) {
+    w.beginMessage(m.type());
+    m.writeBody(w);
+    w.endMessage();
+  }
+
+  /** Piggybacks queued updates on the packet in {@link #datagram} and sends it. */
+  private void send(Endpoint to, Outbox out) {
+    broadcasts.fill(datagram, retransmitLimit());
+    ByteBuffer packet = datagram.finish();
+    countOut(packet);
+    out.send(to, packet, Delivery.DATAGRAM);
+  }
+
+  private void countOut(ByteBuffer packet) {
+    stats.packetsOut++;
+    stats.bytesOut += packet.remaining();
+  }
+
+  /** Fills {@link #picks} with up to {@code k} distinct random members (never self) matching {@code filter}. */
+  private void pickRandom(int k, Predicate<Record> filter) {
+    picks.clear();
+    int n = others.size();
+    if (n == 0 || k <= 0) {
+      return;
+    }
+    if (n <= 4 * k + 8) {
+      // Small pool: scan from a random start with a random stride coprime to n is overkill; a
+      // partial shuffle of indices is exact and cheap.
+      int[] idx = new int[n];
+      for (int i = 0; i < n; i++) {
+        idx[i] = i;
+      }
+      for (int i = 0; i < n && picks.size() < k; i++) {
+        int j = i + random.nextInt(n - i);
+        int t = idx[i];
+        idx[i] = idx[j];
+        idx[j] = t;
+        Record r = others.get(idx[i]);
+        if (filter.test(r)) {
+          picks.add(r);
+        }
+      }
+      return;
+    }
+    for (int attempt = 0; attempt < 8 * k && picks.size() < k; attempt++) {
+      Record r = others.get(random.nextInt(n));
+      if (filter.test(r) && !picks.contains(r)) {
+        picks.add(r);
+      }
+    }
+  }
+
+  private void shuffle(List<Record> list) {
+    for (int i = list.size() - 1; i > 0; i--) {
+      int j = random.nextInt(i + 1);
+      Record t = list.get(i);
+      list.set(i, list.get(j));
+      list.set(j, t);
+    }
+  }
+}

@@ -1,0 +1,279 @@
+package io.grapevine.membership;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Every knob of the membership protocol, immutable, with three profiles ({@link #lan()}, {@link
+ * #wan()}, {@link #local()}). Defaults follow memberlist's, whose tuning has years of production
+ * behind it; each field's Javadoc gives the reason and the formula it feeds. Build variants with
+ * {@link #toBuilder()}; {@link Builder#build()} validates and names the bad knob.
+ */
+public final class MembershipConfig {
+
+  /** How often a node probes one member. Detection time is a small multiple of it. */
+  public final Duration probeInterval;
+  /** How long to wait for a direct ack before asking others to probe indirectly. Above LAN RTT. */
+  public final Duration probeTimeout;
+  /** k: members asked to probe indirectly when a direct probe fails; also Lifeguard's k. */
+  public final int indirectChecks;
+  /** Min suspicion timeout = suspicionMult * max(1, log10 N) * probeInterval. */
+  public final int suspicionMult;
+  /** Max suspicion timeout (with no confirmations) = suspicionMaxTimeoutMult * min timeout. */
+  public final int suspicionMaxTimeoutMult;
+  /** Each membership update is retransmitted retransmitMult * ceil(log10(N + 1)) times. */
+  public final int retransmitMult;
+  /** How often queued updates are gossiped to {@link #gossipNodes} random members. */
+  public final Duration gossipInterval;
+  /** Fanout of each gossip round. */
+  public final int gossipNodes;
+  /** Dead members still receive gossip this long, so a falsely declared node learns and refutes. */
+  public final Duration gossipToTheDeadTime;
+  /**
+   * Full-state exchange over TCP with one random member; repairs whatever gossip missed. Scaled by
+   * ceil(log2 N - 5) + 1 above 32 members so cluster-wide load stays flat.
+   */
+  public final Duration pushPullInterval;
+  /** Lifeguard local-health multiplier cap: timeouts stretch up to this factor on a slow node. */
+  public final int awarenessMaxMultiplier;
+  /** Lifeguard on (dynamic suspicion, local health, nacks, buddy); off gives plain SWIM. */
+  public final boolean lifeguard;
+  /** Also ping over TCP when a UDP probe fails: tells UDP loss from a dead node. */
+  public final boolean tcpFallbackPing;
+  /** Largest datagram payload, bytes. 1400 fits an Ethernet MTU with IP/UDP headers. */
+  public final int udpPayloadBytes;
+  /** Largest stream (TCP) message, bytes: bounds push-pull and large payloads. */
+  public final int streamMessageMaxBytes;
+  /** Largest per-node metadata, bytes. Metadata rides in every alive message. */
+  public final int metadataMaxBytes;
+  /** Dead and left members stay listed this long (visible to operators), then are reaped. */
+  public final Duration deadMemberRetention;
+  /** A reaped member's last incarnation is remembered this long so stale gossip cannot revive it. */
+  public final Duration tombstoneRetention;
+  /** Cap on members tracked, against memory exhaustion by forged joins. */
+  public final int maxMembers;
+  /** On leave, how long a node keeps gossiping its departure before it closes. */
+  public final Duration leavePropagateTime;
+
+  private MembershipConfig(Builder b) {
+    this.probeInterval = b.probeInterval;
+    this.probeTimeout = b.probeTimeout;
+    this.indirectChecks = b.indirectChecks;
+    this.suspicionMult = b.suspicionMult;
+    this.suspicionMaxTimeoutMult = b.suspicionMaxTimeoutMult;
+    this.retransmitMult = b.retransmitMult;
+    this.gossipInterval = b.gossipInterval;
+    this.gossipNodes = b.gossipNodes;
+    this.gossipToTheDeadTime = b.gossipToTheDeadTime;
+    this.pushPullInterval = b.pushPullInterval;
+    this.awarenessMaxMultiplier = b.awarenessMaxMultiplier;
+    this.lifeguard = b.lifeguard;
+    this.tcpFallbackPing = b.tcpFallbackPing;
+    this.udpPayloadBytes = b.udpPayloadBytes;
+    this.streamMessageMaxBytes = b.streamMessageMaxBytes;
+    this.metadataMaxBytes = b.metadataMaxBytes;
+    this.deadMemberRetention = b.deadMemberRetention;
+    this.tombstoneRetention = b.tombstoneRetention;
+    this.maxMembers = b.maxMembers;
+    this.leavePropagateTime = b.leavePropagateTime;
+  }
+
+  /** Local-area network: the default. */
+  public static MembershipConfig lan() {
+    return new Builder().build();
+  }
+
+  /** Wide-area: longer intervals and timeouts for higher, more variable latency. */
+  public static MembershipConfig wan() {
+    return new Builder()
+        .probeInterval(Duration.ofSeconds(5))
+        .probeTimeout(Duration.ofSeconds(3))
+        .suspicionMult(6)
+        .gossipInterval(Duration.ofMillis(500))
+        .gossipNodes(4)
+        .gossipToTheDeadTime(Duration.ofSeconds(60))
+        .pushPullInterval(Duration.ofSeconds(60))
+        .build();
+  }
+
+  /** One host (loopback): short timeouts, lighter retransmission. */
+  public static MembershipConfig local() {
+    return new Builder()
+        .probeTimeout(Duration.ofMillis(200))
+        .indirectChecks(1)
+        .suspicionMult(3)
+        .retransmitMult(2)
+        .gossipInterval(Duration.ofMillis(100))
+        .gossipToTheDeadTime(Duration.ofSeconds(15))
+        .pushPullInterval(Duration.ofSeconds(15))
+        .build();
+  }
+
+  /** A profile by name: lan, wan or local. */
+  public static MembershipConfig profile(String name) {
+    switch (name.toLowerCase(java.util.Locale.ROOT)) {
+      case "lan":
+        return lan();
+      case "wan":
+        return wan();
+      case "local":
+        return local();
+      default:
+        throw new IllegalArgumentException("unknown profile '" + name + "' (expected lan, wan or local)");
+    }
+  }
+
+  public Builder toBuilder() {
+    return new Builder(this);
+  }
+
+  /** Retransmissions of each update: retransmitMult * ceil(log10(n + 1)). */
+  public int retransmitLimit(int n) {
+    return retransmitMult * (int) Math.ceil(Math.log10(n + 1.0));
+  }
+
+  /** Minimum suspicion timeout for a cluster of n: suspicionMult * max(1, log10 n) * probeInterval. */
+  public long suspicionMinMillis(int n) {
+    double scale = Math.max(1.0, Math.log10(Math.max(1.0, n)));
+    return (long) (suspicionMult * scale * probeInterval.toMillis());
+  }
+
+  /** Maximum suspicion timeout for a cluster of n. */
+  public long suspicionMaxMillis(int n) {
+    return suspicionMaxTimeoutMult * suspicionMinMillis(n);
+  }
+
+  /** Push-pull interval for a cluster of n, scaled above 32 members. */
+  public long pushPullIntervalMillis(int n) {
+    long base = pushPullInterval.toMillis();
+    if (n <= 32) {
+      return base;
+    }
+    double mult = Math.ceil(Math.log(n) / Math.log(2) - 5) + 1;
+    return (long) (base * mult);
+  }
+
+  /** Builder with LAN defaults. */
+  public static final class Builder {
+    private Duration probeInterval = Duration.ofSeconds(1);
+    private Duration probeTimeout = Duration.ofMillis(500);
+    private int indirectChecks = 3;
+    private int suspicionMult = 4;
+    private int suspicionMaxTimeoutMult = 6;
+    private int retransmitMult = 4;
+    private Duration gossipInterval = Duration.ofMillis(200);
+    private int gossipNodes = 3;
+    private Duration gossipToTheDeadTime = Duration.ofSeconds(30);
+    private Duration pushPullInterval = Duration.ofSeconds(30);
+    private int awarenessMaxMultiplier = 8;
+    private boolean lifeguard = true;
+    private boolean tcpFallbackPing = true;
+    private int udpPayloadBytes = 1400;
+    private int streamMessageMaxBytes = 16 * 1024 * 1024;
+    private int metadataMaxBytes = 512;
+    private Duration deadMemberRetention = Duration.ofMinutes(5);
+    private Duration tombstoneRetention = Duration.ofMinutes(30);
+    private int maxMembers = 100_000;
+    private Duration leavePropagateTime = Duration.ofSeconds(1);
+
+    public Builder() {}
+
+    private Builder(MembershipConfig c) {
+      probeInterval = c.probeInterval;
+      probeTimeout = c.probeTimeout;
+      indirectChecks = c.indirectChecks;
+      suspicionMult = c.suspicionMult;
+      suspicionMaxTimeoutMult = c.suspicionMaxTimeoutMult;
+      retransmitMult = c.retransmitMult;
+      gossipInterval = c.gossipInterval;
+      gossipNodes = c.gossipNodes;
+      gossipToTheDeadTime = c.gossipToTheDeadTime;
+      pushPullInterval = c.pushPullInterval;
+      awarenessMaxMultiplier = c.awarenessMaxMultiplier;
+      lifeguard = c.lifeguard;
+      tcpFallbackPing = c.tcpFallbackPing;
+      udpPayloadBytes = c.udpPayloadBytes;
+      streamMessageMaxBytes = c.streamMessageMaxBytes;
+      metadataMaxBytes = c.metadataMaxBytes;
+      deadMemberRetention = c.deadMemberRetention;
+      tombstoneRetention = c.tombstoneRetention;
+      maxMembers = c.maxMembers;
+      leavePropagateTime = c.leavePropagateTime;
+    }
+
+    public Builder probeInterval(Duration v) { probeInterval = v; return this; }
+    public Builder probeTimeout(Duration v) { probeTimeout = v; return this; }
+    public Builder indirectChecks(int v) { indirectChecks = v; return this; }
+    public Builder suspicionMult(int v) { suspicionMult = v; return this; }
+    public Builder suspicionMaxTimeoutMult(int v) { suspicionMaxTimeoutMult = v; return this; }
+    public Builder retransmitMult(int v) { retransmitMult = v; return this; }
+    public Builder gossipInterval(Duration v) { gossipInterval = v; return this; }
+    public Builder gossipNodes(int v) { gossipNodes = v; return this; }
+    public Builder gossipToTheDeadTime(Duration v) { gossipToTheDeadTime = v; return this; }
+    public Builder pushPullInterval(Duration v) { pushPullInterval = v; return this; }
+    public Builder awarenessMaxMultiplier(int v) { awarenessMaxMultiplier = v; return this; }
+    public Builder lifeguard(boolean v) { lifeguard = v; return this; }
+    public Builder tcpFallbackPing(boolean v) { tcpFallbackPing = v; return this; }
+    public Builder udpPayloadBytes(int v) { udpPayloadBytes = v; return this; }
+    public Builder streamMessageMaxBytes(int v) { streamMessageMaxBytes = v; return this; }
+    public Builder metadataMaxBytes(int v) { metadataMaxBytes = v; return this; }
+    public Builder deadMemberRetention(Duration v) { deadMemberRetention = v; return this; }
+    public Builder tombstoneRetention(Duration v) { tombstoneRetention = v; return this; }
+    public Builder maxMembers(int v) { maxMembers = v; return this; }
+    public Builder leavePropagateTime(Duration v) { leavePropagateTime = v; return this; }
+
+    /**
+     * Validates and builds.
+     *
+     * @throws IllegalArgumentException naming every bad knob, one per line-clause
+     */
+    public MembershipConfig build() {
+      List<String> errors = new ArrayList<>();
+      positive(errors, "probeInterval", probeInterval);
+      positive(errors, "probeTimeout", probeTimeout);
+      if (probeInterval != null && probeTimeout != null && probeTimeout.compareTo(probeInterval) >= 0) {
+        errors.add("probeTimeout (" + probeTimeout.toMillis() + "ms) must be shorter than probeInterval ("
+            + probeInterval.toMillis() + "ms)");
+      }
+      range(errors, "indirectChecks", indirectChecks, 0, 16);
+      range(errors, "suspicionMult", suspicionMult, 1, 100);
+      range(errors, "suspicionMaxTimeoutMult", suspicionMaxTimeoutMult, 1, 100);
+      range(errors, "retransmitMult", retransmitMult, 1, 100);
+      positive(errors, "gossipInterval", gossipInterval);
+      range(errors, "gossipNodes", gossipNodes, 1, 64);
+      nonNegative(errors, "gossipToTheDeadTime", gossipToTheDeadTime);
+      positive(errors, "pushPullInterval", pushPullInterval);
+      range(errors, "awarenessMaxMultiplier", awarenessMaxMultiplier, 1, 100);
+      range(errors, "udpPayloadBytes", udpPayloadBytes, 512, 65_000);
+      range(errors, "streamMessageMaxBytes", streamMessageMaxBytes, 65_536, 1 << 30);
+      range(errors, "metadataMaxBytes", metadataMaxBytes, 0, 1024);
+      nonNegative(errors, "deadMemberRetention", deadMemberRetention);
+      nonNegative(errors, "tombstoneRetention", tombstoneRetention);
+      range(errors, "maxMembers", maxMembers, 2, 10_000_000);
+      nonNegative(errors, "leavePropagateTime", leavePropagateTime);
+      if (!errors.isEmpty()) {
+        throw new IllegalArgumentException("invalid membership config: " + String.join("; ", errors));
+      }
+      return new MembershipConfig(this);
+    }
+
+    private static void positive(List<String> errors, String name, Duration d) {
+      if (d == null || d.isNegative() || d.isZero()) {
+        errors.add(name + " must be a positive duration, got " + d);
+      }
+    }
+
+    private static void nonNegative(List<String> errors, String name, Duration d) {
+      if (d == null || d.isNegative()) {
+        errors.add(name + " must be zero or positive, got " + d);
+      }
+    }
+
+    private static void range(List<String> errors, String name, int v, int lo, int hi) {
+      if (v < lo || v > hi) {
+        errors.add(name + " must be in " + lo + ".." + hi + ", got " + v);
+      }
+    }
+  }
+}

@@ -1,0 +1,225 @@
+package io.grapevine.membership;
+
+import io.grapevine.node.Endpoint;
+import io.grapevine.wire.DropReason;
+import io.grapevine.wire.FieldWriter;
+import io.grapevine.wire.MalformedPacketException;
+import io.grapevine.wire.MessageType;
+import io.grapevine.wire.PacketReader;
+
+/**
+ * The membership protocol's messages and their bodies on the wire (see docs/wire-format.md). Each
+ * record knows its type, writes its body, and has a validating decoder. Decoders throw {@link
+ * MalformedPacketException} for any field out of range.
+ */
+final class MembershipMessages {
+  private MembershipMessages() {}
+
+  /** Any membership message. */
+  sealed interface Message permits Ping, IndirectPing, Ack, Nack, Alive, Suspect, Dead, PushPull, MemberStateEntry {
+    MessageType type();
+
+    void writeBody(FieldWriter w);
+  }
+
+  /** seq(4) targetName(str8) sourceName(str8) source(endpoint). */
+  record Ping(int seq, String targetName, String sourceName, Endpoint source) implements Message {
+    public MessageType type() {
+      return MessageType.PING;
+    }
+
+    public void writeBody(FieldWriter w) {
+      w.putInt(seq).putString8(targetName).putString8(sourceName).putEndpoint(source);
+    }
+
+    static Ping read(PacketReader r) throws MalformedPacketException {
+      return new Ping(r.getInt(), r.getString8(), r.getString8(), r.getEndpoint());
+    }
+  }
+
+  /** seq(4) targetName(str8) target(endpoint) requester(endpoint) wantNack(1). */
+  record IndirectPing(int seq, String targetName, Endpoint target, Endpoint requester, boolean wantNack)
+      implements Message {
+    public MessageType type() {
+      return MessageType.INDIRECT_PING;
+    }
+
+    public void writeBody(FieldWriter w) {
+      w.putInt(seq).putString8(targetName).putEndpoint(target).putEndpoint(requester).putByte(wantNack ? 1 : 0);
+    }
+
+    static IndirectPing read(PacketReader r) throws MalformedPacketException {
+      return new IndirectPing(r.getInt(), r.getString8(), r.getEndpoint(), r.getEndpoint(), bool(r.getByte()));
+    }
+  }
+
+  /** seq(4). */
+  record Ack(int seq) implements Message {
+    public MessageType type() {
+      return MessageType.ACK;
+    }
+
+    public void writeBody(FieldWriter w) {
+      w.putInt(seq);
+    }
+
+    static Ack read(PacketReader r) throws MalformedPacketException {
+      return new Ack(r.getInt());
+    }
+  }
+
+  /** seq(4). */
+  record Nack(int seq) implements Message {
+    public MessageType type() {
+      return MessageType.NACK;
+    }
+
+    public void writeBody(FieldWriter w) {
+      w.putInt(seq);
+    }
+
+    static Nack read(PacketReader r) throws MalformedPacketException {
+      return new Nack(r.getInt());
+    }
+  }
+
+  /** incarnation(8) name(str8) endpoint protocolMin(1) protocolMax(1) metadata(bytes16). */
+  record Alive(long incarnation, String name, Endpoint endpoint, int protocolMin, int protocolMax, byte[] metadata)
+      implements Message {
+    public MessageType type() {
+      return MessageType.ALIVE;
+    }
+
+    public void writeBody(FieldWriter w) {
+      w.putLong(incarnation).putString8(name).putEndpoint(endpoint).putByte(protocolMin).putByte(protocolMax)
+          .putBytes16(metadata);
+    }
+
+    static Alive read(PacketReader r, int maxMeta) throws MalformedPacketException {
+      Alive a = new Alive(r.getLong(), r.getString8(), r.getEndpoint(), r.getByte(), r.getByte(), r.getBytes16(maxMeta));
+      checkVersions(a.protocolMin, a.protocolMax);
+      return a;
+    }
+  }
+
+  /** incarnation(8) name(str8) from(str8). */
+  record Suspect(long incarnation, String name, String from) implements Message {
+    public MessageType type() {
+      return MessageType.SUSPECT;
+    }
+
+    public void writeBody(FieldWriter w) {
+      w.putLong(incarnation).putString8(name).putString8(from);
+    }
+
+    static Suspect read(PacketReader r) throws MalformedPacketException {
+      return new Suspect(r.getLong(), r.getString8(), r.getString8());
+    }
+  }
+
+  /** incarnation(8) name(str8) from(str8); from == name means the member left. */
+  record Dead(long incarnation, String name, String from) implements Message {
+    public MessageType type() {
+      return MessageType.DEAD;
+    }
+
+    public void writeBody(FieldWriter w) {
+      w.putLong(incarnation).putString8(name).putString8(from);
+    }
+
+    static Dead read(PacketReader r) throws MalformedPacketException {
+      return new Dead(r.getLong(), r.getString8(), r.getString8());
+    }
+  }
+
+  /**
+   * Header of a full-state exchange: flags(1: bit0 join, bit1 reply) senderName(str8)
+   * sender(endpoint) count(4); followed in the same packet by {@code count} member entries.
+   */
+  record PushPull(boolean join, boolean reply, String senderName, Endpoint sender, int count) implements Message {
+    public MessageType type() {
+      return MessageType.PUSH_PULL;
+    }
+
+    public void writeBody(FieldWriter w) {
+      w.putByte((join ? 1 : 0) | (reply ? 2 : 0)).putString8(senderName).putEndpoint(sender).putInt(count);
+    }
+
+    static PushPull read(PacketReader r) throws MalformedPacketException {
+      int flags = r.getByte();
+      if ((flags & ~3) != 0) {
+        throw new MalformedPacketException(DropReason.BAD_FIELD, "push-pull flags " + flags);
+      }
+      PushPull p = new PushPull((flags & 1) != 0, (flags & 2) != 0, r.getString8(), r.getEndpoint(), r.getInt());
+      if (p.count < 0) {
+        throw new MalformedPacketException(DropReason.BAD_FIELD, "negative count");
+      }
+      return p;
+    }
+  }
+
+  /** state(1) incarnation(8) name(str8) endpoint protocolMin(1) protocolMax(1) metadata(bytes16). */
+  record MemberStateEntry(
+      MemberState state, long incarnation, String name, Endpoint endpoint, int protocolMin, int protocolMax,
+      byte[] metadata) implements Message {
+    public MessageType type() {
+      return MessageType.MEMBER_STATE;
+    }
+
+    public void writeBody(FieldWriter w) {
+      w.putByte(state.code()).putLong(incarnation).putString8(name).putEndpoint(endpoint).putByte(protocolMin)
+          .putByte(protocolMax).putBytes16(metadata);
+    }
+
+    static MemberStateEntry read(PacketReader r, int maxMeta) throws MalformedPacketException {
+      MemberState state = MemberState.ofCode(r.getByte());
+      if (state == null) {
+        throw new MalformedPacketException(DropReason.BAD_FIELD, "member state");
+      }
+      MemberStateEntry e = new MemberStateEntry(
+          state, r.getLong(), r.getString8(), r.getEndpoint(), r.getByte(), r.getByte(), r.getBytes16(maxMeta));
+      checkVersions(e.protocolMin, e.protocolMax);
+      return e;
+    }
+  }
+
+  /** Decodes the current message of {@code r}, or returns null for a type this protocol does not own. */
+  static Message read(PacketReader r, int maxMeta) throws MalformedPacketException {
+    MessageType type = MessageType.of(r.type());
+    if (type == null) {
+      throw new MalformedPacketException(DropReason.UNKNOWN_TYPE, "type " + (r.type() & 0xff));
+    }
+    Message m;
+    switch (type) {
+      case PING -> m = Ping.read(r);
+      case INDIRECT_PING -> m = IndirectPing.read(r);
+      case ACK -> m = Ack.read(r);
+      case NACK -> m = Nack.read(r);
+      case ALIVE -> m = Alive.read(r, maxMeta);
+      case SUSPECT -> m = Suspect.read(r);
+      case DEAD -> m = Dead.read(r);
+      case PUSH_PULL -> m = PushPull.read(r);
+      case MEMBER_STATE -> m = MemberStateEntry.read(r, maxMeta);
+      default -> {
+        return null;
+      }
+    }
+    if (r.remaining() != 0) {
+      throw new MalformedPacketException(DropReason.BAD_FIELD, "trailing bytes in " + type);
+    }
+    return m;
+  }
+
+  private static boolean bool(int v) throws MalformedPacketException {
+    if (v > 1) {
+      throw new MalformedPacketException(DropReason.BAD_FIELD, "boolean " + v);
+    }
+    return v == 1;
+  }
+
+  private static void checkVersions(int min, int max) throws MalformedPacketException {
+    if (min < 1 || min > max) {
+      throw new MalformedPacketException(DropReason.BAD_FIELD, "protocol versions " + min + ".." + max);
+    }
+  }
+}

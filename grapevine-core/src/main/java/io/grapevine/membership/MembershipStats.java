@@ -1,0 +1,68 @@
+package io.grapevine.membership;
+
+import io.grapevine.wire.DropReason;
+
+/**
+ * Counters of one membership node. Written by the node's driver thread; other threads may read a
+ * slightly stale value.
+ */
+public final class MembershipStats {
+  volatile long packetsIn;
+  volatile long packetsOut;
+  volatile long bytesIn;
+  volatile long bytesOut;
+  volatile long probes;
+  volatile long probeFailures;
+  volatile long indirectProbes;
+  volatile long tcpFallbackPings;
+  volatile long nacksReceived;
+  volatile long suspicionsRaised;
+  volatile long suspicionsRefuted;
+  volatile long selfRefutations;
+  volatile long deathsDeclared;
+  volatile long pushPulls;
+  volatile long nameConflicts;
+  private final long[] dropped = new long[DropReason.values().length];
+
+  public long packetsIn() { return packetsIn; }
+  public long packetsOut() { return packetsOut; }
+  public long bytesIn() { return bytesIn; }
+  public long bytesOut() { return bytesOut; }
+  /** Probes started by this node. */
+  public long probes() { return probes; }
+  /** Probes that got no ack, direct or indirect. */
+  public long probeFailures() { return probeFailures; }
+  /** Indirect ping-requests this node sent. */
+  public long indirectProbes() { return indirectProbes; }
+  public long tcpFallbackPings() { return tcpFallbackPings; }
+  public long nacksReceived() { return nacksReceived; }
+  /** Members this node moved from alive to suspect (its own or learned suspicions). */
+  public long suspicionsRaised() { return suspicionsRaised; }
+  /** Suspected members seen to refute (come back alive). */
+  public long suspicionsRefuted() { return suspicionsRefuted; }
+  /** Times this node refuted a suspicion or death claim about itself. */
+  public long selfRefutations() { return selfRefutations; }
+  /** Members this node marked dead (its own timeouts or learned). */
+  public long deathsDeclared() { return deathsDeclared; }
+  /** Push-pull exchanges handled (sent or answered). */
+  public long pushPulls() { return pushPulls; }
+  public long nameConflicts() { return nameConflicts; }
+
+  /** Packets dropped for {@code reason}. */
+  public synchronized long dropped(DropReason reason) {
+    return dropped[reason.ordinal()];
+  }
+
+  /** All drops, any reason. */
+  public synchronized long droppedTotal() {
+    long sum = 0;
+    for (long d : dropped) {
+      sum += d;
+    }
+    return sum;
+  }
+
+  synchronized void drop(DropReason reason) {
+    dropped[reason.ordinal()]++;
+  }
+}

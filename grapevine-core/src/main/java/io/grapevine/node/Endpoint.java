@@ -1,0 +1,128 @@
+package io.grapevine.node;
+
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.UnknownHostException;
+import java.util.Arrays;
+
+/**
+ * A network address of a node: an IPv4 or IPv6 address and a port, already resolved.
+ *
+ * <p>The protocol core never resolves names; drivers (the socket runtime, the simulator) hand it
+ * endpoints. Immutable and cheap to compare, so it can key maps.
+ */
+public final class Endpoint {
+  private final byte[] address;
+  private final int port;
+  private final int hash;
+
+  private Endpoint(byte[] address, int port) {
+    if (address.length != 4 && address.length != 16) {
+      throw new IllegalArgumentException("address must be 4 (IPv4) or 16 (IPv6) bytes, got " + address.length);
+    }
+    if (port < 0 || port > 65535) {
+      throw new IllegalArgumentException("port must be 0..65535, got " + port);
+    }
+    this.address = address;
+    this.port = port;
+    this.hash = 31 * Arrays.hashCode(address) + port;
+  }
+
+  /** An endpoint from raw address bytes (4 or 16 of them, copied) and a port. */
+  public static Endpoint of(byte[] address, int port) {
+    return new Endpoint(address.clone(), port);
+  }
+
+  /** An endpoint from a resolved socket address. */
+  public static Endpoint of(InetSocketAddress socketAddress) {
+    if (socketAddress.isUnresolved()) {
+      throw new IllegalArgumentException("unresolved address: " + socketAddress);
+    }
+    return new Endpoint(socketAddress.getAddress().getAddress(), socketAddress.getPort());
+  }
+
+  /** An endpoint from an IPv4 address given as an int (a.b.c.d = a&lt;&lt;24|...), for simulations. */
+  public static Endpoint ipv4(int address, int port) {
+    return new Endpoint(
+        new byte[] {(byte) (address >>> 24), (byte) (address >>> 16), (byte) (address >>> 8), (byte) address},
+        port);
+  }
+
+  /**
+   * Parses {@code HOST:PORT} where HOST is an IP literal ({@code 127.0.0.1}, {@code [::1]}).
+   *
+   * @throws IllegalArgumentException with a message naming the bad input
+   */
+  public static Endpoint parse(String text) {
+    int colon = text.lastIndexOf(':');
+    if (colon <= 0 || colon == text.length() - 1) {
+      throw new IllegalArgumentException("expected HOST:PORT, got '" + text + "'");
+    }
+    String host = text.substring(0, colon);
+    if (host.startsWith("[") && host.endsWith("]")) {
+      host = host.substring(1, host.length() - 1);
+    }
+    int port;
+    try {
+      port = Integer.parseInt(text.substring(colon + 1));
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException("bad port in '" + text + "'");
+    }
+    try {
+      return new Endpoint(InetAddress.getByName(host).getAddress(), port);
+    } catch (UnknownHostException e) {
+      throw new IllegalArgumentException("unknown host in '" + text + "'");
+    }
+  }
+
+  /** Number of address bytes: 4 for IPv4, 16 for IPv6. */
+  public int addressLength() {
+    return address.length;
+  }
+
+  /** Copies the address bytes into {@code dst} at {@code offset}. */
+  public void copyAddress(byte[] dst, int offset) {
+    System.arraycopy(address, 0, dst, offset, address.length);
+  }
+
+  /** A copy of the address bytes. */
+  public byte[] address() {
+    return address.clone();
+  }
+
+  public int port() {
+    return port;
+  }
+
+  public boolean isIpv6() {
+    return address.length == 16;
+  }
+
+  /** This endpoint as a socket address (no name lookup). */
+  public InetSocketAddress toSocketAddress() {
+    try {
+      return new InetSocketAddress(InetAddress.getByAddress(address), port);
+    } catch (UnknownHostException e) {
+      throw new AssertionError("4 or 16 bytes are always a valid address", e);
+    }
+  }
+
+  @Override
+  public boolean equals(Object o) {
+    return o instanceof Endpoint other && other.port == port && Arrays.equals(other.address, address);
+  }
+
+  @Override
+  public int hashCode() {
+    return hash;
+  }
+
+  @Override
+  public String toString() {
+    if (address.length == 4) {
+      return (address[0] & 0xff) + "." + (address[1] & 0xff) + "." + (address[2] & 0xff) + "."
+          + (address[3] & 0xff) + ":" + port;
+    }
+    return "[" + toSocketAddress().getAddress().getHostAddress() + "]:" + port;
+  }
+}

@@ -1,0 +1,4 @@
+package io.grapevine.node;
+
+/** Marker for what a protocol reports to the application (membership changes, user events...). */
+public interface ProtocolEvent {}

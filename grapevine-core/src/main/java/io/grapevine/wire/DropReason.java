@@ -1,0 +1,34 @@
+package io.grapevine.wire;
+
+/** Why an inbound packet was dropped; each has its own counter. */
+public enum DropReason {
+  /** Shorter than the fixed header, or a field runs past the end. */
+  TRUNCATED("truncated"),
+  /** Does not start with the Grapevine magic bytes: not ours. */
+  BAD_MAGIC("bad_magic"),
+  /** A wire version this node does not speak. */
+  UNSUPPORTED_VERSION("unsupported_version"),
+  /** The CRC32C trailer does not match: corrupted in flight. */
+  BAD_CHECKSUM("bad_checksum"),
+  /** Sent by a member of another cluster (different cluster name). */
+  FOREIGN_CLUSTER("foreign_cluster"),
+  /** Larger than this node accepts. */
+  OVERSIZED("oversized"),
+  /** A message type this node does not know. */
+  UNKNOWN_TYPE("unknown_type"),
+  /** A field holds a value outside its allowed range. */
+  BAD_FIELD("bad_field"),
+  /** Well-formed, but arrives on the wrong channel or in the wrong state. */
+  UNEXPECTED("unexpected");
+
+  private final String label;
+
+  DropReason(String label) {
+    this.label = label;
+  }
+
+  /** The metric label, snake_case. */
+  public String label() {
+    return label;
+  }
+}

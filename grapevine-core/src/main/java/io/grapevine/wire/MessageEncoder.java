@@ -1,0 +1,82 @@
+package io.grapevine.wire;
+
+import io.grapevine.node.Endpoint;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+
+/**
+ * Encodes one standalone message (type, length, body) into a byte array, for messages that are
+ * queued and later packed into several packets (broadcasts). Reuses one scratch buffer.
+ */
+public final class MessageEncoder implements FieldWriter {
+  private final ByteBuffer scratch;
+
+  public MessageEncoder(int maxMessageBytes) {
+    this.scratch = ByteBuffer.allocate(maxMessageBytes);
+  }
+
+  public MessageEncoder begin(MessageType type) {
+    scratch.clear();
+    scratch.put(type.code()).putShort((short) 0);
+    return this;
+  }
+
+  @Override
+  public MessageEncoder putByte(int v) {
+    scratch.put((byte) v);
+    return this;
+  }
+
+  @Override
+  public MessageEncoder putShort(int v) {
+    scratch.putShort((short) v);
+    return this;
+  }
+
+  @Override
+  public MessageEncoder putInt(int v) {
+    scratch.putInt(v);
+    return this;
+  }
+
+  @Override
+  public MessageEncoder putLong(long v) {
+    scratch.putLong(v);
+    return this;
+  }
+
+  @Override
+  public MessageEncoder putString8(String s) {
+    byte[] bytes = s.getBytes(StandardCharsets.UTF_8);
+    if (bytes.length > 255) {
+      throw new IllegalArgumentException("string longer than 255 bytes");
+    }
+    scratch.put((byte) bytes.length).put(bytes);
+    return this;
+  }
+
+  @Override
+  public MessageEncoder putBytes16(byte[] bytes) {
+    if (bytes.length > 0xFFFF) {
+      throw new IllegalArgumentException("byte field longer than 65535");
+    }
+    scratch.putShort((short) bytes.length).put(bytes);
+    return this;
+  }
+
+  @Override
+  public MessageEncoder putEndpoint(Endpoint e) {
+    scratch.put((byte) (e.isIpv6() ? 6 : 4));
+    scratch.put(e.address());
+    scratch.putShort((short) e.port());
+    return this;
+  }
+
+  /** Finishes the message and returns its bytes (header included). */
+  public byte[] end() {
+    int length = scratch.position() - WireFormat.MESSAGE_HEADER_LENGTH;
+    scratch.putShort(1, (short) length);
+    return Arrays.copyOf(scratch.array(), scratch.position());
+  }
+}

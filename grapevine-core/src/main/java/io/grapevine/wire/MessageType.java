@@ -1,0 +1,45 @@
+package io.grapevine.wire;
+
+/**
+ * Every message type on the wire, in one registry so protocols never reuse a code. Codes are stable
+ * across versions; a receiver drops (and counts) codes it does not know.
+ */
+public enum MessageType {
+  // membership (SWIM + Lifeguard): 0x01..0x1F
+  PING(0x01),
+  INDIRECT_PING(0x02),
+  ACK(0x03),
+  NACK(0x04),
+  ALIVE(0x05),
+  SUSPECT(0x06),
+  DEAD(0x07),
+  PUSH_PULL(0x08),
+  MEMBER_STATE(0x09),
+  // dissemination: 0x20..0x3F
+  USER_EVENT(0x20),
+  // anti-entropy: 0x40..0x5F; aggregates: 0x60..0x7F; overlays: 0x80..0x9F
+  ;
+
+  private static final MessageType[] BY_CODE = new MessageType[256];
+
+  static {
+    for (MessageType t : values()) {
+      BY_CODE[t.code & 0xff] = t;
+    }
+  }
+
+  private final byte code;
+
+  MessageType(int code) {
+    this.code = (byte) code;
+  }
+
+  public byte code() {
+    return code;
+  }
+
+  /** The type for a code, or null if unknown. */
+  public static MessageType of(byte code) {
+    return BY_CODE[code & 0xff];
+  }
+}

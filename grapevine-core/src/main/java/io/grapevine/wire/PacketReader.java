@@ -1,0 +1,190 @@
+package io.grapevine.wire;
+
+import io.grapevine.node.Endpoint;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.util.zip.CRC32C;
+
+/**
+ * Validates a packet's envelope and walks its messages. Every read is bounds-checked against the
+ * current message and throws {@link MalformedPacketException}, never a runtime exception, so a
+ * hostile packet cannot escape the caller's drop-and-count path.
+ *
+ * <p>Usage: {@code open(packet)}, then {@code while (nextMessage()) { switch (type()) ... }}. The
+ * reader does not copy the packet; it is valid until the caller's buffer changes.
+ */
+public final class PacketReader {
+  private final byte[] clusterName;
+  private final CRC32C crc = new CRC32C();
+  private ByteBuffer buffer;
+  private int messagesEnd;
+  private int messageEnd;
+  private byte type;
+
+  public PacketReader(String clusterName) {
+    this.clusterName = clusterName.getBytes(StandardCharsets.UTF_8);
+  }
+
+  /** Checks magic, version, flags, cluster name and checksum; positions before the first message. */
+  public void open(ByteBuffer packet) throws MalformedPacketException {
+    ByteBuffer b = packet.slice().order(ByteOrder.BIG_ENDIAN);
+    int length = b.remaining();
+    if (length < WireFormat.CLUSTER_OFFSET + WireFormat.CRC_LENGTH) {
+      throw new MalformedPacketException(DropReason.TRUNCATED, "packet of " + length + " bytes");
+    }
+    if (b.get(0) != WireFormat.MAGIC_0 || b.get(1) != WireFormat.MAGIC_1) {
+      throw new MalformedPacketException(DropReason.BAD_MAGIC, "not a Grapevine packet");
+    }
+    int version = b.get(WireFormat.VERSION_OFFSET);
+    if (version < WireFormat.MIN_VERSION || version > WireFormat.MAX_VERSION) {
+      throw new MalformedPacketException(DropReason.UNSUPPORTED_VERSION, "version " + version);
+    }
+    int end = length - WireFormat.CRC_LENGTH;
+    crcUpdate(b, end);
+    if ((int) crc.getValue() != b.getInt(end)) {
+      throw new MalformedPacketException(DropReason.BAD_CHECKSUM, "crc mismatch");
+    }
+    int flags = b.get(WireFormat.FLAGS_OFFSET) & 0xff;
+    if ((flags & ~WireFormat.KNOWN_FLAGS) != 0) {
+      throw new MalformedPacketException(DropReason.BAD_FIELD, "unknown flags " + flags);
+    }
+    int clen = b.get(WireFormat.CLUSTER_LENGTH_OFFSET) & 0xff;
+    if (WireFormat.CLUSTER_OFFSET + clen > end) {
+      throw new MalformedPacketException(DropReason.TRUNCATED, "cluster name");
+    }
+    if (clen != clusterName.length) {
+      throw new MalformedPacketException(DropReason.FOREIGN_CLUSTER, "other cluster");
+    }
+    for (int i = 0; i < clen; i++) {
+      if (b.get(WireFormat.CLUSTER_OFFSET + i) != clusterName[i]) {
+        throw new MalformedPacketException(DropReason.FOREIGN_CLUSTER, "other cluster");
+      }
+    }
+    this.buffer = b;
+    this.messagesEnd = end;
+    this.messageEnd = WireFormat.CLUSTER_OFFSET + clen;
+    b.position(messageEnd);
+  }
+
+  private void crcUpdate(ByteBuffer b, int end) {
+    crc.reset();
+    ByteBuffer view = b.duplicate();
+    view.position(0).limit(end);
+    crc.update(view);
+  }
+
+  /**
+   * Advances to the next message, skipping whatever of the previous one was not read.
+   *
+   * @return false when there are no more messages
+   */
+  public boolean nextMessage() throws MalformedPacketException {
+    buffer.limit(messagesEnd);
+    buffer.position(messageEnd);
+    if (messageEnd == messagesEnd) {
+      return false;
+    }
+    if (messagesEnd - messageEnd < WireFormat.MESSAGE_HEADER_LENGTH) {
+      throw new MalformedPacketException(DropReason.TRUNCATED, "message header");
+    }
+    type = buffer.get();
+    int length = buffer.getShort() & 0xFFFF;
+    int start = buffer.position();
+    if (start + length > messagesEnd) {
+      throw new MalformedPacketException(DropReason.TRUNCATED, "message body");
+    }
+    messageEnd = start + length;
+    buffer.limit(messageEnd);
+    return true;
+  }
+
+  /** The type code of the current message. */
+  public byte type() {
+    return type;
+  }
+
+  /** Bytes left unread in the current message. */
+  public int remaining() {
+    return buffer.remaining();
+  }
+
+  private void need(int n) throws MalformedPacketException {
+    if (buffer.remaining() < n) {
+      throw new MalformedPacketException(DropReason.TRUNCATED, "field past end of message");
+    }
+  }
+
+  public int getByte() throws MalformedPacketException {
+    need(1);
+    return buffer.get() & 0xff;
+  }
+
+  public int getShort() throws MalformedPacketException {
+    need(2);
+    return buffer.getShort() & 0xFFFF;
+  }
+
+  public int getInt() throws MalformedPacketException {
+    need(4);
+    return buffer.getInt();
+  }
+
+  public long getLong() throws MalformedPacketException {
+    need(8);
+    return buffer.getLong();
+  }
+
+  /** A one-byte-length-prefixed UTF-8 string; rejects empty strings and invalid UTF-8. */
+  public String getString8() throws MalformedPacketException {
+    int len = getByte();
+    need(len);
+    if (len == 0) {
+      throw new MalformedPacketException(DropReason.BAD_FIELD, "empty string");
+    }
+    ByteBuffer slice = buffer.slice();
+    slice.limit(len);
+    buffer.position(buffer.position() + len);
+    try {
+      return StandardCharsets.UTF_8
+          .newDecoder()
+          .onMalformedInput(CodingErrorAction.REPORT)
+          .onUnmappableCharacter(CodingErrorAction.REPORT)
+          .decode(slice)
+          .toString();
+    } catch (CharacterCodingException e) {
+      throw new MalformedPacketException(DropReason.BAD_FIELD, "invalid UTF-8");
+    }
+  }
+
+  /** A two-byte-length-prefixed byte field of at most {@code maxLength} bytes. */
+  public byte[] getBytes16(int maxLength) throws MalformedPacketException {
+    int len = getShort();
+    if (len > maxLength) {
+      throw new MalformedPacketException(DropReason.OVERSIZED, "field of " + len + " bytes");
+    }
+    need(len);
+    byte[] out = new byte[len];
+    buffer.get(out);
+    return out;
+  }
+
+  public Endpoint getEndpoint() throws MalformedPacketException {
+    int family = getByte();
+    int len;
+    if (family == 4) {
+      len = 4;
+    } else if (family == 6) {
+      len = 16;
+    } else {
+      throw new MalformedPacketException(DropReason.BAD_FIELD, "address family " + family);
+    }
+    need(len + 2);
+    byte[] addr = new byte[len];
+    buffer.get(addr);
+    int port = buffer.getShort() & 0xFFFF;
+    return Endpoint.of(addr, port);
+  }
+}

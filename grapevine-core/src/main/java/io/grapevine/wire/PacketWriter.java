@@ -1,0 +1,182 @@
+package io.grapevine.wire;
+
+import io.grapevine.node.Endpoint;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.util.zip.CRC32C;
+
+/**
+ * Writes one packet into a reusable buffer: header, then messages, then the CRC trailer.
+ *
+ * <p>Usage: {@code begin()}, then for each message {@code beginMessage(type)}, field puts, {@code
+ * endMessage()}; finally {@code finish()} returns the packet ready to send. Not thread-safe; one
+ * per node.
+ */
+public final class PacketWriter implements FieldWriter {
+  private final ByteBuffer buffer;
+  private final byte[] clusterName;
+  private final CRC32C crc = new CRC32C();
+  private int messageStart = -1;
+  private int messageCount;
+  private int mark = -1;
+
+  /**
+   * @param capacity the largest packet this writer produces (datagram budget or stream limit)
+   * @param clusterName written into every packet's header
+   */
+  public PacketWriter(int capacity, String clusterName) {
+    this.clusterName = clusterName.getBytes(StandardCharsets.UTF_8);
+    if (this.clusterName.length > WireFormat.MAX_CLUSTER_NAME_BYTES) {
+      throw new IllegalArgumentException(
+          "cluster name is longer than " + WireFormat.MAX_CLUSTER_NAME_BYTES + " bytes");
+    }
+    if (capacity < WireFormat.overhead(this.clusterName.length) + 64) {
+      throw new IllegalArgumentException("packet capacity " + capacity + " is too small");
+    }
+    this.buffer = ByteBuffer.allocate(capacity).order(ByteOrder.BIG_ENDIAN);
+  }
+
+  /** Starts a new packet, discarding anything written before. */
+  public PacketWriter begin() {
+    buffer.clear();
+    buffer.limit(buffer.capacity() - WireFormat.CRC_LENGTH);
+    buffer.put(WireFormat.MAGIC_0).put(WireFormat.MAGIC_1).put(WireFormat.VERSION).put((byte) 0);
+    buffer.put((byte) clusterName.length).put(clusterName);
+    messageCount = 0;
+    messageStart = -1;
+    return this;
+  }
+
+  /** Bytes still free for messages (header and body of each), trailer excluded. */
+  public int remaining() {
+    return buffer.remaining();
+  }
+
+  public int messageCount() {
+    return messageCount;
+  }
+
+  /** Remembers the current position so a message that does not fit can be rolled back. */
+  public void mark() {
+    mark = buffer.position();
+  }
+
+  /** Rolls back to the last {@link #mark()}, forgetting a half-written message. */
+  public void reset() {
+    buffer.position(mark);
+    messageStart = -1;
+  }
+
+  public PacketWriter beginMessage(MessageType type) {
+    if (messageStart >= 0) {
+      throw new IllegalStateException("previous message not ended");
+    }
+    messageStart = buffer.position();
+    buffer.put(type.code()).putShort((short) 0);
+    return this;
+  }
+
+  public PacketWriter endMessage() {
+    int length = buffer.position() - messageStart - WireFormat.MESSAGE_HEADER_LENGTH;
+    if (length > WireFormat.MAX_MESSAGE_LENGTH) {
+      throw new IllegalStateException("message body " + length + " bytes exceeds " + WireFormat.MAX_MESSAGE_LENGTH);
+    }
+    buffer.putShort(messageStart + 1, (short) length);
+    messageStart = -1;
+    messageCount++;
+    return this;
+  }
+
+  /**
+   * Closes the packet and returns it (position 0, limit at end). Valid until the next {@code
+   * begin()}.
+   */
+  public ByteBuffer finish() {
+    if (messageStart >= 0) {
+      throw new IllegalStateException("message not ended");
+    }
+    int end = buffer.position();
+    crc.reset();
+    crc.update(buffer.array(), 0, end);
+    buffer.limit(buffer.capacity());
+    buffer.putInt(end, (int) crc.getValue());
+    buffer.position(0).limit(end + WireFormat.CRC_LENGTH);
+    return buffer;
+  }
+
+  /**
+   * Appends a message already encoded by {@link MessageEncoder} (type, length, body). The caller
+   * checks {@link #remaining()} first.
+   */
+  public PacketWriter putEncodedMessage(byte[] encoded) {
+    if (messageStart >= 0) {
+      throw new IllegalStateException("previous message not ended");
+    }
+    buffer.put(encoded);
+    messageCount++;
+    return this;
+  }
+
+  // --- field writers: each throws BufferOverflowException when the packet is full ---
+
+  @Override
+  public PacketWriter putByte(int v) {
+    buffer.put((byte) v);
+    return this;
+  }
+
+  @Override
+  public PacketWriter putShort(int v) {
+    buffer.putShort((short) v);
+    return this;
+  }
+
+  @Override
+  public PacketWriter putInt(int v) {
+    buffer.putInt(v);
+    return this;
+  }
+
+  @Override
+  public PacketWriter putLong(long v) {
+    buffer.putLong(v);
+    return this;
+  }
+
+  /** A string of at most 255 UTF-8 bytes, length-prefixed with one byte. */
+  @Override
+  public PacketWriter putString8(String s) {
+    byte[] bytes = s.getBytes(StandardCharsets.UTF_8);
+    if (bytes.length > 255) {
+      throw new IllegalArgumentException("string longer than 255 bytes");
+    }
+    buffer.put((byte) bytes.length).put(bytes);
+    return this;
+  }
+
+  /** Up to 65535 bytes, length-prefixed with two bytes. */
+  @Override
+  public PacketWriter putBytes16(byte[] bytes) {
+    if (bytes.length > 0xFFFF) {
+      throw new IllegalArgumentException("byte field longer than 65535");
+    }
+    buffer.putShort((short) bytes.length).put(bytes);
+    return this;
+  }
+
+  /** An endpoint: family (4 or 6), address bytes, port (2). */
+  @Override
+  public PacketWriter putEndpoint(Endpoint e) {
+    int len = e.addressLength();
+    buffer.put((byte) (len == 4 ? 4 : 6));
+    int pos = buffer.position();
+    if (buffer.remaining() < len + 2) {
+      throw new java.nio.BufferOverflowException();
+    }
+    e.copyAddress(buffer.array(), pos);
+    buffer.position(pos + len);
+    buffer.putShort((short) e.port());
+    return this;
+  }
+}

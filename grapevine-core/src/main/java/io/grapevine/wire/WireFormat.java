@@ -1,0 +1,54 @@
+package io.grapevine.wire;
+
+/**
+ * Constants of the Grapevine packet envelope. Every datagram and every stream frame is one packet:
+ *
+ * <pre>
+ *  0       1       2       3       4       5
+ * +-------+-------+-------+-------+-------+---------------------+
+ * | 'G'   | 'V'   |version| flags |clen(1)| cluster name (clen) |
+ * +-------+-------+-------+-------+-------+---------------------+
+ * | message: type(1) | length(2, unsigned) | body(length)        |  repeated, 1..n
+ * +--------------------------------------------------------------+
+ * | CRC32C(4) over every byte before it                          |
+ * +--------------------------------------------------------------+
+ * </pre>
+ *
+ * All integers are big-endian. Flag bit 0 is reserved for an authenticated-encryption wrapper
+ * (the header then stays in clear as associated data and the messages are sealed); receivers drop
+ * packets with flags they do not understand. See docs/wire-format.md.
+ */
+public final class WireFormat {
+  private WireFormat() {}
+
+  public static final byte MAGIC_0 = 'G';
+  public static final byte MAGIC_1 = 'V';
+  /** The wire version this build writes. */
+  public static final byte VERSION = 1;
+  /** Lowest and highest wire versions this build reads. */
+  public static final byte MIN_VERSION = 1;
+
+  public static final byte MAX_VERSION = 1;
+
+  public static final int MAGIC_OFFSET = 0;
+  public static final int VERSION_OFFSET = 2;
+  public static final int FLAGS_OFFSET = 3;
+  public static final int CLUSTER_LENGTH_OFFSET = 4;
+  public static final int CLUSTER_OFFSET = 5;
+
+  /** Bytes of a message header: type and length. */
+  public static final int MESSAGE_HEADER_LENGTH = 3;
+  /** Bytes of the CRC32C trailer. */
+  public static final int CRC_LENGTH = 4;
+  /** Longest cluster name, in UTF-8 bytes. */
+  public static final int MAX_CLUSTER_NAME_BYTES = 64;
+  /** Longest message body. */
+  public static final int MAX_MESSAGE_LENGTH = 0xFFFF;
+  /** Flags this version understands (none set yet). */
+  public static final int KNOWN_FLAGS = 0;
+
+  /** Envelope overhead for a given cluster name length: header plus trailer. */
+  public static int overhead(int clusterNameBytes) {
+    return CLUSTER_OFFSET + clusterNameBytes + CRC_LENGTH;
+  }
+}
