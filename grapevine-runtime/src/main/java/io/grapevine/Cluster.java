@@ -1,0 +1,92 @@
+package io.grapevine;
+
+import io.grapevine.membership.Member;
+import io.grapevine.membership.MembershipConfig;
+import io.grapevine.membership.MembershipStats;
+import io.grapevine.node.Endpoint;
+import java.util.Collection;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * A running Grapevine node: the membership protocol over real UDP/TCP sockets.
+ *
+ * <pre>{@code
+ * Cluster node = Cluster.builder()
+ *     .name("node-1")
+ *     .clusterName("prod")
+ *     .bind("0.0.0.0:7946")
+ *     .advertise("10.0.0.5:7946")
+ *     .start();
+ * node.addListener(event -> System.out.println(event));
+ * node.join(List.of("10.0.0.4:7946")).get(10, SECONDS);
+ * ...
+ * node.leave().get();   // graceful: others see it as LEFT
+ * node.close();
+ * }</pre>
+ *
+ * <p>Thread-safe. Listeners run on the node's event-loop thread, after the state change and outside
+ * any lock; they must not block (hand work to your own executor).
+ */
+public interface Cluster extends AutoCloseable {
+
+  /** A builder with LAN defaults. */
+  static ClusterBuilder builder() {
+    return new ClusterBuilder();
+  }
+
+  /**
+   * Joins through seeds, each {@code HOST:PORT} or {@code dns:NAME[:PORT]} (every A/AAAA record,
+   * resolved now). Completes with the number of seeds that answered once the first one has; fails
+   * if none answers within the join timeout.
+   */
+  CompletableFuture<Integer> join(Collection<String> seeds);
+
+  /**
+   * Leaves gracefully: announces the departure, keeps gossiping it for {@link
+   * MembershipConfig#leavePropagateTime}, then completes. The node stays open until {@link #close()}.
+   */
+  CompletableFuture<Void> leave();
+
+  /** Closes sockets at once, without announcing a departure (to others, it crashed). Idempotent. */
+  @Override
+  void close();
+
+  /** Every known member, this node included, alive or not. */
+  List<Member> members();
+
+  Optional<Member> member(String name);
+
+  Member localMember();
+
+  /** Replaces this node's metadata (at most {@link MembershipConfig#metadataMaxBytes}); spreads to all. */
+  void updateMetadata(byte[] metadata);
+
+  /**
+   * Removes a failed (suspect, dead or left) member for good and tells the cluster; stale gossip will
+   * not bring it back, a restart of it will.
+   *
+   * @return false if unknown, alive, or this node
+   */
+  boolean forceLeave(String name);
+
+  /** Registers a listener for membership events; the returned handle removes it. */
+  AutoCloseable addListener(MembershipListener listener);
+
+  /** The advertised address (UDP and TCP on the same port). */
+  Endpoint endpoint();
+
+  String clusterName();
+
+  MembershipConfig config();
+
+  /** Protocol counters (packets, probes, suspicions, drops by reason...). */
+  MembershipStats stats();
+
+  /** Lifeguard local-health score; 0 is healthy. */
+  int healthScore();
+
+  /** True once a join has succeeded (or the node was started without seeds as the first node). */
+  boolean isJoined();
+}
