@@ -345,4 +345,35 @@ class MembershipTest {
     }
     assertThat(found).as("observer probed the suspect with the suspicion in front").isTrue();
   }
+
+  @Test
+  void tenPercentLossCausesNoFalseDeaths() {
+    TestNetwork net = new TestNetwork(16, 1);
+    java.util.SplittableRandom loss = new java.util.SplittableRandom(16);
+    List<Membership> nodes = cluster(net, 20, LAN);
+    net.runFor(10_000);
+    net.drop = (from, to) -> loss.nextInt(100) < 10;
+    net.runFor(300_000);
+    for (Membership m : nodes) {
+      assertThat(m.members()).as("%s", m.name()).allMatch(x -> x.state() == MemberState.ALIVE);
+      for (Membership other : nodes) {
+        assertThat(net.count(m, MemberEvent.Type.DEAD, other.name())).isZero();
+      }
+    }
+  }
+
+  @Test
+  void hundredNodesConvergeAndSameSeedGivesSameRun() {
+    long[] sent = new long[2];
+    for (int run = 0; run < 2; run++) {
+      TestNetwork net = new TestNetwork(17, 2);
+      List<Membership> nodes = cluster(net, 100, LAN);
+      net.runFor(20_000);
+      for (Membership m : nodes) {
+        assertThat(m.liveCount()).as("%s", m.name()).isEqualTo(100);
+      }
+      sent[run] = net.packetsSent;
+    }
+    assertThat(sent[0]).isEqualTo(sent[1]);
+  }
 }
