@@ -533,6 +533,9 @@ public final class Membership implements ProtocolNode {
           owner.onMessage(nowMillis, from, inbound.get(i), delivery, out);
         }
       }
+      if (!extensions.isEmpty()) {
+        Extensions.packetEnd(inboundOwners, nowMillis, from, delivery, out);
+      }
     }
     inbound.clear();
     inboundOwners.clear();
