@@ -18,7 +18,7 @@ class DisseminationTest {
     RumorNetwork net = new RumorNetwork(n, config, seed);
     RumorId id = net.publish(0, "t", new byte[] {1}, null);
     for (int i = 0; i < 200 && !net.quiescent(); i++) {
-      net.runUntil(net.now + config.roundInterval.toMillis());
+      net.runUntil(net.now() + config.roundInterval.toMillis());
     }
     assertThat(net.quiescent()).as("rumor dies out").isTrue();
     assertThat(net.maxDeliveriesPerNode(id)).as("at most once").isLessThanOrEqualTo(1);
@@ -58,7 +58,7 @@ class DisseminationTest {
     DisseminationConfig c = DisseminationConfig.demers(Mode.PUSH, false, Stop.COUNTER, 1).toBuilder()
         .antiEntropyInterval(Duration.ofSeconds(1)).build();
     RumorNetwork net = new RumorNetwork(300, c, 7);
-    net.loss = 0.1;
+    net.net.loss = 0.1;
     RumorId id = net.publish(5, "t", new byte[] {1, 2, 3}, null);
     net.runUntil(60_000);
     assertThat(net.informed(id)).isEqualTo(300);
@@ -76,8 +76,8 @@ class DisseminationTest {
     RumorId id = net.publish(0, "big", big, null);
     net.runUntil(30_000);
     assertThat(net.informed(id)).isEqualTo(50);
-    for (List<UserEvent> events : net.delivered.values()) {
-      assertThat(events.get(0).payload()).isEqualTo(big);
+    for (int i = 0; i < 50; i++) {
+      assertThat(net.delivered(i).get(0).payload()).isEqualTo(big);
     }
   }
 
@@ -97,10 +97,11 @@ class DisseminationTest {
         .antiEntropyInterval(Duration.ofSeconds(1)).build();
     RumorNetwork net = new RumorNetwork(30, c, 10);
     net.publish(0, "leader", "a".getBytes(), "shard-1");
-    net.runUntil(net.now + 20_000);
+    net.runUntil(net.now() + 20_000);
     net.publish(1, "leader", "b".getBytes(), "shard-1");
-    net.runUntil(net.now + 20_000);
-    for (List<UserEvent> events : net.delivered.values()) {
+    net.runUntil(net.now() + 20_000);
+    for (int i = 0; i < 30; i++) {
+      List<UserEvent> events = net.delivered(i);
       assertThat(new String(events.get(events.size() - 1).payload())).isEqualTo("b");
     }
     // Delivered out of order: an older event arriving after a newer one is suppressed.
@@ -127,7 +128,7 @@ class DisseminationTest {
       for (int s : order) {
         DisseminationTestAccess.deliver(d, src, new RumorId("o", 1, s));
       }
-      assertThat(src.delivered.get(src.endpoints.get(1))).as("seed %d", seed).hasSize(n);
+      assertThat(src.delivered(1)).as("seed %d", seed).hasSize(n);
       for (int i = 1; i <= n; i++) {
         assertThat(d.hasDelivered(new RumorId("o", 1, i))).as("seed %d id %d", seed, i).isTrue();
       }
