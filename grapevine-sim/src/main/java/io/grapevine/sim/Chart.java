@@ -25,7 +25,7 @@ public final class Chart {
   public static final int HEIGHT = 500;
   private static final int LEFT = 70;
   private static final int RIGHT = 30;
-  private static final int TOP = 50;
+  private static final int TOP = 75;
   private static final int BOTTOM = 60;
   private static final String[] COLORS = {"#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e"};
 
@@ -56,7 +56,26 @@ public final class Chart {
     return this;
   }
 
+  /** The x range rounded up to a multiple of a 1-2-5 tick step, so ticks fall on round numbers. */
   private double xMax() {
+    double raw = rawXMax();
+    double step = niceStep(raw / 5);
+    return Math.ceil(raw / step - 1e-9) * step;
+  }
+
+  private static double niceStep(double rough) {
+    double p = Math.pow(10, Math.floor(Math.log10(Math.max(rough, 1e-9))));
+    double f = rough / p;
+    return (f <= 1 ? 1 : f <= 2 ? 2 : f <= 5 ? 5 : 10) * p;
+  }
+
+  private int xTicks() {
+    double raw = rawXMax();
+    double step = niceStep(raw / 5);
+    return (int) Math.round(xMax() / step);
+  }
+
+  private double rawXMax() {
     double m = 1e-9;
     for (Series s : series) {
       for (double v : s.x) {
@@ -119,15 +138,18 @@ public final class Chart {
         x0, y0, WIDTH - RIGHT, y0));
     b.append(String.format(Locale.ROOT, "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"black\"/>\n",
         x0, TOP, x0, y0));
-    for (int i = 0; i <= 5; i++) {
-      double xv = xMax * i / 5;
-      double yv = yMin + (top - yMin) * i / 5;
+    int xt = xTicks();
+    for (int i = 0; i <= xt; i++) {
+      double xv = xMax * i / xt;
       double xp = px(xv, xMax);
-      double yp = py(yv, top);
       b.append(String.format(Locale.ROOT,
           "<line x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%d\" stroke=\"black\"/>"
               + "<text x=\"%.1f\" y=\"%d\" text-anchor=\"middle\">%s</text>\n",
           xp, y0, xp, y0 + 5, xp, y0 + 20, fmt(xv)));
+    }
+    for (int i = 0; i <= 5; i++) {
+      double yv = yMin + (top - yMin) * i / 5;
+      double yp = py(yv, top);
       b.append(String.format(Locale.ROOT,
           "<line x1=\"%d\" y1=\"%.1f\" x2=\"%d\" y2=\"%.1f\" stroke=\"#dddddd\"/>"
               + "<text x=\"%d\" y=\"%.1f\" text-anchor=\"end\">%s</text>\n",
@@ -156,12 +178,13 @@ public final class Chart {
         b.append(String.format(Locale.ROOT, "<path d=\"%s\" fill=\"none\" stroke=\"%s\" stroke-width=\"2\"%s/>\n",
             d, color, ser.dashed ? " stroke-dasharray=\"6 4\"" : ""));
       }
-      int ly = TOP + 16 * s;
+      int lx = LEFT + 240 * (s % 3);
+      int ly = 48 + 16 * (s / 3);
       b.append(String.format(Locale.ROOT,
           "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"%s\" stroke-width=\"2\"%s/>"
               + "<text x=\"%d\" y=\"%d\">%s</text>\n",
-          WIDTH - RIGHT - 230, ly, WIDTH - RIGHT - 200, ly, color,
-          ser.dashed ? " stroke-dasharray=\"6 4\"" : "", WIDTH - RIGHT - 195, ly + 4, esc(ser.name)));
+          lx, ly, lx + 30, ly, color, ser.dashed ? " stroke-dasharray=\"6 4\"" : "", lx + 35, ly + 4,
+          esc(ser.name)));
     }
     b.append("</svg>\n");
     return b.toString();
@@ -184,17 +207,20 @@ public final class Chart {
       int y0 = HEIGHT - BOTTOM;
       g.drawLine(LEFT, y0, WIDTH - RIGHT, y0);
       g.drawLine(LEFT, TOP, LEFT, y0);
-      for (int i = 0; i <= 5; i++) {
-        double xv = xMax * i / 5;
-        double yv = yMin + (top - yMin) * i / 5;
+      int xt = xTicks();
+      for (int i = 0; i <= xt; i++) {
+        double xv = xMax * i / xt;
         int xp = (int) px(xv, xMax);
+        g.drawLine(xp, y0, xp, y0 + 5);
+        String xs = fmt(xv);
+        g.drawString(xs, xp - g.getFontMetrics().stringWidth(xs) / 2, y0 + 20);
+      }
+      for (int i = 0; i <= 5; i++) {
+        double yv = yMin + (top - yMin) * i / 5;
         int yp = (int) py(yv, top);
         g.setColor(new Color(0xdd, 0xdd, 0xdd));
         g.drawLine(LEFT, yp, WIDTH - RIGHT, yp);
         g.setColor(Color.BLACK);
-        g.drawLine(xp, y0, xp, y0 + 5);
-        String xs = fmt(xv);
-        g.drawString(xs, xp - g.getFontMetrics().stringWidth(xs) / 2, y0 + 20);
         String ys = fmt(yv);
         g.drawString(ys, LEFT - 8 - g.getFontMetrics().stringWidth(ys), yp + 4);
       }
@@ -227,10 +253,11 @@ public final class Chart {
           pen = true;
         }
         g.draw(path);
-        int ly = TOP + 16 * s;
-        g.drawLine(WIDTH - RIGHT - 230, ly, WIDTH - RIGHT - 200, ly);
+        int lx = LEFT + 240 * (s % 3);
+        int ly = 48 + 16 * (s / 3);
+        g.drawLine(lx, ly, lx + 30, ly);
         g.setColor(Color.BLACK);
-        g.drawString(ser.name, WIDTH - RIGHT - 195, ly + 4);
+        g.drawString(ser.name, lx + 35, ly + 4);
       }
     } finally {
       g.dispose();
