@@ -119,4 +119,20 @@ class MembershipScenarioTest {
     assertThat(on.falseSuspicionEpisodesOfHealthy * 10).isLessThan(off.falseSuspicionEpisodesOfHealthy);
     assertThat(on.falseDead).isZero();
   }
+
+  @Test
+  void churnedNodesComeBackAndNoLiveNodeIsDeclaredDead() {
+    Scenario s = base(60, 13);
+    s.joinOverMillis = 5_000;
+    s.durationMillis = 130_000;
+    s.loss = 0.02;
+    s.faults.add(Fault.churn(20_000, 70_000, 0.2, 10_000));
+    SimulationResult r = Simulation.run(s);
+    assertThat(r.crashes.size()).isGreaterThanOrEqualTo(4);
+    assertThat(r.falseDead).isZero();
+    double[] up = r.column("up");
+    double[] full = r.column("full_view_fraction");
+    assertThat(up[up.length - 1]).isEqualTo(60);
+    assertThat(full[full.length - 1]).isEqualTo(1.0);
+  }
 }
