@@ -44,10 +44,22 @@ public final class ConfigFile {
     } catch (JsonProcessingException e) {
       String where =
           e.getLocation() == null ? "" : " at line " + e.getLocation().getLineNr();
-      throw new SettingsException(label + ": not valid YAML" + where + ": " + e.getOriginalMessage());
+      throw new SettingsException(label + ": not valid YAML" + where + ": " + oneLine(e.getOriginalMessage()));
     } catch (IOException | IllegalArgumentException e) {
       throw new SettingsException(label + ": cannot read: " + e.getMessage());
     }
+  }
+
+  /** The parser's multi-line message (with a source excerpt) as one line: its unindented lines. */
+  static String oneLine(String message) {
+    if (message == null) {
+      return "parse error";
+    }
+    return message.lines()
+        .filter(l -> !l.isBlank() && !Character.isWhitespace(l.charAt(0)))
+        .map(String::strip)
+        .reduce((x, y) -> x + "; " + y)
+        .orElse(message.strip());
   }
 
   static boolean isYaml(Path path) {
