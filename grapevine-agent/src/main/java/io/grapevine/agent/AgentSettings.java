@@ -181,15 +181,14 @@ public record AgentSettings(
       }
 
       String profileText = profile.text == null ? "lan" : profile.text.toLowerCase(Locale.ROOT);
-      MembershipConfig config = null;
+      MembershipConfig base = null;
       try {
-        config = MembershipConfig.profile(profileText);
+        base = MembershipConfig.profile(profileText);
       } catch (IllegalArgumentException e) {
         errors.add(profile.origin + ": " + e.getMessage());
       }
-      if (config != null) {
-        config = applyOverrides(config, membershipKeys);
-      }
+      // Overrides are checked even when the profile is bad, so every problem shows at once.
+      MembershipConfig config = applyOverrides(base == null ? MembershipConfig.lan() : base, membershipKeys);
       if (config != null) {
         int size = Metadata.encode(meta).length;
         if (size > config.metadataMaxBytes) {

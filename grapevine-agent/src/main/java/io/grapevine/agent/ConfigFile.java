@@ -34,6 +34,12 @@ public final class ConfigFile {
    */
   public static Map<String, Object> load(Path path) {
     String label = path.toString();
+    if (!Files.exists(path)) {
+      throw new SettingsException(label + ": no such file");
+    }
+    if (Files.isDirectory(path)) {
+      throw new SettingsException(label + ": is a directory, not a config file");
+    }
     try {
       if (isYaml(path)) {
         return loadYaml(path, label);

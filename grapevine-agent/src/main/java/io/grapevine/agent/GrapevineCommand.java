@@ -69,7 +69,10 @@ public final class GrapevineCommand implements Runnable {
     PrintWriter err = cmd.getErr();
     String message = firstLine(e.getMessage());
     if (e instanceof UnmatchedArgumentException u) {
-      List<String> suggestions = u.getSuggestions();
+      List<String> suggestions = new java.util.ArrayList<>(u.getSuggestions());
+      if (suggestions.isEmpty()) {
+        suggestions.addAll(nearOptions(cmd, u.getUnmatched()));
+      }
       if (!suggestions.isEmpty()) {
         message += " (did you mean " + String.join(" or ", suggestions.subList(0, Math.min(3, suggestions.size()))) + "?)";
       }
@@ -77,6 +80,42 @@ public final class GrapevineCommand implements Runnable {
     err.println("error: " + message + "; see '" + cmd.getCommandSpec().qualifiedName() + " --help'");
     err.flush();
     return EXIT_USAGE;
+  }
+
+  /** Option names within two edits of a mistyped option, e.g. --nmae to --name. */
+  static List<String> nearOptions(CommandLine cmd, List<String> unmatched) {
+    List<String> near = new java.util.ArrayList<>();
+    for (String arg : unmatched) {
+      if (!arg.startsWith("-")) {
+        continue;
+      }
+      String typed = arg.contains("=") ? arg.substring(0, arg.indexOf('=')) : arg;
+      for (String option : cmd.getCommandSpec().optionsMap().keySet()) {
+        if (option.startsWith("--") && editDistance(typed, option) <= 2 && !near.contains(option)) {
+          near.add(option);
+        }
+      }
+    }
+    return near;
+  }
+
+  static int editDistance(String a, String b) {
+    int[] prev = new int[b.length() + 1];
+    int[] cur = new int[b.length() + 1];
+    for (int j = 0; j <= b.length(); j++) {
+      prev[j] = j;
+    }
+    for (int i = 1; i <= a.length(); i++) {
+      cur[0] = i;
+      for (int j = 1; j <= b.length(); j++) {
+        int cost = a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1;
+        cur[j] = Math.min(Math.min(cur[j - 1] + 1, prev[j] + 1), prev[j - 1] + cost);
+      }
+      int[] t = prev;
+      prev = cur;
+      cur = t;
+    }
+    return prev[b.length()];
   }
 
   private static int failed(Exception e, CommandLine cmd) {

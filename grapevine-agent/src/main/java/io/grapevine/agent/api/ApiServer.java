@@ -237,6 +237,7 @@ public final class ApiServer implements AutoCloseable {
     body.put("agent", agentInfo.get());
     body.put("config", Json.config(cluster.config()));
     body.put("stats", Json.stats(cluster.stats()));
+    body.put("transport", Json.transport(cluster.transportStats()));
     return Response.json(200, body);
   }
 

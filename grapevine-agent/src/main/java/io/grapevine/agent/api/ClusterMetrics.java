@@ -4,6 +4,7 @@ import io.grapevine.Cluster;
 import io.grapevine.membership.Member;
 import io.grapevine.membership.MemberState;
 import io.grapevine.membership.MembershipStats;
+import io.grapevine.transport.TransportStats;
 import io.grapevine.wire.DropReason;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
@@ -84,6 +85,37 @@ public final class ClusterMetrics {
           .description("Inbound packets dropped, by reason")
           .register(registry);
     }
+    transportCounters(cluster, registry);
+  }
+
+  private static void transportCounters(Cluster cluster, MeterRegistry registry) {
+    transport(registry, cluster, "grapevine.transport.send.errors", null,
+        "Sends that failed: socket errors, full buffers, refused or reset connections", TransportStats::sendErrors);
+    transport(registry, cluster, "grapevine.transport.connect.timeouts", null,
+        "Outbound TCP connections not established in time", TransportStats::connectTimeouts);
+    transport(registry, cluster, "grapevine.transport.rejected.connections", null,
+        "TCP connections refused at the concurrent-connection cap", TransportStats::rejectedConnections);
+    transport(registry, cluster, "grapevine.transport.stream.read.errors", null,
+        "Inbound TCP connections closed on a read error, idle timeout or truncated frame",
+        TransportStats::streamReadErrors);
+    transport(registry, cluster, "grapevine.transport.oversized.datagrams", null,
+        "Datagrams above the receive limit, dropped unread", TransportStats::oversizedDatagrams);
+    transport(registry, cluster, "grapevine.transport.oversized.stream.messages", null,
+        "Stream frames above streamMessageMaxBytes; the connection is closed",
+        TransportStats::oversizedStreamMessages);
+  }
+
+  private static void transport(
+      MeterRegistry registry,
+      Cluster cluster,
+      String name,
+      String unit,
+      String description,
+      ToLongFunction<TransportStats> read) {
+    FunctionCounter.builder(name, cluster, c -> read.applyAsLong(c.transportStats()))
+        .baseUnit(unit)
+        .description(description)
+        .register(registry);
   }
 
   private static void counter(

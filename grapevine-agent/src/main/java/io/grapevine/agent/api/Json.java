@@ -9,6 +9,7 @@ import io.grapevine.membership.Member;
 import io.grapevine.membership.MemberState;
 import io.grapevine.membership.MembershipConfig;
 import io.grapevine.membership.MembershipStats;
+import io.grapevine.transport.TransportStats;
 import io.grapevine.wire.DropReason;
 import java.lang.reflect.Field;
 import java.lang.reflect.Modifier;
@@ -125,6 +126,22 @@ public final class Json {
       dropped.put(r.label(), s.dropped(r));
     }
     o.put("packetsDropped", dropped);
+    return o;
+  }
+
+  /** The socket transport's own counters (what it failed to send or refused to read). */
+  public static Map<String, Object> transport(TransportStats t) {
+    Map<String, Object> o = new LinkedHashMap<>();
+    o.put("datagramsIn", t.datagramsIn());
+    o.put("datagramsOut", t.datagramsOut());
+    o.put("streamMessagesIn", t.streamMessagesIn());
+    o.put("streamMessagesOut", t.streamMessagesOut());
+    o.put("sendErrors", t.sendErrors());
+    o.put("connectTimeouts", t.connectTimeouts());
+    o.put("rejectedConnections", t.rejectedConnections());
+    o.put("streamReadErrors", t.streamReadErrors());
+    o.put("oversizedDatagrams", t.oversizedDatagrams());
+    o.put("oversizedStreamMessages", t.oversizedStreamMessages());
     return o;
   }
 

@@ -176,9 +176,10 @@ public final class ClientCommands {
     JsonNode stats = info.path("stats");
     rows.add(List.of("counters", pairs(stats, "=", " ", "packetsDropped")));
     rows.add(List.of("dropped", pairs(stats.path("packetsDropped"), "=", " ")));
+    rows.add(List.of("transport", pairs(info.path("transport"), "=", " ")));
     StringBuilder sb = new StringBuilder();
     for (List<String> row : rows) {
-      sb.append(String.format("%-9s %s%n", row.get(0), row.get(1)));
+      sb.append(String.format("%-10s %s%n", row.get(0), row.get(1)));
     }
     return sb.toString();
   }
