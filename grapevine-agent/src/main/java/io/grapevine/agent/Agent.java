@@ -30,6 +30,7 @@ final class Agent {
   private final Logger log = LoggerFactory.getLogger("grapevine.agent");
   private final CountDownLatch stopped = new CountDownLatch(1);
   private final AtomicBoolean stopping = new AtomicBoolean();
+  private final AtomicBoolean left = new AtomicBoolean();
   private final CountDownLatch wake = new CountDownLatch(1);
   private Cluster cluster;
   private ApiServer api;
@@ -67,7 +68,12 @@ final class Agent {
               settings.httpToken(),
               this::agentInfo,
               settings.joinTimeout(),
-              () -> System.exit(0));
+              () -> {
+                // The API has already left gracefully: the shutdown hook only closes.
+                log.info("left the cluster on request; exiting");
+                left.set(true);
+                System.exit(0);
+              });
     } catch (IOException e) {
       cluster.close();
       throw new StartException("cannot serve the HTTP API on " + settings.http() + ": " + e.getMessage());
@@ -114,6 +120,9 @@ final class Agent {
     }
     wake.countDown();
     try {
+      if (left.get()) {
+        return;
+      }
       log.info("leaving the cluster...");
       cluster.leave().get(cluster.config().leavePropagateTime.toMillis() + 5000, TimeUnit.MILLISECONDS);
       log.info("left the cluster");
