@@ -127,7 +127,11 @@ final class Demo {
             n - 1,
             () -> count(i -> i != victim, c -> stateOf(c, name) == MemberState.DEAD ? 1 : 0),
             t0,
-            60_000);
+            60_000,
+            () -> {
+              int suspecting = count(i -> i != victim, c -> stateOf(c, name) == MemberState.SUSPECT ? 1 : 0);
+              return suspecting == 0 ? "" : "(" + suspecting + " suspect it)";
+            });
     long first = firstSuspectNanos.get();
     double suspect = first == 0 ? Double.NaN : (first - t0) / 1e9;
     out.printf("  first suspected after %s; dead on every survivor after %s%n", secs(suspect), secs(dead));
@@ -194,12 +198,13 @@ final class Demo {
     long packets0 = totalPacketsOut(leaver);
     long t0 = System.nanoTime();
     long end = t0 + TimeUnit.MILLISECONDS.toNanos(windowMillis);
+    int windowSeconds = (int) (windowMillis / 1000);
     while (System.nanoTime() < end) {
-      bar("of the window", (int) ((System.nanoTime() - t0) / 1_000_000), (int) windowMillis, t0);
+      bar("s of quiet gossip", (int) ((System.nanoTime() - t0) / 1_000_000_000L), windowSeconds, t0);
       TimeUnit.MILLISECONDS.sleep(Math.min(100, Math.max(1, (end - System.nanoTime()) / 1_000_000)));
     }
     double seconds = (System.nanoTime() - t0) / 1e9;
-    barDone("of the window", (int) windowMillis, (int) windowMillis, seconds);
+    barDone("s of quiet gossip", windowSeconds, windowSeconds, seconds);
     double bytesPerNode = (totalBytesOut(leaver) - bytes0) / seconds / (n - 1);
     double packetsPerNode = (totalPacketsOut(leaver) - packets0) / seconds / (n - 1);
     out.printf("  each node sent %.0f B/s in %.1f packets/s%n", bytesPerNode, packetsPerNode);
@@ -256,10 +261,21 @@ final class Demo {
   /** Waits until {@code done} reaches {@code total} or the bound passes; returns seconds since t0. */
   private double await(String what, int total, java.util.function.IntSupplier done, long t0, long boundMillis)
       throws InterruptedException {
+    return await(what, total, done, t0, boundMillis, () -> "");
+  }
+
+  private double await(
+      String what,
+      int total,
+      java.util.function.IntSupplier done,
+      long t0,
+      long boundMillis,
+      java.util.function.Supplier<String> detail)
+      throws InterruptedException {
     long deadline = t0 + TimeUnit.MILLISECONDS.toNanos(boundMillis);
     int k;
     while ((k = done.getAsInt()) < total && System.nanoTime() < deadline) {
-      bar(what, k, total, t0);
+      bar(what + (live ? " " + detail.get() : ""), k, total, t0);
       TimeUnit.MILLISECONDS.sleep(POLL_MILLIS);
     }
     double seconds = (System.nanoTime() - t0) / 1e9;
@@ -283,12 +299,12 @@ final class Demo {
       return;
     }
     lastDraw = now;
-    out.print("\r" + barLine(what, k, total, (now - t0) / 1e9));
+    out.print("\r" + barLine(what, k, total, (now - t0) / 1e9) + "\033[K");
     out.flush();
   }
 
   private void barDone(String what, int k, int total, double seconds) {
-    out.print((live ? "\r" : "") + barLine(what, k, total, seconds) + "\n");
+    out.print((live ? "\r" : "") + barLine(what, k, total, seconds) + (live ? "\033[K" : "") + "\n");
     out.flush();
   }
 
