@@ -4,6 +4,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.grapevine.agent.api.Json;
 import io.grapevine.agent.client.AgentClient.AgentException;
 import java.io.PrintWriter;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -117,10 +119,13 @@ public final class ClientCommands {
       mixinStandardHelpOptions = true,
       description = "Make a running agent leave the cluster gracefully (others see it as left), then exit.")
   public static final class Leave extends Base {
+    @Option(names = "--json", description = "Print the agent's JSON answer.")
+    boolean json;
+
     @Override
     void run(AgentClient client) throws AgentException {
       JsonNode body = client.post("/v1/leave", null, Duration.ofSeconds(60));
-      out().println(body.path("name").asText() + " left the cluster; the agent is shutting down");
+      out().println(json ? Json.write(body) : body.path("name").asText() + " left the cluster; the agent is shutting down");
     }
   }
 
@@ -132,11 +137,14 @@ public final class ClientCommands {
     @Parameters(paramLabel = "NAME", description = "The member to remove.")
     String name;
 
+    @Option(names = "--json", description = "Print the agent's JSON answer.")
+    boolean json;
+
     @Override
     void run(AgentClient client) throws AgentException {
-      client.post("/v1/force-leave/" + java.net.URLEncoder.encode(name, java.nio.charset.StandardCharsets.UTF_8).replace("+", "%20"),
-          null, Duration.ofSeconds(30));
-      out().println("removed " + name);
+      String path = "/v1/force-leave/" + URLEncoder.encode(name, StandardCharsets.UTF_8).replace("+", "%20");
+      JsonNode body = client.post(path, null, Duration.ofSeconds(30));
+      out().println(json ? Json.write(body) : "removed " + name);
     }
   }
 

@@ -166,6 +166,36 @@ class AgentProcessIT {
   }
 
   @Test
+  void agentStartedBeforeItsSeedRetriesUntilItJoins() throws Exception {
+    int[] ports = freePorts(4);
+    Path quick = work.resolve("quick-join.yaml");
+    Files.writeString(quick, "profile: local\njoin-timeout: 1s\n");
+    Agent late = startAgent("late", ports[0], ports[1], "--join", "127.0.0.1:" + ports[2], "--config", quick.toString());
+    // Not joined yet: health says so with 503, the API answers all the same.
+    await("late answers, unjoined").atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(200))
+        .ignoreExceptions()
+        .untilAsserted(() -> assertThat(get(late, "/v1/health", null).statusCode()).isEqualTo(503));
+    Agent seed = startAgent("seed", ports[2], ports[3], "--profile", "local");
+    await("late joined through the retry").atMost(Duration.ofSeconds(40)).pollInterval(Duration.ofMillis(200))
+        .ignoreExceptions()
+        .untilAsserted(() -> {
+          assertThat(get(late, "/v1/health", null).statusCode()).isEqualTo(200);
+          assertThat(states(seed)).containsEntry("late", "alive").containsEntry("seed", "alive");
+        });
+    assertThat(Files.readString(late.log())).contains("retrying in");
+
+    // `grapevine leave` makes the agent leave and exit by itself.
+    Run leave = cli("leave", "--http", late.http());
+    assertThat(leave.exit()).as(leave.err()).isZero();
+    assertThat(leave.out()).contains("late left the cluster");
+    assertThat(late.process().waitFor(20, TimeUnit.SECONDS)).as("late exits after leave").isTrue();
+    assertThat(late.process().exitValue()).isZero();
+    await("late left on seed").atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(200))
+        .ignoreExceptions()
+        .untilAsserted(() -> assertThat(states(seed)).containsEntry("late", "left"));
+  }
+
+  @Test
   void badFlagGivesOneLineAndUsageExit() throws Exception {
     Run r = cli("agent", "--name", "x", "--bogus");
     assertThat(r.exit()).isEqualTo(2);
