@@ -118,7 +118,6 @@ public final class NioTransport implements Transport {
   private ServerSocketChannel tcp;
   private volatile Endpoint local;
   private Receiver receiver;
-  private ByteBuffer datagramBuffer;
   private boolean closed;
 
   public NioTransport(EventLoop loop, InetSocketAddress bindAddress, Options options) {
@@ -154,7 +153,6 @@ public final class NioTransport implements Transport {
   private void bind() throws IOException {
     ProtocolFamily family =
         bindAddress.getAddress() instanceof Inet6Address ? StandardProtocolFamily.INET6 : StandardProtocolFamily.INET;
-    datagramBuffer = ByteBuffer.allocate(options.maxDatagramBytes() + 1);
     IOException last = null;
     int attempts = bindAddress.getPort() == 0 ? BIND_ATTEMPTS : 1;
     for (int i = 0; i < attempts; i++) {
@@ -348,7 +346,9 @@ public final class NioTransport implements Transport {
 
   private void readDatagrams() throws IOException {
     for (int i = 0; i < DATAGRAMS_PER_WAKEUP && !closed; i++) {
-      datagramBuffer.clear();
+      // One byte above the limit, so an oversized datagram shows as a full buffer.
+      ByteBuffer datagramBuffer = loop.sharedReceiveBuffer(options.maxDatagramBytes() + 1);
+      datagramBuffer.limit(options.maxDatagramBytes() + 1);
       SocketAddress from = udp.receive(datagramBuffer);
       if (from == null) {
         return;
