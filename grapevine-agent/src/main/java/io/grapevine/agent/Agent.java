@@ -4,6 +4,7 @@ import io.grapevine.Cluster;
 import io.grapevine.ClusterBuilder;
 import io.grapevine.agent.api.ApiServer;
 import io.grapevine.agent.api.ClusterMetrics;
+import com.sun.net.httpserver.HttpServer;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -41,6 +42,14 @@ final class Agent {
 
   /** Runs until the node has left; returns the exit status. */
   int run() throws InterruptedException {
+    // The HTTP port first: a taken port should stop the agent before its node joins anything.
+    String[] hp = splitHostPort(settings.http());
+    HttpServer httpServer;
+    try {
+      httpServer = ApiServer.bind(new InetSocketAddress(hp[0], Integer.parseInt(hp[1])));
+    } catch (IOException e) {
+      throw new StartException("cannot serve the HTTP API on " + settings.http() + ": " + e.getMessage());
+    }
     try {
       ClusterBuilder b =
           Cluster.builder()
@@ -55,29 +64,24 @@ final class Agent {
       }
       cluster = b.start();
     } catch (UncheckedIOException | IllegalArgumentException | IllegalStateException e) {
+      httpServer.stop(0);
       throw new StartException("cannot start the node: " + e.getMessage());
     }
     PrometheusMeterRegistry registry = ClusterMetrics.registry(cluster);
-    String[] hp = splitHostPort(settings.http());
-    try {
-      api =
-          new ApiServer(
-              new InetSocketAddress(hp[0], Integer.parseInt(hp[1])),
-              cluster,
-              registry,
-              settings.httpToken(),
-              this::agentInfo,
-              settings.joinTimeout(),
-              () -> {
-                // The API has already left gracefully: the shutdown hook only closes.
-                log.info("left the cluster on request; exiting");
-                left.set(true);
-                System.exit(0);
-              });
-    } catch (IOException e) {
-      cluster.close();
-      throw new StartException("cannot serve the HTTP API on " + settings.http() + ": " + e.getMessage());
-    }
+    api =
+        new ApiServer(
+            httpServer,
+            cluster,
+            registry,
+            settings.httpToken(),
+            this::agentInfo,
+            settings.joinTimeout(),
+            () -> {
+              // The API has already left gracefully: the shutdown hook only closes.
+              log.info("left the cluster on request; exiting");
+              left.set(true);
+              System.exit(0);
+            });
     Runtime.getRuntime().addShutdownHook(new Thread(this::shutdown, "grapevine-shutdown"));
     log.info(
         "node {} of cluster '{}' up at {} (profile {}); HTTP API on http://{}",

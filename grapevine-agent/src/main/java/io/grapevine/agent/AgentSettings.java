@@ -144,7 +144,11 @@ public record AgentSettings(
         errors.add(cluster.origin + ": cluster name must be 1..255 bytes");
       }
       String bindText = bind.text == null ? DEFAULT_BIND : bind.text;
-      checkHostPort(bind.origin, bindText, 0);
+      if (checkHostPort(bind.origin, bindText, 0) && advertise.text == null && isWildcard(bindText)) {
+        errors.add(
+            bind.origin + ": " + bindText + " is a wildcard address: also give --advertise HOST:PORT"
+                + " (or 'advertise'), the address other nodes should use");
+      }
       if (advertise.text != null) {
         checkHostPort(advertise.origin, advertise.text, 1);
       }
@@ -394,6 +398,19 @@ public record AgentSettings(
       return "port must be " + minPort + "..65535 in '" + text + "'";
     }
     return null;
+  }
+
+  /** True when HOST of HOST:PORT is the any-address, 0.0.0.0 or [::]. */
+  static boolean isWildcard(String hostPort) {
+    String host = hostPort.substring(0, hostPort.lastIndexOf(':'));
+    if (host.startsWith("[")) {
+      host = host.substring(1, host.length() - 1);
+    }
+    try {
+      return InetAddress.getByName(host).isAnyLocalAddress();
+    } catch (UnknownHostException e) {
+      return false;
+    }
   }
 
   /** True when HOST of HOST:PORT is a loopback address (resolving a name if needed). */

@@ -156,6 +156,17 @@ class AgentSettingsTest {
   }
 
   @Test
+  void wildcardBindNeedsAnAdvertiseAddress() {
+    AgentSettings.Flags f = flags("n");
+    f.bind = "0.0.0.0:7946";
+    assertThat(problems(f)).singleElement().asString()
+        .isEqualTo("--bind: 0.0.0.0:7946 is a wildcard address: also give --advertise HOST:PORT (or 'advertise'),"
+            + " the address other nodes should use");
+    f.advertise = "10.1.2.3:7946";
+    assertThat(AgentSettings.resolve(f).advertise()).isEqualTo("10.1.2.3:7946");
+  }
+
+  @Test
   void metadataMustFitTheLimit() {
     AgentSettings.Flags f = flags("n");
     f.meta = List.of("big=" + "x".repeat(600));

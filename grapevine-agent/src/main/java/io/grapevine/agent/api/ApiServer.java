@@ -69,6 +69,21 @@ public final class ApiServer implements AutoCloseable {
       Duration joinTimeout,
       Runnable afterLeave)
       throws IOException {
+    this(HttpServer.create(address, 64), cluster, registry, token, agentInfo, joinTimeout, afterLeave);
+  }
+
+  /**
+   * Serves on a server socket already bound with {@link #bind}, so that an agent can claim its
+   * HTTP port before it starts its node.
+   */
+  public ApiServer(
+      HttpServer server,
+      Cluster cluster,
+      PrometheusMeterRegistry registry,
+      String token,
+      Supplier<Map<String, Object>> agentInfo,
+      Duration joinTimeout,
+      Runnable afterLeave) {
     this.cluster = cluster;
     this.registry = registry;
     this.token = token == null ? null : ("Bearer " + token).getBytes(StandardCharsets.UTF_8);
@@ -84,10 +99,15 @@ public final class ApiServer implements AutoCloseable {
               t.setDaemon(true);
               return t;
             });
-    this.server = HttpServer.create(address, 64);
+    this.server = server;
     server.setExecutor(executor);
     server.createContext("/", this::handle);
     server.start();
+  }
+
+  /** Binds the HTTP port without serving yet. */
+  public static HttpServer bind(InetSocketAddress address) throws IOException {
+    return HttpServer.create(address, 64);
   }
 
   /** The bound address (the real port when 0 was asked for). */

@@ -42,6 +42,7 @@ public final class ClientCommands {
     abstract void run(AgentClient client) throws AgentException;
   }
 
+  /** {@code grapevine members}: the member list as a table or JSON. */
   @Command(
       name = "members",
       mixinStandardHelpOptions = true,
@@ -89,6 +90,7 @@ public final class ClientCommands {
     return String.join(",", pairs);
   }
 
+  /** {@code grapevine join SEED...}: asks the agent to join through seeds. */
   @Command(
       name = "join",
       mixinStandardHelpOptions = true,
@@ -114,6 +116,7 @@ public final class ClientCommands {
     }
   }
 
+  /** {@code grapevine leave}: the agent leaves gracefully and exits. */
   @Command(
       name = "leave",
       mixinStandardHelpOptions = true,
@@ -129,6 +132,7 @@ public final class ClientCommands {
     }
   }
 
+  /** {@code grapevine force-leave NAME}: removes a failed member for good. */
   @Command(
       name = "force-leave",
       mixinStandardHelpOptions = true,
@@ -148,6 +152,7 @@ public final class ClientCommands {
     }
   }
 
+  /** {@code grapevine info}: local node, settings and counters. */
   @Command(
       name = "info",
       mixinStandardHelpOptions = true,
