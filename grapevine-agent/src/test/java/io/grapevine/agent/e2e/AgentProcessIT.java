@@ -248,7 +248,7 @@ class AgentProcessIT {
   }
 
   private Agent startAgent(String name, int gossipPort, int httpPort, String... args) throws IOException {
-    List<String> cmd = new ArrayList<>(List.of(javaBin(), "-Xmx128m", "-jar", jar.toString(), "agent"));
+    List<String> cmd = new ArrayList<>(List.of(javaBin(), "-Xmx128m", "-XX:+UseSerialGC", "-jar", jar.toString(), "agent"));
     if (!List.of(args).contains("--config") || !name.equals("node-a")) {
       cmd.addAll(List.of("--name", name, "--bind", "127.0.0.1:" + gossipPort, "--http", "127.0.0.1:" + httpPort));
     }
@@ -260,7 +260,7 @@ class AgentProcessIT {
   }
 
   private Run cli(String... args) throws Exception {
-    List<String> cmd = new ArrayList<>(List.of(javaBin(), "-Xmx64m", "-jar", jar.toString()));
+    List<String> cmd = new ArrayList<>(List.of(javaBin(), "-Xmx64m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-jar", jar.toString()));
     cmd.addAll(List.of(args));
     Path out = Files.createTempFile(work, "cli", ".out");
     Path err = Files.createTempFile(work, "cli", ".err");
