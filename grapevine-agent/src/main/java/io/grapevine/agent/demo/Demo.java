@@ -193,8 +193,12 @@ final class Demo {
 
   private void actSteadyState(int victim, int leaver) throws InterruptedException {
     long windowMillis = 5000;
-    out.printf("Act 5  Steady state: %d nodes gossiping quietly for %d s%n", n - 1, windowMillis / 1000);
+    long settleMillis = 3000;
+    out.printf("Act 5  Steady state: %d nodes gossiping quietly for %d s (after %d s for the restart's news to settle)%n",
+        n - 1, windowMillis / 1000, settleMillis / 1000);
+    TimeUnit.MILLISECONDS.sleep(settleMillis);
     long bytes0 = totalBytesOut(leaver);
+    long udp0 = totalUdpBytesOut(leaver);
     long packets0 = totalPacketsOut(leaver);
     long t0 = System.nanoTime();
     long end = t0 + TimeUnit.MILLISECONDS.toNanos(windowMillis);
@@ -207,8 +211,11 @@ final class Demo {
     barDone("s of quiet gossip", windowSeconds, windowSeconds, seconds);
     double bytesPerNode = (totalBytesOut(leaver) - bytes0) / seconds / (n - 1);
     double packetsPerNode = (totalPacketsOut(leaver) - packets0) / seconds / (n - 1);
-    out.printf("  each node sent %.0f B/s in %.1f packets/s%n", bytesPerNode, packetsPerNode);
-    summary.add(new String[] {"steady state", "bytes sent per node", String.format(Locale.ROOT, "%.0f B/s", bytesPerNode)});
+    double udpPerNode = (totalUdpBytesOut(leaver) - udp0) / seconds / (n - 1);
+    out.printf("  each node sent %.0f B/s in %.1f packets/s (%.0f B/s of it over UDP, the rest push-pull over TCP)%n",
+        bytesPerNode, packetsPerNode, udpPerNode);
+    summary.add(new String[] {"steady state", "bytes sent per node, UDP", String.format(Locale.ROOT, "%.0f B/s", udpPerNode)});
+    summary.add(new String[] {"", "bytes sent per node, UDP + TCP", String.format(Locale.ROOT, "%.0f B/s", bytesPerNode)});
     out.println();
   }
 
@@ -344,6 +351,16 @@ final class Demo {
     for (int i = 0; i < n; i++) {
       if (i != skip) {
         sum += nodes[i].stats().bytesOut();
+      }
+    }
+    return sum;
+  }
+
+  private long totalUdpBytesOut(int skip) {
+    long sum = 0;
+    for (int i = 0; i < n; i++) {
+      if (i != skip) {
+        sum += nodes[i].transportStats().datagramBytesOut();
       }
     }
     return sum;
