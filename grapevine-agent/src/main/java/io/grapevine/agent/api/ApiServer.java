@@ -344,7 +344,8 @@ public final class ApiServer implements AutoCloseable {
   }
 
   private static String decode(String raw) {
-    return URLDecoder.decode(raw, StandardCharsets.UTF_8);
+    // A path segment: '+' is a plus sign there, not a space as in form encoding.
+    return URLDecoder.decode(raw.replace("+", "%2B"), StandardCharsets.UTF_8);
   }
 
   private static byte[] readBody(HttpExchange ex) throws IOException {

@@ -20,7 +20,8 @@ import org.junit.jupiter.api.Test;
 
 class ApiServerTest {
   private final FakeCluster cluster =
-      new FakeCluster("n1").put("n2", MemberState.ALIVE, "").put("n3", MemberState.DEAD, "zone=b");
+      new FakeCluster("n1").put("n2", MemberState.ALIVE, "").put("n3", MemberState.DEAD, "zone=b")
+          .put("web 1+2", MemberState.LEFT, "");
   private final HttpClient http = HttpClient.newHttpClient();
   private final CountDownLatch afterLeave = new CountDownLatch(1);
   private ApiServer server;
@@ -60,7 +61,7 @@ class ApiServerTest {
     JsonNode body = json(r);
     assertThat(body.get("local").asText()).isEqualTo("n1");
     JsonNode members = body.get("members");
-    assertThat(members).hasSize(3);
+    assertThat(members).hasSize(4);
     assertThat(members.get(0).get("name").asText()).isEqualTo("n1");
     assertThat(members.get(0).get("metadata").get("role").asText()).isEqualTo("seed");
     assertThat(members.get(2).get("state").asText()).isEqualTo("dead");
@@ -72,6 +73,7 @@ class ApiServerTest {
   void oneMemberOr404() throws Exception {
     start(null);
     assertThat(json(call("GET", "/v1/members/n3", null, null)).get("metadata").get("zone").asText()).isEqualTo("b");
+    assertThat(json(call("GET", "/v1/members/web%201+2", null, null)).get("state").asText()).isEqualTo("left");
     HttpResponse<String> missing = call("GET", "/v1/members/nobody", null, null);
     assertThat(missing.statusCode()).isEqualTo(404);
     assertThat(json(missing).get("error").asText()).isEqualTo("no member named 'nobody'");
@@ -83,6 +85,7 @@ class ApiServerTest {
     HttpResponse<String> ok = call("GET", "/v1/health", null, null);
     assertThat(ok.statusCode()).isEqualTo(200);
     assertThat(json(ok).get("members").get("alive").asInt()).isEqualTo(2);
+    assertThat(json(ok).get("members").get("left").asInt()).isEqualTo(1);
     cluster.joined = false;
     HttpResponse<String> not = call("GET", "/v1/health", null, null);
     assertThat(not.statusCode()).isEqualTo(503);
@@ -193,6 +196,7 @@ class ApiServerTest {
         .contains("grapevine_members{state=\"alive\"} 2.0")
         .contains("grapevine_members{state=\"dead\"} 1.0")
         .contains("grapevine_members{state=\"suspect\"} 0.0")
+        .contains("grapevine_members{state=\"left\"} 1.0")
         .contains("grapevine_health_score 2.0")
         .contains("grapevine_probes_total 0.0")
         .contains("grapevine_probe_failures_total")
