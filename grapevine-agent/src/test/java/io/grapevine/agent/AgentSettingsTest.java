@@ -139,6 +139,26 @@ class AgentSettingsTest {
         yaml + ": membership: probeTimeout (2000ms) must be shorter than probeInterval (1000ms)");
   }
 
+  /** The example files in docs/examples must stay valid and say the same thing. */
+  @Test
+  void documentedExamplesLoadAndAgree() {
+    Path docs = Path.of(System.getProperty("user.dir")).resolve("../docs/examples").normalize();
+    AgentSettings.Flags yaml = new AgentSettings.Flags();
+    yaml.config = docs.resolve("agent.yaml");
+    AgentSettings.Flags props = new AgentSettings.Flags();
+    props.config = docs.resolve("agent.properties");
+    AgentSettings a = AgentSettings.resolve(yaml);
+    AgentSettings b = AgentSettings.resolve(props);
+    assertThat(a.name()).isEqualTo("alpha");
+    assertThat(a.seeds()).containsExactly("10.0.0.6:7946", "dns:grapevine.prod.svc.cluster.local:7946");
+    assertThat(a.meta()).containsEntry("zone", "eu-1");
+    assertThat(List.of(b.name(), b.clusterName(), b.bind(), b.advertise(), b.seeds(), b.http(), b.httpToken(),
+            b.profile(), b.meta(), b.dataDir(), b.joinTimeout()))
+        .isEqualTo(List.of(a.name(), a.clusterName(), a.bind(), a.advertise(), a.seeds(), a.http(), a.httpToken(),
+            a.profile(), a.meta(), a.dataDir(), a.joinTimeout()));
+    assertThat(b.membership().suspicionMult).isEqualTo(a.membership().suspicionMult).isEqualTo(4);
+  }
+
   @Test
   void nameIsRequired() {
     assertThat(problems(new AgentSettings.Flags())).containsExactly(
