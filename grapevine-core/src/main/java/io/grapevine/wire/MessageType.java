@@ -17,7 +17,13 @@ public enum MessageType {
   MEMBER_STATE(0x09),
   // dissemination: 0x20..0x3F
   USER_EVENT(0x20),
-  // anti-entropy: 0x40..0x5F; aggregates: 0x60..0x7F; overlays: 0x80..0x9F
+  RUMOR_HEADER(0x21),
+  RUMOR_FEEDBACK(0x22),
+  RUMOR_PULL(0x23),
+  RUMOR_DIGEST(0x24),
+  // aggregates: 0x60..0x7F
+  AGGREGATE_EXCHANGE(0x60),
+  // anti-entropy: 0x40..0x5F; overlays: 0x80..0x9F
   ;
 
   private static final MessageType[] BY_CODE = new MessageType[256];
