@@ -18,6 +18,11 @@ public enum MessageType {
   // dissemination: 0x20..0x3F
   USER_EVENT(0x20),
   // anti-entropy: 0x40..0x5F; aggregates: 0x60..0x7F; overlays: 0x80..0x9F
+  KV_RUMOR(0x40),
+  KV_SYNC_NODES(0x41),
+  KV_SYNC_BUCKETS(0x42),
+  KV_SYNC_WANT(0x43),
+  KV_SYNC_ENTRY(0x44),
   ;
 
   private static final MessageType[] BY_CODE = new MessageType[256];
