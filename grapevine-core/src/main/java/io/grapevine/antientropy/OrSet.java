@@ -56,6 +56,9 @@ public final class OrSet {
 
   /** This set with {@code element} added under a fresh {@code tag}. */
   public OrSet add(String element, Tag tag) {
+    if (removed.contains(tag)) {
+      return this; // already retired (tags are fresh in practice; keeps the state normalised)
+    }
     TreeMap<String, SortedSet<Tag>> a = new TreeMap<>(adds);
     TreeSet<Tag> tags = new TreeSet<>(adds.getOrDefault(element, Collections.emptySortedSet()));
     tags.add(tag);

@@ -67,6 +67,9 @@ final class KvNetwork {
           packet.get(bytes);
           packetsSent++;
           bytesSent += bytes.length;
+          if (sniff) {
+            sniffed.add(new Packet(now, seq, endpoint, to, bytes, delivery));
+          }
           if (down || blocked.test(endpoint, to) || random.nextDouble() < loss) {
             return;
           }
@@ -92,6 +95,8 @@ final class KvNetwork {
   long now = 1_000_000;
   long seq;
   long packetsSent;
+  boolean sniff;
+  final List<Packet> sniffed = new ArrayList<>();
   long bytesSent;
   double loss;
   double duplication;
