@@ -84,6 +84,9 @@ public interface Cluster extends AutoCloseable {
   /** Protocol counters (packets, probes, suspicions, drops by reason...). */
   MembershipStats stats();
 
+  /** Socket counters (datagrams, stream messages, send errors, oversized and refused input...). */
+  io.grapevine.transport.TransportStats transportStats();
+
   /** Lifeguard local-health score; 0 is healthy. */
   int healthScore();
 

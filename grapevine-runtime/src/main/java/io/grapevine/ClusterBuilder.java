@@ -1,9 +1,19 @@
 package io.grapevine;
 
 import io.grapevine.membership.MembershipConfig;
+import io.grapevine.node.Endpoint;
+import io.grapevine.runtime.ClusterNode;
 import io.grapevine.runtime.EventLoop;
+import io.grapevine.runtime.Seeds;
+import io.grapevine.transport.NioTransport;
 import io.grapevine.transport.Transport;
+import io.grapevine.wire.WireFormat;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.Objects;
+import java.util.SplittableRandom;
 import java.util.function.UnaryOperator;
 
 /**
@@ -11,29 +21,158 @@ import java.util.function.UnaryOperator;
  * argument and {@link #start()} reports the first bad setting in one line.
  */
 public final class ClusterBuilder {
-  // Implementation in progress: fields and start() are filled in by the runtime.
+  private String name;
+  private String clusterName = "grapevine";
+  private Endpoint bind = Endpoint.ipv4(0x7f000001, 7946);
+  private Endpoint advertise;
+  private MembershipConfig config = MembershipConfig.lan();
+  private byte[] metadata = new byte[0];
+  private EventLoop loop;
+  private UnaryOperator<Transport> decorator = UnaryOperator.identity();
+  private Duration joinTimeout = Duration.ofSeconds(10);
+  private Long randomSeed;
+
   ClusterBuilder() {}
 
   /** Unique node name, 1..255 UTF-8 bytes. Required. */
-  public ClusterBuilder name(String name) { throw new UnsupportedOperationException("TODO"); }
+  public ClusterBuilder name(String name) {
+    Objects.requireNonNull(name, "name");
+    int n = name.getBytes(StandardCharsets.UTF_8).length;
+    if (n < 1 || n > 255) {
+      throw new IllegalArgumentException("name must be 1..255 UTF-8 bytes, got " + n);
+    }
+    this.name = name;
+    return this;
+  }
+
   /** Cluster name carried in every packet; nodes of other clusters are ignored. Default "grapevine". */
-  public ClusterBuilder clusterName(String clusterName) { throw new UnsupportedOperationException("TODO"); }
+  public ClusterBuilder clusterName(String clusterName) {
+    Objects.requireNonNull(clusterName, "clusterName");
+    int n = clusterName.getBytes(StandardCharsets.UTF_8).length;
+    if (n < 1 || n > WireFormat.MAX_CLUSTER_NAME_BYTES) {
+      throw new IllegalArgumentException(
+          "clusterName must be 1.." + WireFormat.MAX_CLUSTER_NAME_BYTES + " UTF-8 bytes, got " + n);
+    }
+    this.clusterName = clusterName;
+    return this;
+  }
+
   /** Local address to bind UDP and TCP, HOST:PORT (port 0 picks a free one). Default 127.0.0.1:7946. */
-  public ClusterBuilder bind(String hostPort) { throw new UnsupportedOperationException("TODO"); }
-  /** Address other nodes use to reach this one, if different from bind (NAT, containers). */
-  public ClusterBuilder advertise(String hostPort) { throw new UnsupportedOperationException("TODO"); }
+  public ClusterBuilder bind(String hostPort) {
+    this.bind = parseLocal("bind", hostPort);
+    return this;
+  }
+
+  /**
+   * Address other nodes use to reach this one, if different from bind (NAT, containers). Port 0
+   * means the bound port. Required when binding a wildcard address (0.0.0.0, ::).
+   */
+  public ClusterBuilder advertise(String hostPort) {
+    Endpoint e = parseLocal("advertise", hostPort);
+    if (e.toSocketAddress().getAddress().isAnyLocalAddress()) {
+      throw new IllegalArgumentException("advertise address must be a concrete address, got '" + hostPort + "'");
+    }
+    this.advertise = e;
+    return this;
+  }
+
   /** Protocol configuration; default {@link MembershipConfig#lan()}. */
-  public ClusterBuilder config(MembershipConfig config) { throw new UnsupportedOperationException("TODO"); }
-  /** Initial metadata. */
-  public ClusterBuilder metadata(byte[] metadata) { throw new UnsupportedOperationException("TODO"); }
-  /** Share one event loop (one thread) among many nodes; default: a loop of its own. */
-  public ClusterBuilder eventLoop(EventLoop loop) { throw new UnsupportedOperationException("TODO"); }
+  public ClusterBuilder config(MembershipConfig config) {
+    this.config = Objects.requireNonNull(config, "config");
+    return this;
+  }
+
+  /** Initial metadata (at most {@link MembershipConfig#metadataMaxBytes}, checked at start). Default empty. */
+  public ClusterBuilder metadata(byte[] metadata) {
+    this.metadata = Objects.requireNonNull(metadata, "metadata").clone();
+    return this;
+  }
+
+  /**
+   * Share one event loop (one thread) among many nodes; default: a loop of its own, closed with the
+   * node. A shared loop is not closed by the node; close it after its nodes.
+   */
+  public ClusterBuilder eventLoop(EventLoop loop) {
+    this.loop = Objects.requireNonNull(loop, "loop");
+    return this;
+  }
+
   /** Wraps the socket transport, e.g. with a fault injector for tests. */
-  public ClusterBuilder transportDecorator(UnaryOperator<Transport> decorator) { throw new UnsupportedOperationException("TODO"); }
+  public ClusterBuilder transportDecorator(UnaryOperator<Transport> decorator) {
+    this.decorator = Objects.requireNonNull(decorator, "decorator");
+    return this;
+  }
+
   /** How long {@link Cluster#join} waits for a seed to answer. Default 10 s. */
-  public ClusterBuilder joinTimeout(Duration timeout) { throw new UnsupportedOperationException("TODO"); }
+  public ClusterBuilder joinTimeout(Duration timeout) {
+    if (timeout == null || timeout.isNegative() || timeout.isZero()) {
+      throw new IllegalArgumentException("joinTimeout must be a positive duration, got " + timeout);
+    }
+    this.joinTimeout = timeout;
+    return this;
+  }
+
   /** Seed for the protocol's random choices (default: random). */
-  public ClusterBuilder randomSeed(long seed) { throw new UnsupportedOperationException("TODO"); }
-  /** Binds the sockets and starts the protocol. */
-  public Cluster start() { throw new UnsupportedOperationException("TODO"); }
+  public ClusterBuilder randomSeed(long seed) {
+    this.randomSeed = seed;
+    return this;
+  }
+
+  /**
+   * Binds the sockets and starts the protocol.
+   *
+   * @throws IllegalStateException if the name is missing or settings conflict
+   * @throws UncheckedIOException if the sockets cannot be bound
+   */
+  public Cluster start() {
+    if (name == null) {
+      throw new IllegalStateException("name is required: call name(...) before start()");
+    }
+    if (metadata.length > config.metadataMaxBytes) {
+      throw new IllegalStateException("metadata is " + metadata.length + " bytes, above metadataMaxBytes "
+          + config.metadataMaxBytes);
+    }
+    boolean wildcard = bind.toSocketAddress().getAddress().isAnyLocalAddress();
+    if (wildcard && advertise == null) {
+      throw new IllegalStateException("bind address " + bind + " is a wildcard: set advertise(HOST:PORT) to the"
+          + " address other nodes should use");
+    }
+    if (advertise != null && !wildcard && advertise.isIpv6() != bind.isIpv6()) {
+      throw new IllegalStateException("advertise " + advertise + " and bind " + bind + " are different IP families");
+    }
+    boolean ownsLoop = loop == null;
+    EventLoop l = ownsLoop ? new EventLoop() : loop;
+    Transport t;
+    try {
+      t = decorator.apply(
+          new NioTransport(l, bind.toSocketAddress(), NioTransport.Options.defaults(config.streamMessageMaxBytes)));
+    } catch (RuntimeException e) {
+      if (ownsLoop) {
+        l.close();
+      }
+      throw e;
+    }
+    SplittableRandom random = randomSeed == null ? new SplittableRandom() : new SplittableRandom(randomSeed);
+    try {
+      return ClusterNode.start(l, ownsLoop, t, clusterName, name, advertise, metadata, config, random,
+          joinTimeout.toMillis());
+    } catch (IOException e) {
+      throw new UncheckedIOException("node " + name + ": cannot bind " + bind + ": " + e.getMessage(), e);
+    }
+  }
+
+  private static Endpoint parseLocal(String what, String hostPort) {
+    Objects.requireNonNull(hostPort, what);
+    int colon = hostPort.lastIndexOf(':');
+    if (colon > 0 && hostPort.substring(colon + 1).equals("0")) {
+      // Port 0 is legal here (pick a free port); Seeds rejects it for seeds.
+      Endpoint e = Seeds.parseHostPort(hostPort.substring(0, colon) + ":1");
+      return Endpoint.of(e.address(), 0);
+    }
+    try {
+      return Seeds.parseHostPort(hostPort);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException(what + ": " + e.getMessage());
+    }
+  }
 }

@@ -736,7 +736,8 @@ public final class Membership implements ProtocolNode {
       } else {
         applyAwareness(1);
       }
-      if (members.get(target.name) == target && target.state == MemberState.ALIVE) {
+      if (members.get(target.name) == target && !target.state.isGone()) {
+        // Also when already suspect: our own failed probe is an independent confirmation.
         applySuspect(now, target.name, target.incarnation, self.name, out);
       }
     }

@@ -8,6 +8,9 @@ import java.nio.ByteBuffer;
 /**
  * Carries packets for one node: datagrams (UDP) and framed stream messages (TCP), both on one port.
  * Decorators (fault injection, metering) wrap a transport and pass calls through.
+ *
+ * <p>All methods but {@link #stats()} and {@link #localEndpoint()} are called on the event-loop
+ * thread that drives the node.
  */
 public interface Transport extends AutoCloseable {
 
@@ -25,6 +28,9 @@ public interface Transport extends AutoCloseable {
 
   /** Sends {@code packet} (position to limit); copies it before returning. Never throws on I/O errors. */
   void send(Endpoint to, ByteBuffer packet, Delivery delivery);
+
+  /** Counters of the socket transport underneath (decorators pass the inner one's through). */
+  TransportStats stats();
 
   /** Closes sockets at once. Idempotent. */
   @Override

@@ -1,0 +1,527 @@
+package io.grapevine.runtime;
+
+import io.grapevine.Cluster;
+import io.grapevine.MembershipListener;
+import io.grapevine.membership.JoinResult;
+import io.grapevine.membership.Member;
+import io.grapevine.membership.MemberEvent;
+import io.grapevine.membership.Membership;
+import io.grapevine.membership.MembershipConfig;
+import io.grapevine.membership.MembershipStats;
+import io.grapevine.membership.NameConflict;
+import io.grapevine.node.Delivery;
+import io.grapevine.node.Endpoint;
+import io.grapevine.node.Outbox;
+import io.grapevine.node.ProtocolEvent;
+import io.grapevine.transport.Transport;
+import io.grapevine.transport.TransportStats;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Collections;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
+import java.util.random.RandomGenerator;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The socket-runtime implementation of {@link Cluster}: one {@link Membership} state machine driven
+ * by an {@link EventLoop} over a {@link Transport}.
+ *
+ * <p>Every call into the state machine happens on the loop thread, followed by the same three
+ * steps: re-arm the node's timer at its {@link Membership#nextDeadlineMillis()}, publish a fresh
+ * immutable member snapshot if {@link Membership#version()} moved (so {@link #members()} is a
+ * volatile read from any thread), and hand the events the call produced to listeners. Listeners run
+ * after the call has returned, so they may call back into this node.
+ *
+ * <p>The incarnation a node starts with is the wall-clock time in milliseconds: a node restarted
+ * under the same name outranks everything the cluster remembers of its previous life (including a
+ * DEAD verdict), as long as clocks do not step back by more than the old life's refutation count.
+ */
+public final class ClusterNode implements Cluster {
+  private static final Logger log = LoggerFactory.getLogger(ClusterNode.class);
+
+  private final EventLoop loop;
+  private final boolean ownsLoop;
+  private final Transport transport;
+  private final Membership membership;
+  private final long joinTimeoutMillis;
+  private final List<MembershipListener> listeners = new CopyOnWriteArrayList<>();
+  private final ArrayDeque<ProtocolEvent> pendingEvents = new ArrayDeque<>();
+  private final List<JoinAttempt> joinAttempts = new ArrayList<>();
+  private final Set<Endpoint> seedsAnswered = new HashSet<>();
+  private final AtomicBoolean closed = new AtomicBoolean();
+  private final AtomicLong listenerErrors = new AtomicLong();
+  private final Outbox outbox = new Outbox() {
+    @Override
+    public void send(Endpoint to, ByteBuffer packet, Delivery delivery) {
+      transport.send(to, packet, delivery);
+    }
+
+    @Override
+    public void emit(ProtocolEvent event) {
+      pendingEvents.add(event);
+    }
+  };
+
+  private EventLoop.Timer tick;
+  private long tickAtMillis = Long.MAX_VALUE;
+  private long publishedVersion = -1;
+  private boolean dispatching;
+  private volatile List<Member> memberList = List.of();
+  private volatile Map<String, Member> memberMap = Map.of();
+  private volatile Member local;
+  private volatile int healthScore;
+  private volatile boolean joined = true;
+  private volatile boolean joinRequested;
+
+  private ClusterNode(EventLoop loop, boolean ownsLoop, Transport transport, Membership membership,
+      long joinTimeoutMillis) {
+    this.loop = loop;
+    this.ownsLoop = ownsLoop;
+    this.transport = transport;
+    this.membership = membership;
+    this.joinTimeoutMillis = joinTimeoutMillis;
+  }
+
+  /**
+   * Binds {@code transport}, builds the state machine and starts it. On failure, closes what it
+   * opened (including an owned loop) and rethrows.
+   *
+   * @param advertise address to advertise, or null for the bound address; port 0 means the bound port
+   */
+  public static ClusterNode start(
+      EventLoop loop,
+      boolean ownsLoop,
+      Transport transport,
+      String clusterName,
+      String name,
+      Endpoint advertise,
+      byte[] metadata,
+      MembershipConfig config,
+      RandomGenerator random,
+      long joinTimeoutMillis) throws IOException {
+    ClusterNode[] holder = new ClusterNode[1];
+    try {
+      transport.start((from, packet, delivery) -> {
+        ClusterNode node = holder[0];
+        if (node != null) {
+          node.onPacket(from, packet, delivery);
+        }
+      });
+    } catch (IOException | RuntimeException e) {
+      transport.close();
+      if (ownsLoop) {
+        loop.close();
+      }
+      throw e;
+    }
+    Endpoint bound = transport.localEndpoint();
+    Endpoint adv = advertise == null
+        ? bound
+        : advertise.port() == 0 ? Endpoint.of(advertise.address(), bound.port()) : advertise;
+    // Wall-clock milliseconds: a restart outranks the previous life (see class Javadoc).
+    long incarnation = System.currentTimeMillis();
+    Membership membership = new Membership(clusterName, name, adv, incarnation, metadata, config, random);
+    ClusterNode node = new ClusterNode(loop, ownsLoop, transport, membership, joinTimeoutMillis);
+    loop.call(() -> {
+      holder[0] = node;
+      node.step(() -> membership.start(loop.nowMillis(), node.outbox));
+      return null;
+    });
+    log.info("{}: started in cluster '{}' at {} (bound {}, incarnation {}, loop {})", name, clusterName, adv, bound,
+        incarnation, loop.threadName());
+    return node;
+  }
+
+  // ------------------------------------------------------------------ driving the state machine
+
+  private void onPacket(Endpoint from, ByteBuffer packet, Delivery delivery) {
+    if (closed.get()) {
+      return;
+    }
+    step(() -> membership.onPacket(loop.nowMillis(), from, packet, delivery, outbox));
+  }
+
+  private void onTimer() {
+    tick = null;
+    tickAtMillis = Long.MAX_VALUE;
+    if (closed.get()) {
+      return;
+    }
+    step(() -> membership.onTick(loop.nowMillis(), outbox));
+  }
+
+  /** Runs one call into the state machine, then re-arms, publishes and dispatches. Loop thread. */
+  private void step(Runnable call) {
+    try {
+      call.run();
+    } finally {
+      afterCall();
+    }
+  }
+
+  private <T> T stepWith(Supplier<T> call) {
+    try {
+      return call.get();
+    } finally {
+      afterCall();
+    }
+  }
+
+  private void afterCall() {
+    if (!closed.get()) {
+      long next = membership.nextDeadlineMillis();
+      // Only an earlier deadline needs a new timer; a later one is served by the armed timer firing
+      // early (onTick with nothing due is a no-op) and re-arming. Keeps cancelled timers rare.
+      if (next < tickAtMillis) {
+        if (tick != null) {
+          tick.cancel();
+        }
+        tickAtMillis = next;
+        tick = loop.schedule(next, this::onTimer);
+      }
+    }
+    publish();
+    dispatch();
+  }
+
+  private void publish() {
+    long version = membership.version();
+    if (version == publishedVersion && local != null) {
+      return;
+    }
+    publishedVersion = version;
+    List<Member> list = membership.members();
+    Map<String, Member> map = new LinkedHashMap<>(list.size() * 2);
+    for (Member m : list) {
+      map.put(m.name(), m);
+    }
+    memberList = Collections.unmodifiableList(list);
+    memberMap = Collections.unmodifiableMap(map);
+    local = membership.localMember();
+    healthScore = membership.healthScore();
+  }
+
+  private void dispatch() {
+    if (dispatching) {
+      return; // A listener called back into the node; the outer dispatch drains what it adds.
+    }
+    dispatching = true;
+    try {
+      ProtocolEvent e;
+      while ((e = pendingEvents.poll()) != null) {
+        handle(e);
+      }
+    } finally {
+      dispatching = false;
+    }
+  }
+
+  private void handle(ProtocolEvent event) {
+    String self = membership.name();
+    if (event instanceof MemberEvent me) {
+      logEvent(self, me);
+      for (MembershipListener l : listeners) {
+        try {
+          l.onMemberEvent(me);
+        } catch (RuntimeException ex) {
+          listenerErrors.incrementAndGet();
+          log.error("{}: listener {} failed on {}", self, l, me, ex);
+        }
+      }
+    } else if (event instanceof NameConflict nc) {
+      log.warn("{}: name conflict: '{}' is claimed by {} but known at {}; rename one of them", self, nc.name(),
+          nc.claimant(), nc.existing());
+      for (MembershipListener l : listeners) {
+        try {
+          l.onNameConflict(nc);
+        } catch (RuntimeException ex) {
+          listenerErrors.incrementAndGet();
+          log.error("{}: listener {} failed on {}", self, l, nc, ex);
+        }
+      }
+    } else if (event instanceof JoinResult jr) {
+      onJoinResult(jr);
+    }
+  }
+
+  private static void logEvent(String self, MemberEvent e) {
+    Member m = e.member();
+    switch (e.type()) {
+      case JOINED -> log.info("{}: member {} joined at {} (incarnation {})", self, m.name(), m.endpoint(),
+          m.incarnation());
+      case SUSPECTED -> log.info("{}: member {} at {} is suspected", self, m.name(), m.endpoint());
+      case ALIVE -> log.info("{}: member {} refuted suspicion (incarnation {})", self, m.name(), m.incarnation());
+      case DEAD -> log.info("{}: member {} at {} declared dead", self, m.name(), m.endpoint());
+      case LEFT -> log.info("{}: member {} at {} left", self, m.name(), m.endpoint());
+      case UPDATED -> log.debug("{}: member {} updated (incarnation {}, {} B metadata)", self, m.name(),
+          m.incarnation(), m.metadata().length);
+      case REAPED -> log.debug("{}: member {} removed from the list", self, m.name());
+      default -> log.debug("{}: {}", self, e);
+    }
+  }
+
+  // ------------------------------------------------------------------ join
+
+  private final class JoinAttempt {
+    final CompletableFuture<Integer> future = new CompletableFuture<>();
+    final List<Endpoint> seeds;
+    final long deadlineMillis;
+    EventLoop.Timer timer;
+
+    JoinAttempt(List<Endpoint> seeds, long deadlineMillis) {
+      this.seeds = seeds;
+      this.deadlineMillis = deadlineMillis;
+    }
+  }
+
+  @Override
+  public CompletableFuture<Integer> join(Collection<String> seeds) {
+    List<Endpoint> endpoints = Seeds.resolve(seeds);
+    if (closed.get()) {
+      return CompletableFuture.failedFuture(new IllegalStateException("node " + name() + " is closed"));
+    }
+    Endpoint self = membership.endpoint();
+    List<Endpoint> others = endpoints.stream().filter(e -> !e.equals(self)).distinct().toList();
+    if (others.isEmpty()) {
+      // Only ourselves as seed: the first node of a cluster whose members share one seed list.
+      joined = true;
+      return CompletableFuture.completedFuture(0);
+    }
+    joinRequested = true;
+    joined = false;
+    JoinAttempt attempt = new JoinAttempt(others, 0);
+    loop.execute(() -> startJoin(attempt));
+    return attempt.future;
+  }
+
+  private void startJoin(JoinAttempt a) {
+    if (closed.get()) {
+      a.future.completeExceptionally(new IllegalStateException("node " + name() + " closed before joining"));
+      return;
+    }
+    long now = loop.nowMillis();
+    JoinAttempt attempt = new JoinAttempt(a.seeds, now + joinTimeoutMillis);
+    attempt.future.whenComplete((v, e) -> {
+      if (e != null) {
+        a.future.completeExceptionally(e);
+      } else {
+        a.future.complete(v);
+      }
+    });
+    joinAttempts.add(attempt);
+    log.info("{}: joining through {}", name(), a.seeds);
+    sendJoin(attempt);
+  }
+
+  private void sendJoin(JoinAttempt a) {
+    if (a.future.isDone() || closed.get()) {
+      return;
+    }
+    long now = loop.nowMillis();
+    if (now >= a.deadlineMillis) {
+      joinAttempts.remove(a);
+      a.future.completeExceptionally(new TimeoutException("join failed: no seed of " + a.seeds
+          + " answered within " + joinTimeoutMillis + " ms (wrong address, seeds down, or another cluster name?)"));
+      log.warn("{}: join through {} timed out after {} ms", name(), a.seeds, joinTimeoutMillis);
+      return;
+    }
+    step(() -> membership.join(now, a.seeds, outbox));
+    // Retry while waiting: a seed may still be starting, or a stream message may have been lost.
+    long retry = Math.max(200, Math.min(2000, joinTimeoutMillis / 5));
+    a.timer = loop.schedule(Math.min(a.deadlineMillis, now + retry), () -> sendJoin(a));
+  }
+
+  private void onJoinResult(JoinResult r) {
+    seedsAnswered.add(r.seed());
+    log.info("{}: joined through {} ({} members listed)", name(), r.seed(), r.membersLearned());
+    joined = true;
+    for (JoinAttempt a : joinAttempts) {
+      if (a.timer != null) {
+        a.timer.cancel();
+      }
+      a.future.complete(seedsAnswered.size());
+    }
+    joinAttempts.clear();
+  }
+
+  // ------------------------------------------------------------------ commands
+
+  @Override
+  public CompletableFuture<Void> leave() {
+    if (closed.get()) {
+      return CompletableFuture.failedFuture(new IllegalStateException("node " + name() + " is closed"));
+    }
+    CompletableFuture<Void> f = new CompletableFuture<>();
+    loop.execute(() -> {
+      if (closed.get()) {
+        f.completeExceptionally(new IllegalStateException("node " + name() + " closed while leaving"));
+        return;
+      }
+      log.info("{}: leaving", name());
+      step(() -> membership.leave(loop.nowMillis(), outbox));
+      loop.scheduleAfter(membership.config().leavePropagateTime.toMillis(), () -> f.complete(null));
+    });
+    return f;
+  }
+
+  @Override
+  public void close() {
+    if (closed.getAndSet(true)) {
+      return;
+    }
+    Runnable shutdown = () -> {
+      if (tick != null) {
+        tick.cancel();
+        tick = null;
+      }
+      transport.close();
+      for (JoinAttempt a : joinAttempts) {
+        if (a.timer != null) {
+          a.timer.cancel();
+        }
+        a.future.completeExceptionally(new IllegalStateException("node " + name() + " closed before joining"));
+      }
+      joinAttempts.clear();
+    };
+    try {
+      loop.call(() -> {
+        shutdown.run();
+        return null;
+      });
+    } catch (IllegalStateException e) {
+      transport.close();
+    }
+    log.info("{}: closed", name());
+    if (ownsLoop) {
+      loop.close();
+    }
+  }
+
+  @Override
+  public void updateMetadata(byte[] metadata) {
+    int max = membership.config().metadataMaxBytes;
+    if (metadata.length > max) {
+      throw new IllegalArgumentException("metadata is " + metadata.length + " bytes, above metadataMaxBytes " + max);
+    }
+    byte[] copy = metadata.clone();
+    requireOpen();
+    loop.call(() -> {
+      step(() -> membership.updateMetadata(loop.nowMillis(), copy, outbox));
+      return null;
+    });
+  }
+
+  @Override
+  public boolean forceLeave(String name) {
+    requireOpen();
+    return loop.call(() -> stepWith(() -> membership.forceLeave(loop.nowMillis(), name, outbox)));
+  }
+
+  private void requireOpen() {
+    if (closed.get()) {
+      throw new IllegalStateException("node " + name() + " is closed");
+    }
+  }
+
+  // ------------------------------------------------------------------ queries
+
+  @Override
+  public List<Member> members() {
+    return memberList;
+  }
+
+  @Override
+  public Optional<Member> member(String name) {
+    return Optional.ofNullable(memberMap.get(name));
+  }
+
+  @Override
+  public Member localMember() {
+    return local;
+  }
+
+  @Override
+  public AutoCloseable addListener(MembershipListener listener) {
+    listeners.add(listener);
+    return () -> listeners.remove(listener);
+  }
+
+  @Override
+  public Endpoint endpoint() {
+    return membership.endpoint();
+  }
+
+  @Override
+  public String clusterName() {
+    return membership.clusterName();
+  }
+
+  @Override
+  public MembershipConfig config() {
+    return membership.config();
+  }
+
+  @Override
+  public MembershipStats stats() {
+    return membership.stats();
+  }
+
+  @Override
+  public TransportStats transportStats() {
+    return transport.stats();
+  }
+
+  @Override
+  public int healthScore() {
+    return healthScore;
+  }
+
+  @Override
+  public boolean isJoined() {
+    return joined || !joinRequested;
+  }
+
+  /** This node's name. */
+  public String name() {
+    return membership.name();
+  }
+
+  /** The loop driving this node. */
+  public EventLoop eventLoop() {
+    return loop;
+  }
+
+  /** The transport (possibly decorated) this node sends through. */
+  public Transport transport() {
+    return transport;
+  }
+
+  /** Exceptions thrown by listeners (caught and logged). */
+  public long listenerErrors() {
+    return listenerErrors.get();
+  }
+
+  public boolean isClosed() {
+    return closed.get();
+  }
+
+  @Override
+  public String toString() {
+    return "ClusterNode[" + name() + "@" + endpoint() + "]";
+  }
+}
