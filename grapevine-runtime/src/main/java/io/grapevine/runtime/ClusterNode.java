@@ -228,8 +228,9 @@ public final class ClusterNode implements Cluster {
         if (tick != null) {
           tick.cancel();
         }
-        tickAtMillis = next;
-        tick = loop.schedule(next, this::onTimer);
+        // At least 1 ms ahead: a deadline the node fails to advance must not spin the loop.
+        tickAtMillis = Math.max(next, loop.nowMillis() + 1);
+        tick = loop.schedule(tickAtMillis, this::onTimer);
       }
     }
     publish();
@@ -237,6 +238,7 @@ public final class ClusterNode implements Cluster {
   }
 
   private void publish() {
+    healthScore = membership.healthScore();
     long version = membership.version();
     if (version == publishedVersion && local != null) {
       return;
@@ -250,7 +252,6 @@ public final class ClusterNode implements Cluster {
     memberList = Collections.unmodifiableList(list);
     memberMap = Collections.unmodifiableMap(map);
     local = membership.localMember();
-    healthScore = membership.healthScore();
   }
 
   private void dispatch() {
