@@ -444,8 +444,8 @@ public final class AntiEntropy implements Extension {
         messages.add(sink.toArray());
       }
       send(b.replyTo(), messages);
-      flush(b.replyTo(), out);
     }
+    // The wants and the entries travel together: one leg, as few packets as fit.
     sendEntries(b.replyTo(), toSend, out);
   }
 
@@ -476,6 +476,7 @@ public final class AntiEntropy implements Extension {
   /** Ships entries oldest version first, in bounded stream packets, within the exchange budget. */
   private void sendEntries(Endpoint to, List<Entry> entries, Outbox out) {
     if (entries.isEmpty()) {
+      flush(to, out);
       return;
     }
     entries.sort(Comparator.comparingLong(Entry::hlc).thenComparing(Entry::key));
