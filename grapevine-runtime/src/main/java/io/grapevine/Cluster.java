@@ -87,6 +87,14 @@ public interface Cluster extends AutoCloseable {
   /** Socket counters (datagrams, stream messages, send errors, oversized and refused input...). */
   io.grapevine.transport.TransportStats transportStats();
 
+  /**
+   * The replicated map {@code map} (created on first use; 1..64 of A-Z a-z 0-9 . _ -). Every node
+   * holds every map; see {@link ReplicatedMap}.
+   *
+   * @throws IllegalArgumentException for a bad map name
+   */
+  ReplicatedMap kv(String map);
+
   /** Lifeguard local-health score; 0 is healthy. */
   int healthScore();
 

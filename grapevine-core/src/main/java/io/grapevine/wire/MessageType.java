@@ -21,9 +21,15 @@ public enum MessageType {
   RUMOR_FEEDBACK(0x22),
   RUMOR_PULL(0x23),
   RUMOR_DIGEST(0x24),
+  // anti-entropy: 0x40..0x5F
+  KV_RUMOR(0x40),
+  KV_SYNC_NODES(0x41),
+  KV_SYNC_BUCKETS(0x42),
+  KV_SYNC_WANT(0x43),
+  KV_SYNC_ENTRY(0x44),
   // aggregates: 0x60..0x7F
   AGGREGATE_EXCHANGE(0x60),
-  // anti-entropy: 0x40..0x5F; overlays: 0x80..0x9F
+  // overlays: 0x80..0x9F
   ;
 
   private static final MessageType[] BY_CODE = new MessageType[256];
