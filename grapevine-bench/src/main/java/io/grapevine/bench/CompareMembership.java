@@ -38,8 +38,9 @@ import java.util.regex.Pattern;
  * ONE OS PROCESS PER NODE for every system, all on 127.0.0.1.
  *
  * <p>Per run (a fresh cluster of N): start node 0, then the other N-1 at once, each joining node 0
- * (Redis: CLUSTER MEET node 0); join convergence = time from the last join call returning until
- * every node lists all N. Then a settle period and a steady-state window: bytes sent per node
+ * (memberlist: at start-up; Grapevine: once every JVM has started, so JVM start-up is not protocol
+ * time; Redis: CLUSTER MEET node 0 once all are up); join convergence = time from the last join call
+ * returning until every node lists all N. Then a settle period and a steady-state window: bytes sent per node
  * (payload, UDP + TCP; Redis: bytes its process wrote, which on an idle node is the cluster bus),
  * CPU and RSS per process from /proc. Then SIGKILL of one random non-seed node: first suspicion
  * anywhere (Redis: first PFAIL) and the time until every survivor marks it dead (Redis: FAIL).
@@ -60,9 +61,9 @@ public final class CompareMembership {
   private static final List<Child> CHILDREN = new java.util.concurrent.CopyOnWriteArrayList<>();
 
   // Options.
-  private int[] sizes = {10, 50, 100};
+  private int[] sizes = {10, 50};
   private int runs = 3;
-  private int windowSec = 20;
+  private int windowSec = 30;
   private int settleSec = 5;
   private List<String> systems = ORDER;
   private String mlnode = "/tmp/compare-membership/mlnode";
@@ -292,7 +293,7 @@ public final class CompareMembership {
             }
           }
           double[] rv = ratios.stream().mapToDouble(Double::doubleValue).toArray();
-          sb.append(rv.length == 0 ? "-" : String.format(Locale.ROOT, "%.2f", median(rv))).append(" | ");
+          sb.append(rv.length == 0 ? "-" : String.format(Locale.ROOT, "%.3g", median(rv))).append(" | ");
         }
         sb.append('\n');
       }
@@ -577,9 +578,6 @@ public final class CompareMembership {
         cmd.addAll(gvJvmOpts);
         cmd.addAll(List.of("-cp", gvClasspath, GrapevineNodeMain.class.getName(), "--port", "" + port,
             "--profile", "lan", "--cluster", "cmp-" + n + "-" + rep));
-        if (i > 0) {
-          cmd.addAll(List.of("--join", "127.0.0.1:" + base));
-        }
       } else {
         cmd.addAll(List.of(mlnode, "-port", "" + port, "-profile", "lan", "-quiet", "-print-config=false"));
         if (i > 0) {
@@ -635,16 +633,32 @@ public final class CompareMembership {
         for (int i = 1; i < n; i++) {
           spawn(i);
         }
+        if (sys.equals(GV)) {
+          // A JVM takes far longer to start than a Go binary; on 2 cores N JVMs starting at once
+          // starve the nodes already running. Start them all first, then join them all at once.
+          if (!pump(400, e -> Arrays.stream(readyT).noneMatch(Double::isNaN))) {
+            throw new IllegalStateException("not all " + n + " JVMs ready within 400 s");
+          }
+          r.extra.put("join_barrier", "all JVMs started, then join sent to all");
+          r.extra.put("join_sent_ms_epoch", nowMs());
+          for (int i = 1; i < n; i++) {
+            nodes.get(i).send("join 127.0.0.1:" + base);
+          }
+        }
         boolean conv = pump(150, e -> Arrays.stream(count).allMatch(c -> c >= n));
         if (!conv) {
           throw new IllegalStateException("no join convergence within 150 s; lowest member counts "
               + Arrays.toString(Arrays.copyOf(Arrays.stream(count).sorted().toArray(), Math.min(5, n))));
         }
-        double lastJoined = Arrays.stream(joinedT, 1, n).max().orElse(Double.NaN);
-        double conv1 = Arrays.stream(reachedN).max().orElse(Double.NaN);
+        double lastJoined = Arrays.stream(joinedT, 1, n).filter(d -> !Double.isNaN(d)).max().orElse(Double.NaN);
+        double conv1 = Arrays.stream(reachedN).filter(d -> !Double.isNaN(d)).max().orElse(Double.NaN);
+        r.extra.put("joins_not_returned", Arrays.stream(joinedT, 1, n).filter(Double::isNaN).count());
         r.joinMs = conv1 - lastJoined;
         r.spawnMs = Arrays.stream(readyT).max().orElse(Double.NaN) - tSpawn;
         r.extra.put("join_from_first_spawn_ms", conv1 - tSpawn);
+        if (r.extra.get("join_sent_ms_epoch") instanceof Double js) {
+          r.extra.put("join_from_join_sent_ms", conv1 - js);
+        }
         r.extra.put("join_errors", log.stream().filter(e -> e.ev().equals("err")).count());
 
         // Steady state.
@@ -729,19 +743,28 @@ public final class CompareMembership {
         r.extra.put("first_dead_ms",
             dead.values().stream().mapToDouble(Double::doubleValue).min().orElse(Double.NaN) - tKill);
         r.extra.put("victim", vname);
+        long suspectEvents = 0;
+        // False suspicions = failed probes that raised a suspicion before the kill (memberlist: its
+        // "no acks received" log line; Grapevine: its probe-failure counter), false deaths = any
+        // node marking a member other than the victim dead or left (per observer, both systems).
         for (int i = 0; i < log.size(); i++) {
           Ev e = log.get(i);
           String ev = e.ev();
           String peer = e.get("peer");
-          boolean aboutVictim = vname.equals(peer) && i >= logStart;
-          if (peer == null || aboutVictim) {
+          if (peer == null || (vname.equals(peer) && i >= logStart)) {
             continue;
           }
-          if (ev.equals("suspect") || ev.equals("probe_suspect")) {
+          if (ev.equals("probe_suspect") && i < logStart) {
             r.falseSuspicions++;
           } else if (ev.equals("leave")) {
             r.falseDeaths++;
+          } else if (ev.equals("suspect")) {
+            suspectEvents++;
           }
+        }
+        if (sys.equals(GV)) {
+          r.falseSuspicions = (long) s2.values().stream().mapToDouble(e -> e.num("probe_failures")).sum();
+          r.extra.put("suspect_events_all_observers", suspectEvents);
         }
       } catch (Exception e) {
         r.error = e.getMessage();

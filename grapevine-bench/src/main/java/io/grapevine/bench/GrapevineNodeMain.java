@@ -24,7 +24,9 @@ import java.util.concurrent.TimeUnit;
  * <p>Usage: {@code GrapevineNodeMain --port P [--join HOST:PORT] [--profile lan] [--cluster NAME]}.
  * Events: {@code ready}, {@code joined}, {@code err}, {@code join}/{@code leave} (a member became
  * alive / dead or left; {@code n} = members not dead or left, self included), {@code suspect},
- * {@code stats}. Commands: {@code stats}, {@code quit}. End of stdin closes the node, so the node
+ * {@code stats}. Commands: {@code join HOST:PORT} (lets a driver start every JVM first and then
+ * join them all at once, so JVM start-up is not counted as protocol time), {@code stats},
+ * {@code quit}. End of stdin closes the node, so the node
  * never outlives its driver.
  */
 public final class GrapevineNodeMain {
@@ -85,20 +87,7 @@ public final class GrapevineNodeMain {
     });
     emit(name, "ready", "\"pid\":" + ProcessHandle.current().pid());
     if (join != null) {
-      Exception last = null;
-      for (int attempt = 0; attempt < 3; attempt++) {
-        try {
-          int contacted = node.join(List.of(join)).get(15, TimeUnit.SECONDS);
-          emit(name, "joined", "\"contacted\":" + contacted);
-          last = null;
-          break;
-        } catch (Exception e) {
-          last = e;
-        }
-      }
-      if (last != null) {
-        emit(name, "err", "\"msg\":\"join failed: " + String.valueOf(last).replace('"', '\'') + "\"");
-      }
+      join(node, name, join);
     }
     BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
     String line;
@@ -112,7 +101,10 @@ public final class GrapevineNodeMain {
             + ",\"udp_in_b\":" + ts.datagramBytesIn() + ",\"tcp_in_b\":" + ts.streamBytesIn()
             + ",\"proto_out_b\":" + ms.bytesOut() + ",\"proto_out_p\":" + ms.packetsOut()
             + ",\"pushpulls\":" + ms.pushPulls() + ",\"probes\":" + ms.probes()
+            + ",\"probe_failures\":" + ms.probeFailures() + ",\"suspicions\":" + ms.suspicionsRaised()
             + ",\"indirect\":" + ms.indirectProbes() + ",\"health\":" + node.healthScore());
+      } else if (cmd.startsWith("join ")) {
+        join(node, name, cmd.substring(5).trim());
       } else if (cmd.equals("quit")) {
         break;
       }
@@ -120,6 +112,20 @@ public final class GrapevineNodeMain {
     node.close();
     emit(name, "shutdown", "");
     System.exit(0);
+  }
+
+  private static void join(Cluster node, String name, String seed) {
+    Exception last = null;
+    for (int attempt = 0; attempt < 3; attempt++) {
+      try {
+        int contacted = node.join(List.of(seed)).get(15, TimeUnit.SECONDS);
+        emit(name, "joined", "\"contacted\":" + contacted);
+        return;
+      } catch (Exception e) {
+        last = e;
+      }
+    }
+    emit(name, "err", "\"msg\":\"join failed: " + String.valueOf(last).replace('"', '\'') + "\"");
   }
 
   private static void emit(String node, String ev, String fields) {
