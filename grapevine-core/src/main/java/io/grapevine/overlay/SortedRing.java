@@ -71,8 +71,7 @@ public final class SortedRing implements Extension {
   private PacketWriter writer;
   private long nextRoundMillis = Long.MAX_VALUE;
   private long exchanges;
-  private int round;
-
+  
   /**
    * @param nodeId this node's position on the ring (unique; e.g. a hash of its name)
    * @param random this protocol's randomness
@@ -234,21 +233,28 @@ public final class SortedRing implements Extension {
       return;
     }
     nextRoundMillis = nowMillis + config.roundInterval.toMillis();
-    round++;
-    Endpoint neighbor = null;
-    if (topLevel >= 0) {
-      int l = random.nextBoolean() ? 0 : random.nextInt(topLevel + 1);
-      neighbor = random.nextBoolean() ? (succ[l] != null ? succ[l] : pred[l]) : (pred[l] != null ? pred[l] : succ[l]);
+    // Both ring neighbors every round (local repair), one long link (greedy routing towards the
+    // right place), and random peers (escape from a wrongly sorted region).
+    Endpoint s0 = succ[0];
+    Endpoint p0 = pred[0];
+    if (s0 != null) {
+      sendExchange(out, s0, succId[0], true, false);
     }
-    if (neighbor != null) {
-      sendExchange(out, neighbor, false);
+    if (p0 != null && !p0.equals(s0)) {
+      sendExchange(out, p0, predId[0], true, false);
+    }
+    if (topLevel >= 1) {
+      int l = 1 + random.nextInt(topLevel);
+      boolean succSide = random.nextBoolean();
+      Endpoint e = succSide ? succ[l] : pred[l];
+      if (e != null && !e.equals(s0) && !e.equals(p0)) {
+        sendExchange(out, e, succSide ? succId[l] : predId[l], true, false);
+      }
     }
     sampled.clear();
     ctx.peers().sample(config.randomPeersPerRound, sampled);
     for (int i = 0; i < sampled.size(); i++) {
-      if (!sampled.get(i).equals(neighbor)) {
-        sendExchange(out, sampled.get(i), false);
-      }
+      sendExchange(out, sampled.get(i), 0, false, false);
     }
   }
 
@@ -257,44 +263,75 @@ public final class SortedRing implements Extension {
     return nextRoundMillis;
   }
 
-  private void sendExchange(Outbox out, Endpoint to, boolean reply) {
+  /**
+   * Sends this node's descriptor and the {@code maxDescriptors} table entries closest to the target
+   * on the ring (T-Man's ranking, seen from the receiver), or entries of every level when the
+   * target's id is not known (a peer from the sampler: its reply will be tailored to us).
+   */
+  private void sendExchange(Outbox out, Endpoint to, long toId, boolean idKnown, boolean reply) {
     exchanges++;
+    int m = config.maxDescriptors;
+    int count = 0;
+    for (int l = 0; l <= topLevel; l++) {
+      for (int side = 0; side < 2; side++) {
+        Endpoint e = side == 0 ? succ[l] : pred[l];
+        long eid = side == 0 ? succId[l] : predId[l];
+        if (e == null || (idKnown && eid == toId) || contains(candidates, count, eid)) {
+          continue;
+        }
+        candidates[count] = eid;
+        candidateEndpoints[count] = e;
+        count++;
+      }
+    }
+    if (idKnown && count > m) {
+      // Partial selection sort by ring distance to the target: views are small.
+      for (int i = 0; i < m; i++) {
+        int best = i;
+        long bestDist = ringDistance(candidates[i], toId);
+        for (int j = i + 1; j < count; j++) {
+          long d = ringDistance(candidates[j], toId);
+          if (Long.compareUnsigned(d, bestDist) < 0) {
+            best = j;
+            bestDist = d;
+          }
+        }
+        swap(i, best);
+      }
+    } else if (count > m) {
+      for (int i = 0; i < m; i++) {
+        swap(i, i + random.nextInt(count - i));
+      }
+    }
+    count = Math.min(count, m);
     writer.begin();
     writer.beginMessage(reply ? MessageType.RING_EXCHANGE_REPLY : MessageType.RING_EXCHANGE);
     writer.putLong(id).putEndpoint(self);
-    // Distinct table entries, lowest levels first (the most useful to a near neighbor).
-    int countPos = -1;
-    long[] written = new long[config.maxDescriptors];
-    int count = 0;
-    for (int l = 0; l <= topLevel && count < config.maxDescriptors; l++) {
-      for (int side = 0; side < 2 && count < config.maxDescriptors; side++) {
-        Endpoint e = side == 0 ? succ[l] : pred[l];
-        long eid = side == 0 ? succId[l] : predId[l];
-        if (e == null || contains(written, count, eid)) {
-          continue;
-        }
-        written[count++] = eid;
-      }
-    }
     writer.putByte(count);
     for (int i = 0; i < count; i++) {
-      long eid = written[i];
-      writer.putLong(eid).putEndpoint(endpointOf(eid));
+      writer.putLong(candidates[i]).putEndpoint(candidateEndpoints[i]);
     }
     writer.endMessage();
     out.send(to, writer.finish(), Delivery.DATAGRAM);
   }
 
-  private Endpoint endpointOf(long eid) {
-    for (int l = 0; l <= topLevel; l++) {
-      if (succ[l] != null && succId[l] == eid) {
-        return succ[l];
-      }
-      if (pred[l] != null && predId[l] == eid) {
-        return pred[l];
-      }
-    }
-    throw new IllegalStateException("descriptor not in table");
+  private final long[] candidates = new long[2 * (MAX_LEVEL + 1)];
+  private final Endpoint[] candidateEndpoints = new Endpoint[2 * (MAX_LEVEL + 1)];
+
+  private void swap(int i, int j) {
+    long t = candidates[i];
+    candidates[i] = candidates[j];
+    candidates[j] = t;
+    Endpoint e = candidateEndpoints[i];
+    candidateEndpoints[i] = candidateEndpoints[j];
+    candidateEndpoints[j] = e;
+  }
+
+  /** Shortest way around the ring between two ids, unsigned. */
+  static long ringDistance(long a, long b) {
+    long cw = a - b;
+    long ccw = b - a;
+    return Long.compareUnsigned(cw, ccw) < 0 ? cw : ccw;
   }
 
   private static boolean contains(long[] a, int n, long v) {
@@ -336,7 +373,7 @@ public final class SortedRing implements Extension {
     Exchange x = (Exchange) message;
     if (!x.reply()) {
       // Answer with what this node knew before the merge: the requester already has its own entries.
-      sendExchange(out, x.sender(), true);
+      sendExchange(out, x.sender(), x.senderId(), true, true);
     }
     offer(x.senderId(), x.sender());
     for (int i = 0; i < x.ids().length; i++) {

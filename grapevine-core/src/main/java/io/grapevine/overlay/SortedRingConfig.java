@@ -11,7 +11,7 @@ public final class SortedRingConfig {
    * stalling in a locally sorted but globally wrong order.
    */
   public final int randomPeersPerRound;
-  /** Most descriptors one exchange carries (the node's level tables; about 2 log2 N of them). */
+  /** Most descriptors one exchange carries besides the sender's own: those ranked closest to the receiver. */
   public final int maxDescriptors;
 
   private SortedRingConfig(Builder b) {
@@ -28,7 +28,7 @@ public final class SortedRingConfig {
   public static final class Builder {
     private Duration roundInterval = Duration.ofSeconds(1);
     private int randomPeersPerRound = 1;
-    private int maxDescriptors = 80;
+    private int maxDescriptors = 8;
 
     public Builder roundInterval(Duration v) { roundInterval = v; return this; }
     public Builder randomPeersPerRound(int v) { randomPeersPerRound = v; return this; }
@@ -39,8 +39,8 @@ public final class SortedRingConfig {
       HyParViewConfig.check(HyParViewConfig.positive(roundInterval), "roundInterval must be positive, got " + roundInterval);
       HyParViewConfig.check(randomPeersPerRound >= 0 && randomPeersPerRound <= 16,
           "randomPeersPerRound must be 0..16, got " + randomPeersPerRound);
-      HyParViewConfig.check(maxDescriptors >= 4 && maxDescriptors <= SortedRing.MAX_DESCRIPTORS,
-          "maxDescriptors must be 4.." + SortedRing.MAX_DESCRIPTORS + ", got " + maxDescriptors);
+      HyParViewConfig.check(maxDescriptors >= 1 && maxDescriptors <= SortedRing.MAX_DESCRIPTORS,
+          "maxDescriptors must be 1.." + SortedRing.MAX_DESCRIPTORS + ", got " + maxDescriptors);
       return new SortedRingConfig(this);
     }
   }
