@@ -29,7 +29,24 @@ public enum MessageType {
   KV_SYNC_ENTRY(0x44),
   // aggregates: 0x60..0x7F
   AGGREGATE_EXCHANGE(0x60),
-  // overlays: 0x80..0x9F
+  // overlays: 0x80..0x9F (HyParView 0x80..0x87, Plumtree 0x88..0x8F, sorted ring 0x90..0x97,
+  // tree aggregation 0x98..0x9F)
+  HPV_JOIN(0x80),
+  HPV_FORWARD_JOIN(0x81),
+  HPV_NEIGHBOR(0x82),
+  HPV_NEIGHBOR_REPLY(0x83),
+  HPV_DISCONNECT(0x84),
+  HPV_SHUFFLE(0x85),
+  HPV_SHUFFLE_REPLY(0x86),
+  HPV_KEEPALIVE(0x87),
+  PLUMTREE_GOSSIP(0x88),
+  PLUMTREE_IHAVE(0x89),
+  PLUMTREE_GRAFT(0x8A),
+  PLUMTREE_PRUNE(0x8B),
+  RING_EXCHANGE(0x90),
+  RING_EXCHANGE_REPLY(0x91),
+  TREE_REPORT(0x98),
+  TREE_RESULT(0x99),
   ;
 
   private static final MessageType[] BY_CODE = new MessageType[256];
