@@ -123,4 +123,9 @@ final class FakeCluster implements Cluster {
   public boolean isJoined() {
     return joined;
   }
+
+  @Override
+  public io.grapevine.ReplicatedMap kv(String map) {
+    throw new UnsupportedOperationException("the HTTP handler tests use no replicated store");
+  }
 }
