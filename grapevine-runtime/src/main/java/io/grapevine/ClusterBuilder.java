@@ -1,6 +1,8 @@
 package io.grapevine;
 
+import io.grapevine.aggregate.AggregationConfig;
 import io.grapevine.antientropy.AntiEntropyConfig;
+import io.grapevine.dissemination.DisseminationConfig;
 import io.grapevine.membership.MembershipConfig;
 import io.grapevine.node.Endpoint;
 import io.grapevine.runtime.ClusterNode;
@@ -35,6 +37,8 @@ public final class ClusterBuilder {
   private Long randomSeed;
   private Path dataDir;
   private AntiEntropyConfig kvConfig = AntiEntropyConfig.defaults();
+  private DisseminationConfig eventsConfig = DisseminationConfig.defaults();
+  private AggregationConfig aggregatesConfig = AggregationConfig.defaults();
 
   ClusterBuilder() {}
 
@@ -138,6 +142,18 @@ public final class ClusterBuilder {
     return this;
   }
 
+  /** User-event dissemination settings; default {@link DisseminationConfig#defaults()} (piggyback + anti-entropy). */
+  public ClusterBuilder eventsConfig(DisseminationConfig config) {
+    this.eventsConfig = Objects.requireNonNull(config, "eventsConfig");
+    return this;
+  }
+
+  /** Aggregation settings; default {@link AggregationConfig#defaults()} (loss-robust flow updating). */
+  public ClusterBuilder aggregatesConfig(AggregationConfig config) {
+    this.aggregatesConfig = Objects.requireNonNull(config, "aggregatesConfig");
+    return this;
+  }
+
   /**
    * Binds the sockets and starts the protocol.
    *
@@ -175,7 +191,7 @@ public final class ClusterBuilder {
     SplittableRandom random = randomSeed == null ? new SplittableRandom() : new SplittableRandom(randomSeed);
     try {
       return ClusterNode.start(l, ownsLoop, t, clusterName, name, advertise, metadata, config, random,
-          joinTimeout.toMillis(), dataDir, kvConfig);
+          joinTimeout.toMillis(), dataDir, kvConfig, eventsConfig, aggregatesConfig);
     } catch (IOException e) {
       throw new UncheckedIOException("node " + name + ": cannot bind " + bind + ": " + e.getMessage(), e);
     }

@@ -3,7 +3,14 @@ package io.grapevine.runtime;
 import io.grapevine.Cluster;
 import io.grapevine.MembershipListener;
 import io.grapevine.ReplicatedMap;
+import io.grapevine.Aggregates;
+import io.grapevine.Events;
+import io.grapevine.aggregate.Aggregation;
+import io.grapevine.aggregate.AggregationConfig;
 import io.grapevine.antientropy.AntiEntropyConfig;
+import io.grapevine.dissemination.Dissemination;
+import io.grapevine.dissemination.DisseminationConfig;
+import io.grapevine.dissemination.UserEvent;
 import io.grapevine.membership.JoinResult;
 import io.grapevine.membership.Member;
 import io.grapevine.membership.MemberEvent;
@@ -82,6 +89,8 @@ public final class ClusterNode implements Cluster {
   };
 
   private KvService kv;
+  private EventService events;
+  private AggregateService aggregates;
   private EventLoop.Timer tick;
   private long tickAtMillis = Long.MAX_VALUE;
   private long publishedVersion = -1;
@@ -120,7 +129,7 @@ public final class ClusterNode implements Cluster {
       RandomGenerator random,
       long joinTimeoutMillis) throws IOException {
     return start(loop, ownsLoop, transport, clusterName, name, advertise, metadata, config, random, joinTimeoutMillis,
-        null, AntiEntropyConfig.defaults());
+        null, AntiEntropyConfig.defaults(), DisseminationConfig.defaults(), AggregationConfig.defaults());
   }
 
   /**
@@ -139,7 +148,9 @@ public final class ClusterNode implements Cluster {
       RandomGenerator random,
       long joinTimeoutMillis,
       Path dataDir,
-      AntiEntropyConfig kvConfig) throws IOException {
+      AntiEntropyConfig kvConfig,
+      DisseminationConfig eventsConfig,
+      AggregationConfig aggregatesConfig) throws IOException {
     ClusterNode[] holder = new ClusterNode[1];
     try {
       transport.start((from, packet, delivery) -> {
@@ -174,9 +185,22 @@ public final class ClusterNode implements Cluster {
       throw e;
     }
     membership.attach(node.kv.extension());
+    // The event epoch is this life's incarnation, so event ids never repeat across restarts.
+    Dissemination dissemination = new Dissemination(eventsConfig, incarnation,
+        new java.util.SplittableRandom(random.nextLong()));
+    Aggregation aggregation = new Aggregation(aggregatesConfig, new java.util.SplittableRandom(random.nextLong()));
+    membership.attach(dissemination);
+    membership.attach(aggregation);
+    node.events = new EventService(name, dissemination, node::callStep);
+    node.aggregates = new AggregateService(aggregation, node::callStep);
     loop.call(() -> {
       holder[0] = node;
-      node.step(() -> membership.start(loop.nowMillis(), node.outbox));
+      node.step(() -> {
+        long now = loop.nowMillis();
+        membership.start(now, node.outbox);
+        dissemination.start(now);
+        aggregation.start(now);
+      });
       return null;
     });
     log.info("{}: started in cluster '{}' at {} (bound {}, incarnation {}, loop {})", name, clusterName, adv, bound,
@@ -294,6 +318,8 @@ public final class ClusterNode implements Cluster {
       }
     } else if (event instanceof JoinResult jr) {
       onJoinResult(jr);
+    } else if (event instanceof UserEvent ue) {
+      events.deliver(ue);
     }
   }
 
@@ -497,6 +523,22 @@ public final class ClusterNode implements Cluster {
       return CompletableFuture.failedFuture(new IllegalStateException("node " + name() + " is closed"));
     }
     return loop.submit(() -> stepWith(() -> call.apply(loop.nowMillis(), outbox)));
+  }
+
+  /** Runs a call into a protocol on the loop (blocking the caller), then re-arms and dispatches. */
+  private <T> T callStep(BiFunction<Long, Outbox, T> call) {
+    requireOpen();
+    return loop.call(() -> stepWith(() -> call.apply(loop.nowMillis(), outbox)));
+  }
+
+  @Override
+  public Events events() {
+    return events;
+  }
+
+  @Override
+  public Aggregates aggregates() {
+    return aggregates;
   }
 
   // ------------------------------------------------------------------ queries

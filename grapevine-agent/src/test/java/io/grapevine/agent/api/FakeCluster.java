@@ -128,4 +128,14 @@ final class FakeCluster implements Cluster {
   public io.grapevine.ReplicatedMap kv(String map) {
     throw new UnsupportedOperationException("the HTTP handler tests use no replicated store");
   }
+
+  @Override
+  public io.grapevine.Events events() {
+    throw new UnsupportedOperationException("the HTTP handler tests use no events");
+  }
+
+  @Override
+  public io.grapevine.Aggregates aggregates() {
+    throw new UnsupportedOperationException("the HTTP handler tests use no aggregates");
+  }
 }
