@@ -31,6 +31,7 @@ public final class ClusterBuilder {
   private UnaryOperator<Transport> decorator = UnaryOperator.identity();
   private Duration joinTimeout = Duration.ofSeconds(10);
   private Long randomSeed;
+  private Duration reconnectInterval = Duration.ofSeconds(30);
 
   ClusterBuilder() {}
 
@@ -112,6 +113,20 @@ public final class ClusterBuilder {
     return this;
   }
 
+  /**
+   * How often the node tries a push-pull with one member it believes dead (or, when alone, with a
+   * seed), so both sides of a healed partition find each other again. Default 30 s, the LAN
+   * push-pull interval: one extra TCP exchange per node per interval at most, and only while some
+   * member is dead. {@link Duration#ZERO} turns it off.
+   */
+  public ClusterBuilder reconnectInterval(Duration interval) {
+    if (interval == null || interval.isNegative()) {
+      throw new IllegalArgumentException("reconnectInterval must be zero (off) or positive, got " + interval);
+    }
+    this.reconnectInterval = interval;
+    return this;
+  }
+
   /** Seed for the protocol's random choices (default: random). */
   public ClusterBuilder randomSeed(long seed) {
     this.randomSeed = seed;
@@ -119,7 +134,9 @@ public final class ClusterBuilder {
   }
 
   /**
-   * Binds the sockets and starts the protocol.
+   * Binds the sockets and starts the protocol. The node's first incarnation is the wall-clock time
+   * in milliseconds, so a node restarted under the same name outranks what the cluster remembers of
+   * its previous life.
    *
    * @throws IllegalStateException if the name is missing or settings conflict
    * @throws UncheckedIOException if the sockets cannot be bound
@@ -155,7 +172,7 @@ public final class ClusterBuilder {
     SplittableRandom random = randomSeed == null ? new SplittableRandom() : new SplittableRandom(randomSeed);
     try {
       return ClusterNode.start(l, ownsLoop, t, clusterName, name, advertise, metadata, config, random,
-          joinTimeout.toMillis());
+          joinTimeout.toMillis(), reconnectInterval.toMillis());
     } catch (IOException e) {
       throw new UncheckedIOException("node " + name + ": cannot bind " + bind + ": " + e.getMessage(), e);
     }
