@@ -172,6 +172,13 @@ public final class AntiEntropy implements Extension {
       nextSyncMillis = nowMillis + 1 + random.nextLong(interval);
       nextGcMillis = nowMillis + config.gcInterval.toMillis();
     }
+    // A replica holding nothing starts no exchange: a cluster that does not use the store pays
+    // nothing, and convergence is unharmed because every replica holding data keeps reconciling
+    // with random peers (one exchange repairs both sides).
+    boolean hasData = replica.tree().size() > 0;
+    if (!hasData) {
+      pending.clear();
+    }
     if (nowMillis >= nextPendingMillis) {
       Iterator<Endpoint> it = pending.iterator();
       if (it.hasNext()) {
@@ -182,12 +189,14 @@ public final class AntiEntropy implements Extension {
       nextPendingMillis = pending.isEmpty() ? Long.MAX_VALUE
           : nowMillis + Math.max(20, config.syncInterval.toMillis() / 8);
     }
-    if (nowMillis >= nextSyncMillis) {
+    if (nowMillis >= nextSyncMillis && hasData) {
       peers.clear();
       ctx.peers().sample(1, peers);
       if (!peers.isEmpty()) {
         sync(nowMillis, peers.get(0), out);
       }
+    }
+    if (nowMillis >= nextSyncMillis) {
       nextSyncMillis = nowMillis + config.syncInterval.toMillis();
     }
     if (nowMillis >= nextGcMillis) {
@@ -213,7 +222,7 @@ public final class AntiEntropy implements Extension {
   public void onMembershipEvent(long nowMillis, ProtocolEvent event, Outbox out) {
     if (!(event instanceof MemberEvent me)
         || (me.type() != MemberEvent.Type.JOINED && me.type() != MemberEvent.Type.ALIVE)
-        || me.member().name().equals(ctx.localName())) {
+        || me.member().name().equals(ctx.localName()) || replica.tree().size() == 0) {
       return;
     }
     int others = Math.max(1, ctx.clusterSize() - 1);
