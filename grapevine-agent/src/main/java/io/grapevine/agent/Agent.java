@@ -11,6 +11,7 @@ import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -67,12 +68,26 @@ final class Agent {
       httpServer.stop(0);
       throw new StartException("cannot start the node: " + e.getMessage());
     }
-    PrometheusMeterRegistry registry = ClusterMetrics.registry(cluster);
+    // The metrics registry takes a second or more to set up (JVM meters); the API must not wait.
+    Cluster node = cluster;
+    CompletableFuture<PrometheusMeterRegistry> registry = new CompletableFuture<>();
+    Thread metricsSetup =
+        new Thread(
+            () -> {
+              try {
+                registry.complete(ClusterMetrics.registry(node));
+              } catch (RuntimeException | Error e) {
+                registry.completeExceptionally(e);
+              }
+            },
+            "grapevine-metrics-setup");
+    metricsSetup.setDaemon(true);
+    metricsSetup.start();
     api =
         new ApiServer(
             httpServer,
             cluster,
-            registry,
+            registry::join,
             settings.httpToken(),
             this::agentInfo,
             settings.joinTimeout(),
