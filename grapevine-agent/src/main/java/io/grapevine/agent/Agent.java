@@ -1,10 +1,10 @@
 package io.grapevine.agent;
 
+import com.sun.net.httpserver.HttpServer;
 import io.grapevine.Cluster;
 import io.grapevine.ClusterBuilder;
 import io.grapevine.agent.api.ApiServer;
 import io.grapevine.agent.api.ClusterMetrics;
-import com.sun.net.httpserver.HttpServer;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -22,8 +22,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * One running agent: the node, its HTTP API and its lifecycle. Joins through the seeds (retrying
- * with back-off until one answers, so agents may start in any order), logs membership changes, and
- * on SIGTERM/Ctrl-C or {@code POST /v1/leave} leaves gracefully before the process exits.
+ * with back-off until one answers, so agents may start in any order; the runtime logs membership
+ * changes), and on SIGTERM/Ctrl-C or {@code POST /v1/leave} leaves gracefully before the process
+ * exits.
  */
 final class Agent {
   private static final long MAX_RETRY_MILLIS = 30_000;
