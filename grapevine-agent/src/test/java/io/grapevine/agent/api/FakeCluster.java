@@ -123,4 +123,19 @@ final class FakeCluster implements Cluster {
   public boolean isJoined() {
     return joined;
   }
+
+  @Override
+  public io.grapevine.ReplicatedMap kv(String map) {
+    throw new UnsupportedOperationException("the HTTP handler tests use no replicated store");
+  }
+
+  @Override
+  public io.grapevine.Events events() {
+    throw new UnsupportedOperationException("the HTTP handler tests use no events");
+  }
+
+  @Override
+  public io.grapevine.Aggregates aggregates() {
+    throw new UnsupportedOperationException("the HTTP handler tests use no aggregates");
+  }
 }
