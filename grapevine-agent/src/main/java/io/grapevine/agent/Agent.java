@@ -1,16 +1,17 @@
 package io.grapevine.agent;
 
+import com.sun.net.httpserver.HttpServer;
 import io.grapevine.Cluster;
 import io.grapevine.ClusterBuilder;
 import io.grapevine.agent.api.ApiServer;
 import io.grapevine.agent.api.ClusterMetrics;
-import com.sun.net.httpserver.HttpServer;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -21,8 +22,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * One running agent: the node, its HTTP API and its lifecycle. Joins through the seeds (retrying
- * with back-off until one answers, so agents may start in any order), logs membership changes, and
- * on SIGTERM/Ctrl-C or {@code POST /v1/leave} leaves gracefully before the process exits.
+ * with back-off until one answers, so agents may start in any order; the runtime logs membership
+ * changes), and on SIGTERM/Ctrl-C or {@code POST /v1/leave} leaves gracefully before the process
+ * exits.
  */
 final class Agent {
   private static final long MAX_RETRY_MILLIS = 30_000;
@@ -67,12 +69,26 @@ final class Agent {
       httpServer.stop(0);
       throw new StartException("cannot start the node: " + e.getMessage());
     }
-    PrometheusMeterRegistry registry = ClusterMetrics.registry(cluster);
+    // The metrics registry takes a second or more to set up (JVM meters); the API must not wait.
+    Cluster node = cluster;
+    CompletableFuture<PrometheusMeterRegistry> registry = new CompletableFuture<>();
+    Thread metricsSetup =
+        new Thread(
+            () -> {
+              try {
+                registry.complete(ClusterMetrics.registry(node));
+              } catch (RuntimeException | Error e) {
+                registry.completeExceptionally(e);
+              }
+            },
+            "grapevine-metrics-setup");
+    metricsSetup.setDaemon(true);
+    metricsSetup.start();
     api =
         new ApiServer(
             httpServer,
             cluster,
-            registry,
+            registry::join,
             settings.httpToken(),
             this::agentInfo,
             settings.joinTimeout(),

@@ -12,6 +12,7 @@ import picocli.CommandLine.Spec;
 @Command(
     name = "agent",
     mixinStandardHelpOptions = true,
+    versionProvider = io.grapevine.agent.GrapevineCommand.Version.class,
     sortOptions = false,
     description = {
       "Run a Grapevine node in the foreground with its HTTP API.",

@@ -149,7 +149,7 @@ public final class GrapevineCommand implements Runnable {
   }
 
   /** The version from the jar's manifest. */
-  static final class Version implements CommandLine.IVersionProvider {
+  public static final class Version implements CommandLine.IVersionProvider {
     @Override
     public String[] getVersion() {
       String v = GrapevineCommand.class.getPackage().getImplementationVersion();

@@ -40,7 +40,7 @@ public final class ApiServer implements AutoCloseable {
   private static final int MAX_BODY_BYTES = 64 * 1024;
 
   private final Cluster cluster;
-  private final PrometheusMeterRegistry registry;
+  private final Supplier<PrometheusMeterRegistry> registry;
   private final byte[] token;
   private final Supplier<Map<String, Object>> agentInfo;
   private final Runnable afterLeave;
@@ -54,7 +54,7 @@ public final class ApiServer implements AutoCloseable {
    *
    * @param address where to listen
    * @param cluster the node to serve
-   * @param registry metrics to scrape (see {@link ClusterMetrics})
+   * @param registry metrics to scrape (see {@link ClusterMetrics}); asked for at the first scrape
    * @param token bearer token every request must carry, or null for none
    * @param agentInfo the agent's own settings for {@code /v1/info}
    * @param joinTimeout how long {@code POST /v1/join} waits
@@ -63,7 +63,7 @@ public final class ApiServer implements AutoCloseable {
   public ApiServer(
       InetSocketAddress address,
       Cluster cluster,
-      PrometheusMeterRegistry registry,
+      Supplier<PrometheusMeterRegistry> registry,
       String token,
       Supplier<Map<String, Object>> agentInfo,
       Duration joinTimeout,
@@ -79,7 +79,7 @@ public final class ApiServer implements AutoCloseable {
   public ApiServer(
       HttpServer server,
       Cluster cluster,
-      PrometheusMeterRegistry registry,
+      Supplier<PrometheusMeterRegistry> registry,
       String token,
       Supplier<Map<String, Object>> agentInfo,
       Duration joinTimeout,
@@ -184,7 +184,7 @@ public final class ApiServer implements AutoCloseable {
       case "/v1/info":
         return only(ex, "GET", this::info);
       case "/metrics":
-        return only(ex, "GET", () -> new Response(200, registry.scrape(), "text/plain; version=0.0.4; charset=utf-8"));
+        return only(ex, "GET", () -> new Response(200, registry.get().scrape(), "text/plain; version=0.0.4; charset=utf-8"));
       case "/v1/join":
         return only(ex, "POST", () -> join(readBody(ex)));
       case "/v1/leave":

@@ -46,6 +46,7 @@ public final class ClientCommands {
   @Command(
       name = "members",
       mixinStandardHelpOptions = true,
+      versionProvider = io.grapevine.agent.GrapevineCommand.Version.class,
       description = "List the members a running agent knows: name, address, state, incarnation, metadata.")
   public static final class Members extends Base {
     @Option(names = "--json", description = "Print JSON instead of a table.")
@@ -94,6 +95,7 @@ public final class ClientCommands {
   @Command(
       name = "join",
       mixinStandardHelpOptions = true,
+      versionProvider = io.grapevine.agent.GrapevineCommand.Version.class,
       description = "Ask a running agent to join a cluster through one or more seeds.")
   public static final class Join extends Base {
     @Parameters(
@@ -120,6 +122,7 @@ public final class ClientCommands {
   @Command(
       name = "leave",
       mixinStandardHelpOptions = true,
+      versionProvider = io.grapevine.agent.GrapevineCommand.Version.class,
       description = "Make a running agent leave the cluster gracefully (others see it as left), then exit.")
   public static final class Leave extends Base {
     @Option(names = "--json", description = "Print the agent's JSON answer.")
@@ -136,6 +139,7 @@ public final class ClientCommands {
   @Command(
       name = "force-leave",
       mixinStandardHelpOptions = true,
+      versionProvider = io.grapevine.agent.GrapevineCommand.Version.class,
       description = "Remove a failed (suspect, dead or left) member for good; only a restart of it brings it back.")
   public static final class ForceLeave extends Base {
     @Parameters(paramLabel = "NAME", description = "The member to remove.")
@@ -156,6 +160,7 @@ public final class ClientCommands {
   @Command(
       name = "info",
       mixinStandardHelpOptions = true,
+      versionProvider = io.grapevine.agent.GrapevineCommand.Version.class,
       description = "Show a running agent's local node, settings and protocol counters.")
   public static final class Info extends Base {
     @Option(names = "--json", description = "Print JSON.")

@@ -12,6 +12,7 @@ import picocli.CommandLine.Spec;
 @Command(
     name = "demo",
     mixinStandardHelpOptions = true,
+    versionProvider = io.grapevine.agent.GrapevineCommand.Version.class,
     sortOptions = false,
     description = {
       "Watch a cluster on loopback: join, crash detection, graceful leave, restart.",

@@ -27,9 +27,15 @@ class ApiServerTest {
   private ApiServer server;
 
   private ApiServer start(String token) throws Exception {
-    server = new ApiServer(new InetSocketAddress("127.0.0.1", 0), cluster, ClusterMetrics.registry(cluster),
+    server = new ApiServer(new InetSocketAddress("127.0.0.1", 0), cluster, registryOf(cluster),
         token, () -> Map.of("profile", "local"), Duration.ofSeconds(1), afterLeave::countDown);
     return server;
+  }
+
+  private static java.util.function.Supplier<io.micrometer.prometheusmetrics.PrometheusMeterRegistry> registryOf(
+      FakeCluster cluster) {
+    var registry = ClusterMetrics.registry(cluster);
+    return () -> registry;
   }
 
   @AfterEach
