@@ -66,7 +66,7 @@ class HyParViewTest {
 
   @Test
   void joinsFormAConnectedSymmetricOverlayWithBoundedViews() {
-    int n = 500;
+    int n = 300;
     HyParView[] hpv = new HyParView[n];
     OverlayNetwork net = overlay(n, 11, hpv);
     net.runUntil(net.now + 20_000);
@@ -85,7 +85,7 @@ class HyParViewTest {
 
   @Test
   void staysConnectedAndSymmetricUnderChurn() {
-    int n = 400;
+    int n = 250;
     HyParView[] hpv = new HyParView[n];
     OverlayNetwork net = overlay(n, 12, hpv);
     net.runUntil(net.now + 10_000);
@@ -112,7 +112,7 @@ class HyParViewTest {
 
   @Test
   void repairsActiveViewsFromPassiveViewsAfterMassCrash() {
-    int n = 400;
+    int n = 250;
     HyParView[] hpv = new HyParView[n];
     OverlayNetwork net = overlay(n, 13, hpv);
     net.runUntil(net.now + 15_000);
