@@ -1073,6 +1073,10 @@ public final class Membership implements ProtocolNode {
     if (!header.reply()) {
       sendPushPull(header.sender(), header.join(), true, out);
     } else if (header.join()) {
+      // One more full sync soon after joining catches members that joined at the same time as we
+      // did, whose announcements may have run out of retransmissions while the cluster looked small.
+      long soon = now + config.probeInterval.toMillis() + random.nextLong(4 * config.probeInterval.toMillis());
+      nextPushPullMillis = Math.min(nextPushPullMillis, soon);
       emit(out, new JoinResult(header.sender(), header.count()));
     }
   }

@@ -38,6 +38,9 @@ final class TestNetwork {
   /** Every packet sent, in order, if {@link #sniff} is set. */
   final List<Object[]> sniffed = new ArrayList<>();
   boolean sniff;
+  /** Whether {@link #drop} also applies to stream (TCP) packets: true for partitions; false for
+   * random loss, since TCP retransmits what IP loses. */
+  boolean dropStreams = true;
   /** Drops a packet when it returns true (from, to). */
   BiPredicate<Endpoint, Endpoint> drop = (a, b) -> false;
 
@@ -81,7 +84,7 @@ final class TestNetwork {
         if (sniff) {
           sniffed.add(new Object[] {self, to, bytes, delivery});
         }
-        if (crashed.contains(self) || drop.test(self, to)) {
+        if (crashed.contains(self) || ((dropStreams || delivery == Delivery.DATAGRAM) && drop.test(self, to))) {
           return;
         }
         inFlight.add(new Packet(now + latencyMillis, seq++, self, to, bytes, delivery));
