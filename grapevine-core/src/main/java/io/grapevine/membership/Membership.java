@@ -13,7 +13,12 @@ import io.grapevine.membership.MembershipMessages.PushPull;
 import io.grapevine.membership.MembershipMessages.Suspect;
 import io.grapevine.node.Delivery;
 import io.grapevine.node.Endpoint;
+import io.grapevine.node.Extension;
+import io.grapevine.node.ExtensionContext;
+import io.grapevine.node.Extensions;
 import io.grapevine.node.Outbox;
+import io.grapevine.node.PeerSampler;
+import io.grapevine.node.ProtocolEvent;
 import io.grapevine.node.ProtocolNode;
 import io.grapevine.wire.DropReason;
 import io.grapevine.wire.MalformedPacketException;
@@ -51,6 +56,11 @@ import java.util.random.RandomGenerator;
  * and acks and gossiped to a few random members every gossip interval, each update at most {@code
  * retransmitMult * ceil(log10(N+1))} times. A periodic TCP push-pull of the full state repairs what
  * gossip missed, and is how a node joins.
+ *
+ * <p><b>Extensions.</b> Other protocols ({@link Extension}s) ride on this node: packets whose
+ * messages fall in an extension's type range are decoded and applied by it, extensions may
+ * piggyback their messages on membership datagrams, and they sample gossip partners from the live
+ * members.
  *
  * <p><b>Precedence.</b> All claims are ordered by {@link Precedence}. Reaped and force-removed
  * members leave a tombstone with their last incarnation so stale gossip cannot bring them back; a
@@ -108,7 +118,11 @@ public final class Membership implements ProtocolNode {
   private final PacketReader reader;
   private final MessageEncoder encoder;
   private final MembershipStats stats = new MembershipStats();
-  private final List<Message> inbound = new ArrayList<>();
+  private final List<Object> inbound = new ArrayList<>();
+  /** Parallel to {@link #inbound}: the extension owning each message, null for membership's own. */
+  private final List<Extension> inboundOwners = new ArrayList<>();
+  private final List<Extension> extensions = new ArrayList<>();
+  private final Context context = new Context();
   private final List<Record> picks = new ArrayList<>();
 
   private int liveCount = 1;
@@ -117,6 +131,7 @@ public final class Membership implements ProtocolNode {
   private boolean started;
   private boolean leaving;
   private long version;
+  private long lastNow;
 
   private long nextProbeMillis = Long.MAX_VALUE;
   private long nextGossipMillis = Long.MAX_VALUE;
@@ -174,6 +189,7 @@ public final class Membership implements ProtocolNode {
 
   /** Starts the timers and announces this node. Call once, before anything else. */
   public void start(long nowMillis, Outbox out) {
+    lastNow = nowMillis;
     if (started) {
       throw new IllegalStateException("already started");
     }
@@ -186,7 +202,7 @@ public final class Membership implements ProtocolNode {
     nextPushPullMillis = nowMillis + config.pushPullIntervalMillis(liveCount);
     nextReapMillis = nowMillis + REAP_CHECK_MILLIS;
     queueAlive(self);
-    out.emit(new MemberEvent(MemberEvent.Type.JOINED, self.snapshot()));
+    emit(out, new MemberEvent(MemberEvent.Type.JOINED, self.snapshot()));
   }
 
   /** Sends a join request (a push-pull with the join flag) to each seed; answers arrive as {@link JoinResult}. */
@@ -204,6 +220,7 @@ public final class Membership implements ProtocolNode {
    * {@link MembershipConfig#leavePropagateTime} and then closes it.
    */
   public void leave(long nowMillis, Outbox out) {
+    lastNow = nowMillis;
     if (leaving) {
       return;
     }
@@ -220,7 +237,7 @@ public final class Membership implements ProtocolNode {
       write(datagram, left);
       send(r.endpoint, out);
     }
-    out.emit(new MemberEvent(MemberEvent.Type.LEFT, self.snapshot()));
+    emit(out, new MemberEvent(MemberEvent.Type.LEFT, self.snapshot()));
   }
 
   /**
@@ -230,6 +247,7 @@ public final class Membership implements ProtocolNode {
    * @return false if no such member is known, or it is this node, or it is alive
    */
   public boolean forceLeave(long nowMillis, String name, Outbox out) {
+    lastNow = nowMillis;
     Record r = members.get(name);
     if (r == null || r == self || r.state == MemberState.ALIVE) {
       return false;
@@ -237,7 +255,7 @@ public final class Membership implements ProtocolNode {
     queue(r.name, new Dead(r.incarnation, r.name, r.name));
     if (r.state != MemberState.LEFT) {
       setState(r, MemberState.LEFT, nowMillis);
-      out.emit(new MemberEvent(MemberEvent.Type.LEFT, r.snapshot()));
+      emit(out, new MemberEvent(MemberEvent.Type.LEFT, r.snapshot()));
     }
     remove(r, nowMillis, out);
     return true;
@@ -245,6 +263,7 @@ public final class Membership implements ProtocolNode {
 
   /** Replaces this node's metadata; the update spreads with a new incarnation. */
   public void updateMetadata(long nowMillis, byte[] metadata, Outbox out) {
+    lastNow = nowMillis;
     if (metadata.length > config.metadataMaxBytes) {
       throw new IllegalArgumentException(
           "metadata is " + metadata.length + " bytes, above metadataMaxBytes " + config.metadataMaxBytes);
@@ -253,7 +272,78 @@ public final class Membership implements ProtocolNode {
     self.incarnation++;
     version++;
     queueAlive(self);
-    out.emit(new MemberEvent(MemberEvent.Type.UPDATED, self.snapshot()));
+    emit(out, new MemberEvent(MemberEvent.Type.UPDATED, self.snapshot()));
+  }
+
+  /**
+   * Runs {@code extension} on this node. Its message type range must not overlap membership's
+   * (0x01..0x1F) or another extension's. Attach before {@link #start}.
+   */
+  public Membership attach(Extension extension) {
+    if (extension.firstType() <= 0x1F) {
+      throw new IllegalArgumentException("type range " + extension.firstType() + ".." + extension.lastType()
+          + " overlaps membership's 1..31");
+    }
+    Extensions.checkNoOverlap(extensions, extension);
+    extensions.add(extension);
+    extension.attach(context);
+    return this;
+  }
+
+  /** Live members as gossip partners, for extensions (and anything else that needs peers). */
+  public PeerSampler peers() {
+    return context;
+  }
+
+  private final class Context implements ExtensionContext, PeerSampler {
+    @Override
+    public String localName() {
+      return self.name;
+    }
+
+    @Override
+    public Endpoint localEndpoint() {
+      return self.endpoint;
+    }
+
+    @Override
+    public String clusterName() {
+      return clusterName;
+    }
+
+    @Override
+    public int datagramBytes() {
+      return config.udpPayloadBytes;
+    }
+
+    @Override
+    public PeerSampler peers() {
+      return this;
+    }
+
+    @Override
+    public boolean piggyback(String key, byte[] encodedMessage) {
+      broadcasts.add("x:" + key, encodedMessage);
+      return true;
+    }
+
+    @Override
+    public int clusterSize() {
+      return liveCount;
+    }
+
+    @Override
+    public void sample(int k, List<Endpoint> out) {
+      pickRandom(k, r -> !r.state.isGone());
+      for (Record r : picks) {
+        out.add(r.endpoint);
+      }
+    }
+
+    @Override
+    public int size() {
+      return liveCount - 1;
+    }
   }
 
   // ------------------------------------------------------------------ queries
@@ -323,7 +413,7 @@ public final class Membership implements ProtocolNode {
 
   /** Whether an update about {@code name} is still queued for gossip. */
   public boolean hasPendingBroadcast(String name) {
-    return broadcasts.contains(name);
+    return broadcasts.contains("m:" + name);
   }
 
   /** The current retransmit limit for each update. */
@@ -345,11 +435,15 @@ public final class Membership implements ProtocolNode {
     for (Suspicion s : suspicions.values()) {
       next = Math.min(next, s.deadlineMillis());
     }
+    for (int i = 0; i < extensions.size(); i++) {
+      next = Math.min(next, extensions.get(i).nextDeadlineMillis());
+    }
     return next;
   }
 
   @Override
   public void onTick(long nowMillis, Outbox out) {
+    lastNow = nowMillis;
     if (!started) {
       return;
     }
@@ -378,10 +472,17 @@ public final class Membership implements ProtocolNode {
       reap(nowMillis, out);
       nextReapMillis = nowMillis + REAP_CHECK_MILLIS;
     }
+    for (int i = 0; i < extensions.size(); i++) {
+      Extension e = extensions.get(i);
+      if (e.nextDeadlineMillis() <= nowMillis) {
+        e.onTick(nowMillis, out);
+      }
+    }
   }
 
   @Override
   public void onPacket(long nowMillis, Endpoint from, ByteBuffer packet, Delivery delivery, Outbox out) {
+    lastNow = nowMillis;
     stats.packetsIn++;
     stats.bytesIn += packet.remaining();
     if (!started) {
@@ -395,14 +496,21 @@ public final class Membership implements ProtocolNode {
     }
     // Decode everything first: a packet is applied whole or not at all.
     inbound.clear();
+    inboundOwners.clear();
     try {
       reader.open(packet);
       while (reader.nextMessage()) {
-        Message m = MembershipMessages.read(reader, config.metadataMaxBytes);
-        if (m == null) {
-          throw new MalformedPacketException(DropReason.UNKNOWN_TYPE, "not a membership message");
+        Extension owner = extensions.isEmpty() ? null : Extensions.ownerOf(extensions, reader.type());
+        if (owner != null) {
+          inbound.add(owner.decode(reader));
+        } else {
+          Message m = MembershipMessages.read(reader, config.metadataMaxBytes);
+          if (m == null) {
+            throw new MalformedPacketException(DropReason.UNKNOWN_TYPE, "no protocol owns type " + (reader.type() & 0xff));
+          }
+          inbound.add(m);
         }
-        inbound.add(m);
+        inboundOwners.add(owner);
       }
       if (inbound.isEmpty()) {
         throw new MalformedPacketException(DropReason.TRUNCATED, "no messages");
@@ -410,17 +518,27 @@ public final class Membership implements ProtocolNode {
       checkShape(delivery);
     } catch (MalformedPacketException e) {
       inbound.clear();
+      inboundOwners.clear();
       stats.drop(e.reason());
       return;
     }
     if (inbound.get(0) instanceof PushPull header) {
       handlePushPull(nowMillis, header, out);
     } else {
-      for (Message m : inbound) {
-        handle(nowMillis, m, delivery, out);
+      for (int i = 0; i < inbound.size(); i++) {
+        Extension owner = inboundOwners.get(i);
+        if (owner == null) {
+          handle(nowMillis, (Message) inbound.get(i), delivery, out);
+        } else {
+          owner.onMessage(nowMillis, from, inbound.get(i), delivery, out);
+        }
+      }
+      if (!extensions.isEmpty()) {
+        Extensions.packetEnd(inboundOwners, nowMillis, from, delivery, out);
       }
     }
     inbound.clear();
+    inboundOwners.clear();
   }
 
   /** Push-pull comes alone on a stream, with exactly the member entries it announces. */
@@ -431,7 +549,7 @@ public final class Membership implements ProtocolNode {
     }
     int entries = 0;
     for (int i = 0; i < inbound.size(); i++) {
-      Message m = inbound.get(i);
+      Object m = inbound.get(i);
       if (m instanceof MemberStateEntry) {
         entries++;
         if (!pushPull) {
@@ -621,8 +739,11 @@ public final class Membership implements ProtocolNode {
       } else {
         applyAwareness(1);
       }
-      if (members.get(target.name) == target && !target.state.isGone()) {
-        // Also when already suspect: our own failed probe is an independent confirmation.
+      // A failed probe of a member already suspect is an independent confirmation (Lifeguard): it
+      // shortens the suspicion timeout and is re-gossiped. Accusing only alive members would leave
+      // almost every suspicion at its maximum timeout, since gossip outruns the other probers.
+      if (members.get(target.name) == target
+          && (target.state == MemberState.ALIVE || target.state == MemberState.SUSPECT)) {
         applySuspect(now, target.name, target.incarnation, self.name, out);
       }
     }
@@ -651,7 +772,7 @@ public final class Membership implements ProtocolNode {
     if (name.equals(self.name)) {
       if (!endpoint.equals(self.endpoint)) {
         stats.nameConflicts++;
-        out.emit(new NameConflict(name, self.endpoint, endpoint));
+        emit(out, new NameConflict(name, self.endpoint, endpoint));
         refute(incarnation);
       } else if (incarnation > self.incarnation) {
         refute(incarnation);
@@ -677,13 +798,13 @@ public final class Membership implements ProtocolNode {
       liveCount++;
       version++;
       queueAlive(r);
-      out.emit(new MemberEvent(MemberEvent.Type.JOINED, r.snapshot()));
+      emit(out, new MemberEvent(MemberEvent.Type.JOINED, r.snapshot()));
       return;
     }
     if (!r.endpoint.equals(endpoint) && !r.state.isGone()) {
       if (incarnation > r.incarnation) {
         stats.nameConflicts++;
-        out.emit(new NameConflict(name, r.endpoint, endpoint));
+        emit(out, new NameConflict(name, r.endpoint, endpoint));
       }
       return;
     }
@@ -704,12 +825,12 @@ public final class Membership implements ProtocolNode {
       suspicions.remove(name);
       if (before == MemberState.SUSPECT) {
         stats.suspicionsRefuted++;
-        out.emit(new MemberEvent(MemberEvent.Type.ALIVE, r.snapshot()));
+        emit(out, new MemberEvent(MemberEvent.Type.ALIVE, r.snapshot()));
       } else {
-        out.emit(new MemberEvent(MemberEvent.Type.JOINED, r.snapshot()));
+        emit(out, new MemberEvent(MemberEvent.Type.JOINED, r.snapshot()));
       }
     } else if (changed) {
-      out.emit(new MemberEvent(MemberEvent.Type.UPDATED, r.snapshot()));
+      emit(out, new MemberEvent(MemberEvent.Type.UPDATED, r.snapshot()));
     }
   }
 
@@ -746,7 +867,7 @@ public final class Membership implements ProtocolNode {
     suspicions.put(name, new Suspicion(now, min, max, k, from));
     stats.suspicionsRaised++;
     queue(name, new Suspect(incarnation, name, from));
-    out.emit(new MemberEvent(MemberEvent.Type.SUSPECTED, r.snapshot()));
+    emit(out, new MemberEvent(MemberEvent.Type.SUSPECTED, r.snapshot()));
   }
 
   private void applyDead(long now, String name, long incarnation, String from, Outbox out) {
@@ -772,7 +893,7 @@ public final class Membership implements ProtocolNode {
       stats.deathsDeclared++;
     }
     queue(name, new Dead(incarnation, name, from));
-    out.emit(new MemberEvent(left ? MemberEvent.Type.LEFT : MemberEvent.Type.DEAD, r.snapshot()));
+    emit(out, new MemberEvent(left ? MemberEvent.Type.LEFT : MemberEvent.Type.DEAD, r.snapshot()));
     if (r == probeTarget) {
       clearProbe();
     }
@@ -868,7 +989,7 @@ public final class Membership implements ProtocolNode {
     if (r == probeTarget) {
       clearProbe();
     }
-    out.emit(new MemberEvent(MemberEvent.Type.REAPED, r.snapshot()));
+    emit(out, new MemberEvent(MemberEvent.Type.REAPED, r.snapshot()));
   }
 
   // ------------------------------------------------------------------ gossip and push-pull
@@ -956,11 +1077,18 @@ public final class Membership implements ProtocolNode {
     if (!header.reply()) {
       sendPushPull(header.sender(), header.join(), true, out);
     } else if (header.join()) {
-      out.emit(new JoinResult(header.sender(), header.count()));
+      emit(out, new JoinResult(header.sender(), header.count()));
     }
   }
 
   // ------------------------------------------------------------------ helpers
+
+  private void emit(Outbox out, ProtocolEvent event) {
+    out.emit(event);
+    for (int i = 0; i < extensions.size(); i++) {
+      extensions.get(i).onMembershipEvent(lastNow, event, out);
+    }
+  }
 
   private void queueAlive(Record r) {
     queue(r.name, new Alive(r.incarnation, r.name, r.endpoint, r.protocolMin, r.protocolMax, r.metadata));
@@ -969,7 +1097,8 @@ public final class Membership implements ProtocolNode {
   private void queue(String key, Message m) {
     encoder.begin(m.type());
     m.writeBody(encoder);
-    broadcasts.add(key, encoder.end());
+    // Namespaced so a member name can never collide with an extension's key.
+    broadcasts.add("m:" + key, encoder.end());
   }
 
   private static void write(PacketWriter w, Message m) {

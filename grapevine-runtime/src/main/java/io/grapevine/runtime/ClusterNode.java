@@ -2,6 +2,15 @@ package io.grapevine.runtime;
 
 import io.grapevine.Cluster;
 import io.grapevine.MembershipListener;
+import io.grapevine.ReplicatedMap;
+import io.grapevine.Aggregates;
+import io.grapevine.Events;
+import io.grapevine.aggregate.Aggregation;
+import io.grapevine.aggregate.AggregationConfig;
+import io.grapevine.antientropy.AntiEntropyConfig;
+import io.grapevine.dissemination.Dissemination;
+import io.grapevine.dissemination.DisseminationConfig;
+import io.grapevine.dissemination.UserEvent;
 import io.grapevine.membership.JoinResult;
 import io.grapevine.membership.Member;
 import io.grapevine.membership.MemberEvent;
@@ -18,6 +27,7 @@ import io.grapevine.transport.Transport;
 import io.grapevine.transport.TransportStats;
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.file.Path;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -34,7 +44,9 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.BiFunction;
 import java.util.function.Supplier;
+import java.util.random.RandomGenerator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -60,7 +72,7 @@ public final class ClusterNode implements Cluster {
   private final Transport transport;
   private final Membership membership;
   private final long joinTimeoutMillis;
-  private final long reconnectIntervalMillis;
+  private long reconnectIntervalMillis;
   private final SplittableRandom runtimeRandom;
   private final AtomicLong reconnectAttempts = new AtomicLong();
   private List<Endpoint> lastSeeds = List.of();
@@ -82,6 +94,9 @@ public final class ClusterNode implements Cluster {
     }
   };
 
+  private KvService kv;
+  private EventService events;
+  private AggregateService aggregates;
   private EventLoop.Timer tick;
   private long tickAtMillis = Long.MAX_VALUE;
   private long publishedVersion = -1;
@@ -94,14 +109,15 @@ public final class ClusterNode implements Cluster {
   private volatile boolean joinRequested;
 
   private ClusterNode(EventLoop loop, boolean ownsLoop, Transport transport, Membership membership,
-      long joinTimeoutMillis, long reconnectIntervalMillis, SplittableRandom runtimeRandom) {
+      long joinTimeoutMillis) {
     this.loop = loop;
     this.ownsLoop = ownsLoop;
     this.transport = transport;
     this.membership = membership;
     this.joinTimeoutMillis = joinTimeoutMillis;
-    this.reconnectIntervalMillis = reconnectIntervalMillis;
-    this.runtimeRandom = runtimeRandom;
+    // Only picks reconnect targets; seeded apart from the protocol's generator so it does not
+    // shift the protocol's random sequence.
+    this.runtimeRandom = new SplittableRandom(membership.name().hashCode() ^ System.nanoTime());
   }
 
   /**
@@ -109,9 +125,6 @@ public final class ClusterNode implements Cluster {
    * opened (including an owned loop) and rethrows.
    *
    * @param advertise address to advertise, or null for the bound address; port 0 means the bound port
-   * @param random the protocol's randomness (seeded for reproducible runs)
-   * @param reconnectIntervalMillis how often to try a push-pull with a dead member or, when alone,
-   *     a seed (see {@link #reconnect()}); 0 turns it off
    */
   public static ClusterNode start(
       EventLoop loop,
@@ -122,9 +135,31 @@ public final class ClusterNode implements Cluster {
       Endpoint advertise,
       byte[] metadata,
       MembershipConfig config,
-      SplittableRandom random,
+      RandomGenerator random,
+      long joinTimeoutMillis) throws IOException {
+    return start(loop, ownsLoop, transport, clusterName, name, advertise, metadata, config, random, joinTimeoutMillis,
+        null, AntiEntropyConfig.defaults(), DisseminationConfig.defaults(), AggregationConfig.defaults());
+  }
+
+  /**
+   * As above, with the replicated store kept in {@code dataDir} (null: in memory) and configured by
+   * {@code kvConfig}.
+   */
+  public static ClusterNode start(
+      EventLoop loop,
+      boolean ownsLoop,
+      Transport transport,
+      String clusterName,
+      String name,
+      Endpoint advertise,
+      byte[] metadata,
+      MembershipConfig config,
+      RandomGenerator random,
       long joinTimeoutMillis,
-      long reconnectIntervalMillis) throws IOException {
+      Path dataDir,
+      AntiEntropyConfig kvConfig,
+      DisseminationConfig eventsConfig,
+      AggregationConfig aggregatesConfig) throws IOException {
     ClusterNode[] holder = new ClusterNode[1];
     try {
       transport.start((from, packet, delivery) -> {
@@ -147,15 +182,34 @@ public final class ClusterNode implements Cluster {
     // Wall-clock milliseconds: a restart outranks the previous life (see class Javadoc).
     long incarnation = System.currentTimeMillis();
     Membership membership = new Membership(clusterName, name, adv, incarnation, metadata, config, random);
-    SplittableRandom runtimeRandom = random.split();
-    ClusterNode node = new ClusterNode(loop, ownsLoop, transport, membership, joinTimeoutMillis,
-        reconnectIntervalMillis, runtimeRandom);
+    ClusterNode node = new ClusterNode(loop, ownsLoop, transport, membership, joinTimeoutMillis);
+    try {
+      node.kv = KvService.create(name, incarnation, dataDir, kvConfig,
+          new java.util.SplittableRandom(random.nextLong()), loop.nowMillis(), node::submitStep);
+    } catch (RuntimeException e) {
+      transport.close();
+      if (ownsLoop) {
+        loop.close();
+      }
+      throw e;
+    }
+    membership.attach(node.kv.extension());
+    // The event epoch is this life's incarnation, so event ids never repeat across restarts.
+    Dissemination dissemination = new Dissemination(eventsConfig, incarnation,
+        new java.util.SplittableRandom(random.nextLong()));
+    Aggregation aggregation = new Aggregation(aggregatesConfig, new java.util.SplittableRandom(random.nextLong()));
+    membership.attach(dissemination);
+    membership.attach(aggregation);
+    node.events = new EventService(name, dissemination, node::callStep);
+    node.aggregates = new AggregateService(aggregation, node::callStep);
     loop.call(() -> {
       holder[0] = node;
-      node.step(() -> membership.start(loop.nowMillis(), node.outbox));
-      if (reconnectIntervalMillis > 0) {
-        loop.scheduleAfter(reconnectIntervalMillis, node::reconnect);
-      }
+      node.step(() -> {
+        long now = loop.nowMillis();
+        membership.start(now, node.outbox);
+        dissemination.start(now);
+        aggregation.start(now);
+      });
       return null;
     });
     log.info("{}: started in cluster '{}' at {} (bound {}, incarnation {}, loop {})", name, clusterName, adv, bound,
@@ -273,6 +327,8 @@ public final class ClusterNode implements Cluster {
       }
     } else if (event instanceof JoinResult jr) {
       onJoinResult(jr);
+    } else if (event instanceof UserEvent ue) {
+      events.deliver(ue);
     }
   }
 
@@ -421,7 +477,24 @@ public final class ClusterNode implements Cluster {
     }
   }
 
-  /** Push-pulls sent to dead members or seeds to heal partitions (see the class Javadoc). */
+  /**
+   * Starts the reconnect attempts of {@link #reconnect()} every {@code intervalMillis} (0: off).
+   * Called once, by the builder, right after start.
+   */
+  public void enableReconnect(long intervalMillis) {
+    if (intervalMillis < 0) {
+      throw new IllegalArgumentException("reconnect interval must be >= 0 ms, got " + intervalMillis);
+    }
+    loop.call(() -> {
+      if (reconnectIntervalMillis == 0 && intervalMillis > 0 && !closed.get()) {
+        reconnectIntervalMillis = intervalMillis;
+        loop.scheduleAfter(intervalMillis, this::reconnect);
+      }
+      return null;
+    });
+  }
+
+  /** Push-pulls sent to dead members or seeds to heal partitions (see {@link #reconnect()}). */
   public long reconnectAttempts() {
     return reconnectAttempts.get();
   }
@@ -457,6 +530,7 @@ public final class ClusterNode implements Cluster {
         tick = null;
       }
       transport.close();
+      kv.close();
       for (JoinAttempt a : joinAttempts) {
         if (a.timer != null) {
           a.timer.cancel();
@@ -472,6 +546,7 @@ public final class ClusterNode implements Cluster {
       });
     } catch (IllegalStateException e) {
       transport.close();
+      kv.close();
     }
     log.info("{}: closed", name());
     if (ownsLoop) {
@@ -503,6 +578,43 @@ public final class ClusterNode implements Cluster {
     if (closed.get()) {
       throw new IllegalStateException("node " + name() + " is closed");
     }
+  }
+
+  // ------------------------------------------------------------------ replicated store
+
+  @Override
+  public ReplicatedMap kv(String map) {
+    requireOpen();
+    return kv.map(map);
+  }
+
+  /** The replicated store of this node. */
+  public KvService kvService() {
+    return kv;
+  }
+
+  /** Runs a call into the replicated store's protocol on the loop, then re-arms and dispatches. */
+  private <T> CompletableFuture<T> submitStep(BiFunction<Long, Outbox, T> call) {
+    if (closed.get()) {
+      return CompletableFuture.failedFuture(new IllegalStateException("node " + name() + " is closed"));
+    }
+    return loop.submit(() -> stepWith(() -> call.apply(loop.nowMillis(), outbox)));
+  }
+
+  /** Runs a call into a protocol on the loop (blocking the caller), then re-arms and dispatches. */
+  private <T> T callStep(BiFunction<Long, Outbox, T> call) {
+    requireOpen();
+    return loop.call(() -> stepWith(() -> call.apply(loop.nowMillis(), outbox)));
+  }
+
+  @Override
+  public Events events() {
+    return events;
+  }
+
+  @Override
+  public Aggregates aggregates() {
+    return aggregates;
   }
 
   // ------------------------------------------------------------------ queries
