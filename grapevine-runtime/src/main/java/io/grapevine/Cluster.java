@@ -95,6 +95,12 @@ public interface Cluster extends AutoCloseable {
    */
   ReplicatedMap kv(String map);
 
+  /** User events: publish and subscribe, delivered at most once on every node. */
+  Events events();
+
+  /** Cluster-wide aggregates (AVG, SUM, COUNT, MIN, MAX) of published values. */
+  Aggregates aggregates();
+
   /** Lifeguard local-health score; 0 is healthy. */
   int healthScore();
 

@@ -533,6 +533,9 @@ public final class Membership implements ProtocolNode {
           owner.onMessage(nowMillis, from, inbound.get(i), delivery, out);
         }
       }
+      if (!extensions.isEmpty()) {
+        Extensions.packetEnd(inboundOwners, nowMillis, from, delivery, out);
+      }
     }
     inbound.clear();
     inboundOwners.clear();
@@ -736,8 +739,11 @@ public final class Membership implements ProtocolNode {
       } else {
         applyAwareness(1);
       }
-      if (members.get(target.name) == target && !target.state.isGone()) {
-        // Also when already suspect: our own failed probe is an independent confirmation.
+      // A failed probe of a member already suspect is an independent confirmation (Lifeguard): it
+      // shortens the suspicion timeout and is re-gossiped. Accusing only alive members would leave
+      // almost every suspicion at its maximum timeout, since gossip outruns the other probers.
+      if (members.get(target.name) == target
+          && (target.state == MemberState.ALIVE || target.state == MemberState.SUSPECT)) {
         applySuspect(now, target.name, target.incarnation, self.name, out);
       }
     }

@@ -36,6 +36,12 @@ public interface Extension {
   /** Applies a message this extension decoded. */
   void onMessage(long nowMillis, Endpoint from, Object message, Delivery delivery, Outbox out);
 
+  /**
+   * Called once after all messages of a packet were applied, if any of them was this extension's:
+   * the place to send one reply per packet (feedback, acknowledgements).
+   */
+  default void onPacketEnd(long nowMillis, Endpoint from, Delivery delivery, Outbox out) {}
+
   /** Fires this extension's timers due at or before {@code nowMillis}. */
   void onTick(long nowMillis, Outbox out);
 

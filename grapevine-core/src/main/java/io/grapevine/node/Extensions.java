@@ -30,4 +30,24 @@ public final class Extensions {
       }
     }
   }
+
+  /** Calls {@link Extension#onPacketEnd} once for each distinct extension in {@code owners}. */
+  public static void packetEnd(List<Extension> owners, long now, Endpoint from, Delivery delivery, Outbox out) {
+    for (int i = 0; i < owners.size(); i++) {
+      Extension e = owners.get(i);
+      if (e == null) {
+        continue;
+      }
+      boolean seen = false;
+      for (int j = 0; j < i; j++) {
+        if (owners.get(j) == e) {
+          seen = true;
+          break;
+        }
+      }
+      if (!seen) {
+        e.onPacketEnd(now, from, delivery, out);
+      }
+    }
+  }
 }

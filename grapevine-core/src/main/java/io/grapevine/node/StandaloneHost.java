@@ -62,6 +62,7 @@ public final class StandaloneHost implements ProtocolNode, ExtensionContext {
     for (int i = 0; i < decoded.size(); i++) {
       owners.get(i).onMessage(nowMillis, from, decoded.get(i), delivery, out);
     }
+    Extensions.packetEnd(owners, nowMillis, from, delivery, out);
   }
 
   @Override

@@ -16,5 +16,7 @@ public interface FieldWriter {
 
   FieldWriter putBytes16(byte[] bytes);
 
+  FieldWriter putBytes32(byte[] bytes);
+
   FieldWriter putEndpoint(Endpoint e);
 }

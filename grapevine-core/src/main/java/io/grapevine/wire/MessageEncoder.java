@@ -66,6 +66,12 @@ public final class MessageEncoder implements FieldWriter {
   }
 
   @Override
+  public MessageEncoder putBytes32(byte[] bytes) {
+    scratch.putInt(bytes.length).put(bytes);
+    return this;
+  }
+
+  @Override
   public MessageEncoder putEndpoint(Endpoint e) {
     scratch.put((byte) (e.isIpv6() ? 6 : 4));
     scratch.put(e.address());
@@ -76,6 +82,9 @@ public final class MessageEncoder implements FieldWriter {
   /** Finishes the message and returns its bytes (header included). */
   public byte[] end() {
     int length = scratch.position() - WireFormat.MESSAGE_HEADER_LENGTH;
+    if (length > WireFormat.MAX_SHORT_MESSAGE_LENGTH) {
+      throw new IllegalStateException("standalone messages are datagram-sized; got " + length + " bytes");
+    }
     scratch.putShort(1, (short) length);
     return Arrays.copyOf(scratch.array(), scratch.position());
   }

@@ -17,12 +17,36 @@ public enum MessageType {
   MEMBER_STATE(0x09),
   // dissemination: 0x20..0x3F
   USER_EVENT(0x20),
-  // anti-entropy: 0x40..0x5F; aggregates: 0x60..0x7F; overlays: 0x80..0x9F
+  RUMOR_HEADER(0x21),
+  RUMOR_FEEDBACK(0x22),
+  RUMOR_PULL(0x23),
+  RUMOR_DIGEST(0x24),
+  // anti-entropy: 0x40..0x5F
   KV_RUMOR(0x40),
   KV_SYNC_NODES(0x41),
   KV_SYNC_BUCKETS(0x42),
   KV_SYNC_WANT(0x43),
   KV_SYNC_ENTRY(0x44),
+  // aggregates: 0x60..0x7F
+  AGGREGATE_EXCHANGE(0x60),
+  // overlays: 0x80..0x9F (HyParView 0x80..0x87, Plumtree 0x88..0x8F, sorted ring 0x90..0x97,
+  // tree aggregation 0x98..0x9F)
+  HPV_JOIN(0x80),
+  HPV_FORWARD_JOIN(0x81),
+  HPV_NEIGHBOR(0x82),
+  HPV_NEIGHBOR_REPLY(0x83),
+  HPV_DISCONNECT(0x84),
+  HPV_SHUFFLE(0x85),
+  HPV_SHUFFLE_REPLY(0x86),
+  HPV_KEEPALIVE(0x87),
+  PLUMTREE_GOSSIP(0x88),
+  PLUMTREE_IHAVE(0x89),
+  PLUMTREE_GRAFT(0x8A),
+  PLUMTREE_PRUNE(0x8B),
+  RING_EXCHANGE(0x90),
+  RING_EXCHANGE_REPLY(0x91),
+  TREE_REPORT(0x98),
+  TREE_RESULT(0x99),
   ;
 
   private static final MessageType[] BY_CODE = new MessageType[256];

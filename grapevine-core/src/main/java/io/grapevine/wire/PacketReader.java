@@ -92,6 +92,15 @@ public final class PacketReader {
     }
     type = buffer.get();
     int length = buffer.getShort() & 0xFFFF;
+    if (length == WireFormat.EXTENDED_LENGTH) {
+      if (messagesEnd - buffer.position() < 4) {
+        throw new MalformedPacketException(DropReason.TRUNCATED, "extended length");
+      }
+      length = buffer.getInt();
+      if (length <= WireFormat.MAX_SHORT_MESSAGE_LENGTH || length > WireFormat.MAX_MESSAGE_LENGTH) {
+        throw new MalformedPacketException(DropReason.BAD_FIELD, "extended length " + length);
+      }
+    }
     int start = buffer.position();
     if (start + length > messagesEnd) {
       throw new MalformedPacketException(DropReason.TRUNCATED, "message body");
@@ -157,6 +166,18 @@ public final class PacketReader {
     } catch (CharacterCodingException e) {
       throw new MalformedPacketException(DropReason.BAD_FIELD, "invalid UTF-8");
     }
+  }
+
+  /** A four-byte-length-prefixed byte field of at most {@code maxLength} bytes. */
+  public byte[] getBytes32(int maxLength) throws MalformedPacketException {
+    int len = getInt();
+    if (len < 0 || len > maxLength) {
+      throw new MalformedPacketException(DropReason.OVERSIZED, "field of " + len + " bytes");
+    }
+    need(len);
+    byte[] out = new byte[len];
+    buffer.get(out);
+    return out;
   }
 
   /** A two-byte-length-prefixed byte field of at most {@code maxLength} bytes. */

@@ -82,6 +82,20 @@ public final class PacketWriter implements FieldWriter {
     if (length > WireFormat.MAX_MESSAGE_LENGTH) {
       throw new IllegalStateException("message body " + length + " bytes exceeds " + WireFormat.MAX_MESSAGE_LENGTH);
     }
+    if (length > WireFormat.MAX_SHORT_MESSAGE_LENGTH) {
+      // Shift the body right by 4 bytes to make room for the extended length.
+      int bodyStart = messageStart + WireFormat.MESSAGE_HEADER_LENGTH;
+      if (buffer.remaining() < 4) {
+        throw new java.nio.BufferOverflowException();
+      }
+      System.arraycopy(buffer.array(), bodyStart, buffer.array(), bodyStart + 4, length);
+      buffer.putShort(messageStart + 1, (short) WireFormat.EXTENDED_LENGTH);
+      buffer.putInt(bodyStart, length);
+      buffer.position(bodyStart + 4 + length);
+      messageStart = -1;
+      messageCount++;
+      return this;
+    }
     buffer.putShort(messageStart + 1, (short) length);
     messageStart = -1;
     messageCount++;
@@ -166,6 +180,12 @@ public final class PacketWriter implements FieldWriter {
   }
 
   /** An endpoint: family (4 or 6), address bytes, port (2). */
+  @Override
+  public PacketWriter putBytes32(byte[] bytes) {
+    buffer.putInt(bytes.length).put(bytes);
+    return this;
+  }
+
   @Override
   public PacketWriter putEndpoint(Endpoint e) {
     int len = e.addressLength();

@@ -9,6 +9,7 @@ package io.grapevine.wire;
  * | 'G'   | 'V'   |version| flags |clen(1)| cluster name (clen) |
  * +-------+-------+-------+-------+-------+---------------------+
  * | message: type(1) | length(2, unsigned) | body(length)        |  repeated, 1..n
+ * |   (length 0xFFFF: a 4-byte length follows, for stream frames)  |
  * +--------------------------------------------------------------+
  * | CRC32C(4) over every byte before it                          |
  * +--------------------------------------------------------------+
@@ -42,8 +43,12 @@ public final class WireFormat {
   public static final int CRC_LENGTH = 4;
   /** Longest cluster name, in UTF-8 bytes. */
   public static final int MAX_CLUSTER_NAME_BYTES = 64;
-  /** Longest message body. */
-  public static final int MAX_MESSAGE_LENGTH = 0xFFFF;
+  /** Longest message body with the plain two-byte length. */
+  public static final int MAX_SHORT_MESSAGE_LENGTH = 0xFFFE;
+  /** A two-byte length of 0xFFFF announces a four-byte length (long messages, stream frames only). */
+  public static final int EXTENDED_LENGTH = 0xFFFF;
+  /** Longest message body at all. */
+  public static final int MAX_MESSAGE_LENGTH = 16 * 1024 * 1024;
   /** Flags this version understands (none set yet). */
   public static final int KNOWN_FLAGS = 0;
 

@@ -30,7 +30,7 @@ final class TestNetwork {
   final Map<Endpoint, Membership> nodes = new LinkedHashMap<>();
   final Map<String, List<ProtocolEvent>> events = new LinkedHashMap<>();
   private final Set<Endpoint> crashed = new HashSet<>();
-  private final SplittableRandom random;
+  final SplittableRandom random;
   private final long latencyMillis;
   private long seq;
   long now;
@@ -55,7 +55,14 @@ final class TestNetwork {
   }
 
   Membership add(String name, Endpoint endpoint, long incarnation, MembershipConfig config) {
+    return add(name, endpoint, incarnation, config, m -> {});
+  }
+
+  /** Adds a node, letting {@code beforeStart} attach extensions first. */
+  Membership add(String name, Endpoint endpoint, long incarnation, MembershipConfig config,
+      java.util.function.Consumer<Membership> beforeStart) {
     Membership m = new Membership(CLUSTER, name, endpoint, incarnation, new byte[0], config, random.split());
+    beforeStart.accept(m);
     nodes.put(endpoint, m);
     crashed.remove(endpoint);
     events.computeIfAbsent(name, k -> new ArrayList<>());

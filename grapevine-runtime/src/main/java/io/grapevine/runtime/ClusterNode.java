@@ -3,10 +3,18 @@ package io.grapevine.runtime;
 import io.grapevine.Cluster;
 import io.grapevine.MembershipListener;
 import io.grapevine.ReplicatedMap;
+import io.grapevine.Aggregates;
+import io.grapevine.Events;
+import io.grapevine.aggregate.Aggregation;
+import io.grapevine.aggregate.AggregationConfig;
 import io.grapevine.antientropy.AntiEntropyConfig;
+import io.grapevine.dissemination.Dissemination;
+import io.grapevine.dissemination.DisseminationConfig;
+import io.grapevine.dissemination.UserEvent;
 import io.grapevine.membership.JoinResult;
 import io.grapevine.membership.Member;
 import io.grapevine.membership.MemberEvent;
+import io.grapevine.membership.MemberState;
 import io.grapevine.membership.Membership;
 import io.grapevine.membership.MembershipConfig;
 import io.grapevine.membership.MembershipStats;
@@ -30,6 +38,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.SplittableRandom;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeoutException;
@@ -63,6 +72,10 @@ public final class ClusterNode implements Cluster {
   private final Transport transport;
   private final Membership membership;
   private final long joinTimeoutMillis;
+  private long reconnectIntervalMillis;
+  private final SplittableRandom runtimeRandom;
+  private final AtomicLong reconnectAttempts = new AtomicLong();
+  private List<Endpoint> lastSeeds = List.of();
   private final List<MembershipListener> listeners = new CopyOnWriteArrayList<>();
   private final ArrayDeque<ProtocolEvent> pendingEvents = new ArrayDeque<>();
   private final List<JoinAttempt> joinAttempts = new ArrayList<>();
@@ -82,6 +95,8 @@ public final class ClusterNode implements Cluster {
   };
 
   private KvService kv;
+  private EventService events;
+  private AggregateService aggregates;
   private EventLoop.Timer tick;
   private long tickAtMillis = Long.MAX_VALUE;
   private long publishedVersion = -1;
@@ -100,6 +115,9 @@ public final class ClusterNode implements Cluster {
     this.transport = transport;
     this.membership = membership;
     this.joinTimeoutMillis = joinTimeoutMillis;
+    // Only picks reconnect targets; seeded apart from the protocol's generator so it does not
+    // shift the protocol's random sequence.
+    this.runtimeRandom = new SplittableRandom(membership.name().hashCode() ^ System.nanoTime());
   }
 
   /**
@@ -120,7 +138,7 @@ public final class ClusterNode implements Cluster {
       RandomGenerator random,
       long joinTimeoutMillis) throws IOException {
     return start(loop, ownsLoop, transport, clusterName, name, advertise, metadata, config, random, joinTimeoutMillis,
-        null, AntiEntropyConfig.defaults());
+        null, AntiEntropyConfig.defaults(), DisseminationConfig.defaults(), AggregationConfig.defaults());
   }
 
   /**
@@ -139,7 +157,9 @@ public final class ClusterNode implements Cluster {
       RandomGenerator random,
       long joinTimeoutMillis,
       Path dataDir,
-      AntiEntropyConfig kvConfig) throws IOException {
+      AntiEntropyConfig kvConfig,
+      DisseminationConfig eventsConfig,
+      AggregationConfig aggregatesConfig) throws IOException {
     ClusterNode[] holder = new ClusterNode[1];
     try {
       transport.start((from, packet, delivery) -> {
@@ -174,9 +194,22 @@ public final class ClusterNode implements Cluster {
       throw e;
     }
     membership.attach(node.kv.extension());
+    // The event epoch is this life's incarnation, so event ids never repeat across restarts.
+    Dissemination dissemination = new Dissemination(eventsConfig, incarnation,
+        new java.util.SplittableRandom(random.nextLong()));
+    Aggregation aggregation = new Aggregation(aggregatesConfig, new java.util.SplittableRandom(random.nextLong()));
+    membership.attach(dissemination);
+    membership.attach(aggregation);
+    node.events = new EventService(name, dissemination, node::callStep);
+    node.aggregates = new AggregateService(aggregation, node::callStep);
     loop.call(() -> {
       holder[0] = node;
-      node.step(() -> membership.start(loop.nowMillis(), node.outbox));
+      node.step(() -> {
+        long now = loop.nowMillis();
+        membership.start(now, node.outbox);
+        dissemination.start(now);
+        aggregation.start(now);
+      });
       return null;
     });
     log.info("{}: started in cluster '{}' at {} (bound {}, incarnation {}, loop {})", name, clusterName, adv, bound,
@@ -294,6 +327,8 @@ public final class ClusterNode implements Cluster {
       }
     } else if (event instanceof JoinResult jr) {
       onJoinResult(jr);
+    } else if (event instanceof UserEvent ue) {
+      events.deliver(ue);
     }
   }
 
@@ -342,6 +377,7 @@ public final class ClusterNode implements Cluster {
     }
     joinRequested = true;
     joined = false;
+    lastSeeds = others;
     JoinAttempt attempt = new JoinAttempt(others, 0);
     loop.execute(() -> startJoin(attempt));
     return attempt.future;
@@ -386,7 +422,11 @@ public final class ClusterNode implements Cluster {
 
   private void onJoinResult(JoinResult r) {
     seedsAnswered.add(r.seed());
-    log.info("{}: joined through {} ({} members listed)", name(), r.seed(), r.membersLearned());
+    if (joinAttempts.isEmpty()) {
+      log.debug("{}: state exchanged with {} ({} members listed)", name(), r.seed(), r.membersLearned());
+    } else {
+      log.info("{}: joined through {} ({} members listed)", name(), r.seed(), r.membersLearned());
+    }
     joined = true;
     for (JoinAttempt a : joinAttempts) {
       if (a.timer != null) {
@@ -395,6 +435,68 @@ public final class ClusterNode implements Cluster {
       a.future.complete(seedsAnswered.size());
     }
     joinAttempts.clear();
+  }
+
+  // ------------------------------------------------------------------ reconnect
+
+  /**
+   * Heals partitions. SWIM forgets dead members: nobody probes them, gossip to the dead stops after
+   * {@code gossipToTheDeadTime}, push-pull picks live members only. So after a long partition each
+   * side believes the other dead and they never merge again. Every reconnect interval this node
+   * therefore sends a push-pull (the join message) to one random DEAD member, or, if it believes
+   * itself alone, to one of the seeds of its last join. If the other side is alive, the exchange
+   * tells each that the other declared it dead; both refute with a higher incarnation and the news
+   * spreads. A truly dead target costs one refused connection.
+   */
+  private void reconnect() {
+    if (closed.get()) {
+      return;
+    }
+    try {
+      if (!membership.isLeaving()) {
+        List<Endpoint> candidates = new ArrayList<>();
+        for (Member m : memberList) {
+          if (m.state() == MemberState.DEAD) {
+            candidates.add(m.endpoint());
+          }
+        }
+        if (candidates.isEmpty() && membership.liveCount() <= 1) {
+          candidates.addAll(lastSeeds);
+        }
+        if (!candidates.isEmpty()) {
+          Endpoint target = candidates.get(runtimeRandom.nextInt(candidates.size()));
+          reconnectAttempts.incrementAndGet();
+          log.debug("{}: reconnect attempt to {}", name(), target);
+          step(() -> membership.join(loop.nowMillis(), List.of(target), outbox));
+        }
+      }
+    } finally {
+      if (!closed.get()) {
+        loop.scheduleAfter(reconnectIntervalMillis, this::reconnect);
+      }
+    }
+  }
+
+  /**
+   * Starts the reconnect attempts of {@link #reconnect()} every {@code intervalMillis} (0: off).
+   * Called once, by the builder, right after start.
+   */
+  public void enableReconnect(long intervalMillis) {
+    if (intervalMillis < 0) {
+      throw new IllegalArgumentException("reconnect interval must be >= 0 ms, got " + intervalMillis);
+    }
+    loop.call(() -> {
+      if (reconnectIntervalMillis == 0 && intervalMillis > 0 && !closed.get()) {
+        reconnectIntervalMillis = intervalMillis;
+        loop.scheduleAfter(intervalMillis, this::reconnect);
+      }
+      return null;
+    });
+  }
+
+  /** Push-pulls sent to dead members or seeds to heal partitions (see {@link #reconnect()}). */
+  public long reconnectAttempts() {
+    return reconnectAttempts.get();
   }
 
   // ------------------------------------------------------------------ commands
@@ -497,6 +599,22 @@ public final class ClusterNode implements Cluster {
       return CompletableFuture.failedFuture(new IllegalStateException("node " + name() + " is closed"));
     }
     return loop.submit(() -> stepWith(() -> call.apply(loop.nowMillis(), outbox)));
+  }
+
+  /** Runs a call into a protocol on the loop (blocking the caller), then re-arms and dispatches. */
+  private <T> T callStep(BiFunction<Long, Outbox, T> call) {
+    requireOpen();
+    return loop.call(() -> stepWith(() -> call.apply(loop.nowMillis(), outbox)));
+  }
+
+  @Override
+  public Events events() {
+    return events;
+  }
+
+  @Override
+  public Aggregates aggregates() {
+    return aggregates;
   }
 
   // ------------------------------------------------------------------ queries

@@ -1,0 +1,110 @@
+package io.grapevine.aggregate;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+/** Settings of the aggregation protocol; {@link #defaults()} is loss-robust flow updating. */
+public final class AggregationConfig {
+
+  /** How a pair of nodes mixes their values. */
+  public enum Mode {
+    /**
+     * Push-pull averaging (Jelasity, Montresor, Babaoglu 2005): both sides take the mean. Fastest
+     * (variance × 1/(2√e) per round over uniform peers) but a lost reply destroys or creates mass.
+     */
+    PUSH_PULL,
+    /** Push-sum (Kempe, Dobra, Gehrke 2003): send half of (sum, weight) each round. A lost push loses mass. */
+    PUSH_SUM,
+    /**
+     * Flow updating (Jesus, Baquero, Almeida 2009) over pairwise exchanges: each node keeps, per
+     * neighbor, the net flow it has sent; its estimate is its value minus its flows. Messages carry
+     * flows (state), not deltas, so a lost message is repaired by the next one between the pair and
+     * mass is conserved; a dead neighbor's flows are dropped, so its value leaves the aggregate.
+     */
+    FLOW
+  }
+
+  public final Mode mode;
+  /** One exchange per node per round. */
+  public final Duration roundInterval;
+  /** Rounds per epoch; a new epoch re-reads every node's value, so estimates follow changes. */
+  public final int epochRounds;
+  /** Rounds into an epoch before its estimates replace the previous epoch's final ones. */
+  public final int reportAfterRounds;
+  /** FLOW: neighbors each node exchanges with (kept for the epoch so flows are repaired). */
+  public final int neighbors;
+  /** Most aggregate names carried per exchange. */
+  public final int maxNames;
+
+  private AggregationConfig(Builder b) {
+    mode = b.mode;
+    roundInterval = b.roundInterval;
+    epochRounds = b.epochRounds;
+    reportAfterRounds = b.reportAfterRounds;
+    neighbors = b.neighbors;
+    maxNames = b.maxNames;
+  }
+
+  public static AggregationConfig defaults() {
+    return new Builder().build();
+  }
+
+  public Builder toBuilder() {
+    return new Builder(this);
+  }
+
+  /** Builder with the defaults. */
+  public static final class Builder {
+    private Mode mode = Mode.FLOW;
+    private Duration roundInterval = Duration.ofMillis(500);
+    private int epochRounds = 60;
+    private int reportAfterRounds = 30;
+    private int neighbors = 6;
+    private int maxNames = 32;
+
+    public Builder() {}
+
+    private Builder(AggregationConfig c) {
+      mode = c.mode;
+      roundInterval = c.roundInterval;
+      epochRounds = c.epochRounds;
+      reportAfterRounds = c.reportAfterRounds;
+      neighbors = c.neighbors;
+      maxNames = c.maxNames;
+    }
+
+    public Builder mode(Mode v) { mode = v; return this; }
+    public Builder roundInterval(Duration v) { roundInterval = v; return this; }
+    public Builder epochRounds(int v) { epochRounds = v; return this; }
+    public Builder reportAfterRounds(int v) { reportAfterRounds = v; return this; }
+    public Builder neighbors(int v) { neighbors = v; return this; }
+    public Builder maxNames(int v) { maxNames = v; return this; }
+
+    public AggregationConfig build() {
+      List<String> errors = new ArrayList<>();
+      if (mode == null) {
+        errors.add("mode must be set");
+      }
+      if (roundInterval == null || roundInterval.isNegative() || roundInterval.isZero()) {
+        errors.add("roundInterval must be a positive duration, got " + roundInterval);
+      }
+      if (epochRounds < 2 || epochRounds > 1_000_000) {
+        errors.add("epochRounds must be in 2..1000000, got " + epochRounds);
+      }
+      if (reportAfterRounds < 0 || reportAfterRounds > epochRounds) {
+        errors.add("reportAfterRounds must be in 0..epochRounds (" + epochRounds + "), got " + reportAfterRounds);
+      }
+      if (neighbors < 1 || neighbors > 64) {
+        errors.add("neighbors must be in 1..64, got " + neighbors);
+      }
+      if (maxNames < 1 || maxNames > 256) {
+        errors.add("maxNames must be in 1..256, got " + maxNames);
+      }
+      if (!errors.isEmpty()) {
+        throw new IllegalArgumentException("invalid aggregation config: " + String.join("; ", errors));
+      }
+      return new AggregationConfig(this);
+    }
+  }
+}

@@ -1,0 +1,7 @@
+package io.grapevine.dissemination;
+
+/**
+ * Identity of one rumor: the origin node, the origin's epoch (a value that grows across its
+ * restarts, so sequence numbers never repeat) and the origin's sequence number within that epoch.
+ */
+public record RumorId(String origin, long epoch, long seq) {}

@@ -1,0 +1,667 @@
+package io.grapevine.overlay;
+
+import io.grapevine.node.Delivery;
+import io.grapevine.node.Endpoint;
+import io.grapevine.node.Extension;
+import io.grapevine.node.ExtensionContext;
+import io.grapevine.node.Outbox;
+import io.grapevine.node.PeerSampler;
+import io.grapevine.wire.DropReason;
+import io.grapevine.wire.MalformedPacketException;
+import io.grapevine.wire.MessageType;
+import io.grapevine.wire.PacketReader;
+import io.grapevine.wire.PacketWriter;
+import io.grapevine.wire.WireFormat;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.random.RandomGenerator;
+
+/**
+ * HyParView (Leitão, Pereira, Rodrigues 2007): a peer-sampling service with two partial views, as an
+ * {@link Extension} that is also the {@link PeerSampler} of the extensions beside it.
+ *
+ * <p>The small <b>active view</b> (default 5 = log10 N + 1) is symmetric and carries all traffic;
+ * {@link #sample} draws from it. The larger <b>passive view</b> (default 30) is a backup filled by
+ * random walks and shuffles. A joining node sends JOIN to a contact, which takes it into its active
+ * view and starts FORWARD_JOIN random walks along its other active peers: the walk ends in an active
+ * view after {@code activeRandomWalkLength} hops (or at a node with a single neighbor) and leaves the
+ * joiner in a passive view at hop {@code passiveRandomWalkLength}. A full active view drops a random
+ * member (DISCONNECT; it moves to the passive view).
+ *
+ * <p><b>Failure detection.</b> The paper uses TCP connection failures; here each node sends a
+ * KEEPALIVE to every active peer once per round, and an active peer heard from neither by keep-alive
+ * nor by any other message for {@code failureTimeout} is taken as failed. A hole in the active view
+ * is repaired from the passive view: NEIGHBOR with high priority if the active view is empty (must
+ * be accepted), low otherwise (accepted only if the receiver has room); a candidate that does not
+ * answer within {@code neighborTimeout} is dropped from the passive view, a refusing one stays.
+ *
+ * <p><b>Shuffle.</b> Once per round a node sends SHUFFLE with itself, {@code shuffleActive} active
+ * and {@code shufflePassive} passive entries on a random walk of {@code shuffleTtl} hops; the node
+ * where it ends answers with as many of its passive entries, and both merge what they received into
+ * their passive views, evicting first the entries they sent. This is the Cyclon-style exchange of
+ * view samples that keeps the passive views fresh and random; there is no separate Cyclon protocol.
+ *
+ * <p>A KEEPALIVE from a node not in the active view is answered with DISCONNECT, which keeps the
+ * active views symmetric. Every message carries its sender's advertised endpoint (drivers may see
+ * another source address). All messages are datagrams; losses are repaired by the timers above.
+ */
+public final class HyParView implements Extension, PeerSampler {
+  /** Most endpoints a shuffle may carry; more is malformed. */
+  public static final int MAX_SHUFFLE_ENTRIES = 64;
+
+  /** Told when the active view changes; Plumtree builds its tree on these calls. */
+  public interface Listener {
+    void neighborUp(long nowMillis, Endpoint peer, Outbox out);
+
+    void neighborDown(long nowMillis, Endpoint peer, Outbox out);
+  }
+
+  // ------------------------------------------------------------------ wire records
+
+  record Join(Endpoint sender) {}
+
+  record ForwardJoin(Endpoint sender, Endpoint newNode, int ttl) {}
+
+  record Neighbor(Endpoint sender, boolean highPriority) {}
+
+  record NeighborReply(Endpoint sender, boolean accepted) {}
+
+  record Disconnect(Endpoint sender) {}
+
+  record Shuffle(Endpoint sender, Endpoint origin, int ttl, List<Endpoint> entries) {}
+
+  record ShuffleReply(Endpoint sender, List<Endpoint> entries) {}
+
+  record KeepAlive(Endpoint sender) {}
+
+  private static final class Active {
+    final Endpoint peer;
+    long lastHeardMillis;
+
+    Active(Endpoint peer, long lastHeardMillis) {
+      this.peer = peer;
+      this.lastHeardMillis = lastHeardMillis;
+    }
+  }
+
+  private final HyParViewConfig config;
+  private final RandomGenerator random;
+  private final List<Active> active = new ArrayList<>();
+  private final List<Endpoint> passive = new ArrayList<>();
+  private final List<Listener> listeners = new ArrayList<>();
+  private final List<Endpoint> contacts = new ArrayList<>();
+  private final List<Endpoint> lastShuffleSent = new ArrayList<>();
+  private final List<Endpoint> scratch = new ArrayList<>();
+  private final HyParViewStats stats = new HyParViewStats();
+  private ExtensionContext ctx;
+  private Endpoint self;
+  private PacketWriter writer;
+
+  private long nextRoundMillis = Long.MAX_VALUE;
+  private Endpoint pendingCandidate;
+  private long pendingDeadlineMillis = Long.MAX_VALUE;
+  private long nextJoinMillis = Long.MAX_VALUE;
+  private long now;
+
+  /** @param random this protocol's randomness; seed it for reproducible runs */
+  public HyParView(HyParViewConfig config, RandomGenerator random) {
+    this.config = config;
+    this.random = random;
+  }
+
+  @Override
+  public void attach(ExtensionContext context) {
+    this.ctx = context;
+    this.self = context.localEndpoint();
+    int clusterBytes = context.clusterName().getBytes(StandardCharsets.UTF_8).length;
+    int entries = 1 + config.shuffleActive + config.shufflePassive;
+    int needed = WireFormat.overhead(clusterBytes) + WireFormat.MESSAGE_HEADER_LENGTH + 2 + 19 * (2 + entries) + 64;
+    this.writer = new PacketWriter(Math.min(Math.max(needed, context.datagramBytes() / 8), context.datagramBytes()),
+        context.clusterName());
+  }
+
+  /** Adds a listener of active-view changes. */
+  public void addListener(Listener listener) {
+    listeners.add(listener);
+  }
+
+  @Override
+  public int firstType() {
+    return 0x80;
+  }
+
+  @Override
+  public int lastType() {
+    return 0x87;
+  }
+
+  public HyParViewConfig config() {
+    return config;
+  }
+
+  public HyParViewStats stats() {
+    return stats;
+  }
+
+  // ------------------------------------------------------------------ views
+
+  /** The active view (a copy). */
+  public List<Endpoint> activeView() {
+    List<Endpoint> out = new ArrayList<>(active.size());
+    for (Active a : active) {
+      out.add(a.peer);
+    }
+    return out;
+  }
+
+  /** The passive view (unmodifiable, live). */
+  public List<Endpoint> passiveView() {
+    return Collections.unmodifiableList(passive);
+  }
+
+  public int activeSize() {
+    return active.size();
+  }
+
+  /** Active peer {@code i} (0 ≤ i &lt; {@link #activeSize()}), for allocation-free iteration. */
+  public Endpoint activePeer(int i) {
+    return active.get(i).peer;
+  }
+
+  public boolean isActive(Endpoint peer) {
+    return indexOfActive(peer) >= 0;
+  }
+
+  /** Draws up to {@code k} distinct peers from the active view. */
+  @Override
+  public void sample(int k, List<Endpoint> out) {
+    int n = active.size();
+    int want = Math.min(k, n);
+    int added = 0;
+    // Partial Fisher-Yates over indices without allocating: views are small.
+    int start = n == 0 ? 0 : random.nextInt(n);
+    int step = n <= 1 ? 1 : 1 + random.nextInt(n - 1);
+    while (gcd(step, n) != 1) {
+      step++;
+    }
+    for (int i = 0; i < n && added < want; i++) {
+      Endpoint e = active.get((start + i * step) % n).peer;
+      if (!out.contains(e)) {
+        out.add(e);
+        added++;
+      }
+    }
+  }
+
+  private static int gcd(int a, int b) {
+    while (b != 0) {
+      int t = a % b;
+      a = b;
+      b = t;
+    }
+    return a;
+  }
+
+  /** Peers this node knows: active plus passive (a rough lower bound of the cluster size). */
+  @Override
+  public int size() {
+    return active.size() + passive.size();
+  }
+
+  // ------------------------------------------------------------------ commands
+
+  /** Starts the round timer without joining (the first node of a cluster). */
+  public void start(long nowMillis) {
+    if (nextRoundMillis == Long.MAX_VALUE) {
+      nextRoundMillis = nowMillis + 1 + random.nextLong(config.roundInterval.toMillis());
+    }
+  }
+
+  /**
+   * Joins through {@code seeds}: sends JOIN to one at random and retries (another seed) every
+   * {@code neighborTimeout} while the active view stays empty.
+   */
+  public void join(long nowMillis, List<Endpoint> seeds, Outbox out) {
+    this.now = nowMillis;
+    start(nowMillis);
+    contacts.clear();
+    for (Endpoint e : seeds) {
+      if (!e.equals(self) && !contacts.contains(e)) {
+        contacts.add(e);
+      }
+    }
+    sendJoin(nowMillis, out);
+  }
+
+  private void sendJoin(long nowMillis, Outbox out) {
+    if (contacts.isEmpty()) {
+      nextJoinMillis = Long.MAX_VALUE;
+      return;
+    }
+    Endpoint contact = contacts.get(random.nextInt(contacts.size()));
+    // The contact takes us into its active view at once; we do the same so the link is symmetric.
+    addActive(nowMillis, contact, false, out);
+    send(out, contact, MessageType.HPV_JOIN, 0, null, 0, null);
+    stats.joinsSent++;
+    nextJoinMillis = nowMillis + config.failureTimeout.toMillis();
+  }
+
+  // ------------------------------------------------------------------ decoding
+
+  @Override
+  public Object decode(PacketReader r) throws MalformedPacketException {
+    MessageType type = MessageType.of(r.type());
+    if (type == null) {
+      throw new MalformedPacketException(DropReason.UNKNOWN_TYPE, "type " + (r.type() & 0xff));
+    }
+    Endpoint sender = r.getEndpoint();
+    Object m = switch (type) {
+      case HPV_JOIN -> new Join(sender);
+      case HPV_FORWARD_JOIN -> {
+        Endpoint newNode = r.getEndpoint();
+        int ttl = r.getByte();
+        yield new ForwardJoin(sender, newNode, ttl);
+      }
+      case HPV_NEIGHBOR -> new Neighbor(sender, flag(r));
+      case HPV_NEIGHBOR_REPLY -> new NeighborReply(sender, flag(r));
+      case HPV_DISCONNECT -> new Disconnect(sender);
+      case HPV_SHUFFLE -> {
+        Endpoint origin = r.getEndpoint();
+        int ttl = r.getByte();
+        yield new Shuffle(sender, origin, ttl, entries(r));
+      }
+      case HPV_SHUFFLE_REPLY -> new ShuffleReply(sender, entries(r));
+      case HPV_KEEPALIVE -> new KeepAlive(sender);
+      default -> throw new MalformedPacketException(DropReason.UNKNOWN_TYPE, "type " + type);
+    };
+    if (r.remaining() != 0) {
+      throw new MalformedPacketException(DropReason.BAD_FIELD, r.remaining() + " trailing bytes in " + type);
+    }
+    return m;
+  }
+
+  private static boolean flag(PacketReader r) throws MalformedPacketException {
+    int v = r.getByte();
+    if (v > 1) {
+      throw new MalformedPacketException(DropReason.BAD_FIELD, "flag " + v);
+    }
+    return v == 1;
+  }
+
+  private static List<Endpoint> entries(PacketReader r) throws MalformedPacketException {
+    int count = r.getByte();
+    if (count > MAX_SHUFFLE_ENTRIES) {
+      throw new MalformedPacketException(DropReason.BAD_FIELD, "shuffle of " + count + " entries");
+    }
+    List<Endpoint> list = new ArrayList<>(count);
+    for (int i = 0; i < count; i++) {
+      list.add(r.getEndpoint());
+    }
+    return list;
+  }
+
+  // ------------------------------------------------------------------ handling
+
+  @Override
+  public void onMessage(long nowMillis, Endpoint from, Object message, Delivery delivery, Outbox out) {
+    this.now = nowMillis;
+    start(nowMillis);
+    if (message instanceof KeepAlive k) {
+      if (!heard(nowMillis, k.sender())) {
+        // It thinks we are neighbors, we do not: tell it, so both views stay symmetric.
+        send(out, k.sender(), MessageType.HPV_DISCONNECT, 0, null, 0, null);
+      }
+    } else if (message instanceof Join j) {
+      onJoin(nowMillis, j.sender(), out);
+    } else if (message instanceof ForwardJoin f) {
+      heard(nowMillis, f.sender());
+      onForwardJoin(nowMillis, f, out);
+    } else if (message instanceof Neighbor n) {
+      onNeighbor(nowMillis, n, out);
+    } else if (message instanceof NeighborReply n) {
+      onNeighborReply(nowMillis, n, out);
+    } else if (message instanceof Disconnect d) {
+      int i = indexOfActive(d.sender());
+      if (i >= 0) {
+        removeActive(nowMillis, i, out);
+        addPassive(d.sender());
+        stats.disconnectsReceived++;
+      }
+    } else if (message instanceof Shuffle s) {
+      heard(nowMillis, s.sender());
+      onShuffle(s, out);
+    } else if (message instanceof ShuffleReply s) {
+      heard(nowMillis, s.sender());
+      integrate(s.entries(), lastShuffleSent);
+    }
+  }
+
+  private boolean heard(long nowMillis, Endpoint peer) {
+    int i = indexOfActive(peer);
+    if (i >= 0) {
+      active.get(i).lastHeardMillis = nowMillis;
+      return true;
+    }
+    return false;
+  }
+
+  private void onJoin(long nowMillis, Endpoint joiner, Outbox out) {
+    if (joiner.equals(self)) {
+      return;
+    }
+    stats.joinsReceived++;
+    addActive(nowMillis, joiner, true, out);
+    for (int i = 0; i < active.size(); i++) {
+      Endpoint p = active.get(i).peer;
+      if (!p.equals(joiner)) {
+        send(out, p, MessageType.HPV_FORWARD_JOIN, config.activeRandomWalkLength, joiner, 0, null);
+      }
+    }
+  }
+
+  private void onForwardJoin(long nowMillis, ForwardJoin f, Outbox out) {
+    Endpoint joiner = f.newNode();
+    if (joiner.equals(self)) {
+      return;
+    }
+    if (f.ttl() == 0 || active.size() <= 1) {
+      if (indexOfActive(joiner) < 0) {
+        addActive(nowMillis, joiner, true, out);
+        // High priority: the joiner must take us too, or the link would be one-sided.
+        send(out, joiner, MessageType.HPV_NEIGHBOR, 0, null, 1, null);
+      }
+      return;
+    }
+    if (f.ttl() == config.passiveRandomWalkLength) {
+      addPassive(joiner);
+    }
+    Endpoint next = randomActiveExcept(f.sender(), joiner);
+    if (next == null) {
+      addActive(nowMillis, joiner, true, out);
+      send(out, joiner, MessageType.HPV_NEIGHBOR, 0, null, 1, null);
+      return;
+    }
+    send(out, next, MessageType.HPV_FORWARD_JOIN, f.ttl() - 1, joiner, 0, null);
+  }
+
+  private void onNeighbor(long nowMillis, Neighbor n, Outbox out) {
+    Endpoint s = n.sender();
+    if (s.equals(self)) {
+      return;
+    }
+    boolean accept = heard(nowMillis, s) || n.highPriority() || active.size() < config.activeViewSize;
+    if (accept) {
+      addActive(nowMillis, s, true, out);
+    } else {
+      addPassive(s);
+      stats.neighborRefused++;
+    }
+    send(out, s, MessageType.HPV_NEIGHBOR_REPLY, 0, null, accept ? 1 : 0, null);
+  }
+
+  private void onNeighborReply(long nowMillis, NeighborReply n, Outbox out) {
+    Endpoint s = n.sender();
+    if (s.equals(pendingCandidate)) {
+      pendingCandidate = null;
+      pendingDeadlineMillis = Long.MAX_VALUE;
+    }
+    if (n.accepted()) {
+      if (indexOfActive(s) < 0) {
+        addActive(nowMillis, s, true, out);
+        stats.promotions++;
+      }
+    } else if (active.isEmpty()) {
+      // Refused while isolated: try the next candidate at once rather than a round later.
+      promote(nowMillis, out);
+    }
+  }
+
+  private void onShuffle(Shuffle s, Outbox out) {
+    if (s.origin().equals(self)) {
+      return;
+    }
+    if (s.ttl() > 0 && active.size() > 1) {
+      Endpoint next = randomActiveExcept(s.sender(), s.origin());
+      if (next != null) {
+        sendShuffle(out, next, s.origin(), s.ttl() - 1, s.entries());
+        return;
+      }
+    }
+    scratch.clear();
+    sampleInto(passive, s.entries().size(), scratch);
+    List<Endpoint> reply = new ArrayList<>(scratch);
+    send(out, s.origin(), MessageType.HPV_SHUFFLE_REPLY, 0, null, 0, reply);
+    stats.shufflesAnswered++;
+    integrate(s.entries(), reply);
+  }
+
+  /** Merges received entries into the passive view, evicting first those in {@code sent}. */
+  private void integrate(List<Endpoint> received, List<Endpoint> sent) {
+    for (Endpoint e : received) {
+      if (e.equals(self) || indexOfActive(e) >= 0 || passive.contains(e)) {
+        continue;
+      }
+      if (passive.size() >= config.passiveViewSize) {
+        int victim = -1;
+        for (int i = 0; i < sent.size() && victim < 0; i++) {
+          victim = passive.indexOf(sent.get(i));
+        }
+        if (victim < 0) {
+          victim = random.nextInt(passive.size());
+        }
+        removeSwap(passive, victim);
+      }
+      passive.add(e);
+    }
+  }
+
+  // ------------------------------------------------------------------ timers
+
+  @Override
+  public void onTick(long nowMillis, Outbox out) {
+    this.now = nowMillis;
+    if (pendingCandidate != null && nowMillis >= pendingDeadlineMillis) {
+      passive.remove(pendingCandidate); // no answer: dead
+      pendingCandidate = null;
+      pendingDeadlineMillis = Long.MAX_VALUE;
+      stats.neighborTimeouts++;
+      promote(nowMillis, out);
+    }
+    if (nowMillis >= nextJoinMillis) {
+      if (active.isEmpty() && passive.isEmpty()) {
+        sendJoin(nowMillis, out);
+      } else {
+        nextJoinMillis = Long.MAX_VALUE;
+      }
+    }
+    if (nowMillis < nextRoundMillis) {
+      return;
+    }
+    nextRoundMillis = nowMillis + config.roundInterval.toMillis();
+    long timeout = config.failureTimeout.toMillis();
+    for (int i = active.size() - 1; i >= 0; i--) {
+      if (nowMillis - active.get(i).lastHeardMillis > timeout) {
+        stats.failuresDetected++;
+        removeActive(nowMillis, i, out);
+      }
+    }
+    promote(nowMillis, out);
+    if (active.isEmpty() && passive.isEmpty() && !contacts.isEmpty() && nextJoinMillis == Long.MAX_VALUE) {
+      sendJoin(nowMillis, out);
+    }
+    for (int i = 0; i < active.size(); i++) {
+      send(out, active.get(i).peer, MessageType.HPV_KEEPALIVE, 0, null, 0, null);
+    }
+    if (!active.isEmpty()) {
+      lastShuffleSent.clear();
+      lastShuffleSent.add(self);
+      sampleActive(config.shuffleActive, lastShuffleSent);
+      sampleInto(passive, config.shufflePassive, lastShuffleSent);
+      Endpoint target = active.get(random.nextInt(active.size())).peer;
+      sendShuffle(out, target, self, config.shuffleTtl, lastShuffleSent);
+      stats.shufflesSent++;
+    }
+  }
+
+  /** Asks a random passive peer to fill a hole in the active view, one request at a time. */
+  private void promote(long nowMillis, Outbox out) {
+    if (pendingCandidate != null || active.size() >= config.activeViewSize || passive.isEmpty()) {
+      return;
+    }
+    Endpoint candidate = passive.get(random.nextInt(passive.size()));
+    pendingCandidate = candidate;
+    pendingDeadlineMillis = nowMillis + config.neighborTimeout.toMillis();
+    send(out, candidate, MessageType.HPV_NEIGHBOR, 0, null, active.isEmpty() ? 1 : 0, null);
+    stats.neighborRequests++;
+  }
+
+  @Override
+  public long nextDeadlineMillis() {
+    return Math.min(nextRoundMillis, Math.min(pendingDeadlineMillis, nextJoinMillis));
+  }
+
+  // ------------------------------------------------------------------ view changes
+
+  private void addActive(long nowMillis, Endpoint peer, boolean notify, Outbox out) {
+    if (peer.equals(self)) {
+      return;
+    }
+    int existing = indexOfActive(peer);
+    if (existing >= 0) {
+      active.get(existing).lastHeardMillis = nowMillis;
+      return;
+    }
+    if (active.size() >= config.activeViewSize) {
+      int victim = random.nextInt(active.size());
+      Endpoint dropped = active.get(victim).peer;
+      removeActive(nowMillis, victim, out);
+      send(out, dropped, MessageType.HPV_DISCONNECT, 0, null, 0, null);
+      addPassive(dropped);
+    }
+    passive.remove(peer);
+    if (peer.equals(pendingCandidate) && notify) {
+      pendingCandidate = null;
+      pendingDeadlineMillis = Long.MAX_VALUE;
+    }
+    active.add(new Active(peer, nowMillis));
+    for (int i = 0; i < listeners.size(); i++) {
+      listeners.get(i).neighborUp(nowMillis, peer, out);
+    }
+  }
+
+  private void removeActive(long nowMillis, int index, Outbox out) {
+    Endpoint peer = active.get(index).peer;
+    active.set(index, active.get(active.size() - 1));
+    active.remove(active.size() - 1);
+    for (int i = 0; i < listeners.size(); i++) {
+      listeners.get(i).neighborDown(nowMillis, peer, out);
+    }
+  }
+
+  private void addPassive(Endpoint peer) {
+    if (peer.equals(self) || indexOfActive(peer) >= 0 || passive.contains(peer)) {
+      return;
+    }
+    if (passive.size() >= config.passiveViewSize) {
+      removeSwap(passive, random.nextInt(passive.size()));
+    }
+    passive.add(peer);
+  }
+
+  private int indexOfActive(Endpoint peer) {
+    for (int i = 0; i < active.size(); i++) {
+      if (active.get(i).peer.equals(peer)) {
+        return i;
+      }
+    }
+    return -1;
+  }
+
+  private Endpoint randomActiveExcept(Endpoint a, Endpoint b) {
+    int n = active.size();
+    if (n == 0) {
+      return null;
+    }
+    int start = random.nextInt(n);
+    for (int i = 0; i < n; i++) {
+      Endpoint e = active.get((start + i) % n).peer;
+      if (!e.equals(a) && !e.equals(b)) {
+        return e;
+      }
+    }
+    return null;
+  }
+
+  private void sampleActive(int k, List<Endpoint> out) {
+    int n = active.size();
+    if (n == 0) {
+      return;
+    }
+    int start = random.nextInt(n);
+    for (int i = 0; i < n && k > 0; i++) {
+      Endpoint e = active.get((start + i) % n).peer;
+      if (!out.contains(e)) {
+        out.add(e);
+        k--;
+      }
+    }
+  }
+
+  private void sampleInto(List<Endpoint> from, int k, List<Endpoint> out) {
+    int n = from.size();
+    if (n == 0) {
+      return;
+    }
+    int start = random.nextInt(n);
+    for (int i = 0; i < n && k > 0; i++) {
+      Endpoint e = from.get((start + i) % n);
+      if (!out.contains(e)) {
+        out.add(e);
+        k--;
+      }
+    }
+  }
+
+  private static void removeSwap(List<Endpoint> list, int i) {
+    list.set(i, list.get(list.size() - 1));
+    list.remove(list.size() - 1);
+  }
+
+  // ------------------------------------------------------------------ sending
+
+  private void sendShuffle(Outbox out, Endpoint to, Endpoint origin, int ttl, List<Endpoint> entries) {
+    writer.begin();
+    writer.beginMessage(MessageType.HPV_SHUFFLE);
+    writer.putEndpoint(self).putEndpoint(origin).putByte(ttl);
+    putEntries(entries);
+    writer.endMessage();
+    out.send(to, writer.finish(), Delivery.DATAGRAM);
+    stats.messagesSent++;
+  }
+
+  private void putEntries(List<Endpoint> entries) {
+    int count = Math.min(entries.size(), MAX_SHUFFLE_ENTRIES);
+    writer.putByte(count);
+    for (int i = 0; i < count; i++) {
+      writer.putEndpoint(entries.get(i));
+    }
+  }
+
+  /** Writes and sends one message: sender, then the fields this type has. */
+  private void send(Outbox out, Endpoint to, MessageType type, int ttl, Endpoint node, int flag, List<Endpoint> entries) {
+    writer.begin();
+    writer.beginMessage(type);
+    writer.putEndpoint(self);
+    switch (type) {
+      case HPV_FORWARD_JOIN -> writer.putEndpoint(node).putByte(ttl);
+      case HPV_NEIGHBOR, HPV_NEIGHBOR_REPLY -> writer.putByte(flag);
+      case HPV_SHUFFLE_REPLY -> putEntries(entries);
+      default -> { }
+    }
+    writer.endMessage();
+    out.send(to, writer.finish(), Delivery.DATAGRAM);
+    stats.messagesSent++;
+  }
+}

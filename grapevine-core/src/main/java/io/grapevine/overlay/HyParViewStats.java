@@ -1,0 +1,16 @@
+package io.grapevine.overlay;
+
+/** Counters of one {@link HyParView} node. Read on the driver's thread. */
+public final class HyParViewStats {
+  public long messagesSent;
+  public long joinsSent;
+  public long joinsReceived;
+  public long disconnectsReceived;
+  public long neighborRequests;
+  public long neighborRefused;
+  public long neighborTimeouts;
+  public long promotions;
+  public long failuresDetected;
+  public long shufflesSent;
+  public long shufflesAnswered;
+}

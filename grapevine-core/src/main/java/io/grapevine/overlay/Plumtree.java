@@ -1,0 +1,379 @@
+package io.grapevine.overlay;
+
+import io.grapevine.node.Delivery;
+import io.grapevine.node.Endpoint;
+import io.grapevine.node.Extension;
+import io.grapevine.node.ExtensionContext;
+import io.grapevine.node.Outbox;
+import io.grapevine.node.ProtocolEvent;
+import io.grapevine.wire.DropReason;
+import io.grapevine.wire.MalformedPacketException;
+import io.grapevine.wire.MessageType;
+import io.grapevine.wire.PacketReader;
+import io.grapevine.wire.PacketWriter;
+import io.grapevine.wire.WireFormat;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.random.RandomGenerator;
+
+/**
+ * Plumtree, epidemic broadcast trees (Leitão, Pereira, Rodrigues 2007), over the active view of a
+ * {@link HyParView} node.
+ *
+ * <p>Each node splits its neighbors into <b>eager</b> peers, to which it pushes every payload at
+ * once, and <b>lazy</b> peers, to which it only announces message ids (IHAVE). All neighbors start
+ * eager, so the first broadcast floods; a node receiving a payload it already has moves the sender to
+ * its lazy set and sends it PRUNE, and the eager links that remain form a spanning tree (one payload
+ * copy per node per broadcast in a stable network). When a payload is lost to a failure, the
+ * announcements repair the tree: a node that heard IHAVE but no payload within {@code graftTimeout}
+ * sends GRAFT to the announcer, which sends the payload and makes the link eager again; if that copy
+ * does not arrive within {@code regraftTimeout}, the next announcer is grafted. Neighbor changes come
+ * from HyParView: a new active peer starts eager, a removed one is forgotten.
+ *
+ * <p>Not implemented: the paper's optional tree optimisation (swapping an eager link for a lazy one
+ * that announced the message in fewer hops).
+ */
+public final class Plumtree implements Extension, HyParView.Listener {
+  /** Most ids one IHAVE may carry; more is malformed. */
+  public static final int MAX_IHAVE_IDS = 64;
+
+  /** A broadcast delivered here (once per message id); {@code hops} is its distance from the origin. */
+  public record Delivered(long messageId, byte[] payload, int hops) implements ProtocolEvent {}
+
+  record Gossip(Endpoint sender, long id, int round, byte[] payload) {}
+
+  record IHave(Endpoint sender, long[] ids, int[] rounds) {}
+
+  record Graft(Endpoint sender, long id, int round) {}
+
+  record Prune(Endpoint sender) {}
+
+  private static final class Missing {
+    final List<Endpoint> announcers = new ArrayList<>(2);
+    long timerMillis;
+  }
+
+  private final PlumtreeConfig config;
+  private final HyParView overlay;
+  private final RandomGenerator random;
+  private final List<Endpoint> eager = new ArrayList<>();
+  private final List<Endpoint> lazy = new ArrayList<>();
+  private final LinkedHashMap<Long, byte[]> cache = new LinkedHashMap<>();
+  private final LinkedHashSet<Long> seen = new LinkedHashSet<>();
+  private final Map<Long, Missing> missing = new HashMap<>();
+  private final PlumtreeStats stats = new PlumtreeStats();
+  private long nextTimerMillis = Long.MAX_VALUE;
+  private Endpoint self;
+  private PacketWriter writer;
+
+  /**
+   * @param overlay the HyParView node on the same host; this registers itself as its listener
+   * @param random this protocol's randomness (message ids)
+   */
+  public Plumtree(PlumtreeConfig config, HyParView overlay, RandomGenerator random) {
+    this.config = config;
+    this.overlay = overlay;
+    this.random = random;
+    overlay.addListener(this);
+  }
+
+  @Override
+  public void attach(ExtensionContext context) {
+    self = context.localEndpoint();
+    int clusterBytes = context.clusterName().getBytes(StandardCharsets.UTF_8).length;
+    int needed = WireFormat.overhead(clusterBytes) + WireFormat.MESSAGE_HEADER_LENGTH + 19 + 8 + 2 + 2
+        + Math.max(config.maxPayloadBytes, 1 + MAX_IHAVE_IDS * 10) + 16;
+    if (needed > context.datagramBytes()) {
+      throw new IllegalArgumentException("maxPayloadBytes " + config.maxPayloadBytes
+          + " does not fit the datagram budget of " + context.datagramBytes() + " bytes");
+    }
+    writer = new PacketWriter(needed, context.clusterName());
+    for (int i = 0; i < overlay.activeSize(); i++) {
+      addEager(overlay.activePeer(i));
+    }
+  }
+
+  @Override
+  public int firstType() {
+    return 0x88;
+  }
+
+  @Override
+  public int lastType() {
+    return 0x8F;
+  }
+
+  public PlumtreeStats stats() {
+    return stats;
+  }
+
+  /** Peers this node pushes payloads to (a copy). */
+  public List<Endpoint> eagerPeers() {
+    return new ArrayList<>(eager);
+  }
+
+  /** Peers this node only announces to (a copy). */
+  public List<Endpoint> lazyPeers() {
+    return new ArrayList<>(lazy);
+  }
+
+  /** Whether this node has delivered message {@code id}. */
+  public boolean hasDelivered(long id) {
+    return seen.contains(id);
+  }
+
+  // ------------------------------------------------------------------ broadcasting
+
+  /**
+   * Broadcasts {@code payload} to every node: delivered here at once (emitted as {@link Delivered}),
+   * then pushed down the tree.
+   *
+   * @return the message id
+   * @throws IllegalArgumentException if the payload is larger than {@code maxPayloadBytes}
+   */
+  public long broadcast(long nowMillis, byte[] payload, Outbox out) {
+    if (payload.length > config.maxPayloadBytes) {
+      throw new IllegalArgumentException("payload of " + payload.length + " bytes exceeds maxPayloadBytes "
+          + config.maxPayloadBytes);
+    }
+    long id = random.nextLong();
+    deliver(id, payload, 0, out);
+    push(id, payload, 0, null, out);
+    return id;
+  }
+
+  private void deliver(long id, byte[] payload, int hops, Outbox out) {
+    remember(id, payload);
+    stats.delivered++;
+    out.emit(new Delivered(id, payload, hops));
+  }
+
+  private void remember(long id, byte[] payload) {
+    seen.add(id);
+    if (seen.size() > config.seenIds) {
+      Iterator<Long> it = seen.iterator();
+      it.next();
+      it.remove();
+    }
+    cache.put(id, payload);
+    if (cache.size() > config.cacheMessages) {
+      Iterator<Long> it = cache.keySet().iterator();
+      it.next();
+      it.remove();
+    }
+  }
+
+  private void push(long id, byte[] payload, int round, Endpoint except, Outbox out) {
+    for (int i = 0; i < eager.size(); i++) {
+      Endpoint p = eager.get(i);
+      if (!p.equals(except)) {
+        sendGossip(out, p, id, round, payload);
+      }
+    }
+    for (int i = 0; i < lazy.size(); i++) {
+      Endpoint p = lazy.get(i);
+      if (!p.equals(except)) {
+        writer.begin();
+        writer.beginMessage(MessageType.PLUMTREE_IHAVE);
+        writer.putEndpoint(self).putByte(1).putLong(id).putShort(round);
+        writer.endMessage();
+        out.send(p, writer.finish(), Delivery.DATAGRAM);
+        stats.ihaveSent++;
+      }
+    }
+  }
+
+  private void sendGossip(Outbox out, Endpoint to, long id, int round, byte[] payload) {
+    writer.begin();
+    writer.beginMessage(MessageType.PLUMTREE_GOSSIP);
+    writer.putEndpoint(self).putLong(id).putShort(Math.min(round, 0xFFFF)).putBytes16(payload);
+    writer.endMessage();
+    out.send(to, writer.finish(), Delivery.DATAGRAM);
+    stats.gossipSent++;
+  }
+
+  private void sendControl(Outbox out, Endpoint to, MessageType type, long id, int round) {
+    writer.begin();
+    writer.beginMessage(type);
+    writer.putEndpoint(self);
+    if (type == MessageType.PLUMTREE_GRAFT) {
+      writer.putLong(id).putShort(Math.min(round, 0xFFFF));
+      stats.graftSent++;
+    } else {
+      stats.pruneSent++;
+    }
+    writer.endMessage();
+    out.send(to, writer.finish(), Delivery.DATAGRAM);
+  }
+
+  // ------------------------------------------------------------------ decoding
+
+  @Override
+  public Object decode(PacketReader r) throws MalformedPacketException {
+    MessageType type = MessageType.of(r.type());
+    if (type == null) {
+      throw new MalformedPacketException(DropReason.UNKNOWN_TYPE, "type " + (r.type() & 0xff));
+    }
+    Endpoint sender = r.getEndpoint();
+    Object m = switch (type) {
+      case PLUMTREE_GOSSIP -> {
+        long id = r.getLong();
+        int round = r.getShort();
+        yield new Gossip(sender, id, round, r.getBytes16(config.maxPayloadBytes));
+      }
+      case PLUMTREE_IHAVE -> {
+        int count = r.getByte();
+        if (count == 0 || count > MAX_IHAVE_IDS) {
+          throw new MalformedPacketException(DropReason.BAD_FIELD, "IHAVE of " + count + " ids");
+        }
+        long[] ids = new long[count];
+        int[] rounds = new int[count];
+        for (int i = 0; i < count; i++) {
+          ids[i] = r.getLong();
+          rounds[i] = r.getShort();
+        }
+        yield new IHave(sender, ids, rounds);
+      }
+      case PLUMTREE_GRAFT -> {
+        long id = r.getLong();
+        yield new Graft(sender, id, r.getShort());
+      }
+      case PLUMTREE_PRUNE -> new Prune(sender);
+      default -> throw new MalformedPacketException(DropReason.UNKNOWN_TYPE, "type " + type);
+    };
+    if (r.remaining() != 0) {
+      throw new MalformedPacketException(DropReason.BAD_FIELD, r.remaining() + " trailing bytes in " + type);
+    }
+    return m;
+  }
+
+  // ------------------------------------------------------------------ handling
+
+  @Override
+  public void onMessage(long nowMillis, Endpoint from, Object message, Delivery delivery, Outbox out) {
+    if (message instanceof Gossip g) {
+      onGossip(g, out);
+    } else if (message instanceof IHave h) {
+      if (config.floodOnly) {
+        return;
+      }
+      for (int i = 0; i < h.ids().length; i++) {
+        long id = h.ids()[i];
+        if (seen.contains(id)) {
+          continue;
+        }
+        Missing m = missing.get(id);
+        if (m == null) {
+          m = new Missing();
+          m.timerMillis = nowMillis + config.graftTimeout.toMillis();
+          missing.put(id, m);
+          nextTimerMillis = Math.min(nextTimerMillis, m.timerMillis);
+        }
+        if (!m.announcers.contains(h.sender())) {
+          m.announcers.add(h.sender());
+        }
+      }
+    } else if (message instanceof Graft g) {
+      if (!overlay.isActive(g.sender())) {
+        return;
+      }
+      addEager(g.sender());
+      byte[] payload = cache.get(g.id());
+      if (payload != null) {
+        sendGossip(out, g.sender(), g.id(), g.round(), payload);
+        stats.graftsAnswered++;
+      }
+    } else if (message instanceof Prune p) {
+      if (!config.floodOnly && overlay.isActive(p.sender())) {
+        addLazy(p.sender());
+      }
+    }
+  }
+
+  private void onGossip(Gossip g, Outbox out) {
+    Endpoint sender = g.sender();
+    boolean neighbor = overlay.isActive(sender);
+    if (!seen.contains(g.id())) {
+      missing.remove(g.id());
+      deliver(g.id(), g.payload(), g.round() + 1, out);
+      if (neighbor) {
+        addEager(sender);
+      }
+      push(g.id(), g.payload(), g.round() + 1, sender, out);
+    } else {
+      stats.duplicates++;
+      if (!config.floodOnly && neighbor) {
+        addLazy(sender);
+        sendControl(out, sender, MessageType.PLUMTREE_PRUNE, 0, 0);
+      }
+    }
+  }
+
+  @Override
+  public void onTick(long nowMillis, Outbox out) {
+    if (nowMillis < nextTimerMillis) {
+      return;
+    }
+    long next = Long.MAX_VALUE;
+    Iterator<Map.Entry<Long, Missing>> it = missing.entrySet().iterator();
+    while (it.hasNext()) {
+      Map.Entry<Long, Missing> e = it.next();
+      Missing m = e.getValue();
+      if (m.timerMillis <= nowMillis) {
+        if (m.announcers.isEmpty()) {
+          it.remove();
+          continue;
+        }
+        Endpoint target = m.announcers.remove(0);
+        if (overlay.isActive(target)) {
+          addEager(target);
+        }
+        sendControl(out, target, MessageType.PLUMTREE_GRAFT, e.getKey(), 0);
+        m.timerMillis = nowMillis + config.regraftTimeout.toMillis();
+      }
+      next = Math.min(next, m.timerMillis);
+    }
+    nextTimerMillis = next;
+  }
+
+  @Override
+  public long nextDeadlineMillis() {
+    return nextTimerMillis;
+  }
+
+  // ------------------------------------------------------------------ neighbors
+
+  @Override
+  public void neighborUp(long nowMillis, Endpoint peer, Outbox out) {
+    addEager(peer);
+  }
+
+  @Override
+  public void neighborDown(long nowMillis, Endpoint peer, Outbox out) {
+    eager.remove(peer);
+    lazy.remove(peer);
+    for (Missing m : missing.values()) {
+      m.announcers.remove(peer);
+    }
+  }
+
+  private void addEager(Endpoint peer) {
+    lazy.remove(peer);
+    if (!eager.contains(peer)) {
+      eager.add(peer);
+    }
+  }
+
+  private void addLazy(Endpoint peer) {
+    eager.remove(peer);
+    if (!lazy.contains(peer)) {
+      lazy.add(peer);
+    }
+  }
+}

@@ -1,0 +1,79 @@
+package io.grapevine.overlay;
+
+import java.time.Duration;
+
+/** Settings of {@link Plumtree}. */
+public final class PlumtreeConfig {
+  /**
+   * False (the default) is Plumtree; true turns pruning and lazy announcements off, which leaves
+   * plain eager push (flooding) over the active view: the baseline Plumtree is measured against.
+   */
+  public final boolean floodOnly;
+  /** How long a node waits after the first IHAVE of a missing message before it sends GRAFT. */
+  public final Duration graftTimeout;
+  /** How long it then waits for the grafted copy before grafting the next announcer. */
+  public final Duration regraftTimeout;
+  /** Largest broadcast payload; bigger broadcasts are refused (they must fit a datagram). */
+  public final int maxPayloadBytes;
+  /** Messages kept to answer GRAFTs (oldest evicted first). */
+  public final int cacheMessages;
+  /** Message ids remembered to drop duplicates (oldest forgotten first). */
+  public final int seenIds;
+
+  private PlumtreeConfig(Builder b) {
+    floodOnly = b.floodOnly;
+    graftTimeout = b.graftTimeout;
+    regraftTimeout = b.regraftTimeout;
+    maxPayloadBytes = b.maxPayloadBytes;
+    cacheMessages = b.cacheMessages;
+    seenIds = b.seenIds;
+  }
+
+  public static PlumtreeConfig defaults() {
+    return new Builder().build();
+  }
+
+  public Builder toBuilder() {
+    return new Builder(this);
+  }
+
+  /** Builder with the defaults. */
+  public static final class Builder {
+    private boolean floodOnly;
+    private Duration graftTimeout = Duration.ofMillis(250);
+    private Duration regraftTimeout = Duration.ofMillis(125);
+    private int maxPayloadBytes = 1024;
+    private int cacheMessages = 1024;
+    private int seenIds = 16384;
+
+    public Builder() {}
+
+    private Builder(PlumtreeConfig c) {
+      floodOnly = c.floodOnly;
+      graftTimeout = c.graftTimeout;
+      regraftTimeout = c.regraftTimeout;
+      maxPayloadBytes = c.maxPayloadBytes;
+      cacheMessages = c.cacheMessages;
+      seenIds = c.seenIds;
+    }
+
+    public Builder floodOnly(boolean v) { floodOnly = v; return this; }
+    public Builder graftTimeout(Duration v) { graftTimeout = v; return this; }
+    public Builder regraftTimeout(Duration v) { regraftTimeout = v; return this; }
+    public Builder maxPayloadBytes(int v) { maxPayloadBytes = v; return this; }
+    public Builder cacheMessages(int v) { cacheMessages = v; return this; }
+    public Builder seenIds(int v) { seenIds = v; return this; }
+
+    /** @throws IllegalArgumentException naming the first bad setting */
+    public PlumtreeConfig build() {
+      HyParViewConfig.check(HyParViewConfig.positive(graftTimeout), "graftTimeout must be positive, got " + graftTimeout);
+      HyParViewConfig.check(HyParViewConfig.positive(regraftTimeout),
+          "regraftTimeout must be positive, got " + regraftTimeout);
+      HyParViewConfig.check(maxPayloadBytes >= 0 && maxPayloadBytes <= 60_000,
+          "maxPayloadBytes must be 0..60000, got " + maxPayloadBytes);
+      HyParViewConfig.check(cacheMessages >= 1, "cacheMessages must be at least 1, got " + cacheMessages);
+      HyParViewConfig.check(seenIds >= cacheMessages, "seenIds must be at least cacheMessages, got " + seenIds);
+      return new PlumtreeConfig(this);
+    }
+  }
+}

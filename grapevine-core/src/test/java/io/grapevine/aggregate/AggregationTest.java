@@ -1,0 +1,148 @@
+package io.grapevine.aggregate;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
+
+import io.grapevine.aggregate.AggregationConfig.Mode;
+import io.grapevine.node.ExtensionNetwork;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+
+class AggregationTest {
+
+  private static ExtensionNetwork<Aggregation> network(int n, AggregationConfig config, long seed) {
+    ExtensionNetwork<Aggregation> net = new ExtensionNetwork<>(n, seed, (i, r) -> new Aggregation(config, r));
+    for (int i = 0; i < n; i++) {
+      Aggregation a = net.protocols.get(i);
+      a.start(0, 0, "n0");
+      a.publish("load", i + 1);
+      net.touch(i);
+    }
+    return net;
+  }
+
+  private static AggregationConfig config(Mode mode) {
+    return AggregationConfig.defaults().toBuilder().mode(mode).roundInterval(Duration.ofMillis(100))
+        .epochRounds(1000).reportAfterRounds(0).build();
+  }
+
+  private static void assertConverged(ExtensionNetwork<Aggregation> net, int n, double tolerance) {
+    double avg = (n + 1) / 2.0;
+    for (int i = 0; i < n; i++) {
+      AggregateEstimate e = net.protocols.get(i).estimate("load");
+      assertThat(e.avg()).as("avg at n%d", i).isCloseTo(avg, within(avg * tolerance));
+      assertThat(e.count()).as("count at n%d", i).isCloseTo(n, within(n * tolerance));
+      assertThat(e.sum()).as("sum at n%d", i).isCloseTo(avg * n, within(avg * n * 2 * tolerance));
+      assertThat(e.min()).isEqualTo(1.0);
+      assertThat(e.max()).isEqualTo(n);
+    }
+  }
+
+  @Test
+  void everyModeConvergesWithoutLoss() {
+    for (Mode mode : Mode.values()) {
+      ExtensionNetwork<Aggregation> net = network(200, config(mode), 1);
+      net.runUntil(6_000);
+      assertConverged(net, 200, 0.01);
+    }
+  }
+
+  @Test
+  void flowUpdatingStaysAccurateUnderFivePercentLoss() {
+    ExtensionNetwork<Aggregation> net = network(200, config(Mode.FLOW), 2);
+    net.loss = 0.05;
+    net.runUntil(8_000);
+    assertConverged(net, 200, 0.01);
+  }
+
+  @Test
+  void lossDestroysMassInPushPullButNotInFlowUpdating() {
+    double[] drift = new double[2];
+    Mode[] modes = {Mode.PUSH_PULL, Mode.FLOW};
+    for (int m = 0; m < 2; m++) {
+      ExtensionNetwork<Aggregation> net = network(200, config(modes[m]), 3);
+      net.loss = 0.2;
+      net.runUntil(8_000);
+      // Mass of the leader indicator should stay exactly 1 (sum over nodes of their estimates).
+      double mass = 0;
+      for (Aggregation a : net.protocols) {
+        mass += a.meanIndicator();
+      }
+      // Let in-flight repairs land: no loss for a few rounds.
+      net.loss = 0;
+      net.runUntil(net.now + 3_000);
+      double settled = 0;
+      for (Aggregation a : net.protocols) {
+        settled += a.meanIndicator();
+      }
+      drift[m] = Math.abs(settled - 1.0);
+    }
+    // Flow updating: asymmetric flows left by lost replies are repaired by the pair's next exchange.
+    assertThat(drift[1]).as("flow updating conserves mass").isLessThan(1e-4);
+    assertThat(drift[0]).as("push-pull loses or creates mass under loss").isGreaterThan(1e-2);
+  }
+
+  @Test
+  void pushPullReducesVarianceByAboutOneOverTwoRootE() {
+    int n = 4000;
+    ExtensionNetwork<Aggregation> net = network(n, config(Mode.PUSH_PULL), 4);
+    double v0 = variance(net, n);
+    net.runUntil(100 * 8 + 50);
+    double v8 = variance(net, n);
+    double perRound = Math.pow(v8 / v0, 1.0 / 8);
+    // Theory (Jelasity et al. 2005): 1/(2*sqrt(e)) = 0.303 per round.
+    assertThat(perRound).isBetween(0.25, 0.36);
+  }
+
+  private static double variance(ExtensionNetwork<Aggregation> net, int n) {
+    double mean = (n + 1) / 2.0;
+    double sum = 0;
+    for (Aggregation a : net.protocols) {
+      double x = a.estimate("load").avg();
+      sum += (x - mean) * (x - mean);
+    }
+    return sum / n;
+  }
+
+  @Test
+  void countFollowsCrashesAtTheNextEpoch() {
+    AggregationConfig c = AggregationConfig.defaults().toBuilder().roundInterval(Duration.ofMillis(100))
+        .epochRounds(40).reportAfterRounds(30).build();
+    ExtensionNetwork<Aggregation> net = network(100, c, 5);
+    net.runUntil(8_000);
+    for (Aggregation a : net.protocols) {
+      assertThat(a.clusterSize()).isCloseTo(100, within(1.0));
+    }
+    for (int i = 0; i < 20; i++) {
+      net.crash(80 + i);
+    }
+    net.runUntil(net.now + 3 * 40 * 100 + 2_000);
+    for (int i = 0; i < 80; i++) {
+      assertThat(net.protocols.get(i).clusterSize()).as("n%d", i).isCloseTo(80, within(0.8));
+    }
+  }
+
+  @Test
+  void valuesChangedMidEpochAreFollowed() {
+    ExtensionNetwork<Aggregation> net = network(100, config(Mode.FLOW), 6);
+    net.runUntil(4_000);
+    for (int i = 0; i < 100; i++) {
+      net.protocols.get(i).publish("load", 7.0);
+      net.touch(i);
+    }
+    net.runUntil(net.now + 4_000);
+    for (Aggregation a : net.protocols) {
+      assertThat(a.estimate("load").avg()).isCloseTo(7.0, within(0.07));
+    }
+  }
+
+  @Test
+  void badInputIsRefusedClearly() {
+    assertThatThrownBy(() -> AggregationConfig.defaults().toBuilder().epochRounds(1).build())
+        .hasMessageContaining("epochRounds must be in 2..1000000, got 1");
+    Aggregation a = new Aggregation(AggregationConfig.defaults(), new java.util.SplittableRandom(1));
+    assertThatThrownBy(() -> a.publish("x", Double.NaN)).hasMessage("aggregate value must be a finite number, got NaN");
+    assertThatThrownBy(() -> a.publish("", 1)).hasMessage("aggregate name must be 1..255 UTF-8 bytes, got 0");
+  }
+}

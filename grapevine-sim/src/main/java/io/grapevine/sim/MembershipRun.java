@@ -1,0 +1,467 @@
+package io.grapevine.sim;
+
+import io.grapevine.membership.Member;
+import io.grapevine.membership.MemberEvent;
+import io.grapevine.membership.MemberState;
+import io.grapevine.membership.Membership;
+import io.grapevine.membership.NameConflict;
+import io.grapevine.node.Endpoint;
+import io.grapevine.node.ProtocolEvent;
+import java.util.ArrayList;
+import java.util.BitSet;
+import java.util.List;
+import java.util.SplittableRandom;
+
+/**
+ * Drives N {@link Membership} nodes (the real SWIM + Lifeguard class of the core) through a scenario:
+ * a rolling join through seeds, the fault schedule, and the bookkeeping of truth against what nodes
+ * believe (false suspicions, false deaths, detection latencies).
+ */
+final class MembershipRun extends Simulation.Run implements Engine.EventSink {
+  static final String CLUSTER = "sim";
+
+  private final int n;
+  private final long[] startIncarnation;
+  private final int[] generation;
+  private final boolean[] left;
+  private final long[] joinAtMillis;
+  private final List<Endpoint> seeds = new ArrayList<>();
+  private final CrashRecord[] lastCrash;
+  private final List<CrashRecord> crashes = new ArrayList<>();
+  private final SplittableRandom faultRandom;
+  private long lastJoinMillis;
+  private int upCount;
+
+  private long suspicions;
+  private long falseSuspicions;
+  private long falseSuspicionsOfHealthy;
+  private long falseEpisodes;
+  private long falseEpisodesOfHealthy;
+  private final java.util.HashSet<Long> episodes = new java.util.HashSet<>();
+  private long falseDead;
+  private long deadDeclared;
+  private long nameConflicts;
+  private long convergedAt = -1;
+  private long prevPackets;
+  private long prevBytes;
+  private final SimulationResult result = new SimulationResult();
+
+  /** One crash of one node and what each observer made of it. */
+  private final class CrashRecord {
+    final int node;
+    final long atMillis;
+    final long incarnation;
+    final BitSet observersAtCrash;
+    final BitSet suspected = new BitSet();
+    final BitSet dead = new BitSet();
+    final Distribution.Samples suspectLatency = new Distribution.Samples();
+    final Distribution.Samples deadLatency = new Distribution.Samples();
+    long lastDeadMillis = -1;
+
+    CrashRecord(int node, long atMillis, long incarnation) {
+      this.node = node;
+      this.atMillis = atMillis;
+      this.incarnation = incarnation;
+      this.observersAtCrash = new BitSet(n);
+      for (int i = 0; i < n; i++) {
+        if (engine.isUp(i) && i != node) {
+          observersAtCrash.set(i);
+        }
+      }
+    }
+  }
+
+  MembershipRun(Scenario scenario, Simulation.Options options) {
+    super(scenario, options);
+    this.n = scenario.nodes;
+    this.startIncarnation = new long[n];
+    this.generation = new int[n];
+    this.left = new boolean[n];
+    this.joinAtMillis = new long[n];
+    this.lastCrash = new CrashRecord[n];
+    this.faultRandom = new SplittableRandom(Seeds.derive(scenario.seed, Seeds.FAULTS, 0));
+  }
+
+  static String name(int i) {
+    return "n" + i;
+  }
+
+  /** Index of a simulated node from its name, or -1. */
+  static int index(String name) {
+    if (name.length() < 2 || name.charAt(0) != 'n') {
+      return -1;
+    }
+    int v = 0;
+    for (int i = 1; i < name.length(); i++) {
+      char c = name.charAt(i);
+      if (c < '0' || c > '9') {
+        return -1;
+      }
+      v = v * 10 + (c - '0');
+    }
+    return v;
+  }
+
+  @Override
+  SimulationResult execute() {
+    startWall = System.nanoTime();
+    NetworkModel net = new NetworkModel(scenario.latency(), scenario.loss, scenario.duplicate,
+        scenario.bandwidthBytesPerSecond, scenario.streamExtraMillis * 1000);
+    engine = new Engine(n, net, scenario.seed, this, options.trace);
+    for (int s = 0; s < Math.min(scenario.seedNodes, n); s++) {
+      seeds.add(engine.endpoint(s));
+    }
+    scheduleJoins();
+    scheduleFaults(net);
+    result.timeseriesColumns.addAll(List.of("time_s", "up", "full_view_fraction", "mean_view_fraction",
+        "packets", "bytes", "false_suspicions", "false_dead", "crash_detected_fraction"));
+    long end = scenario.durationMillis * 1000;
+    for (long t = scenario.sampleEveryMillis; t <= scenario.durationMillis; t += scenario.sampleEveryMillis) {
+      engine.schedule(t * 1000 - 1, this::sample);
+    }
+    boolean finished = loop(end, () -> String.format("t=%ds up=%d full-view=%s susp=%d falseDead=%d",
+        engine.nowMillis() / 1000, upCount, convergedAt >= 0 ? "yes" : "no", suspicions, falseDead));
+    result.finished = finished;
+    finish();
+    fillCommon(result);
+    result.heapAfterRunBytes = retainedHeap();
+    result.peakHeapBytes = Math.max(result.peakHeapBytes, peakHeap);
+    if (options.progress != null) {
+      options.progress.done();
+    }
+    return result;
+  }
+
+  private void scheduleJoins() {
+    int seedCount = Math.min(scenario.seedNodes, n);
+    for (int i = 0; i < n; i++) {
+      long at;
+      if (i < seedCount) {
+        at = 0;
+      } else {
+        int k = i - seedCount;
+        int joiners = n - seedCount;
+        at = scenario.joinOverMillis * (k + 1) / Math.max(1, joiners);
+      }
+      joinAtMillis[i] = at;
+      lastJoinMillis = Math.max(lastJoinMillis, at);
+      final int node = i;
+      engine.schedule(at * 1000, () -> boot(node, 1));
+    }
+  }
+
+  private void boot(int i, long incarnation) {
+    Membership m = new Membership(CLUSTER, name(i), engine.endpoint(i), incarnation, new byte[0],
+        scenario.membership, new SplittableRandom(Seeds.derive(scenario.seed, i, generation[i])));
+    engine.install(i, m);
+    startIncarnation[i] = incarnation;
+    left[i] = false;
+    upCount++;
+    List<Endpoint> targets = new ArrayList<>();
+    for (int s = 0; s < seeds.size(); s++) {
+      if (s != i && (i >= seeds.size() || s < i || generation[i] > 0)) {
+        targets.add(seeds.get(s));
+      }
+    }
+    if (targets.isEmpty() && generation[i] > 0 && n > 1) {
+      targets.add(engine.endpoint(i == 0 ? 1 : 0));
+    }
+    engine.call(i, out -> {
+      m.start(engine.nowMillis(), out);
+      if (!targets.isEmpty()) {
+        m.join(engine.nowMillis(), targets, out);
+      }
+    });
+  }
+
+  private void crash(int i) {
+    if (!engine.isUp(i)) {
+      return;
+    }
+    Membership m = (Membership) engine.node(i);
+    CrashRecord rec = new CrashRecord(i, engine.nowMillis(), m.localMember().incarnation());
+    engine.crash(i);
+    upCount--;
+    lastCrash[i] = rec;
+    crashes.add(rec);
+  }
+
+  private void restart(int i) {
+    if (engine.isUp(i)) {
+      return;
+    }
+    generation[i]++;
+    // Incarnations must grow across restarts; virtual time does, as wall-clock time does in the runtime.
+    boot(i, engine.nowMillis() + 1);
+  }
+
+  private void leave(int i) {
+    if (!engine.isUp(i) || left[i]) {
+      return;
+    }
+    Membership m = (Membership) engine.node(i);
+    left[i] = true;
+    engine.call(i, out -> m.leave(engine.nowMillis(), out));
+    long after = scenario.membership.leavePropagateTime.toMillis();
+    engine.schedule((engine.nowMillis() + after) * 1000, () -> {
+      if (engine.isUp(i) && left[i]) {
+        engine.crash(i);
+        upCount--;
+      }
+    });
+  }
+
+  private void scheduleFaults(NetworkModel net) {
+    int seedCount = Math.min(scenario.seedNodes, n);
+    for (Fault f : scenario.faults) {
+      long at = f.atMillis() * 1000;
+      switch (f.type()) {
+        case CRASH -> {
+          int[] nodes = f.nodes().resolve(n, faultRandom, seedCount);
+          engine.schedule(at, () -> {
+            for (int i : nodes) {
+              crash(i);
+            }
+          });
+        }
+        case RESTART -> {
+          int[] nodes = f.nodes().resolve(n, faultRandom, seedCount);
+          engine.schedule(at, () -> {
+            for (int i : nodes) {
+              restart(i);
+            }
+          });
+        }
+        case LEAVE -> {
+          int[] nodes = f.nodes().resolve(n, faultRandom, seedCount);
+          engine.schedule(at, () -> {
+            for (int i : nodes) {
+              leave(i);
+            }
+          });
+        }
+        case SLOW -> {
+          int[] nodes = f.nodes().resolve(n, faultRandom, seedCount);
+          engine.schedule(at, () -> {
+            for (int i : nodes) {
+              engine.setSlow(i, f.delayMillis());
+            }
+          });
+          if (f.untilMillis() != Long.MAX_VALUE) {
+            engine.schedule(f.untilMillis() * 1000, () -> {
+              for (int i : nodes) {
+                engine.setSlow(i, 0);
+              }
+            });
+          }
+        }
+        case PARTITION -> {
+          long heal = f.untilMillis() == Long.MAX_VALUE ? Long.MAX_VALUE : f.untilMillis() * 1000;
+          if (!f.groups().isEmpty()) {
+            List<int[]> groups = new ArrayList<>();
+            for (NodeSet g : f.groups()) {
+              groups.add(g.resolve(n, faultRandom, 0));
+            }
+            net.addGroupPartition(at, heal, n, groups);
+          } else {
+            net.addLinkPartition(at, heal, f.links());
+          }
+          engine.schedule(at, () -> net.refresh(engine.nowMicros()));
+          if (heal != Long.MAX_VALUE) {
+            engine.schedule(heal, () -> net.refresh(engine.nowMicros()));
+          }
+        }
+        case CHURN -> scheduleChurn(f, f.atMillis() * 1000);
+        default -> throw new AssertionError(f.type());
+      }
+    }
+  }
+
+  /** Poisson crashes at the given rate; each churned node restarts after the downtime. */
+  private void scheduleChurn(Fault f, long fromMicros) {
+    double gapSeconds = -Math.log(1.0 - faultRandom.nextDouble()) / f.ratePerSecond();
+    long at = fromMicros + (long) (gapSeconds * 1e6);
+    if (f.untilMillis() != Long.MAX_VALUE && at >= f.untilMillis() * 1000) {
+      return;
+    }
+    if (at > scenario.durationMillis * 1000) {
+      return;
+    }
+    engine.schedule(at, () -> {
+      int seedCount = Math.min(scenario.seedNodes, n);
+      if (n > seedCount) {
+        for (int attempt = 0; attempt < 16; attempt++) {
+          int victim = seedCount + faultRandom.nextInt(n - seedCount);
+          if (engine.isUp(victim) && !left[victim]) {
+            crash(victim);
+            engine.schedule(engine.nowMicros() + f.downtimeMillis() * 1000, () -> restart(victim));
+            break;
+          }
+        }
+      }
+      scheduleChurn(f, engine.nowMicros());
+    });
+  }
+
+  /** Whether the member an event talks about is, in truth, up as that incarnation. */
+  private boolean trulyUp(int m, long incarnation) {
+    return m >= 0 && m < n && engine.isUp(m) && !left[m] && incarnation >= startIncarnation[m];
+  }
+
+  @Override
+  public long onEvent(int observer, ProtocolEvent event, long nowMillis) {
+    if (event instanceof MemberEvent e) {
+      Member member = e.member();
+      int m = index(member.name());
+      long inc = member.incarnation();
+      switch (e.type()) {
+        case SUSPECTED -> {
+          suspicions++;
+          if (trulyUp(m, inc)) {
+            falseSuspicions++;
+            boolean healthy = engine.slowMillis(m) == 0;
+            if (healthy) {
+              falseSuspicionsOfHealthy++;
+            }
+            if (episodes.add(((long) m << 32) ^ inc)) {
+              falseEpisodes++;
+              if (healthy) {
+                falseEpisodesOfHealthy++;
+              }
+            }
+          } else if (m >= 0 && lastCrash[m] != null && !engine.isUp(m)) {
+            CrashRecord c = lastCrash[m];
+            if (!c.suspected.get(observer)) {
+              c.suspected.set(observer);
+              c.suspectLatency.add(nowMillis - c.atMillis);
+            }
+          }
+        }
+        case DEAD -> {
+          deadDeclared++;
+          if (trulyUp(m, inc)) {
+            falseDead++;
+          } else if (m >= 0 && lastCrash[m] != null && !engine.isUp(m)) {
+            CrashRecord c = lastCrash[m];
+            if (!c.dead.get(observer)) {
+              c.dead.set(observer);
+              c.deadLatency.add(nowMillis - c.atMillis);
+              c.lastDeadMillis = Math.max(c.lastDeadMillis, nowMillis);
+            }
+          }
+        }
+        default -> { }
+      }
+      return ((long) e.type().ordinal() << 40) ^ ((long) m << 8) ^ inc * 0x9e3779b97f4a7c15L;
+    }
+    if (event instanceof NameConflict) {
+      nameConflicts++;
+      return 77;
+    }
+    return 1;
+  }
+
+  private void sample() {
+    long now = engine.nowMillis();
+    int full = 0;
+    double viewSum = 0;
+    int up = 0;
+    for (int i = 0; i < n; i++) {
+      if (engine.isUp(i) && !left[i]) {
+        up++;
+      }
+    }
+    for (int i = 0; i < n; i++) {
+      if (engine.isUp(i) && !left[i]) {
+        int live = ((Membership) engine.node(i)).liveCount();
+        if (live == up) {
+          full++;
+        }
+        viewSum += Math.min(1.0, live / (double) up);
+      }
+    }
+    boolean allJoined = now >= lastJoinMillis;
+    if (allJoined && full == up && up > 0 && convergedAt < 0) {
+      convergedAt = now + 1;
+    }
+    double detected = Double.NaN;
+    if (!crashes.isEmpty()) {
+      CrashRecord c = crashes.get(crashes.size() - 1);
+      int obs = 0;
+      int det = 0;
+      for (int i = c.observersAtCrash.nextSetBit(0); i >= 0; i = c.observersAtCrash.nextSetBit(i + 1)) {
+        if (engine.isUp(i) && !left[i]) {
+          obs++;
+          if (c.dead.get(i)) {
+            det++;
+          }
+        }
+      }
+      detected = obs == 0 ? 1.0 : det / (double) obs;
+    }
+    long packets = engine.packetsSent();
+    long bytes = engine.bytesSent();
+    result.timeseries.add(new double[] {(now + 1) / 1000.0, up, up == 0 ? 0 : full / (double) up,
+        up == 0 ? 0 : viewSum / up, packets - prevPackets, bytes - prevBytes, falseSuspicions, falseDead, detected});
+    prevPackets = packets;
+    prevBytes = bytes;
+  }
+
+  private void finish() {
+    SimulationResult r = result;
+    r.settings.put("profile", scenario.profile);
+    r.settings.put("lifeguard", scenario.membership.lifeguard);
+    r.settings.put("probeIntervalMillis", scenario.membership.probeInterval.toMillis());
+    r.settings.put("seedNodes", scenario.seedNodes);
+    r.settings.put("joinOverMillis", scenario.joinOverMillis);
+    r.converged = convergedAt >= 0;
+    r.convergedAtMillis = convergedAt;
+    r.convergedAfterLastJoinMillis = convergedAt < 0 ? -1 : convergedAt - lastJoinMillis;
+    r.suspicionsRaised = suspicions;
+    r.falseSuspicions = falseSuspicions;
+    r.falseSuspicionsOfHealthy = falseSuspicionsOfHealthy;
+    r.falseSuspicionEpisodes = falseEpisodes;
+    r.falseSuspicionEpisodesOfHealthy = falseEpisodesOfHealthy;
+    r.falseDead = falseDead;
+    r.deadDeclared = deadDeclared;
+    Distribution.Samples allDead = new Distribution.Samples();
+    Distribution.Samples allSuspect = new Distribution.Samples();
+    for (CrashRecord c : crashes) {
+      SimulationResult.CrashReport rep = new SimulationResult.CrashReport();
+      rep.node = c.node;
+      rep.atMillis = c.atMillis;
+      boolean stillDown = !engine.isUp(c.node);
+      int obs = 0;
+      int det = 0;
+      String name = name(c.node);
+      for (int i = c.observersAtCrash.nextSetBit(0); i >= 0; i = c.observersAtCrash.nextSetBit(i + 1)) {
+        if (!engine.isUp(i) || left[i]) {
+          continue;
+        }
+        obs++;
+        Member seen = ((Membership) engine.node(i)).member(name);
+        boolean gone = seen == null || (seen.incarnation() <= c.incarnation && seen.state() != MemberState.ALIVE
+            && seen.state() != MemberState.SUSPECT) || c.dead.get(i);
+        if (gone) {
+          det++;
+        }
+      }
+      rep.observers = obs;
+      rep.detectedBy = det;
+      rep.firstSuspicion = c.suspectLatency.summary();
+      rep.dead = c.deadLatency.summary();
+      rep.allDeadAfterMillis = c.dead.cardinality() >= obs && obs > 0 ? c.lastDeadMillis - c.atMillis : -1;
+      if (stillDown && det < obs) {
+        r.allCrashesDetectedEverywhere = false;
+      }
+      allDead.addAll(c.deadLatency);
+      allSuspect.addAll(c.suspectLatency);
+      if (r.crashes.size() < 200) {
+        r.crashes.add(rep);
+      }
+    }
+    r.detectionLatency = allDead.summary();
+    r.firstSuspicionLatency = allSuspect.summary();
+    r.settings.put("nameConflicts", nameConflicts);
+  }
+}

@@ -1,0 +1,201 @@
+package io.grapevine.sim;
+
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code grapevine simulate}: runs a scenario file, or a scenario given by short options, in the
+ * deterministic simulator and writes results.json, timeseries.csv and chart.svg/png to {@code --out}.
+ * Options given beside {@code --scenario} override the file. Usable as a picocli subcommand or on its
+ * own through {@link #main}.
+ *
+ * <p>Exit codes: 0 done, 2 bad scenario or options, 3 run cut short by {@code --max-wall}.
+ */
+@Command(
+    name = "simulate",
+    mixinStandardHelpOptions = true,
+    description = "Runs Grapevine's protocol classes over a modelled network in virtual time.",
+    sortOptions = false)
+public final class SimulateCommand implements Callable<Integer> {
+
+  @Spec CommandLine.Model.CommandSpec spec;
+
+  @Option(names = "--scenario", paramLabel = "FILE", description = "Scenario file (YAML or JSON), e.g. scenarios/membership-crash.yaml")
+  Path scenarioFile;
+
+  @Option(names = "--protocol", paramLabel = "NAME", description = "membership or rumor")
+  String protocol;
+
+  @Option(names = "--nodes", paramLabel = "N", description = "Cluster size")
+  Integer nodes;
+
+  @Option(names = "--loss", paramLabel = "P", description = "Datagram loss probability 0..1")
+  Double loss;
+
+  @Option(names = "--latency", paramLabel = "L",
+      description = "One-way latency: 2ms (constant), 1ms..10ms (uniform) or lognormal:2ms:0.5 (median, sigma)")
+  String latency;
+
+  @Option(names = "--seed", paramLabel = "S", description = "Master seed; same scenario and seed give the same run")
+  Long seed;
+
+  @Option(names = "--duration", paramLabel = "D", description = "Virtual duration, e.g. 120s (membership)")
+  String duration;
+
+  @Option(names = "--rounds", paramLabel = "R", description = "Maximum rounds (rumor)")
+  Integer rounds;
+
+  @Option(names = "--lifeguard", negatable = true, description = "Lifeguard on (default) or off (plain SWIM)")
+  Boolean lifeguard;
+
+  @Option(names = "--out", paramLabel = "DIR", description = "Output directory (default: sim-out)")
+  Path out = Path.of("sim-out");
+
+  @Option(names = "--max-wall", paramLabel = "D", description = "Stop after this much wall time, e.g. 10m")
+  String maxWall;
+
+  @Option(names = "--progress", negatable = true,
+      description = "Progress bar on stderr (default: when stderr is a terminal)")
+  Boolean progress;
+
+  @Override
+  public Integer call() throws Exception {
+    PrintWriter err = spec.commandLine().getErr();
+    PrintWriter outW = spec.commandLine().getOut();
+    Scenario s;
+    try {
+      s = scenarioFile != null ? ScenarioParser.parse(scenarioFile) : new Scenario();
+      applyOverrides(s);
+    } catch (ScenarioParser.ScenarioException e) {
+      err.println(e.getMessage());
+      err.flush();
+      return 2;
+    } catch (java.nio.file.NoSuchFileException e) {
+      err.println("simulate: no such scenario file: " + e.getFile());
+      return 2;
+    } catch (IllegalArgumentException e) {
+      err.println("simulate: " + e.getMessage());
+      return 2;
+    }
+    var problems = s.validate();
+    if (!problems.isEmpty()) {
+      for (String p : problems) {
+        err.println("simulate: " + p);
+      }
+      return 2;
+    }
+    Simulation.Options options = new Simulation.Options();
+    if (maxWall != null) {
+      options.maxWallMillis = ScenarioParser.parseMicros(maxWall) / 1000;
+    }
+    boolean bar = progress != null ? progress : System.console() != null;
+    if (bar) {
+      options.progress = new ProgressBar(System.err);
+    }
+    outW.printf(Locale.ROOT, "simulating %s: %s, N=%d, seed=%d, latency %s, loss %.3f%n", s.name,
+        s.protocol.name().toLowerCase(Locale.ROOT), s.nodes, s.seed, s.latency().describe(), s.loss);
+    outW.flush();
+    SimulationResult r = Simulation.run(s, options);
+    ResultWriter.write(r, out);
+    summarize(r, outW);
+    outW.printf("wrote %s/results.json, timeseries.csv, chart.svg, chart.png%n", out);
+    outW.flush();
+    return r.finished ? 0 : 3;
+  }
+
+  private void applyOverrides(Scenario s) {
+    if (protocol != null) {
+      switch (protocol.toLowerCase(Locale.ROOT)) {
+        case "membership", "swim" -> s.protocol = Scenario.Protocol.MEMBERSHIP;
+        case "rumor", "push-pull" -> s.protocol = Scenario.Protocol.RUMOR;
+        default -> throw new IllegalArgumentException("--protocol: expected membership or rumor, got '" + protocol + "'");
+      }
+      if (scenarioFile == null && s.protocol == Scenario.Protocol.RUMOR) {
+        s.latencyType = Scenario.LatencyType.CONSTANT;
+        s.latencyMicros = 1000;
+      }
+    }
+    if (scenarioFile == null) {
+      s.name = s.protocol.name().toLowerCase(Locale.ROOT) + "-cli";
+    }
+    if (nodes != null) {
+      s.nodes = nodes;
+    }
+    if (loss != null) {
+      s.loss = loss;
+    }
+    if (seed != null) {
+      s.seed = seed;
+    }
+    if (duration != null) {
+      s.durationMillis = ScenarioParser.parseMicros(duration) / 1000;
+    }
+    if (rounds != null) {
+      s.maxRounds = rounds;
+    }
+    if (lifeguard != null) {
+      s.membership = s.membership.toBuilder().lifeguard(lifeguard).build();
+    }
+    if (latency != null) {
+      String l = latency.trim();
+      if (l.startsWith("lognormal:")) {
+        String[] p = l.split(":");
+        if (p.length != 3) {
+          throw new IllegalArgumentException("--latency: expected lognormal:MEDIAN:SIGMA, got '" + l + "'");
+        }
+        s.latencyType = Scenario.LatencyType.LOGNORMAL;
+        s.latencyMicros = ScenarioParser.parseMicros(p[1]);
+        try {
+          s.latencySigma = Double.parseDouble(p[2]);
+        } catch (NumberFormatException e) {
+          throw new IllegalArgumentException("--latency: bad sigma '" + p[2] + "'");
+        }
+      } else if (l.contains("..")) {
+        String[] p = l.split("\\.\\.");
+        s.latencyType = Scenario.LatencyType.UNIFORM;
+        s.latencyMicros = ScenarioParser.parseMicros(p[0]);
+        s.latencyMaxMicros = ScenarioParser.parseMicros(p[1]);
+      } else {
+        s.latencyType = Scenario.LatencyType.CONSTANT;
+        s.latencyMicros = ScenarioParser.parseMicros(l);
+      }
+    }
+  }
+
+  static void summarize(SimulationResult r, PrintWriter w) {
+    w.printf(Locale.ROOT, "virtual %.1fs, wall %.1fs, %d node events (%.0f/s), peak heap %d MiB, retained %d MiB%n",
+        r.virtualMillis / 1000.0, r.wallMillis / 1000.0, r.nodeEvents, r.nodeEventsPerSecond,
+        r.peakHeapBytes >> 20, r.heapAfterRunBytes >> 20);
+    if ("rumor".equals(r.protocol)) {
+      w.printf(Locale.ROOT, "informed everyone: %s after %d rounds (mean-field theory %s, log3 N = %.1f)%n",
+          r.converged, r.convergedRound, r.theory.get("meanFieldRounds"), r.theory.get("log3N"));
+    } else {
+      w.printf(Locale.ROOT, "full view everywhere: %s at %.1fs (%.1fs after the last join)%n", r.converged,
+          r.convergedAtMillis / 1000.0, r.convergedAfterLastJoinMillis / 1000.0);
+      w.printf(Locale.ROOT, "suspicions %d (false %d, of healthy members %d; false episodes %d, of healthy %d), "
+          + "dead %d (false %d)%n", r.suspicionsRaised, r.falseSuspicions, r.falseSuspicionsOfHealthy,
+          r.falseSuspicionEpisodes, r.falseSuspicionEpisodesOfHealthy, r.deadDeclared, r.falseDead);
+      if (r.detectionLatency != null && r.detectionLatency.count() > 0) {
+        Distribution d = r.detectionLatency;
+        w.printf(Locale.ROOT, "crash -> dead (ms): min %d p50 %d p90 %d p99 %d max %d over %d observations; "
+            + "detected everywhere: %s%n", d.min(), d.p50(), d.p90(), d.p99(), d.max(), d.count(),
+            r.allCrashesDetectedEverywhere);
+      }
+    }
+    w.printf(Locale.ROOT, "per node: %.1f packets/s, %.0f B/s; lost %d, partition-dropped %d; trace %s%n",
+        r.packetsPerNodePerSecond, r.bytesPerNodePerSecond, r.packetsLost, r.packetsDroppedByPartition, r.traceHash);
+  }
+
+  public static void main(String[] args) {
+    System.setProperty("java.awt.headless", "true");
+    int code = new CommandLine(new SimulateCommand()).execute(args);
+    System.exit(code);
+  }
+}

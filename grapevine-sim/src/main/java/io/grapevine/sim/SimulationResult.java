@@ -1,0 +1,119 @@
+package io.grapevine.sim;
+
+import com.fasterxml.jackson.annotation.JsonIgnore;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * What a run measured. Written to {@code results.json} as is (fields are the JSON keys); tests assert
+ * on the fields directly. Times are virtual milliseconds unless named {@code wall}.
+ */
+public final class SimulationResult {
+  public String scenario;
+  public String protocol;
+  public int nodes;
+  public long seed;
+  /** Settings in force, for the record (profile, lifeguard, latency, loss...). */
+  public Map<String, Object> settings = new LinkedHashMap<>();
+
+  /** false if the run was cut short by the wall-time limit. */
+  public boolean finished = true;
+  public long virtualMillis;
+  /** Membership: all live nodes saw all live nodes alive; rumor: every live node informed. */
+  public boolean converged;
+  /** When convergence was first observed (membership: at a sample step); -1 if never. */
+  public long convergedAtMillis = -1;
+  /** Membership: convergence time minus the time the last node started its join. */
+  public long convergedAfterLastJoinMillis = -1;
+  /** Rumor: rounds until every live node was informed; -1 if not reached. */
+  public int convergedRound = -1;
+  public int roundsRun;
+
+  public long packetsSent;
+  public long bytesSent;
+  public long packetsDelivered;
+  public long packetsLost;
+  public long packetsDuplicated;
+  public long packetsDroppedByPartition;
+  public long packetsDroppedNodeDown;
+  public double packetsPerNode;
+  public double bytesPerNode;
+  /** Average per node per second of virtual time. */
+  public double packetsPerNodePerSecond;
+  public double bytesPerNodePerSecond;
+  public long maxBytesOneNode;
+
+  // Membership failure detection.
+  public long suspicionsRaised;
+  /** Suspicion events about a member that was up (any observer, any time). */
+  public long falseSuspicions;
+  /** Of {@link #falseSuspicions}, those about members that were not slow (healthy in every way). */
+  public long falseSuspicionsOfHealthy;
+  /**
+   * Distinct (member, incarnation) pairs falsely suspected: each one made a live member refute. Unlike
+   * the event counts, which grow with N as every node hears of each suspicion, this counts accusations.
+   */
+  public long falseSuspicionEpisodes;
+  /** Of {@link #falseSuspicionEpisodes}, those about members that were not slow. */
+  public long falseSuspicionEpisodesOfHealthy;
+  /** Dead events about a member that was up. */
+  public long falseDead;
+  public long deadDeclared;
+  /** Per crash: detection by each observer. */
+  public List<CrashReport> crashes = new ArrayList<>();
+  /** Crash to dead, over every observer of every crash. */
+  public Distribution detectionLatency;
+  /** Crash to first suspicion, over every observer of every crash. */
+  public Distribution firstSuspicionLatency;
+  /** Every crash still down at the end is marked dead (or removed) by every live node. */
+  public boolean allCrashesDetectedEverywhere = true;
+
+  // Cost.
+  public long wallMillis;
+  /** Calls into protocol nodes (packets handled, timer ticks, commands). */
+  public long nodeEvents;
+  public double nodeEventsPerSecond;
+  public long engineEvents;
+  /** Highest heap in use seen during the run (sampled), bytes. */
+  public long peakHeapBytes;
+  /** Heap in use after a full GC at the end, with all node state still live, bytes. */
+  public long heapAfterRunBytes;
+  public long maxHeapBytes;
+
+  /** Hex of the trace hash: equal for equal (scenario, seed). */
+  public String traceHash;
+  /** Theory to compare with, where one exists. */
+  public Map<String, Object> theory = new LinkedHashMap<>();
+
+  @JsonIgnore public List<String> timeseriesColumns = new ArrayList<>();
+  @JsonIgnore public List<double[]> timeseries = new ArrayList<>();
+
+  /** Detection of one crash. */
+  public static final class CrashReport {
+    public int node;
+    public long atMillis;
+    /** Nodes up at the crash and still up at the end. */
+    public int observers;
+    /** Of those, how many had marked it dead (or removed it) by the end. */
+    public int detectedBy;
+    public Distribution firstSuspicion;
+    public Distribution dead;
+    /** Crash to the last observer's dead event; -1 if some never did. */
+    public long allDeadAfterMillis = -1;
+  }
+
+  /** The timeseries column named {@code name}, or null. */
+  public double[] column(String name) {
+    int c = timeseriesColumns.indexOf(name);
+    if (c < 0) {
+      return null;
+    }
+    double[] out = new double[timeseries.size()];
+    for (int i = 0; i < out.length; i++) {
+      out[i] = timeseries.get(i)[c];
+    }
+    return out;
+  }
+}

@@ -1,0 +1,197 @@
+package io.grapevine.sim.overlay;
+
+import io.grapevine.overlay.HyParViewConfig;
+import io.grapevine.overlay.PlumtreeConfig;
+import io.grapevine.sim.Chart;
+import io.grapevine.sim.Latency;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * The overlay experiments of docs/overlays.md, run by bench/overlays.sh (not part of the test
+ * suite). Usage: {@code OverlayExperiments MODE N SEED OUTDIR [args]} with MODE one of
+ * {@code hyparview} (connectivity, crash reliability and recovery), {@code plumtree} (RMR and
+ * latency beside flooding), {@code ring} (sorted ring and tree COUNT; extra arg: seeds),
+ * {@code scale} (HyParView + Plumtree build and one broadcast: wall time and peak heap).
+ */
+public final class OverlayExperiments {
+  private OverlayExperiments() {}
+
+  static final long ROUND_MILLIS = 1000;
+  static final Latency LATENCY = Latency.uniform(10_000, 30_000);
+
+  public static void main(String[] args) throws IOException {
+    Locale.setDefault(Locale.ROOT);
+    String mode = args[0];
+    int n = Integer.parseInt(args[1]);
+    long seed = Long.parseLong(args[2]);
+    Path out = Path.of(args[3]);
+    Files.createDirectories(out);
+    switch (mode) {
+      case "hyparview" -> hyparview(n, seed, out);
+      case "plumtree" -> plumtree(n, seed, out);
+      case "ring" -> RingExperiment.run(n, seed, Integer.parseInt(args[4]), Integer.parseInt(args[5]), out);
+      case "scale" -> scale(n, seed, out);
+      default -> throw new IllegalArgumentException("unknown mode " + mode);
+    }
+  }
+
+  static HyParViewConfig hpvConfig(int n) {
+    return HyParViewConfig.forClusterSize(n);
+  }
+
+  /** Builds an overlay: joins spaced so all are in after about 20 rounds, then 20 rounds to settle. */
+  static OverlayCluster build(int n, long seed, PlumtreeConfig pt) {
+    OverlayCluster c = new OverlayCluster(n, seed, hpvConfig(n), pt, LATENCY);
+    long spacingMicros = Math.max(1, 20_000_000L / n);
+    c.scheduleJoins(spacingMicros);
+    c.runUntilMillis(40 * ROUND_MILLIS);
+    return c;
+  }
+
+  static void hyparview(int n, long seed, Path out) throws IOException {
+    double[] fractions = {0.5, 0.8, 0.95};
+    StringBuilder json = new StringBuilder("{\n  \"nodes\": " + n + ", \"seed\": " + seed + ",\n  \"runs\": [\n");
+    Chart chart = new Chart("HyParView: reliability of flooding after a mass crash (N = " + n + ")",
+        "rounds after the crash", "fraction of live nodes reached");
+    StringBuilder csv = new StringBuilder("crash_fraction,round,reliability,largest_component_fraction\n");
+    for (int f = 0; f < fractions.length; f++) {
+      long wall = System.nanoTime();
+      OverlayCluster c = build(n, seed, PlumtreeConfig.defaults().toBuilder().floodOnly(true).build());
+      OverlayCluster.Connectivity before = c.connectivity();
+      OverlayCluster.Broadcast base = c.broadcast(c.randomLive());
+      c.runUntilMillis(c.engine.nowMillis() + 5 * ROUND_MILLIS);
+      double baseReliability = base.delivered / (double) c.live();
+      int crashed = c.crashFraction(fractions[f]);
+      int live = c.live();
+      List<Double> rel = new ArrayList<>();
+      List<Double> conn = new ArrayList<>();
+      int recovered = -1;
+      for (int r = 0; r <= 40; r++) {
+        OverlayCluster.Connectivity k = c.connectivity();
+        OverlayCluster.Broadcast b = c.broadcast(c.randomLive());
+        c.runUntilMillis(c.engine.nowMillis() + ROUND_MILLIS);
+        double reliability = b.delivered / (double) live;
+        rel.add(reliability);
+        conn.add(k.largestComponent / (double) live);
+        csv.append(fractions[f]).append(',').append(r).append(',').append(reliability).append(',')
+            .append(k.largestComponent / (double) live).append('\n');
+        System.out.printf("crash %.2f round %d reliability %.5f largest %.5f active %.2f%n", fractions[f], r,
+            reliability, k.largestComponent / (double) live, k.meanActive);
+        if (reliability == 1.0 && recovered < 0) {
+          recovered = r;
+        }
+        if (recovered >= 0 && r >= recovered + 2) {
+          break;
+        }
+      }
+      double[] x = new double[rel.size()];
+      double[] y = new double[rel.size()];
+      for (int i = 0; i < x.length; i++) {
+        x[i] = i;
+        y[i] = rel.get(i);
+      }
+      chart.line(String.format("%.0f%% crashed", fractions[f] * 100), x, y, false);
+      json.append(String.format(
+          "    {\"crashFraction\": %.2f, \"crashed\": %d, \"live\": %d, \"connectedBefore\": %b, \"componentsBefore\": %d,"
+              + " \"meanActiveBefore\": %.3f, \"meanPassiveBefore\": %.3f, \"symmetricBefore\": %.5f,"
+              + " \"reliabilityBeforeCrash\": %.6f, \"firstBroadcastReliability\": %.6f,"
+              + " \"roundsToFullReliability\": %d, \"wallSeconds\": %.1f, \"peakHeapBytes\": %d}%s%n",
+          fractions[f], crashed, live, before.components == 1, before.components, before.meanActive,
+          before.meanPassive, before.symmetric, baseReliability, rel.get(0), recovered,
+          (System.nanoTime() - wall) / 1e9, OverlayCluster.peakHeapBytes(), f < fractions.length - 1 ? "," : ""));
+      System.out.println(json);
+    }
+    json.append("  ]\n}\n");
+    chart.yRange(0, 1.02);
+    chart.write(out, "hyparview-crash-" + n);
+    Files.writeString(out.resolve("hyparview-" + n + ".json"), json);
+    Files.writeString(out.resolve("hyparview-crash-" + n + ".csv"), csv);
+  }
+
+  static void plumtree(int n, long seed, Path out) throws IOException {
+    StringBuilder json = new StringBuilder("{\n  \"nodes\": " + n + ", \"seed\": " + seed + ",\n  \"runs\": [\n");
+    StringBuilder csv = new StringBuilder("protocol,broadcast,rmr,last_delivery_ms,max_hops,reliability\n");
+    Chart chart = new Chart("Relative message redundancy per broadcast (N = " + n + ")", "broadcast",
+        "RMR = m/(n-1) - 1");
+    String[] names = {"plumtree", "flood"};
+    int broadcasts = 20;
+    for (int v = 0; v < 2; v++) {
+      long wall = System.nanoTime();
+      PlumtreeConfig pt = PlumtreeConfig.defaults().toBuilder().floodOnly(v == 1).build();
+      OverlayCluster c = build(n, seed, pt);
+      double[] x = new double[broadcasts];
+      double[] y = new double[broadcasts];
+      double rmrSteady = 0;
+      double latSteady = 0;
+      double hopsSteady = 0;
+      double relMin = 1;
+      int steady = 0;
+      long ihaveBefore = c.ihaveSent();
+      for (int b = 0; b < broadcasts; b++) {
+        long before = c.gossipSent();
+        OverlayCluster.Broadcast br = c.broadcast(c.randomLive());
+        c.runUntilMillis(c.engine.nowMillis() + 3 * ROUND_MILLIS);
+        long m = c.gossipSent() - before;
+        double rmr = m / (double) (n - 1) - 1;
+        double rel = br.delivered / (double) n;
+        long latency = br.lastMillis - br.startMillis;
+        x[b] = b + 1;
+        y[b] = rmr;
+        csv.append(names[v]).append(',').append(b + 1).append(',').append(rmr).append(',').append(latency)
+            .append(',').append(br.maxHops).append(',').append(rel).append('\n');
+        System.out.printf("%s broadcast %d rmr %.4f last %d ms hops %d reliability %.6f%n", names[v], b + 1, rmr,
+            latency, br.maxHops, rel);
+        if (b >= 10) {
+          rmrSteady += rmr;
+          latSteady += latency;
+          hopsSteady += br.maxHops;
+          relMin = Math.min(relMin, rel);
+          steady++;
+        }
+      }
+      long ihave = c.ihaveSent() - ihaveBefore;
+      chart.line(names[v], x, y, v == 1);
+      json.append(String.format(
+          "    {\"protocol\": \"%s\", \"broadcasts\": %d, \"steadyFrom\": 11, \"rmrSteadyMean\": %.5f,"
+              + " \"rmrFirst\": %.5f, \"lastDeliveryMsSteadyMean\": %.1f, \"maxHopsSteadyMean\": %.2f,"
+              + " \"minReliabilitySteady\": %.6f, \"ihavePerNodePerBroadcast\": %.3f, \"wallSeconds\": %.1f,"
+              + " \"peakHeapBytes\": %d}%s%n",
+          names[v], broadcasts, rmrSteady / steady, y[0], latSteady / steady, hopsSteady / steady, relMin,
+          ihave / (double) n / broadcasts, (System.nanoTime() - wall) / 1e9, OverlayCluster.peakHeapBytes(),
+          v == 0 ? "," : ""));
+      System.out.println(json);
+    }
+    json.append("  ]\n}\n");
+    chart.write(out, "plumtree-rmr-" + n);
+    Files.writeString(out.resolve("plumtree-" + n + ".json"), json);
+    Files.writeString(out.resolve("plumtree-" + n + ".csv"), csv);
+  }
+
+  static void scale(int n, long seed, Path out) throws IOException {
+    long wall = System.nanoTime();
+    OverlayCluster c = build(n, seed, PlumtreeConfig.defaults());
+    double buildSeconds = (System.nanoTime() - wall) / 1e9;
+    OverlayCluster.Connectivity k = c.connectivity();
+    OverlayCluster.Broadcast b1 = c.broadcast(c.randomLive());
+    c.runUntilMillis(c.engine.nowMillis() + 3 * ROUND_MILLIS);
+    OverlayCluster.Broadcast b2 = c.broadcast(c.randomLive());
+    long before = c.gossipSent();
+    c.runUntilMillis(c.engine.nowMillis() + 3 * ROUND_MILLIS);
+    double rmr2 = (c.gossipSent() - before) / (double) (n - 1) - 1;
+    String json = String.format(
+        "{\"nodes\": %d, \"seed\": %d, \"simulatedSeconds\": %d, \"buildWallSeconds\": %.1f, \"totalWallSeconds\": %.1f,"
+            + " \"components\": %d, \"meanActive\": %.3f, \"meanPassive\": %.3f, \"symmetric\": %.5f,"
+            + " \"firstBroadcastReliability\": %.6f, \"secondBroadcastReliability\": %.6f, \"secondBroadcastRmr\": %.4f,"
+            + " \"packetsSent\": %d, \"nodeCalls\": %d, \"peakHeapBytes\": %d, \"maxHeapBytes\": %d}%n",
+        n, seed, c.engine.nowMillis() / 1000, buildSeconds, (System.nanoTime() - wall) / 1e9, k.components,
+        k.meanActive, k.meanPassive, k.symmetric, b1.delivered / (double) n, b2.delivered / (double) n, rmr2,
+        c.engine.packetsSent(), c.engine.nodeCalls(), OverlayCluster.peakHeapBytes(), Runtime.getRuntime().maxMemory());
+    System.out.print(json);
+    Files.writeString(out.resolve("scale-" + n + ".json"), json);
+  }
+}

@@ -1,0 +1,178 @@
+package io.grapevine.sim.overlay;
+
+import io.grapevine.node.StandaloneHost;
+import io.grapevine.overlay.SortedRing;
+import io.grapevine.overlay.SortedRingConfig;
+import io.grapevine.overlay.TreeAggregation;
+import io.grapevine.sim.Chart;
+import io.grapevine.sim.Engine;
+import io.grapevine.sim.NetworkModel;
+import io.grapevine.sim.Seeds;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.SplittableRandom;
+
+/**
+ * Sorted ring and tree aggregation at N nodes over several seeds: rounds until every node has its
+ * true successor and predecessor, then rounds until the root's COUNT is exact and until every node
+ * holds the exact COUNT. Peers are sampled uniformly (the sampler abstraction; HyParView would do).
+ */
+final class RingExperiment {
+  private RingExperiment() {}
+
+  static void run(int n, long firstSeed, int seeds, int maxRounds, Path out) throws IOException {
+    StringBuilder json = new StringBuilder("{\n  \"nodes\": " + n + ", \"twoLog2N\": " + 2 * log2(n)
+        + ", \"runs\": [\n");
+    StringBuilder csv = new StringBuilder("seed,round,fraction_correct\n");
+    Chart chart = new Chart("Sorted ring: nodes with true successor and predecessor (N = " + n + ")", "round",
+        "fraction correct");
+    for (int s = 0; s < seeds; s++) {
+      long seed = firstSeed + s;
+      long wall = System.nanoTime();
+      Engine engine = new Engine(n, new NetworkModel(OverlayExperiments.LATENCY, 0, 0, 0, 0), seed,
+          (node, event, now) -> 0, false);
+      SortedRing[] ring = new SortedRing[n];
+      TreeAggregation[] agg = new TreeAggregation[n];
+      long[] ids = new long[n];
+      SplittableRandom idRandom = new SplittableRandom(Seeds.derive(seed, Seeds.TOPOLOGY, 3));
+      double trueSum = 0;
+      for (int i = 0; i < n; i++) {
+        ids[i] = idRandom.nextLong();
+        SplittableRandom r = new SplittableRandom(Seeds.derive(seed, i, 2));
+        ring[i] = new SortedRing(SortedRingConfig.defaults(), ids[i], r);
+        agg[i] = new TreeAggregation(ring[i], Duration.ofMillis(OverlayExperiments.ROUND_MILLIS), i % 10);
+        trueSum += i % 10;
+        StandaloneHost host = new StandaloneHost("n" + i, engine.endpoint(i), "sim", 1400,
+            OverlayCluster.uniform(engine, i, r)).attach(ring[i]).attach(agg[i]);
+        engine.install(i, host);
+        final int node = i;
+        engine.call(i, o -> {
+          ring[node].start(0);
+          agg[node].start(0);
+        });
+      }
+      long[] sorted = ids.clone();
+      Arrays.sort(sorted); // signed sort; convert to unsigned order below
+      long[] unsigned = new long[n];
+      for (int i = 0; i < n; i++) {
+        unsigned[i] = sorted[i] ^ Long.MIN_VALUE;
+      }
+      Arrays.sort(unsigned);
+      for (int i = 0; i < n; i++) {
+        unsigned[i] ^= Long.MIN_VALUE; // ids in unsigned ascending order
+      }
+      int ringRound = -1;
+      int rootRound = -1;
+      int allRound = -1;
+      double[] xs = new double[maxRounds + 1];
+      double[] ys = new double[maxRounds + 1];
+      int last = 0;
+      for (int r = 1; r <= maxRounds; r++) {
+        engine.runUntil(r * OverlayExperiments.ROUND_MILLIS * 1000, Long.MAX_VALUE);
+        int correct = 0;
+        int exactAll = 0;
+        boolean rootExact = false;
+        for (int i = 0; i < n; i++) {
+          int pos = unsignedIndex(unsigned, ids[i]);
+          long succ = unsigned[(pos + 1) % n];
+          long pred = unsigned[(pos - 1 + n) % n];
+          SortedRing x = ring[i];
+          if (x.hasSuccessor() && x.hasPredecessor() && x.successorId() == succ && x.predecessorId() == pred) {
+            correct++;
+          }
+          if (agg[i].known() && agg[i].count() == n && Math.abs(agg[i].sum() - trueSum) < 1e-6) {
+            exactAll++;
+          }
+          if (x.isRoot() && agg[i].known() && agg[i].count() == n) {
+            rootExact = true;
+          }
+        }
+        double frac = correct / (double) n;
+        xs[r] = r;
+        ys[r] = frac;
+        last = r;
+        csv.append(seed).append(',').append(r).append(',').append(frac).append('\n');
+        System.out.printf("seed %d round %d ring %.6f exactCount %.6f root %b%n", seed, r, frac,
+            exactAll / (double) n, rootExact);
+        if (correct == n && ringRound < 0) {
+          ringRound = r;
+        }
+        if (rootExact && rootRound < 0) {
+          rootRound = r;
+        }
+        if (exactAll == n && allRound < 0) {
+          allRound = r;
+        }
+        if (ringRound >= 0 && allRound >= 0) {
+          break;
+        }
+      }
+      int depth = treeDepth(ring, engine, n);
+      chart.line("seed " + seed, Arrays.copyOfRange(xs, 1, last + 1), Arrays.copyOfRange(ys, 1, last + 1), false);
+      json.append(String.format(
+          "    {\"seed\": %d, \"ringRounds\": %d, \"rootCountExactRound\": %d, \"allCountExactRound\": %d,"
+              + " \"treeDepth\": %d, \"stalled\": %b, \"wallSeconds\": %.1f, \"peakHeapBytes\": %d}%s%n",
+          seed, ringRound, rootRound, allRound, depth, ringRound < 0, (System.nanoTime() - wall) / 1e9,
+          OverlayCluster.peakHeapBytes(), s < seeds - 1 ? "," : ""));
+      System.out.print(json);
+    }
+    json.append("  ]\n}\n");
+    chart.yRange(0, 1.02);
+    chart.write(out, "ring-" + n);
+    Files.writeString(out.resolve("ring-" + n + ".json"), json);
+    Files.writeString(out.resolve("ring-" + n + ".csv"), csv);
+  }
+
+  static int log2(int n) {
+    return 31 - Integer.numberOfLeadingZeros(n);
+  }
+
+  private static int unsignedIndex(long[] unsignedSorted, long id) {
+    int lo = 0;
+    int hi = unsignedSorted.length - 1;
+    while (lo <= hi) {
+      int mid = (lo + hi) >>> 1;
+      int c = Long.compareUnsigned(unsignedSorted[mid], id);
+      if (c < 0) {
+        lo = mid + 1;
+      } else if (c > 0) {
+        hi = mid - 1;
+      } else {
+        return mid;
+      }
+    }
+    throw new IllegalStateException("id not found");
+  }
+
+  /** Longest parent chain (bounded by N; -1 if a cycle is found). */
+  static int treeDepth(SortedRing[] ring, Engine engine, int n) {
+    int[] depth = new int[n];
+    Arrays.fill(depth, -2);
+    int max = 0;
+    for (int i = 0; i < n; i++) {
+      int d = 0;
+      int cur = i;
+      while (d <= n) {
+        SortedRing.Descriptor p = ring[cur].parent();
+        if (p == null) {
+          break;
+        }
+        cur = engine.indexOf(p.endpoint());
+        d++;
+        if (depth[cur] >= 0) {
+          d += depth[cur];
+          break;
+        }
+      }
+      if (d > n) {
+        return -1;
+      }
+      depth[i] = d;
+      max = Math.max(max, d);
+    }
+    return max;
+  }
+}
