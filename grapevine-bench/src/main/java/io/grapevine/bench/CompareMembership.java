@@ -808,9 +808,10 @@ public final class CompareMembership {
           pkts += (b.num("udp_out_p") - a.num("udp_out_p")) / dt;
           udp += (b.num("udp_out_b") - a.num("udp_out_b")) / dt;
           tcpTotal += tcpB;
-          // Streams this node wrote: one per push-pull it started or answered (Grapevine counts
-          // framed messages, memberlist's counting transport counts connections dialed and accepted).
-          streams += sys.equals(GV) ? b.num("tcp_out_m") - a.num("tcp_out_m")
+          // Push-pull states this node wrote: Grapevine counts every exchange it takes part in twice
+          // (its own state sent and the peer's handled); memberlist's counting transport only knows
+          // connections dialed and accepted, which also include TCP fallback pings (rare when quiet).
+          streams += sys.equals(GV) ? (b.num("pushpulls") - a.num("pushpulls")) / 2
               : b.num("tcp_dial") - a.num("tcp_dial") + b.num("tcp_acc") - a.num("tcp_acc");
           counted++;
         }
