@@ -41,7 +41,8 @@ import java.util.regex.Pattern;
  * (memberlist: at start-up; Grapevine: once every JVM has started, so JVM start-up is not protocol
  * time; Redis: CLUSTER MEET node 0 once all are up); join convergence = time from the last join call
  * returning until every node lists all N. Then a settle period and a steady-state window: bytes sent per node
- * (payload, UDP + TCP; Redis: bytes its process wrote, which on an idle node is the cluster bus),
+ * (payload, UDP + TCP; Redis: bytes its process wrote, which on an idle node is the cluster bus)
+ * once membership has been quiet for a few seconds,
  * CPU and RSS per process from /proc. Then SIGKILL of one random non-seed node: first suspicion
  * anywhere (Redis: first PFAIL) and the time until every survivor marks it dead (Redis: FAIL).
  * Systems alternate within each repetition so that a noisy machine hurts all of them alike;
@@ -65,6 +66,8 @@ public final class CompareMembership {
   private int runs = 3;
   private int windowSec = 30;
   private int settleSec = 5;
+  private int quietSec = 5;
+  private int quietMaxSec = 60;
   private List<String> systems = ORDER;
   private String mlnode = "/tmp/compare-membership/mlnode";
   private String javaCmd = ProcessHandle.current().info().command().orElse("java");
@@ -109,6 +112,7 @@ public final class CompareMembership {
         case "--runs" -> runs = Integer.parseInt(v);
         case "--window" -> windowSec = Integer.parseInt(v);
         case "--settle" -> settleSec = Integer.parseInt(v);
+        case "--quiet" -> quietSec = Integer.parseInt(v);
         case "--systems" -> systems = ORDER.stream().filter(s -> Arrays.asList(v.split(",")).contains(s)).toList();
         case "--mlnode" -> mlnode = v;
         case "--java" -> javaCmd = v;
@@ -752,7 +756,18 @@ public final class CompareMembership {
         }
         r.extra.put("join_errors", log.stream().filter(e -> e.ev().equals("err")).count());
 
-        // Steady state.
+        // Steady state: the window opens once membership has been quiet for quietSec (no join,
+        // suspicion, refutation or death anywhere; bounded), then after the settle period, so that
+        // the tail of a join storm is not counted as steady-state traffic.
+        double quietStart = nowMs();
+        double[] lastChange = {nowMs()};
+        pump(quietMaxSec, e -> {
+          if (e != null && e.get("peer") != null) {
+            lastChange[0] = nowMs();
+          }
+          return nowMs() - lastChange[0] >= quietSec * 1000.0;
+        });
+        r.extra.put("quiet_after_conv_ms", lastChange[0] - quietStart);
         pump(settleSec, null);
         stats.clear();
         Map<Long, long[]> p1 = snapshot(nodes);
@@ -793,9 +808,10 @@ public final class CompareMembership {
           pkts += (b.num("udp_out_p") - a.num("udp_out_p")) / dt;
           udp += (b.num("udp_out_b") - a.num("udp_out_b")) / dt;
           tcpTotal += tcpB;
-          // Streams this node wrote: one per push-pull it started or answered (Grapevine counts
-          // framed messages, memberlist's counting transport counts connections dialed and accepted).
-          streams += sys.equals(GV) ? b.num("tcp_out_m") - a.num("tcp_out_m")
+          // Push-pull states this node wrote: Grapevine counts every exchange it takes part in twice
+          // (its own state sent and the peer's handled); memberlist's counting transport only knows
+          // connections dialed and accepted, which also include TCP fallback pings (rare when quiet).
+          streams += sys.equals(GV) ? (b.num("pushpulls") - a.num("pushpulls")) / 2
               : b.num("tcp_dial") - a.num("tcp_dial") + b.num("tcp_acc") - a.num("tcp_acc");
           counted++;
         }
