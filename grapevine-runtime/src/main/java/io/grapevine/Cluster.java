@@ -87,6 +87,20 @@ public interface Cluster extends AutoCloseable {
   /** Socket counters (datagrams, stream messages, send errors, oversized and refused input...). */
   io.grapevine.transport.TransportStats transportStats();
 
+  /**
+   * The replicated map {@code map} (created on first use; 1..64 of A-Z a-z 0-9 . _ -). Every node
+   * holds every map; see {@link ReplicatedMap}.
+   *
+   * @throws IllegalArgumentException for a bad map name
+   */
+  ReplicatedMap kv(String map);
+
+  /** User events: publish and subscribe, delivered at most once on every node. */
+  Events events();
+
+  /** Cluster-wide aggregates (AVG, SUM, COUNT, MIN, MAX) of published values. */
+  Aggregates aggregates();
+
   /** Lifeguard local-health score; 0 is healthy. */
   int healthScore();
 

@@ -1,5 +1,8 @@
 package io.grapevine;
 
+import io.grapevine.aggregate.AggregationConfig;
+import io.grapevine.antientropy.AntiEntropyConfig;
+import io.grapevine.dissemination.DisseminationConfig;
 import io.grapevine.membership.MembershipConfig;
 import io.grapevine.node.Endpoint;
 import io.grapevine.runtime.ClusterNode;
@@ -10,6 +13,7 @@ import io.grapevine.transport.Transport;
 import io.grapevine.wire.WireFormat;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.file.Path;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Objects;
@@ -31,6 +35,11 @@ public final class ClusterBuilder {
   private UnaryOperator<Transport> decorator = UnaryOperator.identity();
   private Duration joinTimeout = Duration.ofSeconds(10);
   private Long randomSeed;
+  private Path dataDir;
+  private AntiEntropyConfig kvConfig = AntiEntropyConfig.defaults();
+  private DisseminationConfig eventsConfig = DisseminationConfig.defaults();
+  private AggregationConfig aggregatesConfig = AggregationConfig.defaults();
+  private Duration reconnectInterval = Duration.ofSeconds(30);
 
   ClusterBuilder() {}
 
@@ -112,6 +121,20 @@ public final class ClusterBuilder {
     return this;
   }
 
+  /**
+   * How often the node tries a push-pull with one member it believes dead (or, when alone, with a
+   * seed), so both sides of a healed partition find each other again. Default 30 s, the LAN
+   * push-pull interval: one extra TCP exchange per node per interval at most, and only while some
+   * member is dead. {@link Duration#ZERO} turns it off.
+   */
+  public ClusterBuilder reconnectInterval(Duration interval) {
+    if (interval == null || interval.isNegative()) {
+      throw new IllegalArgumentException("reconnectInterval must be zero (off) or positive, got " + interval);
+    }
+    this.reconnectInterval = interval;
+    return this;
+  }
+
   /** Seed for the protocol's random choices (default: random). */
   public ClusterBuilder randomSeed(long seed) {
     this.randomSeed = seed;
@@ -119,7 +142,37 @@ public final class ClusterBuilder {
   }
 
   /**
-   * Binds the sockets and starts the protocol.
+   * Directory where the replicated store ({@link Cluster#kv}) keeps its data, so a restarted node
+   * loses no acknowledged write; created if missing. Default: none, the store is in memory and a
+   * restarted node catches up from its peers.
+   */
+  public ClusterBuilder dataDir(Path dir) {
+    this.dataDir = Objects.requireNonNull(dir, "dataDir");
+    return this;
+  }
+
+  /** Replicated-store configuration; default {@link AntiEntropyConfig#defaults()}. */
+  public ClusterBuilder kvConfig(AntiEntropyConfig config) {
+    this.kvConfig = Objects.requireNonNull(config, "kvConfig");
+    return this;
+  }
+
+  /** User-event dissemination settings; default {@link DisseminationConfig#defaults()} (piggyback + anti-entropy). */
+  public ClusterBuilder eventsConfig(DisseminationConfig config) {
+    this.eventsConfig = Objects.requireNonNull(config, "eventsConfig");
+    return this;
+  }
+
+  /** Aggregation settings; default {@link AggregationConfig#defaults()} (loss-robust flow updating). */
+  public ClusterBuilder aggregatesConfig(AggregationConfig config) {
+    this.aggregatesConfig = Objects.requireNonNull(config, "aggregatesConfig");
+    return this;
+  }
+
+  /**
+   * Binds the sockets and starts the protocol. The node's first incarnation is the wall-clock time
+   * in milliseconds, so a node restarted under the same name outranks what the cluster remembers of
+   * its previous life.
    *
    * @throws IllegalStateException if the name is missing or settings conflict
    * @throws UncheckedIOException if the sockets cannot be bound
@@ -155,7 +208,7 @@ public final class ClusterBuilder {
     SplittableRandom random = randomSeed == null ? new SplittableRandom() : new SplittableRandom(randomSeed);
     try {
       return ClusterNode.start(l, ownsLoop, t, clusterName, name, advertise, metadata, config, random,
-          joinTimeout.toMillis());
+          joinTimeout.toMillis(), reconnectInterval.toMillis(), dataDir, kvConfig, eventsConfig, aggregatesConfig);
     } catch (IOException e) {
       throw new UncheckedIOException("node " + name + ": cannot bind " + bind + ": " + e.getMessage(), e);
     }

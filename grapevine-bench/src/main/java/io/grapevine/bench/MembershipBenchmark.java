@@ -30,8 +30,8 @@ public final class MembershipBenchmark {
 
   /** One run's figures; NaN when a phase did not finish within its bound. */
   record Result(int n, double joinReturnedMs, double convergedMs, double firstSuspectMs, double allDeadMs,
-      double bytesPerSecPerNode, double udpBytesPerSecPerNode, double heapKiBPerNode, long falseSuspicions,
-      long falseDeaths) {}
+      double bytesPerSecPerNode, double udpBytesPerSecPerNode, double pushPullModelBytesPerSecPerNode,
+      double cpuPercentPerNode, double heapKiBPerNode, long falseSuspicions, long falseDeaths) {}
 
   public static void main(String[] args) throws Exception {
     int[] sizes = args.length > 0 ? Arrays.stream(args[0].split(",")).mapToInt(Integer::parseInt).toArray()
@@ -61,14 +61,16 @@ public final class MembershipBenchmark {
     }
     System.out.println();
     System.out.println("| N | all joins returned | all see N alive | crash: first suspect | crash: all survivors"
-        + " mark dead | bytes/s out per node (UDP+TCP) | of which UDP | heap per node | false suspicions /"
-        + " deaths (sum of runs) |");
-    System.out.println("|---|---|---|---|---|---|---|---|---|");
+        + " mark dead | bytes/s out per node in window (UDP+TCP) | of which UDP | UDP + push-pull at its steady"
+        + " interval | loop CPU per node | heap per node | false suspicions / deaths (all runs) |");
+    System.out.println("|---|---|---|---|---|---|---|---|---|---|---|");
     for (int i = 0; i < medians.size(); i++) {
       Result m = medians.get(i);
-      System.out.printf(Locale.ROOT, "| %d | %.0f ms | %.0f ms | %.2f s | %.2f s | %.0f B/s | %.0f B/s | %.0f KiB |"
-          + " %d / %d |%n", m.n, m.joinReturnedMs, m.convergedMs, m.firstSuspectMs / 1000, m.allDeadMs / 1000,
-          m.bytesPerSecPerNode, m.udpBytesPerSecPerNode, m.heapKiBPerNode, m.falseSuspicions, m.falseDeaths);
+      System.out.printf(Locale.ROOT, "| %d | %.0f ms | %.0f ms | %.2f s | %.2f s | %.0f B/s | %.0f B/s | %.0f B/s |"
+          + " %.2f%% | %.0f KiB | %d / %d |%n", m.n, m.joinReturnedMs, m.convergedMs, m.firstSuspectMs / 1000,
+          m.allDeadMs / 1000, m.bytesPerSecPerNode, m.udpBytesPerSecPerNode,
+          m.udpBytesPerSecPerNode + m.pushPullModelBytesPerSecPerNode, m.cpuPercentPerNode, m.heapKiBPerNode,
+          m.falseSuspicions, m.falseDeaths);
     }
   }
 
@@ -119,13 +121,24 @@ public final class MembershipBenchmark {
       long heapAfter = usedHeapAfterGc(memory);
       long bytes0 = nodes.stream().mapToLong(c -> c.stats().bytesOut()).sum();
       long udp0 = nodes.stream().mapToLong(c -> c.transportStats().datagramBytesOut()).sum();
+      long tcp0 = nodes.stream().mapToLong(c -> c.transportStats().streamBytesOut()).sum();
+      long msg0 = nodes.stream().mapToLong(c -> c.transportStats().streamMessagesOut()).sum();
+      long cpu0 = loop.cpuTimeNanos();
       long w0 = System.nanoTime();
       waitFor(steadySeconds * 1000L);
       double window = (System.nanoTime() - w0) / 1e9;
       long bytes1 = nodes.stream().mapToLong(c -> c.stats().bytesOut()).sum();
       long udp1 = nodes.stream().mapToLong(c -> c.transportStats().datagramBytesOut()).sum();
+      long tcp1 = nodes.stream().mapToLong(c -> c.transportStats().streamBytesOut()).sum();
+      long msg1 = nodes.stream().mapToLong(c -> c.transportStats().streamMessagesOut()).sum();
+      double cpuPercent = (loop.cpuTimeNanos() - cpu0) / (window * 1e9) * 100 / n;
       double bytesPerSec = (bytes1 - bytes0) / window / n;
       double udpPerSec = (udp1 - udp0) / window / n;
+      // Push-pull at its steady rate: each node sends two full states per interval (its own
+      // exchange and its answer to one), of the size measured in the window. The window itself may
+      // hold a different number of rounds: every node's first push-pull comes 30 s after start.
+      double stateMessageBytes = msg1 > msg0 ? (tcp1 - tcp0) / (double) (msg1 - msg0) : Double.NaN;
+      double pushPullModel = 2 * stateMessageBytes * 1000.0 / config.pushPullIntervalMillis(n);
 
       // Crash: close one node's sockets without a leave.
       Cluster dead = nodes.get(1 + new SplittableRandom(run).nextInt(n - 1));
@@ -142,8 +155,8 @@ public final class MembershipBenchmark {
       double firstSuspectMs = fs == 0 ? Double.NaN : (fs - tc) / 1e6;
 
       double heapKiB = (heapAfter - heapBefore) / 1024.0 / n;
-      return new Result(n, joinReturnedMs, convergedMs, firstSuspectMs, allDeadMs, bytesPerSec, udpPerSec, heapKiB,
-          falseSuspicions.get(), falseDeaths.get());
+      return new Result(n, joinReturnedMs, convergedMs, firstSuspectMs, allDeadMs, bytesPerSec, udpPerSec,
+          pushPullModel, cpuPercent, heapKiB, falseSuspicions.get(), falseDeaths.get());
     } finally {
       nodes.forEach(Cluster::close);
       loop.close();
@@ -186,6 +199,8 @@ public final class MembershipBenchmark {
         med(rs.stream().mapToDouble(Result::allDeadMs).toArray()),
         med(rs.stream().mapToDouble(Result::bytesPerSecPerNode).toArray()),
         med(rs.stream().mapToDouble(Result::udpBytesPerSecPerNode).toArray()),
+        med(rs.stream().mapToDouble(Result::pushPullModelBytesPerSecPerNode).toArray()),
+        med(rs.stream().mapToDouble(Result::cpuPercentPerNode).toArray()),
         med(rs.stream().mapToDouble(Result::heapKiBPerNode).toArray()),
         rs.stream().mapToLong(Result::falseSuspicions).sum(),
         rs.stream().mapToLong(Result::falseDeaths).sum());

@@ -2,9 +2,19 @@ package io.grapevine.runtime;
 
 import io.grapevine.Cluster;
 import io.grapevine.MembershipListener;
+import io.grapevine.ReplicatedMap;
+import io.grapevine.Aggregates;
+import io.grapevine.Events;
+import io.grapevine.aggregate.Aggregation;
+import io.grapevine.aggregate.AggregationConfig;
+import io.grapevine.antientropy.AntiEntropyConfig;
+import io.grapevine.dissemination.Dissemination;
+import io.grapevine.dissemination.DisseminationConfig;
+import io.grapevine.dissemination.UserEvent;
 import io.grapevine.membership.JoinResult;
 import io.grapevine.membership.Member;
 import io.grapevine.membership.MemberEvent;
+import io.grapevine.membership.MemberState;
 import io.grapevine.membership.Membership;
 import io.grapevine.membership.MembershipConfig;
 import io.grapevine.membership.MembershipStats;
@@ -17,6 +27,7 @@ import io.grapevine.transport.Transport;
 import io.grapevine.transport.TransportStats;
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.file.Path;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -27,13 +38,14 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.SplittableRandom;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.BiFunction;
 import java.util.function.Supplier;
-import java.util.random.RandomGenerator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -59,6 +71,10 @@ public final class ClusterNode implements Cluster {
   private final Transport transport;
   private final Membership membership;
   private final long joinTimeoutMillis;
+  private final long reconnectIntervalMillis;
+  private final SplittableRandom runtimeRandom;
+  private final AtomicLong reconnectAttempts = new AtomicLong();
+  private List<Endpoint> lastSeeds = List.of();
   private final List<MembershipListener> listeners = new CopyOnWriteArrayList<>();
   private final ArrayDeque<ProtocolEvent> pendingEvents = new ArrayDeque<>();
   private final List<JoinAttempt> joinAttempts = new ArrayList<>();
@@ -77,6 +93,9 @@ public final class ClusterNode implements Cluster {
     }
   };
 
+  private KvService kv;
+  private EventService events;
+  private AggregateService aggregates;
   private EventLoop.Timer tick;
   private long tickAtMillis = Long.MAX_VALUE;
   private long publishedVersion = -1;
@@ -89,12 +108,14 @@ public final class ClusterNode implements Cluster {
   private volatile boolean joinRequested;
 
   private ClusterNode(EventLoop loop, boolean ownsLoop, Transport transport, Membership membership,
-      long joinTimeoutMillis) {
+      long joinTimeoutMillis, long reconnectIntervalMillis, SplittableRandom runtimeRandom) {
     this.loop = loop;
     this.ownsLoop = ownsLoop;
     this.transport = transport;
     this.membership = membership;
     this.joinTimeoutMillis = joinTimeoutMillis;
+    this.reconnectIntervalMillis = reconnectIntervalMillis;
+    this.runtimeRandom = runtimeRandom;
   }
 
   /**
@@ -102,6 +123,9 @@ public final class ClusterNode implements Cluster {
    * opened (including an owned loop) and rethrows.
    *
    * @param advertise address to advertise, or null for the bound address; port 0 means the bound port
+   * @param random the protocol's randomness (seeded for reproducible runs)
+   * @param reconnectIntervalMillis how often to try a push-pull with a dead member or, when alone,
+   *     a seed (see {@link #reconnect()}); 0 turns it off
    */
   public static ClusterNode start(
       EventLoop loop,
@@ -112,8 +136,34 @@ public final class ClusterNode implements Cluster {
       Endpoint advertise,
       byte[] metadata,
       MembershipConfig config,
-      RandomGenerator random,
-      long joinTimeoutMillis) throws IOException {
+      SplittableRandom random,
+      long joinTimeoutMillis,
+      long reconnectIntervalMillis) throws IOException {
+    return start(loop, ownsLoop, transport, clusterName, name, advertise, metadata, config, random, joinTimeoutMillis,
+        reconnectIntervalMillis, null, AntiEntropyConfig.defaults(), DisseminationConfig.defaults(),
+        AggregationConfig.defaults());
+  }
+
+  /**
+   * As above, with the replicated store kept in {@code dataDir} (null: in memory) and configured by
+   * {@code kvConfig}.
+   */
+  public static ClusterNode start(
+      EventLoop loop,
+      boolean ownsLoop,
+      Transport transport,
+      String clusterName,
+      String name,
+      Endpoint advertise,
+      byte[] metadata,
+      MembershipConfig config,
+      SplittableRandom random,
+      long joinTimeoutMillis,
+      long reconnectIntervalMillis,
+      Path dataDir,
+      AntiEntropyConfig kvConfig,
+      DisseminationConfig eventsConfig,
+      AggregationConfig aggregatesConfig) throws IOException {
     ClusterNode[] holder = new ClusterNode[1];
     try {
       transport.start((from, packet, delivery) -> {
@@ -136,10 +186,39 @@ public final class ClusterNode implements Cluster {
     // Wall-clock milliseconds: a restart outranks the previous life (see class Javadoc).
     long incarnation = System.currentTimeMillis();
     Membership membership = new Membership(clusterName, name, adv, incarnation, metadata, config, random);
-    ClusterNode node = new ClusterNode(loop, ownsLoop, transport, membership, joinTimeoutMillis);
+    SplittableRandom runtimeRandom = random.split();
+    ClusterNode node = new ClusterNode(loop, ownsLoop, transport, membership, joinTimeoutMillis,
+        reconnectIntervalMillis, runtimeRandom);
+    try {
+      node.kv = KvService.create(name, incarnation, dataDir, kvConfig,
+          new java.util.SplittableRandom(random.nextLong()), loop.nowMillis(), node::submitStep);
+    } catch (RuntimeException e) {
+      transport.close();
+      if (ownsLoop) {
+        loop.close();
+      }
+      throw e;
+    }
+    membership.attach(node.kv.extension());
+    // The event epoch is this life's incarnation, so event ids never repeat across restarts.
+    Dissemination dissemination = new Dissemination(eventsConfig, incarnation,
+        new java.util.SplittableRandom(random.nextLong()));
+    Aggregation aggregation = new Aggregation(aggregatesConfig, new java.util.SplittableRandom(random.nextLong()));
+    membership.attach(dissemination);
+    membership.attach(aggregation);
+    node.events = new EventService(name, dissemination, node::callStep);
+    node.aggregates = new AggregateService(aggregation, node::callStep);
     loop.call(() -> {
       holder[0] = node;
-      node.step(() -> membership.start(loop.nowMillis(), node.outbox));
+      node.step(() -> {
+        long now = loop.nowMillis();
+        membership.start(now, node.outbox);
+        dissemination.start(now);
+        aggregation.start(now);
+      });
+      if (reconnectIntervalMillis > 0) {
+        loop.scheduleAfter(reconnectIntervalMillis, node::reconnect);
+      }
       return null;
     });
     log.info("{}: started in cluster '{}' at {} (bound {}, incarnation {}, loop {})", name, clusterName, adv, bound,
@@ -191,8 +270,9 @@ public final class ClusterNode implements Cluster {
         if (tick != null) {
           tick.cancel();
         }
-        tickAtMillis = next;
-        tick = loop.schedule(next, this::onTimer);
+        // At least 1 ms ahead: a deadline the node fails to advance must not spin the loop.
+        tickAtMillis = Math.max(next, loop.nowMillis() + 1);
+        tick = loop.schedule(tickAtMillis, this::onTimer);
       }
     }
     publish();
@@ -200,6 +280,7 @@ public final class ClusterNode implements Cluster {
   }
 
   private void publish() {
+    healthScore = membership.healthScore();
     long version = membership.version();
     if (version == publishedVersion && local != null) {
       return;
@@ -213,7 +294,6 @@ public final class ClusterNode implements Cluster {
     memberList = Collections.unmodifiableList(list);
     memberMap = Collections.unmodifiableMap(map);
     local = membership.localMember();
-    healthScore = membership.healthScore();
   }
 
   private void dispatch() {
@@ -256,6 +336,8 @@ public final class ClusterNode implements Cluster {
       }
     } else if (event instanceof JoinResult jr) {
       onJoinResult(jr);
+    } else if (event instanceof UserEvent ue) {
+      events.deliver(ue);
     }
   }
 
@@ -304,6 +386,7 @@ public final class ClusterNode implements Cluster {
     }
     joinRequested = true;
     joined = false;
+    lastSeeds = others;
     JoinAttempt attempt = new JoinAttempt(others, 0);
     loop.execute(() -> startJoin(attempt));
     return attempt.future;
@@ -348,7 +431,11 @@ public final class ClusterNode implements Cluster {
 
   private void onJoinResult(JoinResult r) {
     seedsAnswered.add(r.seed());
-    log.info("{}: joined through {} ({} members listed)", name(), r.seed(), r.membersLearned());
+    if (joinAttempts.isEmpty()) {
+      log.debug("{}: state exchanged with {} ({} members listed)", name(), r.seed(), r.membersLearned());
+    } else {
+      log.info("{}: joined through {} ({} members listed)", name(), r.seed(), r.membersLearned());
+    }
     joined = true;
     for (JoinAttempt a : joinAttempts) {
       if (a.timer != null) {
@@ -357,6 +444,51 @@ public final class ClusterNode implements Cluster {
       a.future.complete(seedsAnswered.size());
     }
     joinAttempts.clear();
+  }
+
+  // ------------------------------------------------------------------ reconnect
+
+  /**
+   * Heals partitions. SWIM forgets dead members: nobody probes them, gossip to the dead stops after
+   * {@code gossipToTheDeadTime}, push-pull picks live members only. So after a long partition each
+   * side believes the other dead and they never merge again. Every reconnect interval this node
+   * therefore sends a push-pull (the join message) to one random DEAD member, or, if it believes
+   * itself alone, to one of the seeds of its last join. If the other side is alive, the exchange
+   * tells each that the other declared it dead; both refute with a higher incarnation and the news
+   * spreads. A truly dead target costs one refused connection.
+   */
+  private void reconnect() {
+    if (closed.get()) {
+      return;
+    }
+    try {
+      if (!membership.isLeaving()) {
+        List<Endpoint> candidates = new ArrayList<>();
+        for (Member m : memberList) {
+          if (m.state() == MemberState.DEAD) {
+            candidates.add(m.endpoint());
+          }
+        }
+        if (candidates.isEmpty() && membership.liveCount() <= 1) {
+          candidates.addAll(lastSeeds);
+        }
+        if (!candidates.isEmpty()) {
+          Endpoint target = candidates.get(runtimeRandom.nextInt(candidates.size()));
+          reconnectAttempts.incrementAndGet();
+          log.debug("{}: reconnect attempt to {}", name(), target);
+          step(() -> membership.join(loop.nowMillis(), List.of(target), outbox));
+        }
+      }
+    } finally {
+      if (!closed.get()) {
+        loop.scheduleAfter(reconnectIntervalMillis, this::reconnect);
+      }
+    }
+  }
+
+  /** Push-pulls sent to dead members or seeds to heal partitions (see the class Javadoc). */
+  public long reconnectAttempts() {
+    return reconnectAttempts.get();
   }
 
   // ------------------------------------------------------------------ commands
@@ -390,6 +522,7 @@ public final class ClusterNode implements Cluster {
         tick = null;
       }
       transport.close();
+      kv.close();
       for (JoinAttempt a : joinAttempts) {
         if (a.timer != null) {
           a.timer.cancel();
@@ -405,6 +538,7 @@ public final class ClusterNode implements Cluster {
       });
     } catch (IllegalStateException e) {
       transport.close();
+      kv.close();
     }
     log.info("{}: closed", name());
     if (ownsLoop) {
@@ -436,6 +570,43 @@ public final class ClusterNode implements Cluster {
     if (closed.get()) {
       throw new IllegalStateException("node " + name() + " is closed");
     }
+  }
+
+  // ------------------------------------------------------------------ replicated store
+
+  @Override
+  public ReplicatedMap kv(String map) {
+    requireOpen();
+    return kv.map(map);
+  }
+
+  /** The replicated store of this node. */
+  public KvService kvService() {
+    return kv;
+  }
+
+  /** Runs a call into the replicated store's protocol on the loop, then re-arms and dispatches. */
+  private <T> CompletableFuture<T> submitStep(BiFunction<Long, Outbox, T> call) {
+    if (closed.get()) {
+      return CompletableFuture.failedFuture(new IllegalStateException("node " + name() + " is closed"));
+    }
+    return loop.submit(() -> stepWith(() -> call.apply(loop.nowMillis(), outbox)));
+  }
+
+  /** Runs a call into a protocol on the loop (blocking the caller), then re-arms and dispatches. */
+  private <T> T callStep(BiFunction<Long, Outbox, T> call) {
+    requireOpen();
+    return loop.call(() -> stepWith(() -> call.apply(loop.nowMillis(), outbox)));
+  }
+
+  @Override
+  public Events events() {
+    return events;
+  }
+
+  @Override
+  public Aggregates aggregates() {
+    return aggregates;
   }
 
   // ------------------------------------------------------------------ queries

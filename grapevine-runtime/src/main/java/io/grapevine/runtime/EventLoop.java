@@ -244,6 +244,17 @@ public final class EventLoop implements AutoCloseable {
     return call(timers::size);
   }
 
+  /** CPU time used by the loop thread so far, in nanoseconds, or -1 if the JVM cannot measure it. */
+  public long cpuTimeNanos() {
+    java.lang.management.ThreadMXBean mx = java.lang.management.ManagementFactory.getThreadMXBean();
+    if (!mx.isThreadCpuTimeSupported()) {
+      return -1;
+    }
+    @SuppressWarnings("deprecation") // Thread.threadId() is Java 19+; the baseline is 17.
+    long id = thread.getId();
+    return mx.getThreadCpuTime(id);
+  }
+
   public String threadName() {
     return thread.getName();
   }

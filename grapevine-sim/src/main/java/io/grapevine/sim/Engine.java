@@ -161,7 +161,10 @@ public final class Engine implements Outbox {
     return nodes[i];
   }
 
-  /** Makes node {@code i} handle its inputs and timers {@code delayMillis} late (0 = normal speed). */
+  /**
+   * Makes node {@code i} handle every inbound packet {@code delayMillis} late (0 = normal speed): a
+   * degraded node whose receive path lags while its timers still fire.
+   */
   public void setSlow(int i, long delayMillis) {
     slowMicros[i] = delayMillis * 1000;
   }
@@ -297,7 +300,10 @@ public final class Engine implements Outbox {
     if (d == Long.MAX_VALUE) {
       t = Long.MAX_VALUE;
     } else {
-      t = d * 1000 + slowMicros[i];
+      // Timers fire on time even on a slow node: what is late is the handling of inbound packets
+      // (a starved receive path, full socket buffers), which is what makes a slow node accuse
+      // healthy members and what Lifeguard's local health guards against.
+      t = d * 1000;
       // A deadline already passed fires now; after a tick it must move on, or a node that keeps
       // reporting a past deadline would spin at one instant.
       long floor = afterTick ? nowMicros + 1000 : nowMicros;

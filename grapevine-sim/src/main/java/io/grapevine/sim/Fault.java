@@ -34,7 +34,7 @@ public record Fault(
     RESTART,
     /** The nodes leave gracefully (membership only). */
     LEAVE,
-    /** The nodes handle every input and timer late by {@code delayMillis}: Lifeguard's degraded node. */
+    /** The nodes handle every inbound packet late by {@code delayMillis} (timers still fire): Lifeguard's degraded node. */
     SLOW,
     /** Groups or links are cut from {@code at} until {@code until}. */
     PARTITION,

@@ -34,6 +34,10 @@ final class MembershipRun extends Simulation.Run implements Engine.EventSink {
 
   private long suspicions;
   private long falseSuspicions;
+  private long falseSuspicionsOfHealthy;
+  private long falseEpisodes;
+  private long falseEpisodesOfHealthy;
+  private final java.util.HashSet<Long> episodes = new java.util.HashSet<>();
   private long falseDead;
   private long deadDeclared;
   private long nameConflicts;
@@ -273,9 +277,9 @@ final class MembershipRun extends Simulation.Run implements Engine.EventSink {
     }
   }
 
-  /** Poisson crashes at the given rate; each churned node restarts after the downtime. */
+  /** Poisson crashes at the given rate (StrictMath: bit-identical on every JVM); each churned node restarts after the downtime. */
   private void scheduleChurn(Fault f, long fromMicros) {
-    double gapSeconds = -Math.log(1.0 - faultRandom.nextDouble()) / f.ratePerSecond();
+    double gapSeconds = -StrictMath.log(1.0 - faultRandom.nextDouble()) / f.ratePerSecond();
     long at = fromMicros + (long) (gapSeconds * 1e6);
     if (f.untilMillis() != Long.MAX_VALUE && at >= f.untilMillis() * 1000) {
       return;
@@ -315,6 +319,16 @@ final class MembershipRun extends Simulation.Run implements Engine.EventSink {
           suspicions++;
           if (trulyUp(m, inc)) {
             falseSuspicions++;
+            boolean healthy = engine.slowMillis(m) == 0;
+            if (healthy) {
+              falseSuspicionsOfHealthy++;
+            }
+            if (episodes.add(((long) m << 32) ^ inc)) {
+              falseEpisodes++;
+              if (healthy) {
+                falseEpisodesOfHealthy++;
+              }
+            }
           } else if (m >= 0 && lastCrash[m] != null && !engine.isUp(m)) {
             CrashRecord c = lastCrash[m];
             if (!c.suspected.get(observer)) {
@@ -405,6 +419,9 @@ final class MembershipRun extends Simulation.Run implements Engine.EventSink {
     r.convergedAfterLastJoinMillis = convergedAt < 0 ? -1 : convergedAt - lastJoinMillis;
     r.suspicionsRaised = suspicions;
     r.falseSuspicions = falseSuspicions;
+    r.falseSuspicionsOfHealthy = falseSuspicionsOfHealthy;
+    r.falseSuspicionEpisodes = falseEpisodes;
+    r.falseSuspicionEpisodesOfHealthy = falseEpisodesOfHealthy;
     r.falseDead = falseDead;
     r.deadDeclared = deadDeclared;
     Distribution.Samples allDead = new Distribution.Samples();

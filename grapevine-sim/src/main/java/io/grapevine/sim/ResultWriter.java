@@ -25,7 +25,7 @@ public final class ResultWriter {
     List<Path> files = new ArrayList<>();
     ObjectMapper json = new ObjectMapper()
         .setVisibility(PropertyAccessor.ALL, JsonAutoDetect.Visibility.NONE)
-        .setVisibility(PropertyAccessor.FIELD, JsonAutoDetect.Visibility.PUBLIC_ONLY)
+        .setVisibility(PropertyAccessor.FIELD, JsonAutoDetect.Visibility.ANY)
         .enable(SerializationFeature.INDENT_OUTPUT);
     Path results = dir.resolve("results.json");
     json.writeValue(results.toFile(), r);

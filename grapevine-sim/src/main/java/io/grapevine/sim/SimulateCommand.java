@@ -179,8 +179,9 @@ public final class SimulateCommand implements Callable<Integer> {
     } else {
       w.printf(Locale.ROOT, "full view everywhere: %s at %.1fs (%.1fs after the last join)%n", r.converged,
           r.convergedAtMillis / 1000.0, r.convergedAfterLastJoinMillis / 1000.0);
-      w.printf(Locale.ROOT, "suspicions %d (false %d), dead %d (false %d)%n", r.suspicionsRaised,
-          r.falseSuspicions, r.deadDeclared, r.falseDead);
+      w.printf(Locale.ROOT, "suspicions %d (false %d, of healthy members %d; false episodes %d, of healthy %d), "
+          + "dead %d (false %d)%n", r.suspicionsRaised, r.falseSuspicions, r.falseSuspicionsOfHealthy,
+          r.falseSuspicionEpisodes, r.falseSuspicionEpisodesOfHealthy, r.deadDeclared, r.falseDead);
       if (r.detectionLatency != null && r.detectionLatency.count() > 0) {
         Distribution d = r.detectionLatency;
         w.printf(Locale.ROOT, "crash -> dead (ms): min %d p50 %d p90 %d p99 %d max %d over %d observations; "

@@ -49,6 +49,15 @@ public final class SimulationResult {
   public long suspicionsRaised;
   /** Suspicion events about a member that was up (any observer, any time). */
   public long falseSuspicions;
+  /** Of {@link #falseSuspicions}, those about members that were not slow (healthy in every way). */
+  public long falseSuspicionsOfHealthy;
+  /**
+   * Distinct (member, incarnation) pairs falsely suspected: each one made a live member refute. Unlike
+   * the event counts, which grow with N as every node hears of each suspicion, this counts accusations.
+   */
+  public long falseSuspicionEpisodes;
+  /** Of {@link #falseSuspicionEpisodes}, those about members that were not slow. */
+  public long falseSuspicionEpisodesOfHealthy;
   /** Dead events about a member that was up. */
   public long falseDead;
   public long deadDeclared;

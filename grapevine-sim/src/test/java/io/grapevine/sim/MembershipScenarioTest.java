@@ -101,4 +101,38 @@ class MembershipScenarioTest {
     assertThat(up[up.length - 1]).isEqualTo(29);
     assertThat(full[full.length - 1]).isEqualTo(1.0);
   }
+
+  @Test
+  void lifeguardCutsFalseSuspicionsOfHealthyMembersCausedBySlowNodes() {
+    SimulationResult[] r = new SimulationResult[2];
+    for (int i = 0; i < 2; i++) {
+      Scenario s = base(100, 21);
+      s.joinOverMillis = 5_000;
+      s.durationMillis = 70_000;
+      s.membership = s.membership.toBuilder().lifeguard(i == 0).build();
+      s.faults.add(Fault.slow(10_000, 70_000, NodeSet.randomCount(2), 1500));
+      r[i] = Simulation.run(s);
+    }
+    SimulationResult on = r[0];
+    SimulationResult off = r[1];
+    assertThat(off.falseSuspicionEpisodesOfHealthy).isGreaterThan(20);
+    assertThat(on.falseSuspicionEpisodesOfHealthy * 10).isLessThan(off.falseSuspicionEpisodesOfHealthy);
+    assertThat(on.falseDead).isZero();
+  }
+
+  @Test
+  void churnedNodesComeBackAndNoLiveNodeIsDeclaredDead() {
+    Scenario s = base(60, 13);
+    s.joinOverMillis = 5_000;
+    s.durationMillis = 130_000;
+    s.loss = 0.02;
+    s.faults.add(Fault.churn(20_000, 70_000, 0.2, 10_000));
+    SimulationResult r = Simulation.run(s);
+    assertThat(r.crashes.size()).isGreaterThanOrEqualTo(4);
+    assertThat(r.falseDead).isZero();
+    double[] up = r.column("up");
+    double[] full = r.column("full_view_fraction");
+    assertThat(up[up.length - 1]).isEqualTo(60);
+    assertThat(full[full.length - 1]).isEqualTo(1.0);
+  }
 }

@@ -64,6 +64,7 @@ class OutputTest {
     assertThat(json.get("converged").asBoolean()).isTrue();
     assertThat(json.get("convergedRound").asInt()).isEqualTo(r.convergedRound);
     assertThat(json.get("theory").get("log3N").asDouble()).isBetween(7.7, 7.8);
+    assertThat(json.has("detectionLatency")).isTrue();
     assertThat(json.get("wallMillis").asLong()).isGreaterThanOrEqualTo(0);
     assertThat(json.has("timeseries")).isFalse();
     List<String> csv = Files.readAllLines(dir.resolve("timeseries.csv"));
@@ -87,6 +88,8 @@ class OutputTest {
     assertThat(json.get("seed").asLong()).isEqualTo(4);
     assertThat(json.get("settings").get("loss").asDouble()).isEqualTo(0.02);
     assertThat(Files.readAllLines(dir.resolve("timeseries.csv"))).hasSize(31);
+    assertThat(json.get("firstSuspicionLatency").get("count").asLong()).isZero();
+    assertThat(json.get("firstSuspicionLatency").has("p99")).isTrue();
   }
 
   @Test

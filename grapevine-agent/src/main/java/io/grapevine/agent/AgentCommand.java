@@ -1,0 +1,90 @@
+package io.grapevine.agent;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** {@code grapevine agent}: runs one node in the foreground until SIGTERM, Ctrl-C or {@code leave}. */
+@Command(
+    name = "agent",
+    mixinStandardHelpOptions = true,
+    versionProvider = io.grapevine.agent.GrapevineCommand.Version.class,
+    sortOptions = false,
+    description = {
+      "Run a Grapevine node in the foreground with its HTTP API.",
+      "SIGTERM or Ctrl-C leaves the cluster gracefully (others see the node as 'left'), then exits.",
+      "Settings come from flags, then the --config file, then defaults."
+    },
+    footer = {
+      "",
+      "Config file (YAML if it ends in .yaml/.yml, else Java properties) keys:",
+      "  name, cluster, bind, advertise, join (list), http, http-token, profile, data-dir,",
+      "  join-timeout (e.g. 10s), meta.KEY (or a 'meta:' map), membership.KNOB (e.g.",
+      "  membership.probe-interval: 500ms; every MembershipConfig knob). Unknown keys are errors.",
+      "The HTTP API token can also come from $GRAPEVINE_HTTP_TOKEN."
+    })
+public final class AgentCommand implements Callable<Integer> {
+  @Spec CommandSpec spec;
+
+  @Option(names = "--name", paramLabel = "NAME", description = "Node name, unique in the cluster (required here or in the config file).")
+  String name;
+
+  @Option(names = "--bind", paramLabel = "HOST:PORT", description = "Gossip address, UDP and TCP (default: " + AgentSettings.DEFAULT_BIND + ").")
+  String bind;
+
+  @Option(names = "--advertise", paramLabel = "HOST:PORT", description = "Address others use to reach this node, if not the bind address (NAT, containers).")
+  String advertise;
+
+  @Option(names = "--join", paramLabel = "SEED", split = ",", description = "Seeds to join through: HOST:PORT or dns:NAME[:PORT] (every A/AAAA record). Retried until one answers.")
+  List<String> join;
+
+  @Option(names = "--http", paramLabel = "HOST:PORT", description = "HTTP API address (default: " + AgentSettings.DEFAULT_HTTP + "). A non-loopback address needs http-token in the config file.")
+  String http;
+
+  @Option(names = "--profile", paramLabel = "lan|wan|local", description = "Protocol timing profile (default: lan).")
+  String profile;
+
+  @Option(names = "--meta", paramLabel = "KEY=VALUE", description = "Metadata for this node; repeat for several pairs.")
+  List<String> meta;
+
+  @Option(names = "--cluster", paramLabel = "NAME", description = "Cluster name; nodes of other clusters are ignored (default: " + AgentSettings.DEFAULT_CLUSTER + ").")
+  String cluster;
+
+  @Option(names = "--data-dir", paramLabel = "DIR", description = "Data directory, reserved for the replicated store (not used yet).")
+  Path dataDir;
+
+  @Option(names = "--config", paramLabel = "FILE", description = "Config file, YAML or properties; flags override it.")
+  Path config;
+
+  @Option(names = "--log-level", paramLabel = "LEVEL", defaultValue = "info", description = "trace, debug, info, warn or error (default: ${DEFAULT-VALUE}).")
+  String logLevel;
+
+  @Override
+  public Integer call() throws Exception {
+    AgentSettings.Flags flags = new AgentSettings.Flags();
+    flags.name = name;
+    flags.bind = bind;
+    flags.advertise = advertise;
+    flags.join = join;
+    flags.http = http;
+    flags.httpToken = System.getenv("GRAPEVINE_HTTP_TOKEN");
+    flags.profile = profile;
+    flags.meta = meta;
+    flags.clusterName = cluster;
+    flags.dataDir = dataDir;
+    flags.config = config;
+    String level = logLevel.toLowerCase(java.util.Locale.ROOT);
+    if (!List.of("trace", "debug", "info", "warn", "error").contains(level)) {
+      throw new picocli.CommandLine.ParameterException(
+          spec.commandLine(), "--log-level must be trace, debug, info, warn or error, got '" + logLevel + "'");
+    }
+    AgentSettings settings = AgentSettings.resolve(flags);
+    // Before the first logger is created: slf4j-simple reads its level once.
+    System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", level);
+    return new Agent(settings).run();
+  }
+}

@@ -1,0 +1,159 @@
+package io.grapevine.agent;
+
+import io.grapevine.agent.client.AgentClient.AgentException;
+import io.grapevine.agent.client.ClientCommands;
+import io.grapevine.agent.demo.DemoCommand;
+import java.io.PrintWriter;
+import java.util.List;
+import picocli.AutoComplete;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.UnmatchedArgumentException;
+
+/**
+ * The {@code grapevine} command: runs an agent, drives a running one over its HTTP API, or plays the
+ * demo. Bad flags and bad settings print one line on stderr (plus a hint to {@code --help}) and exit
+ * with status 2; a failure talking to an agent exits with 1.
+ */
+@Command(
+    name = "grapevine",
+    mixinStandardHelpOptions = true,
+    versionProvider = GrapevineCommand.Version.class,
+    description = "Gossip membership for the JVM: run an agent, inspect and drive a cluster, or watch the demo.",
+    commandListHeading = "%nCommands:%n",
+    // Further commands (e.g. `simulate` from grapevine-sim) are added to this list.
+    subcommands = {
+      AgentCommand.class,
+      ClientCommands.Members.class,
+      ClientCommands.Join.class,
+      ClientCommands.Leave.class,
+      ClientCommands.ForceLeave.class,
+      ClientCommands.Info.class,
+      DemoCommand.class,
+      CommandLine.HelpCommand.class,
+      AutoComplete.GenerateCompletion.class
+    })
+public final class GrapevineCommand implements Runnable {
+  /** Exit status for bad flags or settings. */
+  public static final int EXIT_USAGE = 2;
+  /** Exit status for a failed operation (agent unreachable, join failed, ...). */
+  public static final int EXIT_FAILURE = 1;
+
+  @Spec CommandSpec spec;
+
+  @Override
+  public void run() {
+    throw new ParameterException(spec.commandLine(), "missing a command");
+  }
+
+  public static void main(String[] args) {
+    System.exit(newCommandLine().execute(args));
+  }
+
+  /** The configured command line; tests call {@code execute} on it with their own writers. */
+  public static CommandLine newCommandLine() {
+    CommandLine cl = new CommandLine(new GrapevineCommand());
+    cl.setParameterExceptionHandler(GrapevineCommand::badUsage);
+    cl.setExecutionExceptionHandler(
+        (e, commandLine, parseResult) -> failed(e, commandLine));
+    // The completion script command is for shells, not for the listing.
+    cl.getSubcommands().get("generate-completion").getCommandSpec().usageMessage().hidden(true);
+    return cl;
+  }
+
+  private static int badUsage(ParameterException e, String[] args) {
+    CommandLine cmd = e.getCommandLine();
+    PrintWriter err = cmd.getErr();
+    String message = firstLine(e.getMessage());
+    if (e instanceof UnmatchedArgumentException u) {
+      List<String> suggestions = new java.util.ArrayList<>(u.getSuggestions());
+      if (suggestions.isEmpty()) {
+        suggestions.addAll(nearOptions(cmd, u.getUnmatched()));
+      }
+      if (!suggestions.isEmpty()) {
+        message += " (did you mean " + String.join(" or ", suggestions.subList(0, Math.min(3, suggestions.size()))) + "?)";
+      }
+    }
+    err.println("error: " + message + "; see '" + cmd.getCommandSpec().qualifiedName() + " --help'");
+    err.flush();
+    return EXIT_USAGE;
+  }
+
+  /** Option names within two edits of a mistyped option, e.g. --nmae to --name. */
+  static List<String> nearOptions(CommandLine cmd, List<String> unmatched) {
+    List<String> near = new java.util.ArrayList<>();
+    for (String arg : unmatched) {
+      if (!arg.startsWith("-")) {
+        continue;
+      }
+      String typed = arg.contains("=") ? arg.substring(0, arg.indexOf('=')) : arg;
+      for (String option : cmd.getCommandSpec().optionsMap().keySet()) {
+        if (option.startsWith("--") && editDistance(typed, option) <= 2 && !near.contains(option)) {
+          near.add(option);
+        }
+      }
+    }
+    return near;
+  }
+
+  static int editDistance(String a, String b) {
+    int[] prev = new int[b.length() + 1];
+    int[] cur = new int[b.length() + 1];
+    for (int j = 0; j <= b.length(); j++) {
+      prev[j] = j;
+    }
+    for (int i = 1; i <= a.length(); i++) {
+      cur[0] = i;
+      for (int j = 1; j <= b.length(); j++) {
+        int cost = a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1;
+        cur[j] = Math.min(Math.min(cur[j - 1] + 1, prev[j] + 1), prev[j - 1] + cost);
+      }
+      int[] t = prev;
+      prev = cur;
+      cur = t;
+    }
+    return prev[b.length()];
+  }
+
+  private static int failed(Exception e, CommandLine cmd) {
+    PrintWriter err = cmd.getErr();
+    int status;
+    if (e instanceof SettingsException s) {
+      for (String problem : s.problems()) {
+        err.println("error: " + problem);
+      }
+      status = EXIT_USAGE;
+    } else if (e instanceof AgentException) {
+      err.println("error: " + e.getMessage());
+      status = EXIT_FAILURE;
+    } else {
+      err.println("error: " + (e.getMessage() == null ? e.toString() : firstLine(e.getMessage())));
+      if (System.getenv("GRAPEVINE_DEBUG") != null) {
+        e.printStackTrace(err);
+      }
+      status = EXIT_FAILURE;
+    }
+    err.flush();
+    return status;
+  }
+
+  private static String firstLine(String s) {
+    if (s == null) {
+      return "";
+    }
+    int nl = s.indexOf('\n');
+    return (nl < 0 ? s : s.substring(0, nl)).strip();
+  }
+
+  /** The version from the jar's manifest. */
+  public static final class Version implements CommandLine.IVersionProvider {
+    @Override
+    public String[] getVersion() {
+      String v = GrapevineCommand.class.getPackage().getImplementationVersion();
+      return new String[] {"grapevine " + (v == null ? "(development build)" : v)};
+    }
+  }
+}

@@ -1,0 +1,371 @@
+package io.grapevine.agent.api;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import io.grapevine.Cluster;
+import io.grapevine.agent.AgentSettings;
+import io.grapevine.membership.Member;
+import io.grapevine.membership.MemberState;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
+
+/**
+ * The agent's HTTP API: JSON under {@code /v1/}, Prometheus text at {@code /metrics}. Endpoints and
+ * examples are in docs/http-api.md. Every error is {@code {"error": "..."}} with a fitting status.
+ *
+ * <p>Runs on the JDK's built-in server with a small pool of its own threads: handlers only read
+ * thread-safe {@link Cluster} state or wait on its futures, so they never hold up the event loop.
+ */
+public final class ApiServer implements AutoCloseable {
+  private static final int MAX_BODY_BYTES = 64 * 1024;
+
+  private final Cluster cluster;
+  private final Supplier<PrometheusMeterRegistry> registry;
+  private final byte[] token;
+  private final Supplier<Map<String, Object>> agentInfo;
+  private final Runnable afterLeave;
+  private final Duration joinTimeout;
+  private final long startedNanos = System.nanoTime();
+  private final HttpServer server;
+  private final ExecutorService executor;
+
+  /**
+   * Binds and starts serving.
+   *
+   * @param address where to listen
+   * @param cluster the node to serve
+   * @param registry metrics to scrape (see {@link ClusterMetrics}); asked for at the first scrape
+   * @param token bearer token every request must carry, or null for none
+   * @param agentInfo the agent's own settings for {@code /v1/info}
+   * @param joinTimeout how long {@code POST /v1/join} waits
+   * @param afterLeave run once a {@code POST /v1/leave} has completed (the agent exits)
+   */
+  public ApiServer(
+      InetSocketAddress address,
+      Cluster cluster,
+      Supplier<PrometheusMeterRegistry> registry,
+      String token,
+      Supplier<Map<String, Object>> agentInfo,
+      Duration joinTimeout,
+      Runnable afterLeave)
+      throws IOException {
+    this(HttpServer.create(address, 64), cluster, registry, token, agentInfo, joinTimeout, afterLeave);
+  }
+
+  /**
+   * Serves on a server socket already bound with {@link #bind}, so that an agent can claim its
+   * HTTP port before it starts its node.
+   */
+  public ApiServer(
+      HttpServer server,
+      Cluster cluster,
+      Supplier<PrometheusMeterRegistry> registry,
+      String token,
+      Supplier<Map<String, Object>> agentInfo,
+      Duration joinTimeout,
+      Runnable afterLeave) {
+    this.cluster = cluster;
+    this.registry = registry;
+    this.token = token == null ? null : ("Bearer " + token).getBytes(StandardCharsets.UTF_8);
+    this.agentInfo = agentInfo;
+    this.joinTimeout = joinTimeout;
+    this.afterLeave = afterLeave;
+    AtomicInteger threads = new AtomicInteger();
+    this.executor =
+        Executors.newFixedThreadPool(
+            4,
+            r -> {
+              Thread t = new Thread(r, "grapevine-http-" + threads.incrementAndGet());
+              t.setDaemon(true);
+              return t;
+            });
+    this.server = server;
+    server.setExecutor(executor);
+    server.createContext("/", this::handle);
+    server.start();
+  }
+
+  /** Binds the HTTP port without serving yet. */
+  public static HttpServer bind(InetSocketAddress address) throws IOException {
+    return HttpServer.create(address, 64);
+  }
+
+  /** The bound address (the real port when 0 was asked for). */
+  public InetSocketAddress address() {
+    return server.getAddress();
+  }
+
+  @Override
+  public void close() {
+    server.stop(0);
+    executor.shutdownNow();
+  }
+
+  /** A response: status and JSON (or text) body. */
+  record Response(int status, Object body, String contentType, Runnable afterSend) {
+    Response(int status, Object body, String contentType) {
+      this(status, body, contentType, null);
+    }
+
+    static Response json(int status, Object body) {
+      return new Response(status, body, "application/json");
+    }
+
+    static Response error(int status, String message) {
+      return json(status, Json.error(message));
+    }
+  }
+
+  private void handle(HttpExchange ex) throws IOException {
+    Response r;
+    try {
+      r = safeRoute(ex);
+      send(ex, r);
+    } finally {
+      ex.close();
+    }
+    if (r.afterSend != null) {
+      // After the response is written, so the caller hears the result before the agent exits.
+      new Thread(r.afterSend, "grapevine-after-leave").start();
+    }
+  }
+
+  private Response safeRoute(HttpExchange ex) {
+    Response r;
+    try {
+      r = route(ex);
+    } catch (BodyTooLargeException e) {
+      r = Response.error(413, "request body larger than " + MAX_BODY_BYTES + " bytes");
+    } catch (IOException | RuntimeException e) {
+      r = Response.error(500, "internal error: " + e);
+    }
+    return r;
+  }
+
+  private static final class BodyTooLargeException extends IOException {
+    private static final long serialVersionUID = 1L;
+  }
+
+  private Response route(HttpExchange ex) throws IOException {
+    if (token != null && !authorized(ex)) {
+      ex.getResponseHeaders().add("WWW-Authenticate", "Bearer");
+      return Response.error(401, "missing or wrong bearer token (send 'Authorization: Bearer TOKEN')");
+    }
+    String path = ex.getRequestURI().getRawPath();
+    String method = ex.getRequestMethod();
+    if (path.length() > 1 && path.endsWith("/")) {
+      path = path.substring(0, path.length() - 1);
+    }
+    switch (path) {
+      case "/v1/members":
+        return only(ex, "GET", () -> members());
+      case "/v1/health":
+        return only(ex, "GET", this::health);
+      case "/v1/info":
+        return only(ex, "GET", this::info);
+      case "/metrics":
+        return only(ex, "GET", () -> new Response(200, registry.get().scrape(), "text/plain; version=0.0.4; charset=utf-8"));
+      case "/v1/join":
+        return only(ex, "POST", () -> join(readBody(ex)));
+      case "/v1/leave":
+        return only(ex, "POST", this::leave);
+      default:
+        break;
+    }
+    if (path.startsWith("/v1/members/")) {
+      String name = decode(path.substring("/v1/members/".length()));
+      return only(ex, "GET", () -> member(name));
+    }
+    if (path.startsWith("/v1/force-leave/")) {
+      String name = decode(path.substring("/v1/force-leave/".length()));
+      return only(ex, "POST", () -> forceLeave(name));
+    }
+    return Response.error(404, "no such endpoint: " + method + " " + path + " (see docs/http-api.md)");
+  }
+
+  /** A handler that may fail reading the request body. */
+  private interface Handler {
+    Response get() throws IOException;
+  }
+
+  private static Response only(HttpExchange ex, String method, Handler h) throws IOException {
+    if (!ex.getRequestMethod().equals(method)) {
+      ex.getResponseHeaders().add("Allow", method);
+      return Response.error(405, ex.getRequestMethod() + " not allowed here; use " + method);
+    }
+    return h.get();
+  }
+
+  private boolean authorized(HttpExchange ex) {
+    String header = ex.getRequestHeaders().getFirst("Authorization");
+    // Constant-time comparison: the token is a secret.
+    return header != null && MessageDigest.isEqual(header.getBytes(StandardCharsets.UTF_8), token);
+  }
+
+  private Response members() {
+    Map<String, Object> body = new LinkedHashMap<>();
+    body.put("local", cluster.localMember().name());
+    body.put("members", Json.members(cluster.members()));
+    return Response.json(200, body);
+  }
+
+  private Response member(String name) {
+    Optional<Member> m = cluster.member(name);
+    return m.map(member -> Response.json(200, Json.member(member)))
+        .orElseGet(() -> Response.error(404, "no member named '" + name + "'"));
+  }
+
+  private Response health() {
+    Map<String, Object> body = new LinkedHashMap<>();
+    boolean joined = cluster.isJoined();
+    body.put("status", joined ? "ok" : "not joined");
+    body.put("joined", joined);
+    body.put("healthScore", cluster.healthScore());
+    body.put("members", Json.countByState(cluster.members()));
+    return Response.json(joined ? 200 : 503, body);
+  }
+
+  private Response info() {
+    List<Member> members = cluster.members();
+    Map<String, Object> body = new LinkedHashMap<>();
+    body.put("local", Json.member(cluster.localMember()));
+    body.put("cluster", cluster.clusterName());
+    body.put("joined", cluster.isJoined());
+    body.put("healthScore", cluster.healthScore());
+    body.put("uptimeSeconds", TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - startedNanos));
+    body.put("members", Json.countByState(members));
+    body.put("agent", agentInfo.get());
+    body.put("config", Json.config(cluster.config()));
+    body.put("stats", Json.stats(cluster.stats()));
+    body.put("transport", Json.transport(cluster.transportStats()));
+    return Response.json(200, body);
+  }
+
+  private Response join(byte[] body) {
+    List<String> seeds = new ArrayList<>();
+    try {
+      JsonNode root = Json.MAPPER.readTree(body);
+      JsonNode list = root == null ? null : root.get("seeds");
+      if (list == null || !list.isArray() || list.isEmpty()) {
+        return Response.error(400, "expected a body like {\"seeds\": [\"127.0.0.1:7946\"]}");
+      }
+      for (JsonNode s : list) {
+        if (!s.isTextual()) {
+          return Response.error(400, "every seed must be a string HOST:PORT or dns:NAME");
+        }
+        String seed = s.asText().trim();
+        String error = seed.startsWith("dns:") ? (seed.length() > 4 ? null : "empty dns name")
+            : AgentSettings.hostPortError(seed, 1);
+        if (error != null) {
+          return Response.error(400, "bad seed: " + error);
+        }
+        seeds.add(seed);
+      }
+    } catch (IOException e) {
+      return Response.error(400, "body is not valid JSON: " + firstLine(e instanceof com.fasterxml.jackson.core.JsonProcessingException j ? j.getOriginalMessage() : e.getMessage()));
+    }
+    try {
+      int answered = cluster.join(seeds).get(joinTimeout.toMillis() + 2000, TimeUnit.MILLISECONDS);
+      Map<String, Object> out = new LinkedHashMap<>();
+      out.put("joined", true);
+      out.put("seedsAnswered", answered);
+      return Response.json(200, out);
+    } catch (ExecutionException e) {
+      Throwable cause = e.getCause() == null ? e : e.getCause();
+      if (cause instanceof IllegalArgumentException) {
+        return Response.error(400, "bad seed: " + cause.getMessage());
+      }
+      return Response.error(503, "join failed: " + cause.getMessage());
+    } catch (TimeoutException e) {
+      return Response.error(503, "join failed: no seed answered within " + joinTimeout.toMillis() + " ms");
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return Response.error(503, "interrupted");
+    }
+  }
+
+  private Response leave() {
+    try {
+      cluster.leave().get(cluster.config().leavePropagateTime.toMillis() + 10_000, TimeUnit.MILLISECONDS);
+    } catch (ExecutionException | TimeoutException e) {
+      return Response.error(503, "leave failed: " + e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return Response.error(503, "interrupted");
+    }
+    Map<String, Object> out = new LinkedHashMap<>();
+    out.put("left", true);
+    out.put("name", cluster.localMember().name());
+    return new Response(200, out, "application/json", afterLeave);
+  }
+
+  private Response forceLeave(String name) {
+    Optional<Member> m = cluster.member(name);
+    if (m.isEmpty()) {
+      return Response.error(404, "no member named '" + name + "'");
+    }
+    if (name.equals(cluster.localMember().name())) {
+      return Response.error(409, "'" + name + "' is this node; use leave instead");
+    }
+    if (m.get().state() == MemberState.ALIVE) {
+      return Response.error(409, "'" + name + "' is alive; force-leave removes only failed members");
+    }
+    if (!cluster.forceLeave(name)) {
+      return Response.error(409, "'" + name + "' could not be removed (state " + Json.state(m.get().state()) + ")");
+    }
+    Map<String, Object> out = new LinkedHashMap<>();
+    out.put("removed", name);
+    return Response.json(200, out);
+  }
+
+  private static String firstLine(String s) {
+    int nl = s == null ? -1 : s.indexOf('\n');
+    return nl < 0 ? String.valueOf(s) : s.substring(0, nl);
+  }
+
+  private static String decode(String raw) {
+    // A path segment: '+' is a plus sign there, not a space as in form encoding.
+    return URLDecoder.decode(raw.replace("+", "%2B"), StandardCharsets.UTF_8);
+  }
+
+  private static byte[] readBody(HttpExchange ex) throws IOException {
+    try (InputStream in = ex.getRequestBody()) {
+      byte[] body = in.readNBytes(MAX_BODY_BYTES + 1);
+      if (body.length > MAX_BODY_BYTES) {
+        throw new BodyTooLargeException();
+      }
+      return body;
+    }
+  }
+
+  private static void send(HttpExchange ex, Response r) throws IOException {
+    byte[] bytes =
+        (r.body instanceof String s ? s : Json.write(r.body) + "\n").getBytes(StandardCharsets.UTF_8);
+    ex.getResponseHeaders().set("Content-Type", r.contentType);
+    ex.sendResponseHeaders(r.status, bytes.length);
+    try (OutputStream out = ex.getResponseBody()) {
+      out.write(bytes);
+    }
+  }
+}
+

@@ -1,0 +1,143 @@
+package io.grapevine.agent.api;
+
+import io.grapevine.Cluster;
+import io.grapevine.membership.Member;
+import io.grapevine.membership.MemberState;
+import io.grapevine.membership.MembershipStats;
+import io.grapevine.transport.TransportStats;
+import io.grapevine.wire.DropReason;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
+import io.micrometer.core.instrument.binder.system.UptimeMetrics;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.util.function.ToDoubleFunction;
+import java.util.function.ToLongFunction;
+
+/**
+ * Exposes a node's counters to Prometheus. The protocol already keeps monotonic counters ({@link
+ * Cluster#stats()}), so each is a Micrometer {@link FunctionCounter} read at scrape time: nothing is
+ * counted twice and the event loop does no extra work. Names are prefixed {@code grapevine_}.
+ */
+public final class ClusterMetrics {
+  private ClusterMetrics() {}
+
+  /** A registry holding the node's metrics and the JVM's. */
+  public static PrometheusMeterRegistry registry(Cluster cluster) {
+    PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    bind(cluster, registry);
+    new JvmMemoryMetrics().bindTo(registry);
+    new JvmThreadMetrics().bindTo(registry);
+    new ClassLoaderMetrics().bindTo(registry);
+    new ProcessorMetrics().bindTo(registry);
+    new UptimeMetrics().bindTo(registry);
+    return registry;
+  }
+
+  /** Registers the node's meters on {@code registry}. */
+  public static void bind(Cluster cluster, MeterRegistry registry) {
+    for (MemberState state : MemberState.values()) {
+      Gauge.builder("grapevine.members", cluster, c -> count(c, state))
+          .tag("state", Json.state(state))
+          .description("Members this node knows, by the state it believes")
+          .register(registry);
+    }
+    Gauge.builder("grapevine.health.score", cluster, (ToDoubleFunction<Cluster>) Cluster::healthScore)
+        .description("Lifeguard local health score; 0 is healthy, higher means this node is slow")
+        .register(registry);
+    Gauge.builder("grapevine.joined", cluster, c -> c.isJoined() ? 1 : 0)
+        .description("1 once this node has joined a cluster")
+        .register(registry);
+
+    counter(registry, cluster, "grapevine.packets.received", null, "Packets received", MembershipStats::packetsIn);
+    counter(registry, cluster, "grapevine.packets.sent", null, "Packets sent", MembershipStats::packetsOut);
+    counter(registry, cluster, "grapevine.received", "bytes", "Bytes received", MembershipStats::bytesIn);
+    counter(registry, cluster, "grapevine.sent", "bytes", "Bytes sent", MembershipStats::bytesOut);
+    counter(registry, cluster, "grapevine.probes", null, "Probes started", MembershipStats::probes);
+    counter(registry, cluster, "grapevine.probe.failures", null,
+        "Probes that got no ack, direct or indirect", MembershipStats::probeFailures);
+    counter(registry, cluster, "grapevine.indirect.probes", null,
+        "Indirect ping-requests sent", MembershipStats::indirectProbes);
+    counter(registry, cluster, "grapevine.tcp.fallback.pings", null,
+        "TCP fallback pings after a failed UDP probe", MembershipStats::tcpFallbackPings);
+    counter(registry, cluster, "grapevine.nacks.received", null,
+        "Nacks from indirect probe relays", MembershipStats::nacksReceived);
+    counter(registry, cluster, "grapevine.suspicions.raised", null,
+        "Members moved from alive to suspect", MembershipStats::suspicionsRaised);
+    counter(registry, cluster, "grapevine.suspicions.refuted", null,
+        "Suspected members seen to refute", MembershipStats::suspicionsRefuted);
+    counter(registry, cluster, "grapevine.self.refutations", null,
+        "Times this node refuted a suspicion of itself", MembershipStats::selfRefutations);
+    counter(registry, cluster, "grapevine.deaths.declared", null,
+        "Members this node marked dead", MembershipStats::deathsDeclared);
+    counter(registry, cluster, "grapevine.push.pulls", null,
+        "Push-pull full-state syncs, sent or answered", MembershipStats::pushPulls);
+    counter(registry, cluster, "grapevine.name.conflicts", null,
+        "Two nodes seen claiming one name", MembershipStats::nameConflicts);
+    for (DropReason reason : DropReason.values()) {
+      FunctionCounter.builder("grapevine.packets.dropped", cluster, c -> c.stats().dropped(reason))
+          .tag("reason", reason.label())
+          .description("Inbound packets dropped, by reason")
+          .register(registry);
+    }
+    transportCounters(cluster, registry);
+  }
+
+  private static void transportCounters(Cluster cluster, MeterRegistry registry) {
+    transport(registry, cluster, "grapevine.transport.send.errors", null,
+        "Sends that failed: socket errors, full buffers, refused or reset connections", TransportStats::sendErrors);
+    transport(registry, cluster, "grapevine.transport.connect.timeouts", null,
+        "Outbound TCP connections not established in time", TransportStats::connectTimeouts);
+    transport(registry, cluster, "grapevine.transport.rejected.connections", null,
+        "TCP connections refused at the concurrent-connection cap", TransportStats::rejectedConnections);
+    transport(registry, cluster, "grapevine.transport.stream.read.errors", null,
+        "Inbound TCP connections closed on a read error, idle timeout or truncated frame",
+        TransportStats::streamReadErrors);
+    transport(registry, cluster, "grapevine.transport.oversized.datagrams", null,
+        "Datagrams above the receive limit, dropped unread", TransportStats::oversizedDatagrams);
+    transport(registry, cluster, "grapevine.transport.oversized.stream.messages", null,
+        "Stream frames above streamMessageMaxBytes; the connection is closed",
+        TransportStats::oversizedStreamMessages);
+  }
+
+  private static void transport(
+      MeterRegistry registry,
+      Cluster cluster,
+      String name,
+      String unit,
+      String description,
+      ToLongFunction<TransportStats> read) {
+    FunctionCounter.builder(name, cluster, c -> read.applyAsLong(c.transportStats()))
+        .baseUnit(unit)
+        .description(description)
+        .register(registry);
+  }
+
+  private static void counter(
+      MeterRegistry registry,
+      Cluster cluster,
+      String name,
+      String unit,
+      String description,
+      ToLongFunction<MembershipStats> read) {
+    FunctionCounter.builder(name, cluster, c -> read.applyAsLong(c.stats()))
+        .baseUnit(unit)
+        .description(description)
+        .register(registry);
+  }
+
+  private static double count(Cluster cluster, MemberState state) {
+    int n = 0;
+    for (Member m : cluster.members()) {
+      if (m.state() == state) {
+        n++;
+      }
+    }
+    return n;
+  }
+}

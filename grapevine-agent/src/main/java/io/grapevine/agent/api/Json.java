@@ -1,0 +1,152 @@
+package io.grapevine.agent.api;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import io.grapevine.agent.Durations;
+import io.grapevine.agent.Metadata;
+import io.grapevine.membership.Member;
+import io.grapevine.membership.MemberState;
+import io.grapevine.membership.MembershipConfig;
+import io.grapevine.membership.MembershipStats;
+import io.grapevine.transport.TransportStats;
+import io.grapevine.wire.DropReason;
+import java.lang.reflect.Field;
+import java.lang.reflect.Modifier;
+import java.time.Duration;
+import java.util.Base64;
+import java.util.Comparator;
+import java.util.EnumMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/** The JSON shapes of the HTTP API, shared by the server and the command-line client. */
+public final class Json {
+  /** One mapper for the process: thread-safe once configured. */
+  public static final ObjectMapper MAPPER =
+      new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+  private Json() {}
+
+  /** Pretty-printed JSON text of {@code value}. */
+  public static String write(Object value) {
+    try {
+      return MAPPER.writeValueAsString(value);
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException("cannot serialize " + value.getClass().getSimpleName(), e);
+    }
+  }
+
+  /** The lower-case name used for a state in JSON and metrics: alive, suspect, dead, left. */
+  public static String state(MemberState s) {
+    return s.name().toLowerCase(Locale.ROOT);
+  }
+
+  /**
+   * A member: name, address, state, incarnation and metadata as a map. Metadata not written in the
+   * agent's {@code key=value} format is given as {@code metadataBase64} instead.
+   */
+  public static Map<String, Object> member(Member m) {
+    Map<String, Object> o = new LinkedHashMap<>();
+    o.put("name", m.name());
+    o.put("address", m.endpoint().toString());
+    o.put("state", state(m.state()));
+    o.put("incarnation", m.incarnation());
+    byte[] raw = m.metadata();
+    Map<String, String> meta = Metadata.decode(raw);
+    if (meta != null) {
+      o.put("metadata", meta);
+    } else {
+      o.put("metadata", Map.of());
+      o.put("metadataBase64", Base64.getEncoder().encodeToString(raw));
+    }
+    o.put("protocolMin", m.protocolMin());
+    o.put("protocolMax", m.protocolMax());
+    return o;
+  }
+
+  /** Members sorted by name. */
+  public static List<Map<String, Object>> members(List<Member> members) {
+    return members.stream().sorted(Comparator.comparing(Member::name)).map(Json::member).toList();
+  }
+
+  /** How many members are in each state (every state present, zero included). */
+  public static Map<String, Long> countByState(List<Member> members) {
+    Map<MemberState, Long> counts = new EnumMap<>(MemberState.class);
+    for (MemberState s : MemberState.values()) {
+      counts.put(s, 0L);
+    }
+    for (Member m : members) {
+      counts.merge(m.state(), 1L, Long::sum);
+    }
+    Map<String, Long> out = new LinkedHashMap<>();
+    counts.forEach((s, n) -> out.put(state(s), n));
+    return out;
+  }
+
+  /** Every knob of the config by field name; durations as {@code 500ms}, {@code 2s}. */
+  public static Map<String, Object> config(MembershipConfig c) {
+    Map<String, Object> o = new LinkedHashMap<>();
+    for (Field f : MembershipConfig.class.getFields()) {
+      if (Modifier.isStatic(f.getModifiers())) {
+        continue;
+      }
+      try {
+        Object v = f.get(c);
+        o.put(f.getName(), v instanceof Duration d ? Durations.format(d) : v);
+      } catch (IllegalAccessException e) {
+        throw new AssertionError("public field", e);
+      }
+    }
+    return o;
+  }
+
+  /** The protocol counters. */
+  public static Map<String, Object> stats(MembershipStats s) {
+    Map<String, Object> o = new LinkedHashMap<>();
+    o.put("packetsIn", s.packetsIn());
+    o.put("packetsOut", s.packetsOut());
+    o.put("bytesIn", s.bytesIn());
+    o.put("bytesOut", s.bytesOut());
+    o.put("probes", s.probes());
+    o.put("probeFailures", s.probeFailures());
+    o.put("indirectProbes", s.indirectProbes());
+    o.put("tcpFallbackPings", s.tcpFallbackPings());
+    o.put("nacksReceived", s.nacksReceived());
+    o.put("suspicionsRaised", s.suspicionsRaised());
+    o.put("suspicionsRefuted", s.suspicionsRefuted());
+    o.put("selfRefutations", s.selfRefutations());
+    o.put("deathsDeclared", s.deathsDeclared());
+    o.put("pushPulls", s.pushPulls());
+    o.put("nameConflicts", s.nameConflicts());
+    Map<String, Long> dropped = new LinkedHashMap<>();
+    for (DropReason r : DropReason.values()) {
+      dropped.put(r.label(), s.dropped(r));
+    }
+    o.put("packetsDropped", dropped);
+    return o;
+  }
+
+  /** The socket transport's own counters (what it failed to send or refused to read). */
+  public static Map<String, Object> transport(TransportStats t) {
+    Map<String, Object> o = new LinkedHashMap<>();
+    o.put("datagramsIn", t.datagramsIn());
+    o.put("datagramsOut", t.datagramsOut());
+    o.put("streamMessagesIn", t.streamMessagesIn());
+    o.put("streamMessagesOut", t.streamMessagesOut());
+    o.put("sendErrors", t.sendErrors());
+    o.put("connectTimeouts", t.connectTimeouts());
+    o.put("rejectedConnections", t.rejectedConnections());
+    o.put("streamReadErrors", t.streamReadErrors());
+    o.put("oversizedDatagrams", t.oversizedDatagrams());
+    o.put("oversizedStreamMessages", t.oversizedStreamMessages());
+    return o;
+  }
+
+  /** An error body: {@code {"error": message}}. */
+  public static Map<String, Object> error(String message) {
+    return Map.of("error", message);
+  }
+}

@@ -1,0 +1,105 @@
+package io.grapevine.agent.client;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.grapevine.agent.api.Json;
+import java.io.IOException;
+import java.net.ConnectException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.net.http.HttpTimeoutException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+
+/** Talks to a running agent's HTTP API; every failure becomes one readable {@link AgentException}. */
+public final class AgentClient {
+  private final String hostPort;
+  private final String token;
+  private final HttpClient http =
+      HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(3)).build();
+
+  /** A status and its parsed JSON body. */
+  public record Reply(int status, JsonNode body) {}
+
+  /** Why a command could not get its answer. */
+  public static final class AgentException extends Exception {
+    private static final long serialVersionUID = 1L;
+
+    public AgentException(String message) {
+      super(message);
+    }
+  }
+
+  public AgentClient(String hostPort, String token) {
+    this.hostPort = hostPort;
+    this.token = token == null || token.isEmpty() ? null : token;
+  }
+
+  /** GET, requiring a 2xx answer. */
+  public JsonNode get(String path) throws AgentException {
+    return ok(send(request(path).GET()));
+  }
+
+  /** GET, returning any status the agent answers with. */
+  public Reply getAny(String path) throws AgentException {
+    return send(request(path).GET());
+  }
+
+  /** POST a JSON body (or none), requiring a 2xx answer. */
+  public JsonNode post(String path, Object body, Duration timeout) throws AgentException {
+    HttpRequest.BodyPublisher publisher =
+        body == null
+            ? HttpRequest.BodyPublishers.noBody()
+            : HttpRequest.BodyPublishers.ofString(Json.write(body), StandardCharsets.UTF_8);
+    return ok(send(request(path).timeout(timeout).header("Content-Type", "application/json").POST(publisher)));
+  }
+
+  private HttpRequest.Builder request(String path) throws AgentException {
+    URI uri;
+    try {
+      uri = URI.create("http://" + hostPort + path);
+    } catch (IllegalArgumentException e) {
+      throw new AgentException("bad --http address '" + hostPort + "': expected HOST:PORT");
+    }
+    HttpRequest.Builder b = HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(30));
+    if (token != null) {
+      b.header("Authorization", "Bearer " + token);
+    }
+    return b;
+  }
+
+  private Reply send(HttpRequest.Builder request) throws AgentException {
+    HttpResponse<String> response;
+    try {
+      response = http.send(request.build(), HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+    } catch (ConnectException e) {
+      throw new AgentException(
+          "cannot reach an agent at " + hostPort + " (is 'grapevine agent' running with --http "
+              + hostPort + "?)");
+    } catch (HttpTimeoutException e) {
+      throw new AgentException("the agent at " + hostPort + " did not answer in time");
+    } catch (IOException e) {
+      throw new AgentException("cannot talk to the agent at " + hostPort + ": " + e.getMessage());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new AgentException("interrupted");
+    }
+    JsonNode body;
+    try {
+      body = Json.MAPPER.readTree(response.body());
+    } catch (IOException e) {
+      throw new AgentException(
+          "the agent at " + hostPort + " answered " + response.statusCode() + " with a body that is not JSON");
+    }
+    return new Reply(response.statusCode(), body);
+  }
+
+  private JsonNode ok(Reply r) throws AgentException {
+    if (r.status() / 100 != 2) {
+      JsonNode error = r.body() == null ? null : r.body().get("error");
+      throw new AgentException(error != null ? error.asText() : "the agent answered HTTP " + r.status());
+    }
+    return r.body();
+  }
+}

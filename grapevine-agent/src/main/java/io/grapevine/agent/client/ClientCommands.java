@@ -1,0 +1,219 @@
+package io.grapevine.agent.client;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.grapevine.agent.api.Json;
+import io.grapevine.agent.client.AgentClient.AgentException;
+import java.io.PrintWriter;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/** The commands that drive a running agent over its HTTP API. */
+public final class ClientCommands {
+  private ClientCommands() {}
+
+  /** Shared plumbing: the client options and the output writer. */
+  abstract static class Base implements Callable<Integer> {
+    @Mixin ClientOptions options;
+    @Spec CommandSpec spec;
+
+    PrintWriter out() {
+      return spec.commandLine().getOut();
+    }
+
+    @Override
+    public Integer call() throws AgentException {
+      run(options.client());
+      out().flush();
+      return 0;
+    }
+
+    abstract void run(AgentClient client) throws AgentException;
+  }
+
+  /** {@code grapevine members}: the member list as a table or JSON. */
+  @Command(
+      name = "members",
+      mixinStandardHelpOptions = true,
+      versionProvider = io.grapevine.agent.GrapevineCommand.Version.class,
+      description = "List the members a running agent knows: name, address, state, incarnation, metadata.")
+  public static final class Members extends Base {
+    @Option(names = "--json", description = "Print JSON instead of a table.")
+    boolean json;
+
+    @Override
+    void run(AgentClient client) throws AgentException {
+      JsonNode body = client.get("/v1/members");
+      if (json) {
+        out().println(Json.write(body));
+        return;
+      }
+      out().print(membersTable(body.get("members")));
+    }
+  }
+
+  /** The members table: one row per member, sorted as the agent sent them (by name). */
+  public static String membersTable(JsonNode members) {
+    List<List<String>> rows = new ArrayList<>();
+    for (JsonNode m : members) {
+      rows.add(
+          List.of(
+              m.path("name").asText(),
+              m.path("address").asText(),
+              m.path("state").asText(),
+              m.path("incarnation").asText(),
+              metadataCell(m)));
+    }
+    return Table.format(List.of("NAME", "ADDRESS", "STATE", "INCARNATION", "METADATA"), rows);
+  }
+
+  private static String metadataCell(JsonNode m) {
+    if (m.hasNonNull("metadataBase64")) {
+      return "base64:" + m.get("metadataBase64").asText();
+    }
+    List<String> pairs = new ArrayList<>();
+    Iterator<Map.Entry<String, JsonNode>> it = m.path("metadata").fields();
+    while (it.hasNext()) {
+      Map.Entry<String, JsonNode> e = it.next();
+      pairs.add(e.getKey() + "=" + e.getValue().asText());
+    }
+    return String.join(",", pairs);
+  }
+
+  /** {@code grapevine join SEED...}: asks the agent to join through seeds. */
+  @Command(
+      name = "join",
+      mixinStandardHelpOptions = true,
+      versionProvider = io.grapevine.agent.GrapevineCommand.Version.class,
+      description = "Ask a running agent to join a cluster through one or more seeds.")
+  public static final class Join extends Base {
+    @Parameters(
+        arity = "1..*",
+        paramLabel = "SEED",
+        description = "HOST:PORT of a member, or dns:NAME[:PORT] for every address a DNS name has.")
+    List<String> seeds;
+
+    @Option(names = "--json", description = "Print the agent's JSON answer.")
+    boolean json;
+
+    @Override
+    void run(AgentClient client) throws AgentException {
+      JsonNode body = client.post("/v1/join", Map.of("seeds", seeds), Duration.ofSeconds(60));
+      if (json) {
+        out().println(Json.write(body));
+      } else {
+        out().println("joined: " + body.path("seedsAnswered").asInt() + " of " + seeds.size() + " seeds answered");
+      }
+    }
+  }
+
+  /** {@code grapevine leave}: the agent leaves gracefully and exits. */
+  @Command(
+      name = "leave",
+      mixinStandardHelpOptions = true,
+      versionProvider = io.grapevine.agent.GrapevineCommand.Version.class,
+      description = "Make a running agent leave the cluster gracefully (others see it as left), then exit.")
+  public static final class Leave extends Base {
+    @Option(names = "--json", description = "Print the agent's JSON answer.")
+    boolean json;
+
+    @Override
+    void run(AgentClient client) throws AgentException {
+      JsonNode body = client.post("/v1/leave", null, Duration.ofSeconds(60));
+      out().println(json ? Json.write(body) : body.path("name").asText() + " left the cluster; the agent is shutting down");
+    }
+  }
+
+  /** {@code grapevine force-leave NAME}: removes a failed member for good. */
+  @Command(
+      name = "force-leave",
+      mixinStandardHelpOptions = true,
+      versionProvider = io.grapevine.agent.GrapevineCommand.Version.class,
+      description = "Remove a failed (suspect, dead or left) member for good; only a restart of it brings it back.")
+  public static final class ForceLeave extends Base {
+    @Parameters(paramLabel = "NAME", description = "The member to remove.")
+    String name;
+
+    @Option(names = "--json", description = "Print the agent's JSON answer.")
+    boolean json;
+
+    @Override
+    void run(AgentClient client) throws AgentException {
+      String path = "/v1/force-leave/" + URLEncoder.encode(name, StandardCharsets.UTF_8).replace("+", "%20");
+      JsonNode body = client.post(path, null, Duration.ofSeconds(30));
+      out().println(json ? Json.write(body) : "removed " + name);
+    }
+  }
+
+  /** {@code grapevine info}: local node, settings and counters. */
+  @Command(
+      name = "info",
+      mixinStandardHelpOptions = true,
+      versionProvider = io.grapevine.agent.GrapevineCommand.Version.class,
+      description = "Show a running agent's local node, settings and protocol counters.")
+  public static final class Info extends Base {
+    @Option(names = "--json", description = "Print JSON.")
+    boolean json;
+
+    @Override
+    void run(AgentClient client) throws AgentException {
+      JsonNode body = client.get("/v1/info");
+      if (json) {
+        out().println(Json.write(body));
+      } else {
+        out().print(infoText(body));
+      }
+    }
+  }
+
+  /** The human form of {@code /v1/info}. */
+  public static String infoText(JsonNode info) {
+    JsonNode local = info.path("local");
+    JsonNode agent = info.path("agent");
+    List<List<String>> rows = new ArrayList<>();
+    rows.add(List.of("node", local.path("name").asText() + " at " + local.path("address").asText()
+        + ", incarnation " + local.path("incarnation").asText()));
+    rows.add(List.of("cluster", info.path("cluster").asText()
+        + (info.path("joined").asBoolean() ? ", joined" : ", not joined")
+        + ", health score " + info.path("healthScore").asText()
+        + ", up " + info.path("uptimeSeconds").asText() + " s"));
+    rows.add(List.of("members", pairs(info.path("members"), " ", ", ")));
+    rows.add(List.of("agent", pairs(agent, "=", " ")));
+    rows.add(List.of("config", pairs(info.path("config"), "=", " ")));
+    JsonNode stats = info.path("stats");
+    rows.add(List.of("counters", pairs(stats, "=", " ", "packetsDropped")));
+    rows.add(List.of("dropped", pairs(stats.path("packetsDropped"), "=", " ")));
+    rows.add(List.of("transport", pairs(info.path("transport"), "=", " ")));
+    StringBuilder sb = new StringBuilder();
+    for (List<String> row : rows) {
+      sb.append(String.format("%-10s %s%n", row.get(0), row.get(1)));
+    }
+    return sb.toString();
+  }
+
+  private static String pairs(JsonNode object, String join, String separator, String... skip) {
+    List<String> out = new ArrayList<>();
+    Iterator<Map.Entry<String, JsonNode>> it = object.fields();
+    while (it.hasNext()) {
+      Map.Entry<String, JsonNode> e = it.next();
+      if (List.of(skip).contains(e.getKey())) {
+        continue;
+      }
+      JsonNode v = e.getValue();
+      String text = v.isNull() ? "-" : v.isValueNode() ? v.asText() : Json.write(v).replaceAll("\\s+", "");
+      out.add(join.equals(" ") ? text + join + e.getKey() : e.getKey() + join + text);
+    }
+    return String.join(separator, out);
+  }
+}

@@ -1,0 +1,220 @@
+package io.grapevine.agent;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
+
+import io.grapevine.membership.MembershipConfig;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class AgentSettingsTest {
+  @TempDir Path dir;
+
+  private static AgentSettings.Flags flags(String name) {
+    AgentSettings.Flags f = new AgentSettings.Flags();
+    f.name = name;
+    return f;
+  }
+
+  private static List<String> problems(AgentSettings.Flags f) {
+    return catchThrowableOfType(SettingsException.class, () -> AgentSettings.resolve(f)).problems();
+  }
+
+  @Test
+  void defaults() {
+    AgentSettings s = AgentSettings.resolve(flags("n1"));
+    assertThat(s.bind()).isEqualTo("127.0.0.1:7946");
+    assertThat(s.http()).isEqualTo("127.0.0.1:8946");
+    assertThat(s.clusterName()).isEqualTo("grapevine");
+    assertThat(s.profile()).isEqualTo("lan");
+    assertThat(s.seeds()).isEmpty();
+    assertThat(s.httpToken()).isNull();
+    assertThat(s.membership().probeInterval).isEqualTo(MembershipConfig.lan().probeInterval);
+    assertThat(s.joinTimeout()).isEqualTo(Duration.ofSeconds(10));
+  }
+
+  @Test
+  void yamlFileWithFlagsOnTop() throws IOException {
+    Path yaml = dir.resolve("agent.yaml");
+    Files.writeString(yaml, String.join("\n",
+        "name: from-file",
+        "cluster: prod",
+        "bind: 127.0.0.1:7000",
+        "join: [127.0.0.1:7001, 'dns:seeds.example']",
+        "profile: wan",
+        "join-timeout: 3s",
+        "data-dir: " + dir.resolve("data"),
+        "meta:",
+        "  role: web",
+        "  zone: a",
+        "membership:",
+        "  probe-interval: 7s",
+        "  gossipNodes: 5",
+        "  lifeguard: false",
+        ""));
+    AgentSettings.Flags f = flags("from-flag");
+    f.config = yaml;
+    f.meta = List.of("zone=b");
+    f.join = List.of("127.0.0.1:9000,127.0.0.1:9001");
+    AgentSettings s = AgentSettings.resolve(f);
+    assertThat(s.name()).isEqualTo("from-flag");
+    assertThat(s.clusterName()).isEqualTo("prod");
+    assertThat(s.bind()).isEqualTo("127.0.0.1:7000");
+    assertThat(s.seeds()).containsExactly("127.0.0.1:9000", "127.0.0.1:9001");
+    assertThat(s.meta()).containsEntry("role", "web").containsEntry("zone", "b");
+    assertThat(s.profile()).isEqualTo("wan");
+    assertThat(s.joinTimeout()).isEqualTo(Duration.ofSeconds(3));
+    assertThat(s.dataDir()).isEqualTo(dir.resolve("data"));
+    assertThat(s.membership().probeInterval).isEqualTo(Duration.ofSeconds(7));
+    assertThat(s.membership().gossipNodes).isEqualTo(5);
+    assertThat(s.membership().lifeguard).isFalse();
+    // Untouched knobs keep the profile's value.
+    assertThat(s.membership().probeTimeout).isEqualTo(MembershipConfig.wan().probeTimeout);
+  }
+
+  @Test
+  void yamlSeedListIsUsedWhenNoFlag() throws IOException {
+    Path yaml = dir.resolve("a.yml");
+    Files.writeString(yaml, "name: a\njoin:\n  - 127.0.0.1:7001\n  - dns:seeds.local:7946\n");
+    AgentSettings.Flags f = new AgentSettings.Flags();
+    f.config = yaml;
+    assertThat(AgentSettings.resolve(f).seeds()).containsExactly("127.0.0.1:7001", "dns:seeds.local:7946");
+  }
+
+  @Test
+  void propertiesFile() throws IOException {
+    Path props = dir.resolve("agent.properties");
+    Files.writeString(props, "name=p\njoin=127.0.0.1:1, 127.0.0.1:2\nmeta.role=db\nmembership.retransmit-mult=6\n");
+    AgentSettings.Flags f = new AgentSettings.Flags();
+    f.config = props;
+    AgentSettings s = AgentSettings.resolve(f);
+    assertThat(s.seeds()).containsExactly("127.0.0.1:1", "127.0.0.1:2");
+    assertThat(s.meta()).containsEntry("role", "db");
+    assertThat(s.membership().retransmitMult).isEqualTo(6);
+  }
+
+  @Test
+  void everyBadSettingIsOneLineNamingItsSource() throws IOException {
+    Path yaml = dir.resolve("bad.yaml");
+    Files.writeString(yaml, String.join("\n",
+        "name: n",
+        "colour: blue",
+        "bind: nowhere",
+        "join: [127.0.0.1:0]",
+        "profile: moon",
+        "meta:",
+        "  'bad key': 1",
+        "membership:",
+        "  probe-intervall: 1s",
+        ""));
+    AgentSettings.Flags f = new AgentSettings.Flags();
+    f.config = yaml;
+    f.advertise = "1.2.3.4";
+    List<String> p = problems(f);
+    assertThat(p).hasSize(7).allSatisfy(line -> assertThat(line).doesNotContain("\n"));
+    assertThat(p).anySatisfy(l -> assertThat(l).startsWith(yaml + ": unknown setting 'colour'"));
+    assertThat(p).contains(yaml + ": bind: expected HOST:PORT, got 'nowhere'");
+    assertThat(p).contains(yaml + ": join: port must be 1..65535 in '127.0.0.1:0'");
+    assertThat(p).contains("--advertise: expected HOST:PORT, got '1.2.3.4'");
+    assertThat(p).anySatisfy(l -> assertThat(l).startsWith(yaml + ": profile: unknown profile 'moon'"));
+    assertThat(p).anySatisfy(l -> assertThat(l).contains("metadata key 'bad key'"));
+    assertThat(p).anySatisfy(l -> assertThat(l).contains("unknown setting 'membership.probe-intervall'")
+        .contains("probeInterval"));
+  }
+
+  @Test
+  void membershipValidationIsReportedPerKnob() throws IOException {
+    Path yaml = dir.resolve("m.yaml");
+    Files.writeString(yaml, "name: n\nmembership:\n  probe-interval: 1s\n  probe-timeout: 2s\n  gossip-nodes: lots\n");
+    AgentSettings.Flags f = new AgentSettings.Flags();
+    f.config = yaml;
+    assertThat(problems(f)).containsExactly(yaml + ": membership.gossip-nodes: expected a whole number, got 'lots'");
+    Files.writeString(yaml, "name: n\nmembership:\n  probe-interval: 1s\n  probe-timeout: 2s\n");
+    assertThat(problems(f)).containsExactly(
+        yaml + ": membership: probeTimeout (2000ms) must be shorter than probeInterval (1000ms)");
+  }
+
+  /** The example files in docs/examples must stay valid and say the same thing. */
+  @Test
+  void documentedExamplesLoadAndAgree() {
+    Path docs = Path.of(System.getProperty("user.dir")).resolve("../docs/examples").normalize();
+    AgentSettings.Flags yaml = new AgentSettings.Flags();
+    yaml.config = docs.resolve("agent.yaml");
+    AgentSettings.Flags props = new AgentSettings.Flags();
+    props.config = docs.resolve("agent.properties");
+    AgentSettings a = AgentSettings.resolve(yaml);
+    AgentSettings b = AgentSettings.resolve(props);
+    assertThat(a.name()).isEqualTo("alpha");
+    assertThat(a.seeds()).containsExactly("10.0.0.6:7946", "dns:grapevine.prod.svc.cluster.local:7946");
+    assertThat(a.meta()).containsEntry("zone", "eu-1");
+    assertThat(List.of(b.name(), b.clusterName(), b.bind(), b.advertise(), b.seeds(), b.http(), b.httpToken(),
+            b.profile(), b.meta(), b.dataDir(), b.joinTimeout()))
+        .isEqualTo(List.of(a.name(), a.clusterName(), a.bind(), a.advertise(), a.seeds(), a.http(), a.httpToken(),
+            a.profile(), a.meta(), a.dataDir(), a.joinTimeout()));
+    assertThat(b.membership().suspicionMult).isEqualTo(a.membership().suspicionMult).isEqualTo(4);
+  }
+
+  @Test
+  void nameIsRequired() {
+    assertThat(problems(new AgentSettings.Flags())).containsExactly(
+        "a node name is required: give --name NAME or 'name' in the config file");
+  }
+
+  @Test
+  void nonLoopbackHttpNeedsAToken() {
+    AgentSettings.Flags f = flags("n");
+    f.http = "0.0.0.0:8946";
+    assertThat(problems(f)).singleElement().asString()
+        .startsWith("--http: the HTTP API on non-loopback address 0.0.0.0:8946 requires a bearer token");
+    f.httpToken = "s3cret";
+    assertThat(AgentSettings.resolve(f).httpToken()).isEqualTo("s3cret");
+  }
+
+  @Test
+  void wildcardBindNeedsAnAdvertiseAddress() {
+    AgentSettings.Flags f = flags("n");
+    f.bind = "0.0.0.0:7946";
+    assertThat(problems(f)).singleElement().asString()
+        .isEqualTo("--bind: 0.0.0.0:7946 is a wildcard address: also give --advertise HOST:PORT (or 'advertise'),"
+            + " the address other nodes should use");
+    f.advertise = "10.1.2.3:7946";
+    assertThat(AgentSettings.resolve(f).advertise()).isEqualTo("10.1.2.3:7946");
+  }
+
+  @Test
+  void metadataMustFitTheLimit() {
+    AgentSettings.Flags f = flags("n");
+    f.meta = List.of("big=" + "x".repeat(600));
+    assertThat(problems(f)).singleElement().asString().contains("more than membership.metadataMaxBytes (512)");
+  }
+
+  @Test
+  void missingFileIsOneLine() {
+    AgentSettings.Flags f = flags("n");
+    f.config = dir.resolve("nope.yaml");
+    assertThat(problems(f)).containsExactly(dir.resolve("nope.yaml") + ": no such file");
+  }
+
+  @Test
+  void dataDirMustNotBeAFile() throws IOException {
+    AgentSettings.Flags f = flags("n");
+    f.dataDir = Files.writeString(dir.resolve("file"), "x");
+    assertThat(problems(f)).singleElement().asString().endsWith("exists and is not a directory");
+  }
+
+  @Test
+  void hostPortSyntax() {
+    assertThat(AgentSettings.hostPortError("[::1]:7946", 1)).isNull();
+    assertThat(AgentSettings.hostPortError("::1:7946", 1)).contains("brackets");
+    assertThat(AgentSettings.hostPortError("host:", 1)).contains("expected HOST:PORT");
+    assertThat(AgentSettings.hostPortError("host:x", 1)).contains("bad port");
+    assertThat(AgentSettings.isLoopback("127.0.0.1:1")).isTrue();
+    assertThat(AgentSettings.isLoopback("[::1]:1")).isTrue();
+    assertThat(AgentSettings.isLoopback("0.0.0.0:1")).isFalse();
+  }
+}

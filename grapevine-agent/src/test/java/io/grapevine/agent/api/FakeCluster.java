@@ -1,0 +1,141 @@
+package io.grapevine.agent.api;
+
+import io.grapevine.Cluster;
+import io.grapevine.MembershipListener;
+import io.grapevine.membership.Member;
+import io.grapevine.membership.MemberState;
+import io.grapevine.membership.MembershipConfig;
+import io.grapevine.membership.MembershipStats;
+import io.grapevine.node.Endpoint;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+
+/** A scripted {@link Cluster} for unit tests of the HTTP handlers and formatting. */
+final class FakeCluster implements Cluster {
+  final Map<String, Member> members = new ConcurrentHashMap<>();
+  final MembershipStats stats = new MembershipStats();
+  final io.grapevine.transport.TransportStats transport = new io.grapevine.transport.TransportStats();
+  final List<Collection<String>> joins = new ArrayList<>();
+  volatile CompletableFuture<Integer> joinResult = CompletableFuture.completedFuture(1);
+  volatile boolean joined = true;
+  volatile boolean left;
+  volatile int health;
+  final List<String> forced = new ArrayList<>();
+  final String localName;
+
+  FakeCluster(String localName) {
+    this.localName = localName;
+    put(localName, MemberState.ALIVE, "role=seed");
+  }
+
+  FakeCluster put(String name, MemberState state, String meta) {
+    int port = 7946 + members.size();
+    members.put(name, new Member(name, Endpoint.parse("127.0.0.1:" + port), state, 3, meta.getBytes(
+        java.nio.charset.StandardCharsets.UTF_8), 1, 1, 0));
+    return this;
+  }
+
+  @Override
+  public CompletableFuture<Integer> join(Collection<String> seeds) {
+    joins.add(List.copyOf(seeds));
+    return joinResult;
+  }
+
+  @Override
+  public CompletableFuture<Void> leave() {
+    left = true;
+    return CompletableFuture.completedFuture(null);
+  }
+
+  @Override
+  public void close() {}
+
+  @Override
+  public List<Member> members() {
+    return List.copyOf(members.values());
+  }
+
+  @Override
+  public Optional<Member> member(String name) {
+    return Optional.ofNullable(members.get(name));
+  }
+
+  @Override
+  public Member localMember() {
+    return members.get(localName);
+  }
+
+  @Override
+  public void updateMetadata(byte[] metadata) {}
+
+  @Override
+  public boolean forceLeave(String name) {
+    forced.add(name);
+    Member m = members.get(name);
+    if (m == null || m.state() == MemberState.ALIVE || name.equals(localName)) {
+      return false;
+    }
+    put(name, MemberState.LEFT, "");
+    return true;
+  }
+
+  @Override
+  public AutoCloseable addListener(MembershipListener listener) {
+    return () -> {};
+  }
+
+  @Override
+  public Endpoint endpoint() {
+    return localMember().endpoint();
+  }
+
+  @Override
+  public String clusterName() {
+    return "test";
+  }
+
+  @Override
+  public MembershipConfig config() {
+    return MembershipConfig.local();
+  }
+
+  @Override
+  public MembershipStats stats() {
+    return stats;
+  }
+
+  @Override
+  public io.grapevine.transport.TransportStats transportStats() {
+    return transport;
+  }
+
+  @Override
+  public int healthScore() {
+    return health;
+  }
+
+  @Override
+  public boolean isJoined() {
+    return joined;
+  }
+
+  @Override
+  public io.grapevine.ReplicatedMap kv(String map) {
+    throw new UnsupportedOperationException("the HTTP handler tests use no replicated store");
+  }
+
+  @Override
+  public io.grapevine.Events events() {
+    throw new UnsupportedOperationException("the HTTP handler tests use no events");
+  }
+
+  @Override
+  public io.grapevine.Aggregates aggregates() {
+    throw new UnsupportedOperationException("the HTTP handler tests use no aggregates");
+  }
+}

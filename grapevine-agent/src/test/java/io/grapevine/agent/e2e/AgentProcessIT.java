@@ -1,0 +1,319 @@
+package io.grapevine.agent.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.net.DatagramSocket;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * End to end: real agent processes from the runnable jar, on loopback, driven by the real command
+ * line. Every process is killed by its handle in {@link #cleanup()}. The bounds are generous
+ * because a busy 2-core machine can take seconds just to start a JVM; they only cap a failure.
+ */
+class AgentProcessIT {
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final String TOKEN = "e2e-secret-token";
+  private static Path jar;
+  private static Path work;
+
+  private final List<Process> started = new ArrayList<>();
+  private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+
+  /** A running agent: its process and addresses. */
+  record Agent(String name, Process process, int gossipPort, int httpPort, Path log) {
+    String gossip() {
+      return "127.0.0.1:" + gossipPort;
+    }
+
+    String http() {
+      return "127.0.0.1:" + httpPort;
+    }
+  }
+
+  /** Output of a finished command. */
+  record Run(int exit, String out, String err) {}
+
+  @BeforeAll
+  static void locateJar() throws IOException {
+    String path = System.getProperty("grapevine.agent.jar");
+    assertThat(path).as("system property grapevine.agent.jar (set by failsafe)").isNotNull();
+    jar = Path.of(path);
+    assertThat(jar).exists();
+    work = Files.createDirectories(jar.getParent().resolve("e2e"));
+  }
+
+  @AfterEach
+  void cleanup() {
+    for (Process p : started) {
+      p.destroyForcibly();
+    }
+    for (Process p : started) {
+      try {
+        p.waitFor(10, TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+  }
+
+  @Test
+  void threeAgentsJoinThenOneCrashesAndOneLeaves() throws Exception {
+    int[] ports = freePorts(6);
+    // The first agent reads everything from a YAML file, including a bearer token for its API and
+    // faster probing (as every agent here) so detection fits a short test.
+    Path config = work.resolve("node-a.yaml");
+    Files.writeString(
+        config,
+        String.join(
+            "\n",
+            "name: node-a",
+            "bind: 127.0.0.1:" + ports[0],
+            "http: 127.0.0.1:" + ports[1],
+            "http-token: " + TOKEN,
+            "profile: local",
+            "meta:",
+            "  role: seed",
+            "membership:",
+            "  probe-interval: 400ms",
+            "  probe-timeout: 150ms",
+            "  suspicion-max-timeout-mult: 3",
+            ""));
+    Agent a = startAgent("node-a", ports[0], ports[1], "--config", config.toString());
+    Agent b = startAgent("node-b", ports[2], ports[3], "--join", a.gossip(), "--meta", "role=web",
+        "--config", fastConfig("node-b"));
+    Agent c = startAgent("node-c", ports[4], ports[5], "--join", a.gossip(), "--config", fastConfig("node-c"));
+
+    await("three alive everywhere").atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(200)).ignoreExceptions()
+        .untilAsserted(() -> {
+          for (Agent x : List.of(a, b, c)) {
+            assertThat(states(x)).containsOnly(
+                Map.entry("node-a", "alive"), Map.entry("node-b", "alive"), Map.entry("node-c", "alive"));
+          }
+        });
+
+    // The command line sees the same, as JSON and as a table.
+    Run json = cli("members", "--json", "--http", a.http(), "--token", TOKEN);
+    assertThat(json.exit()).as(json.err()).isZero();
+    JsonNode members = JSON.readTree(json.out()).get("members");
+    assertThat(members).hasSize(3);
+    for (JsonNode m : members) {
+      assertThat(m.get("state").asText()).isEqualTo("alive");
+    }
+    assertThat(members.get(0).get("metadata").get("role").asText()).isEqualTo("seed");
+    Run table = cli("members", "--http", b.http());
+    assertThat(table.exit()).as(table.err()).isZero();
+    assertThat(table.out().lines().toList())
+        .hasSize(4)
+        .first().asString().matches("NAME +ADDRESS +STATE +INCARNATION +METADATA");
+    assertThat(table.out()).contains("role=web").contains(a.gossip());
+
+    // The token guards node-a's API; health and metrics answer with it.
+    assertThat(get(a, "/v1/members", null).statusCode()).isEqualTo(401);
+    assertThat(get(a, "/v1/health", TOKEN).statusCode()).isEqualTo(200);
+    assertThat(get(a, "/metrics", TOKEN).body()).contains("grapevine_members{state=\"alive\"} 3.0");
+
+    // SIGKILL: no goodbye, so the others must detect it and declare it dead.
+    c.process().destroyForcibly();
+    await("node-c dead on a and b").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200)).ignoreExceptions()
+        .untilAsserted(() -> {
+          assertThat(states(a)).containsEntry("node-c", "dead");
+          assertThat(states(b)).containsEntry("node-c", "dead");
+        });
+
+    // SIGTERM: the shutdown hook leaves gracefully, so it shows as left, not dead.
+    b.process().destroy();
+    assertThat(b.process().waitFor(60, TimeUnit.SECONDS)).as("node-b exits after SIGTERM").isTrue();
+    assertThat(Files.readString(b.log())).contains("left the cluster");
+    await("node-b left on a").atMost(Duration.ofSeconds(40)).pollInterval(Duration.ofMillis(200)).ignoreExceptions()
+        .untilAsserted(() -> assertThat(states(a)).containsEntry("node-b", "left"));
+
+    Run after = cli("members", "--json", "--http", a.http(), "--token", TOKEN);
+    Map<String, String> byName = new HashMap<>();
+    JSON.readTree(after.out()).get("members").forEach(m -> byName.put(m.get("name").asText(), m.get("state").asText()));
+    assertThat(byName).containsEntry("node-a", "alive").containsEntry("node-b", "left").containsEntry("node-c", "dead");
+
+    // An operator removes the dead node for good.
+    Run forced = cli("force-leave", "node-c", "--http", a.http(), "--token", TOKEN);
+    assertThat(forced.exit()).as(forced.err()).isZero();
+    assertThat(forced.out()).contains("removed node-c");
+    assertThat(states(a).get("node-c")).isNotEqualTo("dead");
+
+    Run alive = cli("force-leave", "node-a", "--http", a.http(), "--token", TOKEN);
+    assertThat(alive.exit()).isEqualTo(1);
+    assertThat(alive.err().strip()).startsWith("error: ").doesNotContain("\n");
+  }
+
+  @Test
+  void agentStartedBeforeItsSeedRetriesUntilItJoins() throws Exception {
+    int[] ports = freePorts(4);
+    Path quick = work.resolve("quick-join.yaml");
+    Files.writeString(quick, "profile: local\njoin-timeout: 1s\n");
+    Agent late = startAgent("late", ports[0], ports[1], "--join", "127.0.0.1:" + ports[2], "--config", quick.toString());
+    // Not joined yet: health says so with 503, the API answers all the same.
+    await("late answers, unjoined").atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(200))
+        .ignoreExceptions()
+        .untilAsserted(() -> assertThat(get(late, "/v1/health", null).statusCode()).isEqualTo(503));
+    Agent seed = startAgent("seed", ports[2], ports[3], "--profile", "local");
+    await("late joined through the retry").atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(200))
+        .ignoreExceptions()
+        .untilAsserted(() -> {
+          assertThat(get(late, "/v1/health", null).statusCode()).isEqualTo(200);
+          assertThat(states(seed)).containsEntry("late", "alive").containsEntry("seed", "alive");
+        });
+    assertThat(Files.readString(late.log())).contains("retrying in");
+
+    // `grapevine leave` makes the agent leave and exit by itself.
+    Run leave = cli("leave", "--http", late.http());
+    assertThat(leave.exit()).as(leave.err()).isZero();
+    assertThat(leave.out()).contains("late left the cluster");
+    assertThat(late.process().waitFor(60, TimeUnit.SECONDS)).as("late exits after leave").isTrue();
+    assertThat(late.process().exitValue()).isZero();
+    await("late left on seed").atMost(Duration.ofSeconds(40)).pollInterval(Duration.ofMillis(200))
+        .ignoreExceptions()
+        .untilAsserted(() -> assertThat(states(seed)).containsEntry("late", "left"));
+  }
+
+  @Test
+  void badFlagGivesOneLineAndUsageExit() throws Exception {
+    Run r = cli("agent", "--name", "x", "--bogus");
+    assertThat(r.exit()).isEqualTo(2);
+    assertThat(r.out()).isEmpty();
+    assertThat(r.err().lines().toList()).hasSize(1)
+        .first().asString().startsWith("error: ").contains("--bogus").contains("--help");
+
+    Run badBind = cli("agent", "--name", "x", "--bind", "localhost");
+    assertThat(badBind.exit()).isEqualTo(2);
+    assertThat(badBind.err().lines().toList()).containsExactly(
+        "error: --bind: expected HOST:PORT, got 'localhost'");
+  }
+
+  @Test
+  void badConfigFileGivesOneLinePerBadSetting() throws Exception {
+    Path bad = work.resolve("bad.yaml");
+    Files.writeString(bad, "name: x\nbind: 127.0.0.1:99999\n");
+    Run r = cli("agent", "--config", bad.toString());
+    assertThat(r.exit()).isEqualTo(2);
+    assertThat(r.err().lines().toList()).containsExactly(
+        "error: " + bad + ": bind: port must be 0..65535 in '127.0.0.1:99999'");
+
+    Path unknown = work.resolve("unknown.properties");
+    Files.writeString(unknown, "name=x\nprobe-interval=1s\n");
+    Run u = cli("agent", "--config", unknown.toString());
+    assertThat(u.exit()).isEqualTo(2);
+    assertThat(u.err().lines().toList()).hasSize(1)
+        .first().asString().contains("unknown setting 'probe-interval'");
+
+    Path broken = work.resolve("broken.yaml");
+    Files.writeString(broken, "name: [unclosed\n");
+    Run b = cli("agent", "--config", broken.toString());
+    assertThat(b.exit()).isEqualTo(2);
+    assertThat(b.err().lines().toList()).hasSize(1).first().asString().contains("not valid YAML");
+  }
+
+  @Test
+  void commandWithoutAnAgentSaysSoInOneLine() throws Exception {
+    int port = freePorts(1)[0];
+    Run r = cli("members", "--http", "127.0.0.1:" + port);
+    assertThat(r.exit()).isEqualTo(1);
+    assertThat(r.err().lines().toList()).hasSize(1).first().asString().contains("cannot reach an agent");
+  }
+
+  private String fastConfig(String name) throws IOException {
+    Path p = work.resolve(name + ".properties");
+    Files.writeString(p, "profile=local\nmembership.probe-interval=400ms\nmembership.probe-timeout=150ms\n"
+        + "membership.suspicion-max-timeout-mult=3\n");
+    return p.toString();
+  }
+
+  private Agent startAgent(String name, int gossipPort, int httpPort, String... args) throws IOException {
+    List<String> cmd = new ArrayList<>(List.of(javaBin(), "-Xmx128m", "-XX:+UseSerialGC", "-jar", jar.toString(), "agent"));
+    if (!List.of(args).contains("--config") || !name.equals("node-a")) {
+      cmd.addAll(List.of("--name", name, "--bind", "127.0.0.1:" + gossipPort, "--http", "127.0.0.1:" + httpPort));
+    }
+    cmd.addAll(List.of(args));
+    Path log = work.resolve(name + ".log");
+    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+    started.add(p);
+    return new Agent(name, p, gossipPort, httpPort, log);
+  }
+
+  private Run cli(String... args) throws Exception {
+    List<String> cmd = new ArrayList<>(List.of(javaBin(), "-Xmx64m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-jar", jar.toString()));
+    cmd.addAll(List.of(args));
+    Path out = Files.createTempFile(work, "cli", ".out");
+    Path err = Files.createTempFile(work, "cli", ".err");
+    Process p = new ProcessBuilder(cmd).redirectOutput(out.toFile()).redirectError(err.toFile()).start();
+    started.add(p);
+    assertThat(p.waitFor(120, TimeUnit.SECONDS)).as("command finished: " + cmd).isTrue();
+    return new Run(p.exitValue(), Files.readString(out), Files.readString(err));
+  }
+
+  private Map<String, String> states(Agent agent) throws Exception {
+    HttpResponse<String> r = get(agent, "/v1/members", agent.name().equals("node-a") ? TOKEN : null);
+    assertThat(r.statusCode()).isEqualTo(200);
+    Map<String, String> states = new HashMap<>();
+    JSON.readTree(r.body()).get("members").forEach(m -> states.put(m.get("name").asText(), m.get("state").asText()));
+    return states;
+  }
+
+  private HttpResponse<String> get(Agent agent, String path, String token) throws Exception {
+    HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://" + agent.http() + path))
+        .timeout(Duration.ofSeconds(5));
+    if (token != null) {
+      b.header("Authorization", "Bearer " + token);
+    }
+    return http.send(b.build(), HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+  }
+
+  private static String javaBin() {
+    return Path.of(System.getProperty("java.home"), "bin", "java").toString();
+  }
+
+  /**
+   * Fixed ports below 32768 (outside Linux's ephemeral range), each checked free for TCP and UDP
+   * on loopback. The start is random so parallel builds on one host rarely collide.
+   */
+  static int[] freePorts(int count) throws IOException {
+    SplittableRandom random = new SplittableRandom();
+    int[] ports = new int[count];
+    int found = 0;
+    int candidate = 20_000 + random.nextInt(10_000);
+    InetAddress loopback = InetAddress.getLoopbackAddress();
+    for (int tries = 0; found < count && tries < 2000; tries++, candidate++) {
+      try (ServerSocket tcp = new ServerSocket();
+          DatagramSocket udp = new DatagramSocket(new InetSocketAddress(loopback, candidate))) {
+        tcp.bind(new InetSocketAddress(loopback, candidate));
+        ports[found++] = candidate;
+      } catch (IOException busy) {
+        // taken: try the next one
+      }
+    }
+    if (found < count) {
+      throw new IOException("no " + count + " free ports found below 32768");
+    }
+    return ports;
+  }
+}
