@@ -1,0 +1,150 @@
+package io.grapevine.overlay;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.grapevine.node.Delivery;
+import io.grapevine.node.Endpoint;
+import io.grapevine.node.Outbox;
+import io.grapevine.node.ProtocolEvent;
+import io.grapevine.node.StandaloneHost;
+import io.grapevine.runtime.EventLoop;
+import io.grapevine.transport.NioTransport;
+import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * 50 nodes on real UDP sockets on loopback, each a {@link StandaloneHost} running HyParView (its
+ * peer sampler) and Plumtree, driven by the runtime's event loop and NIO transport: every broadcast
+ * reaches every node exactly once.
+ */
+class OverlayLoopbackClusterTest {
+  private final EventLoop loop = new EventLoop();
+  private final List<NioTransport> transports = new ArrayList<>();
+
+  /** Steps one host on the loop: packets in, timers re-armed at its next deadline after every call. */
+  private final class Driver implements Outbox {
+    StandaloneHost host;
+    NioTransport transport;
+    EventLoop.Timer timer;
+    final Map<Long, AtomicInteger> delivered;
+
+    Driver(Map<Long, AtomicInteger> delivered) {
+      this.delivered = delivered;
+    }
+
+    void onPacket(Endpoint from, ByteBuffer packet, Delivery delivery) {
+      host.onPacket(loop.nowMillis(), from, packet, delivery, this);
+      rearm();
+    }
+
+    void rearm() {
+      long next = host.nextDeadlineMillis();
+      if (timer != null && timer.deadlineMillis() == next) {
+        return;
+      }
+      if (timer != null) {
+        timer.cancel();
+        timer = null;
+      }
+      if (next != Long.MAX_VALUE) {
+        timer = loop.schedule(next, () -> {
+          timer = null;
+          host.onTick(loop.nowMillis(), this);
+          rearm();
+        });
+      }
+    }
+
+    @Override
+    public void send(Endpoint to, ByteBuffer packet, Delivery delivery) {
+      transport.send(to, packet, delivery);
+    }
+
+    @Override
+    public void emit(ProtocolEvent event) {
+      if (event instanceof Plumtree.Delivered d) {
+        delivered.computeIfAbsent(d.messageId(), k -> new AtomicInteger()).incrementAndGet();
+      }
+    }
+  }
+
+  @AfterEach
+  void close() {
+    transports.forEach(NioTransport::close);
+    loop.close();
+  }
+
+  @Test
+  void fiftyNodesDeliverEveryBroadcastToEveryNodeExactlyOnce() throws Exception {
+    int n = 50;
+    HyParViewConfig hc = HyParViewConfig.defaults().toBuilder().roundInterval(Duration.ofMillis(200))
+        .failureTimeout(Duration.ofMillis(1500)).neighborTimeout(Duration.ofMillis(500)).build();
+    List<Map<Long, AtomicInteger>> delivered = new ArrayList<>();
+    List<Driver> drivers = new ArrayList<>();
+    HyParView[] hpv = new HyParView[n];
+    Plumtree[] pt = new Plumtree[n];
+    SplittableRandom seeds = new SplittableRandom(42);
+    for (int i = 0; i < n; i++) {
+      Map<Long, AtomicInteger> d = new ConcurrentHashMap<>();
+      delivered.add(d);
+      Driver driver = new Driver(d);
+      NioTransport t = new NioTransport(loop, new InetSocketAddress("127.0.0.1", 0),
+          NioTransport.Options.defaults(1 << 20).withMaxDatagramBytes(1400));
+      transports.add(t);
+      driver.transport = t;
+      t.start(driver::onPacket);
+      SplittableRandom r = seeds.split();
+      hpv[i] = new HyParView(hc, r);
+      pt[i] = new Plumtree(PlumtreeConfig.defaults(), hpv[i], r);
+      driver.host = new StandaloneHost("n" + i, t.localEndpoint(), "overlay-test", 1400, hpv[i])
+          .attach(hpv[i]).attach(pt[i]);
+      drivers.add(driver);
+    }
+    Endpoint first = transports.get(0).localEndpoint();
+    loop.call(() -> {
+      hpv[0].start(loop.nowMillis());
+      drivers.get(0).rearm();
+      for (int i = 1; i < n; i++) {
+        hpv[i].join(loop.nowMillis(), List.of(first), drivers.get(i));
+        drivers.get(i).rearm();
+      }
+      return null;
+    });
+    await().atMost(Duration.ofSeconds(30)).until(() -> loop.call(() -> {
+      for (HyParView h : hpv) {
+        if (h.activeSize() < 2) {
+          return false;
+        }
+      }
+      return true;
+    }));
+    List<Long> ids = new ArrayList<>();
+    for (int b = 0; b < 10; b++) {
+      int origin = (b * 7) % n;
+      ids.add(loop.call(() -> {
+        long id = pt[origin].broadcast(loop.nowMillis(), ("event " + origin).getBytes(), drivers.get(origin));
+        drivers.get(origin).rearm();
+        return id;
+      }));
+    }
+    await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+      for (int i = 0; i < n; i++) {
+        for (long id : ids) {
+          AtomicInteger c = delivered.get(i).get(id);
+          assertThat(c).as("node %d message %d", i, id).isNotNull();
+          assertThat(c.get()).as("deliveries at node %d of message %d", i, id).isEqualTo(1);
+        }
+      }
+    });
+  }
+}
