@@ -1,0 +1,90 @@
+package io.grapevine.sim.experiments;
+
+import io.grapevine.dissemination.Dissemination;
+import io.grapevine.dissemination.DisseminationConfig;
+import io.grapevine.dissemination.UserEvent;
+import java.time.Duration;
+import java.util.SplittableRandom;
+
+/**
+ * One rumor published at node 0 and spread by the real {@link Dissemination} over N simulated nodes
+ * with uniform random peers. Rounds are {@code roundInterval} long and unsynchronised (each node
+ * starts its round timer at a random phase); one-way latency is a constant far below a round.
+ */
+public final class DisseminationRun {
+  /** Round length of every run. */
+  public static final long ROUND_MILLIS = 200;
+  /** Constant one-way latency. */
+  public static final long LATENCY_MICROS = 5_000;
+
+  /** What one run measured. */
+  public record Result(
+      int n, long seed, String variant, boolean antiEntropy, int informed, double residue,
+      double rumorsPerNode, double messagesPerNode, double roundsToLast, double roundsToQuiet,
+      long repaired, boolean finished) {}
+
+  private DisseminationRun() {}
+
+  /**
+   * Runs until no node is hot any more (and, with anti-entropy, every node is informed), or
+   * {@code maxRounds}.
+   *
+   * @param antiEntropyRounds digest exchange every so many rounds; 0 = off
+   */
+  public static Result run(int n, long seed, DisseminationConfig variant, int antiEntropyRounds, int maxRounds) {
+    DisseminationConfig config = variant.toBuilder()
+        .roundInterval(Duration.ofMillis(ROUND_MILLIS))
+        .antiEntropyInterval(Duration.ofMillis(antiEntropyRounds * ROUND_MILLIS))
+        .build();
+    long[] informedAt = new long[n];
+    java.util.Arrays.fill(informedAt, -1);
+    int[] informed = {0};
+    ExtensionCluster<Dissemination> c = new ExtensionCluster<>(n, seed, LATENCY_MICROS, 0, (node, ev, now) -> {
+      if (ev instanceof UserEvent && informedAt[node] < 0) {
+        informedAt[node] = now;
+        informed[0]++;
+      }
+    });
+    SplittableRandom seeds = new SplittableRandom(seed);
+    for (int i = 0; i < n; i++) {
+      c.add(i, new Dissemination(config, 1, seeds.split()));
+    }
+    long t0 = ROUND_MILLIS; // publish after one round so every node's timer is running
+    for (int i = 0; i < n; i++) {
+      int node = i;
+      c.call(node, out -> c.ext(node).start(0));
+    }
+    c.engine.runUntil(t0 * 1000, Long.MAX_VALUE);
+    c.call(0, out -> c.ext(0).publish(t0, "sim", new byte[16], null, out));
+    long quietAt = -1;
+    boolean finished = false;
+    for (int r = 1; r <= maxRounds; r++) {
+      long end = (t0 + r * ROUND_MILLIS) * 1000;
+      c.engine.runUntil(end, Long.MAX_VALUE);
+      int hot = 0;
+      for (int i = 0; i < n && hot == 0; i++) {
+        hot += c.ext(i).hotCount();
+      }
+      if (hot == 0 && (antiEntropyRounds == 0 || informed[0] == n)) {
+        quietAt = r;
+        finished = true;
+        break;
+      }
+    }
+    long rumors = 0;
+    long messages = 0;
+    long repaired = 0;
+    for (int i = 0; i < n; i++) {
+      rumors += c.ext(i).stats().rumorsSent();
+      messages += c.ext(i).stats().messagesSent();
+      repaired += c.ext(i).stats().repaired();
+    }
+    long last = 0;
+    for (int i = 0; i < n; i++) {
+      last = Math.max(last, informedAt[i]);
+    }
+    return new Result(n, seed, variant.toString(), antiEntropyRounds > 0, informed[0],
+        (n - informed[0]) / (double) n, rumors / (double) n, messages / (double) n,
+        (last - t0) / (double) ROUND_MILLIS, quietAt, repaired, finished);
+  }
+}

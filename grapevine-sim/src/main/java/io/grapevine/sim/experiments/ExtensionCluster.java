@@ -1,0 +1,126 @@
+package io.grapevine.sim.experiments;
+
+import io.grapevine.node.Endpoint;
+import io.grapevine.node.Extension;
+import io.grapevine.node.PeerSampler;
+import io.grapevine.node.ProtocolEvent;
+import io.grapevine.node.StandaloneHost;
+import io.grapevine.sim.Engine;
+import io.grapevine.sim.Latency;
+import io.grapevine.sim.NetworkModel;
+import java.util.List;
+import java.util.SplittableRandom;
+
+/**
+ * The real core extensions ({@code Dissemination}, {@code Aggregation}), each in a {@link
+ * StandaloneHost}, run by the simulator's {@link Engine} over uniform random peer sampling among the
+ * live nodes. Slots beyond the initial size are kept for nodes that join later (churn).
+ */
+final class ExtensionCluster<E extends Extension> {
+  /** Receives the events nodes emit (deliveries). */
+  interface Events {
+    void on(int node, ProtocolEvent event, long nowMillis);
+  }
+
+  final Engine engine;
+  final Object[] extensions;
+  private final int[] live;
+  private final int[] position;
+  private int liveCount;
+  private final SplittableRandom peerRandom;
+
+  /**
+   * @param capacity slots (initial nodes plus later joiners)
+   * @param latencyMicros constant one-way latency
+   * @param loss datagram loss probability
+   */
+  ExtensionCluster(int capacity, long seed, long latencyMicros, double loss, Events events) {
+    NetworkModel net = new NetworkModel(Latency.constant(latencyMicros), loss, 0, 0, 0);
+    this.engine = new Engine(capacity, net, seed, (node, event, now) -> {
+      if (events != null) {
+        events.on(node, event, now);
+      }
+      return 0;
+    }, false);
+    this.extensions = new Object[capacity];
+    this.live = new int[capacity];
+    this.position = new int[capacity];
+    java.util.Arrays.fill(position, -1);
+    this.peerRandom = new SplittableRandom(seed ^ 0x5DEECE66DL);
+  }
+
+  /** Installs node {@code i} running {@code ext}; the caller starts it with {@link #call}. */
+  void add(int i, E ext) {
+    Endpoint self = engine.endpoint(i);
+    StandaloneHost host = new StandaloneHost("n" + i, self, "sim", 1400, new Uniform(i)).attach(ext);
+    engine.install(i, host);
+    extensions[i] = ext;
+    position[i] = liveCount;
+    live[liveCount++] = i;
+  }
+
+  /** Crashes node {@code i}: gone at once, packets to it lost, no longer sampled. */
+  void crash(int i) {
+    engine.crash(i);
+    extensions[i] = null;
+    int p = position[i];
+    int last = live[--liveCount];
+    live[p] = last;
+    position[last] = p;
+    position[i] = -1;
+  }
+
+  @SuppressWarnings("unchecked")
+  E ext(int i) {
+    return (E) extensions[i];
+  }
+
+  int liveCount() {
+    return liveCount;
+  }
+
+  int live(int k) {
+    return live[k];
+  }
+
+  int randomLive(SplittableRandom r) {
+    return live[r.nextInt(liveCount)];
+  }
+
+  /** Runs {@code action} as node {@code i}'s own step (so its sends and timers are seen). */
+  void call(int i, java.util.function.Consumer<io.grapevine.node.Outbox> action) {
+    engine.call(i, action);
+  }
+
+  /** Uniform sampling over the live nodes, this one excluded. */
+  private final class Uniform implements PeerSampler {
+    private final int self;
+
+    Uniform(int self) {
+      this.self = self;
+    }
+
+    @Override
+    public void sample(int k, List<Endpoint> out) {
+      int others = liveCount - (position[self] >= 0 ? 1 : 0);
+      int want = Math.min(k, others);
+      int added = 0;
+      for (int tries = 0; added < want && tries < 20 * (want + 1); tries++) {
+        int j = live[peerRandom.nextInt(liveCount)];
+        if (j == self) {
+          continue;
+        }
+        Endpoint e = engine.endpoint(j);
+        if (!out.contains(e)) {
+          out.add(e);
+          added++;
+        }
+      }
+    }
+
+    @Override
+    public int size() {
+      return liveCount - (position[self] >= 0 ? 1 : 0);
+    }
+  }
+}
