@@ -212,7 +212,7 @@ final class Demo {
     double bytesPerNode = (totalBytesOut(leaver) - bytes0) / seconds / (n - 1);
     double packetsPerNode = (totalPacketsOut(leaver) - packets0) / seconds / (n - 1);
     double udpPerNode = (totalUdpBytesOut(leaver) - udp0) / seconds / (n - 1);
-    out.printf("  each node sent %.0f B/s in %.1f packets/s (%.0f B/s of it over UDP, the rest push-pull over TCP)%n",
+    out.printf("  each node sent %.0f B/s in %.1f datagrams and stream messages/s (%.0f B/s of it over UDP, the rest over TCP)%n",
         bytesPerNode, packetsPerNode, udpPerNode);
     summary.add(new String[] {"steady state", "bytes sent per node, UDP", String.format(Locale.ROOT, "%.0f B/s", udpPerNode)});
     summary.add(new String[] {"", "bytes sent per node, UDP + TCP", String.format(Locale.ROOT, "%.0f B/s", bytesPerNode)});
@@ -350,7 +350,8 @@ final class Demo {
     long sum = 0;
     for (int i = 0; i < n; i++) {
       if (i != skip) {
-        sum += nodes[i].stats().bytesOut();
+        // The transport's count: everything on the wire, membership and any other protocol alike.
+        sum += nodes[i].transportStats().bytesOut();
       }
     }
     return sum;
@@ -370,7 +371,7 @@ final class Demo {
     long sum = 0;
     for (int i = 0; i < n; i++) {
       if (i != skip) {
-        sum += nodes[i].stats().packetsOut();
+        sum += nodes[i].transportStats().datagramsOut() + nodes[i].transportStats().streamMessagesOut();
       }
     }
     return sum;
