@@ -89,6 +89,19 @@ public final class ClusterMetrics {
   }
 
   private static void transportCounters(Cluster cluster, MeterRegistry registry) {
+    // What the sockets carried, every protocol of the node included.
+    transport(registry, cluster, "grapevine.transport.sent", "bytes",
+        "Bytes written to sockets, UDP and TCP", TransportStats::bytesOut);
+    transport(registry, cluster, "grapevine.transport.received", "bytes",
+        "Bytes read from sockets, UDP and TCP", TransportStats::bytesIn);
+    transport(registry, cluster, "grapevine.transport.datagrams.sent", null,
+        "UDP datagrams sent", TransportStats::datagramsOut);
+    transport(registry, cluster, "grapevine.transport.datagrams.received", null,
+        "UDP datagrams received", TransportStats::datagramsIn);
+    transport(registry, cluster, "grapevine.transport.stream.messages.sent", null,
+        "Framed TCP messages sent", TransportStats::streamMessagesOut);
+    transport(registry, cluster, "grapevine.transport.stream.messages.received", null,
+        "Framed TCP messages received", TransportStats::streamMessagesIn);
     transport(registry, cluster, "grapevine.transport.send.errors", null,
         "Sends that failed: socket errors, full buffers, refused or reset connections", TransportStats::sendErrors);
     transport(registry, cluster, "grapevine.transport.connect.timeouts", null,
