@@ -83,6 +83,10 @@ public final class CompareMembership {
 
   public static void main(String[] args) throws Exception {
     CompareMembership c = new CompareMembership();
+    if (args.length == 2 && args[0].equals("--table-from")) {
+      System.out.println(c.tableFrom(Path.of(args[1])));
+      return;
+    }
     c.parse(args);
     Runtime.getRuntime().addShutdownHook(new Thread(CompareMembership::killAll, "kill-children"));
     c.runAll();
@@ -168,6 +172,57 @@ public final class CompareMembership {
 
   // ------------------------------------------------------------------------------------- results
 
+  /** Rebuilds the table from a results.jsonl written by earlier runs (several files may be concatenated). */
+  String tableFrom(Path jsonl) throws IOException {
+    Map<String, List<Result>> all = new LinkedHashMap<>();
+    java.util.TreeSet<Integer> ns = new java.util.TreeSet<>();
+    java.util.LinkedHashSet<String> sys = new java.util.LinkedHashSet<>();
+    for (String line : Files.readAllLines(jsonl)) {
+      Map<String, String> f = new HashMap<>();
+      Matcher m = FIELD.matcher(line);
+      while (m.find()) {
+        f.putIfAbsent(m.group(1), m.group(3) != null ? m.group(3) : m.group(2));
+      }
+      if (!f.containsKey("system")) {
+        continue;
+      }
+      Result r = new Result(f.get("system"), Integer.parseInt(f.get("N")), Integer.parseInt(f.get("rep")));
+      r.joinMs = d(f, "join_ms");
+      r.firstSuspectMs = d(f, "first_suspect_ms");
+      r.allDeadMs = d(f, "all_dead_ms");
+      r.bytesPerSec = d(f, "bytes_out_per_s_per_node");
+      r.tcpBytesPerSec = d(f, "tcp_bytes_out_per_s_per_node");
+      r.packetsPerSec = d(f, "packets_out_per_s_per_node");
+      r.udpBytesPerSec = d(f, "udp_bytes_out_per_s_per_node");
+      r.pushPullStateBytes = d(f, "pushpull_state_bytes");
+      r.projectedBytesPerSec = d(f, "projected_bytes_out_per_s_per_node");
+      r.cpuPct = d(f, "cpu_pct_per_node");
+      r.rssMiB = d(f, "rss_mib_per_node");
+      r.falseSuspicions = (long) d(f, "false_suspicions");
+      r.falseDeaths = (long) d(f, "false_deaths");
+      r.error = "null".equals(f.get("error")) ? null : f.get("error");
+      r.extra.put("join_from_start_ms", r.system.equals(GV) ? d(f, "join_from_join_sent_ms")
+          : d(f, "join_from_first_spawn_ms"));
+      if (r.system.equals(RC)) {
+        r.extra.put("join_from_start_ms", r.joinMs);
+      }
+      if (Double.isNaN(r.udpBytesPerSec) && !r.system.equals(RC)) {
+        r.udpBytesPerSec = r.bytesPerSec - r.tcpBytesPerSec;
+      }
+      ns.add(r.n);
+      sys.add(r.system);
+      all.computeIfAbsent(r.system + "/" + r.n, k -> new ArrayList<>()).add(r);
+    }
+    sizes = ns.stream().mapToInt(Integer::intValue).toArray();
+    systems = ORDER.stream().filter(sys::contains).toList();
+    return table(all);
+  }
+
+  private static double d(Map<String, String> f, String k) {
+    String v = f.get(k);
+    return v == null || v.equals("null") ? Double.NaN : Double.parseDouble(v);
+  }
+
   /** One run of one system; NaN where a phase did not finish within its bound. */
   static final class Result {
     final String system;
@@ -180,6 +235,9 @@ public final class CompareMembership {
     double bytesPerSec = Double.NaN;
     double tcpBytesPerSec = Double.NaN;
     double packetsPerSec = Double.NaN;
+    double udpBytesPerSec = Double.NaN;
+    double pushPullStateBytes = Double.NaN;
+    double projectedBytesPerSec = Double.NaN;
     double cpuPct = Double.NaN;
     double rssMiB = Double.NaN;
     long falseSuspicions;
@@ -215,6 +273,9 @@ public final class CompareMembership {
       m.put("bytes_out_per_s_per_node", bytesPerSec);
       m.put("tcp_bytes_out_per_s_per_node", tcpBytesPerSec);
       m.put("packets_out_per_s_per_node", packetsPerSec);
+      m.put("udp_bytes_out_per_s_per_node", udpBytesPerSec);
+      m.put("pushpull_state_bytes", pushPullStateBytes);
+      m.put("projected_bytes_out_per_s_per_node", projectedBytesPerSec);
       m.put("cpu_pct_per_node", cpuPct);
       m.put("rss_mib_per_node", rssMiB);
       m.put("false_suspicions", falseSuspicions);
@@ -247,10 +308,16 @@ public final class CompareMembership {
   private String table(Map<String, List<Result>> all) {
     List<Metric> metrics = List.of(
         new Metric("join: all see N, after last join returned (ms)", r -> r.joinMs, "%.0f", 1),
+        new Metric("join: all see N, from the first join sent (ms) [memberlist: from 1st spawn]",
+            r -> r.extra.get("join_from_start_ms") instanceof Double v ? v : Double.NaN, "%.0f", 1),
         new Metric("crash: first suspect anywhere (s) [Redis: PFAIL]", r -> r.firstSuspectMs, "%.2f", 1e-3),
         new Metric("crash: all survivors mark dead (s) [Redis: FAIL]", r -> r.allDeadMs, "%.2f", 1e-3),
         new Metric("steady: bytes/s sent per node (UDP+TCP payload; Redis: bus)", r -> r.bytesPerSec, "%.0f", 1),
         new Metric("  of which TCP (push-pull) bytes/s", r -> r.tcpBytesPerSec, "%.0f", 1),
+        new Metric("  of which UDP bytes/s (probes, acks, gossip)", r -> r.udpBytesPerSec, "%.0f", 1),
+        new Metric("push-pull: bytes one node writes per exchange (its state)", r -> r.pushPullStateBytes, "%.0f", 1),
+        new Metric("steady: UDP + push-pull at its configured rate, bytes/s per node", r -> r.system.equals(RC)
+            ? r.bytesPerSec : r.projectedBytesPerSec, "%.0f", 1),
         new Metric("steady: packets/s sent per node (datagrams; Redis: bus msgs)", r -> r.packetsPerSec, "%.2f", 1),
         new Metric("steady: CPU % of one core per node", r -> r.cpuPct, "%.2f", 1),
         new Metric("steady: RSS MiB per node (process)", r -> r.rssMiB, "%.1f", 1));
@@ -589,6 +656,28 @@ public final class CompareMembership {
       return c;
     }
 
+    /** Keeps every membership event of the run (not the stats lines) for later reading. */
+    void writeEvents() {
+      StringBuilder sb = new StringBuilder();
+      for (Ev e : log) {
+        if (e.ev().equals("stats")) {
+          continue;
+        }
+        sb.append(String.format(Locale.ROOT, "{\"t\":%.3f,\"idx\":%d", e.t, e.idx));
+        e.f.forEach((k, v) -> {
+          if (!k.equals("t")) {
+            sb.append(",\"").append(k).append("\":\"").append(v).append('"');
+          }
+        });
+        sb.append("}\n");
+      }
+      try {
+        Files.writeString(logDir.resolve("events.jsonl"), sb.toString());
+      } catch (IOException e) {
+        System.err.println("cannot write events: " + e.getMessage());
+      }
+    }
+
     /** Consumes events until {@code until} holds or the bound passes. */
     boolean pump(double seconds, Predicate<Ev> until) throws InterruptedException {
       long end = System.nanoTime() + (long) (seconds * 1e9);
@@ -656,8 +745,10 @@ public final class CompareMembership {
         r.joinMs = conv1 - lastJoined;
         r.spawnMs = Arrays.stream(readyT).max().orElse(Double.NaN) - tSpawn;
         r.extra.put("join_from_first_spawn_ms", conv1 - tSpawn);
+        r.extra.put("join_from_start_ms", conv1 - tSpawn);
         if (r.extra.get("join_sent_ms_epoch") instanceof Double js) {
           r.extra.put("join_from_join_sent_ms", conv1 - js);
+          r.extra.put("join_from_start_ms", conv1 - js);
         }
         r.extra.put("join_errors", log.stream().filter(e -> e.ev().equals("err")).count());
 
@@ -669,6 +760,12 @@ public final class CompareMembership {
         nodes.forEach(c -> c.send("stats"));
         pump(15, e -> stats.size() >= n);
         Map<Integer, Ev> s1 = new HashMap<>(stats);
+        if (s1.containsKey(0)) {
+          // What the join cost the seed, everything it sent since it started.
+          r.extra.put("seed_tcp_out_b_after_join", s1.get(0).num("tcp_out_b"));
+          r.extra.put("seed_streams_out_after_join", sys.equals(GV) ? s1.get(0).num("tcp_out_m")
+              : s1.get(0).num("tcp_dial") + s1.get(0).num("tcp_acc"));
+        }
         pump(windowSec, null);
         stats.clear();
         Map<Long, long[]> p2 = snapshot(nodes);
@@ -679,6 +776,9 @@ public final class CompareMembership {
         double bytes = 0;
         double tcp = 0;
         double pkts = 0;
+        double udp = 0;
+        double tcpTotal = 0;
+        double streams = 0;
         int counted = 0;
         for (int i = 0; i < n; i++) {
           Ev a = s1.get(i);
@@ -691,6 +791,12 @@ public final class CompareMembership {
           bytes += (b.num("udp_out_b") - a.num("udp_out_b") + tcpB) / dt;
           tcp += tcpB / dt;
           pkts += (b.num("udp_out_p") - a.num("udp_out_p")) / dt;
+          udp += (b.num("udp_out_b") - a.num("udp_out_b")) / dt;
+          tcpTotal += tcpB;
+          // Streams this node wrote: one per push-pull it started or answered (Grapevine counts
+          // framed messages, memberlist's counting transport counts connections dialed and accepted).
+          streams += sys.equals(GV) ? b.num("tcp_out_m") - a.num("tcp_out_m")
+              : b.num("tcp_dial") - a.num("tcp_dial") + b.num("tcp_acc") - a.num("tcp_acc");
           counted++;
         }
         if (counted < n) {
@@ -700,6 +806,16 @@ public final class CompareMembership {
         r.bytesPerSec = bytes / counted;
         r.tcpBytesPerSec = tcp / counted;
         r.packetsPerSec = pkts / counted;
+        r.udpBytesPerSec = udp / counted;
+        // A window shorter than a few push-pull intervals samples push-pull unevenly, so also give
+        // UDP + push-pull at its configured rate: every node starts one exchange per interval and
+        // answers one on average, writing its state (S bytes, measured here) twice per interval.
+        if (streams > 0) {
+          r.pushPullStateBytes = tcpTotal / streams;
+          double interval = 30.0 * (n <= 32 ? 1 : Math.ceil(Math.log(n) / Math.log(2) - 5) + 1);
+          r.projectedBytesPerSec = r.udpBytesPerSec + 2 * r.pushPullStateBytes / interval;
+          r.extra.put("pushpull_interval_s", interval);
+        }
         cpuRss(r, p1, p2, (w2 - w1) / 1000);
         if (sys.equals(GV)) {
           double pp = 0;
@@ -770,6 +886,7 @@ public final class CompareMembership {
         r.error = e.getMessage();
       } finally {
         stop(nodes, false);
+        writeEvents();
       }
       return r;
     }
@@ -970,6 +1087,7 @@ public final class CompareMembership {
           throw new IllegalStateException("no discovery convergence within 120 s");
         }
         r.joinMs = Arrays.stream(reached).max().orElse(Double.NaN) - tMet;
+        r.extra.put("join_from_start_ms", r.joinMs);
         r.extra.put("join_from_first_spawn_ms", Arrays.stream(reached).max().orElse(Double.NaN) - tSpawn);
 
         // Steady state: no client commands inside the window, so wchar is the bus.

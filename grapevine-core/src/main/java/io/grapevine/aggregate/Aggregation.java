@@ -413,6 +413,11 @@ public final class Aggregation implements Extension {
       }
       e.lastAvg = now.avg();
     }
+    if (entries.isEmpty()) {
+      // Nothing published anywhere this node has heard of: stay silent (no idle traffic). The first
+      // exchange from a node that publishes brings the names, and this node joins in.
+      return;
+    }
     Endpoint peer = pickPeer();
     if (peer == null) {
       return;

@@ -86,6 +86,8 @@ public final class AntiEntropy implements Extension {
   private long nextSyncMillis;
   private long nextGcMillis;
   private long nextPendingMillis = Long.MAX_VALUE;
+  private double tokens;
+  private long tokensAtMillis = Long.MIN_VALUE;
 
   /**
    * @param replica the local replica
@@ -147,7 +149,7 @@ public final class AntiEntropy implements Extension {
       List<Entry> changed = replica.merge(List.of(r.entry()), phys);
       if (!changed.isEmpty()) {
         stats.keysRepairedByRumor++;
-        spread(changed.get(0), false, out);
+        spread(nowMillis, changed.get(0), false, out);
       }
       return;
     }
@@ -172,6 +174,13 @@ public final class AntiEntropy implements Extension {
       nextSyncMillis = nowMillis + 1 + random.nextLong(interval);
       nextGcMillis = nowMillis + config.gcInterval.toMillis();
     }
+    // A replica holding nothing starts no exchange: a cluster that does not use the store pays
+    // nothing, and convergence is unharmed because every replica holding data keeps reconciling
+    // with random peers (one exchange repairs both sides).
+    boolean hasData = replica.tree().size() > 0;
+    if (!hasData) {
+      pending.clear();
+    }
     if (nowMillis >= nextPendingMillis) {
       Iterator<Endpoint> it = pending.iterator();
       if (it.hasNext()) {
@@ -182,12 +191,14 @@ public final class AntiEntropy implements Extension {
       nextPendingMillis = pending.isEmpty() ? Long.MAX_VALUE
           : nowMillis + Math.max(20, config.syncInterval.toMillis() / 8);
     }
-    if (nowMillis >= nextSyncMillis) {
+    if (nowMillis >= nextSyncMillis && hasData) {
       peers.clear();
       ctx.peers().sample(1, peers);
       if (!peers.isEmpty()) {
         sync(nowMillis, peers.get(0), out);
       }
+    }
+    if (nowMillis >= nextSyncMillis) {
       nextSyncMillis = nowMillis + config.syncInterval.toMillis();
     }
     if (nowMillis >= nextGcMillis) {
@@ -213,7 +224,7 @@ public final class AntiEntropy implements Extension {
   public void onMembershipEvent(long nowMillis, ProtocolEvent event, Outbox out) {
     if (!(event instanceof MemberEvent me)
         || (me.type() != MemberEvent.Type.JOINED && me.type() != MemberEvent.Type.ALIVE)
-        || me.member().name().equals(ctx.localName())) {
+        || me.member().name().equals(ctx.localName()) || replica.tree().size() == 0) {
       return;
     }
     int others = Math.max(1, ctx.clusterSize() - 1);
@@ -233,41 +244,64 @@ public final class AntiEntropy implements Extension {
 
   /** Writes a value (see {@link Replica#put}) and spreads it. Durable when this returns. */
   public Entry put(long nowMillis, String map, String key, byte[] value, long ttlMillis, Outbox out) {
-    return local(replica.put(physicalMillis(nowMillis), map, key, value, ttlMillis), out);
+    return local(nowMillis, replica.put(physicalMillis(nowMillis), map, key, value, ttlMillis), out);
   }
 
   /** Deletes a key and spreads the tombstone. */
   public Entry delete(long nowMillis, String map, String key, Outbox out) {
-    return local(replica.delete(physicalMillis(nowMillis), map, key), out);
+    return local(nowMillis, replica.delete(physicalMillis(nowMillis), map, key), out);
   }
 
   /** Adds to a counter and spreads the new state. */
   public Entry increment(long nowMillis, String map, String key, long delta, Outbox out) {
-    return local(replica.increment(physicalMillis(nowMillis), map, key, delta), out);
+    return local(nowMillis, replica.increment(physicalMillis(nowMillis), map, key, delta), out);
   }
 
   /** Adds to a set and spreads the new state. */
   public Entry addToSet(long nowMillis, String map, String key, String element, Outbox out) {
-    return local(replica.addToSet(physicalMillis(nowMillis), map, key, element), out);
+    return local(nowMillis, replica.addToSet(physicalMillis(nowMillis), map, key, element), out);
   }
 
   /** Removes from a set and spreads the new state. */
   public Entry removeFromSet(long nowMillis, String map, String key, String element, Outbox out) {
-    return local(replica.removeFromSet(physicalMillis(nowMillis), map, key, element), out);
+    return local(nowMillis, replica.removeFromSet(physicalMillis(nowMillis), map, key, element), out);
   }
 
-  private Entry local(Entry e, Outbox out) {
+  private Entry local(long nowMillis, Entry e, Outbox out) {
     if (e != null && ctx != null) {
-      spread(e, true, out);
+      spread(nowMillis, e, true, out);
     }
     return e;
   }
 
+  /** Takes one piggyback token (see {@link AntiEntropyConfig#rumorPiggybackPerSecond}). */
+  private boolean piggybackToken(long nowMillis) {
+    int rate = config.rumorPiggybackPerSecond;
+    if (rate == 0) {
+      return false;
+    }
+    if (tokensAtMillis == Long.MIN_VALUE) {
+      tokens = rate;
+    } else if (nowMillis > tokensAtMillis) {
+      tokens = Math.min(rate, tokens + (nowMillis - tokensAtMillis) * rate / 1000.0);
+    }
+    tokensAtMillis = Math.max(tokensAtMillis, nowMillis);
+    if (tokens >= 1) {
+      tokens -= 1;
+      return true;
+    }
+    return false;
+  }
+
   /** Piggybacks a version and pushes it to a few peers (see the class doc). */
-  private void spread(Entry e, boolean local, Outbox out) {
+  private void spread(long nowMillis, Entry e, boolean local, Outbox out) {
     byte[] msg = AntiEntropyMessages.entryMessage(MessageType.KV_RUMOR, e);
     boolean fits = msg.length <= datagramRoom;
-    boolean piggybacked = fits && ctx.piggyback("kv:" + e.key().map() + "/" + e.key().key(), msg);
+    boolean piggybacked = fits && piggybackToken(nowMillis)
+        && ctx.piggyback("kv:" + e.key().map() + "/" + e.key().key(), msg);
+    if (fits && !piggybacked) {
+      stats.piggybacksDeclined++;
+    }
     int fanout = local || !piggybacked ? config.rumorFanout : 0;
     if (fanout == 0) {
       return;

@@ -39,6 +39,12 @@ public final class AntiEntropyConfig {
   /** Peers a new write is pushed to at once, on top of piggybacking on membership gossip. Default 2. */
   public final int rumorFanout;
   /**
+   * Writes per second (and burst) that may ride on membership's piggyback queue. Default 100. The
+   * queue is shared with membership updates; a write burst beyond this is pushed directly and left
+   * to anti-entropy, so it cannot crowd suspicions and refutations out of the datagrams.
+   */
+  public final int rumorPiggybackPerSecond;
+  /**
    * Tombstones and expired entries are removed this long after the delete or expiry. Default 6 h.
    * Must exceed the longest partition or downtime the cluster tolerates: a replica away for longer
    * may bring back a deleted value.
@@ -60,6 +66,7 @@ public final class AntiEntropyConfig {
     syncMaxBytesPerExchange = b.syncMaxBytesPerExchange;
     merkleDepth = b.merkleDepth;
     rumorFanout = b.rumorFanout;
+    rumorPiggybackPerSecond = b.rumorPiggybackPerSecond;
     tombstoneGrace = b.tombstoneGrace;
     gcInterval = b.gcInterval;
     maxClockSkew = b.maxClockSkew;
@@ -87,6 +94,7 @@ public final class AntiEntropyConfig {
     private int syncMaxBytesPerExchange = 4 * 1024 * 1024;
     private int merkleDepth = 4;
     private int rumorFanout = 2;
+    private int rumorPiggybackPerSecond = 100;
     private Duration tombstoneGrace = Duration.ofHours(6);
     private Duration gcInterval = Duration.ofSeconds(10);
     private Duration maxClockSkew = Duration.ofSeconds(60);
@@ -101,6 +109,7 @@ public final class AntiEntropyConfig {
       syncMaxBytesPerExchange = c.syncMaxBytesPerExchange;
       merkleDepth = c.merkleDepth;
       rumorFanout = c.rumorFanout;
+      rumorPiggybackPerSecond = c.rumorPiggybackPerSecond;
       tombstoneGrace = c.tombstoneGrace;
       gcInterval = c.gcInterval;
       maxClockSkew = c.maxClockSkew;
@@ -113,6 +122,7 @@ public final class AntiEntropyConfig {
     public Builder syncMaxBytesPerExchange(int v) { syncMaxBytesPerExchange = v; return this; }
     public Builder merkleDepth(int v) { merkleDepth = v; return this; }
     public Builder rumorFanout(int v) { rumorFanout = v; return this; }
+    public Builder rumorPiggybackPerSecond(int v) { rumorPiggybackPerSecond = v; return this; }
     public Builder tombstoneGrace(Duration v) { tombstoneGrace = v; return this; }
     public Builder gcInterval(Duration v) { gcInterval = v; return this; }
     public Builder maxClockSkew(Duration v) { maxClockSkew = v; return this; }
@@ -131,6 +141,7 @@ public final class AntiEntropyConfig {
       range(errors, "syncMaxBytesPerExchange", syncMaxBytesPerExchange, 70_000, 1 << 30);
       range(errors, "merkleDepth", merkleDepth, 1, 6);
       range(errors, "rumorFanout", rumorFanout, 0, 16);
+      range(errors, "rumorPiggybackPerSecond", rumorPiggybackPerSecond, 0, 100_000);
       positive(errors, "tombstoneGrace", tombstoneGrace);
       positive(errors, "gcInterval", gcInterval);
       nonNegative(errors, "maxClockSkew", maxClockSkew);

@@ -6,6 +6,7 @@ package io.grapevine.antientropy;
  */
 public final class AntiEntropyStats {
   volatile long rumorsSent;
+  volatile long piggybacksDeclined;
   volatile long rumorsReceived;
   volatile long keysRepairedByRumor;
   volatile long keysRepairedByAntiEntropy;
@@ -21,6 +22,11 @@ public final class AntiEntropyStats {
 
   /** Rumor messages sent (pushed directly; piggybacked copies are counted by the host). */
   public long rumorsSent() { return rumorsSent; }
+  /**
+   * Rumors not piggybacked: the host has no piggyback queue, or the piggyback rate was used up
+   * (they were pushed directly and left to anti-entropy).
+   */
+  public long piggybacksDeclined() { return piggybacksDeclined; }
   /** Rumor messages received. */
   public long rumorsReceived() { return rumorsReceived; }
   /** Keys changed here by a rumor: the fast path. */

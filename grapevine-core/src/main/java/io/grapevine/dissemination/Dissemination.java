@@ -370,7 +370,11 @@ public final class Dissemination implements Extension {
     }
     if (nowMillis >= nextAntiEntropyMillis) {
       peers.clear();
-      ctx.peers().sample(1, peers);
+      // A node that has never seen an event has nothing to compare: no idle digest traffic. It
+      // still answers digests, and learns of missed events from the digests of others.
+      if (!origins.isEmpty()) {
+        ctx.peers().sample(1, peers);
+      }
       if (!peers.isEmpty()) {
         sendDigest(peers.get(0), false, out);
       }

@@ -125,6 +125,7 @@ public final class Membership implements ProtocolNode {
   private final Context context = new Context();
   private final List<Record> picks = new ArrayList<>();
 
+  private Interner interner = Interner.NONE;
   private int liveCount = 1;
   private int probeIndex;
   private int nextSeq = 1;
@@ -199,7 +200,8 @@ public final class Membership implements ProtocolNode {
     // Random phase so nodes started together do not probe in lockstep.
     nextProbeMillis = nowMillis + random.nextLong(probe) + 1;
     nextGossipMillis = nowMillis + config.gossipInterval.toMillis();
-    nextPushPullMillis = nowMillis + config.pushPullIntervalMillis(liveCount);
+    // Random phase too: nodes started together must not all sync state at the same moment.
+    nextPushPullMillis = nowMillis + 1 + random.nextLong(config.pushPullIntervalMillis(liveCount));
     nextReapMillis = nowMillis + REAP_CHECK_MILLIS;
     queueAlive(self);
     emit(out, new MemberEvent(MemberEvent.Type.JOINED, self.snapshot()));
@@ -344,6 +346,14 @@ public final class Membership implements ProtocolNode {
     public int size() {
       return liveCount - 1;
     }
+  }
+
+  /**
+   * Shares name strings and endpoints among nodes that run in one process (the simulator holds
+   * millions of member records); the socket runtime has no need for it.
+   */
+  public void setInterner(Interner interner) {
+    this.interner = interner;
   }
 
   // ------------------------------------------------------------------ queries
@@ -792,11 +802,17 @@ public final class Membership implements ProtocolNode {
         stats.drop(DropReason.OVERSIZED);
         return;
       }
-      r = new Record(name, endpoint, incarnation, metadata, pmin, pmax, now);
-      members.put(name, r);
-      others.add(others.isEmpty() ? 0 : random.nextInt(others.size() + 1), r);
+      r = new Record(interner.name(name), interner.endpoint(endpoint), incarnation, metadata, pmin, pmax, now);
+      members.put(r.name, r);
+      // Append, then swap with a random slot: a random probe position in O(1).
+      others.add(r);
+      int slot = random.nextInt(others.size());
+      others.set(others.size() - 1, others.get(slot));
+      others.set(slot, r);
       liveCount++;
       version++;
+      // Re-announced even when learned by push-pull (as memberlist does): when many nodes join at
+      // once, this redundancy is what lets each learn the others before the next push-pull.
       queueAlive(r);
       emit(out, new MemberEvent(MemberEvent.Type.JOINED, r.snapshot()));
       return;
@@ -814,7 +830,7 @@ public final class Membership implements ProtocolNode {
     MemberState before = r.state;
     boolean changed = !r.endpoint.equals(endpoint) || !java.util.Arrays.equals(r.metadata, metadata);
     r.incarnation = incarnation;
-    r.endpoint = endpoint;
+    r.endpoint = interner.endpoint(endpoint);
     r.metadata = metadata;
     r.protocolMin = pmin;
     r.protocolMax = pmax;
@@ -1053,6 +1069,15 @@ public final class Membership implements ProtocolNode {
 
   private void handlePushPull(long now, PushPull header, Outbox out) {
     stats.pushPulls++;
+    mergeState(now, header, out);
+    if (!header.reply()) {
+      sendPushPull(header.sender(), header.join(), true, out);
+    } else if (header.join()) {
+      emit(out, new JoinResult(header.sender(), header.count()));
+    }
+  }
+
+  private void mergeState(long now, PushPull header, Outbox out) {
     for (int i = 1; i < inbound.size(); i++) {
       MemberStateEntry e = (MemberStateEntry) inbound.get(i);
       switch (e.state()) {
@@ -1073,11 +1098,6 @@ public final class Membership implements ProtocolNode {
         }
         default -> throw new AssertionError(e.state());
       }
-    }
-    if (!header.reply()) {
-      sendPushPull(header.sender(), header.join(), true, out);
-    } else if (header.join()) {
-      emit(out, new JoinResult(header.sender(), header.count()));
     }
   }
 

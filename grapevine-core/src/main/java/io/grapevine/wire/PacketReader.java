@@ -186,11 +186,16 @@ public final class PacketReader {
     if (len > maxLength) {
       throw new MalformedPacketException(DropReason.OVERSIZED, "field of " + len + " bytes");
     }
+    if (len == 0) {
+      return EMPTY; // shared: empty metadata is the common case, held once per member per node
+    }
     need(len);
     byte[] out = new byte[len];
     buffer.get(out);
     return out;
   }
+
+  private static final byte[] EMPTY = new byte[0];
 
   public Endpoint getEndpoint() throws MalformedPacketException {
     int family = getByte();

@@ -88,10 +88,12 @@ class MembershipTest {
       assertThat(net.now - start).as("someone suspects n3").isLessThan(20_000);
     }
     net.drop = (from, to) -> false;
-    net.runFor(8_000);
-    for (Membership m : nodes) {
-      assertThat(net.stateOf(m, "n3")).isEqualTo(MemberState.ALIVE);
+    long healed = net.now;
+    while (nodes.stream().anyMatch(m -> net.stateOf(m, "n3") != MemberState.ALIVE)) {
+      net.runFor(100);
+      assertThat(net.now - healed).as("n3 alive everywhere after the heal").isLessThan(30_000);
     }
+
     assertThat(n3.localMember().incarnation()).isGreaterThan(before);
     assertThat(n3.stats().selfRefutations()).isPositive();
     assertThat(nodes.stream().mapToLong(m -> m.stats().suspicionsRefuted()).sum()).isPositive();
@@ -355,7 +357,8 @@ class MembershipTest {
     net.drop = (from, to) -> loss.nextInt(100) < 10;
     net.runFor(300_000);
     for (Membership m : nodes) {
-      assertThat(m.members()).as("%s", m.name()).allMatch(x -> x.state() == MemberState.ALIVE);
+      // A transient suspicion under loss is expected (and refuted); a death is not.
+      assertThat(m.members()).as("%s", m.name()).noneMatch(x -> x.state().isGone());
       for (Membership other : nodes) {
         assertThat(net.count(m, MemberEvent.Type.DEAD, other.name())).isZero();
       }

@@ -14,6 +14,7 @@ import io.grapevine.dissemination.UserEvent;
 import io.grapevine.membership.JoinResult;
 import io.grapevine.membership.Member;
 import io.grapevine.membership.MemberEvent;
+import io.grapevine.membership.MemberState;
 import io.grapevine.membership.Membership;
 import io.grapevine.membership.MembershipConfig;
 import io.grapevine.membership.MembershipStats;
@@ -37,6 +38,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.SplittableRandom;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeoutException;
@@ -44,7 +46,6 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BiFunction;
 import java.util.function.Supplier;
-import java.util.random.RandomGenerator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -70,6 +71,10 @@ public final class ClusterNode implements Cluster {
   private final Transport transport;
   private final Membership membership;
   private final long joinTimeoutMillis;
+  private final long reconnectIntervalMillis;
+  private final SplittableRandom runtimeRandom;
+  private final AtomicLong reconnectAttempts = new AtomicLong();
+  private List<Endpoint> lastSeeds = List.of();
   private final List<MembershipListener> listeners = new CopyOnWriteArrayList<>();
   private final ArrayDeque<ProtocolEvent> pendingEvents = new ArrayDeque<>();
   private final List<JoinAttempt> joinAttempts = new ArrayList<>();
@@ -103,12 +108,14 @@ public final class ClusterNode implements Cluster {
   private volatile boolean joinRequested;
 
   private ClusterNode(EventLoop loop, boolean ownsLoop, Transport transport, Membership membership,
-      long joinTimeoutMillis) {
+      long joinTimeoutMillis, long reconnectIntervalMillis, SplittableRandom runtimeRandom) {
     this.loop = loop;
     this.ownsLoop = ownsLoop;
     this.transport = transport;
     this.membership = membership;
     this.joinTimeoutMillis = joinTimeoutMillis;
+    this.reconnectIntervalMillis = reconnectIntervalMillis;
+    this.runtimeRandom = runtimeRandom;
   }
 
   /**
@@ -116,6 +123,9 @@ public final class ClusterNode implements Cluster {
    * opened (including an owned loop) and rethrows.
    *
    * @param advertise address to advertise, or null for the bound address; port 0 means the bound port
+   * @param random the protocol's randomness (seeded for reproducible runs)
+   * @param reconnectIntervalMillis how often to try a push-pull with a dead member or, when alone,
+   *     a seed (see {@link #reconnect()}); 0 turns it off
    */
   public static ClusterNode start(
       EventLoop loop,
@@ -126,10 +136,12 @@ public final class ClusterNode implements Cluster {
       Endpoint advertise,
       byte[] metadata,
       MembershipConfig config,
-      RandomGenerator random,
-      long joinTimeoutMillis) throws IOException {
+      SplittableRandom random,
+      long joinTimeoutMillis,
+      long reconnectIntervalMillis) throws IOException {
     return start(loop, ownsLoop, transport, clusterName, name, advertise, metadata, config, random, joinTimeoutMillis,
-        null, AntiEntropyConfig.defaults(), DisseminationConfig.defaults(), AggregationConfig.defaults());
+        reconnectIntervalMillis, null, AntiEntropyConfig.defaults(), DisseminationConfig.defaults(),
+        AggregationConfig.defaults());
   }
 
   /**
@@ -145,8 +157,9 @@ public final class ClusterNode implements Cluster {
       Endpoint advertise,
       byte[] metadata,
       MembershipConfig config,
-      RandomGenerator random,
+      SplittableRandom random,
       long joinTimeoutMillis,
+      long reconnectIntervalMillis,
       Path dataDir,
       AntiEntropyConfig kvConfig,
       DisseminationConfig eventsConfig,
@@ -173,7 +186,9 @@ public final class ClusterNode implements Cluster {
     // Wall-clock milliseconds: a restart outranks the previous life (see class Javadoc).
     long incarnation = System.currentTimeMillis();
     Membership membership = new Membership(clusterName, name, adv, incarnation, metadata, config, random);
-    ClusterNode node = new ClusterNode(loop, ownsLoop, transport, membership, joinTimeoutMillis);
+    SplittableRandom runtimeRandom = random.split();
+    ClusterNode node = new ClusterNode(loop, ownsLoop, transport, membership, joinTimeoutMillis,
+        reconnectIntervalMillis, runtimeRandom);
     try {
       node.kv = KvService.create(name, incarnation, dataDir, kvConfig,
           new java.util.SplittableRandom(random.nextLong()), loop.nowMillis(), node::submitStep);
@@ -201,6 +216,9 @@ public final class ClusterNode implements Cluster {
         dissemination.start(now);
         aggregation.start(now);
       });
+      if (reconnectIntervalMillis > 0) {
+        loop.scheduleAfter(reconnectIntervalMillis, node::reconnect);
+      }
       return null;
     });
     log.info("{}: started in cluster '{}' at {} (bound {}, incarnation {}, loop {})", name, clusterName, adv, bound,
@@ -368,6 +386,7 @@ public final class ClusterNode implements Cluster {
     }
     joinRequested = true;
     joined = false;
+    lastSeeds = others;
     JoinAttempt attempt = new JoinAttempt(others, 0);
     loop.execute(() -> startJoin(attempt));
     return attempt.future;
@@ -412,7 +431,11 @@ public final class ClusterNode implements Cluster {
 
   private void onJoinResult(JoinResult r) {
     seedsAnswered.add(r.seed());
-    log.info("{}: joined through {} ({} members listed)", name(), r.seed(), r.membersLearned());
+    if (joinAttempts.isEmpty()) {
+      log.debug("{}: state exchanged with {} ({} members listed)", name(), r.seed(), r.membersLearned());
+    } else {
+      log.info("{}: joined through {} ({} members listed)", name(), r.seed(), r.membersLearned());
+    }
     joined = true;
     for (JoinAttempt a : joinAttempts) {
       if (a.timer != null) {
@@ -421,6 +444,51 @@ public final class ClusterNode implements Cluster {
       a.future.complete(seedsAnswered.size());
     }
     joinAttempts.clear();
+  }
+
+  // ------------------------------------------------------------------ reconnect
+
+  /**
+   * Heals partitions. SWIM forgets dead members: nobody probes them, gossip to the dead stops after
+   * {@code gossipToTheDeadTime}, push-pull picks live members only. So after a long partition each
+   * side believes the other dead and they never merge again. Every reconnect interval this node
+   * therefore sends a push-pull (the join message) to one random DEAD member, or, if it believes
+   * itself alone, to one of the seeds of its last join. If the other side is alive, the exchange
+   * tells each that the other declared it dead; both refute with a higher incarnation and the news
+   * spreads. A truly dead target costs one refused connection.
+   */
+  private void reconnect() {
+    if (closed.get()) {
+      return;
+    }
+    try {
+      if (!membership.isLeaving()) {
+        List<Endpoint> candidates = new ArrayList<>();
+        for (Member m : memberList) {
+          if (m.state() == MemberState.DEAD) {
+            candidates.add(m.endpoint());
+          }
+        }
+        if (candidates.isEmpty() && membership.liveCount() <= 1) {
+          candidates.addAll(lastSeeds);
+        }
+        if (!candidates.isEmpty()) {
+          Endpoint target = candidates.get(runtimeRandom.nextInt(candidates.size()));
+          reconnectAttempts.incrementAndGet();
+          log.debug("{}: reconnect attempt to {}", name(), target);
+          step(() -> membership.join(loop.nowMillis(), List.of(target), outbox));
+        }
+      }
+    } finally {
+      if (!closed.get()) {
+        loop.scheduleAfter(reconnectIntervalMillis, this::reconnect);
+      }
+    }
+  }
+
+  /** Push-pulls sent to dead members or seeds to heal partitions (see the class Javadoc). */
+  public long reconnectAttempts() {
+    return reconnectAttempts.get();
   }
 
   // ------------------------------------------------------------------ commands

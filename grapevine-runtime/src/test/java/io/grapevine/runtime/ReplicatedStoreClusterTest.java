@@ -100,6 +100,13 @@ class ReplicatedStoreClusterTest {
       for (Cluster c : nodes) {
         cluster.faults.get(c.localMember().name()).heal();
       }
+      // Once both sides hold each other dead, membership alone does not always re-merge them (no
+      // one gossips to the dead after gossipToTheDeadTime): re-join across, as an operator or a
+      // reconnecting agent would. The push-pull makes each side refute and reappear ALIVE.
+      for (Cluster c : four) {
+        c.join(List.of(six.get(0).endpoint().toString())).get(20, TimeUnit.SECONDS);
+      }
+      six.get(0).join(List.of(four.get(0).endpoint().toString())).get(20, TimeUnit.SECONDS);
       await().atMost(Duration.ofSeconds(60)).until(() -> nodes.stream().allMatch(c -> countIn(c, MemberState.ALIVE) == 10));
       await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200)).until(() -> allRootsEqual(nodes));
 

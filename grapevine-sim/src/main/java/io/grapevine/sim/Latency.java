@@ -45,12 +45,12 @@ public abstract class Latency {
    * {@code capMicros} so one draw cannot stall a run.
    */
   public static Latency logNormal(long medianMicros, double sigma, long capMicros) {
-    double mu = Math.log(medianMicros);
+    double mu = StrictMath.log(medianMicros);
     return new Latency() {
       @Override
       public long drawMicros(SplittableRandom random) {
         double g = gaussian(random);
-        long v = (long) Math.exp(mu + sigma * g);
+        long v = (long) StrictMath.exp(mu + sigma * g);
         return Math.min(capMicros, Math.max(0, v));
       }
 
@@ -61,10 +61,13 @@ public abstract class Latency {
     };
   }
 
-  /** Box-Muller from two uniforms: SplittableRandom has no nextGaussian on Java 17 without boxing. */
+  /**
+   * Box-Muller from two uniforms. StrictMath throughout: Math's intrinsics may differ in the last bit
+   * between JVMs and CPUs, and one bit of latency can reorder two events and change the whole run.
+   */
   static double gaussian(SplittableRandom random) {
     double u1 = 1.0 - random.nextDouble();
     double u2 = random.nextDouble();
-    return Math.sqrt(-2.0 * Math.log(u1)) * Math.cos(2 * Math.PI * u2);
+    return StrictMath.sqrt(-2.0 * StrictMath.log(u1)) * StrictMath.cos(2 * Math.PI * u2);
   }
 }

@@ -277,9 +277,9 @@ final class MembershipRun extends Simulation.Run implements Engine.EventSink {
     }
   }
 
-  /** Poisson crashes at the given rate; each churned node restarts after the downtime. */
+  /** Poisson crashes at the given rate (StrictMath: bit-identical on every JVM); each churned node restarts after the downtime. */
   private void scheduleChurn(Fault f, long fromMicros) {
-    double gapSeconds = -Math.log(1.0 - faultRandom.nextDouble()) / f.ratePerSecond();
+    double gapSeconds = -StrictMath.log(1.0 - faultRandom.nextDouble()) / f.ratePerSecond();
     long at = fromMicros + (long) (gapSeconds * 1e6);
     if (f.untilMillis() != Long.MAX_VALUE && at >= f.untilMillis() * 1000) {
       return;

@@ -44,12 +44,12 @@ public final class OverlayExperiments {
     return HyParViewConfig.forClusterSize(n);
   }
 
-  /** Builds an overlay: joins spaced so all are in after about 20 rounds, then 20 rounds to settle. */
+  /** Builds an overlay: joins spaced so all are in after 10 rounds, then 20 rounds to settle. */
   static OverlayCluster build(int n, long seed, PlumtreeConfig pt) {
     OverlayCluster c = new OverlayCluster(n, seed, hpvConfig(n), pt, LATENCY);
-    long spacingMicros = Math.max(1, 20_000_000L / n);
+    long spacingMicros = Math.max(1, 10_000_000L / n);
     c.scheduleJoins(spacingMicros);
-    c.runUntilMillis(40 * ROUND_MILLIS);
+    c.runUntilMillis(30 * ROUND_MILLIS);
     return c;
   }
 
@@ -71,7 +71,7 @@ public final class OverlayExperiments {
       List<Double> rel = new ArrayList<>();
       List<Double> conn = new ArrayList<>();
       int recovered = -1;
-      for (int r = 0; r <= 40; r++) {
+      for (int r = 0; r <= 15; r++) {
         OverlayCluster.Connectivity k = c.connectivity();
         OverlayCluster.Broadcast b = c.broadcast(c.randomLive());
         c.runUntilMillis(c.engine.nowMillis() + ROUND_MILLIS);
@@ -119,7 +119,7 @@ public final class OverlayExperiments {
     Chart chart = new Chart("Relative message redundancy per broadcast (N = " + n + ")", "broadcast",
         "RMR = m/(n-1) - 1");
     String[] names = {"plumtree", "flood"};
-    int broadcasts = 20;
+    int broadcasts = 10;
     for (int v = 0; v < 2; v++) {
       long wall = System.nanoTime();
       PlumtreeConfig pt = PlumtreeConfig.defaults().toBuilder().floodOnly(v == 1).build();
@@ -135,7 +135,7 @@ public final class OverlayExperiments {
       for (int b = 0; b < broadcasts; b++) {
         long before = c.gossipSent();
         OverlayCluster.Broadcast br = c.broadcast(c.randomLive());
-        c.runUntilMillis(c.engine.nowMillis() + 3 * ROUND_MILLIS);
+        c.runUntilMillis(c.engine.nowMillis() + 2 * ROUND_MILLIS);
         long m = c.gossipSent() - before;
         double rmr = m / (double) (n - 1) - 1;
         double rel = br.delivered / (double) n;
@@ -146,7 +146,7 @@ public final class OverlayExperiments {
             .append(',').append(br.maxHops).append(',').append(rel).append('\n');
         System.out.printf("%s broadcast %d rmr %.4f last %d ms hops %d reliability %.6f%n", names[v], b + 1, rmr,
             latency, br.maxHops, rel);
-        if (b >= 10) {
+        if (b >= 4) {
           rmrSteady += rmr;
           latSteady += latency;
           hopsSteady += br.maxHops;
@@ -157,7 +157,7 @@ public final class OverlayExperiments {
       long ihave = c.ihaveSent() - ihaveBefore;
       chart.line(names[v], x, y, v == 1);
       json.append(String.format(
-          "    {\"protocol\": \"%s\", \"broadcasts\": %d, \"steadyFrom\": 11, \"rmrSteadyMean\": %.5f,"
+          "    {\"protocol\": \"%s\", \"broadcasts\": %d, \"steadyFrom\": 5, \"rmrSteadyMean\": %.5f,"
               + " \"rmrFirst\": %.5f, \"lastDeliveryMsSteadyMean\": %.1f, \"maxHopsSteadyMean\": %.2f,"
               + " \"minReliabilitySteady\": %.6f, \"ihavePerNodePerBroadcast\": %.3f, \"wallSeconds\": %.1f,"
               + " \"peakHeapBytes\": %d}%s%n",

@@ -1,0 +1,28 @@
+package io.grapevine.membership;
+
+import io.grapevine.node.Endpoint;
+
+/**
+ * Canonical instances of names and endpoints, so that many nodes in one process (a simulation of
+ * thousands) hold one copy of each instead of one per node. Implementations used by several nodes
+ * must be safe for the way those nodes are driven (the simulator drives all of them from one
+ * thread).
+ */
+public interface Interner {
+  /** Keeps every value as given. */
+  Interner NONE = new Interner() {
+    @Override
+    public String name(String name) {
+      return name;
+    }
+
+    @Override
+    public Endpoint endpoint(Endpoint endpoint) {
+      return endpoint;
+    }
+  };
+
+  String name(String name);
+
+  Endpoint endpoint(Endpoint endpoint);
+}

@@ -1,0 +1,184 @@
+package io.grapevine.overlay;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.grapevine.node.Delivery;
+import io.grapevine.node.Endpoint;
+import io.grapevine.node.ProtocolEvent;
+import io.grapevine.node.StandaloneHost;
+import io.grapevine.wire.MessageType;
+import io.grapevine.wire.PacketWriter;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+
+class PlumtreeTest {
+
+  static final class Cluster {
+    final OverlayNetwork net;
+    final HyParView[] hpv;
+    final Plumtree[] pt;
+
+    Cluster(int n, long seed, PlumtreeConfig config) {
+      net = new OverlayNetwork(n, seed);
+      hpv = new HyParView[n];
+      pt = new Plumtree[n];
+      SplittableRandom contacts = new SplittableRandom(seed + 1);
+      for (int i = 0; i < n; i++) {
+        final int node = i;
+        net.install(i, (e, r) -> {
+          hpv[node] = new HyParView(HyParViewConfig.defaults(), r);
+          pt[node] = new Plumtree(config, hpv[node], r);
+          return new StandaloneHost("n" + node, e, "test", 1400, hpv[node]).attach(hpv[node]).attach(pt[node]);
+        });
+      }
+      net.call(0, out -> hpv[0].start(0));
+      for (int i = 1; i < n; i++) {
+        net.runUntil(i * 20L);
+        final int node = i;
+        final int contact = contacts.nextInt(i);
+        net.call(i, out -> hpv[node].join(net.now, List.of(net.endpoints.get(contact)), out));
+      }
+      net.runUntil(net.now + 15_000);
+    }
+
+    long gossipSent() {
+      long s = 0;
+      for (Plumtree p : pt) {
+        s += p.stats().gossipSent;
+      }
+      return s;
+    }
+
+    long broadcast(int origin) {
+      long[] id = new long[1];
+      net.call(origin, out -> id[0] = pt[origin].broadcast(net.now, new byte[] {(byte) origin}, out));
+      return id[0];
+    }
+
+    /** Deliveries of message {@code id} per node. */
+    int[] deliveries(long id) {
+      int[] c = new int[net.n];
+      for (int i = 0; i < net.n; i++) {
+        for (ProtocolEvent e : net.events.get(i)) {
+          if (e instanceof Plumtree.Delivered d && d.messageId() == id) {
+            c[i]++;
+          }
+        }
+      }
+      return c;
+    }
+  }
+
+  @Test
+  void everyBroadcastReachesEveryNodeExactlyOnceAndTheTreePrunesToNearOneCopy() {
+    int n = 300;
+    Cluster c = new Cluster(n, 21, PlumtreeConfig.defaults());
+    SplittableRandom r = new SplittableRandom(3);
+    double lastRmr = Double.NaN;
+    double firstRmr = Double.NaN;
+    for (int b = 0; b < 12; b++) {
+      long before = c.gossipSent();
+      long id = c.broadcast(r.nextInt(n));
+      c.net.runUntil(c.net.now + 2000);
+      int[] d = c.deliveries(id);
+      for (int i = 0; i < n; i++) {
+        assertThat(d[i]).as("broadcast %d at node %d", b, i).isEqualTo(1);
+      }
+      double rmr = (c.gossipSent() - before) / (double) (n - 1) - 1;
+      if (b == 0) {
+        firstRmr = rmr;
+      }
+      lastRmr = rmr;
+    }
+    // The first broadcast floods (RMR about active view size - 2); once pruned, close to a tree.
+    assertThat(firstRmr).isGreaterThan(1.0);
+    assertThat(lastRmr).isLessThan(0.1);
+    int eagerLinks = 0;
+    for (Plumtree p : c.pt) {
+      eagerLinks += p.eagerPeers().size();
+    }
+    // A spanning tree has n - 1 undirected (2(n - 1) directed) eager links.
+    assertThat(eagerLinks).isLessThan((int) (2 * (n - 1) * 1.2));
+  }
+
+  @Test
+  void floodOnlyNeverPrunes() {
+    int n = 150;
+    Cluster c = new Cluster(n, 22, PlumtreeConfig.defaults().toBuilder().floodOnly(true).build());
+    for (int b = 0; b < 4; b++) {
+      long before = c.gossipSent();
+      long id = c.broadcast(b);
+      c.net.runUntil(c.net.now + 2000);
+      assertThat(c.deliveries(id)).containsOnly(1);
+      assertThat((c.gossipSent() - before) / (double) (n - 1) - 1).isGreaterThan(2.0);
+    }
+  }
+
+  @Test
+  void lazyAnnouncementsRepairTheTreeAfterCrashes() {
+    int n = 300;
+    Cluster c = new Cluster(n, 23, PlumtreeConfig.defaults());
+    for (int b = 0; b < 5; b++) {
+      c.broadcast(b);
+      c.net.runUntil(c.net.now + 2000);
+    }
+    SplittableRandom r = new SplittableRandom(8);
+    for (int k = 0; k < n / 10; k++) {
+      c.net.crash(10 + r.nextInt(n - 10));
+    }
+    // Broadcast at once, before HyParView notices: tree branches through crashed nodes are cut and
+    // only IHAVE/GRAFT can bring the payload to the nodes below them.
+    long id = c.broadcast(0);
+    c.net.runUntil(c.net.now + 5000);
+    int[] d = c.deliveries(id);
+    long grafts = 0;
+    for (int i = 0; i < n; i++) {
+      if (c.net.up[i]) {
+        assertThat(d[i]).as("node %d", i).isEqualTo(1);
+        grafts += c.pt[i].stats().graftSent;
+      }
+    }
+    assertThat(grafts).isPositive();
+  }
+
+  @Test
+  void malformedMessagesAreDroppedAndCounted() {
+    Endpoint self = Endpoint.ipv4(0x0A000001, 7946);
+    Endpoint other = Endpoint.ipv4(0x0A000002, 7946);
+    HyParView h = new HyParView(HyParViewConfig.defaults(), new SplittableRandom(1));
+    Plumtree p = new Plumtree(PlumtreeConfig.defaults().toBuilder().maxPayloadBytes(16).build(), h,
+        new SplittableRandom(2));
+    StandaloneHost host = new StandaloneHost("a", self, "test", 1400, h).attach(h).attach(p);
+    PacketWriter w = new PacketWriter(1400, "test");
+    List<ByteBuffer> bad = new ArrayList<>();
+    bad.add(HyParViewTest.copy(w.begin().beginMessage(MessageType.PLUMTREE_GOSSIP).putEndpoint(other).putLong(1)
+        .putShort(0).putBytes16(new byte[17]).endMessage().finish())); // payload over the limit
+    bad.add(HyParViewTest.copy(w.begin().beginMessage(MessageType.PLUMTREE_IHAVE).putEndpoint(other).putByte(0)
+        .endMessage().finish())); // empty IHAVE
+    bad.add(HyParViewTest.copy(w.begin().beginMessage(MessageType.PLUMTREE_IHAVE).putEndpoint(other).putByte(3)
+        .putLong(1).putShort(1).endMessage().finish())); // 3 ids announced, 1 present
+    bad.add(HyParViewTest.copy(w.begin().beginMessage(MessageType.PLUMTREE_GRAFT).putEndpoint(other).putLong(1)
+        .endMessage().finish())); // no round
+    bad.add(HyParViewTest.copy(w.begin().beginMessage(MessageType.PLUMTREE_PRUNE).putEndpoint(other).putByte(0)
+        .endMessage().finish())); // trailing byte
+    List<ProtocolEvent> events = new ArrayList<>();
+    for (ByteBuffer b : bad) {
+      host.onPacket(0, other, b, Delivery.DATAGRAM, new HyParViewTest.Collect(events));
+    }
+    assertThat(host.dropped()).isEqualTo(bad.size());
+    assertThat(events).isEmpty();
+    host.onPacket(0, other, HyParViewTest.copy(w.begin().beginMessage(MessageType.PLUMTREE_GOSSIP).putEndpoint(other)
+        .putLong(9).putShort(0).putBytes16(new byte[] {4}).endMessage().finish()), Delivery.DATAGRAM,
+        new HyParViewTest.Collect(events));
+    assertThat(events).hasSize(1);
+    assertThat(((Plumtree.Delivered) events.get(0)).messageId()).isEqualTo(9);
+    assertThatThrownBy(() -> p.broadcast(0, new byte[17], new HyParViewTest.Collect(events)))
+        .hasMessageContaining("maxPayloadBytes");
+  }
+}
