@@ -2,6 +2,7 @@ package io.grapevine.agent;
 
 import io.grapevine.agent.client.AgentClient.AgentException;
 import io.grapevine.agent.client.ClientCommands;
+import io.grapevine.agent.client.DataCommands;
 import io.grapevine.agent.demo.DemoCommand;
 import java.io.PrintWriter;
 import java.util.List;
@@ -32,6 +33,9 @@ import picocli.CommandLine.UnmatchedArgumentException;
       ClientCommands.Leave.class,
       ClientCommands.ForceLeave.class,
       ClientCommands.Info.class,
+      DataCommands.Event.class,
+      DataCommands.Aggregate.class,
+      DataCommands.Kv.class,
       DemoCommand.class,
       CommandLine.HelpCommand.class,
       AutoComplete.GenerateCompletion.class

@@ -61,7 +61,7 @@ class GrapevineCommandTest {
     out.getBuffer().setLength(0);
     assertThat(run("agent", "--help")).isZero();
     assertThat(out.toString()).contains("--name", "--bind", "--advertise", "--join", "--http", "--profile",
-        "--meta", "--data-dir", "--config", "--cluster", "reserved for the replicated store");
+        "--meta", "--data-dir", "--config", "--cluster", "Directory for the replicated maps");
   }
 
   @Test
