@@ -25,7 +25,6 @@ import picocli.CommandLine.UnmatchedArgumentException;
     versionProvider = GrapevineCommand.Version.class,
     description = "Gossip membership for the JVM: run an agent, inspect and drive a cluster, or watch the demo.",
     commandListHeading = "%nCommands:%n",
-    // Further commands (e.g. `simulate` from grapevine-sim) are added to this list.
     subcommands = {
       AgentCommand.class,
       ClientCommands.Members.class,
@@ -37,6 +36,7 @@ import picocli.CommandLine.UnmatchedArgumentException;
       DataCommands.Aggregate.class,
       DataCommands.Kv.class,
       DemoCommand.class,
+      io.grapevine.sim.SimulateCommand.class,
       CommandLine.HelpCommand.class,
       AutoComplete.GenerateCompletion.class
     })
