@@ -64,6 +64,9 @@ final class Agent {
       if (settings.advertise() != null) {
         b.advertise(settings.advertise());
       }
+      if (settings.dataDir() != null) {
+        b.dataDir(settings.dataDir());
+      }
       cluster = b.start();
     } catch (UncheckedIOException | IllegalArgumentException | IllegalStateException e) {
       httpServer.stop(0);
@@ -103,9 +106,9 @@ final class Agent {
         "node {} of cluster '{}' up at {} (profile {}); HTTP API on http://{}",
         settings.name(), settings.clusterName(), cluster.endpoint(), settings.profile(),
         hostPort(api.address()));
-    if (settings.dataDir() != null) {
-      log.info("data dir {} is reserved for the replicated store and not used yet", settings.dataDir());
-    }
+    log.info(settings.dataDir() != null
+        ? "replicated maps are stored in " + settings.dataDir()
+        : "no --data-dir: replicated maps live in memory and a restart recovers them from peers");
     if (settings.seeds().isEmpty()) {
       log.info("no seeds given: this node starts a new cluster; others join it with --join {}", cluster.endpoint());
     } else {

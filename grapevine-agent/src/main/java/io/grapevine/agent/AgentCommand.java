@@ -54,7 +54,7 @@ public final class AgentCommand implements Callable<Integer> {
   @Option(names = "--cluster", paramLabel = "NAME", description = "Cluster name; nodes of other clusters are ignored (default: " + AgentSettings.DEFAULT_CLUSTER + ").")
   String cluster;
 
-  @Option(names = "--data-dir", paramLabel = "DIR", description = "Data directory, reserved for the replicated store (not used yet).")
+  @Option(names = "--data-dir", paramLabel = "DIR", description = "Directory for the replicated maps (created if missing); without it they live in memory and a restarted agent recovers them from its peers.")
   Path dataDir;
 
   @Option(names = "--config", paramLabel = "FILE", description = "Config file, YAML or properties; flags override it.")

@@ -34,7 +34,7 @@ import java.util.TreeSet;
  * @param httpToken bearer token the API requires, or null (allowed only on loopback)
  * @param profile membership profile name the config starts from
  * @param meta this node's metadata
- * @param dataDir reserved for the replicated store; may be null
+ * @param dataDir where the replicated maps are stored; null keeps them in memory
  * @param membership the protocol configuration (profile plus {@code membership.*} overrides)
  * @param joinTimeout how long one join attempt waits for a seed
  */

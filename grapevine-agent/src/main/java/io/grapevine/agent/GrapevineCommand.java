@@ -2,6 +2,7 @@ package io.grapevine.agent;
 
 import io.grapevine.agent.client.AgentClient.AgentException;
 import io.grapevine.agent.client.ClientCommands;
+import io.grapevine.agent.client.DataCommands;
 import io.grapevine.agent.demo.DemoCommand;
 import java.io.PrintWriter;
 import java.util.List;
@@ -24,7 +25,6 @@ import picocli.CommandLine.UnmatchedArgumentException;
     versionProvider = GrapevineCommand.Version.class,
     description = "Gossip membership for the JVM: run an agent, inspect and drive a cluster, or watch the demo.",
     commandListHeading = "%nCommands:%n",
-    // Further commands (e.g. `simulate` from grapevine-sim) are added to this list.
     subcommands = {
       AgentCommand.class,
       ClientCommands.Members.class,
@@ -32,7 +32,11 @@ import picocli.CommandLine.UnmatchedArgumentException;
       ClientCommands.Leave.class,
       ClientCommands.ForceLeave.class,
       ClientCommands.Info.class,
+      DataCommands.Event.class,
+      DataCommands.Aggregate.class,
+      DataCommands.Kv.class,
       DemoCommand.class,
+      io.grapevine.sim.SimulateCommand.class,
       CommandLine.HelpCommand.class,
       AutoComplete.GenerateCompletion.class
     })

@@ -61,12 +61,41 @@ class GrapevineCommandTest {
     out.getBuffer().setLength(0);
     assertThat(run("agent", "--help")).isZero();
     assertThat(out.toString()).contains("--name", "--bind", "--advertise", "--join", "--http", "--profile",
-        "--meta", "--data-dir", "--config", "--cluster", "reserved for the replicated store");
+        "--meta", "--data-dir", "--config", "--cluster", "Directory for the replicated maps");
   }
 
   @Test
   void demoRejectsATooSmallCluster() {
     assertThat(run("demo", "--nodes", "2")).isEqualTo(2);
     assertThat(err.toString().lines().toList()).singleElement().asString().contains("--nodes must be 4..200");
+  }
+
+  @Test
+  void simulateIsASubcommandThatRunsAShippedScenario(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+      throws Exception {
+    java.nio.file.Path scenario = java.nio.file.Path.of("..", "scenarios", "membership-crash.yaml");
+    assertThat(scenario).exists();
+    // Cut from the file's 90 s to 45 s (virtual) so the test stays quick; the crash at 40 s stays.
+    int code = run("simulate", "--scenario", scenario.toString(), "--duration", "45s",
+        "--out", dir.toString(), "--no-progress");
+    assertThat(code).as(err.toString()).isZero();
+    java.nio.file.Path results = dir.resolve("results.json");
+    assertThat(results).exists();
+    assertThat(io.grapevine.agent.api.Json.MAPPER.readTree(results.toFile())).isNotEmpty();
+  }
+
+  @Test
+  void dataCommandsAreListedWithTheirSubcommands() {
+    assertThat(run("--help")).isZero();
+    assertThat(out.toString()).contains("event").contains("aggregate").contains("kv").contains("simulate");
+    out.getBuffer().setLength(0);
+    assertThat(run("kv", "--help")).isZero();
+    assertThat(out.toString()).contains("put").contains("get").contains("delete").contains("list").contains("watch");
+  }
+
+  @Test
+  void dataCommandWithoutSubcommandIsAUsageError() {
+    assertThat(run("event")).isEqualTo(2);
+    assertThat(err.toString()).contains("missing a subcommand (send or watch)");
   }
 }

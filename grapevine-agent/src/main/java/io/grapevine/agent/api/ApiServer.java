@@ -4,6 +4,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import io.grapevine.Cluster;
+import io.grapevine.ReplicatedMap;
+import io.grapevine.dissemination.RumorId;
 import io.grapevine.agent.AgentSettings;
 import io.grapevine.membership.Member;
 import io.grapevine.membership.MemberState;
@@ -21,6 +23,10 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.TreeMap;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -38,6 +44,17 @@ import java.util.function.Supplier;
  */
 public final class ApiServer implements AutoCloseable {
   private static final int MAX_BODY_BYTES = 64 * 1024;
+  /**
+   * Event payloads and values are checked by the runtime against its own limits (a 400 naming the
+   * limit); this cap only keeps a runaway upload out of memory.
+   */
+  private static final int MAX_DATA_BODY_BYTES = 1024 * 1024;
+  /** Concurrent streaming watches; each holds a thread of the pool while open. */
+  static final int MAX_WATCHES = 16;
+  /** A comment line is written this often on an idle stream, so a departed client is noticed. */
+  private static final long HEARTBEAT_MILLIS = 5_000;
+  /** Changes queued for a slow watcher before its stream is ended (it would only fall further behind). */
+  private static final int WATCH_QUEUE = 4096;
 
   private final Cluster cluster;
   private final Supplier<PrometheusMeterRegistry> registry;
@@ -93,7 +110,7 @@ public final class ApiServer implements AutoCloseable {
     AtomicInteger threads = new AtomicInteger();
     this.executor =
         Executors.newFixedThreadPool(
-            4,
+            4 + MAX_WATCHES,
             r -> {
               Thread t = new Thread(r, "grapevine-http-" + threads.incrementAndGet());
               t.setDaemon(true);
@@ -121,10 +138,23 @@ public final class ApiServer implements AutoCloseable {
     executor.shutdownNow();
   }
 
-  /** A response: status and JSON (or text) body. */
-  record Response(int status, Object body, String contentType, Runnable afterSend) {
+  /** Writes a server-sent event stream until the client goes away or the server stops. */
+  interface Streamer {
+    void stream(HttpExchange ex) throws IOException;
+  }
+
+  /** A response: status and JSON (or text) body, or a stream. */
+  record Response(int status, Object body, String contentType, Runnable afterSend, Streamer streamer) {
     Response(int status, Object body, String contentType) {
-      this(status, body, contentType, null);
+      this(status, body, contentType, null, null);
+    }
+
+    Response(int status, Object body, String contentType, Runnable afterSend) {
+      this(status, body, contentType, afterSend, null);
+    }
+
+    static Response stream(Streamer s) {
+      return new Response(200, null, "text/event-stream", null, s);
     }
 
     static Response json(int status, Object body) {
@@ -140,6 +170,14 @@ public final class ApiServer implements AutoCloseable {
     Response r;
     try {
       r = safeRoute(ex);
+      if (r.streamer != null) {
+        try {
+          r.streamer.stream(ex);
+        } catch (IOException gone) {
+          // The client went away: the stream is over, the subscription already closed.
+        }
+        return;
+      }
       send(ex, r);
     } finally {
       ex.close();
@@ -155,7 +193,7 @@ public final class ApiServer implements AutoCloseable {
     try {
       r = route(ex);
     } catch (BodyTooLargeException e) {
-      r = Response.error(413, "request body larger than " + MAX_BODY_BYTES + " bytes");
+      r = Response.error(413, "request body larger than " + e.limit + " bytes");
     } catch (IOException | RuntimeException e) {
       r = Response.error(500, "internal error: " + e);
     }
@@ -164,6 +202,11 @@ public final class ApiServer implements AutoCloseable {
 
   private static final class BodyTooLargeException extends IOException {
     private static final long serialVersionUID = 1L;
+    final int limit;
+
+    BodyTooLargeException(int limit) {
+      this.limit = limit;
+    }
   }
 
   private Response route(HttpExchange ex) throws IOException {
@@ -189,6 +232,14 @@ public final class ApiServer implements AutoCloseable {
         return only(ex, "POST", () -> join(readBody(ex)));
       case "/v1/leave":
         return only(ex, "POST", this::leave);
+      case "/v1/events/watch":
+        return only(ex, "GET", () -> watchEvents(query(ex).get("topic")));
+      case "/v1/events":
+        return Response.error(400, "missing topic: POST /v1/events/{topic} with the payload as the body");
+      case "/v1/aggregates":
+        return only(ex, "GET", this::aggregates);
+      case "/v1/kv":
+        return Response.error(400, "missing map: use /v1/kv/{map} or /v1/kv/{map}/{key}");
       default:
         break;
     }
@@ -199,6 +250,27 @@ public final class ApiServer implements AutoCloseable {
     if (path.startsWith("/v1/force-leave/")) {
       String name = decode(path.substring("/v1/force-leave/".length()));
       return only(ex, "POST", () -> forceLeave(name));
+    }
+    if (path.startsWith("/v1/events/")) {
+      String topic = decode(path.substring("/v1/events/".length()));
+      return only(ex, "POST", () -> publishEvent(topic, readBody(ex, MAX_DATA_BODY_BYTES)));
+    }
+    if (path.startsWith("/v1/aggregates/")) {
+      String name = decode(path.substring("/v1/aggregates/".length()));
+      switch (method) {
+        case "GET":
+          return aggregate(name);
+        case "PUT":
+          return publishAggregate(name, readBody(ex, MAX_BODY_BYTES));
+        case "DELETE":
+          return unpublishAggregate(name);
+        default:
+          ex.getResponseHeaders().add("Allow", "GET, PUT, DELETE");
+          return Response.error(405, method + " not allowed here; use GET, PUT or DELETE");
+      }
+    }
+    if (path.startsWith("/v1/kv/")) {
+      return kv(ex, path.substring("/v1/kv/".length()));
     }
     return Response.error(404, "no such endpoint: " + method + " " + path + " (see docs/http-api.md)");
   }
@@ -338,6 +410,247 @@ public final class ApiServer implements AutoCloseable {
     return Response.json(200, out);
   }
 
+  // ---- events ----
+
+  private Response publishEvent(String topic, byte[] payload) {
+    RumorId id;
+    try {
+      id = cluster.events().publish(topic, payload);
+    } catch (IllegalArgumentException e) {
+      return Response.error(400, firstLine(e.getMessage()));
+    }
+    Map<String, Object> out = new LinkedHashMap<>();
+    out.put("id", Json.eventId(id));
+    out.put("topic", topic);
+    out.put("bytes", payload.length);
+    return Response.json(200, out);
+  }
+
+  private Response watchEvents(String topic) {
+    if (topic != null && topic.isEmpty()) {
+      return Response.error(400, "empty topic: leave out ?topic= to watch every topic");
+    }
+    return watch(queue -> cluster.events().subscribe(topic, e -> queue.offer(Json.event(e))));
+  }
+
+  // ---- aggregates ----
+
+  private Response aggregates() {
+    Map<String, Object> out = new LinkedHashMap<>();
+    out.put("clusterSize", Json.finite(cluster.aggregates().clusterSize()));
+    List<Map<String, Object>> list = new ArrayList<>();
+    new TreeMap<>(cluster.aggregates().estimates()).values().forEach(e -> list.add(Json.aggregate(e)));
+    out.put("aggregates", list);
+    return Response.json(200, out);
+  }
+
+  private Response aggregate(String name) {
+    return cluster.aggregates().estimate(name)
+        .map(e -> Response.json(200, Json.aggregate(e)))
+        .orElseGet(() -> Response.error(404, "no estimate for '" + name + "' yet (no node publishes it, or it has not arrived)"));
+  }
+
+  private Response publishAggregate(String name, byte[] body) {
+    String text = new String(body, StandardCharsets.UTF_8).trim();
+    double value;
+    try {
+      value = Double.parseDouble(text);
+    } catch (NumberFormatException e) {
+      return Response.error(400, "expected a number as the body, got '" + abbreviate(text) + "'");
+    }
+    try {
+      cluster.aggregates().publish(name, value);
+    } catch (IllegalArgumentException e) {
+      return Response.error(400, firstLine(e.getMessage()));
+    }
+    Map<String, Object> out = new LinkedHashMap<>();
+    out.put("name", name);
+    out.put("value", value);
+    return Response.json(200, out);
+  }
+
+  private Response unpublishAggregate(String name) {
+    try {
+      cluster.aggregates().unpublish(name);
+    } catch (IllegalArgumentException e) {
+      return Response.error(400, firstLine(e.getMessage()));
+    }
+    Map<String, Object> out = new LinkedHashMap<>();
+    out.put("name", name);
+    out.put("unpublished", true);
+    return Response.json(200, out);
+  }
+
+  // ---- replicated maps ----
+
+  private Response kv(HttpExchange ex, String rest) throws IOException {
+    int slash = rest.indexOf('/');
+    String mapName = decode(slash < 0 ? rest : rest.substring(0, slash));
+    String method = ex.getRequestMethod();
+    ReplicatedMap map;
+    try {
+      map = cluster.kv(mapName);
+    } catch (IllegalArgumentException e) {
+      return Response.error(400, "bad map name: " + firstLine(e.getMessage()));
+    }
+    if (slash < 0) {
+      Map<String, String> q = query(ex);
+      String prefix = q.getOrDefault("prefix", "");
+      if (q.containsKey("watch") && !"false".equals(q.get("watch"))) {
+        return only(ex, "GET", () -> watch(queue -> map.watch(prefix, c -> queue.offer(Json.kvChange(c)))));
+      }
+      return only(ex, "GET", () -> kvList(map, prefix));
+    }
+    String key = decode(rest.substring(slash + 1));
+    try {
+      switch (method) {
+        case "GET":
+          return map.get(key)
+              .map(v -> Response.json(200, kvEntry(map.name(), key, v)))
+              .orElseGet(() -> Response.error(404, "no value for key '" + key + "' in map '" + map.name() + "'"));
+        case "PUT": {
+          byte[] value = readBody(ex, MAX_DATA_BODY_BYTES);
+          map.put(key, value);
+          Map<String, Object> out = new LinkedHashMap<>();
+          out.put("map", map.name());
+          out.put("key", key);
+          out.put("bytes", value.length);
+          return Response.json(200, out);
+        }
+        case "DELETE": {
+          boolean existed = map.get(key).isPresent();
+          map.delete(key);
+          Map<String, Object> out = new LinkedHashMap<>();
+          out.put("map", map.name());
+          out.put("key", key);
+          out.put("deleted", true);
+          out.put("existed", existed);
+          return Response.json(200, out);
+        }
+        default:
+          ex.getResponseHeaders().add("Allow", "GET, PUT, DELETE");
+          return Response.error(405, method + " not allowed here; use GET, PUT or DELETE");
+      }
+    } catch (IllegalArgumentException e) {
+      return Response.error(400, firstLine(e.getMessage()));
+    } catch (IllegalStateException e) {
+      return Response.error(409, firstLine(e.getMessage()));
+    }
+  }
+
+  private static Map<String, Object> kvEntry(String map, String key, byte[] value) {
+    Map<String, Object> o = new LinkedHashMap<>();
+    o.put("map", map);
+    o.put("key", key);
+    Json.putBytes(o, "value", value);
+    return o;
+  }
+
+  private static Response kvList(ReplicatedMap map, String prefix) {
+    List<Map<String, Object>> entries = new ArrayList<>();
+    map.scan(prefix).forEach((k, v) -> {
+      Map<String, Object> e = new LinkedHashMap<>();
+      e.put("key", k);
+      Json.putBytes(e, "value", v);
+      entries.add(e);
+    });
+    Map<String, Object> out = new LinkedHashMap<>();
+    out.put("map", map.name());
+    out.put("prefix", prefix);
+    out.put("entries", entries);
+    return Response.json(200, out);
+  }
+
+  // ---- server-sent events ----
+
+  /** Opens a subscription that feeds {@code queue}; the returned handle ends it. */
+  private interface Subscriber {
+    AutoCloseable open(BlockingQueue<Object> queue);
+  }
+
+  private final Semaphore watchSlots = new Semaphore(MAX_WATCHES);
+
+  /**
+   * A server-sent event stream: one {@code data:} line of JSON per item. The subscriber's callback
+   * runs on the node's event loop, so it only queues; this thread writes. A heartbeat comment on
+   * idle streams makes a departed client fail a write, which ends the stream and the subscription.
+   */
+  private Response watch(Subscriber subscriber) {
+    if (!watchSlots.tryAcquire()) {
+      return Response.error(503, "too many open watches (at most " + MAX_WATCHES + "); close one and retry");
+    }
+    return Response.stream(ex -> {
+      BlockingQueue<Object> queue = new LinkedBlockingQueue<>(WATCH_QUEUE);
+      AutoCloseable subscription = null;
+      try {
+        subscription = subscriber.open(queue);
+        ex.getResponseHeaders().set("Content-Type", "text/event-stream; charset=utf-8");
+        ex.getResponseHeaders().set("Cache-Control", "no-cache");
+        ex.sendResponseHeaders(200, 0);
+        OutputStream out = ex.getResponseBody();
+        out.write(": watching\n\n".getBytes(StandardCharsets.UTF_8));
+        out.flush();
+        while (true) {
+          if (queue.remainingCapacity() == 0) {
+            out.write(("event: overflow\ndata: " + compact(Json.error("watcher too slow: more than " + WATCH_QUEUE
+                + " items queued; reconnect")) + "\n\n").getBytes(StandardCharsets.UTF_8));
+            out.flush();
+            return;
+          }
+          Object item = queue.poll(HEARTBEAT_MILLIS, TimeUnit.MILLISECONDS);
+          if (item == null) {
+            out.write(": heartbeat\n\n".getBytes(StandardCharsets.UTF_8));
+          } else {
+            out.write(("data: " + compact(item) + "\n\n").getBytes(StandardCharsets.UTF_8));
+          }
+          out.flush();
+        }
+      } catch (InterruptedException e) {
+        // The server is stopping.
+        Thread.currentThread().interrupt();
+      } finally {
+        watchSlots.release();
+        if (subscription != null) {
+          try {
+            subscription.close();
+          } catch (Exception ignored) {
+            // Closing a subscription only removes a listener.
+          }
+        }
+      }
+    });
+  }
+
+  private static String compact(Object value) {
+    try {
+      return COMPACT.writeValueAsString(value);
+    } catch (IOException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private static final com.fasterxml.jackson.databind.ObjectWriter COMPACT =
+      Json.MAPPER.writer().without(com.fasterxml.jackson.databind.SerializationFeature.INDENT_OUTPUT);
+
+  private static Map<String, String> query(HttpExchange ex) {
+    Map<String, String> out = new LinkedHashMap<>();
+    String raw = ex.getRequestURI().getRawQuery();
+    if (raw == null || raw.isEmpty()) {
+      return out;
+    }
+    for (String pair : raw.split("&")) {
+      int eq = pair.indexOf('=');
+      String k = URLDecoder.decode(eq < 0 ? pair : pair.substring(0, eq), StandardCharsets.UTF_8);
+      String v = eq < 0 ? "" : URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8);
+      out.putIfAbsent(k, v);
+    }
+    return out;
+  }
+
+  private static String abbreviate(String s) {
+    return s.length() <= 40 ? s : s.substring(0, 40) + "...";
+  }
+
   private static String firstLine(String s) {
     int nl = s == null ? -1 : s.indexOf('\n');
     return nl < 0 ? String.valueOf(s) : s.substring(0, nl);
@@ -349,10 +662,14 @@ public final class ApiServer implements AutoCloseable {
   }
 
   private static byte[] readBody(HttpExchange ex) throws IOException {
+    return readBody(ex, MAX_BODY_BYTES);
+  }
+
+  private static byte[] readBody(HttpExchange ex, int limit) throws IOException {
     try (InputStream in = ex.getRequestBody()) {
-      byte[] body = in.readNBytes(MAX_BODY_BYTES + 1);
-      if (body.length > MAX_BODY_BYTES) {
-        throw new BodyTooLargeException();
+      byte[] body = in.readNBytes(limit + 1);
+      if (body.length > limit) {
+        throw new BodyTooLargeException(limit);
       }
       return body;
     }

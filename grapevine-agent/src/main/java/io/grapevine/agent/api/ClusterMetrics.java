@@ -54,6 +54,17 @@ public final class ClusterMetrics {
         .description("1 once this node has joined a cluster")
         .register(registry);
 
+    FunctionCounter.builder("grapevine.events.published", cluster, c -> c.events().stats().published())
+        .description("User events this node published").register(registry);
+    FunctionCounter.builder("grapevine.events.delivered", cluster, c -> c.events().stats().delivered())
+        .description("User events delivered to this node's subscribers (each once)").register(registry);
+    FunctionCounter.builder("grapevine.events.duplicates", cluster, c -> c.events().stats().duplicates())
+        .description("User event copies received again and dropped").register(registry);
+    FunctionCounter.builder("grapevine.events.repaired", cluster, c -> c.events().stats().repaired())
+        .description("User events this node got by anti-entropy after gossip missed it").register(registry);
+    Gauge.builder("grapevine.cluster.size.estimate", cluster, c -> c.aggregates().clusterSize())
+        .description("Live nodes as estimated by aggregation (NaN before the first estimate)")
+        .register(registry);
     counter(registry, cluster, "grapevine.packets.received", null, "Packets received", MembershipStats::packetsIn);
     counter(registry, cluster, "grapevine.packets.sent", null, "Packets sent", MembershipStats::packetsOut);
     counter(registry, cluster, "grapevine.received", "bytes", "Bytes received", MembershipStats::bytesIn);
@@ -89,6 +100,19 @@ public final class ClusterMetrics {
   }
 
   private static void transportCounters(Cluster cluster, MeterRegistry registry) {
+    // What the sockets carried, every protocol of the node included.
+    transport(registry, cluster, "grapevine.transport.sent", "bytes",
+        "Bytes written to sockets, UDP and TCP", TransportStats::bytesOut);
+    transport(registry, cluster, "grapevine.transport.received", "bytes",
+        "Bytes read from sockets, UDP and TCP", TransportStats::bytesIn);
+    transport(registry, cluster, "grapevine.transport.datagrams.sent", null,
+        "UDP datagrams sent", TransportStats::datagramsOut);
+    transport(registry, cluster, "grapevine.transport.datagrams.received", null,
+        "UDP datagrams received", TransportStats::datagramsIn);
+    transport(registry, cluster, "grapevine.transport.stream.messages.sent", null,
+        "Framed TCP messages sent", TransportStats::streamMessagesOut);
+    transport(registry, cluster, "grapevine.transport.stream.messages.received", null,
+        "Framed TCP messages received", TransportStats::streamMessagesIn);
     transport(registry, cluster, "grapevine.transport.send.errors", null,
         "Sends that failed: socket errors, full buffers, refused or reset connections", TransportStats::sendErrors);
     transport(registry, cluster, "grapevine.transport.connect.timeouts", null,

@@ -11,7 +11,16 @@ import io.grapevine.membership.MembershipConfig;
 import io.grapevine.membership.MembershipStats;
 import io.grapevine.transport.TransportStats;
 import io.grapevine.wire.DropReason;
+import io.grapevine.KvChange;
+import io.grapevine.aggregate.AggregateEstimate;
+import io.grapevine.dissemination.DisseminationStats;
+import io.grapevine.dissemination.RumorId;
+import io.grapevine.dissemination.UserEvent;
 import java.lang.reflect.Field;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
 import java.lang.reflect.Modifier;
 import java.time.Duration;
 import java.util.Base64;
@@ -142,6 +151,99 @@ public final class Json {
     o.put("streamReadErrors", t.streamReadErrors());
     o.put("oversizedDatagrams", t.oversizedDatagrams());
     o.put("oversizedStreamMessages", t.oversizedStreamMessages());
+    return o;
+  }
+
+  /** {@code origin/epoch/seq}: how an event id is written for people and in JSON. */
+  public static String eventId(RumorId id) {
+    return id.origin() + "/" + id.epoch() + "/" + id.seq();
+  }
+
+  /**
+   * Puts {@code bytes} under {@code field} as text when they are valid UTF-8, else under {@code
+   * field + "Base64"}: payloads and values are bytes, but almost always text.
+   */
+  public static void putBytes(Map<String, Object> o, String field, byte[] bytes) {
+    String text = utf8(bytes);
+    if (text != null) {
+      o.put(field, text);
+    } else {
+      o.put(field + "Base64", Base64.getEncoder().encodeToString(bytes));
+    }
+  }
+
+  /** The bytes as a string if they are valid UTF-8, else null. */
+  public static String utf8(byte[] bytes) {
+    try {
+      return StandardCharsets.UTF_8.newDecoder()
+          .onMalformedInput(CodingErrorAction.REPORT)
+          .onUnmappableCharacter(CodingErrorAction.REPORT)
+          .decode(ByteBuffer.wrap(bytes))
+          .toString();
+    } catch (CharacterCodingException e) {
+      return null;
+    }
+  }
+
+  /** A delivered event: id, topic, origin, lamport time, coalesce key and payload. */
+  public static Map<String, Object> event(UserEvent e) {
+    Map<String, Object> o = new LinkedHashMap<>();
+    o.put("id", eventId(e.id()));
+    o.put("topic", e.topic());
+    o.put("origin", e.id().origin());
+    o.put("lamport", e.lamport());
+    if (e.coalesceKey() != null) {
+      o.put("coalesceKey", e.coalesceKey());
+    }
+    putBytes(o, "payload", e.payload());
+    return o;
+  }
+
+  /** An aggregate estimate; values not yet known (NaN) are null. */
+  public static Map<String, Object> aggregate(AggregateEstimate e) {
+    Map<String, Object> o = new LinkedHashMap<>();
+    o.put("name", e.name());
+    o.put("avg", finite(e.avg()));
+    o.put("sum", finite(e.sum()));
+    o.put("count", finite(e.count()));
+    o.put("min", finite(e.min()));
+    o.put("max", finite(e.max()));
+    o.put("epoch", e.epoch());
+    o.put("rounds", e.rounds());
+    o.put("error", finite(e.error()));
+    return o;
+  }
+
+  /** {@code v}, or null when it is NaN or infinite (JSON has no such numbers). */
+  public static Double finite(double v) {
+    return Double.isFinite(v) ? v : null;
+  }
+
+  /** A key change seen by a watcher. */
+  public static Map<String, Object> kvChange(KvChange c) {
+    Map<String, Object> o = new LinkedHashMap<>();
+    o.put("map", c.map());
+    o.put("key", c.key());
+    boolean deleted = c.deleted();
+    o.put("deleted", deleted);
+    byte[] value = c.value();
+    if (value != null) {
+      putBytes(o, "value", value);
+    }
+    o.put("local", c.local());
+    return o;
+  }
+
+  /** The event counters. */
+  public static Map<String, Object> eventStats(DisseminationStats s) {
+    Map<String, Object> o = new LinkedHashMap<>();
+    o.put("published", s.published());
+    o.put("delivered", s.delivered());
+    o.put("duplicates", s.duplicates());
+    o.put("coalesced", s.coalesced());
+    o.put("repaired", s.repaired());
+    o.put("messagesSent", s.messagesSent());
+    o.put("bytesSent", s.bytesSent());
     return o;
   }
 

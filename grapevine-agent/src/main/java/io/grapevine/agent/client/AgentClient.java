@@ -55,6 +55,76 @@ public final class AgentClient {
     return ok(send(request(path).timeout(timeout).header("Content-Type", "application/json").POST(publisher)));
   }
 
+  /** POST raw bytes, requiring a 2xx answer. */
+  public JsonNode postBytes(String path, byte[] body) throws AgentException {
+    return ok(send(request(path).header("Content-Type", "application/octet-stream")
+        .POST(HttpRequest.BodyPublishers.ofByteArray(body))));
+  }
+
+  /** PUT raw bytes, requiring a 2xx answer. */
+  public JsonNode put(String path, byte[] body) throws AgentException {
+    return ok(send(request(path).header("Content-Type", "application/octet-stream")
+        .PUT(HttpRequest.BodyPublishers.ofByteArray(body))));
+  }
+
+  /** DELETE, requiring a 2xx answer. */
+  public JsonNode delete(String path) throws AgentException {
+    return ok(send(request(path).DELETE()));
+  }
+
+  /**
+   * Follows a server-sent event stream: calls {@code onOpen} once the agent accepted it, then
+   * {@code onData} with the JSON of every {@code data:} line, until the agent closes the stream.
+   */
+  public void stream(String path, Runnable onOpen, java.util.function.Consumer<JsonNode> onData)
+      throws AgentException {
+    HttpResponse<java.util.stream.Stream<String>> response;
+    try {
+      response = http.send(request(path).header("Accept", "text/event-stream").GET().build(),
+          HttpResponse.BodyHandlers.ofLines());
+    } catch (IOException | InterruptedException e) {
+      send(request(path).GET()); // the same failure, worded as for every other command
+      throw new AgentException("cannot open the stream at " + hostPort + path + ": " + e);
+    }
+    if (response.statusCode() / 100 != 2) {
+      String text = response.body().collect(java.util.stream.Collectors.joining("\n"));
+      JsonNode error = null;
+      try {
+        error = Json.MAPPER.readTree(text).get("error");
+      } catch (IOException notJson) {
+        // fall through to the status
+      }
+      throw new AgentException(error != null ? error.asText() : "the agent answered HTTP " + response.statusCode());
+    }
+    onOpen.run();
+    try (java.util.stream.Stream<String> lines = response.body()) {
+      java.util.Iterator<String> it = lines.iterator();
+      String event = null;
+      while (it.hasNext()) {
+        String line = it.next();
+        if (line.startsWith("event: ")) {
+          event = line.substring("event: ".length());
+        } else if (line.startsWith("data: ")) {
+          JsonNode data;
+          try {
+            data = Json.MAPPER.readTree(line.substring("data: ".length()));
+          } catch (IOException e) {
+            throw new AgentException("the agent sent a stream line that is not JSON");
+          }
+          if ("overflow".equals(event)) {
+            throw new AgentException(data.path("error").asText("the agent ended the stream"));
+          }
+          onData.accept(data);
+        } else if (line.isEmpty()) {
+          event = null;
+        }
+      }
+    } catch (java.io.UncheckedIOException e) {
+      throw new AgentException("lost the stream from the agent at " + hostPort + ": " + e.getCause().getMessage());
+    }
+    throw new AgentException("the agent at " + hostPort + " closed the stream");
+  }
+
   private HttpRequest.Builder request(String path) throws AgentException {
     URI uri;
     try {

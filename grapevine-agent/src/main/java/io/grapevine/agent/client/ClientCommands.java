@@ -32,6 +32,13 @@ public final class ClientCommands {
       return spec.commandLine().getOut();
     }
 
+    /** A status line on stderr, so that stdout carries only the data. */
+    void err(String line) {
+      PrintWriter err = spec.commandLine().getErr();
+      err.println(line);
+      err.flush();
+    }
+
     @Override
     public Integer call() throws AgentException {
       run(options.client());

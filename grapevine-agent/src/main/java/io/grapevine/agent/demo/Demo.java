@@ -1,6 +1,8 @@
 package io.grapevine.agent.demo;
 
 import io.grapevine.Cluster;
+import io.grapevine.aggregate.AggregationConfig;
+import io.grapevine.transport.FaultInjectingTransport;
 import io.grapevine.membership.Member;
 import io.grapevine.membership.MemberEvent;
 import io.grapevine.membership.MemberState;
@@ -38,6 +40,10 @@ final class Demo {
   private final String[] names;
   /** Watch for suspicions: the subject being watched and the first time anyone suspected it. */
   private volatile String watched;
+  /** True while the demo's own partition is in place: suspicions then are not false ones. */
+  private volatile boolean partitioned;
+  /** Each node's fault injector, for the partition act. */
+  private final FaultInjectingTransport[] faults;
   private final AtomicLong firstSuspectNanos = new AtomicLong();
   private final AtomicLong falseSuspicions = new AtomicLong();
   private final List<String[]> summary = new ArrayList<>();
@@ -51,6 +57,7 @@ final class Demo {
     this.live = isTerminal();
     this.nodes = new Cluster[n];
     this.names = new String[n];
+    this.faults = new FaultInjectingTransport[n];
     int width = String.valueOf(n).length();
     for (int i = 0; i < n; i++) {
       names[i] = String.format(Locale.ROOT, "node-%0" + width + "d", i + 1);
@@ -68,6 +75,9 @@ final class Demo {
       actCrash(victim);
       actLeave(leaver, victim);
       actRestart(victim, leaver);
+      actEvent(leaver);
+      actAggregates(leaver);
+      actReplicatedData(leaver);
       actSteadyState(victim, leaver);
       printSummary();
       return allConverged;
@@ -191,10 +201,191 @@ final class Demo {
     out.println();
   }
 
+  /** The live nodes' indices (every node but the one that left). */
+  private List<Integer> liveIndices(int leaver) {
+    List<Integer> live = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      if (i != leaver) {
+        live.add(i);
+      }
+    }
+    return live;
+  }
+
+  private void actEvent(int leaver) throws InterruptedException {
+    int origin = 0;
+    List<Integer> live = liveIndices(leaver);
+    out.printf("Act 5  User event: %s publishes \"deploy v42\"; gossip spreads it to every node%n", names[origin]);
+    java.util.Set<String> delivered = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    AtomicLong lastNanos = new AtomicLong();
+    List<AutoCloseable> subs = new ArrayList<>();
+    for (int i : live) {
+      String name = names[i];
+      subs.add(nodes[i].events().subscribe("deploy", e -> {
+        if (delivered.add(name)) {
+          lastNanos.set(System.nanoTime());
+        }
+      }));
+    }
+    long t0 = System.nanoTime();
+    var id = nodes[origin].events().publish("deploy", "v42".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    double all = await("nodes delivered it", live.size(), delivered::size, t0, 20_000);
+    for (AutoCloseable sub : subs) {
+      try {
+        sub.close();
+      } catch (Exception e) {
+        // only removes a listener
+      }
+    }
+    double last = lastNanos.get() == 0 ? Double.NaN : (lastNanos.get() - t0) / 1e9;
+    out.printf("  event %s/%d/%d delivered once on each of %d nodes; the last got it after %s%n",
+        id.origin(), id.epoch(), id.seq(), delivered.size(), secs(last));
+    summary.add(new String[] {"user event", "delivered on all " + live.size() + " nodes", secs(Double.isNaN(all) ? all : last)});
+    out.println();
+  }
+
+  private void actAggregates(int leaver) throws InterruptedException {
+    List<Integer> live = liveIndices(leaver);
+    out.printf("Act 6  Aggregates: each node publishes its load; every node estimates the cluster size and the average%n");
+    java.util.SplittableRandom random = new java.util.SplittableRandom(42);
+    double sum = 0;
+    for (int i : live) {
+      double load = Math.round((0.1 + 0.8 * random.nextDouble()) * 100) / 100.0;
+      sum += load;
+      nodes[i].aggregates().publish("load", load);
+    }
+    int truthCount = live.size();
+    double truthAvg = sum / truthCount;
+    out.printf(Locale.ROOT, "  truth: COUNT %d, AVG load %.3f%n", truthCount, truthAvg);
+    int a = live.get(0);
+    int b = live.get(live.size() - 1);
+    long t0 = System.nanoTime();
+    double within =
+        await(
+            "nodes within 1% on COUNT and AVG",
+            live.size(),
+            () -> {
+              int k = 0;
+              for (int i : live) {
+                Optional<io.grapevine.aggregate.AggregateEstimate> e = nodes[i].aggregates().estimate("load");
+                if (e.isPresent() && close(e.get().count(), truthCount) && close(e.get().avg(), truthAvg)) {
+                  k++;
+                }
+              }
+              return k;
+            },
+            t0,
+            30_000,
+            () -> estimateText(a) + "  " + estimateText(b));
+    out.printf("  %s%n  %s%n", estimateText(a), estimateText(b));
+    double size = nodes[a].aggregates().clusterSize();
+    out.printf(Locale.ROOT, "  estimated cluster size on %s: %.2f (truth %d)%n", names[a],
+        size, truthCount);
+    summary.add(new String[] {"aggregates", "COUNT and AVG within 1% on all " + truthCount, secs(within)});
+    out.println();
+  }
+
+  private static boolean close(double estimate, double truth) {
+    return Double.isFinite(estimate) && Math.abs(estimate - truth) <= 0.01 * Math.abs(truth);
+  }
+
+  private String estimateText(int i) {
+    return nodes[i].aggregates().estimate("load")
+        .map(e -> String.format(Locale.ROOT, "%s: COUNT %.2f AVG %.3f (epoch %d, round %d)",
+            names[i], e.count(), e.avg(), e.epoch(), e.rounds()))
+        .orElse(names[i] + ": no estimate yet");
+  }
+
+  private void actReplicatedData(int leaver) throws InterruptedException {
+    List<Integer> live = liveIndices(leaver);
+    int half = live.size() / 2;
+    List<Integer> left = live.subList(0, half);
+    List<Integer> right = live.subList(half, live.size());
+    out.printf("Act 7  Replicated data: a partition splits the cluster %d / %d; both sides write; then it heals%n",
+        left.size(), right.size());
+    // Suspicions across the cut are the partition's doing, not false ones.
+    partitioned = true;
+    List<io.grapevine.node.Endpoint> leftEnds = left.stream().map(i -> nodes[i].endpoint()).toList();
+    List<io.grapevine.node.Endpoint> rightEnds = right.stream().map(i -> nodes[i].endpoint()).toList();
+    for (int i : left) {
+      faults[i].partition(rightEnds);
+    }
+    for (int i : right) {
+      faults[i].partition(leftEnds);
+    }
+    java.util.Set<String> keys = new java.util.TreeSet<>();
+    for (int i : live) {
+      String key = "config/" + names[i];
+      nodes[i].kv("demo").put(key, ("written on " + names[i]).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+      keys.add(key);
+    }
+    // One key written on both sides: last writer wins, the same way everywhere.
+    nodes[left.get(0)].kv("demo").put("leader", names[left.get(0)].getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    nodes[right.get(0)].kv("demo").put("leader", names[right.get(0)].getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    keys.add("leader");
+    long tSplit = System.nanoTime();
+    double sidesSpread =
+        await("nodes hold their own side's writes", live.size(),
+            () -> {
+              int k = 0;
+              for (int i : live) {
+                List<Integer> side = left.contains(i) ? left : right;
+                boolean all = true;
+                for (int j : side) {
+                  all &= nodes[i].kv("demo").get("config/" + names[j]).isPresent();
+                }
+                k += all ? 1 : 0;
+              }
+              return k;
+            }, tSplit, 10_000);
+    out.printf("  during the split each side has %d and %d of the %d keys%n",
+        nodes[left.get(0)].kv("demo").scan("").size(), nodes[right.get(0)].kv("demo").scan("").size(), keys.size());
+    for (int i : live) {
+      faults[i].heal();
+    }
+    long tHeal = System.nanoTime();
+    double healed =
+        await("nodes hold every write, all equal", live.size(), () -> equalReplicas(live, keys), tHeal, 30_000);
+    String leader = nodes[live.get(0)].kv("demo").get("leader")
+        .map(v -> new String(v, java.nio.charset.StandardCharsets.UTF_8)).orElse("?");
+    out.printf("  after the heal all %d nodes hold the same %d keys; the contested key resolved to %s everywhere%n",
+        live.size(), keys.size(), leader);
+    summary.add(new String[] {"replicated data", "writes spread within each side", secs(sidesSpread)});
+    summary.add(new String[] {"", "heal -> all " + live.size() + " replicas equal", secs(healed)});
+    // Let membership settle after the heal before suspicions count as false again.
+    await("nodes see all " + live.size() + " alive", live.size(),
+        () -> count(i -> i != leaver, c -> aliveCount(c) >= live.size() ? 1 : 0), System.nanoTime(), 30_000);
+    partitioned = false;
+    out.println();
+  }
+
+  /** Nodes holding every key, with the same content as the most common content among those. */
+  private int equalReplicas(List<Integer> live, java.util.Set<String> keys) {
+    java.util.Map<Integer, Integer> digests = new java.util.HashMap<>();
+    List<Integer> complete = new ArrayList<>();
+    for (int i : live) {
+      java.util.SortedMap<String, byte[]> content = nodes[i].kv("demo").scan("");
+      if (!content.keySet().containsAll(keys)) {
+        continue;
+      }
+      int h = 1;
+      for (var e : content.entrySet()) {
+        h = 31 * h + e.getKey().hashCode();
+        h = 31 * h + java.util.Arrays.hashCode(e.getValue());
+      }
+      complete.add(h);
+    }
+    int best = 0;
+    for (int h : complete) {
+      best = Math.max(best, digests.merge(h, 1, Integer::sum));
+    }
+    return best;
+  }
+
   private void actSteadyState(int victim, int leaver) throws InterruptedException {
     long windowMillis = 5000;
     long settleMillis = 3000;
-    out.printf("Act 5  Steady state: %d nodes gossiping quietly for %d s (after %d s for the restart's news to settle)%n",
+    out.printf("Act 8  Steady state: %d nodes gossiping quietly for %d s (after %d s for the restart's news to settle)%n",
         n - 1, windowMillis / 1000, settleMillis / 1000);
     TimeUnit.MILLISECONDS.sleep(settleMillis);
     long bytes0 = totalBytesOut(leaver);
@@ -212,7 +403,7 @@ final class Demo {
     double bytesPerNode = (totalBytesOut(leaver) - bytes0) / seconds / (n - 1);
     double packetsPerNode = (totalPacketsOut(leaver) - packets0) / seconds / (n - 1);
     double udpPerNode = (totalUdpBytesOut(leaver) - udp0) / seconds / (n - 1);
-    out.printf("  each node sent %.0f B/s in %.1f packets/s (%.0f B/s of it over UDP, the rest push-pull over TCP)%n",
+    out.printf("  each node sent %.0f B/s in %.1f datagrams and stream messages/s (%.0f B/s of it over UDP, the rest over TCP)%n",
         bytesPerNode, packetsPerNode, udpPerNode);
     summary.add(new String[] {"steady state", "bytes sent per node, UDP", String.format(Locale.ROOT, "%.0f B/s", udpPerNode)});
     summary.add(new String[] {"", "bytes sent per node, UDP + TCP", String.format(Locale.ROOT, "%.0f B/s", bytesPerNode)});
@@ -241,17 +432,38 @@ final class Demo {
     String bind = "127.0.0.1:" + port;
     Cluster c;
     try {
-      c = Cluster.builder().name(names[i]).bind(bind).config(config).eventLoop(loop).start();
+      c = builder(i).bind(bind).start();
     } catch (UncheckedIOException e) {
       if (port == 0) {
         throw e;
       }
-      c = Cluster.builder().name(names[i]).bind("127.0.0.1:0").config(config).eventLoop(loop).start();
+      c = builder(i).bind("127.0.0.1:0").start();
     }
     String observer = names[i];
     c.addListener(e -> onEvent(observer, e));
     return c;
   }
+
+  /**
+   * A node's builder: a fault injector around its transport (passing everything until the
+   * partition act) and aggregation rounds quick enough for estimates within seconds.
+   */
+  private io.grapevine.ClusterBuilder builder(int i) {
+    return Cluster.builder()
+        .name(names[i])
+        .config(config)
+        .eventLoop(loop)
+        .aggregatesConfig(AGGREGATION)
+        .transportDecorator(t -> faults[i] = new FaultInjectingTransport(t, loop, 1000L + i));
+  }
+
+  /** 100 ms rounds, a 4 s epoch reporting from its middle: a demo-sized clock, not a production one. */
+  private static final AggregationConfig AGGREGATION =
+      AggregationConfig.defaults().toBuilder()
+          .roundInterval(java.time.Duration.ofMillis(100))
+          .epochRounds(40)
+          .reportAfterRounds(20)
+          .build();
 
   private void onEvent(String observer, MemberEvent e) {
     if (e.type() != MemberEvent.Type.SUSPECTED) {
@@ -260,7 +472,7 @@ final class Demo {
     String subject = e.member().name();
     if (subject.equals(watched)) {
       firstSuspectNanos.compareAndSet(0, System.nanoTime());
-    } else if (!subject.equals(observer)) {
+    } else if (!subject.equals(observer) && !partitioned) {
       falseSuspicions.incrementAndGet();
     }
   }
@@ -350,7 +562,8 @@ final class Demo {
     long sum = 0;
     for (int i = 0; i < n; i++) {
       if (i != skip) {
-        sum += nodes[i].stats().bytesOut();
+        // The transport's count: everything on the wire, membership and any other protocol alike.
+        sum += nodes[i].transportStats().bytesOut();
       }
     }
     return sum;
@@ -370,7 +583,7 @@ final class Demo {
     long sum = 0;
     for (int i = 0; i < n; i++) {
       if (i != skip) {
-        sum += nodes[i].stats().packetsOut();
+        sum += nodes[i].transportStats().datagramsOut() + nodes[i].transportStats().streamMessagesOut();
       }
     }
     return sum;

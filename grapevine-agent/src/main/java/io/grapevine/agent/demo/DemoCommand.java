@@ -15,10 +15,12 @@ import picocli.CommandLine.Spec;
     versionProvider = io.grapevine.agent.GrapevineCommand.Version.class,
     sortOptions = false,
     description = {
-      "Watch a cluster on loopback: join, crash detection, graceful leave, restart.",
+      "Watch a cluster on loopback: join, crash detection, graceful leave, restart, events, aggregates, replicated data.",
       "Starts the nodes in this process and narrates what gossip does: they join and converge,",
-      "one crashes and is detected, one leaves gracefully, the crashed one restarts and rejoins.",
-      "Ends with a summary of the measured times (under a minute with 20 nodes)."
+      "one crashes and is detected, one leaves gracefully, the crashed one restarts and rejoins;",
+      "an event spreads to every node; each node's load is averaged and the nodes counted;",
+      "a partition splits the cluster, both sides write, and after the heal every replica is equal.",
+      "Ends with a summary of the measured times (about a minute with 20 nodes)."
     })
 public final class DemoCommand implements Callable<Integer> {
   @Spec CommandSpec spec;

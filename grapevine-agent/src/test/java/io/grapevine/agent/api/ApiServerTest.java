@@ -213,6 +213,9 @@ class ApiServerTest {
         .contains("grapevine_packets_sent_total")
         .contains("grapevine_packets_received_total")
         .contains("grapevine_packets_dropped_total{reason=\"bad_checksum\"} 0.0")
-        .contains("grapevine_push_pulls_total");
+        .contains("grapevine_push_pulls_total")
+        .contains("grapevine_transport_sent_bytes_total 0.0")
+        .contains("grapevine_transport_datagrams_received_total 0.0")
+        .contains("grapevine_transport_send_errors_total 0.0");
   }
 }

@@ -14,6 +14,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 
 /** A scripted {@link Cluster} for unit tests of the HTTP handlers and formatting. */
 final class FakeCluster implements Cluster {
@@ -124,18 +125,25 @@ final class FakeCluster implements Cluster {
     return joined;
   }
 
+  final FakeEvents events = new FakeEvents();
+  final FakeAggregates aggregates = new FakeAggregates();
+  final Map<String, FakeKv> maps = new ConcurrentHashMap<>();
+
   @Override
   public io.grapevine.ReplicatedMap kv(String map) {
-    throw new UnsupportedOperationException("the HTTP handler tests use no replicated store");
+    if (map.isEmpty() || map.contains("/")) {
+      throw new IllegalArgumentException("map name must be 1..255 UTF-8 bytes without '/'");
+    }
+    return maps.computeIfAbsent(map, FakeKv::new);
   }
 
   @Override
   public io.grapevine.Events events() {
-    throw new UnsupportedOperationException("the HTTP handler tests use no events");
+    return events;
   }
 
   @Override
   public io.grapevine.Aggregates aggregates() {
-    throw new UnsupportedOperationException("the HTTP handler tests use no aggregates");
+    return aggregates;
   }
 }

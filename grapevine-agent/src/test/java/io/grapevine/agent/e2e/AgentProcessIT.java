@@ -241,6 +241,93 @@ class AgentProcessIT {
     assertThat(r.err().lines().toList()).hasSize(1).first().asString().contains("cannot reach an agent");
   }
 
+  @Test
+  void eventsKvAndAggregatesAcrossThreeAgents() throws Exception {
+    int[] ports = freePorts(6);
+    Path dataDir = Files.createTempDirectory(work, "data-a");
+    Agent a = startAgent("data-a", ports[0], ports[1], "--config", fastConfig("data-a"), "--data-dir", dataDir.toString());
+    Agent b = startAgent("data-b", ports[2], ports[3], "--join", a.gossip(), "--config", fastConfig("data-b"));
+    Agent c = startAgent("data-c", ports[4], ports[5], "--join", a.gossip(), "--config", fastConfig("data-c"));
+    List<Agent> all = List.of(a, b, c);
+    await("three alive everywhere").atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(200)).ignoreExceptions()
+        .untilAsserted(() -> {
+          for (Agent x : all) {
+            assertThat(states(x).values()).containsOnly("alive").hasSize(3);
+          }
+        });
+
+    // Every agent publishes a load, so aggregation has something to average while the rest runs.
+    double[] loads = {0.2, 0.4, 0.9};
+    for (int i = 0; i < 3; i++) {
+      assertThat(send(all.get(i), "PUT", "/v1/aggregates/load", String.valueOf(loads[i])).statusCode()).isEqualTo(200);
+    }
+
+    // An event sent on a (by the command line) shows up in `event watch` on b.
+    Path watchOut = work.resolve("watch.out");
+    Path watchErr = work.resolve("watch.err");
+    Process watcher = startCli(watchOut, watchErr, "event", "watch", "deploy", "--http", b.http());
+    await("watch connected").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200))
+        .until(() -> Files.readString(watchErr).contains("watching topic deploy"));
+    Run sent = cli("event", "send", "deploy", "v42 rolled out", "--http", a.http());
+    assertThat(sent.exit()).as(sent.err()).isZero();
+    assertThat(sent.out().trim()).startsWith("data-a/");
+    await("event seen on b").atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(200))
+        .until(() -> Files.readString(watchOut).contains("v42 rolled out"));
+    assertThat(Files.readString(watchOut).lines().toList()).singleElement().asString()
+        .isEqualTo("deploy " + sent.out().trim() + " v42 rolled out");
+    watcher.destroyForcibly();
+
+    // A write on a (stored in its data dir) is read on c; an absent key exits 1.
+    Run put = cli("kv", "put", "flags", "dark mode", "on", "--http", a.http());
+    assertThat(put.exit()).as(put.err()).isZero();
+    await("value replicated to c").atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(200))
+        .until(() -> get(c, "/v1/kv/flags/dark%20mode", null).statusCode() == 200);
+    Run got = cli("kv", "get", "flags", "dark mode", "--http", c.http());
+    assertThat(got.exit()).as(got.err()).isZero();
+    assertThat(got.out()).isEqualTo("on\n");
+    Run missing = cli("kv", "get", "flags", "nothing", "--http", c.http());
+    assertThat(missing.exit()).isEqualTo(1);
+    assertThat(missing.out()).isEmpty();
+    assertThat(missing.err()).contains("no value for key 'nothing'");
+    try (var files = Files.list(dataDir)) {
+      assertThat(files.count()).as("the store wrote into --data-dir").isPositive();
+    }
+
+    // Aggregates: every agent's COUNT and AVG approach 3 and 0.5.
+    await("aggregates converge").atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(500)).ignoreExceptions()
+        .untilAsserted(() -> {
+          for (Agent x : all) {
+            JsonNode e = JSON.readTree(get(x, "/v1/aggregates/load", null).body());
+            assertThat(e.get("count").asDouble()).isCloseTo(3.0, org.assertj.core.data.Offset.offset(0.05));
+            assertThat(e.get("avg").asDouble()).isCloseTo(0.5, org.assertj.core.data.Offset.offset(0.01));
+          }
+        });
+    Run show = cli("aggregate", "show", "--http", b.http());
+    assertThat(show.exit()).as(show.err()).isZero();
+    assertThat(show.out().lines().toList().get(0)).matches("NAME +AVG +SUM +COUNT +MIN +MAX +EPOCH +ROUNDS +ERROR");
+    assertThat(show.out()).containsPattern("load +0\\.\\d+ +1\\.\\d+ +[23](\\.\\d+)? +0\\.2\\d* +0\\.9\\d*")
+        .contains("estimated cluster size:");
+    Run json = cli("aggregate", "show", "load", "--json", "--http", c.http());
+    assertThat(json.exit()).as(json.err()).isZero();
+    assertThat(JSON.readTree(json.out()).get("max").asDouble()).isEqualTo(0.9);
+    assertThat(get(a, "/metrics", null).body()).contains("grapevine_cluster_size_estimate")
+        .contains("grapevine_events_published_total 1.0");
+  }
+
+  private HttpResponse<String> send(Agent agent, String method, String path, String body) throws Exception {
+    HttpRequest r = HttpRequest.newBuilder(URI.create("http://" + agent.http() + path))
+        .timeout(Duration.ofSeconds(5)).method(method, HttpRequest.BodyPublishers.ofString(body)).build();
+    return http.send(r, HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+  }
+
+  private Process startCli(Path out, Path err, String... args) throws IOException {
+    List<String> cmd = new ArrayList<>(List.of(javaBin(), "-Xmx64m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-jar", jar.toString()));
+    cmd.addAll(List.of(args));
+    Process p = new ProcessBuilder(cmd).redirectOutput(out.toFile()).redirectError(err.toFile()).start();
+    started.add(p);
+    return p;
+  }
+
   private String fastConfig(String name) throws IOException {
     Path p = work.resolve(name + ".properties");
     Files.writeString(p, "profile=local\nmembership.probe-interval=400ms\nmembership.probe-timeout=150ms\n"

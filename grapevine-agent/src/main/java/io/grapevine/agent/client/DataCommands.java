@@ -1,0 +1,348 @@
+package io.grapevine.agent.client;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.grapevine.agent.GrapevineCommand;
+import io.grapevine.agent.api.Json;
+import io.grapevine.agent.client.AgentClient.AgentException;
+import java.io.PrintWriter;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.Locale;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+
+/** Commands for the data a cluster shares: user events, aggregates and replicated maps. */
+public final class DataCommands {
+  private DataCommands() {}
+
+  /** One path segment, percent-encoded (a space as %20, never '+'). */
+  static String segment(String s) {
+    return URLEncoder.encode(s, StandardCharsets.UTF_8).replace("+", "%20");
+  }
+
+  /** The text of a {@code field} or {@code fieldBase64} pair as written by {@link Json#putBytes}. */
+  static String bytesText(JsonNode o, String field) {
+    if (o.hasNonNull(field)) {
+      return o.get(field).asText();
+    }
+    return o.hasNonNull(field + "Base64") ? "base64:" + o.get(field + "Base64").asText() : "";
+  }
+
+  /** Raw bytes of a {@code field} or {@code fieldBase64} pair, for printing a value alone. */
+  static byte[] bytes(JsonNode o, String field) {
+    if (o.hasNonNull(field)) {
+      return o.get(field).asText().getBytes(StandardCharsets.UTF_8);
+    }
+    return o.hasNonNull(field + "Base64") ? Base64.getDecoder().decode(o.get(field + "Base64").asText()) : new byte[0];
+  }
+
+  /** Keeps one event or change on one line. */
+  static String oneLine(String s) {
+    return s.replace("\\", "\\\\").replace("\n", "\\n").replace("\r", "\\r");
+  }
+
+  // ---------------------------------------------------------------- events
+
+  /** {@code grapevine event}: publish and watch user events. */
+  @Command(
+      name = "event",
+      mixinStandardHelpOptions = true,
+      versionProvider = GrapevineCommand.Version.class,
+      description = "Publish user events to the whole cluster, or watch them arrive.",
+      subcommands = {EventSend.class, EventWatch.class})
+  public static final class Event implements Runnable {
+    @Spec CommandSpec spec;
+
+    @Override
+    public void run() {
+      throw new ParameterException(spec.commandLine(), "missing a subcommand (send or watch)");
+    }
+  }
+
+  /** {@code grapevine event send TOPIC PAYLOAD}. */
+  @Command(
+      name = "send",
+      mixinStandardHelpOptions = true,
+      versionProvider = GrapevineCommand.Version.class,
+      description = "Publish an event: every node delivers it once, by gossip. Prints the event id.")
+  public static final class EventSend extends ClientCommands.Base {
+    @Parameters(index = "0", paramLabel = "TOPIC", description = "1..255 UTF-8 bytes.")
+    String topic;
+
+    @Parameters(index = "1", paramLabel = "PAYLOAD", description = "The payload, as UTF-8 text (64 KiB at most by default).")
+    String payload;
+
+    @Option(names = "--json", description = "Print the agent's JSON answer.")
+    boolean json;
+
+    @Override
+    void run(AgentClient client) throws AgentException {
+      JsonNode body = client.postBytes("/v1/events/" + segment(topic), payload.getBytes(StandardCharsets.UTF_8));
+      out().println(json ? Json.write(body) : body.path("id").asText());
+    }
+  }
+
+  /** {@code grapevine event watch [TOPIC]}. */
+  @Command(
+      name = "watch",
+      mixinStandardHelpOptions = true,
+      versionProvider = GrapevineCommand.Version.class,
+      description = "Print every event the agent delivers from now on, one line each, until Ctrl-C.")
+  public static final class EventWatch extends ClientCommands.Base {
+    @Parameters(index = "0", arity = "0..1", paramLabel = "TOPIC", description = "Only this topic (default: every topic).")
+    String topic;
+
+    @Option(names = "--json", description = "One JSON object per line.")
+    boolean json;
+
+    @Override
+    void run(AgentClient client) throws AgentException {
+      PrintWriter out = out();
+      String path = "/v1/events/watch" + (topic == null ? "" : "?topic=" + URLEncoder.encode(topic, StandardCharsets.UTF_8));
+      client.stream(path, () -> err("watching " + (topic == null ? "every topic" : "topic " + topic)
+          + " on " + options.http + " (Ctrl-C to stop)"), e -> {
+            if (json) {
+              out.println(compact(e));
+            } else {
+              out.println(e.path("topic").asText() + " " + e.path("id").asText() + " " + oneLine(bytesText(e, "payload")));
+            }
+            out.flush();
+          });
+    }
+  }
+
+  // ---------------------------------------------------------------- aggregates
+
+  /** {@code grapevine aggregate}: publish a value, show cluster-wide estimates. */
+  @Command(
+      name = "aggregate",
+      mixinStandardHelpOptions = true,
+      versionProvider = GrapevineCommand.Version.class,
+      description = "Publish this node's value of a name, or show the cluster-wide AVG, SUM, COUNT, MIN, MAX.",
+      subcommands = {AggregateSet.class, AggregateShow.class})
+  public static final class Aggregate implements Runnable {
+    @Spec CommandSpec spec;
+
+    @Override
+    public void run() {
+      throw new ParameterException(spec.commandLine(), "missing a subcommand (set or show)");
+    }
+  }
+
+  /** {@code grapevine aggregate set NAME VALUE}. */
+  @Command(
+      name = "set",
+      mixinStandardHelpOptions = true,
+      versionProvider = GrapevineCommand.Version.class,
+      description = "Set this node's value for NAME; every node soon estimates the cluster-wide aggregates.")
+  public static final class AggregateSet extends ClientCommands.Base {
+    @Parameters(index = "0", paramLabel = "NAME", description = "1..255 UTF-8 bytes.")
+    String name;
+
+    @Parameters(index = "1", paramLabel = "VALUE", description = "A finite number, e.g. 0.7.")
+    String value;
+
+    @Option(names = "--json", description = "Print the agent's JSON answer.")
+    boolean json;
+
+    @Override
+    void run(AgentClient client) throws AgentException {
+      JsonNode body = client.put("/v1/aggregates/" + segment(name), value.getBytes(StandardCharsets.UTF_8));
+      out().println(json ? Json.write(body) : "published " + name + " = " + body.path("value").asText());
+    }
+  }
+
+  /** {@code grapevine aggregate show [NAME]}. */
+  @Command(
+      name = "show",
+      mixinStandardHelpOptions = true,
+      versionProvider = GrapevineCommand.Version.class,
+      description = "Show the estimates this agent has: name, avg, sum, count, min, max, epoch, rounds, error.")
+  public static final class AggregateShow extends ClientCommands.Base {
+    @Parameters(index = "0", arity = "0..1", paramLabel = "NAME", description = "Only this name (default: all).")
+    String name;
+
+    @Option(names = "--json", description = "Print JSON instead of a table.")
+    boolean json;
+
+    @Override
+    void run(AgentClient client) throws AgentException {
+      JsonNode body = name == null ? client.get("/v1/aggregates") : client.get("/v1/aggregates/" + segment(name));
+      if (json) {
+        out().println(Json.write(body));
+        return;
+      }
+      List<JsonNode> rows = new ArrayList<>();
+      if (name == null) {
+        body.path("aggregates").forEach(rows::add);
+      } else {
+        rows.add(body);
+      }
+      out().print(aggregatesTable(rows));
+      if (name == null) {
+        JsonNode size = body.path("clusterSize");
+        out().println("estimated cluster size: " + (size.isNumber() ? number(size) : "-"));
+      }
+    }
+  }
+
+  /** The aggregates table. */
+  public static String aggregatesTable(List<JsonNode> estimates) {
+    List<List<String>> rows = new ArrayList<>();
+    for (JsonNode e : estimates) {
+      rows.add(List.of(e.path("name").asText(), number(e.path("avg")), number(e.path("sum")),
+          number(e.path("count")), number(e.path("min")), number(e.path("max")),
+          e.path("epoch").asText(), e.path("rounds").asText(), number(e.path("error"))));
+    }
+    return Table.format(List.of("NAME", "AVG", "SUM", "COUNT", "MIN", "MAX", "EPOCH", "ROUNDS", "ERROR"), rows);
+  }
+
+  private static String number(JsonNode n) {
+    if (!n.isNumber()) {
+      return "-";
+    }
+    double v = n.asDouble();
+    if (v == Math.rint(v) && Math.abs(v) < 1e15) {
+      return String.valueOf((long) v);
+    }
+    return String.format(Locale.ROOT, "%.4g", v);
+  }
+
+  // ---------------------------------------------------------------- replicated maps
+
+  /** {@code grapevine kv}: the replicated maps. */
+  @Command(
+      name = "kv",
+      mixinStandardHelpOptions = true,
+      versionProvider = GrapevineCommand.Version.class,
+      description = "Read and write replicated maps: every node holds every map; writes spread by gossip.",
+      subcommands = {KvPut.class, KvGet.class, KvDelete.class, KvList.class, KvWatch.class})
+  public static final class Kv implements Runnable {
+    @Spec CommandSpec spec;
+
+    @Override
+    public void run() {
+      throw new ParameterException(spec.commandLine(), "missing a subcommand (put, get, delete, list or watch)");
+    }
+  }
+
+  /** {@code grapevine kv put MAP KEY VALUE}. */
+  @Command(name = "put", mixinStandardHelpOptions = true, versionProvider = GrapevineCommand.Version.class,
+      description = "Store VALUE under KEY in MAP; returns once durable on this agent's node.")
+  public static final class KvPut extends ClientCommands.Base {
+    @Parameters(index = "0", paramLabel = "MAP") String map;
+    @Parameters(index = "1", paramLabel = "KEY") String key;
+    @Parameters(index = "2", paramLabel = "VALUE", description = "UTF-8 text.") String value;
+
+    @Option(names = "--json", description = "Print the agent's JSON answer.")
+    boolean json;
+
+    @Override
+    void run(AgentClient client) throws AgentException {
+      JsonNode body = client.put("/v1/kv/" + segment(map) + "/" + segment(key), value.getBytes(StandardCharsets.UTF_8));
+      out().println(json ? Json.write(body) : "stored " + map + "/" + key + " (" + body.path("bytes").asInt() + " bytes)");
+    }
+  }
+
+  /** {@code grapevine kv get MAP KEY}: the value alone; exit 1 when absent. */
+  @Command(name = "get", mixinStandardHelpOptions = true, versionProvider = GrapevineCommand.Version.class,
+      description = "Print the value of KEY in MAP, alone (exit status 1 when it has none).")
+  public static final class KvGet extends ClientCommands.Base {
+    @Parameters(index = "0", paramLabel = "MAP") String map;
+    @Parameters(index = "1", paramLabel = "KEY") String key;
+
+    @Option(names = "--json", description = "Print the agent's JSON answer.")
+    boolean json;
+
+    @Override
+    void run(AgentClient client) throws AgentException {
+      JsonNode body = client.get("/v1/kv/" + segment(map) + "/" + segment(key));
+      if (json) {
+        out().println(Json.write(body));
+      } else {
+        out().println(bytesText(body, "value"));
+      }
+    }
+  }
+
+  /** {@code grapevine kv delete MAP KEY}. */
+  @Command(name = "delete", mixinStandardHelpOptions = true, versionProvider = GrapevineCommand.Version.class,
+      description = "Delete KEY from MAP on every node.")
+  public static final class KvDelete extends ClientCommands.Base {
+    @Parameters(index = "0", paramLabel = "MAP") String map;
+    @Parameters(index = "1", paramLabel = "KEY") String key;
+
+    @Option(names = "--json", description = "Print the agent's JSON answer.")
+    boolean json;
+
+    @Override
+    void run(AgentClient client) throws AgentException {
+      JsonNode body = client.delete("/v1/kv/" + segment(map) + "/" + segment(key));
+      out().println(json ? Json.write(body) : "deleted " + map + "/" + key
+          + (body.path("existed").asBoolean() ? "" : " (it had no value)"));
+    }
+  }
+
+  /** {@code grapevine kv list MAP [PREFIX]}. */
+  @Command(name = "list", mixinStandardHelpOptions = true, versionProvider = GrapevineCommand.Version.class,
+      description = "List the keys and values of MAP (those starting with PREFIX), in key order.")
+  public static final class KvList extends ClientCommands.Base {
+    @Parameters(index = "0", paramLabel = "MAP") String map;
+    @Parameters(index = "1", arity = "0..1", paramLabel = "PREFIX") String prefix;
+
+    @Option(names = "--json", description = "Print JSON instead of a table.")
+    boolean json;
+
+    @Override
+    void run(AgentClient client) throws AgentException {
+      String p = prefix == null ? "" : "?prefix=" + URLEncoder.encode(prefix, StandardCharsets.UTF_8);
+      JsonNode body = client.get("/v1/kv/" + segment(map) + p);
+      if (json) {
+        out().println(Json.write(body));
+        return;
+      }
+      List<List<String>> rows = new ArrayList<>();
+      body.path("entries").forEach(e -> rows.add(List.of(e.path("key").asText(), oneLine(bytesText(e, "value")))));
+      out().print(Table.format(List.of("KEY", "VALUE"), rows));
+    }
+  }
+
+  /** {@code grapevine kv watch MAP [PREFIX]}. */
+  @Command(name = "watch", mixinStandardHelpOptions = true, versionProvider = GrapevineCommand.Version.class,
+      description = "Print every change to MAP (keys starting with PREFIX), local or replicated, until Ctrl-C.")
+  public static final class KvWatch extends ClientCommands.Base {
+    @Parameters(index = "0", paramLabel = "MAP") String map;
+    @Parameters(index = "1", arity = "0..1", paramLabel = "PREFIX") String prefix;
+
+    @Option(names = "--json", description = "One JSON object per line.")
+    boolean json;
+
+    @Override
+    void run(AgentClient client) throws AgentException {
+      PrintWriter out = out();
+      String p = "?watch=true" + (prefix == null ? "" : "&prefix=" + URLEncoder.encode(prefix, StandardCharsets.UTF_8));
+      client.stream("/v1/kv/" + segment(map) + p, () -> err("watching map " + map
+          + (prefix == null ? "" : " prefix " + prefix) + " on " + options.http + " (Ctrl-C to stop)"), c -> {
+            if (json) {
+              out.println(compact(c));
+            } else if (c.path("deleted").asBoolean()) {
+              out.println("delete " + c.path("key").asText());
+            } else {
+              out.println("put " + c.path("key").asText() + " " + oneLine(bytesText(c, "value")));
+            }
+            out.flush();
+          });
+    }
+  }
+
+  static String compact(JsonNode n) {
+    return n.toString();
+  }
+}
