@@ -360,6 +360,7 @@ public final class ClusterNode implements Cluster {
   // ------------------------------------------------------------------ join
 
   private final class JoinAttempt {
+    long backoffMillis;
     final CompletableFuture<Integer> future = new CompletableFuture<>();
     final List<Endpoint> seeds;
     final long deadlineMillis;
@@ -424,9 +425,10 @@ public final class ClusterNode implements Cluster {
       return;
     }
     step(() -> membership.join(now, a.seeds, outbox));
-    // Retry while waiting: a seed may still be starting, or a stream message may have been lost.
-    long retry = Math.max(200, Math.min(2000, joinTimeoutMillis / 5));
-    a.timer = loop.schedule(Math.min(a.deadlineMillis, now + retry), () -> sendJoin(a));
+    // Retry while waiting (a seed may still be starting), backing off exponentially: during a join
+    // storm a slow answer usually means a busy seed, and every retry costs it a full-state reply.
+    a.backoffMillis = a.backoffMillis == 0 ? Math.max(200, Math.min(1000, joinTimeoutMillis / 10)) : 2 * a.backoffMillis;
+    a.timer = loop.schedule(Math.min(a.deadlineMillis, now + a.backoffMillis), () -> sendJoin(a));
   }
 
   private void onJoinResult(JoinResult r) {
