@@ -49,6 +49,8 @@ public final class ApiServer implements AutoCloseable {
    * limit); this cap only keeps a runaway upload out of memory.
    */
   private static final int MAX_DATA_BODY_BYTES = 1024 * 1024;
+  /** How much of an oversize body is read and discarded before answering 413. */
+  private static final long DRAIN_BYTES = 16L * 1024 * 1024;
   /** Concurrent streaming watches; each holds a thread of the pool while open. */
   static final int MAX_WATCHES = 16;
   /** A comment line is written this often on an idle stream, so a departed client is noticed. */
@@ -669,6 +671,12 @@ public final class ApiServer implements AutoCloseable {
     try (InputStream in = ex.getRequestBody()) {
       byte[] body = in.readNBytes(limit + 1);
       if (body.length > limit) {
+        // Read on (bounded) so the client, still sending, gets the 413 rather than a reset.
+        long skipped = 0;
+        byte[] sink = new byte[64 * 1024];
+        for (int r; skipped < DRAIN_BYTES && (r = in.read(sink)) > 0; ) {
+          skipped += r;
+        }
         throw new BodyTooLargeException(limit);
       }
       return body;
