@@ -1,5 +1,9 @@
 package io.grapevine.membership;
 
+import static io.grapevine.node.ConfigChecks.nonNegative;
+import static io.grapevine.node.ConfigChecks.positive;
+import static io.grapevine.node.ConfigChecks.range;
+
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -258,22 +262,7 @@ public final class MembershipConfig {
       return new MembershipConfig(this);
     }
 
-    private static void positive(List<String> errors, String name, Duration d) {
-      if (d == null || d.isNegative() || d.isZero()) {
-        errors.add(name + " must be a positive duration, got " + d);
-      }
-    }
 
-    private static void nonNegative(List<String> errors, String name, Duration d) {
-      if (d == null || d.isNegative()) {
-        errors.add(name + " must be zero or positive, got " + d);
-      }
-    }
 
-    private static void range(List<String> errors, String name, int v, int lo, int hi) {
-      if (v < lo || v > hi) {
-        errors.add(name + " must be in " + lo + ".." + hi + ", got " + v);
-      }
-    }
   }
 }
