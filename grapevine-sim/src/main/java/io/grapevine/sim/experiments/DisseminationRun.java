@@ -32,6 +32,16 @@ public final class DisseminationRun {
    * @param antiEntropyRounds digest exchange every so many rounds; 0 = off
    */
   public static Result run(int n, long seed, DisseminationConfig variant, int antiEntropyRounds, int maxRounds) {
+    return run(n, seed, variant, antiEntropyRounds, maxRounds, false);
+  }
+
+  /**
+   * As {@link #run(int, long, DisseminationConfig, int, int)}; with {@code stopWhenAllInformed} the
+   * run ends as soon as every node has the rumor (for speed measurements: the quiet phase after it
+   * costs time and changes nothing measured but the traffic, which is then counted up to that point).
+   */
+  public static Result run(int n, long seed, DisseminationConfig variant, int antiEntropyRounds, int maxRounds,
+      boolean stopWhenAllInformed) {
     DisseminationConfig config = variant.toBuilder()
         .roundInterval(Duration.ofMillis(ROUND_MILLIS))
         .antiEntropyInterval(Duration.ofMillis(antiEntropyRounds * ROUND_MILLIS))
@@ -61,6 +71,11 @@ public final class DisseminationRun {
     for (int r = 1; r <= maxRounds; r++) {
       long end = (t0 + r * ROUND_MILLIS) * 1000;
       c.engine.runUntil(end, Long.MAX_VALUE);
+      if (stopWhenAllInformed && informed[0] == n) {
+        quietAt = -1;
+        finished = true;
+        break;
+      }
       int hot = 0;
       for (int i = 0; i < n && hot == 0; i++) {
         hot += c.ext(i).hotCount();
