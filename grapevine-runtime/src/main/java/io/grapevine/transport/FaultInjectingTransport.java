@@ -47,6 +47,7 @@ public final class FaultInjectingTransport implements Transport {
   private final AtomicLong reordered = new AtomicLong();
   private final AtomicLong blockedCount = new AtomicLong();
   private final AtomicLong passed = new AtomicLong();
+  private final AtomicLong passedLossy = new AtomicLong();
 
   /**
    * @param inner the transport that really sends
@@ -151,6 +152,9 @@ public final class FaultInjectingTransport implements Transport {
   public long blocked() { return blockedCount.get(); }
   /** Packets passed on (each copy counts). */
   public long passed() { return passed.get(); }
+  /** Packets that loss applied to and that passed (datagrams, and streams if enabled): with {@link
+   * #dropped()}, the measured loss rate. */
+  public long passedLossy() { return passedLossy.get(); }
 
   public Transport inner() {
     return inner;
@@ -183,6 +187,9 @@ public final class FaultInjectingTransport implements Transport {
     if (lossy && dropProbability > 0 && random.nextDouble() < dropProbability) {
       dropped.incrementAndGet();
       return;
+    }
+    if (lossy) {
+      passedLossy.incrementAndGet();
     }
     int copies = 1;
     if (lossy && duplicateProbability > 0 && random.nextDouble() < duplicateProbability) {
