@@ -19,11 +19,13 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Random;
+import java.util.Set;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -48,6 +50,10 @@ import java.util.regex.Pattern;
  * Systems alternate within each repetition so that a noisy machine hurts all of them alike;
  * ratios are computed per repetition, then the median is taken.
  *
+ * <p>With {@code --scenario events} the run instead measures user events (Grapevine and memberlist):
+ * after convergence and a quiet period, K broadcasts one at a time from rotating nodes, publish to
+ * last node received, and deliveries per node.
+ *
  * <p>Run by {@code bench/compare-membership}; never part of the test suite. Every wait is bounded,
  * only processes started here are killed (by PID), and every child dies with the driver (children
  * exit on end of stdin; a shutdown hook kills the rest).
@@ -58,7 +64,7 @@ public final class CompareMembership {
   static final String RC = "redis";
   private static final List<String> ORDER = List.of(GV, ML, RC);
   private static final Pattern FIELD =
-      Pattern.compile("\"([A-Za-z_]+)\":(\"((?:[^\"\\\\]|\\\\.)*)\"|[-0-9.eE+]+|true|false|null)");
+      Pattern.compile("\"([A-Za-z_0-9]+)\":(\"((?:[^\"\\\\]|\\\\.)*)\"|[-0-9.eE+]+|true|false|null)");
   private static final List<Child> CHILDREN = new java.util.concurrent.CopyOnWriteArrayList<>();
 
   // Options.
@@ -71,6 +77,7 @@ public final class CompareMembership {
   private String scenario = "membership";
   private int eventCount = 10;
   private int eventBoundSec = 10;
+  private int warmupEvents = 0;
   private List<String> systems = ORDER;
   private String mlnode = "/tmp/compare-membership/mlnode";
   private String javaCmd = ProcessHandle.current().info().command().orElse("java");
@@ -119,6 +126,7 @@ public final class CompareMembership {
         case "--systems" -> systems = ORDER.stream().filter(s -> Arrays.asList(v.split(",")).contains(s)).toList();
         case "--scenario" -> scenario = v;
         case "--events" -> eventCount = Integer.parseInt(v);
+        case "--warmup-events" -> warmupEvents = Integer.parseInt(v);
         case "--mlnode" -> mlnode = v;
         case "--java" -> javaCmd = v;
         case "--gv-classpath" -> gvClasspath = v;
@@ -140,6 +148,9 @@ public final class CompareMembership {
     }
     if (scenario.equals("events")) {
       systems = systems.stream().filter(s -> !s.equals(RC)).toList();
+    }
+    if (warmupEvents < 0 || warmupEvents > 100) {
+      throw new IllegalArgumentException("--warmup-events must be 0..100, got " + warmupEvents);
     }
     if (eventCount < 1 || eventCount > 1000) {
       throw new IllegalArgumentException("--events must be 1..1000, got " + eventCount);
@@ -221,6 +232,13 @@ public final class CompareMembership {
       r.falseSuspicions = (long) d(f, "false_suspicions");
       r.falseDeaths = (long) d(f, "false_deaths");
       r.error = "null".equals(f.get("error")) ? null : f.get("error");
+      if (f.containsKey("ev_median_ms")) {
+        scenario = "events";
+        for (String k : List.of("ev_median_ms", "ev_p90_ms", "ev_max_ms", "deliveries", "deliveries_expected",
+            "node_event_pairs_duplicated")) {
+          r.extra.put(k, d(f, k));
+        }
+      }
       r.extra.put("join_from_start_ms", r.system.equals(GV) ? d(f, "join_from_join_sent_ms")
           : d(f, "join_from_first_spawn_ms"));
       if (r.system.equals(RC)) {
@@ -235,7 +253,7 @@ public final class CompareMembership {
     }
     sizes = ns.stream().mapToInt(Integer::intValue).toArray();
     systems = ORDER.stream().filter(sys::contains).toList();
-    return table(all);
+    return scenario.equals("events") ? eventsTable(all) : table(all);
   }
 
   private static double d(Map<String, String> f, String k) {
@@ -351,8 +369,8 @@ public final class CompareMembership {
             ? String.format(Locale.ROOT, "%.2f", gvMed / mlMed) : "";
         sb.append(String.format(Locale.ROOT, "| %d | %s | %d | %s | %s | %s | %s | %s |%n", n, name(sys), rs.size(),
             cell(med, "%.0f", rs.size()), cell(p90, "%.0f", rs.size()), cell(max, "%.0f", rs.size()),
-            ratio, (got == want && dup == 0 ? "exactly 1" : "NOT exactly 1") + " (" + got + " of " + want
-                + " deliveries, " + dup + " duplicated)"));
+            ratio, (got == want && dup == 0 ? "exactly 1" : dup > 0 ? "DUPLICATES" : "at most 1, "
+                + (want - got) + " missed") + " (" + got + " of " + want + " deliveries, " + dup + " duplicated)"));
       }
     }
     return sb.toString();
@@ -776,13 +794,27 @@ public final class CompareMembership {
      * pause so late duplicates would show.
      */
     void userEvents(Result r) throws InterruptedException {
+      // Optional uncounted events first: a JVM's first event runs cold code on every node.
+      for (int w = 0; w < warmupEvents; w++) {
+        String id = "w" + rep + "-" + w;
+        Set<Integer> got = new HashSet<>();
+        nodes.get((w * 3 + 2) % n).send("bcast " + id);
+        pump(eventBoundSec, e -> {
+          if (e != null && id.equals(e.get("id")) && e.ev().equals("user")) {
+            got.add(e.idx);
+          }
+          return got.size() >= n - 1;
+        });
+        pump(0.5, null);
+      }
+      r.extra.put("warmup_events", warmupEvents);
       double[] lat = new double[eventCount];
       int complete = 0;
       for (int k = 0; k < eventCount; k++) {
         int origin = (k * 7 + 1) % n;
         String id = "e" + rep + "-" + k;
         double[] sent = {Double.NaN};
-        java.util.Set<Integer> got = new java.util.HashSet<>();
+        Set<Integer> got = new HashSet<>();
         double[] last = {Double.NaN};
         nodes.get(origin).send("bcast " + id);
         pump(eventBoundSec, e -> {
