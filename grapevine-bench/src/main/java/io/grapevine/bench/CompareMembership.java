@@ -19,11 +19,13 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Random;
+import java.util.Set;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -48,6 +50,10 @@ import java.util.regex.Pattern;
  * Systems alternate within each repetition so that a noisy machine hurts all of them alike;
  * ratios are computed per repetition, then the median is taken.
  *
+ * <p>With {@code --scenario events} the run instead measures user events (Grapevine and memberlist):
+ * after convergence and a quiet period, K broadcasts one at a time from rotating nodes, publish to
+ * last node received, and deliveries per node.
+ *
  * <p>Run by {@code bench/compare-membership}; never part of the test suite. Every wait is bounded,
  * only processes started here are killed (by PID), and every child dies with the driver (children
  * exit on end of stdin; a shutdown hook kills the rest).
@@ -58,7 +64,7 @@ public final class CompareMembership {
   static final String RC = "redis";
   private static final List<String> ORDER = List.of(GV, ML, RC);
   private static final Pattern FIELD =
-      Pattern.compile("\"([A-Za-z_]+)\":(\"((?:[^\"\\\\]|\\\\.)*)\"|[-0-9.eE+]+|true|false|null)");
+      Pattern.compile("\"([A-Za-z_0-9]+)\":(\"((?:[^\"\\\\]|\\\\.)*)\"|[-0-9.eE+]+|true|false|null)");
   private static final List<Child> CHILDREN = new java.util.concurrent.CopyOnWriteArrayList<>();
 
   // Options.
@@ -68,6 +74,10 @@ public final class CompareMembership {
   private int settleSec = 5;
   private int quietSec = 5;
   private int quietMaxSec = 60;
+  private String scenario = "membership";
+  private int eventCount = 10;
+  private int eventBoundSec = 10;
+  private int warmupEvents = 0;
   private List<String> systems = ORDER;
   private String mlnode = "/tmp/compare-membership/mlnode";
   private String javaCmd = ProcessHandle.current().info().command().orElse("java");
@@ -114,6 +124,9 @@ public final class CompareMembership {
         case "--settle" -> settleSec = Integer.parseInt(v);
         case "--quiet" -> quietSec = Integer.parseInt(v);
         case "--systems" -> systems = ORDER.stream().filter(s -> Arrays.asList(v.split(",")).contains(s)).toList();
+        case "--scenario" -> scenario = v;
+        case "--events" -> eventCount = Integer.parseInt(v);
+        case "--warmup-events" -> warmupEvents = Integer.parseInt(v);
         case "--mlnode" -> mlnode = v;
         case "--java" -> javaCmd = v;
         case "--gv-classpath" -> gvClasspath = v;
@@ -129,6 +142,18 @@ public final class CompareMembership {
       if (n < 3 || n > 199) {
         throw new IllegalArgumentException("sizes must be 3..199 (ports stay below 32768), got " + n);
       }
+    }
+    if (!scenario.equals("membership") && !scenario.equals("events")) {
+      throw new IllegalArgumentException("--scenario must be membership or events, got " + scenario);
+    }
+    if (scenario.equals("events")) {
+      systems = systems.stream().filter(s -> !s.equals(RC)).toList();
+    }
+    if (warmupEvents < 0 || warmupEvents > 100) {
+      throw new IllegalArgumentException("--warmup-events must be 0..100, got " + warmupEvents);
+    }
+    if (eventCount < 1 || eventCount > 1000) {
+      throw new IllegalArgumentException("--events must be 1..1000, got " + eventCount);
     }
     if (runs < 1 || windowSec < 1 || settleSec < 0) {
       throw new IllegalArgumentException("runs >= 1, window >= 1 s, settle >= 0 s");
@@ -161,14 +186,16 @@ public final class CompareMembership {
           }
           r.wallSec = (System.nanoTime() - t0) / 1e9;
           r.load = loadavg();
-          System.out.println("  " + r.summary());
+          if (scenario.equals("membership") || r.error != null) {
+            System.out.println("  " + r.summary());
+          }
           Files.writeString(results, r.toJson() + "\n", StandardOpenOption.CREATE, StandardOpenOption.APPEND);
           all.computeIfAbsent(sys + "/" + n, k -> new ArrayList<>()).add(r);
           Thread.sleep(1500);
         }
       }
     }
-    String table = table(all);
+    String table = scenario.equals("events") ? eventsTable(all) : table(all);
     System.out.println();
     System.out.println(table);
     Files.writeString(outDir.resolve("table.md"), table);
@@ -205,6 +232,13 @@ public final class CompareMembership {
       r.falseSuspicions = (long) d(f, "false_suspicions");
       r.falseDeaths = (long) d(f, "false_deaths");
       r.error = "null".equals(f.get("error")) ? null : f.get("error");
+      if (f.containsKey("ev_median_ms")) {
+        scenario = "events";
+        for (String k : List.of("ev_median_ms", "ev_p90_ms", "ev_max_ms", "deliveries", "deliveries_expected",
+            "node_event_pairs_duplicated")) {
+          r.extra.put(k, d(f, k));
+        }
+      }
       r.extra.put("join_from_start_ms", r.system.equals(GV) ? d(f, "join_from_join_sent_ms")
           : d(f, "join_from_first_spawn_ms"));
       if (r.system.equals(RC)) {
@@ -219,7 +253,7 @@ public final class CompareMembership {
     }
     sizes = ns.stream().mapToInt(Integer::intValue).toArray();
     systems = ORDER.stream().filter(sys::contains).toList();
-    return table(all);
+    return scenario.equals("events") ? eventsTable(all) : table(all);
   }
 
   private static double d(Map<String, String> f, String k) {
@@ -308,6 +342,43 @@ public final class CompareMembership {
   }
 
   private record Metric(String label, java.util.function.ToDoubleFunction<Result> f, String fmt, double scale) {}
+
+  /** The user-events table: per system and N, medians over runs of each run's median / p90 / max. */
+  private String eventsTable(Map<String, List<Result>> all) {
+    StringBuilder sb = new StringBuilder();
+    sb.append("| N | system | runs | publish -> last node, ms: median | p90 | max | Grapevine / memberlist (medians)"
+        + " | deliveries per node |\n|---|---|---|---|---|---|---|---|\n");
+    for (int n : sizes) {
+      double gvMed = Double.NaN;
+      double mlMed = Double.NaN;
+      for (String sys : systems) {
+        List<Result> rs = all.getOrDefault(sys + "/" + n, List.of());
+        double[] med = rs.stream().mapToDouble(r -> num(r, "ev_median_ms")).filter(d -> !Double.isNaN(d)).toArray();
+        double[] p90 = rs.stream().mapToDouble(r -> num(r, "ev_p90_ms")).filter(d -> !Double.isNaN(d)).toArray();
+        double[] max = rs.stream().mapToDouble(r -> num(r, "ev_max_ms")).filter(d -> !Double.isNaN(d)).toArray();
+        long got = rs.stream().mapToLong(r -> (long) num(r, "deliveries")).sum();
+        long want = rs.stream().mapToLong(r -> (long) num(r, "deliveries_expected")).sum();
+        long dup = rs.stream().mapToLong(r -> (long) num(r, "node_event_pairs_duplicated")).sum();
+        double m = med.length == 0 ? Double.NaN : median(med);
+        if (sys.equals(GV)) {
+          gvMed = m;
+        } else {
+          mlMed = m;
+        }
+        String ratio = sys.equals(ML) && !Double.isNaN(gvMed) && !Double.isNaN(mlMed)
+            ? String.format(Locale.ROOT, "%.2f", gvMed / mlMed) : "";
+        sb.append(String.format(Locale.ROOT, "| %d | %s | %d | %s | %s | %s | %s | %s |%n", n, name(sys), rs.size(),
+            cell(med, "%.0f", rs.size()), cell(p90, "%.0f", rs.size()), cell(max, "%.0f", rs.size()),
+            ratio, (got == want && dup == 0 ? "exactly 1" : dup > 0 ? "DUPLICATES" : "at most 1, "
+                + (want - got) + " missed") + " (" + got + " of " + want + " deliveries, " + dup + " duplicated)"));
+      }
+    }
+    return sb.toString();
+  }
+
+  private static double num(Result r, String k) {
+    return r.extra.get(k) instanceof Number x ? x.doubleValue() : Double.NaN;
+  }
 
   private String table(Map<String, List<Result>> all) {
     List<Metric> metrics = List.of(
@@ -715,6 +786,84 @@ public final class CompareMembership {
       }
     }
 
+    /**
+     * User events: K broadcasts one at a time from rotating nodes (never the seed twice in a row),
+     * each awaited until every other node printed its delivery or the bound passed. Latency = the
+     * origin's publish time ({@code bcast} line) to the last other node's {@code user} line; both
+     * come from the same machine clock. Deliveries are counted per (event, node) after a final
+     * pause so late duplicates would show.
+     */
+    void userEvents(Result r) throws InterruptedException {
+      // Optional uncounted events first: a JVM's first event runs cold code on every node.
+      for (int w = 0; w < warmupEvents; w++) {
+        String id = "w" + rep + "-" + w;
+        Set<Integer> got = new HashSet<>();
+        nodes.get((w * 3 + 2) % n).send("bcast " + id);
+        pump(eventBoundSec, e -> {
+          if (e != null && id.equals(e.get("id")) && e.ev().equals("user")) {
+            got.add(e.idx);
+          }
+          return got.size() >= n - 1;
+        });
+        pump(0.5, null);
+      }
+      r.extra.put("warmup_events", warmupEvents);
+      double[] lat = new double[eventCount];
+      int complete = 0;
+      for (int k = 0; k < eventCount; k++) {
+        int origin = (k * 7 + 1) % n;
+        String id = "e" + rep + "-" + k;
+        double[] sent = {Double.NaN};
+        Set<Integer> got = new HashSet<>();
+        double[] last = {Double.NaN};
+        nodes.get(origin).send("bcast " + id);
+        pump(eventBoundSec, e -> {
+          if (e != null && id.equals(e.get("id"))) {
+            if (e.ev().equals("bcast")) {
+              sent[0] = e.t;
+            } else if (e.ev().equals("user") && e.idx != origin && got.add(e.idx)) {
+              last[0] = Double.isNaN(last[0]) ? e.t : Math.max(last[0], e.t);
+            }
+          }
+          return got.size() >= n - 1 && !Double.isNaN(sent[0]);
+        });
+        if (got.size() >= n - 1) {
+          lat[k] = last[0] - sent[0];
+          complete++;
+        } else {
+          lat[k] = Double.NaN;
+          r.extra.put("missed_e" + k, (n - 1) - got.size());
+        }
+        pump(0.5, null); // a gap between events, as an application would leave
+      }
+      pump(2, null); // late duplicates, if any, arrive here
+      Map<String, Integer> per = new HashMap<>();
+      for (Ev e : log) {
+        if (e.ev().equals("user") && e.get("id") != null && e.get("id").startsWith("e" + rep + "-")) {
+          per.merge(e.get("id") + "@" + e.idx, 1, Integer::sum);
+        }
+      }
+      long dup = per.values().stream().filter(v -> v > 1).count();
+      double[] ok = Arrays.stream(lat).filter(d -> !Double.isNaN(d)).sorted().toArray();
+      r.extra.put("events", eventCount);
+      r.extra.put("events_complete", complete);
+      r.extra.put("deliveries", per.values().stream().mapToInt(Integer::intValue).sum());
+      r.extra.put("deliveries_expected", (long) eventCount * (n - 1));
+      r.extra.put("node_event_pairs_duplicated", dup);
+      r.extra.put("ev_median_ms", ok.length == 0 ? Double.NaN : median(ok));
+      r.extra.put("ev_p90_ms", ok.length == 0 ? Double.NaN : ok[(int) Math.min(ok.length - 1, Math.ceil(ok.length * 0.9) - 1)]);
+      r.extra.put("ev_max_ms", ok.length == 0 ? Double.NaN : ok[ok.length - 1]);
+      StringBuilder sb = new StringBuilder();
+      for (double d : lat) {
+        sb.append(sb.length() == 0 ? "" : ";").append(String.format(Locale.ROOT, "%.1f", d));
+      }
+      r.extra.put("ev_lat_ms", sb.toString());
+      System.out.printf(Locale.ROOT, "  %-10s N=%-3d rep=%d events %d/%d complete, to last node median %.1f ms"
+          + " p90 %.1f max %.1f, deliveries %s of %d, duplicated pairs %d%n", sys, n, rep, complete, eventCount,
+          r.extra.get("ev_median_ms"), r.extra.get("ev_p90_ms"), r.extra.get("ev_max_ms"), r.extra.get("deliveries"),
+          (long) eventCount * (n - 1), dup);
+    }
+
     Result run() throws Exception {
       Result r = new Result(sys, n, rep);
       try {
@@ -769,6 +918,10 @@ public final class CompareMembership {
         });
         r.extra.put("quiet_after_conv_ms", lastChange[0] - quietStart);
         pump(settleSec, null);
+        if (scenario.equals("events")) {
+          userEvents(r);
+          return r;
+        }
         stats.clear();
         Map<Long, long[]> p1 = snapshot(nodes);
         double w1 = nowMs();

@@ -24,13 +24,18 @@ import java.util.concurrent.TimeUnit;
  * <p>Usage: {@code GrapevineNodeMain --port P [--join HOST:PORT] [--profile lan] [--cluster NAME]}.
  * Events: {@code ready}, {@code joined}, {@code err}, {@code join}/{@code leave} (a member became
  * alive / dead or left; {@code n} = members not dead or left, self included), {@code suspect},
- * {@code stats}. Commands: {@code join HOST:PORT} (lets a driver start every JVM first and then
- * join them all at once, so JVM start-up is not counted as protocol time), {@code stats},
- * {@code quit}. End of stdin closes the node, so the node
+ * {@code stats}, {@code bcast} (this node published a user event) and {@code user} (first delivery
+ * of a user event from another node, with {@code id}, {@code origin}, {@code lat_ms} and
+ * {@code bytes} as the memberlist node prints them). Commands: {@code join HOST:PORT} (lets a
+ * driver start every JVM first and then join them all at once, so JVM start-up is not counted as
+ * protocol time), {@code bcast ID [PAD_BYTES]} (publish a user event on topic {@code bench} whose
+ * payload carries the id, the origin and the send time), {@code stats}, {@code quit}. End of stdin closes the node, so the node
  * never outlives its driver.
  */
 public final class GrapevineNodeMain {
   private static final PrintStream OUT = new PrintStream(System.out, true, StandardCharsets.UTF_8);
+  /** Topic of the benchmark's user events. */
+  private static final String TOPIC = "bench";
 
   private GrapevineNodeMain() {}
 
@@ -85,6 +90,16 @@ public final class GrapevineNodeMain {
         default -> { }
       }
     });
+    node.events().subscribe(TOPIC, e -> {
+      // Payload: id|origin|sent-ms|padding (the same fields as the memberlist node's rumor).
+      String[] p = new String(e.payload(), StandardCharsets.UTF_8).split("\\|", 4);
+      if (p.length < 3 || p[1].equals(name)) {
+        return;
+      }
+      double t = nowMs();
+      emitAt(t, name, "user", String.format(Locale.ROOT, "\"id\":\"%s\",\"origin\":\"%s\",\"lat_ms\":%.3f,\"bytes\":%d",
+          p[0], p[1], t - Double.parseDouble(p[2]), e.payloadLength()));
+    });
     emit(name, "ready", "\"pid\":" + ProcessHandle.current().pid());
     if (join != null) {
       join(node, name, join);
@@ -103,6 +118,18 @@ public final class GrapevineNodeMain {
             + ",\"pushpulls\":" + ms.pushPulls() + ",\"probes\":" + ms.probes()
             + ",\"probe_failures\":" + ms.probeFailures() + ",\"suspicions\":" + ms.suspicionsRaised()
             + ",\"indirect\":" + ms.indirectProbes() + ",\"health\":" + node.healthScore());
+      } else if (cmd.startsWith("bcast ")) {
+        String[] f = cmd.split("\\s+");
+        int pad = f.length > 2 ? Integer.parseInt(f[2]) : 0;
+        double t = nowMs();
+        byte[] payload = (f[1] + "|" + name + "|" + String.format(Locale.ROOT, "%.3f", t) + "|" + "x".repeat(pad))
+            .getBytes(StandardCharsets.UTF_8);
+        try {
+          node.events().publish(TOPIC, payload);
+          emitAt(t, name, "bcast", "\"id\":\"" + f[1] + "\",\"bytes\":" + payload.length);
+        } catch (RuntimeException e) {
+          emit(name, "err", "\"msg\":\"publish failed: " + String.valueOf(e.getMessage()).replace('"', '\'') + "\"");
+        }
       } else if (cmd.startsWith("join ")) {
         join(node, name, cmd.substring(5).trim());
       } else if (cmd.equals("quit")) {
@@ -128,9 +155,16 @@ public final class GrapevineNodeMain {
     emit(name, "err", "\"msg\":\"join failed: " + String.valueOf(last).replace('"', '\'') + "\"");
   }
 
-  private static void emit(String node, String ev, String fields) {
+  private static double nowMs() {
     Instant now = Instant.now();
-    double t = now.getEpochSecond() * 1000.0 + now.getNano() / 1e6;
+    return now.getEpochSecond() * 1000.0 + now.getNano() / 1e6;
+  }
+
+  private static void emit(String node, String ev, String fields) {
+    emitAt(nowMs(), node, ev, fields);
+  }
+
+  private static void emitAt(double t, String node, String ev, String fields) {
     OUT.println(String.format(Locale.ROOT, "{\"t\":%.3f,\"node\":\"%s\",\"ev\":\"%s\"%s}", t, node, ev,
         fields.isEmpty() ? "" : "," + fields));
   }
