@@ -1,5 +1,8 @@
 package io.grapevine.aggregate;
 
+import static io.grapevine.node.ConfigChecks.positive;
+import static io.grapevine.node.ConfigChecks.range;
+
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -86,21 +89,13 @@ public final class AggregationConfig {
       if (mode == null) {
         errors.add("mode must be set");
       }
-      if (roundInterval == null || roundInterval.isNegative() || roundInterval.isZero()) {
-        errors.add("roundInterval must be a positive duration, got " + roundInterval);
-      }
-      if (epochRounds < 2 || epochRounds > 1_000_000) {
-        errors.add("epochRounds must be in 2..1000000, got " + epochRounds);
-      }
+      positive(errors, "roundInterval", roundInterval);
+      range(errors, "epochRounds", epochRounds, 2, 1_000_000);
       if (reportAfterRounds < 0 || reportAfterRounds > epochRounds) {
         errors.add("reportAfterRounds must be in 0..epochRounds (" + epochRounds + "), got " + reportAfterRounds);
       }
-      if (neighbors < 1 || neighbors > 64) {
-        errors.add("neighbors must be in 1..64, got " + neighbors);
-      }
-      if (maxNames < 1 || maxNames > 256) {
-        errors.add("maxNames must be in 1..256, got " + maxNames);
-      }
+      range(errors, "neighbors", neighbors, 1, 64);
+      range(errors, "maxNames", maxNames, 1, 256);
       if (!errors.isEmpty()) {
         throw new IllegalArgumentException("invalid aggregation config: " + String.join("; ", errors));
       }

@@ -1,5 +1,8 @@
 package io.grapevine.dissemination;
 
+import static io.grapevine.node.ConfigChecks.positive;
+import static io.grapevine.node.ConfigChecks.range;
+
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -143,30 +146,20 @@ public final class DisseminationConfig {
       if (stop == null) {
         errors.add("stop must be set");
       }
-      if (k < 1 || k > 1000) {
-        errors.add("k must be in 1..1000, got " + k);
-      }
-      if (fanout < 1 || fanout > 64) {
-        errors.add("fanout must be in 1..64, got " + fanout);
-      }
-      if (roundInterval == null || roundInterval.isNegative() || roundInterval.isZero()) {
-        errors.add("roundInterval must be a positive duration, got " + roundInterval);
-      }
+      range(errors, "k", k, 1, 1000);
+      range(errors, "fanout", fanout, 1, 64);
+      positive(errors, "roundInterval", roundInterval);
       if (antiEntropyInterval == null || antiEntropyInterval.isNegative()) {
         errors.add("antiEntropyInterval must be zero (off) or positive, got " + antiEntropyInterval);
       }
       if (maxPayloadBytes < 0 || maxPayloadBytes > 16 * 1024 * 1024 - 1024) {
         errors.add("maxPayloadBytes must be in 0..16MiB-1KiB, got " + maxPayloadBytes);
       }
-      if (retainedRumors < 1 || retainedRumors > 10_000_000) {
-        errors.add("retainedRumors must be in 1..10000000, got " + retainedRumors);
-      }
+      range(errors, "retainedRumors", retainedRumors, 1, 10_000_000);
       if (maxOrigins < 1) {
         errors.add("maxOrigins must be >= 1, got " + maxOrigins);
       }
-      if (dedupeWindow < 64 || dedupeWindow > 1 << 20) {
-        errors.add("dedupeWindow must be in 64..1048576, got " + dedupeWindow);
-      }
+      range(errors, "dedupeWindow", dedupeWindow, 64, 1 << 20);
       if (!errors.isEmpty()) {
         throw new IllegalArgumentException("invalid dissemination config: " + String.join("; ", errors));
       }
