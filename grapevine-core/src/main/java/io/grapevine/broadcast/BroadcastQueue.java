@@ -10,8 +10,8 @@ import java.util.TreeSet;
 /**
  * Updates waiting to be piggybacked on outgoing packets, each sent a limited number of times.
  *
- * <p>Entries are keyed (for membership: by member name): a newer update about the same key replaces
- * the older one, which is then never sent again. Packing takes the least-transmitted entries first
+ * <p>Entries are keyed (for membership: by member name; any object with value equality): a newer
+ * update about the same key replaces the older one, which is then never sent again. Packing takes the least-transmitted entries first
  * (newest first among equals), so fresh news spreads before old news is repeated. An entry is
  * dropped after {@code limit} transmissions; the queue holds at most {@code capacity} entries,
  * evicting the most-transmitted first.
@@ -21,12 +21,12 @@ public final class BroadcastQueue {
   private static final int MAX_MISFITS = 32;
 
   private static final class Entry implements Comparable<Entry> {
-    final String key;
+    final Object key;
     final byte[] message;
     final long id;
     int transmits;
 
-    Entry(String key, byte[] message, long id) {
+    Entry(Object key, byte[] message, long id) {
       this.key = key;
       this.message = message;
       this.id = id;
@@ -42,7 +42,7 @@ public final class BroadcastQueue {
   }
 
   private final TreeSet<Entry> ordered = new TreeSet<>();
-  private final Map<String, Entry> byKey = new HashMap<>();
+  private final Map<Object, Entry> byKey = new HashMap<>();
   private final int capacity;
   private final List<Entry> scratch = new ArrayList<>();
   private long nextId;
@@ -53,7 +53,7 @@ public final class BroadcastQueue {
   }
 
   /** Queues {@code message} (a whole encoded message) under {@code key}, replacing any older one. */
-  public void add(String key, byte[] message) {
+  public void add(Object key, byte[] message) {
     Entry old = byKey.remove(key);
     if (old != null) {
       ordered.remove(old);
@@ -105,12 +105,12 @@ public final class BroadcastQueue {
   }
 
   /** Whether an entry for {@code key} is still waiting to be (re)transmitted. */
-  public boolean contains(String key) {
+  public boolean contains(Object key) {
     return byKey.containsKey(key);
   }
 
   /** Transmissions so far of the entry for {@code key}, or -1 if none is queued. */
-  public int transmits(String key) {
+  public int transmits(Object key) {
     Entry e = byKey.get(key);
     return e == null ? -1 : e.transmits;
   }

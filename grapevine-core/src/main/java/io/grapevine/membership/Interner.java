@@ -3,7 +3,7 @@ package io.grapevine.membership;
 import io.grapevine.node.Endpoint;
 
 /**
- * Canonical instances of names and endpoints, so that many nodes in one process (a simulation of
+ * Canonical instances of names, endpoints and encoded broadcast messages, so that many nodes in one process (a simulation of
  * thousands) hold one copy of each instead of one per node. Implementations used by several nodes
  * must be safe for the way those nodes are driven (the simulator drives all of them from one
  * thread).
@@ -25,4 +25,13 @@ public interface Interner {
   String name(String name);
 
   Endpoint endpoint(Endpoint endpoint);
+
+  /**
+   * An encoded update queued for gossip; the same update (an alive, suspect or dead message about
+   * one member) is byte-identical at every node that queues it. The returned array is never
+   * modified by its holders.
+   */
+  default byte[] message(byte[] encoded) {
+    return encoded;
+  }
 }

@@ -69,7 +69,6 @@ import java.util.random.RandomGenerator;
 public final class Membership implements ProtocolNode {
   private static final int RELAY_CAPACITY = 1024;
   private static final long REAP_CHECK_MILLIS = 1000;
-  private static final int BROADCAST_CAPACITY = 65_536;
 
   /** One member as this node tracks it. Mutable; owned by this class alone. */
   private static final class Record {
@@ -98,6 +97,9 @@ public final class Membership implements ProtocolNode {
     }
   }
 
+  /** Broadcast-queue key of an extension's update, never equal to a member name. */
+  private record ExtensionKey(String key) {}
+
   private record Relay(Endpoint requester, int requesterSeq, long deadlineMillis, boolean wantNack) {}
 
   private record Tombstone(long incarnation, long sinceMillis) {}
@@ -106,13 +108,13 @@ public final class Membership implements ProtocolNode {
   private final MembershipConfig config;
   private final RandomGenerator random;
   private final Record self;
-  private final Map<String, Record> members = new HashMap<>();
+  private final MemberTable<Record> members = new MemberTable<>(r -> r.name);
   /** Every member but self, shuffled; probe order and the pool for random picks. */
   private final ArrayList<Record> others = new ArrayList<>();
   private final Map<String, Suspicion> suspicions = new HashMap<>();
   private final LinkedHashMap<String, Tombstone> tombstones = new LinkedHashMap<>();
   private final LinkedHashMap<Integer, Relay> relays = new LinkedHashMap<>();
-  private final BroadcastQueue broadcasts = new BroadcastQueue(BROADCAST_CAPACITY);
+  private final BroadcastQueue broadcasts;
   private final Awareness awareness;
   private final PacketWriter datagram;
   private final PacketReader reader;
@@ -176,6 +178,7 @@ public final class Membership implements ProtocolNode {
     }
     this.clusterName = clusterName;
     this.config = config;
+    this.broadcasts = new BroadcastQueue(config.maxQueuedBroadcasts);
     this.random = random;
     this.awareness = new Awareness(config.awarenessMaxMultiplier);
     this.datagram = new PacketWriter(config.udpPayloadBytes, clusterName);
@@ -183,7 +186,7 @@ public final class Membership implements ProtocolNode {
     this.encoder = new MessageEncoder(config.udpPayloadBytes);
     this.self = new Record(name, advertise, incarnation, metadata.clone(), WireFormat.MIN_VERSION,
         WireFormat.MAX_VERSION, 0);
-    members.put(name, self);
+    members.put(self);
   }
 
   // ------------------------------------------------------------------ commands
@@ -325,7 +328,7 @@ public final class Membership implements ProtocolNode {
 
     @Override
     public boolean piggyback(String key, byte[] encodedMessage) {
-      broadcasts.add("x:" + key, encodedMessage);
+      broadcasts.add(new ExtensionKey(key), interner.message(encodedMessage));
       return true;
     }
 
@@ -361,7 +364,7 @@ public final class Membership implements ProtocolNode {
   /** Every member this node knows, itself included, as snapshots. */
   public List<Member> members() {
     List<Member> list = new ArrayList<>(members.size());
-    for (Record r : members.values()) {
+    for (Record r : members) {
       list.add(r.snapshot());
     }
     return list;
@@ -423,7 +426,7 @@ public final class Membership implements ProtocolNode {
 
   /** Whether an update about {@code name} is still queued for gossip. */
   public boolean hasPendingBroadcast(String name) {
-    return broadcasts.contains("m:" + name);
+    return broadcasts.contains(name);
   }
 
   /** The current retransmit limit for each update. */
@@ -803,7 +806,7 @@ public final class Membership implements ProtocolNode {
         return;
       }
       r = new Record(interner.name(name), interner.endpoint(endpoint), incarnation, metadata, pmin, pmax, now);
-      members.put(r.name, r);
+      members.put(r);
       // Append, then swap with a random slot: a random probe position in O(1).
       others.add(r);
       int slot = random.nextInt(others.size());
@@ -1031,12 +1034,13 @@ public final class Membership implements ProtocolNode {
   private void sendPushPull(Endpoint to, boolean join, boolean reply, Outbox out) {
     stats.pushPulls++;
     int size = WireFormat.overhead(64) + 400;
-    for (Record r : members.values()) {
+    for (Record r : members) {
       size += 40 + r.name.length() * 3 + r.metadata.length;
     }
     size = Math.min(size, config.streamMessageMaxBytes);
     PacketWriter w = new PacketWriter(size, clusterName).begin();
-    List<Record> entries = new ArrayList<>(members.values());
+    List<Record> entries = new ArrayList<>(members.size());
+    members.forEach(entries::add);
     // Self first so a truncated state still carries the sender.
     entries.remove(self);
     entries.add(0, self);
@@ -1121,8 +1125,9 @@ public final class Membership implements ProtocolNode {
   private void queue(String key, Message m) {
     encoder.begin(m.type());
     m.writeBody(encoder);
-    // Namespaced so a member name can never collide with an extension's key.
-    broadcasts.add("m:" + key, encoder.end());
+    // Member names key the queue directly (no per-update key string); extensions' keys are wrapped
+    // in ExtensionKey, so the two can never collide.
+    broadcasts.add(key, interner.message(encoder.end()));
   }
 
   private static void write(PacketWriter w, Message m) {

@@ -59,6 +59,12 @@ public final class MembershipConfig {
   public final int maxMembers;
   /** On leave, how long a node keeps gossiping its departure before it closes. */
   public final Duration leavePropagateTime;
+  /**
+   * Cap on updates queued for gossip; when full, the most-retransmitted (then oldest) is dropped
+   * and push-pull repairs what it would have told. Bounds memory when a joiner queues an update
+   * about every member it learns; the default exceeds any cluster a full view suits.
+   */
+  public final int maxQueuedBroadcasts;
 
   private MembershipConfig(Builder b) {
     this.probeInterval = b.probeInterval;
@@ -81,6 +87,7 @@ public final class MembershipConfig {
     this.tombstoneRetention = b.tombstoneRetention;
     this.maxMembers = b.maxMembers;
     this.leavePropagateTime = b.leavePropagateTime;
+    this.maxQueuedBroadcasts = b.maxQueuedBroadcasts;
   }
 
   /** Local-area network: the default. */
@@ -180,6 +187,7 @@ public final class MembershipConfig {
     private Duration tombstoneRetention = Duration.ofMinutes(30);
     private int maxMembers = 100_000;
     private Duration leavePropagateTime = Duration.ofSeconds(1);
+    private int maxQueuedBroadcasts = 65_536;
 
     public Builder() {}
 
@@ -204,6 +212,7 @@ public final class MembershipConfig {
       tombstoneRetention = c.tombstoneRetention;
       maxMembers = c.maxMembers;
       leavePropagateTime = c.leavePropagateTime;
+      maxQueuedBroadcasts = c.maxQueuedBroadcasts;
     }
 
     public Builder probeInterval(Duration v) { probeInterval = v; return this; }
@@ -226,6 +235,7 @@ public final class MembershipConfig {
     public Builder tombstoneRetention(Duration v) { tombstoneRetention = v; return this; }
     public Builder maxMembers(int v) { maxMembers = v; return this; }
     public Builder leavePropagateTime(Duration v) { leavePropagateTime = v; return this; }
+    public Builder maxQueuedBroadcasts(int v) { maxQueuedBroadcasts = v; return this; }
 
     /**
      * Validates and builds.
@@ -256,6 +266,7 @@ public final class MembershipConfig {
       nonNegative(errors, "tombstoneRetention", tombstoneRetention);
       range(errors, "maxMembers", maxMembers, 2, 10_000_000);
       nonNegative(errors, "leavePropagateTime", leavePropagateTime);
+      range(errors, "maxQueuedBroadcasts", maxQueuedBroadcasts, 16, 10_000_000);
       if (!errors.isEmpty()) {
         throw new IllegalArgumentException("invalid membership config: " + String.join("; ", errors));
       }

@@ -45,6 +45,7 @@ final class MembershipRun extends Simulation.Run implements Engine.EventSink {
   private long prevPackets;
   private long prevBytes;
   private final SimulationResult result = new SimulationResult();
+  private final SharedInterner interner = new SharedInterner();
 
   /** One crash of one node and what each observer made of it. */
   private final class CrashRecord {
@@ -153,6 +154,7 @@ final class MembershipRun extends Simulation.Run implements Engine.EventSink {
   private void boot(int i, long incarnation) {
     Membership m = new Membership(CLUSTER, name(i), engine.endpoint(i), incarnation, new byte[0],
         scenario.membership, new SplittableRandom(Seeds.derive(scenario.seed, i, generation[i])));
+    m.setInterner(interner);
     engine.install(i, m);
     startIncarnation[i] = incarnation;
     left[i] = false;

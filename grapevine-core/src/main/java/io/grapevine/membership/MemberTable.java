@@ -1,0 +1,156 @@
+package io.grapevine.membership;
+
+import java.util.Iterator;
+import java.util.NoSuchElementException;
+import java.util.function.Function;
+
+/**
+ * Open-addressing hash table of values keyed by a name that each value carries itself (a member
+ * record and its name). Linear probing, backward-shift deletion, power-of-two capacity kept at most
+ * two-thirds full. It stores one reference per slot instead of a {@code HashMap} node per entry: ~8
+ * bytes per member against ~40, which adds up when one process simulates thousands of full-view
+ * nodes (N² records).
+ *
+ * <p>Iteration order depends only on the keys and the order of operations, so it is deterministic.
+ * Not safe for concurrent use; the owning state machine is single-threaded.
+ */
+final class MemberTable<V> implements Iterable<V> {
+  private final Function<V, String> keyOf;
+  private Object[] slots = new Object[16];
+  private int size;
+
+  MemberTable(Function<V, String> keyOf) {
+    this.keyOf = keyOf;
+  }
+
+  int size() {
+    return size;
+  }
+
+  /** The value with this name, or null. */
+  V get(String name) {
+    int mask = slots.length - 1;
+    for (int i = spread(name.hashCode()) & mask; ; i = (i + 1) & mask) {
+      V v = at(i);
+      if (v == null) {
+        return null;
+      }
+      if (keyOf.apply(v).equals(name)) {
+        return v;
+      }
+    }
+  }
+
+  boolean containsKey(String name) {
+    return get(name) != null;
+  }
+
+  /** Inserts or replaces the value under its own name; returns the one replaced, or null. */
+  V put(V value) {
+    if ((size + 1) * 3 > slots.length * 2) {
+      resize(slots.length * 2);
+    }
+    String name = keyOf.apply(value);
+    int mask = slots.length - 1;
+    for (int i = spread(name.hashCode()) & mask; ; i = (i + 1) & mask) {
+      V v = at(i);
+      if (v == null) {
+        slots[i] = value;
+        size++;
+        return null;
+      }
+      if (keyOf.apply(v).equals(name)) {
+        slots[i] = value;
+        return v;
+      }
+    }
+  }
+
+  /** Removes the value with this name; returns it, or null. */
+  V remove(String name) {
+    int mask = slots.length - 1;
+    int i = spread(name.hashCode()) & mask;
+    while (true) {
+      V v = at(i);
+      if (v == null) {
+        return null;
+      }
+      if (keyOf.apply(v).equals(name)) {
+        break;
+      }
+      i = (i + 1) & mask;
+    }
+    V removed = at(i);
+    // Backward-shift: move later members of the probe run into the hole so lookups still find them.
+    int hole = i;
+    for (int j = (hole + 1) & mask; slots[j] != null; j = (j + 1) & mask) {
+      int home = spread(keyOf.apply(at(j)).hashCode()) & mask;
+      boolean movable = hole <= j ? (home <= hole || home > j) : (home <= hole && home > j);
+      if (movable) {
+        slots[hole] = slots[j];
+        hole = j;
+      }
+    }
+    slots[hole] = null;
+    size--;
+    return removed;
+  }
+
+  @Override
+  public Iterator<V> iterator() {
+    return new Iterator<>() {
+      private int next = advance(0);
+
+      private int advance(int from) {
+        int i = from;
+        while (i < slots.length && slots[i] == null) {
+          i++;
+        }
+        return i;
+      }
+
+      @Override
+      public boolean hasNext() {
+        return next < slots.length;
+      }
+
+      @Override
+      public V next() {
+        if (next >= slots.length) {
+          throw new NoSuchElementException();
+        }
+        V v = at(next);
+        next = advance(next + 1);
+        return v;
+      }
+    };
+  }
+
+  @SuppressWarnings("unchecked")
+  private V at(int i) {
+    return (V) slots[i];
+  }
+
+  private void resize(int capacity) {
+    Object[] old = slots;
+    slots = new Object[capacity];
+    int mask = capacity - 1;
+    for (Object o : old) {
+      if (o != null) {
+        @SuppressWarnings("unchecked")
+        V v = (V) o;
+        int i = spread(keyOf.apply(v).hashCode()) & mask;
+        while (slots[i] != null) {
+          i = (i + 1) & mask;
+        }
+        slots[i] = v;
+      }
+    }
+  }
+
+  /** Mixes the hash so names that differ only in their last characters spread over the table. */
+  private static int spread(int h) {
+    h *= 0x9E3779B9;
+    return h ^ (h >>> 16);
+  }
+}

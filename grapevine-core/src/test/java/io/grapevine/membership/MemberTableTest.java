@@ -1,0 +1,55 @@
+package io.grapevine.membership;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+
+class MemberTableTest {
+  private record Item(String name, int value) {}
+
+  /** Random puts, replacements and removals over a small key space (many collisions and runs), checked against HashMap. */
+  @Test
+  void behavesLikeAHashMap() {
+    for (long seed = 1; seed <= 200; seed++) {
+      SplittableRandom random = new SplittableRandom(seed);
+      MemberTable<Item> table = new MemberTable<>(Item::name);
+      Map<String, Item> reference = new HashMap<>();
+      int keys = 1 + random.nextInt(300);
+      for (int op = 0; op < 3000; op++) {
+        String key = "n" + random.nextInt(keys);
+        int kind = random.nextInt(10);
+        if (kind < 5) {
+          Item item = new Item(key, op);
+          assertThat(table.put(item)).as("seed %d op %d put", seed, op).isEqualTo(reference.put(key, item));
+        } else if (kind < 8) {
+          assertThat(table.remove(key)).as("seed %d op %d remove", seed, op).isEqualTo(reference.remove(key));
+        } else {
+          assertThat(table.get(key)).as("seed %d op %d get", seed, op).isEqualTo(reference.get(key));
+        }
+        assertThat(table.size()).as("seed %d op %d size", seed, op).isEqualTo(reference.size());
+      }
+      for (String key : reference.keySet()) {
+        assertThat(table.get(key)).as("seed %d final %s", seed, key).isEqualTo(reference.get(key));
+      }
+      List<Item> iterated = new ArrayList<>();
+      table.forEach(iterated::add);
+      assertThat(iterated).as("seed %d iteration", seed).containsExactlyInAnyOrderElementsOf(reference.values());
+    }
+  }
+
+  @Test
+  void missingNamesAreAbsent() {
+    MemberTable<Item> table = new MemberTable<>(Item::name);
+    assertThat(table.get("a")).isNull();
+    assertThat(table.remove("a")).isNull();
+    table.put(new Item("a", 1));
+    assertThat(table.containsKey("a")).isTrue();
+    assertThat(table.containsKey("b")).isFalse();
+    assertThat(table.iterator().hasNext()).isTrue();
+  }
+}
