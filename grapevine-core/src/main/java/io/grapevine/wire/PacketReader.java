@@ -4,6 +4,7 @@ import io.grapevine.node.Endpoint;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CharsetDecoder;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.util.zip.CRC32C;
@@ -23,6 +24,11 @@ public final class PacketReader {
   private int messagesEnd;
   private int messageEnd;
   private byte type;
+
+  /** Strict: malformed or unmappable input is an error, not a replacement character. */
+  private final CharsetDecoder utf8 = StandardCharsets.UTF_8.newDecoder()
+      .onMalformedInput(CodingErrorAction.REPORT)
+      .onUnmappableCharacter(CodingErrorAction.REPORT);
 
   public PacketReader(String clusterName) {
     this.clusterName = clusterName.getBytes(StandardCharsets.UTF_8);
@@ -153,16 +159,27 @@ public final class PacketReader {
     if (len == 0) {
       throw new MalformedPacketException(DropReason.BAD_FIELD, "empty string");
     }
-    ByteBuffer slice = buffer.slice();
-    slice.limit(len);
-    buffer.position(buffer.position() + len);
+    int start = buffer.position();
+    buffer.position(start + len);
+    if (buffer.hasArray()) {
+      // Names are nearly always ASCII: copy them straight, without a decoder and its buffers.
+      byte[] array = buffer.array();
+      int from = buffer.arrayOffset() + start;
+      boolean ascii = true;
+      for (int i = from; i < from + len; i++) {
+        if (array[i] < 0) {
+          ascii = false;
+          break;
+        }
+      }
+      if (ascii) {
+        return new String(array, from, len, StandardCharsets.ISO_8859_1);
+      }
+    }
+    ByteBuffer slice = buffer.duplicate();
+    slice.position(start).limit(start + len);
     try {
-      return StandardCharsets.UTF_8
-          .newDecoder()
-          .onMalformedInput(CodingErrorAction.REPORT)
-          .onUnmappableCharacter(CodingErrorAction.REPORT)
-          .decode(slice)
-          .toString();
+      return utf8.reset().decode(slice).toString();
     } catch (CharacterCodingException e) {
       throw new MalformedPacketException(DropReason.BAD_FIELD, "invalid UTF-8");
     }
