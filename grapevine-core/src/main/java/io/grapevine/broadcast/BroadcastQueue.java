@@ -1,52 +1,51 @@
 package io.grapevine.broadcast;
 
+import io.grapevine.collect.KeyedTable;
 import io.grapevine.wire.PacketWriter;
 import java.util.ArrayList;
-import java.util.HashMap;
+import java.util.Arrays;
 import java.util.List;
-import java.util.Map;
-import java.util.TreeSet;
 
 /**
  * Updates waiting to be piggybacked on outgoing packets, each sent a limited number of times.
  *
  * <p>Entries are keyed (for membership: by member name; any object with value equality): a newer
- * update about the same key replaces the older one, which is then never sent again. Packing takes the least-transmitted entries first
- * (newest first among equals), so fresh news spreads before old news is repeated. An entry is
- * dropped after {@code limit} transmissions; the queue holds at most {@code capacity} entries,
- * evicting the most-transmitted first.
+ * update about the same key replaces the older one, which is then never sent again. Packing takes
+ * the least-transmitted entries first, and among those the most recently queued or transmitted
+ * first, so fresh news spreads before old news is repeated. An entry is dropped after {@code limit}
+ * transmissions; the queue holds at most {@code capacity} entries, evicting the most-transmitted
+ * (then the longest waiting) first.
+ *
+ * <p>Layout: one intrusive doubly-linked list per transmission count and an open-addressing index
+ * by key, about 40 bytes per entry besides the message (a joining node of a large cluster queues
+ * one update per member it learns, so this is per member, per node).
  */
 public final class BroadcastQueue {
   private static final int MIN_MESSAGE_BYTES = 16;
   private static final int MAX_MISFITS = 32;
 
-  private static final class Entry implements Comparable<Entry> {
+  private static final class Entry {
     final Object key;
     final byte[] message;
-    final long id;
+    Entry prev;
+    Entry next;
     int transmits;
 
-    Entry(Object key, byte[] message, long id) {
+    Entry(Object key, byte[] message) {
       this.key = key;
       this.message = message;
-      this.id = id;
-    }
-
-    @Override
-    public int compareTo(Entry o) {
-      if (transmits != o.transmits) {
-        return Integer.compare(transmits, o.transmits);
-      }
-      return Long.compare(o.id, id);
     }
   }
 
-  private final TreeSet<Entry> ordered = new TreeSet<>();
-  private final Map<Object, Entry> byKey = new HashMap<>();
+  private final KeyedTable<Entry> byKey = new KeyedTable<>(e -> e.key);
+  /** heads[t] / tails[t]: the entries transmitted t times, most recent first. */
+  private Entry[] heads = new Entry[8];
+  private Entry[] tails = new Entry[8];
   private final int capacity;
   private final List<Entry> scratch = new ArrayList<>();
-  private long nextId;
+  private int size;
   private long dropped;
+  private long refused;
 
   public BroadcastQueue(int capacity) {
     this.capacity = capacity;
@@ -56,16 +55,30 @@ public final class BroadcastQueue {
   public void add(Object key, byte[] message) {
     Entry old = byKey.remove(key);
     if (old != null) {
-      ordered.remove(old);
+      unlink(old);
     }
-    Entry e = new Entry(key, message, nextId++);
-    ordered.add(e);
-    byKey.put(key, e);
-    while (ordered.size() > capacity) {
-      Entry evicted = ordered.pollLast();
-      byKey.remove(evicted.key);
-      dropped++;
+    Entry e = new Entry(key, message);
+    pushFront(e);
+    byKey.put(e);
+    while (size > capacity) {
+      evict();
     }
+  }
+
+  /**
+   * Like {@link #add} but never evicts: when the queue is full and holds nothing under {@code key},
+   * the message is refused. For low-value updates (state learned in bulk, which most nodes already
+   * know) that must not push fresher news out.
+   *
+   * @return whether the message was queued
+   */
+  public boolean offer(Object key, byte[] message) {
+    if (size >= capacity && !byKey.containsKey(key)) {
+      refused++;
+      return false;
+    }
+    add(key, message);
+    return true;
   }
 
   /**
@@ -75,33 +88,45 @@ public final class BroadcastQueue {
    * @return number of entries written
    */
   public int fill(PacketWriter writer, int limit) {
-    if (ordered.isEmpty()) {
+    if (size == 0) {
       return 0;
     }
     scratch.clear();
     int misfits = 0;
-    for (Entry e : ordered) {
-      int room = writer.remaining();
-      if (room < MIN_MESSAGE_BYTES) {
-        break;
-      }
-      if (e.message.length <= room) {
-        writer.putEncodedMessage(e.message);
-        scratch.add(e);
-      } else if (++misfits >= MAX_MISFITS) {
-        break;
+    outer:
+    for (int t = 0; t < heads.length; t++) {
+      for (Entry e = heads[t]; e != null; e = e.next) {
+        int room = writer.remaining();
+        if (room < MIN_MESSAGE_BYTES) {
+          break outer;
+        }
+        if (e.transmits >= limit) {
+          // The limit shrank (the cluster did): retire without sending.
+          scratch.add(e);
+        } else if (e.message.length <= room) {
+          writer.putEncodedMessage(e.message);
+          scratch.add(e);
+        } else if (++misfits >= MAX_MISFITS) {
+          break outer;
+        }
       }
     }
-    for (Entry e : scratch) {
-      ordered.remove(e);
-      e.transmits++;
+    int written = 0;
+    // In reverse, so that entries moving up one count keep their relative order at its head.
+    for (int i = scratch.size() - 1; i >= 0; i--) {
+      Entry e = scratch.get(i);
+      unlink(e);
+      if (e.transmits < limit) {
+        written++;
+        e.transmits++;
+      }
       if (e.transmits >= limit) {
         byKey.remove(e.key);
       } else {
-        ordered.add(e);
+        pushFront(e);
       }
     }
-    return scratch.size();
+    return written;
   }
 
   /** Whether an entry for {@code key} is still waiting to be (re)transmitted. */
@@ -116,7 +141,7 @@ public final class BroadcastQueue {
   }
 
   public int size() {
-    return ordered.size();
+    return size;
   }
 
   /** Entries evicted because the queue was full. */
@@ -124,8 +149,62 @@ public final class BroadcastQueue {
     return dropped;
   }
 
+  /** Messages {@link #offer}ed while the queue was full, not queued. */
+  public long refused() {
+    return refused;
+  }
+
   public void clear() {
-    ordered.clear();
     byKey.clear();
+    Arrays.fill(heads, null);
+    Arrays.fill(tails, null);
+    size = 0;
+  }
+
+  private void evict() {
+    for (int t = tails.length - 1; t >= 0; t--) {
+      Entry e = tails[t];
+      if (e != null) {
+        unlink(e);
+        byKey.remove(e.key);
+        dropped++;
+        return;
+      }
+    }
+  }
+
+  private void pushFront(Entry e) {
+    int t = e.transmits;
+    if (t >= heads.length) {
+      int length = Math.max(t + 1, heads.length * 2);
+      heads = Arrays.copyOf(heads, length);
+      tails = Arrays.copyOf(tails, length);
+    }
+    e.prev = null;
+    e.next = heads[t];
+    if (heads[t] != null) {
+      heads[t].prev = e;
+    } else {
+      tails[t] = e;
+    }
+    heads[t] = e;
+    size++;
+  }
+
+  private void unlink(Entry e) {
+    int t = e.transmits;
+    if (e.prev != null) {
+      e.prev.next = e.next;
+    } else {
+      heads[t] = e.next;
+    }
+    if (e.next != null) {
+      e.next.prev = e.prev;
+    } else {
+      tails[t] = e.prev;
+    }
+    e.prev = null;
+    e.next = null;
+    size--;
   }
 }

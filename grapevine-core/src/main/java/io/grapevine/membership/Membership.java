@@ -1,6 +1,7 @@
 package io.grapevine.membership;
 
 import io.grapevine.broadcast.BroadcastQueue;
+import io.grapevine.collect.KeyedTable;
 import io.grapevine.membership.MembershipMessages.Ack;
 import io.grapevine.membership.MembershipMessages.Alive;
 import io.grapevine.membership.MembershipMessages.Dead;
@@ -108,7 +109,7 @@ public final class Membership implements ProtocolNode {
   private final MembershipConfig config;
   private final RandomGenerator random;
   private final Record self;
-  private final MemberTable<Record> members = new MemberTable<>(r -> r.name);
+  private final KeyedTable<Record> members = new KeyedTable<>(r -> r.name);
   /** Every member but self, shuffled; probe order and the pool for random picks. */
   private final ArrayList<Record> others = new ArrayList<>();
   private final Map<String, Suspicion> suspicions = new HashMap<>();
@@ -133,6 +134,8 @@ public final class Membership implements ProtocolNode {
   private int nextSeq = 1;
   private boolean started;
   private boolean leaving;
+  /** True while a push-pull state is being merged: its updates are queued without evicting others. */
+  private boolean merging;
   private long version;
   private long lastNow;
 
@@ -1086,6 +1089,15 @@ public final class Membership implements ProtocolNode {
   }
 
   private void mergeState(long now, PushPull header, Outbox out) {
+    merging = true;
+    try {
+      mergeEntries(now, out);
+    } finally {
+      merging = false;
+    }
+  }
+
+  private void mergeEntries(long now, Outbox out) {
     for (int i = 1; i < inbound.size(); i++) {
       MemberStateEntry e = (MemberStateEntry) inbound.get(i);
       switch (e.state()) {
@@ -1127,7 +1139,13 @@ public final class Membership implements ProtocolNode {
     m.writeBody(encoder);
     // Member names key the queue directly (no per-update key string); extensions' keys are wrapped
     // in ExtensionKey, so the two can never collide.
-    broadcasts.add(key, interner.message(encoder.end()));
+    byte[] message = interner.message(encoder.end());
+    if (merging) {
+      // State learned in bulk is mostly old news: it may fill a free slot but never evicts gossip.
+      broadcasts.offer(key, message);
+    } else {
+      broadcasts.add(key, message);
+    }
   }
 
   private static void write(PacketWriter w, Message m) {

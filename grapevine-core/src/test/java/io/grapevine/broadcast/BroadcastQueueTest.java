@@ -74,4 +74,20 @@ class BroadcastQueueTest {
     assertThat(q.dropped()).isEqualTo(1);
     assertThat(pack(q, 1400, 10)).containsExactlyInAnyOrder("b", "c");
   }
+
+  @Test
+  void offerNeverEvictsButStillReplacesItsOwnKey() throws Exception {
+    BroadcastQueue q = new BroadcastQueue(2);
+    q.add("a", message("a", 0));
+    q.add("b", message("b", 0));
+    assertThat(q.offer("c", message("c", 0))).isFalse();
+    assertThat(q.refused()).isEqualTo(1);
+    assertThat(q.dropped()).isZero();
+    assertThat(q.offer("a", message("a2", 0))).isTrue();
+    assertThat(pack(q, 1400, 10)).containsExactlyInAnyOrder("a2", "b");
+    BroadcastQueue roomy = new BroadcastQueue(3);
+    roomy.add("a", message("a", 0));
+    assertThat(roomy.offer("b", message("b", 0))).isTrue();
+    assertThat(roomy.size()).isEqualTo(2);
+  }
 }

@@ -1,34 +1,34 @@
-package io.grapevine.membership;
+package io.grapevine.collect;
 
 import java.util.Iterator;
 import java.util.NoSuchElementException;
 import java.util.function.Function;
 
 /**
- * Open-addressing hash table of values keyed by a name that each value carries itself (a member
- * record and its name). Linear probing, backward-shift deletion, power-of-two capacity kept at most
+ * Open-addressing hash table of values that carry their own key (a member record and its name, a
+ * queued update and its key). Linear probing, backward-shift deletion, power-of-two capacity kept at most
  * two-thirds full. It stores one reference per slot instead of a {@code HashMap} node per entry: ~8
- * bytes per member against ~40, which adds up when one process simulates thousands of full-view
- * nodes (N² records).
+ * bytes per entry against ~40, which adds up when one process simulates thousands of full-view
+ * nodes (N² records). Internal to Grapevine's protocol classes.
  *
  * <p>Iteration order depends only on the keys and the order of operations, so it is deterministic.
  * Not safe for concurrent use; the owning state machine is single-threaded.
  */
-final class MemberTable<V> implements Iterable<V> {
-  private final Function<V, String> keyOf;
+public final class KeyedTable<V> implements Iterable<V> {
+  private final Function<V, ?> keyOf;
   private Object[] slots = new Object[16];
   private int size;
 
-  MemberTable(Function<V, String> keyOf) {
+  public KeyedTable(Function<V, ?> keyOf) {
     this.keyOf = keyOf;
   }
 
-  int size() {
+  public int size() {
     return size;
   }
 
-  /** The value with this name, or null. */
-  V get(String name) {
+  /** The value with this key, or null. */
+  public V get(Object name) {
     int mask = slots.length - 1;
     for (int i = spread(name.hashCode()) & mask; ; i = (i + 1) & mask) {
       V v = at(i);
@@ -41,16 +41,16 @@ final class MemberTable<V> implements Iterable<V> {
     }
   }
 
-  boolean containsKey(String name) {
+  public boolean containsKey(Object name) {
     return get(name) != null;
   }
 
-  /** Inserts or replaces the value under its own name; returns the one replaced, or null. */
-  V put(V value) {
+  /** Inserts or replaces the value under its own key; returns the one replaced, or null. */
+  public V put(V value) {
     if ((size + 1) * 3 > slots.length * 2) {
       resize(slots.length * 2);
     }
-    String name = keyOf.apply(value);
+    Object name = keyOf.apply(value);
     int mask = slots.length - 1;
     for (int i = spread(name.hashCode()) & mask; ; i = (i + 1) & mask) {
       V v = at(i);
@@ -66,8 +66,8 @@ final class MemberTable<V> implements Iterable<V> {
     }
   }
 
-  /** Removes the value with this name; returns it, or null. */
-  V remove(String name) {
+  /** Removes the value with this key; returns it, or null. */
+  public V remove(Object name) {
     int mask = slots.length - 1;
     int i = spread(name.hashCode()) & mask;
     while (true) {
@@ -94,6 +94,12 @@ final class MemberTable<V> implements Iterable<V> {
     slots[hole] = null;
     size--;
     return removed;
+  }
+
+  /** Removes every entry (keeps the capacity). */
+  public void clear() {
+    java.util.Arrays.fill(slots, null);
+    size = 0;
   }
 
   @Override
@@ -148,7 +154,7 @@ final class MemberTable<V> implements Iterable<V> {
     }
   }
 
-  /** Mixes the hash so names that differ only in their last characters spread over the table. */
+  /** Mixes the hash so keys that differ only in their last characters spread over the table. */
   private static int spread(int h) {
     h *= 0x9E3779B9;
     return h ^ (h >>> 16);

@@ -1,4 +1,4 @@
-package io.grapevine.membership;
+package io.grapevine.collect;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -9,7 +9,7 @@ import java.util.Map;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 
-class MemberTableTest {
+class KeyedTableTest {
   private record Item(String name, int value) {}
 
   /** Random puts, replacements and removals over a small key space (many collisions and runs), checked against HashMap. */
@@ -17,7 +17,7 @@ class MemberTableTest {
   void behavesLikeAHashMap() {
     for (long seed = 1; seed <= 200; seed++) {
       SplittableRandom random = new SplittableRandom(seed);
-      MemberTable<Item> table = new MemberTable<>(Item::name);
+      KeyedTable<Item> table = new KeyedTable<>(Item::name);
       Map<String, Item> reference = new HashMap<>();
       int keys = 1 + random.nextInt(300);
       for (int op = 0; op < 3000; op++) {
@@ -44,7 +44,7 @@ class MemberTableTest {
 
   @Test
   void missingNamesAreAbsent() {
-    MemberTable<Item> table = new MemberTable<>(Item::name);
+    KeyedTable<Item> table = new KeyedTable<>(Item::name);
     assertThat(table.get("a")).isNull();
     assertThat(table.remove("a")).isNull();
     table.put(new Item("a", 1));
