@@ -123,6 +123,51 @@ public final class Endpoint {
       return (address[0] & 0xff) + "." + (address[1] & 0xff) + "." + (address[2] & 0xff) + "."
           + (address[3] & 0xff) + ":" + port;
     }
-    return "[" + toSocketAddress().getAddress().getHostAddress() + "]:" + port;
+    return "[" + ipv6Text(address) + "]:" + port;
+  }
+
+  /** RFC 5952 text: lowercase hex, no leading zeros, the longest run of two or more zero groups as "::". */
+  static String ipv6Text(byte[] a) {
+    boolean mapped = (a[10] & 0xff) == 0xff && (a[11] & 0xff) == 0xff;
+    for (int i = 0; i < 10 && mapped; i++) {
+      mapped = a[i] == 0;
+    }
+    if (mapped) {
+      return "::ffff:" + (a[12] & 0xff) + "." + (a[13] & 0xff) + "." + (a[14] & 0xff) + "." + (a[15] & 0xff);
+    }
+    int[] groups = new int[8];
+    for (int i = 0; i < 8; i++) {
+      groups[i] = ((a[2 * i] & 0xff) << 8) | (a[2 * i + 1] & 0xff);
+    }
+    int bestStart = -1;
+    int bestLength = 1;
+    for (int i = 0; i < 8; ) {
+      if (groups[i] != 0) {
+        i++;
+        continue;
+      }
+      int j = i;
+      while (j < 8 && groups[j] == 0) {
+        j++;
+      }
+      if (j - i > bestLength) {
+        bestStart = i;
+        bestLength = j - i;
+      }
+      i = j;
+    }
+    StringBuilder b = new StringBuilder(39);
+    for (int i = 0; i < 8; i++) {
+      if (i == bestStart) {
+        b.append("::");
+        i += bestLength - 1;
+        continue;
+      }
+      if (b.length() > 0 && b.charAt(b.length() - 1) != ':') {
+        b.append(':');
+      }
+      b.append(Integer.toHexString(groups[i]));
+    }
+    return b.toString();
   }
 }
