@@ -146,6 +146,12 @@ public final class Membership implements ProtocolNode {
 
   // The probe in flight, if any.
   private Record probeTarget;
+  /**
+   * The target's incarnation when the probe began. A failed probe accuses that incarnation only: if
+   * news of a newer one (a restart, a refutation) arrived meanwhile, the silence proves nothing
+   * about it.
+   */
+  private long probeIncarnation;
   private int probeSeq;
   private boolean probeAcked;
   private boolean probeAckedDirectly;
@@ -678,6 +684,7 @@ public final class Membership implements ProtocolNode {
       return;
     }
     probeTarget = target;
+    probeIncarnation = target.incarnation;
     probeSeq = nextSeq++;
     probeAcked = false;
     probeAckedDirectly = false;
@@ -760,7 +767,7 @@ public final class Membership implements ProtocolNode {
       // almost every suspicion at its maximum timeout, since gossip outruns the other probers.
       if (members.get(target.name) == target
           && (target.state == MemberState.ALIVE || target.state == MemberState.SUSPECT)) {
-        applySuspect(now, target.name, target.incarnation, self.name, out);
+        applySuspect(now, target.name, probeIncarnation, self.name, out);
       }
     }
     clearProbe();

@@ -410,18 +410,6 @@ final class MembershipRun extends Simulation.Run implements Engine.EventSink {
   }
 
   private void finish() {
-    if (Boolean.getBoolean("sim.debugViews")) {
-      for (int i = 0; i < n; i++) {
-        if (!engine.isUp(i) || left[i]) continue;
-        Membership m = (Membership) engine.node(i);
-        if (m.liveCount() == upCount) continue;
-        java.util.Set<String> seen = new java.util.HashSet<>();
-        for (Member x : m.members()) if (!x.state().isGone()) seen.add(x.name());
-        StringBuilder sb = new StringBuilder("node " + i + " joined " + joinAtMillis[i] + " sees " + m.liveCount() + " missing:");
-        for (int j = 0; j < n; j++) if (engine.isUp(j) && !seen.contains(name(j))) sb.append(' ').append(j).append('@').append(joinAtMillis[j]);
-        System.err.println(sb);
-      }
-    }
     SimulationResult r = result;
     r.settings.put("profile", scenario.profile);
     r.settings.put("lifeguard", scenario.membership.lifeguard);
