@@ -263,10 +263,13 @@ public final class KvConvergenceRun {
     private final boolean[] stopped;
     private final int[] generation;
     private final Replica oracle;
+    private final HashReplicaStore.Pool pool = new HashReplicaStore.Pool();
     private final SplittableRandom workload;
     private final SplittableRandom churn;
     private int stoppedCount;
     private long peakHeap;
+    private final long wallStart = System.nanoTime();
+    private long nextProgress = wallStart + 30_000_000_000L;
     private int silences;
     private int restarts;
     private int wipes;
@@ -283,7 +286,7 @@ public final class KvConvergenceRun {
       this.replicas = new Replica[p.nodes()];
       this.stopped = new boolean[p.nodes()];
       this.generation = new int[p.nodes()];
-      this.oracle = new Replica("oracle", new HashReplicaStore(), config);
+      this.oracle = new Replica("oracle", new HashReplicaStore(pool), config);
       this.workload = new SplittableRandom(Seeds.derive(p.seed(), -10, 0));
       this.churn = new SplittableRandom(Seeds.derive(p.seed(), -11, 0));
     }
@@ -298,10 +301,14 @@ public final class KvConvergenceRun {
     Result run() {
       long wall = System.nanoTime();
       for (int i = 0; i < p.nodes(); i++) {
-        replicas[i] = new Replica("n" + i, new HashReplicaStore(), config);
+        replicas[i] = new Replica("n" + i, new HashReplicaStore(pool), config);
         start(i, replicas[i]);
       }
       long heapAfterSetup = usedHeap();
+      if (progress) {
+        System.err.printf(Locale.ROOT, "  %,d replicas set up: heap %.0f MiB (%.0f s wall)%n", p.nodes(),
+            heapAfterSetup / 1048576.0, (System.nanoTime() - wall) / 1e9);
+      }
       long first = WARMUP_MILLIS;
       long lastWrite = first + (p.writes() - 1) * p.windowMillis() / p.writes();
       for (int w = 0; w < p.writes(); w++) {
@@ -443,6 +450,12 @@ public final class KvConvergenceRun {
 
     private void churnStep() {
       peakHeap = Math.max(peakHeap, heapInUse());
+      if (progress && System.nanoTime() > nextProgress) {
+        nextProgress = System.nanoTime() + 30_000_000_000L;
+        System.err.printf(Locale.ROOT, "  t=%.1f s (writes until %.1f s): %d stopped, %,d packets, heap %.0f MiB"
+            + " (%.0f s wall)%n", c.engine.nowMillis() / 1000.0, (WARMUP_MILLIS + p.windowMillis()) / 1000.0,
+            stoppedCount, c.engine.packetsSent(), heapInUse() / 1048576.0, (System.nanoTime() - wallStart) / 1e9);
+      }
       double expected = p.churnPerSecond() * p.nodes() * STEP_MILLIS / 1000.0;
       int count = (int) Math.floor(expected + churn.nextDouble());
       for (int k = 0; k < count && stoppedCount < p.nodes() - 1; k++) {
@@ -484,7 +497,7 @@ public final class KvConvergenceRun {
         replicas[v] = new Replica(replicas[v].replicaId(), replicas[v].store(), config);
       } else {
         // A new disk: empty, and a new replica id so its counter updates are not hidden behind the old ones.
-        replicas[v] = new Replica("n" + v + "." + generation[v], new HashReplicaStore(), config);
+        replicas[v] = new Replica("n" + v + "." + generation[v], new HashReplicaStore(pool), config);
       }
       start(v, replicas[v]);
     }
