@@ -42,7 +42,7 @@ import java.util.SplittableRandom;
  *
  * <pre>
  * KvConvergenceRun --nodes 10000 [--writes 1000] [--window-s 20] [--keys writes/4] [--loss 0.05]
- *                  [--churn 0.01] [--depth 2] [--seeds 1] [--seed 1] [--max-after-s 600]
+ *                  [--churn 0.01] [--depth 2] [--fanout 2] [--seeds 1] [--seed 1] [--max-after-s 600]
  *                  [--csv out/kv.csv] [--series out/kv-series.csv] [--trace]
  * </pre>
  */
@@ -64,7 +64,7 @@ public final class KvConvergenceRun {
 
   /** What to run. */
   public record Params(int nodes, int writes, long windowMillis, int keys, double loss, double churnPerSecond,
-      int merkleDepth, long seed, long maxAfterMillis, boolean trace) {
+      int merkleDepth, int rumorFanout, long seed, long maxAfterMillis, boolean trace) {
     public Params {
       if (nodes < 2) {
         throw new IllegalArgumentException("--nodes must be at least 2, got " + nodes);
@@ -89,7 +89,7 @@ public final class KvConvergenceRun {
 
     /** The defaults of the experiment at {@code nodes}. */
     public static Params defaults(int nodes) {
-      return new Params(nodes, 1000, 20_000, 250, 0.05, 0.01, 2, 1, 600_000, false);
+      return new Params(nodes, 1000, 20_000, 250, 0.05, 0.01, 2, 2, 1, 600_000, false);
     }
   }
 
@@ -129,6 +129,7 @@ public final class KvConvergenceRun {
     double loss = d.loss();
     double churn = d.churnPerSecond();
     int depth = d.merkleDepth();
+    int fanout = d.rumorFanout();
     long seed = d.seed();
     int seeds = 1;
     long maxAfter = d.maxAfterMillis();
@@ -144,6 +145,7 @@ public final class KvConvergenceRun {
         case "--loss" -> loss = Double.parseDouble(args[++i]);
         case "--churn" -> churn = Double.parseDouble(args[++i]);
         case "--depth" -> depth = Integer.parseInt(args[++i]);
+        case "--fanout" -> fanout = Integer.parseInt(args[++i]);
         case "--seed" -> seed = Long.parseLong(args[++i]);
         case "--seeds" -> seeds = Integer.parseInt(args[++i]);
         case "--max-after-s" -> maxAfter = Math.round(Double.parseDouble(args[++i]) * 1000);
@@ -164,7 +166,7 @@ public final class KvConvergenceRun {
     }
     boolean allConverged = true;
     for (int s = 0; s < seeds; s++) {
-      Params p = new Params(nodes, writes, windowMillis, keys, loss, churn, depth, seed + s, maxAfter, trace);
+      Params p = new Params(nodes, writes, windowMillis, keys, loss, churn, depth, fanout, seed + s, maxAfter, trace);
       PrintWriter seriesOut = null;
       if (series != null) {
         Path file = seeds == 1 ? series : Path.of(series + "." + p.seed());
@@ -200,20 +202,20 @@ public final class KvConvergenceRun {
   static final String CSV_HEADER = "nodes,writes,window_s,keys,loss,churn_per_s,depth,seed,t99_s,t100_s,"
       + "last_back_s,join_of_writes,silences,restarts,wipes,repairs_rumor,repairs_ae,rumors_sent,syncs,syncs_equal,"
       + "packets,bytes,lost,dropped_down,sync_packets,packets_per_node_s,bytes_per_node_s,sim_s,wall_s,"
-      + "heap_after_setup_mib,peak_heap_mib,trace_hash";
+      + "heap_after_setup_mib,peak_heap_mib,trace_hash,rumor_fanout";
 
   static String csvRow(Result r) {
     Params p = r.params();
     return String.format(Locale.ROOT,
         "%d,%d,%.1f,%d,%.3f,%.4f,%d,%d,%s,%s,%.1f,%b,%d,%d,%d,%d,%d,%d,%d,%d,%d,%d,%d,%d,%d,%.2f,%.0f,%.1f,%.1f,%.0f,%.0f,"
-            + "%016x",
+            + "%016x,%d",
         p.nodes(), p.writes(), p.windowMillis() / 1000.0, p.keys(), p.loss(), p.churnPerSecond(), p.merkleDepth(),
         p.seed(), sec(r.ninetyNineMillis()), sec(r.allMillis()), r.lastBackMillis() / 1000.0,
         r.finalIsJoinOfWrites(), r.silences(), r.restarts(), r.wipes(), r.repairsByRumor(),
         r.repairsByAntiEntropy(), r.rumorsSent(), r.syncsStarted(), r.syncsAlreadyEqual(), r.packetsSent(),
         r.bytesSent(), r.lost(), r.droppedDown(), r.syncPackets(), r.packetsPerNodePerSecond(),
         r.bytesPerNodePerSecond(), r.simMillis() / 1000.0, r.wallSeconds(), r.heapAfterSetupBytes() / 1048576.0,
-        r.peakHeapBytes() / 1048576.0, r.traceHash());
+        r.peakHeapBytes() / 1048576.0, r.traceHash(), p.rumorFanout());
   }
 
   private static String sec(long millis) {
@@ -224,13 +226,13 @@ public final class KvConvergenceRun {
     Params p = r.params();
     return String.format(Locale.ROOT,
         "N=%,d writes=%,d over %.0f s on %,d keys, loss %.0f%%, churn %.2f%%/s (%d silent, %d restarts, %d wiped),"
-            + " depth %d, seed %d: after the last write 99%% agree at %s s, all at %s s (last stopped node back at"
+            + " depth %d, rumor fanout %d, seed %d: after the last write 99%% agree at %s s, all at %s s (last stopped node back at"
             + " %.1f s); final state = join of all writes: %b; repairs %,d by rumor / %,d by anti-entropy;"
             + " %,d syncs (%,d already equal); packets %,d (%.1f%% lost, %,d to stopped nodes), %.1f MB, %.1f"
             + " packets/s and %.0f B/s per node; simulated %.0f s in %.1f s wall, heap after setup %.0f MiB, peak"
             + " %.0f MiB; trace %016x",
         p.nodes(), p.writes(), p.windowMillis() / 1000.0, p.keys(), p.loss() * 100, p.churnPerSecond() * 100,
-        r.silences(), r.restarts(), r.wipes(), p.merkleDepth(), p.seed(),
+        r.silences(), r.restarts(), r.wipes(), p.merkleDepth(), p.rumorFanout(), p.seed(),
         r.ninetyNineMillis() < 0 ? "never" : sec(r.ninetyNineMillis()),
         r.allMillis() < 0 ? "NOT within " + p.maxAfterMillis() / 1000 : sec(r.allMillis()),
         r.lastBackMillis() / 1000.0, r.finalIsJoinOfWrites(), r.repairsByRumor(), r.repairsByAntiEntropy(),
@@ -240,12 +242,13 @@ public final class KvConvergenceRun {
         r.heapAfterSetupBytes() / 1048576.0, r.peakHeapBytes() / 1048576.0, r.traceHash());
   }
 
-  /** The config every replica runs: defaults, tree depth and exchange packet size as given. */
+  /** The config every replica runs: defaults, tree depth, rumor fanout and exchange packet size as given. */
   static AntiEntropyConfig config(Params p) {
     // A 70,000-byte exchange packet (the smallest allowed) instead of 256 KiB: each node's packet
     // buffer is allocated at that size, and 10,000 of them would take 2.5 GiB. Nothing here comes
     // near it: a full bucket digest of 250 keys or all 250 entries is about 15 KB.
-    return AntiEntropyConfig.builder().merkleDepth(p.merkleDepth()).syncChunkBytes(70_000).build();
+    return AntiEntropyConfig.builder().merkleDepth(p.merkleDepth()).rumorFanout(p.rumorFanout()).syncChunkBytes(70_000)
+        .build();
   }
 
   /** Runs one experiment; {@code samples} receives agreement samples after the last write. */

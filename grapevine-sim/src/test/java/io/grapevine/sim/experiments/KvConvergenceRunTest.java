@@ -11,7 +11,7 @@ class KvConvergenceRunTest {
 
   private static KvConvergenceRun.Params params(long seed) {
     // 50 replicas, 60 writes over 6 s on 15 keys, 5% loss, 5% of the nodes per second stopped for 2-10 s.
-    return new KvConvergenceRun.Params(50, 60, 6_000, 15, 0.05, 0.05, 2, seed, 120_000, true);
+    return new KvConvergenceRun.Params(50, 60, 6_000, 15, 0.05, 0.05, 2, 2, seed, 120_000, true);
   }
 
   @Test
