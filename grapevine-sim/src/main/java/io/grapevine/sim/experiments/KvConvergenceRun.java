@@ -18,6 +18,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.SplittableRandom;
+import java.util.function.Consumer;
 
 /**
  * The replicated store under a stream of writes, loss and churn: the real {@link AntiEntropy} on N
@@ -252,13 +253,13 @@ public final class KvConvergenceRun {
   }
 
   /** Runs one experiment; {@code samples} receives agreement samples after the last write. */
-  public static Result run(Params p, java.util.function.Consumer<Sample> samples, boolean progress) {
+  public static Result run(Params p, Consumer<Sample> samples, boolean progress) {
     return new Runner(p, samples, progress).run();
   }
 
   private static final class Runner {
     private final Params p;
-    private final java.util.function.Consumer<Sample> samples;
+    private final Consumer<Sample> samples;
     private final boolean progress;
     private final AntiEntropyConfig config;
     private final ExtensionCluster<AntiEntropy> c;
@@ -277,8 +278,10 @@ public final class KvConvergenceRun {
     private int restarts;
     private int wipes;
     private long lastBackMillis;
+    /** Counters of protocol instances replaced by a restart: rumor and sync repairs, rumors, syncs, equal, packets. */
+    private final long[] retired = new long[6];
 
-    Runner(Params p, java.util.function.Consumer<Sample> samples, boolean progress) {
+    Runner(Params p, Consumer<Sample> samples, boolean progress) {
       this.p = p;
       this.samples = samples;
       this.progress = progress;
@@ -302,7 +305,7 @@ public final class KvConvergenceRun {
     }
 
     Result run() {
-      long wall = System.nanoTime();
+      long wall = wallStart;
       for (int i = 0; i < p.nodes(); i++) {
         replicas[i] = new Replica("n" + i, new HashReplicaStore(pool), config);
         start(i, replicas[i]);
@@ -404,9 +407,6 @@ public final class KvConvergenceRun {
           c.engine.nowMillis(), (System.nanoTime() - wall) / 1e9, heapAfterSetup, peakHeap, finalRoot,
           c.engine.traceHash());
     }
-
-    /** Counters of protocol instances that were replaced by a restart. */
-    private final long[] retired = new long[6];
 
     private AntiEntropyStats stats(int i) {
       return c.ext(i).stats();
