@@ -15,5 +15,5 @@ cp grapevine-sim/target/grapevine-sim-0.1.0-SNAPSHOT.jar grapevine-core/target/g
 DEPS="$(tr ':' '\n' < grapevine-sim/target/classpath.txt | grep -v grapevine-core | paste -sd:)"
 CP="$RUN_DIR/grapevine-sim-0.1.0-SNAPSHOT.jar:$RUN_DIR/grapevine-core-0.1.0-SNAPSHOT.jar:$DEPS"
 exec_time=$(date +%s)
-/usr/bin/time -f "wall %e s, peak RSS %M KiB" java -Xmx"${EXP_HEAP:-2g}" -Djava.awt.headless=true ${EXP_JAVA_OPTS:-} \
+/usr/bin/time -f "wall %e s, cpu %U s user + %S s sys, peak RSS %M KiB" java -Xmx"${EXP_HEAP:-2g}" -Djava.awt.headless=true ${EXP_JAVA_OPTS:-} \
   -cp "$CP" "io.grapevine.sim.experiments.$cls" "$@"

@@ -31,6 +31,11 @@ abstract class FieldSource {
     if (b.length < min) {
       throw new MalformedPacketException(DropReason.BAD_FIELD, what + " shorter than " + min + " bytes");
     }
+    if (isAscii(b)) {
+      // Keys, map names and replica ids are nearly always ASCII: skip the strict decoder (a new
+      // decoder and buffers per string) that is only needed to reject malformed multi-byte input.
+      return new String(b, StandardCharsets.ISO_8859_1);
+    }
     try {
       return StandardCharsets.UTF_8.newDecoder()
           .onMalformedInput(CodingErrorAction.REPORT)
@@ -40,6 +45,15 @@ abstract class FieldSource {
     } catch (CharacterCodingException e) {
       throw new MalformedPacketException(DropReason.BAD_FIELD, what + " is not valid UTF-8");
     }
+  }
+
+  private static boolean isAscii(byte[] b) {
+    for (byte x : b) {
+      if (x < 0) {
+        return false;
+      }
+    }
+    return true;
   }
 
   static FieldSource of(PacketReader r) {

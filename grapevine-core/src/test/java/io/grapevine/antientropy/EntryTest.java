@@ -136,6 +136,23 @@ class EntryTest {
   }
 
   @Test
+  void namesDecodeAsUtf8AndInvalidUtf8IsRefused() throws MalformedPacketException {
+    // ASCII names take a fast path; others go through the strict decoder.
+    for (String key : new String[] {"plain/key-1", "caf\u00e9/\u65e5\u672c", "\ud83c\udf47"}) {
+      Entry e = Entry.value(new StoreKey("m", key), 1, "r\u00e9plica", new byte[] {1}, 0);
+      Entry back = Entry.decode(e.encoded(), CONFIG);
+      assertThat(back.key().key()).isEqualTo(key);
+      assertThat(back.genOrigin()).isEqualTo("r\u00e9plica");
+      assertThat(back.hash()).isEqualTo(e.hash());
+    }
+    byte[] bytes = Entry.value(new StoreKey("m", "kx"), 1, "a", new byte[] {1}, 0).encoded().clone();
+    int at = new String(bytes, java.nio.charset.StandardCharsets.ISO_8859_1).indexOf("kx");
+    bytes[at + 1] = (byte) 0xC3; // a lead byte with no continuation byte after it
+    assertThatThrownBy(() -> Entry.decode(bytes, CONFIG)).isInstanceOf(MalformedPacketException.class)
+        .hasMessageContaining("not valid UTF-8");
+  }
+
+  @Test
   void hlcIsMonotonicAndBoundsSkew() {
     Hlc c = new Hlc(1000);
     long t1 = c.next(100);

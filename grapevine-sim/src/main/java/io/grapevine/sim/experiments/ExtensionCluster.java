@@ -12,9 +12,13 @@ import java.util.List;
 import java.util.SplittableRandom;
 
 /**
- * The real core extensions ({@code Dissemination}, {@code Aggregation}), each in a {@link
- * StandaloneHost}, run by the simulator's {@link Engine} over uniform random peer sampling among the
- * live nodes. Slots beyond the initial size are kept for nodes that join later (churn).
+ * The real core extensions ({@code Dissemination}, {@code Aggregation}, {@code AntiEntropy}), each in
+ * a {@link StandaloneHost}, run by the simulator's {@link Engine} over uniform random peer sampling
+ * among the nodes in view. Slots beyond the initial size are kept for nodes that join later (churn).
+ *
+ * <p>Two kinds of outage: {@link #crash} takes a node out of the view at once (a perfect failure
+ * detector), {@link #silence} stops it but leaves it in the view, as a membership protocol would for
+ * the seconds it takes to notice; packets sent to it meanwhile are lost.
  */
 final class ExtensionCluster<E extends Extension> {
   /** Receives the events nodes emit (deliveries). */
@@ -24,6 +28,7 @@ final class ExtensionCluster<E extends Extension> {
 
   final Engine engine;
   final Object[] extensions;
+  private final StandaloneHost[] hosts;
   private final int[] live;
   private final int[] position;
   private int liveCount;
@@ -35,14 +40,23 @@ final class ExtensionCluster<E extends Extension> {
    * @param loss datagram loss probability
    */
   ExtensionCluster(int capacity, long seed, long latencyMicros, double loss, Events events) {
-    NetworkModel net = new NetworkModel(Latency.constant(latencyMicros), loss, 0, 0, 0);
+    this(capacity, seed, new NetworkModel(Latency.constant(latencyMicros), loss, 0, 0, 0), events, false);
+  }
+
+  /**
+   * @param capacity slots (initial nodes plus later joiners)
+   * @param net latency, loss and the rest of the network model
+   * @param trace whether the engine hashes every delivered packet (for determinism checks)
+   */
+  ExtensionCluster(int capacity, long seed, NetworkModel net, Events events, boolean trace) {
     this.engine = new Engine(capacity, net, seed, (node, event, now) -> {
       if (events != null) {
         events.on(node, event, now);
       }
       return 0;
-    }, false);
+    }, trace);
     this.extensions = new Object[capacity];
+    this.hosts = new StandaloneHost[capacity];
     this.live = new int[capacity];
     this.position = new int[capacity];
     java.util.Arrays.fill(position, -1);
@@ -55,14 +69,32 @@ final class ExtensionCluster<E extends Extension> {
     StandaloneHost host = new StandaloneHost("n" + i, self, "sim", 1400, new Uniform(i)).attach(ext);
     engine.install(i, host);
     extensions[i] = ext;
-    position[i] = liveCount;
-    live[liveCount++] = i;
+    hosts[i] = host;
+    if (position[i] < 0) {
+      position[i] = liveCount;
+      live[liveCount++] = i;
+    }
+  }
+
+  /**
+   * Stops node {@code i} (no timers, packets to it lost) but keeps it, its state and its place in
+   * everyone's view; {@link #resume} brings it back as it was, {@link #add} with a new extension as
+   * after a restart.
+   */
+  void silence(int i) {
+    engine.crash(i);
+  }
+
+  /** Restarts a silenced node with the state it had; the caller re-arms it with {@link #call}. */
+  void resume(int i) {
+    engine.install(i, hosts[i]);
   }
 
   /** Crashes node {@code i}: gone at once, packets to it lost, no longer sampled. */
   void crash(int i) {
     engine.crash(i);
     extensions[i] = null;
+    hosts[i] = null;
     int p = position[i];
     int last = live[--liveCount];
     live[p] = last;
