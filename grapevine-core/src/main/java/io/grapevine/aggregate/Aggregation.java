@@ -51,7 +51,14 @@ public final class Aggregation implements Extension {
   record Quantity(String name, double xa, double xb, double wa, double wb, double min, double max) {}
 
   record Exchange(long epoch, String leader, int kind, int seq, Endpoint sender, double ca, double cb,
-      List<Quantity> quantities) {}
+      List<Quantity> quantities, boolean fromLeader) {
+    Exchange(long epoch, String leader, int kind, int seq, Endpoint sender, double ca, double cb, List<Quantity> qs) {
+      this(epoch, leader, kind, seq, sender, ca, cb, qs, false);
+    }
+  }
+
+  /** Top bit of the kind byte: the sender leads the epoch (holds the COUNT indicator's base). */
+  private static final int FROM_LEADER = 0x80;
 
   /** Per-name state in the current epoch. */
   private static final class Entry {
@@ -84,6 +91,8 @@ public final class Aggregation implements Extension {
     double[] flowW = new double[1];
     /** When this neighbor was last heard from (a request, reply or refusal). */
     long lastHeardMillis;
+    /** It leads the epoch (see {@link #dropNeighbor}). */
+    boolean leader;
 
     Neighbor(Endpoint endpoint, long nowMillis) {
       this.endpoint = endpoint;
@@ -544,10 +553,31 @@ public final class Aggregation implements Extension {
     for (int i = neighborList.size() - 1; i >= 0; i--) {
       Neighbor nb = neighborList.get(i);
       if (nowMillis - nb.lastHeardMillis > timeout) {
-        removeNeighbor(i);
         stats.neighborsTimedOut++;
+        if (dropNeighbor(nowMillis, nb)) {
+          return;
+        }
       }
     }
+  }
+
+  /**
+   * A neighbor is gone: its flows go with it, so its own value leaves the aggregate and whatever it
+   * held for others comes back. If it led the epoch, the COUNT indicator's 1 left with it and COUNT
+   * has no yardstick any more: this node starts the next epoch at once (neighbors of the dead
+   * leader may all do so; the usual rule picks one), rather than report a COUNT that grows without
+   * bound until the epoch would have ended.
+   *
+   * @return whether the epoch was restarted
+   */
+  private boolean dropNeighbor(long nowMillis, Neighbor nb) {
+    removeNeighbor(neighborList.indexOf(nb));
+    if (nb.leader) {
+      stats.leaderLost++;
+      enterEpoch(nowMillis, epoch + 1, ctx.localName());
+      return true;
+    }
+    return false;
   }
 
   private void removeNeighbor(int index) {
@@ -661,6 +691,7 @@ public final class Aggregation implements Extension {
       nb = addNeighbor(x.sender(), nowMillis);
     }
     nb.lastHeardMillis = nowMillis;
+    nb.leader = x.fromLeader();
     if (x.kind() == KIND_BUSY) {
       removeNeighbor(x.sender());
       stats.refusedByPeer++;
@@ -796,9 +827,10 @@ public final class Aggregation implements Extension {
         && (me.type() == MemberEvent.Type.DEAD || me.type() == MemberEvent.Type.LEFT
             || me.type() == MemberEvent.Type.REAPED)) {
       // The gone node's share of the mass leaves with its flows.
-      if (neighbors.containsKey(me.member().endpoint())) {
-        removeNeighbor(me.member().endpoint());
+      Neighbor nb = neighbors.get(me.member().endpoint());
+      if (nb != null) {
         stats.neighborsLost++;
+        dropNeighbor(nowMillis, nb);
       }
     }
   }
@@ -809,19 +841,19 @@ public final class Aggregation implements Extension {
   private int send(Endpoint to, Exchange x, Outbox out) {
     List<Quantity> qs = x.quantities();
     int n = qs.size();
-    int needed = WireFormat.overhead(ctx.clusterName().getBytes(StandardCharsets.UTF_8).length) + sizeOf(x, n);
-    if (writer == null || (needed > writerCapacity && writerCapacity < ctx.datagramBytes())) {
+    if (writer == null) {
       // Sized to what this node sends (a couple of hundred bytes for a few names), not to the
-      // datagram budget: a million simulated nodes each hold one.
+      // datagram budget: a million simulated nodes each hold one. Grown on the first overflow.
+      int needed = WireFormat.overhead(ctx.clusterName().getBytes(StandardCharsets.UTF_8).length) + sizeOf(x, n);
       writerCapacity = Math.min(ctx.datagramBytes(), Math.max(needed + 32, 192));
       writer = new PacketWriter(writerCapacity, ctx.clusterName());
     }
-    PacketWriter w = writer;
     while (true) {
+      PacketWriter w = writer;
       try {
         w.begin();
         w.beginMessage(MessageType.AGGREGATE_EXCHANGE);
-        w.putLong(x.epoch()).putString8(x.leader()).putByte(x.kind()).putInt(x.seq()).putEndpoint(x.sender());
+        w.putLong(x.epoch()).putString8(x.leader()).putByte(x.kind() | (baseC == 1 ? FROM_LEADER : 0)).putInt(x.seq()).putEndpoint(x.sender());
         w.putLong(Double.doubleToRawLongBits(x.ca())).putLong(Double.doubleToRawLongBits(x.cb()));
         w.putByte(n);
         for (int i = 0; i < n; i++) {
@@ -834,9 +866,16 @@ public final class Aggregation implements Extension {
         w.endMessage();
         break;
       } catch (BufferOverflowException full) {
-        n = n / 2;
+        if (writerCapacity < ctx.datagramBytes()) {
+          writerCapacity = ctx.datagramBytes();
+          writer = new PacketWriter(writerCapacity, ctx.clusterName());
+        } else {
+          // Names that do not fit this datagram wait for a later round.
+          n = n / 2;
+        }
       }
     }
+    PacketWriter w = writer;
     var packet = w.finish();
     stats.messagesSent++;
     stats.bytesSent += packet.remaining();
@@ -872,8 +911,9 @@ public final class Aggregation implements Extension {
       throw new MalformedPacketException(DropReason.UNKNOWN_TYPE, "not an aggregation message");
     }
     long number = r.getLong();
-    String leaderName = r.getString8();
-    int kind = r.getByte();
+    String leaderName = readName(r, leader);
+    int kindByte = r.getByte();
+    int kind = kindByte & ~FROM_LEADER;
     int exchangeSeq = r.getInt();
     if (kind > KIND_BUSY || number < 0) {
       throw new MalformedPacketException(DropReason.BAD_FIELD, "aggregation kind/epoch");
@@ -884,7 +924,7 @@ public final class Aggregation implements Extension {
     int n = r.getByte();
     List<Quantity> qs = new ArrayList<>(n);
     for (int i = 0; i < n; i++) {
-      String name = r.getString8();
+      String name = readName(r, i < entryList.size() ? entryList.get(i).name : null);
       double xa = finite(r.getLong());
       double xb = finite(r.getLong());
       double wa = finite(r.getLong());
@@ -896,7 +936,41 @@ public final class Aggregation implements Extension {
     if (r.remaining() != 0) {
       throw new MalformedPacketException(DropReason.BAD_FIELD, "trailing bytes in aggregation exchange");
     }
-    return new Exchange(number, leaderName, kind, exchangeSeq, sender, ca, cb, qs);
+    return new Exchange(number, leaderName, kind, exchangeSeq, sender, ca, cb, qs, (kindByte & FROM_LEADER) != 0);
+  }
+
+  /**
+   * A str8 field. When its bytes spell {@code known} (the current leader, or the name this node
+   * keeps at the same position) that very String is returned: no decoding and no copy for the
+   * common case; anything else is decoded strictly, invalid UTF-8 rejected.
+   */
+  private static String readName(PacketReader r, String known) throws MalformedPacketException {
+    int len = r.getByte();
+    if (len == 0) {
+      throw new MalformedPacketException(DropReason.BAD_FIELD, "empty string");
+    }
+    byte[] b = new byte[len];
+    for (int i = 0; i < len; i++) {
+      b[i] = (byte) r.getByte();
+    }
+    if (known != null && known.length() == len) {
+      boolean same = true;
+      for (int i = 0; i < len && same; i++) {
+        same = known.charAt(i) == b[i];
+      }
+      if (same) {
+        return known;
+      }
+    }
+    try {
+      return StandardCharsets.UTF_8.newDecoder()
+          .onMalformedInput(java.nio.charset.CodingErrorAction.REPORT)
+          .onUnmappableCharacter(java.nio.charset.CodingErrorAction.REPORT)
+          .decode(java.nio.ByteBuffer.wrap(b))
+          .toString();
+    } catch (java.nio.charset.CharacterCodingException e) {
+      throw new MalformedPacketException(DropReason.BAD_FIELD, "invalid UTF-8");
+    }
   }
 
   private static double finite(long bits) throws MalformedPacketException {

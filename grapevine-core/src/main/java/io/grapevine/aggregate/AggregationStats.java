@@ -13,6 +13,7 @@ public final class AggregationStats {
   volatile long refusedByPeer;
   volatile long unanswered;
   volatile long lateReplies;
+  volatile long leaderLost;
 
   /** Exchanges completed (requests answered and replies applied). */
   public long exchanges() { return exchanges; }
@@ -35,6 +36,8 @@ public final class AggregationStats {
   public long neighborsTimedOut() { return neighborsTimedOut; }
   /** PUSH_PULL: exchanges given up at the next round because no reply came. */
   public long unanswered() { return unanswered; }
+  /** FLOW: epochs restarted here because the epoch's leader, a neighbor, went silent or died. */
+  public long leaderLost() { return leaderLost; }
   /** PUSH_PULL: replies that came for an exchange already given up, ignored. */
   public long lateReplies() { return lateReplies; }
 }
