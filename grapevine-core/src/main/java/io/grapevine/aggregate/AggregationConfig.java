@@ -14,7 +14,9 @@ public final class AggregationConfig {
   public enum Mode {
     /**
      * Push-pull averaging (Jelasity, Montresor, Babaoglu 2005): both sides take the mean. Fastest
-     * (variance × 1/(2√e) per round over uniform peers) but a lost reply destroys or creates mass.
+     * (variance × 1/(2√e) per round over uniform peers). Exchanges are atomic (a node with its own
+     * exchange in flight refuses requests), so without loss mass is conserved exactly; but a lost
+     * reply destroys or creates mass.
      */
     PUSH_PULL,
     /** Push-sum (Kempe, Dobra, Gehrke 2003): send half of (sum, weight) each round. A lost push loses mass. */
