@@ -3,6 +3,7 @@
 # out/agg/ (per-round variance, worst AVG/COUNT error, COUNT spread, mass), written row by row as
 # rounds finish, then the charts. Runs one at a time, single-threaded (serial GC), under nice.
 #   bench/aggregates-sim.sh            # N = 10^4 and 10^5 (about 40 min on the shared 2-core machine)
+# docs/results/agg/ holds the CSVs and logs of the runs in docs/aggregates.md (copied from out/agg/).
 #   AGG_LARGE=1 bench/aggregates-sim.sh  # adds N = 10^6 (PUSH_PULL, then FLOW; -Xmx4g)
 #   AGG_ONLY=large bench/aggregates-sim.sh  # only N = 10^6
 set -euo pipefail
@@ -22,12 +23,15 @@ if [[ "${AGG_ONLY:-}" != large ]]; then
   for m in PUSH_PULL FLOW; do EXP_HEAP=1g a loss5-$m-10000 --nodes 10000 --mode $m --rounds 60 --loss 0.05; done
   EXP_HEAP=1g a churn1-FLOW-10000 --nodes 10000 --mode FLOW --rounds 60 --churn 0.01 --epoch-rounds 20 --report-after 10 --neighbor-timeout-ms 2400
   EXP_HEAP=1g a churn1-notimeout-FLOW-10000 --nodes 10000 --mode FLOW --rounds 60 --churn 0.01 --epoch-rounds 20 --report-after 10
+  EXP_HEAP=1g a churn1-e40-FLOW-10000 --nodes 10000 --mode FLOW --rounds 80 --churn 0.01 --epoch-rounds 40 --report-after 25 --neighbor-timeout-ms 2400
+  EXP_HEAP=1g a churn1-e40-notimeout-FLOW-10000 --nodes 10000 --mode FLOW --rounds 80 --churn 0.01 --epoch-rounds 40 --report-after 25
   for m in PUSH_PULL FLOW PUSH_SUM; do EXP_HEAP=2g a clean-$m-100000 --nodes 100000 --mode $m --rounds 60 --stop-when-converged; done
-  for m in PUSH_PULL FLOW; do EXP_HEAP=2g a loss5-$m-100000 --nodes 100000 --mode $m --rounds 50 --loss 0.05; done
+  EXP_HEAP=2g a loss5-PUSH_PULL-100000 --nodes 100000 --mode PUSH_PULL --rounds 40 --loss 0.05
+  EXP_HEAP=2g a loss5-FLOW-100000 --nodes 100000 --mode FLOW --rounds 60 --loss 0.05
   EXP_HEAP=3g a churn1-FLOW-100000 --nodes 100000 --mode FLOW --rounds 80 --churn 0.01 --epoch-rounds 40 --report-after 25 --neighbor-timeout-ms 2400
 fi
 if [[ "${AGG_LARGE:-0}" == 1 || "${AGG_ONLY:-}" == large ]]; then
   for m in PUSH_PULL FLOW; do EXP_HEAP=4g a clean-$m-1000000 --nodes 1000000 --mode $m --rounds 60 --stop-when-converged \
-    --budget-seconds "${AGG_BUDGET_SECONDS:-3600}"; done
+    --budget-seconds "${AGG_BUDGET_SECONDS:-2400}"; done
 fi
 bench/sim-experiment.sh AggregateCharts out/agg docs/images
