@@ -13,6 +13,7 @@ import io.grapevine.wire.MalformedPacketException;
 import io.grapevine.wire.MessageType;
 import io.grapevine.wire.PacketReader;
 import io.grapevine.wire.PacketWriter;
+import io.grapevine.wire.WireFormat;
 import java.nio.BufferOverflowException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -44,12 +45,20 @@ public final class Aggregation implements Extension {
   private static final int KIND_REPLY = 1;
   private static final int KIND_PUSH = 2;
   private static final int KIND_NOTICE = 3;
-  private static final int MAX_NEIGHBORS_ACCEPTED = 64;
+  private static final int KIND_BUSY = 4;
 
   /** One quantity pair on the wire. */
   record Quantity(String name, double xa, double xb, double wa, double wb, double min, double max) {}
 
-  record Exchange(long epoch, String leader, int kind, Endpoint sender, double ca, double cb, List<Quantity> quantities) {}
+  record Exchange(long epoch, String leader, int kind, int seq, Endpoint sender, double ca, double cb,
+      List<Quantity> quantities, boolean fromLeader) {
+    Exchange(long epoch, String leader, int kind, int seq, Endpoint sender, double ca, double cb, List<Quantity> qs) {
+      this(epoch, leader, kind, seq, sender, ca, cb, qs, false);
+    }
+  }
+
+  /** Top bit of the kind byte: the sender leads the epoch (holds the COUNT indicator's base). */
+  private static final int FROM_LEADER = 0x80;
 
   /** Per-name state in the current epoch. */
   private static final class Entry {
@@ -62,24 +71,50 @@ public final class Aggregation implements Extension {
     double max = Double.NEGATIVE_INFINITY;
     double lastAvg = Double.NaN;
     double error = Double.NaN;
+    /** Index in {@link #entryList}: the slot of this name's flows in every {@link Neighbor}. */
+    int slot;
+    /** PUSH_PULL: the values sent in the exchange in flight, if {@link #sent}. */
+    boolean sent;
+    double sentX;
+    double sentW;
 
     Entry(String name) {
       this.name = name;
     }
   }
 
-  /** FLOW: what this node has sent a neighbor, net, per quantity. */
+  /** FLOW: what this node has sent a neighbor, net, per quantity (indexed by {@link Entry#slot}). */
   private static final class Neighbor {
     final Endpoint endpoint;
     double flowC;
-    final Map<String, double[]> flows = new HashMap<>();
+    double[] flowX = new double[1];
+    double[] flowW = new double[1];
+    /** When this neighbor was last heard from (a request, reply or refusal). */
+    long lastHeardMillis;
+    /** It leads the epoch (see {@link #dropNeighbor}). */
+    boolean leader;
 
-    Neighbor(Endpoint endpoint) {
+    Neighbor(Endpoint endpoint, long nowMillis) {
       this.endpoint = endpoint;
+      this.lastHeardMillis = nowMillis;
     }
 
-    double[] flow(String name) {
-      return flows.computeIfAbsent(name, k -> new double[2]);
+    double flowX(int slot) {
+      return slot < flowX.length ? flowX[slot] : 0;
+    }
+
+    double flowW(int slot) {
+      return slot < flowW.length ? flowW[slot] : 0;
+    }
+
+    void setFlow(int slot, double x, double w) {
+      if (slot >= flowX.length) {
+        int cap = Math.max(slot + 1, flowX.length * 2);
+        flowX = java.util.Arrays.copyOf(flowX, cap);
+        flowW = java.util.Arrays.copyOf(flowW, cap);
+      }
+      flowX[slot] = x;
+      flowW[slot] = w;
     }
   }
 
@@ -89,8 +124,18 @@ public final class Aggregation implements Extension {
 
   private final Map<String, Double> published = new LinkedHashMap<>();
   private final LinkedHashMap<String, Entry> entries = new LinkedHashMap<>();
-  private final LinkedHashMap<Endpoint, Neighbor> neighbors = new LinkedHashMap<>();
+  private final List<Entry> entryList = new ArrayList<>();
+  private final HashMap<Endpoint, Neighbor> neighbors = new HashMap<>();
+  /** FLOW: the neighbors in the order they are contacted, round-robin from {@link #cursor}. */
+  private final List<Neighbor> neighborList = new ArrayList<>();
+  private int cursor;
   private final List<Endpoint> chosen = new ArrayList<>();
+  private PacketWriter writer;
+  /** PUSH_PULL: the peer of the exchange in flight (null if none), its number, the c sent. */
+  private Endpoint pendingPeer;
+  private int pendingSeq;
+  private int seq;
+  private double sentC;
   private Map<String, AggregateEstimate> previous = Map.of();
   private final AggregationStats stats = new AggregationStats();
 
@@ -254,6 +299,17 @@ public final class Aggregation implements Extension {
     return estimateC();
   }
 
+  /** This node's share {x, w} of {@code name}'s mass (0s if unknown): tests sum it over nodes. */
+  double[] held(String name) {
+    Entry e = entries.get(name);
+    return e == null ? new double[2] : new double[] {estimateX(e), estimateW(e)};
+  }
+
+  /** FLOW: neighbors in this node's table. */
+  int neighborCount() {
+    return neighborList.size();
+  }
+
   private double count() {
     double cbar = estimateC();
     return cbar > 0 ? 1.0 / cbar : Double.NaN;
@@ -271,8 +327,8 @@ public final class Aggregation implements Extension {
     switch (config.mode) {
       case FLOW: {
         double v = baseC;
-        for (Neighbor nb : neighbors.values()) {
-          v -= nb.flowC;
+        for (int i = 0; i < neighborList.size(); i++) {
+          v -= neighborList.get(i).flowC;
         }
         return v;
       }
@@ -287,11 +343,8 @@ public final class Aggregation implements Extension {
     switch (config.mode) {
       case FLOW: {
         double v = e.baseX;
-        for (Neighbor nb : neighbors.values()) {
-          double[] f = nb.flows.get(e.name);
-          if (f != null) {
-            v -= f[0];
-          }
+        for (int i = 0; i < neighborList.size(); i++) {
+          v -= neighborList.get(i).flowX(e.slot);
         }
         return v;
       }
@@ -306,11 +359,8 @@ public final class Aggregation implements Extension {
     switch (config.mode) {
       case FLOW: {
         double v = e.baseW;
-        for (Neighbor nb : neighbors.values()) {
-          double[] f = nb.flows.get(e.name);
-          if (f != null) {
-            v -= f[1];
-          }
+        for (int i = 0; i < neighborList.size(); i++) {
+          v -= neighborList.get(i).flowW(e.slot);
         }
         return v;
       }
@@ -338,7 +388,11 @@ public final class Aggregation implements Extension {
     rounds = 0;
     omega = 1;
     neighbors.clear();
+    neighborList.clear();
+    cursor = 0;
+    pendingPeer = null;
     entries.clear();
+    entryList.clear();
     baseC = newLeader.equals(ctx.localName()) ? 1 : 0;
     c = baseC;
     for (Map.Entry<String, Double> p : published.entrySet()) {
@@ -349,7 +403,9 @@ public final class Aggregation implements Extension {
       e.w = 1;
       e.min = p.getValue();
       e.max = p.getValue();
+      e.slot = entryList.size();
       entries.put(e.name, e);
+      entryList.add(e);
     }
     long interval = config.roundInterval.toMillis();
     // Non-leaders wait longer than a new epoch takes to spread (about 2 log2 N rounds), so the
@@ -381,7 +437,9 @@ public final class Aggregation implements Extension {
         e.min = v;
         e.max = v;
       }
+      e.slot = entryList.size();
       entries.put(name, e);
+      entryList.add(e);
     }
     return e;
   }
@@ -399,83 +457,174 @@ public final class Aggregation implements Extension {
       enterEpoch(nowMillis, epoch + 1, ctx.localName());
     }
     if (nowMillis >= nextRoundMillis) {
-      round(out);
+      round(nowMillis, out);
       nextRoundMillis = nowMillis + config.roundInterval.toMillis();
     }
   }
 
-  private void round(Outbox out) {
+  private void round(long nowMillis, Outbox out) {
     rounds++;
-    for (Entry e : entries.values()) {
-      AggregateEstimate now = current(e);
-      if (!Double.isNaN(e.lastAvg) && !Double.isNaN(now.avg())) {
-        e.error = Math.abs(now.avg() - e.lastAvg) / Math.max(Math.abs(now.avg()), 1e-12);
+    for (int i = 0; i < entryList.size(); i++) {
+      Entry e = entryList.get(i);
+      double avg = avg(e);
+      if (!Double.isNaN(e.lastAvg) && !Double.isNaN(avg)) {
+        e.error = Math.abs(avg - e.lastAvg) / Math.max(Math.abs(avg), 1e-12);
       }
-      e.lastAvg = now.avg();
+      e.lastAvg = avg;
+    }
+    if (config.mode == Mode.FLOW) {
+      expireNeighbors(nowMillis);
+    }
+    if (config.mode == Mode.PUSH_PULL && pendingPeer != null) {
+      // The reply never came (lost, or the peer is gone): give up on that exchange. If the request
+      // got through, the peer has averaged and the pair's mass moved: the cost of plain push-pull
+      // under loss, bounded by the epoch.
+      pendingPeer = null;
+      stats.unanswered++;
     }
     if (entries.isEmpty()) {
       // Nothing published anywhere this node has heard of: stay silent (no idle traffic). The first
       // exchange from a node that publishes brings the names, and this node joins in.
       return;
     }
-    Endpoint peer = pickPeer();
+    Endpoint peer = pickPeer(nowMillis);
     if (peer == null) {
       return;
     }
     switch (config.mode) {
       case FLOW -> {
         Neighbor nb = neighbors.get(peer);
-        List<Quantity> qs = new ArrayList<>(entries.size());
-        for (Entry e : entries.values()) {
-          double[] f = nb.flow(e.name);
-          qs.add(new Quantity(e.name, f[0], estimateX(e), f[1], estimateW(e), e.min, e.max));
+        List<Quantity> qs = new ArrayList<>(entryList.size());
+        for (int i = 0; i < entryList.size(); i++) {
+          Entry e = entryList.get(i);
+          qs.add(new Quantity(e.name, nb.flowX(e.slot), estimateX(e), nb.flowW(e.slot), estimateW(e), e.min, e.max));
         }
-        send(peer, new Exchange(epoch, leader, KIND_REQUEST, ctx.localEndpoint(), nb.flowC, estimateC(), qs), out);
+        send(peer, new Exchange(epoch, leader, KIND_REQUEST, 0, ctx.localEndpoint(), nb.flowC, estimateC(), qs), out);
       }
       case PUSH_PULL -> {
-        List<Quantity> qs = new ArrayList<>(entries.size());
-        for (Entry e : entries.values()) {
+        List<Quantity> qs = new ArrayList<>(entryList.size());
+        for (int i = 0; i < entryList.size(); i++) {
+          Entry e = entryList.get(i);
           qs.add(new Quantity(e.name, e.x, 0, e.w, 0, e.min, e.max));
         }
-        send(peer, new Exchange(epoch, leader, KIND_REQUEST, ctx.localEndpoint(), c, 0, qs), out);
+        pendingPeer = peer;
+        pendingSeq = ++seq;
+        sentC = c;
+        int written = send(peer, new Exchange(epoch, leader, KIND_REQUEST, pendingSeq, ctx.localEndpoint(), c, 0, qs),
+            out);
+        // Remember exactly what went out: the reply's correction is relative to it, so a value
+        // published meanwhile is kept whole.
+        for (int i = 0; i < entryList.size(); i++) {
+          Entry e = entryList.get(i);
+          e.sent = i < written;
+          e.sentX = e.x;
+          e.sentW = e.w;
+        }
       }
       case PUSH_SUM -> {
         omega /= 2;
         c /= 2;
-        List<Quantity> qs = new ArrayList<>(entries.size());
-        for (Entry e : entries.values()) {
+        List<Quantity> qs = new ArrayList<>(entryList.size());
+        for (int i = 0; i < entryList.size(); i++) {
+          Entry e = entryList.get(i);
           e.x /= 2;
           e.w /= 2;
           qs.add(new Quantity(e.name, e.x, 0, e.w, 0, e.min, e.max));
         }
-        send(peer, new Exchange(epoch, leader, KIND_PUSH, ctx.localEndpoint(), c, omega, qs), out);
+        send(peer, new Exchange(epoch, leader, KIND_PUSH, 0, ctx.localEndpoint(), c, omega, qs), out);
       }
       default -> throw new AssertionError(config.mode);
     }
   }
 
-  private Endpoint pickPeer() {
+  private double avg(Entry e) {
+    double w = estimateW(e);
+    return w > 0 ? estimateX(e) / w : Double.NaN;
+  }
+
+  /**
+   * FLOW: drops every neighbor not heard from for {@code neighborTimeout}. Its flows go with it, so
+   * the mass this node had sent it comes back and the mass it had received leaves: a departed
+   * node's share leaves the aggregate even where no membership protocol reports deaths. A live
+   * neighbor dropped by mistake is re-adopted, flows and all, by its next request.
+   */
+  private void expireNeighbors(long nowMillis) {
+    long timeout = config.neighborTimeout.toMillis();
+    for (int i = neighborList.size() - 1; i >= 0; i--) {
+      Neighbor nb = neighborList.get(i);
+      if (nowMillis - nb.lastHeardMillis > timeout) {
+        stats.neighborsTimedOut++;
+        if (dropNeighbor(nowMillis, nb)) {
+          return;
+        }
+      }
+    }
+  }
+
+  /**
+   * A neighbor is gone: its flows go with it, so its own value leaves the aggregate and whatever it
+   * held for others comes back. If it led the epoch, the COUNT indicator's 1 left with it and COUNT
+   * has no yardstick any more: this node starts the next epoch at once (neighbors of the dead
+   * leader may all do so; the usual rule picks one), rather than report a COUNT that grows without
+   * bound until the epoch would have ended.
+   *
+   * @return whether the epoch was restarted
+   */
+  private boolean dropNeighbor(long nowMillis, Neighbor nb) {
+    removeNeighbor(neighborList.indexOf(nb));
+    if (nb.leader) {
+      stats.leaderLost++;
+      enterEpoch(nowMillis, epoch + 1, ctx.localName());
+      return true;
+    }
+    return false;
+  }
+
+  private void removeNeighbor(int index) {
+    Neighbor nb = neighborList.remove(index);
+    neighbors.remove(nb.endpoint);
+    if (index < cursor) {
+      cursor--;
+    }
+  }
+
+  private void removeNeighbor(Endpoint endpoint) {
+    Neighbor nb = neighbors.get(endpoint);
+    if (nb != null) {
+      removeNeighbor(neighborList.indexOf(nb));
+    }
+  }
+
+  private Neighbor addNeighbor(Endpoint endpoint, long nowMillis) {
+    Neighbor nb = new Neighbor(endpoint, nowMillis);
+    neighbors.put(endpoint, nb);
+    neighborList.add(nb);
+    return nb;
+  }
+
+  private Endpoint pickPeer(long nowMillis) {
     chosen.clear();
     if (config.mode != Mode.FLOW) {
       ctx.peers().sample(1, chosen);
       return chosen.isEmpty() ? null : chosen.get(0);
     }
-    if (neighbors.size() < config.neighbors) {
-      ctx.peers().sample(config.neighbors - neighbors.size(), chosen);
+    if (neighborList.size() < config.neighbors) {
+      ctx.peers().sample(config.neighbors - neighborList.size(), chosen);
       for (Endpoint e : chosen) {
-        neighbors.computeIfAbsent(e, Neighbor::new);
+        if (!neighbors.containsKey(e)) {
+          addNeighbor(e, nowMillis);
+        }
       }
     }
-    if (neighbors.isEmpty()) {
+    if (neighborList.isEmpty()) {
       return null;
     }
-    int pick = random.nextInt(neighbors.size());
-    for (Endpoint e : neighbors.keySet()) {
-      if (pick-- == 0) {
-        return e;
-      }
+    // Round-robin, not random: every neighbor is contacted at least once per table length, which
+    // bounds the silence between live neighbors that neighborTimeout must outlast.
+    if (cursor >= neighborList.size()) {
+      cursor = 0;
     }
-    return null;
+    return neighborList.get(cursor++).endpoint;
   }
 
   // ------------------------------------------------------------------ receiving
@@ -491,7 +640,7 @@ public final class Aggregation implements Extension {
     } else if (x.epoch() != epoch || !x.leader().equals(leader)) {
       stats.staleEpoch++;
       if (x.kind() == KIND_REQUEST || x.kind() == KIND_PUSH) {
-        send(x.sender(), new Exchange(epoch, leader, KIND_NOTICE, ctx.localEndpoint(), 0, 0, List.of()), out);
+        send(x.sender(), new Exchange(epoch, leader, KIND_NOTICE, 0, ctx.localEndpoint(), 0, 0, List.of()), out);
       }
       return;
     }
@@ -506,32 +655,56 @@ public final class Aggregation implements Extension {
       }
     }
     switch (config.mode) {
-      case FLOW -> onFlow(x, out);
+      case FLOW -> onFlow(nowMillis, x, out);
       case PUSH_PULL -> onPushPull(x, out);
       case PUSH_SUM -> onPushSum(x);
       default -> throw new AssertionError(config.mode);
     }
   }
 
-  private void onFlow(Exchange x, Outbox out) {
+  /** The quantity named {@code name} in {@code qs}, or null: a scan, as exchanges carry few names. */
+  private static Quantity find(List<Quantity> qs, String name, int hint) {
+    if (hint < qs.size() && qs.get(hint).name().equals(name)) {
+      return qs.get(hint);
+    }
+    for (int i = 0; i < qs.size(); i++) {
+      if (qs.get(i).name().equals(name)) {
+        return qs.get(i);
+      }
+    }
+    return null;
+  }
+
+  private void onFlow(long nowMillis, Exchange x, Outbox out) {
     Neighbor nb = neighbors.get(x.sender());
     if (nb == null) {
-      if (x.kind() != KIND_REQUEST || neighbors.size() >= MAX_NEIGHBORS_ACCEPTED) {
+      if (x.kind() != KIND_REQUEST) {
         stats.refused++;
         return;
       }
-      nb = new Neighbor(x.sender());
-      neighbors.put(x.sender(), nb);
+      if (neighborList.size() >= 2 * config.neighbors) {
+        // A full table: say so, and the requester drops us (we share no flows) and samples another.
+        stats.refused++;
+        send(x.sender(), new Exchange(epoch, leader, KIND_BUSY, 0, ctx.localEndpoint(), 0, 0, List.of()), out);
+        return;
+      }
+      nb = addNeighbor(x.sender(), nowMillis);
+    }
+    nb.lastHeardMillis = nowMillis;
+    nb.leader = x.fromLeader();
+    if (x.kind() == KIND_BUSY) {
+      removeNeighbor(x.sender());
+      stats.refusedByPeer++;
+      return;
     }
     if (x.kind() == KIND_REPLY) {
       // Their flow toward us is the negation of ours toward them: state, not delta, so a lost
       // message costs nothing once the next one arrives.
       nb.flowC = -x.ca();
       for (Quantity q : x.quantities()) {
-        if (entry(q.name()) != null) {
-          double[] f = nb.flow(q.name());
-          f[0] = -q.xa();
-          f[1] = -q.wa();
+        Entry e = entry(q.name());
+        if (e != null) {
+          nb.setFlow(e.slot, -q.xa(), -q.wa());
         }
       }
       stats.exchanges++;
@@ -540,67 +713,96 @@ public final class Aggregation implements Extension {
     if (x.kind() != KIND_REQUEST) {
       return;
     }
-    Map<String, Quantity> theirs = new HashMap<>();
-    for (Quantity q : x.quantities()) {
-      theirs.put(q.name(), q);
-    }
+    List<Quantity> theirs = x.quantities();
     nb.flowC = -x.ca();
     double ec = estimateC();
     double tc = (ec + x.cb()) / 2;
     nb.flowC += ec - tc;
-    List<Quantity> reply = new ArrayList<>(entries.size());
-    for (Entry e : new ArrayList<>(entries.values())) {
-      Quantity q = theirs.get(e.name);
-      double[] f = nb.flow(e.name);
-      f[0] = q == null ? 0 : -q.xa();
-      f[1] = q == null ? 0 : -q.wa();
+    List<Quantity> reply = new ArrayList<>(entryList.size());
+    for (int i = 0; i < entryList.size(); i++) {
+      Entry e = entryList.get(i);
+      Quantity q = find(theirs, e.name, i);
+      nb.setFlow(e.slot, q == null ? 0 : -q.xa(), q == null ? 0 : -q.wa());
       double ex = estimateX(e);
       double ew = estimateW(e);
       double tx = (ex + (q == null ? 0 : q.xb())) / 2;
       double tw = (ew + (q == null ? 0 : q.wb())) / 2;
-      f[0] += ex - tx;
-      f[1] += ew - tw;
-      reply.add(new Quantity(e.name, f[0], tx, f[1], tw, e.min, e.max));
+      double fx = nb.flowX(e.slot) + ex - tx;
+      double fw = nb.flowW(e.slot) + ew - tw;
+      nb.setFlow(e.slot, fx, fw);
+      reply.add(new Quantity(e.name, fx, tx, fw, tw, e.min, e.max));
     }
     stats.exchanges++;
-    send(x.sender(), new Exchange(epoch, leader, KIND_REPLY, ctx.localEndpoint(), nb.flowC, tc, reply), out);
+    send(x.sender(), new Exchange(epoch, leader, KIND_REPLY, 0, ctx.localEndpoint(), nb.flowC, tc, reply), out);
   }
 
+  /**
+   * PUSH_PULL, kept atomic: a node with its own exchange in flight answers requests with a refusal
+   * and leaves its value alone, so no exchange ever averages into a value another exchange is still
+   * moving; the initiator applies the reply as a correction to exactly what it sent. Without loss
+   * the sum of the values is conserved to floating-point rounding.
+   */
   private void onPushPull(Exchange x, Outbox out) {
-    if (x.kind() == KIND_REPLY) {
-      // The reply carries the responder's value from before it averaged; averaging it with our
-      // current value (not overwriting) keeps exchanges that interleave from losing updates.
-      Map<String, Quantity> theirs = new HashMap<>();
-      for (Quantity q : x.quantities()) {
-        theirs.put(q.name(), q);
+    if (x.kind() == KIND_REPLY || x.kind() == KIND_BUSY) {
+      if (pendingPeer == null || x.seq() != pendingSeq || !x.sender().equals(pendingPeer)) {
+        stats.lateReplies++;
+        return;
       }
-      c = (c + x.ca()) / 2;
-      for (Quantity q : x.quantities()) {
-        entry(q.name());
+      pendingPeer = null;
+      if (x.kind() == KIND_BUSY) {
+        stats.refusedByPeer++;
+        return;
       }
-      for (Entry e : entries.values()) {
-        Quantity q = theirs.get(e.name);
-        e.x = (e.x + (q == null ? 0 : q.xa())) / 2;
-        e.w = (e.w + (q == null ? 0 : q.wa())) / 2;
+      // The peer took the mean of what we sent and its own value; move ours by the same amount the
+      // other way. Names the request did not carry count as 0 sent (the peer averaged with 0).
+      c += (x.ca() - sentC) / 2;
+      for (Quantity q : x.quantities()) {
+        Entry e = entry(q.name());
+        if (e != null) {
+          double sx = e.sent ? e.sentX : 0;
+          double sw = e.sent ? e.sentW : 0;
+          e.x += (q.xa() - sx) / 2;
+          e.w += (q.wa() - sw) / 2;
+        }
+      }
+      for (int i = 0; i < entryList.size(); i++) {
+        entryList.get(i).sent = false;
       }
       stats.exchanges++;
       return;
     }
-    Map<String, Quantity> theirs = new HashMap<>();
-    for (Quantity q : x.quantities()) {
-      theirs.put(q.name(), q);
+    if (x.kind() != KIND_REQUEST) {
+      return;
     }
-    List<Quantity> reply = new ArrayList<>(entries.size());
+    if (pendingPeer != null) {
+      stats.refused++;
+      send(x.sender(), new Exchange(epoch, leader, KIND_BUSY, x.seq(), ctx.localEndpoint(), 0, 0, List.of()), out);
+      return;
+    }
+    List<Quantity> theirs = x.quantities();
+    List<Quantity> reply = new ArrayList<>(entryList.size());
     double oldC = c;
     c = (c + x.ca()) / 2;
-    for (Entry e : entries.values()) {
-      Quantity q = theirs.get(e.name);
+    for (int i = 0; i < entryList.size(); i++) {
+      Entry e = entryList.get(i);
+      Quantity q = find(theirs, e.name, i);
       reply.add(new Quantity(e.name, e.x, 0, e.w, 0, e.min, e.max));
       e.x = (e.x + (q == null ? 0 : q.xa())) / 2;
       e.w = (e.w + (q == null ? 0 : q.wa())) / 2;
     }
     stats.exchanges++;
-    send(x.sender(), new Exchange(epoch, leader, KIND_REPLY, ctx.localEndpoint(), oldC, 0, reply), out);
+    int written = send(x.sender(), new Exchange(epoch, leader, KIND_REPLY, x.seq(), ctx.localEndpoint(), oldC, 0, reply),
+        out);
+    if (written < reply.size()) {
+      // Names that did not fit the reply: undo their averaging, or the initiator would never
+      // receive its half.
+      for (int i = written; i < reply.size(); i++) {
+        Entry e = entryList.get(i);
+        Quantity q = find(theirs, e.name, i);
+        e.x = 2 * e.x - (q == null ? 0 : q.xa());
+        e.w = 2 * e.w - (q == null ? 0 : q.wa());
+      }
+    }
   }
 
   private void onPushSum(Exchange x) {
@@ -625,43 +827,82 @@ public final class Aggregation implements Extension {
         && (me.type() == MemberEvent.Type.DEAD || me.type() == MemberEvent.Type.LEFT
             || me.type() == MemberEvent.Type.REAPED)) {
       // The gone node's share of the mass leaves with its flows.
-      if (neighbors.remove(me.member().endpoint()) != null) {
+      Neighbor nb = neighbors.get(me.member().endpoint());
+      if (nb != null) {
         stats.neighborsLost++;
+        dropNeighbor(nowMillis, nb);
       }
     }
   }
 
   // ------------------------------------------------------------------ codec
 
-  private void send(Endpoint to, Exchange x, Outbox out) {
-    PacketWriter w = new PacketWriter(ctx.datagramBytes(), ctx.clusterName()).begin();
+  /** Sends {@code x}; returns how many of its quantities fit the datagram (the rest wait). */
+  private int send(Endpoint to, Exchange x, Outbox out) {
     List<Quantity> qs = x.quantities();
-    // Names that do not fit this datagram wait for a later round.
     int n = qs.size();
+    if (writer == null) {
+      // Sized to what this node sends (a couple of hundred bytes for a few names), not to the
+      // datagram budget: a million simulated nodes each hold one. Grown on the first overflow.
+      int needed = WireFormat.overhead(ctx.clusterName().getBytes(StandardCharsets.UTF_8).length) + sizeOf(x, n);
+      writerCapacity = Math.min(ctx.datagramBytes(), Math.max(needed + 32, 192));
+      writer = new PacketWriter(writerCapacity, ctx.clusterName());
+    }
     while (true) {
+      PacketWriter w = writer;
       try {
         w.begin();
         w.beginMessage(MessageType.AGGREGATE_EXCHANGE);
-        w.putLong(x.epoch()).putString8(x.leader()).putByte(x.kind()).putEndpoint(x.sender());
+        w.putLong(x.epoch()).putString8(x.leader()).putByte(x.kind() | (baseC == 1 ? FROM_LEADER : 0)).putInt(x.seq()).putEndpoint(x.sender());
         w.putLong(Double.doubleToRawLongBits(x.ca())).putLong(Double.doubleToRawLongBits(x.cb()));
         w.putByte(n);
         for (int i = 0; i < n; i++) {
           Quantity q = qs.get(i);
           w.putString8(q.name());
-          for (double d : new double[] {q.xa(), q.xb(), q.wa(), q.wb(), q.min(), q.max()}) {
-            w.putLong(Double.doubleToRawLongBits(d));
-          }
+          w.putLong(Double.doubleToRawLongBits(q.xa())).putLong(Double.doubleToRawLongBits(q.xb()));
+          w.putLong(Double.doubleToRawLongBits(q.wa())).putLong(Double.doubleToRawLongBits(q.wb()));
+          w.putLong(Double.doubleToRawLongBits(q.min())).putLong(Double.doubleToRawLongBits(q.max()));
         }
         w.endMessage();
         break;
       } catch (BufferOverflowException full) {
-        n = n / 2;
+        if (writerCapacity < ctx.datagramBytes()) {
+          writerCapacity = ctx.datagramBytes();
+          writer = new PacketWriter(writerCapacity, ctx.clusterName());
+        } else {
+          // Names that do not fit this datagram wait for a later round.
+          n = n / 2;
+        }
       }
     }
+    PacketWriter w = writer;
     var packet = w.finish();
     stats.messagesSent++;
     stats.bytesSent += packet.remaining();
     out.send(to, packet, Delivery.DATAGRAM);
+    return n;
+  }
+
+  private int writerCapacity;
+
+  /** Bytes of the message (header included) carrying the first {@code n} quantities of {@code x}. */
+  private static int sizeOf(Exchange x, int n) {
+    int size = WireFormat.MESSAGE_HEADER_LENGTH + 8 + 1 + utf8Length(x.leader()) + 1 + 4
+        + 3 + x.sender().addressLength() + 16 + 1;
+    for (int i = 0; i < n; i++) {
+      size += 1 + utf8Length(x.quantities().get(i).name()) + 6 * 8;
+    }
+    return size;
+  }
+
+  private static int utf8Length(String s) {
+    int len = s.length();
+    for (int i = 0; i < s.length(); i++) {
+      if (s.charAt(i) >= 0x80) {
+        return s.getBytes(StandardCharsets.UTF_8).length;
+      }
+    }
+    return len;
   }
 
   @Override
@@ -670,9 +911,11 @@ public final class Aggregation implements Extension {
       throw new MalformedPacketException(DropReason.UNKNOWN_TYPE, "not an aggregation message");
     }
     long number = r.getLong();
-    String leaderName = r.getString8();
-    int kind = r.getByte();
-    if (kind > KIND_NOTICE || number < 0) {
+    String leaderName = readName(r, leader);
+    int kindByte = r.getByte();
+    int kind = kindByte & ~FROM_LEADER;
+    int exchangeSeq = r.getInt();
+    if (kind > KIND_BUSY || number < 0) {
       throw new MalformedPacketException(DropReason.BAD_FIELD, "aggregation kind/epoch");
     }
     Endpoint sender = r.getEndpoint();
@@ -681,25 +924,66 @@ public final class Aggregation implements Extension {
     int n = r.getByte();
     List<Quantity> qs = new ArrayList<>(n);
     for (int i = 0; i < n; i++) {
-      String name = r.getString8();
-      double[] d = new double[6];
-      for (int j = 0; j < 6; j++) {
-        d[j] = Double.longBitsToDouble(r.getLong());
-        if (Double.isNaN(d[j]) || (j < 4 && Double.isInfinite(d[j]))) {
-          throw new MalformedPacketException(DropReason.BAD_FIELD, "non-finite quantity");
-        }
-      }
-      qs.add(new Quantity(name, d[0], d[1], d[2], d[3], d[4], d[5]));
+      String name = readName(r, i < entryList.size() ? entryList.get(i).name : null);
+      double xa = finite(r.getLong());
+      double xb = finite(r.getLong());
+      double wa = finite(r.getLong());
+      double wb = finite(r.getLong());
+      double min = notNaN(r.getLong());
+      double max = notNaN(r.getLong());
+      qs.add(new Quantity(name, xa, xb, wa, wb, min, max));
     }
     if (r.remaining() != 0) {
       throw new MalformedPacketException(DropReason.BAD_FIELD, "trailing bytes in aggregation exchange");
     }
-    return new Exchange(number, leaderName, kind, sender, ca, cb, qs);
+    return new Exchange(number, leaderName, kind, exchangeSeq, sender, ca, cb, qs, (kindByte & FROM_LEADER) != 0);
+  }
+
+  /**
+   * A str8 field. When its bytes spell {@code known} (the current leader, or the name this node
+   * keeps at the same position) that very String is returned: no decoding and no copy for the
+   * common case; anything else is decoded strictly, invalid UTF-8 rejected.
+   */
+  private static String readName(PacketReader r, String known) throws MalformedPacketException {
+    int len = r.getByte();
+    if (len == 0) {
+      throw new MalformedPacketException(DropReason.BAD_FIELD, "empty string");
+    }
+    byte[] b = new byte[len];
+    for (int i = 0; i < len; i++) {
+      b[i] = (byte) r.getByte();
+    }
+    if (known != null && known.length() == len) {
+      boolean same = true;
+      for (int i = 0; i < len && same; i++) {
+        same = known.charAt(i) == b[i];
+      }
+      if (same) {
+        return known;
+      }
+    }
+    try {
+      return StandardCharsets.UTF_8.newDecoder()
+          .onMalformedInput(java.nio.charset.CodingErrorAction.REPORT)
+          .onUnmappableCharacter(java.nio.charset.CodingErrorAction.REPORT)
+          .decode(java.nio.ByteBuffer.wrap(b))
+          .toString();
+    } catch (java.nio.charset.CharacterCodingException e) {
+      throw new MalformedPacketException(DropReason.BAD_FIELD, "invalid UTF-8");
+    }
   }
 
   private static double finite(long bits) throws MalformedPacketException {
     double d = Double.longBitsToDouble(bits);
     if (!Double.isFinite(d)) {
+      throw new MalformedPacketException(DropReason.BAD_FIELD, "non-finite quantity");
+    }
+    return d;
+  }
+
+  private static double notNaN(long bits) throws MalformedPacketException {
+    double d = Double.longBitsToDouble(bits);
+    if (Double.isNaN(d)) {
       throw new MalformedPacketException(DropReason.BAD_FIELD, "non-finite quantity");
     }
     return d;

@@ -14,7 +14,9 @@ public final class AggregationConfig {
   public enum Mode {
     /**
      * Push-pull averaging (Jelasity, Montresor, Babaoglu 2005): both sides take the mean. Fastest
-     * (variance × 1/(2√e) per round over uniform peers) but a lost reply destroys or creates mass.
+     * (variance × 1/(2√e) per round over uniform peers). Exchanges are atomic (a node with its own
+     * exchange in flight refuses requests), so without loss mass is conserved exactly; but a lost
+     * reply destroys or creates mass.
      */
     PUSH_PULL,
     /** Push-sum (Kempe, Dobra, Gehrke 2003): send half of (sum, weight) each round. A lost push loses mass. */
@@ -35,8 +37,19 @@ public final class AggregationConfig {
   public final int epochRounds;
   /** Rounds into an epoch before its estimates replace the previous epoch's final ones. */
   public final int reportAfterRounds;
-  /** FLOW: neighbors each node exchanges with (kept for the epoch so flows are repaired). */
+  /**
+   * FLOW: neighbors each node samples (kept for the epoch so flows are repaired); it also accepts
+   * requests from others up to a table of {@code 2 × neighbors}, contacted round-robin.
+   */
   public final int neighbors;
+  /**
+   * FLOW: a neighbor not heard from for this long is dropped with its flows, so a departed node's
+   * value leaves the aggregate even where no membership protocol reports deaths (standalone hosts,
+   * partial views). Default 15 s: 2.5× the longest silence between live neighbors at the default
+   * round (a full table of 12 contacted round-robin, 500 ms apart), so a lost message or two does not
+   * drop a live one. In FLOW mode it must be at least {@code 2 × neighbors × roundInterval}.
+   */
+  public final Duration neighborTimeout;
   /** Most aggregate names carried per exchange. */
   public final int maxNames;
 
@@ -46,6 +59,7 @@ public final class AggregationConfig {
     epochRounds = b.epochRounds;
     reportAfterRounds = b.reportAfterRounds;
     neighbors = b.neighbors;
+    neighborTimeout = b.neighborTimeout;
     maxNames = b.maxNames;
   }
 
@@ -64,6 +78,7 @@ public final class AggregationConfig {
     private int epochRounds = 60;
     private int reportAfterRounds = 30;
     private int neighbors = 6;
+    private Duration neighborTimeout = Duration.ofSeconds(15);
     private int maxNames = 32;
 
     public Builder() {}
@@ -74,6 +89,7 @@ public final class AggregationConfig {
       epochRounds = c.epochRounds;
       reportAfterRounds = c.reportAfterRounds;
       neighbors = c.neighbors;
+      neighborTimeout = c.neighborTimeout;
       maxNames = c.maxNames;
     }
 
@@ -82,6 +98,7 @@ public final class AggregationConfig {
     public Builder epochRounds(int v) { epochRounds = v; return this; }
     public Builder reportAfterRounds(int v) { reportAfterRounds = v; return this; }
     public Builder neighbors(int v) { neighbors = v; return this; }
+    public Builder neighborTimeout(Duration v) { neighborTimeout = v; return this; }
     public Builder maxNames(int v) { maxNames = v; return this; }
 
     public AggregationConfig build() {
@@ -95,6 +112,13 @@ public final class AggregationConfig {
         errors.add("reportAfterRounds must be in 0..epochRounds (" + epochRounds + "), got " + reportAfterRounds);
       }
       range(errors, "neighbors", neighbors, 1, 64);
+      positive(errors, "neighborTimeout", neighborTimeout);
+      if (mode == Mode.FLOW && neighborTimeout != null && roundInterval != null && !roundInterval.isNegative()
+          && neighborTimeout.compareTo(roundInterval.multipliedBy(2L * neighbors)) < 0) {
+        errors.add("neighborTimeout must be at least 2 × neighbors × roundInterval ("
+            + roundInterval.multipliedBy(2L * neighbors).toMillis() + " ms), or live neighbors are dropped between"
+            + " contacts; got " + neighborTimeout.toMillis() + " ms");
+      }
       range(errors, "maxNames", maxNames, 1, 256);
       if (!errors.isEmpty()) {
         throw new IllegalArgumentException("invalid aggregation config: " + String.join("; ", errors));

@@ -9,6 +9,11 @@ public final class AggregationStats {
   volatile long staleEpoch;
   volatile long refused;
   volatile long neighborsLost;
+  volatile long neighborsTimedOut;
+  volatile long refusedByPeer;
+  volatile long unanswered;
+  volatile long lateReplies;
+  volatile long leaderLost;
 
   /** Exchanges completed (requests answered and replies applied). */
   public long exchanges() { return exchanges; }
@@ -18,8 +23,21 @@ public final class AggregationStats {
   public long epochs() { return epochs; }
   /** Messages from an older epoch, answered with a notice. */
   public long staleEpoch() { return staleEpoch; }
-  /** Exchanges refused because the neighbor table was full. */
+  /**
+   * Requests this node refused: FLOW, its neighbor table was full; PUSH_PULL, its own exchange was
+   * in flight (exchanges stay atomic).
+   */
   public long refused() { return refused; }
+  /** This node's requests that the peer refused (busy or table full). */
+  public long refusedByPeer() { return refusedByPeer; }
   /** Neighbors dropped because membership declared them gone. */
   public long neighborsLost() { return neighborsLost; }
+  /** FLOW: neighbors dropped because nothing came from them for {@code neighborTimeout}. */
+  public long neighborsTimedOut() { return neighborsTimedOut; }
+  /** PUSH_PULL: exchanges given up at the next round because no reply came. */
+  public long unanswered() { return unanswered; }
+  /** FLOW: epochs restarted here because the epoch's leader, a neighbor, went silent or died. */
+  public long leaderLost() { return leaderLost; }
+  /** PUSH_PULL: replies that came for an exchange already given up, ignored. */
+  public long lateReplies() { return lateReplies; }
 }

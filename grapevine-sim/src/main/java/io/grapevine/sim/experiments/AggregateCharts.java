@@ -113,21 +113,25 @@ public final class AggregateCharts {
         lossErr.yRange(-12, 1);
         lossErr.write(out, "agg-loss-error-" + n);
       }
-      for (String mode : new String[] {"FLOW", "PUSH_PULL"}) {
-        Path churn = in.resolve("churn1-" + mode + "-" + n + ".csv");
+      for (String run : new String[] {"churn1", "churn1-notimeout", "churn1-e40", "churn1-e40-notimeout"}) {
+        String mode = "FLOW";
+        Path churn = in.resolve(run + "-" + mode + "-" + n + ".csv");
         if (!Files.exists(churn)) {
           continue;
         }
         Csv c = read(churn);
         double[] r = c.col("round");
         double live = c.col("live")[0];
-        Chart ch = new Chart("COUNT under 1% churn per round (" + mode + "), N = " + n, "round", "COUNT estimate");
+        String what = run.contains("notimeout") ? "no neighbor timeout" : "neighbor timeout 12 rounds";
+        String epochs = run.contains("e40") || n.equals("100000") ? "epochs of 40 rounds" : "epochs of 20 rounds";
+        Chart ch = new Chart("COUNT under 1% churn per round, " + mode + ", N = " + n + ", " + epochs + ", " + what,
+            "round", "COUNT estimate");
         ch.line("live nodes", r, c.col("live"), true);
         ch.line("median", r, c.col("median_count"), false);
         ch.line("5th percentile", r, c.col("p5_count"), false);
         ch.line("95th percentile", r, c.col("p95_count"), false);
         ch.yRange(0, 2 * live);
-        ch.write(out, "agg-churn-count-" + mode + "-" + n);
+        ch.write(out, "agg-" + run + "-count-" + mode + "-" + n);
       }
     }
   }

@@ -26,8 +26,12 @@ import java.util.SplittableRandom;
  *
  * <pre>
  * AggregationRun --nodes 100000 --mode PUSH_PULL [--rounds 60] [--loss 0.05] [--churn 0.01]
- *                [--epoch-rounds 100000 --report-after 0] [--seed 1] [--csv out/agg.csv]
+ *                [--epoch-rounds 100000 --report-after 0] [--neighbors 6] [--neighbor-timeout-ms 2400]
+ *                [--stop-when-converged] [--budget-seconds 2400] [--seed 1] [--csv out/agg/run.csv]
  * </pre>
+ *
+ * <p>CSV rows are flushed as rounds finish, so a run cut short (budget, kill) keeps its data; the
+ * summary line is appended at the end. Per round, stderr shows the engine's wall and CPU time.
  */
 public final class AggregationRun {
   /** Round length. */
@@ -35,6 +39,7 @@ public final class AggregationRun {
   /** Constant one-way latency. */
   public static final long LATENCY_MICROS = 5_000;
   static final String NAME = "v";
+  private static final java.lang.management.ThreadMXBean CPU = java.lang.management.ManagementFactory.getThreadMXBean();
 
   /** Per-round measurements. */
   public record RoundRow(int round, int live, double truthAvg, double varAvg, double maxErrAvg, double maxErrCount,
@@ -44,9 +49,25 @@ public final class AggregationRun {
   /** Summary of a run. */
   public record Summary(int n, Mode mode, double loss, double churn, List<RoundRow> rows, double reductionFactor,
       int roundsAvg1pct, int roundsAvg001pct, int roundsCount1pct, int roundsCount001pct, double wallSeconds,
-      long heapBytesAfterSetup) {}
+      long heapBytesAfterSetup, long peakHeapBytes, long exchanges, long refused, long neighborsTimedOut,
+      long messages, long unanswered) {}
 
   private AggregationRun() {}
+
+  /** Knobs beyond the model's: FLOW's table, the neighbor timeout, when to stop, where to write. */
+  public static final class Options {
+    /** FLOW neighbors (default: the config's). */
+    public int neighbors = AggregationConfig.defaults().neighbors;
+    /** FLOW neighbor timeout; 0 = the config's default. */
+    public long neighborTimeoutMillis;
+    /** Stop after the first round that ends past this wall time (a run cut short keeps its rows). */
+    public double budgetSeconds = Double.POSITIVE_INFINITY;
+    /** Stop once every node's AVG and COUNT have been within 0.01% for 3 rounds. */
+    public boolean stopWhenConverged;
+    /** Rows are appended here as rounds finish (null: none). */
+    public Path csv;
+    public boolean progress;
+  }
 
   public static void main(String[] args) throws IOException {
     int n = 100_000;
@@ -58,6 +79,7 @@ public final class AggregationRun {
     int reportAfter = 0;
     long seed = 1;
     Path csv = null;
+    Options o = new Options();
     for (int i = 0; i < args.length; i++) {
       switch (args[i]) {
         case "--nodes" -> n = Integer.parseInt(args[++i]);
@@ -69,13 +91,16 @@ public final class AggregationRun {
         case "--report-after" -> reportAfter = Integer.parseInt(args[++i]);
         case "--seed" -> seed = Long.parseLong(args[++i]);
         case "--csv" -> csv = Path.of(args[++i]);
+        case "--neighbors" -> o.neighbors = Integer.parseInt(args[++i]);
+        case "--neighbor-timeout-ms" -> o.neighborTimeoutMillis = Long.parseLong(args[++i]);
+        case "--budget-seconds" -> o.budgetSeconds = Double.parseDouble(args[++i]);
+        case "--stop-when-converged" -> o.stopWhenConverged = true;
         default -> throw new IllegalArgumentException("unknown option " + args[i]);
       }
     }
-    Summary s = run(n, mode, rounds, loss, churn, epochRounds, reportAfter, seed, true);
-    if (csv != null) {
-      writeCsv(s, csv);
-    }
+    o.csv = csv;
+    o.progress = true;
+    Summary s = run(n, mode, rounds, loss, churn, epochRounds, reportAfter, seed, o);
     System.out.println(describe(s));
   }
 
@@ -84,11 +109,13 @@ public final class AggregationRun {
     return String.format(Locale.ROOT,
         "%s N=%d loss=%.2f churn=%.3f: variance factor/round %.3f; rounds to every node within 1%%/0.01%%: AVG %s/%s,"
             + " COUNT %s/%s; final: max AVG err %.2e, max COUNT err %.2e, median COUNT %.1f (live %d), mass(c) %.4f,"
-            + " mass(x) %.4f; wall %.1f s, heap after setup %.0f MiB (%.0f B/node)",
+            + " mass(x) %.4f; %d rounds in %.1f s wall, heap after setup %.0f MiB (%.0f B/node), peak heap %.0f MiB;"
+            + " refused %.2f%% of requests, %d neighbors timed out",
         s.mode(), s.n(), s.loss(), s.churn(), s.reductionFactor(), r(s.roundsAvg1pct()), r(s.roundsAvg001pct()),
         r(s.roundsCount1pct()), r(s.roundsCount001pct()), last.maxErrAvg(), last.maxErrCount(), last.medianCount(),
-        last.live(), last.massC(), last.massX(), s.wallSeconds(), s.heapBytesAfterSetup() / 1048576.0,
-        s.heapBytesAfterSetup() / (double) s.n());
+        last.live(), last.massC(), last.massX(), last.round(), s.wallSeconds(), s.heapBytesAfterSetup() / 1048576.0,
+        s.heapBytesAfterSetup() / (double) s.n(), s.peakHeapBytes() / 1048576.0,
+        100.0 * s.refused() / Math.max(1, s.refused() + s.exchanges() / 2), s.neighborsTimedOut());
   }
 
   private static String r(int v) {
@@ -97,10 +124,26 @@ public final class AggregationRun {
 
   public static Summary run(int n, Mode mode, int rounds, double loss, double churn, int epochRounds, int reportAfter,
       long seed, boolean progress) {
+    Options o = new Options();
+    o.progress = progress;
+    try {
+      return run(n, mode, rounds, loss, churn, epochRounds, reportAfter, seed, o);
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+  }
+
+  public static Summary run(int n, Mode mode, int rounds, double loss, double churn, int epochRounds, int reportAfter,
+      long seed, Options o) throws IOException {
+    boolean progress = o.progress;
     long wallStart = System.nanoTime();
-    AggregationConfig config = AggregationConfig.defaults().toBuilder().mode(mode)
+    AggregationConfig.Builder b = AggregationConfig.defaults().toBuilder().mode(mode)
         .roundInterval(Duration.ofMillis(ROUND_MILLIS)).epochRounds(epochRounds).reportAfterRounds(reportAfter)
-        .build();
+        .neighbors(o.neighbors);
+    b.neighborTimeout(o.neighborTimeoutMillis > 0 ? Duration.ofMillis(o.neighborTimeoutMillis)
+        : Duration.ofMillis(Math.max(AggregationConfig.defaults().neighborTimeout.toMillis(),
+            5L * o.neighbors * ROUND_MILLIS)));
+    AggregationConfig config = b.build();
     int perRound = (int) Math.round(churn * n);
     int capacity = n + perRound * rounds;
     ExtensionCluster<Aggregation> c = new ExtensionCluster<>(capacity, seed, LATENCY_MICROS, loss, null);
@@ -121,15 +164,35 @@ public final class AggregationRun {
     }
     long heap = usedHeap();
     List<RoundRow> rows = new ArrayList<>();
+    PrintWriter w = null;
+    if (o.csv != null) {
+      if (o.csv.getParent() != null) {
+        Files.createDirectories(o.csv.getParent());
+      }
+      w = new PrintWriter(Files.newBufferedWriter(o.csv));
+      w.printf(Locale.ROOT, "# AggregationRun --nodes %d --mode %s --rounds %d --loss %s --churn %s --epoch-rounds %d"
+          + " --report-after %d --seed %d --neighbors %d; neighborTimeout %d ms%n", n, mode, rounds, loss, churn,
+          epochRounds, reportAfter, seed, o.neighbors, config.neighborTimeout.toMillis());
+      w.println(HEADER);
+    }
     rows.add(measure(c, 0, value, liveSum[0]));
+    writeRow(w, rows.get(0));
+    int converged = 0;
     int next = n;
+    System.err.printf(Locale.ROOT, "setup %.1f s%n", (System.nanoTime() - wallStart) / 1e9);
     for (int r = 1; r <= rounds; r++) {
+      long t0 = System.nanoTime();
+      long cpu0 = CPU.getCurrentThreadCpuTime();
       c.engine.runUntil(r * ROUND_MILLIS * 1000, Long.MAX_VALUE);
+      long t1 = System.nanoTime();
+      long cpu1 = CPU.getCurrentThreadCpuTime();
       rows.add(measure(c, r, value, liveSum[0]));
-      if (progress && (r % 10 == 0 || n >= 1_000_000)) {
+      writeRow(w, rows.get(rows.size() - 1));
+      long t2 = System.nanoTime();
+      if (progress && (r % 10 == 0 || n >= 100_000)) {
         RoundRow row = rows.get(rows.size() - 1);
-        System.err.printf(Locale.ROOT, "round %d: var %.3e maxErr avg %.2e count %.2e (%.0f s)%n", r, row.varAvg(),
-            row.maxErrAvg(), row.maxErrCount(), (System.nanoTime() - wallStart) / 1e9);
+        System.err.printf(Locale.ROOT, "round %d: var %.3e maxErr avg %.2e count %.2e (engine %.2f s wall, %.2f s cpu; measure %.2f s; total %.0f s)%n", r, row.varAvg(),
+            row.maxErrAvg(), row.maxErrCount(), (t1 - t0) / 1e9, (cpu1 - cpu0) / 1e9, (t2 - t1) / 1e9, (System.nanoTime() - wallStart) / 1e9);
       }
       for (int k = 0; k < perRound; k++) {
         int victim = c.randomLive(churnRandom);
@@ -146,10 +209,36 @@ public final class AggregationRun {
           a.publish(NAME, value[fresh]);
         });
       }
+      RoundRow last = rows.get(rows.size() - 1);
+      converged = last.maxErrAvg() <= 1e-4 && last.maxErrCount() <= 1e-4 ? converged + 1 : 0;
+      if ((o.stopWhenConverged && converged >= 3) || (System.nanoTime() - wallStart) / 1e9 > o.budgetSeconds) {
+        break;
+      }
+    }
+    long[] counters = new long[5];
+    for (int j = 0; j < c.liveCount(); j++) {
+      var st = c.ext(c.live(j)).stats();
+      counters[0] += st.exchanges();
+      counters[1] += st.refused();
+      counters[2] += st.neighborsTimedOut();
+      counters[3] += st.messagesSent();
+      counters[4] += st.unanswered();
+    }
+    long peakHeap = 0;
+    for (var pool : java.lang.management.ManagementFactory.getMemoryPoolMXBeans()) {
+      if (pool.getType() == java.lang.management.MemoryType.HEAP && pool.getPeakUsage() != null) {
+        peakHeap += pool.getPeakUsage().getUsed();
+      }
     }
     double factor = reduction(rows);
-    return new Summary(n, mode, loss, churn, rows, factor, first(rows, true, 0.01), first(rows, true, 1e-4),
-        first(rows, false, 0.01), first(rows, false, 1e-4), (System.nanoTime() - wallStart) / 1e9, heap);
+    Summary s = new Summary(n, mode, loss, churn, rows, factor, first(rows, true, 0.01), first(rows, true, 1e-4),
+        first(rows, false, 0.01), first(rows, false, 1e-4), (System.nanoTime() - wallStart) / 1e9, heap, peakHeap,
+        counters[0], counters[1], counters[2], counters[3], counters[4]);
+    if (w != null) {
+      w.println("# " + describe(s));
+      w.close();
+    }
+    return s;
   }
 
   private static long usedHeap() {
@@ -236,19 +325,16 @@ public final class AggregationRun {
         counts[live / 20], counts[live - 1 - live / 20], massC, massX / liveSum, eMin, eMax);
   }
 
-  static void writeCsv(Summary s, Path csv) throws IOException {
-    if (csv.getParent() != null) {
-      Files.createDirectories(csv.getParent());
+  static final String HEADER = "round,live,truth_avg,var_avg,max_err_avg,max_err_count,median_count,p5_count,p95_count,"
+      + "mass_c,mass_x,epoch_min,epoch_max";
+
+  static void writeRow(PrintWriter w, RoundRow r) {
+    if (w == null) {
+      return;
     }
-    try (PrintWriter w = new PrintWriter(Files.newBufferedWriter(csv))) {
-      w.println("# " + describe(s));
-      w.println("round,live,truth_avg,var_avg,max_err_avg,max_err_count,median_count,p5_count,p95_count,mass_c,mass_x,"
-          + "epoch_min,epoch_max");
-      for (RoundRow r : s.rows()) {
-        w.printf(Locale.ROOT, "%d,%d,%.6f,%.6e,%.6e,%.6e,%.3f,%.3f,%.3f,%.8f,%.8f,%d,%d%n", r.round(), r.live(),
-            r.truthAvg(), r.varAvg(), r.maxErrAvg(), r.maxErrCount(), r.medianCount(), r.p5Count(), r.p95Count(),
-            r.massC(), r.massX(), r.epochMin(), r.epochMax());
-      }
-    }
+    w.printf(Locale.ROOT, "%d,%d,%.6f,%.6e,%.6e,%.6e,%.3f,%.3f,%.3f,%.8f,%.8f,%d,%d%n", r.round(), r.live(),
+        r.truthAvg(), r.varAvg(), r.maxErrAvg(), r.maxErrCount(), r.medianCount(), r.p5Count(), r.p95Count(),
+        r.massC(), r.massX(), r.epochMin(), r.epochMax());
+    w.flush();
   }
 }

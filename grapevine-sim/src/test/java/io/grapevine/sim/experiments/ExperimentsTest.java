@@ -70,11 +70,22 @@ class ExperimentsTest {
   }
 
   @Test
-  void churnReplacesNodesAndKeepsTheLiveCount() {
-    AggregationRun.Summary s = AggregationRun.run(200, AggregationConfig.Mode.FLOW, 60, 0, 0.01, 20, 10, 3, false);
-    AggregationRun.RoundRow last = s.rows().get(s.rows().size() - 1);
-    assertThat(last.live()).isEqualTo(200);
-    // Two full epochs after the start, COUNT follows the (constant) live count to within 10%.
-    assertThat(last.medianCount()).isBetween(180.0, 220.0);
+  void churnReplacesNodesAndTheNeighborTimeoutKeepsCountNearTheLiveCount() throws Exception {
+    AggregationRun.Options o = new AggregationRun.Options();
+    o.neighborTimeoutMillis = 2_400; // 12 rounds: the least allowed with 6 neighbors
+    AggregationRun.Summary s = AggregationRun.run(200, AggregationConfig.Mode.FLOW, 60, 0, 0.01, 20, 10, 3, o);
+    // Without the timeout (15 s, longer than an epoch) crashed nodes keep their share of the mass.
+    AggregationRun.Summary none = AggregationRun.run(200, AggregationConfig.Mode.FLOW, 60, 0, 0.01, 20, 10, 3, false);
+    assertThat(s.rows().get(60).live()).isEqualTo(200);
+    double worst = 0;
+    double worstWithout = 0;
+    for (int r = 20; r <= 60; r++) {
+      worst = Math.max(worst, Math.abs(s.rows().get(r).medianCount() - 200) / 200);
+      worstWithout = Math.max(worstWithout, Math.abs(none.rows().get(r).medianCount() - 200) / 200);
+    }
+    // COUNT lags the churn by about churn × timeout (12% here), plus small-N noise.
+    assertThat(worst).as("with the timeout").isLessThan(0.2);
+    assertThat(worstWithout).as("without it").isGreaterThan(0.3);
+    assertThat(s.neighborsTimedOut()).isGreaterThan(0);
   }
 }
