@@ -21,12 +21,14 @@ import java.util.concurrent.Future;
  *
  * <pre>
  * DemersTable --nodes 1000 --seeds 20 [--first-seed 1000] [--k 1,2,3,4,5] [--ae-rounds 0] [--threads 1]
- *             [--modes push,pull,push_pull] [--driver rounds|events] [--budget-seconds 1200] --csv out/demers-1000.csv
+ *             [--modes push,pull,push_pull] [--driver rounds|events] [--sequential false] [--budget-seconds 1200]
+ *             --csv out/demers-1000.csv
  * </pre>
  *
  * <p>{@code --driver rounds} (the default) runs synchronous rounds ({@link RoundDriver}, Demers'
  * cycles); {@code events} runs unsynchronised rounds on the event engine ({@link
- * DisseminationRun#run}).
+ * DisseminationRun#run}). {@code --sequential true} completes each contact before the next node's
+ * turn ({@link RoundDriver#sequential}).
  */
 public final class DemersTable {
   private static final java.lang.management.ThreadMXBean CPU =
@@ -48,6 +50,7 @@ public final class DemersTable {
     String ks = "1,2,3,4,5";
     String modes = "push,pull,push_pull";
     String driver = "rounds";
+    boolean sequential = false;
     long firstSeed = 1000;
     Path csv = null;
     for (int i = 0; i < args.length; i++) {
@@ -61,6 +64,7 @@ public final class DemersTable {
         case "--modes" -> modes = args[++i];
         case "--csv" -> csv = Path.of(args[++i]);
         case "--driver" -> driver = args[++i];
+        case "--sequential" -> sequential = Boolean.parseBoolean(args[++i]);
         case "--first-seed" -> firstSeed = Long.parseLong(args[++i]);
         default -> throw new IllegalArgumentException("unknown option " + args[i]);
       }
@@ -80,6 +84,7 @@ public final class DemersTable {
       throw new IllegalArgumentException("--driver must be rounds or events, got " + driver);
     }
     boolean rounds = driver.equals("rounds");
+    boolean seq = sequential;
     long deadline = System.nanoTime() + budgetSeconds * 1_000_000_000L;
     PrintWriter out = csv == null ? null : new PrintWriter(Files.newBufferedWriter(csv));
     if (out != null) {
@@ -105,7 +110,7 @@ public final class DemersTable {
           int aa = ae;
           futures.add(pool.submit(() -> {
             long c0 = CPU.getCurrentThreadCpuTime();
-            DisseminationRun.Result r = rounds ? DisseminationRun.runRounds(nn, seed, v, aa, 5000, false)
+            DisseminationRun.Result r = rounds ? DisseminationRun.runRounds(nn, seed, v, aa, 5000, false, seq)
                 : DisseminationRun.run(nn, seed, v, aa, 5000);
             cpuNanos.addAndGet(CPU.getCurrentThreadCpuTime() - c0);
             return r;

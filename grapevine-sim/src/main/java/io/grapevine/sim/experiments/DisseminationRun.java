@@ -41,6 +41,12 @@ public final class DisseminationRun {
    */
   public static Result runRounds(int n, long seed, DisseminationConfig variant, int antiEntropyRounds,
       int maxRounds, boolean stopWhenAllInformed) {
+    return runRounds(n, seed, variant, antiEntropyRounds, maxRounds, stopWhenAllInformed, false);
+  }
+
+  /** As above; {@code sequential}: see {@link RoundDriver#sequential}. */
+  public static Result runRounds(int n, long seed, DisseminationConfig variant, int antiEntropyRounds,
+      int maxRounds, boolean stopWhenAllInformed, boolean sequential) {
     DisseminationConfig config = variant.toBuilder()
         .roundInterval(Duration.ofMillis(ROUND_MILLIS))
         .antiEntropyInterval(Duration.ofMillis(antiEntropyRounds * ROUND_MILLIS))
@@ -56,6 +62,7 @@ public final class DisseminationRun {
       }
     });
     holder[0] = d;
+    d.sequential(sequential);
     Dissemination[] ext = new Dissemination[n];
     SplittableRandom seeds = new SplittableRandom(seed);
     for (int i = 0; i < n; i++) {

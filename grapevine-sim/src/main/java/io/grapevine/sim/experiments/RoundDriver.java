@@ -49,6 +49,7 @@ final class RoundDriver implements Outbox {
   private final SplittableRandom peerRandom;
   private final Events events;
   private NoOp noOp = (dst, data, off, len) -> false;
+  private boolean sequential;
   private final byte[] scratch = new byte[16];
 
   private int[] qSrc = new int[4096];
@@ -89,6 +90,15 @@ final class RoundDriver implements Outbox {
 
   void noOp(NoOp test) {
     this.noOp = test;
+  }
+
+  /**
+   * Sequential contacts: each node's contact is completed (request, reply, feedback) before the
+   * next node ticks, so a node can lose interest, or learn the rumor and pass it on, within a
+   * round. The default, simultaneous contacts, answers all of a round's requests first.
+   */
+  void sequential(boolean on) {
+    this.sequential = on;
   }
 
   /** Uniform choice among the other nodes, from one stream shared by all nodes. */
@@ -151,6 +161,9 @@ final class RoundDriver implements Outbox {
       if (node.nextDeadlineMillis() <= nowMillis) {
         current = i;
         node.onTick(nowMillis, this);
+        if (sequential) {
+          deliverAll();
+        }
       }
     }
     current = -1;
