@@ -47,6 +47,12 @@ public final class DisseminationRun {
   /** As above; {@code sequential}: see {@link RoundDriver#sequential}. */
   public static Result runRounds(int n, long seed, DisseminationConfig variant, int antiEntropyRounds,
       int maxRounds, boolean stopWhenAllInformed, boolean sequential) {
+    return runRounds(n, seed, variant, antiEntropyRounds, maxRounds, stopWhenAllInformed, sequential, true);
+  }
+
+  /** As above; {@code skipIdlePulls} false delivers every pull request (for the test that it changes nothing). */
+  static Result runRounds(int n, long seed, DisseminationConfig variant, int antiEntropyRounds,
+      int maxRounds, boolean stopWhenAllInformed, boolean sequential, boolean skipIdlePulls) {
     DisseminationConfig config = variant.toBuilder()
         .roundInterval(Duration.ofMillis(ROUND_MILLIS))
         .antiEntropyInterval(Duration.ofMillis(antiEntropyRounds * ROUND_MILLIS))
@@ -75,7 +81,9 @@ public final class DisseminationRun {
     // one message, sent only in pull mode.
     int typeOffset = WireFormat.CLUSTER_OFFSET + CLUSTER.length();
     byte pull = MessageType.RUMOR_PULL.code();
-    d.noOp((dst, data, off, len) -> data[off + typeOffset] == pull && ext[dst].hotCount() == 0);
+    if (skipIdlePulls) {
+      d.noOp((dst, data, off, len) -> data[off + typeOffset] == pull && ext[dst].hotCount() == 0);
+    }
     d.call(0, out -> ext[0].publish(0, "sim", new byte[16], null, out));
     long quietAt = -1;
     boolean finished = false;
