@@ -17,8 +17,10 @@ import java.util.SplittableRandom;
  * a random offset, in a random direction); then the packets sent are delivered first-in first-out, and so are the packets sent while
  * handling them, until none is left. So everything a round's contacts cause (a pull reply, feedback,
  * the second half of an exchange, an anti-entropy reply) happens within that round, breadth first:
- * all requests of the round are answered before any answer is handled, so a node answers every
- * request of a round with the state it had when the round began (its own contacts aside).
+ * all requests of the round are answered before any answer is handled, so a pull is answered with
+ * the state the node had when the round began. Packets of one generation are still handled one
+ * after another: a node that learns a rumor from a push-pull exchange answers the later exchanges of
+ * that round with it.
  *
  * <p>No latency, no loss: this driver measures the protocol's logic, not the network. Packets are
  * copied into one arena reused every round, so the driver allocates nothing per packet but the
