@@ -1,17 +1,20 @@
 #!/usr/bin/env python3
-"""Turns the CSVs of DemersTable into the Markdown tables of docs/dissemination.md.
-   bench/demers-md.py out/demers-1000.csv [out/demers-1000-ae.csv ...]"""
+"""Turns the CSVs of DemersTable into the Markdown tables of docs/dissemination.md, one table per
+   argument; an argument a.csv+b.csv merges the runs of both files (e.g. two halves of the seeds).
+   bench/demers-md.py out/demers-1000-r.csv [out/a.csv+out/b.csv ...]"""
 import csv, math, sys
 from collections import OrderedDict
 
-# Demers et al. 1987, their simulations at n = 1000: (residue, traffic, t_last) per k.
+# Demers et al., their simulations at n = 1000, as printed (two significant digits) in Tables 1 and 2
+# of the Xerox PARC report CSL-89-1 (January 1989, the revised PODC '87 paper): (residue s,
+# traffic m, t_last) per k. Table 1 is push with feedback and counters, Table 2 push, blind, coin.
 DEMERS = {
-    "push/feedback/counter": {1: (0.176, 1.74, 16.8), 2: (0.037, 3.30, 16.9), 3: (0.011, 4.53, 17.4),
-                              4: (0.0036, 5.64, 17.5), 5: (0.0012, 6.68, 17.7)},
-    "push/blind/coin": {1: (0.960, 0.04, 38), 2: (0.205, 1.59, 33), 3: (0.060, 2.82, 32),
-                        4: (0.021, 3.91, 32), 5: (0.008, 4.95, 32)},
-    "pull/feedback/counter": {1: (3.1e-2, 2.7, 17.6), 2: (5.8e-4, 4.5, 15.4), 3: (4.0e-6, 6.1, 14.0)},
+    "push/feedback/counter": {1: ("0.18", "1.7", "16.8"), 2: ("0.037", "3.3", "16.9"), 3: ("0.011", "4.5", "17.4"),
+                              4: ("0.0036", "5.6", "17.5"), 5: ("0.0012", "6.7", "17.7")},
+    "push/blind/coin": {1: ("0.96", "0.04", "38"), 2: ("0.20", "1.6", "33"), 3: ("0.060", "2.8", "32"),
+                        4: ("0.021", "3.9", "32"), 5: ("0.008", "4.9", "32")},
 }
+TABLE = {"push/feedback/counter": "T1", "push/blind/coin": "T2"}
 
 def fixed_point(a):
     """Largest s < 1 with s = exp(-a (1 - s)); 1 when a <= 1 (no outbreak in the limit)."""
@@ -30,10 +33,10 @@ def theory(family, k):
         s = fixed_point(k)
         t = DEMERS[family][k]
         return (f"s = e^-k(1-s): {fmt(s)}" + (f", m = {-math.log(s):.2f}" if s < 1 else "")
-                + f"; Demers sim: {fmt(t[0])}, m {t[1]}, t_last {t[2]}")
+                + f"; Demers T2: s {t[0]}, m {t[1]}, t_last {t[2]}")
     if family in DEMERS and k in DEMERS[family]:
         t = DEMERS[family][k]
-        return f"Demers sim: s {fmt(t[0])}, m {t[1]}, t_last {t[2]}"
+        return f"Demers {TABLE[family]}: s {t[0]}, m {t[1]}, t_last {t[2]}"
     return "none known"
 
 def fmt(v):
@@ -42,11 +45,12 @@ def fmt(v):
     return f"{v:.3f}" if v >= 0.01 else f"{v:.1e}"
 
 def main():
-    for path in sys.argv[1:]:
+    for arg in sys.argv[1:]:
         rows = OrderedDict()
-        with open(path) as f:
-            for r in csv.DictReader(f):
-                rows.setdefault(r["variant"], []).append(r)
+        for path in arg.split("+"):
+            with open(path) as f:
+                for r in csv.DictReader(f):
+                    rows.setdefault(r["variant"], []).append(r)
         if not rows:
             continue
         first = next(iter(rows.values()))[0]

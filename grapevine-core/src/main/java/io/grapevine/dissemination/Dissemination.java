@@ -121,6 +121,8 @@ public final class Dissemination implements Extension {
   // Per-packet state between onMessage calls and onPacketEnd.
   private Header packetHeader;
   private final List<RumorId> packetKnown = new ArrayList<>();
+  // Every rumor of an exchange packet: the reply leaves them out, the sender has them.
+  private final List<RumorId> packetIds = new ArrayList<>();
 
   /**
    * @param config the variant and its bounds
@@ -395,10 +397,10 @@ public final class Dissemination implements Extension {
           write(datagram, MessageType.RUMOR_PULL, w -> w.putEndpoint(ctx.localEndpoint()));
           send(peer, datagram.finish(), Delivery.DATAGRAM, out);
         }
-        case PUSH_PULL -> sendHot(peer, KIND_PUSH, FLAG_EXCHANGE, out);
+        case PUSH_PULL -> sendHot(peer, KIND_PUSH, FLAG_EXCHANGE, List.of(), out);
         default -> {
           if (!hot.isEmpty()) {
-            sendHot(peer, KIND_PUSH, 0, out);
+            sendHot(peer, KIND_PUSH, 0, List.of(), out);
           }
         }
       }
@@ -408,10 +410,10 @@ public final class Dissemination implements Extension {
   // ------------------------------------------------------------------ sending rumors
 
   /**
-   * Sends every hot rumor to {@code peer} (as many datagrams as needed, large ones over TCP) and
-   * counts the contact against each rumor's interest.
+   * Sends every hot rumor but those in {@code skip} to {@code peer} (as many datagrams as needed,
+   * large ones over TCP) and counts the contact against each rumor's interest.
    */
-  private void sendHot(Endpoint peer, int kind, int extraFlags, Outbox out) {
+  private void sendHot(Endpoint peer, int kind, int extraFlags, List<RumorId> skip, Outbox out) {
     int flags = extraFlags | (config.feedback ? FLAG_FEEDBACK : 0);
     Header header = new Header(kind, flags, ctx.localEndpoint());
     List<Rumor> sent = new ArrayList<>(hot.size());
@@ -420,6 +422,9 @@ public final class Dissemination implements Extension {
     writeHeader(datagram, header);
     int inPacket = 0;
     for (Rumor r : hot) {
+      if (!skip.isEmpty() && skip.contains(r.message.id())) {
+        continue;
+      }
       if (!fitsDatagram(r)) {
         sendLarge(peer, header, r.message, out);
         sent.add(r);
@@ -501,7 +506,7 @@ public final class Dissemination implements Extension {
       }
     } else if (message instanceof PullRequest p) {
       if (!hot.isEmpty()) {
-        sendHot(p.sender(), KIND_PULL_REPLY, 0, out);
+        sendHot(p.sender(), KIND_PULL_REPLY, 0, List.of(), out);
       }
     } else if (message instanceof Digest d) {
       onDigest(d, out);
@@ -510,6 +515,9 @@ public final class Dissemination implements Extension {
 
   private void onRumor(long now, RumorMessage m, Outbox out) {
     int kind = packetHeader == null ? KIND_PUSH : packetHeader.kind();
+    if (packetHeader != null && (packetHeader.flags() & FLAG_EXCHANGE) != 0) {
+      packetIds.add(m.id());
+    }
     if (!markDelivered(m.id())) {
       stats.duplicates++;
       if (packetHeader != null && (packetHeader.flags() & FLAG_FEEDBACK) != 0) {
@@ -529,6 +537,7 @@ public final class Dissemination implements Extension {
     packetHeader = null;
     if (h == null) {
       packetKnown.clear();
+      packetIds.clear();
       return;
     }
     if (!packetKnown.isEmpty()) {
@@ -553,8 +562,11 @@ public final class Dissemination implements Extension {
       }
     }
     if ((h.flags() & FLAG_EXCHANGE) != 0 && h.kind() == KIND_PUSH && !hot.isEmpty()) {
-      sendHot(h.sender(), KIND_PULL_REPLY, 0, out);
+      // The other half of the exchange: this node's hot rumors, except those the peer just sent
+      // (echoing them back would only cost the peer a useless contact, and this node one too).
+      sendHot(h.sender(), KIND_PULL_REPLY, 0, packetIds, out);
     }
+    packetIds.clear();
   }
 
   // ------------------------------------------------------------------ anti-entropy

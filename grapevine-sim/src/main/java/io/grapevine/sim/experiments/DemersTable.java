@@ -20,11 +20,20 @@ import java.util.concurrent.Future;
  * every run to a CSV.
  *
  * <pre>
- * DemersTable --nodes 1000 --seeds 20 [--k 1,2,3,4,5] [--ae-rounds 0] [--threads 2] [--modes push,pull,push_pull]
- *             [--budget-seconds 1200] --csv out/demers-1000.csv
+ * DemersTable --nodes 1000 --seeds 20 [--first-seed 1000] [--k 1,2,3,4,5] [--ae-rounds 0] [--threads 1]
+ *             [--modes push,pull,push_pull] [--driver rounds|events] [--sequential false] [--budget-seconds 1200]
+ *             --csv out/demers-1000.csv
  * </pre>
+ *
+ * <p>{@code --driver rounds} (the default) runs synchronous rounds ({@link RoundDriver}, Demers'
+ * cycles); {@code events} runs unsynchronised rounds on the event engine ({@link
+ * DisseminationRun#run}). {@code --sequential true} completes each contact before the next node's
+ * turn ({@link RoundDriver#sequential}).
  */
 public final class DemersTable {
+  private static final java.lang.management.ThreadMXBean CPU =
+      java.lang.management.ManagementFactory.getThreadMXBean();
+
   private DemersTable() {}
 
   /** Averages of one variant. */
@@ -40,6 +49,9 @@ public final class DemersTable {
     long budgetSeconds = 3600;
     String ks = "1,2,3,4,5";
     String modes = "push,pull,push_pull";
+    String driver = "rounds";
+    boolean sequential = false;
+    long firstSeed = 1000;
     Path csv = null;
     for (int i = 0; i < args.length; i++) {
       switch (args[i]) {
@@ -51,6 +63,9 @@ public final class DemersTable {
         case "--k" -> ks = args[++i];
         case "--modes" -> modes = args[++i];
         case "--csv" -> csv = Path.of(args[++i]);
+        case "--driver" -> driver = args[++i];
+        case "--sequential" -> sequential = Boolean.parseBoolean(args[++i]);
+        case "--first-seed" -> firstSeed = Long.parseLong(args[++i]);
         default -> throw new IllegalArgumentException("unknown option " + args[i]);
       }
     }
@@ -65,6 +80,11 @@ public final class DemersTable {
         }
       }
     }
+    if (!driver.equals("rounds") && !driver.equals("events")) {
+      throw new IllegalArgumentException("--driver must be rounds or events, got " + driver);
+    }
+    boolean rounds = driver.equals("rounds");
+    boolean seq = sequential;
     long deadline = System.nanoTime() + budgetSeconds * 1_000_000_000L;
     PrintWriter out = csv == null ? null : new PrintWriter(Files.newBufferedWriter(csv));
     if (out != null) {
@@ -83,11 +103,18 @@ public final class DemersTable {
         }
         long start = System.nanoTime();
         List<Future<DisseminationRun.Result>> futures = new ArrayList<>();
+        java.util.concurrent.atomic.AtomicLong cpuNanos = new java.util.concurrent.atomic.AtomicLong();
         for (int s = 0; s < seeds; s++) {
-          long seed = 1000L + s;
+          long seed = firstSeed + s;
           int nn = n;
           int aa = ae;
-          futures.add(pool.submit(() -> DisseminationRun.run(nn, seed, v, aa, 5000)));
+          futures.add(pool.submit(() -> {
+            long c0 = CPU.getCurrentThreadCpuTime();
+            DisseminationRun.Result r = rounds ? DisseminationRun.runRounds(nn, seed, v, aa, 5000, false, seq)
+                : DisseminationRun.run(nn, seed, v, aa, 5000);
+            cpuNanos.addAndGet(CPU.getCurrentThreadCpuTime() - c0);
+            return r;
+          }));
         }
         List<DisseminationRun.Result> rs = new ArrayList<>();
         for (Future<DisseminationRun.Result> f : futures) {
@@ -102,8 +129,8 @@ public final class DemersTable {
           }
           out.flush();
         }
-        System.out.println(format(row, ae > 0) + String.format(Locale.ROOT, " <!-- %.1f s -->",
-            (System.nanoTime() - start) / 1e9));
+        System.out.println(format(row, ae > 0) + String.format(Locale.ROOT, " <!-- wall %.1f s, cpu %.1f s -->",
+            (System.nanoTime() - start) / 1e9, cpuNanos.get() / 1e9));
       }
     } finally {
       pool.shutdown();

@@ -10,7 +10,11 @@ import java.util.Locale;
  * Rounds for one rumor to reach every node at large N (push-pull over uniform random peers), as a
  * distribution over seeds, and payload copies per node.
  *
- * <pre>DisseminationSpeed --nodes 100000 --seeds 20 [--k 8] [--feedback true] [--stop counter] [--budget-seconds 900]</pre>
+ * <pre>DisseminationSpeed --nodes 100000 --seeds 20 [--k 8] [--feedback true] [--stop counter] [--driver events|rounds]
+ *                    [--budget-seconds 900]</pre>
+ *
+ * <p>{@code --driver events} (the default): unsynchronised rounds on the event engine; {@code rounds}:
+ * synchronous rounds ({@link RoundDriver}).
  */
 public final class DisseminationSpeed {
   private DisseminationSpeed() {}
@@ -23,6 +27,7 @@ public final class DisseminationSpeed {
     Stop stop = Stop.COUNTER;
     Mode mode = Mode.PUSH_PULL;
     long budgetSeconds = 900;
+    String driver = "events";
     for (int i = 0; i < args.length; i++) {
       switch (args[i]) {
         case "--nodes" -> n = Integer.parseInt(args[++i]);
@@ -32,9 +37,14 @@ public final class DisseminationSpeed {
         case "--stop" -> stop = Stop.valueOf(args[++i].toUpperCase(Locale.ROOT));
         case "--mode" -> mode = Mode.valueOf(args[++i].toUpperCase(Locale.ROOT));
         case "--budget-seconds" -> budgetSeconds = Long.parseLong(args[++i]);
+        case "--driver" -> driver = args[++i];
         default -> throw new IllegalArgumentException("unknown option " + args[i]);
       }
     }
+    if (!driver.equals("rounds") && !driver.equals("events")) {
+      throw new IllegalArgumentException("--driver must be rounds or events, got " + driver);
+    }
+    boolean synchronous = driver.equals("rounds");
     DisseminationConfig v = DisseminationConfig.demers(mode, feedback, stop, k);
     long deadline = System.nanoTime() + budgetSeconds * 1_000_000_000L;
     double[] rounds = new double[seeds];
@@ -45,7 +55,8 @@ public final class DisseminationSpeed {
     System.out.println("seed,informed,residue,rounds_to_last,rumor_copies_per_node,messages_per_node,wall_s");
     for (int s = 0; s < seeds && System.nanoTime() < deadline; s++) {
       long t = System.nanoTime();
-      DisseminationRun.Result r = DisseminationRun.run(n, 2000L + s, v, 0, 500, true);
+      DisseminationRun.Result r = synchronous ? DisseminationRun.runRounds(n, 2000L + s, v, 0, 500, true)
+          : DisseminationRun.run(n, 2000L + s, v, 0, 500, true);
       rounds[done] = r.roundsToLast();
       copies[done] = r.rumorsPerNode();
       messages[done] = r.messagesPerNode();
@@ -57,7 +68,7 @@ public final class DisseminationSpeed {
     double[] rs = Arrays.copyOf(rounds, done);
     Arrays.sort(rs);
     System.out.printf(Locale.ROOT,
-        "%s N=%d: %d seeds (%d reached every node); rounds to last node min %.2f median %.2f mean %.2f max %.2f;"
+        "%s N=%d, " + driver + ": %d seeds (%d reached every node); rounds to last node min %.2f median %.2f mean %.2f max %.2f;"
             + " rumor copies/node mean %.2f; messages/node mean %.2f (both counted until the last node is informed)%n",
         v, n, done, complete, rs[0], rs[done / 2], mean(rs), rs[done - 1], mean(Arrays.copyOf(copies, done)),
         mean(Arrays.copyOf(messages, done)));
