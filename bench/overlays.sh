@@ -16,5 +16,5 @@ trap 'rm -rf "$RUN_DIR"' EXIT
 cp grapevine-sim/target/grapevine-sim-0.1.0-SNAPSHOT.jar grapevine-core/target/grapevine-core-0.1.0-SNAPSHOT.jar "$RUN_DIR"/
 DEPS="$(tr ':' '\n' < grapevine-sim/target/classpath.txt | grep -v grapevine-core | paste -sd:)"
 CP="$RUN_DIR/grapevine-sim-0.1.0-SNAPSHOT.jar:$RUN_DIR/grapevine-core-0.1.0-SNAPSHOT.jar:$DEPS"
-timeout "${OVERLAY_TIMEOUT:-7200}" java -Xmx"${SIM_HEAP:-4g}" -Djava.awt.headless=true ${SIM_JAVA_OPTS:-} \
+timeout "${OVERLAY_TIMEOUT:-7200}" java -Xmx"${SIM_HEAP:-3g}" -XX:+UseSerialGC -Djava.awt.headless=true ${SIM_JAVA_OPTS:-} \
   -cp "$CP" io.grapevine.sim.overlay.OverlayExperiments "$@"
