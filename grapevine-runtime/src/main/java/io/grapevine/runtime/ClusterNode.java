@@ -679,6 +679,16 @@ public final class ClusterNode implements Cluster {
     return loop.call(() -> hyParView.activeView());
   }
 
+  /** User events this node published over the overlay (0 without it). */
+  public long overlayEventsPublished() {
+    return events.overlayPublished();
+  }
+
+  /** Overlay user events delivered to this node's subscribers, own events included (0 without it). */
+  public long overlayEventsDelivered() {
+    return events.overlayDelivered();
+  }
+
   /** Overlay broadcasts delivered here that did not decode as events (dropped). */
   public long overlayMalformedEvents() {
     return events.overlayMalformed();
