@@ -274,6 +274,11 @@ public final class OverlayExperiments {
     long wall = System.nanoTime();
     OverlayCluster c = build(n, seed, PlumtreeConfig.defaults());
     double buildSeconds = (System.nanoTime() - wall) / 1e9;
+    // Heap that stays after a full collection: what each node's state costs (the engine's queue
+    // and pools included), the figure to project larger N from.
+    System.gc();
+    Runtime rt = Runtime.getRuntime();
+    long liveAfterBuild = rt.totalMemory() - rt.freeMemory();
     OverlayCluster.Connectivity k = c.connectivity();
     OverlayCluster.Broadcast b1 = c.broadcast(c.randomLive());
     c.runUntilMillis(c.engine.nowMillis() + 3 * ROUND_MILLIS);
@@ -285,10 +290,12 @@ public final class OverlayExperiments {
         "{\"nodes\": %d, \"seed\": %d, \"simulatedSeconds\": %d, \"buildWallSeconds\": %.1f, \"totalWallSeconds\": %.1f,"
             + " \"components\": %d, \"meanActive\": %.3f, \"meanPassive\": %.3f, \"symmetric\": %.5f,"
             + " \"firstBroadcastReliability\": %.6f, \"secondBroadcastReliability\": %.6f, \"secondBroadcastRmr\": %.4f,"
-            + " \"packetsSent\": %d, \"nodeCalls\": %d, \"peakHeapBytes\": %d, \"maxHeapBytes\": %d}%n",
+            + " \"packetsSent\": %d, \"nodeCalls\": %d, \"peakHeapBytes\": %d, \"liveHeapAfterBuildBytes\": %d,"
+            + " \"maxHeapBytes\": %d}%n",
         n, seed, c.engine.nowMillis() / 1000, buildSeconds, (System.nanoTime() - wall) / 1e9, k.components,
         k.meanActive, k.meanPassive, k.symmetric, b1.delivered / (double) n, b2.delivered / (double) n, rmr2,
-        c.engine.packetsSent(), c.engine.nodeCalls(), OverlayCluster.peakHeapBytes(), Runtime.getRuntime().maxMemory());
+        c.engine.packetsSent(), c.engine.nodeCalls(), OverlayCluster.peakHeapBytes(), liveAfterBuild,
+        Runtime.getRuntime().maxMemory());
     System.out.print(json);
     Files.writeString(out.resolve("scale-" + n + ".json"), json);
   }
