@@ -16,7 +16,10 @@ import java.util.Locale;
  * suite). Usage: {@code OverlayExperiments MODE N SEED OUTDIR [args]} with MODE one of
  * {@code hyparview} (connectivity, crash reliability and recovery), {@code plumtree} (RMR and
  * latency beside flooding), {@code ring} (sorted ring and tree COUNT; extra arg: seeds),
- * {@code scale} (HyParView + Plumtree build and one broadcast: wall time and peak heap).
+ * {@code scale} (HyParView + Plumtree build and one broadcast: wall time and peak heap),
+ * {@code plumtree-crash} (Plumtree, flooding, then a 50% crash on the flooding run's overlay; CSV
+ * rows appended as they finish), {@code crash} (extra arg: crash fractions, a fresh overlay each),
+ * {@code charts} (charts from the appended CSV rows of size N).
  */
 public final class OverlayExperiments {
   private OverlayExperiments() {}
@@ -41,6 +44,7 @@ public final class OverlayExperiments {
             opt.equals("ring-only") || opt.equals("ring-only-after-first"), out);
       }
       case "plumtree-crash" -> plumtreeThenCrash(n, seed, out);
+      case "charts" -> OverlayCharts.main(new String[] {out.toString(), String.valueOf(n)});
       case "crash" -> {
         for (String f : args[4].split(",")) {
           OverlayCluster c = build(n, seed, PlumtreeConfig.defaults().toBuilder().floodOnly(true).build());
