@@ -34,7 +34,8 @@ import java.util.random.RandomGenerator;
  *
  * <p><b>Failure detection.</b> The paper uses TCP connection failures; here each node sends a
  * KEEPALIVE to every active peer once per round, and an active peer heard from neither by keep-alive
- * nor by any other message for {@code failureTimeout} is taken as failed. A hole in the active view
+ * nor by any other message for {@code failureTimeout} is taken as failed; a faster signal (a failed
+ * send, a membership DEAD/LEFT verdict) comes in through {@link #peerFailed}. A hole in the active view
  * is repaired from the passive view: NEIGHBOR with high priority if the active view is empty (must
  * be accepted), low otherwise (accepted only if the receiver has room); a candidate that does not
  * answer within {@code neighborTimeout} is dropped from the passive view, a refusing one stays.
