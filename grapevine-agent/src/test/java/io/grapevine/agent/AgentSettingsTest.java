@@ -169,9 +169,9 @@ class AgentSettingsTest {
     assertThat(a.seeds()).containsExactly("10.0.0.6:7946", "dns:grapevine.prod.svc.cluster.local:7946");
     assertThat(a.meta()).containsEntry("zone", "eu-1");
     assertThat(List.of(b.name(), b.clusterName(), b.bind(), b.advertise(), b.seeds(), b.http(), b.httpToken(),
-            b.profile(), b.meta(), b.dataDir(), b.joinTimeout()))
+            b.profile(), b.meta(), b.dataDir(), b.joinTimeout(), b.overlay()))
         .isEqualTo(List.of(a.name(), a.clusterName(), a.bind(), a.advertise(), a.seeds(), a.http(), a.httpToken(),
-            a.profile(), a.meta(), a.dataDir(), a.joinTimeout()));
+            a.profile(), a.meta(), a.dataDir(), a.joinTimeout(), a.overlay()));
     assertThat(b.membership().suspicionMult).isEqualTo(a.membership().suspicionMult).isEqualTo(4);
   }
 
