@@ -5,6 +5,8 @@ import io.grapevine.antientropy.AntiEntropyConfig;
 import io.grapevine.dissemination.DisseminationConfig;
 import io.grapevine.membership.MembershipConfig;
 import io.grapevine.node.Endpoint;
+import io.grapevine.overlay.HyParViewConfig;
+import io.grapevine.overlay.PlumtreeConfig;
 import io.grapevine.runtime.ClusterNode;
 import io.grapevine.runtime.EventLoop;
 import io.grapevine.runtime.Seeds;
@@ -40,6 +42,9 @@ public final class ClusterBuilder {
   private DisseminationConfig eventsConfig = DisseminationConfig.defaults();
   private AggregationConfig aggregatesConfig = AggregationConfig.defaults();
   private Duration reconnectInterval = Duration.ofSeconds(30);
+  private EventOverlay eventOverlay = EventOverlay.FULL_MEMBERSHIP;
+  private HyParViewConfig hyParViewConfig = HyParViewConfig.defaults();
+  private PlumtreeConfig plumtreeConfig = PlumtreeConfig.defaults();
 
   ClusterBuilder() {}
 
@@ -170,6 +175,28 @@ public final class ClusterBuilder {
   }
 
   /**
+   * How user events travel: {@link EventOverlay#FULL_MEMBERSHIP} (default; membership gossip) or
+   * {@link EventOverlay#HYPARVIEW_PLUMTREE} (Plumtree over a HyParView partial view, for very large
+   * clusters). Membership runs either way.
+   */
+  public ClusterBuilder eventOverlay(EventOverlay overlay) {
+    this.eventOverlay = Objects.requireNonNull(overlay, "eventOverlay");
+    return this;
+  }
+
+  /** HyParView settings when {@link #eventOverlay} is HyParView + Plumtree; default {@link HyParViewConfig#defaults()}. */
+  public ClusterBuilder hyParViewConfig(HyParViewConfig config) {
+    this.hyParViewConfig = Objects.requireNonNull(config, "hyParViewConfig");
+    return this;
+  }
+
+  /** Plumtree settings when {@link #eventOverlay} is HyParView + Plumtree; default {@link PlumtreeConfig#defaults()}. */
+  public ClusterBuilder plumtreeConfig(PlumtreeConfig config) {
+    this.plumtreeConfig = Objects.requireNonNull(config, "plumtreeConfig");
+    return this;
+  }
+
+  /**
    * Binds the sockets and starts the protocol. The node's first incarnation is the wall-clock time
    * in milliseconds, so a node restarted under the same name outranks what the cluster remembers of
    * its previous life.
@@ -208,7 +235,10 @@ public final class ClusterBuilder {
     SplittableRandom random = randomSeed == null ? new SplittableRandom() : new SplittableRandom(randomSeed);
     try {
       return ClusterNode.start(l, ownsLoop, t, clusterName, name, advertise, metadata, config, random,
-          joinTimeout.toMillis(), reconnectInterval.toMillis(), dataDir, kvConfig, eventsConfig, aggregatesConfig);
+          joinTimeout.toMillis(), reconnectInterval.toMillis(), dataDir, kvConfig, eventsConfig, aggregatesConfig,
+          eventOverlay == EventOverlay.HYPARVIEW_PLUMTREE
+              ? new ClusterNode.OverlaySettings(hyParViewConfig, plumtreeConfig)
+              : null);
     } catch (IOException e) {
       throw new UncheckedIOException("node " + name + ": cannot bind " + bind + ": " + e.getMessage(), e);
     }

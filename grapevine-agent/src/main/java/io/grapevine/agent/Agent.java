@@ -60,7 +60,8 @@ final class Agent {
               .bind(settings.bind())
               .config(settings.membership())
               .metadata(Metadata.encode(settings.meta()))
-              .joinTimeout(settings.joinTimeout());
+              .joinTimeout(settings.joinTimeout())
+              .eventOverlay(settings.overlay());
       if (settings.advertise() != null) {
         b.advertise(settings.advertise());
       }
@@ -103,9 +104,9 @@ final class Agent {
             });
     Runtime.getRuntime().addShutdownHook(new Thread(this::shutdown, "grapevine-shutdown"));
     log.info(
-        "node {} of cluster '{}' up at {} (profile {}); HTTP API on http://{}",
+        "node {} of cluster '{}' up at {} (profile {}, events over {} overlay); HTTP API on http://{}",
         settings.name(), settings.clusterName(), cluster.endpoint(), settings.profile(),
-        hostPort(api.address()));
+        settings.overlay().configName(), hostPort(api.address()));
     log.info(settings.dataDir() != null
         ? "replicated maps are stored in " + settings.dataDir()
         : "no --data-dir: replicated maps live in memory and a restart recovers them from peers");
@@ -167,6 +168,7 @@ final class Agent {
     o.put("http", hostPort(api.address()));
     o.put("seeds", settings.seeds());
     o.put("profile", settings.profile());
+    o.put("overlay", settings.overlay().configName());
     o.put("dataDir", settings.dataDir() == null ? null : settings.dataDir().toString());
     o.put("authRequired", settings.httpToken() != null);
     return o;

@@ -23,7 +23,7 @@ import picocli.CommandLine.Spec;
       "",
       "Config file (YAML if it ends in .yaml/.yml, else Java properties) keys:",
       "  name, cluster, bind, advertise, join (list), http, http-token, profile, data-dir,",
-      "  join-timeout (e.g. 10s), meta.KEY (or a 'meta:' map), membership.KNOB (e.g.",
+      "  join-timeout (e.g. 10s), overlay (full-membership | hyparview-plumtree), meta.KEY (or a 'meta:' map), membership.KNOB (e.g.",
       "  membership.probe-interval: 500ms; every MembershipConfig knob). Unknown keys are errors.",
       "The HTTP API token can also come from $GRAPEVINE_HTTP_TOKEN."
     })
@@ -57,6 +57,9 @@ public final class AgentCommand implements Callable<Integer> {
   @Option(names = "--data-dir", paramLabel = "DIR", description = "Directory for the replicated maps (created if missing); without it they live in memory and a restarted agent recovers them from its peers.")
   Path dataDir;
 
+  @Option(names = "--overlay", paramLabel = "full-membership|hyparview-plumtree", description = "How user events travel: membership gossip (default) or Plumtree over a HyParView partial view, for very large clusters.")
+  String overlay;
+
   @Option(names = "--config", paramLabel = "FILE", description = "Config file, YAML or properties; flags override it.")
   Path config;
 
@@ -77,6 +80,7 @@ public final class AgentCommand implements Callable<Integer> {
     flags.clusterName = cluster;
     flags.dataDir = dataDir;
     flags.config = config;
+    flags.overlay = overlay;
     String level = logLevel.toLowerCase(java.util.Locale.ROOT);
     if (!List.of("trace", "debug", "info", "warn", "error").contains(level)) {
       throw new picocli.CommandLine.ParameterException(

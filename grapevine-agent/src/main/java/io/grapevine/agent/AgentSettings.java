@@ -1,5 +1,6 @@
 package io.grapevine.agent;
 
+import io.grapevine.EventOverlay;
 import io.grapevine.membership.MembershipConfig;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
@@ -37,6 +38,7 @@ import java.util.TreeSet;
  * @param dataDir where the replicated maps are stored; null keeps them in memory
  * @param membership the protocol configuration (profile plus {@code membership.*} overrides)
  * @param joinTimeout how long one join attempt waits for a seed
+ * @param overlay how user events travel: full membership (default) or HyParView + Plumtree
  */
 public record AgentSettings(
     String name,
@@ -50,7 +52,8 @@ public record AgentSettings(
     Map<String, String> meta,
     Path dataDir,
     MembershipConfig membership,
-    Duration joinTimeout) {
+    Duration joinTimeout,
+    EventOverlay overlay) {
 
   /** Default gossip address; the same as the runtime's. */
   public static final String DEFAULT_BIND = "127.0.0.1:7946";
@@ -62,7 +65,7 @@ public record AgentSettings(
   private static final Set<String> KEYS =
       Set.of(
           "name", "cluster", "bind", "advertise", "join", "http", "http-token", "profile",
-          "data-dir", "join-timeout");
+          "data-dir", "join-timeout", "overlay");
 
   /** Values given on the command line; null (or empty) means "not given". */
   public static final class Flags {
@@ -77,6 +80,7 @@ public record AgentSettings(
     public List<String> meta;
     public Path dataDir;
     public Path config;
+    public String overlay;
   }
 
   /**
@@ -130,6 +134,7 @@ public record AgentSettings(
       Value profile = pick(f.profile, "--profile", "profile");
       Value dataDir = pick(f.dataDir == null ? null : f.dataDir.toString(), "--data-dir", "data-dir");
       Value joinTimeout = pick(null, "--join-timeout", "join-timeout");
+      Value overlay = pick(f.overlay, "--overlay", "overlay");
 
       if (name.text == null || name.text.isBlank()) {
         errors.add("a node name is required: give --name NAME or 'name' in the config file");
@@ -222,12 +227,21 @@ public record AgentSettings(
         }
       }
 
+      EventOverlay overlayValue = EventOverlay.FULL_MEMBERSHIP;
+      if (overlay.text != null) {
+        try {
+          overlayValue = EventOverlay.parse(overlay.text);
+        } catch (IllegalArgumentException e) {
+          errors.add(overlay.origin + ": " + e.getMessage());
+        }
+      }
+
       if (!errors.isEmpty()) {
         throw new SettingsException(errors);
       }
       return new AgentSettings(
           name.text, clusterName, bindText, advertise.text, List.copyOf(seeds), httpText, tokenText,
-          profileText, Map.copyOf(meta), dataPath, config, joinTimeoutValue);
+          profileText, Map.copyOf(meta), dataPath, config, joinTimeoutValue, overlayValue);
     }
 
     /** A setting's value and where it came from, for error messages. */

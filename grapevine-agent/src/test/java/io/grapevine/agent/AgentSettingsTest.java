@@ -3,6 +3,7 @@ package io.grapevine.agent;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
+import io.grapevine.EventOverlay;
 import io.grapevine.membership.MembershipConfig;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -36,6 +37,21 @@ class AgentSettingsTest {
     assertThat(s.httpToken()).isNull();
     assertThat(s.membership().probeInterval).isEqualTo(MembershipConfig.lan().probeInterval);
     assertThat(s.joinTimeout()).isEqualTo(Duration.ofSeconds(10));
+    assertThat(s.overlay()).isEqualTo(EventOverlay.FULL_MEMBERSHIP);
+  }
+
+  @Test
+  void overlayComesFromTheFileOrTheFlagAndABadOneIsNamed() throws IOException {
+    Path yaml = dir.resolve("overlay.yaml");
+    Files.writeString(yaml, "name: n\noverlay: hyparview-plumtree\n");
+    AgentSettings.Flags f = new AgentSettings.Flags();
+    f.config = yaml;
+    assertThat(AgentSettings.resolve(f).overlay()).isEqualTo(EventOverlay.HYPARVIEW_PLUMTREE);
+    f.overlay = "full-membership";
+    assertThat(AgentSettings.resolve(f).overlay()).isEqualTo(EventOverlay.FULL_MEMBERSHIP);
+    f.overlay = "cyclon";
+    assertThat(problems(f)).containsExactly(
+        "--overlay: unknown overlay 'cyclon' (known: full-membership, hyparview-plumtree)");
   }
 
   @Test
@@ -153,9 +169,9 @@ class AgentSettingsTest {
     assertThat(a.seeds()).containsExactly("10.0.0.6:7946", "dns:grapevine.prod.svc.cluster.local:7946");
     assertThat(a.meta()).containsEntry("zone", "eu-1");
     assertThat(List.of(b.name(), b.clusterName(), b.bind(), b.advertise(), b.seeds(), b.http(), b.httpToken(),
-            b.profile(), b.meta(), b.dataDir(), b.joinTimeout()))
+            b.profile(), b.meta(), b.dataDir(), b.joinTimeout(), b.overlay()))
         .isEqualTo(List.of(a.name(), a.clusterName(), a.bind(), a.advertise(), a.seeds(), a.http(), a.httpToken(),
-            a.profile(), a.meta(), a.dataDir(), a.joinTimeout()));
+            a.profile(), a.meta(), a.dataDir(), a.joinTimeout(), a.overlay()));
     assertThat(b.membership().suspicionMult).isEqualTo(a.membership().suspicionMult).isEqualTo(4);
   }
 

@@ -1,11 +1,13 @@
 package io.grapevine.overlay;
 
+import io.grapevine.membership.MemberEvent;
 import io.grapevine.node.Delivery;
 import io.grapevine.node.Endpoint;
 import io.grapevine.node.Extension;
 import io.grapevine.node.ExtensionContext;
 import io.grapevine.node.Outbox;
 import io.grapevine.node.PeerSampler;
+import io.grapevine.node.ProtocolEvent;
 import io.grapevine.wire.DropReason;
 import io.grapevine.wire.MalformedPacketException;
 import io.grapevine.wire.MessageType;
@@ -14,7 +16,7 @@ import io.grapevine.wire.PacketWriter;
 import io.grapevine.wire.WireFormat;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.Collections;
+import java.util.Arrays;
 import java.util.List;
 import java.util.random.RandomGenerator;
 
@@ -32,7 +34,8 @@ import java.util.random.RandomGenerator;
  *
  * <p><b>Failure detection.</b> The paper uses TCP connection failures; here each node sends a
  * KEEPALIVE to every active peer once per round, and an active peer heard from neither by keep-alive
- * nor by any other message for {@code failureTimeout} is taken as failed. A hole in the active view
+ * nor by any other message for {@code failureTimeout} is taken as failed; a faster signal (a failed
+ * send, a membership DEAD/LEFT verdict) comes in through {@link #peerFailed}. A hole in the active view
  * is repaired from the passive view: NEIGHBOR with high priority if the active view is empty (must
  * be accepted), low otherwise (accepted only if the receiver has room); a candidate that does not
  * answer within {@code neighborTimeout} is dropped from the passive view, a refusing one stays.
@@ -76,20 +79,101 @@ public final class HyParView implements Extension, PeerSampler {
 
   record KeepAlive(Endpoint sender) {}
 
-  private static final class Active {
-    final Endpoint peer;
-    long lastHeardMillis;
+  /**
+   * A small set of endpoints in arrays, with each endpoint's hash beside it: membership tests scan
+   * the packed hashes and compare addresses only on a hash match, which keeps them cheap when the
+   * views of a hundred thousand nodes do not fit in the processor caches.
+   */
+  static final class PeerList {
+    Endpoint[] items;
+    int[] hashes;
+    long[] heardMillis;
+    int size;
 
-    Active(Endpoint peer, long lastHeardMillis) {
-      this.peer = peer;
-      this.lastHeardMillis = lastHeardMillis;
+    PeerList(int capacity) {
+      items = new Endpoint[Math.max(1, capacity)];
+      hashes = new int[items.length];
+      heardMillis = new long[items.length];
     }
+
+    int indexOf(Endpoint e) {
+      int h = e.hashCode();
+      for (int i = 0; i < size; i++) {
+        if (hashes[i] == h && (items[i] == e || items[i].equals(e))) {
+          return i;
+        }
+      }
+      return -1;
+    }
+
+    boolean contains(Endpoint e) {
+      return indexOf(e) >= 0;
+    }
+
+    Endpoint get(int i) {
+      return items[i];
+    }
+
+    boolean isEmpty() {
+      return size == 0;
+    }
+
+    void add(Endpoint e, long heard) {
+      if (size == items.length) {
+        int cap = items.length * 2;
+        items = Arrays.copyOf(items, cap);
+        hashes = Arrays.copyOf(hashes, cap);
+        heardMillis = Arrays.copyOf(heardMillis, cap);
+      }
+      items[size] = e;
+      hashes[size] = e.hashCode();
+      heardMillis[size] = heard;
+      size++;
+    }
+
+    /** Removes entry {@code i}, moving the last entry into its place. */
+    void removeAt(int i) {
+      int last = --size;
+      items[i] = items[last];
+      hashes[i] = hashes[last];
+      heardMillis[i] = heardMillis[last];
+      items[last] = null;
+    }
+
+    boolean remove(Endpoint e) {
+      int i = indexOf(e);
+      if (i >= 0) {
+        removeAt(i);
+        return true;
+      }
+      return false;
+    }
+
+    List<Endpoint> copy() {
+      List<Endpoint> out = new ArrayList<>(size);
+      for (int i = 0; i < size; i++) {
+        out.add(items[i]);
+      }
+      return out;
+    }
+  }
+
+  /** Whether {@code list} holds {@code e}; compares hashes first (lists of a few entries). */
+  private static boolean containsEndpoint(List<Endpoint> list, Endpoint e) {
+    int h = e.hashCode();
+    for (int i = 0; i < list.size(); i++) {
+      Endpoint x = list.get(i);
+      if (x == e || (x.hashCode() == h && x.equals(e))) {
+        return true;
+      }
+    }
+    return false;
   }
 
   private final HyParViewConfig config;
   private final RandomGenerator random;
-  private final List<Active> active = new ArrayList<>();
-  private final List<Endpoint> passive = new ArrayList<>();
+  private final PeerList active;
+  private final PeerList passive;
   private final List<Listener> listeners = new ArrayList<>();
   private final List<Endpoint> contacts = new ArrayList<>();
   private final List<Endpoint> lastShuffleSent = new ArrayList<>();
@@ -109,6 +193,8 @@ public final class HyParView implements Extension, PeerSampler {
   public HyParView(HyParViewConfig config, RandomGenerator random) {
     this.config = config;
     this.random = random;
+    this.active = new PeerList(config.activeViewSize + 1);
+    this.passive = new PeerList(config.passiveViewSize + 1);
   }
 
   @Override
@@ -149,25 +235,26 @@ public final class HyParView implements Extension, PeerSampler {
 
   /** The active view (a copy). */
   public List<Endpoint> activeView() {
-    List<Endpoint> out = new ArrayList<>(active.size());
-    for (Active a : active) {
-      out.add(a.peer);
-    }
-    return out;
+    return active.copy();
   }
 
-  /** The passive view (unmodifiable, live). */
+  /** The passive view (a copy). */
   public List<Endpoint> passiveView() {
-    return Collections.unmodifiableList(passive);
+    return passive.copy();
   }
 
   public int activeSize() {
-    return active.size();
+    return active.size;
+  }
+
+  /** Number of entries in the passive view. */
+  public int passiveSize() {
+    return passive.size;
   }
 
   /** Active peer {@code i} (0 ≤ i &lt; {@link #activeSize()}), for allocation-free iteration. */
   public Endpoint activePeer(int i) {
-    return active.get(i).peer;
+    return active.get(i);
   }
 
   public boolean isActive(Endpoint peer) {
@@ -177,7 +264,7 @@ public final class HyParView implements Extension, PeerSampler {
   /** Draws up to {@code k} distinct peers from the active view. */
   @Override
   public void sample(int k, List<Endpoint> out) {
-    int n = active.size();
+    int n = active.size;
     int want = Math.min(k, n);
     int added = 0;
     // Partial Fisher-Yates over indices without allocating: views are small.
@@ -187,8 +274,8 @@ public final class HyParView implements Extension, PeerSampler {
       step++;
     }
     for (int i = 0; i < n && added < want; i++) {
-      Endpoint e = active.get((start + i * step) % n).peer;
-      if (!out.contains(e)) {
+      Endpoint e = active.get((start + i * step) % n);
+      if (!containsEndpoint(out, e)) {
         out.add(e);
         added++;
       }
@@ -207,7 +294,7 @@ public final class HyParView implements Extension, PeerSampler {
   /** Peers this node knows: active plus passive (a rough lower bound of the cluster size). */
   @Override
   public int size() {
-    return active.size() + passive.size();
+    return active.size + passive.size;
   }
 
   // ------------------------------------------------------------------ commands
@@ -339,9 +426,9 @@ public final class HyParView implements Extension, PeerSampler {
   }
 
   private boolean heard(long nowMillis, Endpoint peer) {
-    int i = indexOfActive(peer);
+    int i = active.indexOf(peer);
     if (i >= 0) {
-      active.get(i).lastHeardMillis = nowMillis;
+      active.heardMillis[i] = nowMillis;
       return true;
     }
     return false;
@@ -353,8 +440,8 @@ public final class HyParView implements Extension, PeerSampler {
     }
     stats.joinsReceived++;
     addActive(nowMillis, joiner, true, out);
-    for (int i = 0; i < active.size(); i++) {
-      Endpoint p = active.get(i).peer;
+    for (int i = 0; i < active.size; i++) {
+      Endpoint p = active.get(i);
       if (!p.equals(joiner)) {
         send(out, p, MessageType.HPV_FORWARD_JOIN, config.activeRandomWalkLength, joiner, 0, null);
       }
@@ -366,7 +453,7 @@ public final class HyParView implements Extension, PeerSampler {
     if (joiner.equals(self)) {
       return;
     }
-    if (f.ttl() == 0 || active.size() <= 1) {
+    if (f.ttl() == 0 || active.size <= 1) {
       if (indexOfActive(joiner) < 0) {
         addActive(nowMillis, joiner, true, out);
         // High priority: the joiner must take us too, or the link would be one-sided.
@@ -391,7 +478,7 @@ public final class HyParView implements Extension, PeerSampler {
     if (s.equals(self)) {
       return;
     }
-    boolean accept = heard(nowMillis, s) || n.highPriority() || active.size() < config.activeViewSize;
+    boolean accept = heard(nowMillis, s) || n.highPriority() || active.size < config.activeViewSize;
     if (accept) {
       addActive(nowMillis, s, true, out);
     } else {
@@ -422,7 +509,7 @@ public final class HyParView implements Extension, PeerSampler {
     if (s.origin().equals(self)) {
       return;
     }
-    if (s.ttl() > 0 && active.size() > 1) {
+    if (s.ttl() > 0 && active.size > 1) {
       Endpoint next = randomActiveExcept(s.sender(), s.origin());
       if (next != null) {
         sendShuffle(out, next, s.origin(), s.ttl() - 1, s.entries());
@@ -440,20 +527,58 @@ public final class HyParView implements Extension, PeerSampler {
   /** Merges received entries into the passive view, evicting first those in {@code sent}. */
   private void integrate(List<Endpoint> received, List<Endpoint> sent) {
     for (Endpoint e : received) {
-      if (e.equals(self) || indexOfActive(e) >= 0 || passive.contains(e)) {
+      if (e.equals(self) || active.contains(e) || passive.contains(e)) {
         continue;
       }
-      if (passive.size() >= config.passiveViewSize) {
+      if (passive.size >= config.passiveViewSize) {
         int victim = -1;
         for (int i = 0; i < sent.size() && victim < 0; i++) {
           victim = passive.indexOf(sent.get(i));
         }
         if (victim < 0) {
-          victim = random.nextInt(passive.size());
+          victim = random.nextInt(passive.size);
         }
-        removeSwap(passive, victim);
+        passive.removeAt(victim);
       }
-      passive.add(e);
+      passive.add(e, 0);
+    }
+  }
+
+  // ------------------------------------------------------------------ failure signals
+
+  /**
+   * Tells this node that {@code peer} is unreachable, as the paper's TCP send failure does: it
+   * leaves both views at once and a passive peer is asked to fill the hole, without waiting for
+   * {@code failureTimeout}. Drivers call it when a send to the peer fails; a membership host calls
+   * it through {@link #onMembershipEvent} when the peer is declared dead or leaves.
+   */
+  public void peerFailed(long nowMillis, Endpoint peer, Outbox out) {
+    this.now = nowMillis;
+    boolean known = false;
+    int i = active.indexOf(peer);
+    if (i >= 0) {
+      removeActive(nowMillis, i, out);
+      known = true;
+    }
+    if (passive.remove(peer)) {
+      known = true;
+    }
+    if (peer.equals(pendingCandidate)) {
+      pendingCandidate = null;
+      pendingDeadlineMillis = Long.MAX_VALUE;
+    }
+    if (known) {
+      stats.failuresReported++;
+      promote(nowMillis, out);
+    }
+  }
+
+  /** On a membership host: a member declared dead or gone is a failed peer (see {@link #peerFailed}). */
+  @Override
+  public void onMembershipEvent(long nowMillis, ProtocolEvent event, Outbox out) {
+    if (event instanceof MemberEvent e
+        && (e.type() == MemberEvent.Type.DEAD || e.type() == MemberEvent.Type.LEFT)) {
+      peerFailed(nowMillis, e.member().endpoint(), out);
     }
   }
 
@@ -481,8 +606,8 @@ public final class HyParView implements Extension, PeerSampler {
     }
     nextRoundMillis = nowMillis + config.roundInterval.toMillis();
     long timeout = config.failureTimeout.toMillis();
-    for (int i = active.size() - 1; i >= 0; i--) {
-      if (nowMillis - active.get(i).lastHeardMillis > timeout) {
+    for (int i = active.size - 1; i >= 0; i--) {
+      if (nowMillis - active.heardMillis[i] > timeout) {
         stats.failuresDetected++;
         removeActive(nowMillis, i, out);
       }
@@ -491,15 +616,15 @@ public final class HyParView implements Extension, PeerSampler {
     if (active.isEmpty() && passive.isEmpty() && !contacts.isEmpty() && nextJoinMillis == Long.MAX_VALUE) {
       sendJoin(nowMillis, out);
     }
-    for (int i = 0; i < active.size(); i++) {
-      send(out, active.get(i).peer, MessageType.HPV_KEEPALIVE, 0, null, 0, null);
+    for (int i = 0; i < active.size; i++) {
+      send(out, active.get(i), MessageType.HPV_KEEPALIVE, 0, null, 0, null);
     }
     if (!active.isEmpty()) {
       lastShuffleSent.clear();
       lastShuffleSent.add(self);
       sampleActive(config.shuffleActive, lastShuffleSent);
       sampleInto(passive, config.shufflePassive, lastShuffleSent);
-      Endpoint target = active.get(random.nextInt(active.size())).peer;
+      Endpoint target = active.get(random.nextInt(active.size));
       sendShuffle(out, target, self, config.shuffleTtl, lastShuffleSent);
       stats.shufflesSent++;
     }
@@ -507,10 +632,10 @@ public final class HyParView implements Extension, PeerSampler {
 
   /** Asks a random passive peer to fill a hole in the active view, one request at a time. */
   private void promote(long nowMillis, Outbox out) {
-    if (pendingCandidate != null || active.size() >= config.activeViewSize || passive.isEmpty()) {
+    if (pendingCandidate != null || active.size >= config.activeViewSize || passive.isEmpty()) {
       return;
     }
-    Endpoint candidate = passive.get(random.nextInt(passive.size()));
+    Endpoint candidate = passive.get(random.nextInt(passive.size));
     pendingCandidate = candidate;
     pendingDeadlineMillis = nowMillis + config.neighborTimeout.toMillis();
     send(out, candidate, MessageType.HPV_NEIGHBOR, 0, null, active.isEmpty() ? 1 : 0, null);
@@ -528,14 +653,14 @@ public final class HyParView implements Extension, PeerSampler {
     if (peer.equals(self)) {
       return;
     }
-    int existing = indexOfActive(peer);
+    int existing = active.indexOf(peer);
     if (existing >= 0) {
-      active.get(existing).lastHeardMillis = nowMillis;
+      active.heardMillis[existing] = nowMillis;
       return;
     }
-    if (active.size() >= config.activeViewSize) {
-      int victim = random.nextInt(active.size());
-      Endpoint dropped = active.get(victim).peer;
+    if (active.size >= config.activeViewSize) {
+      int victim = random.nextInt(active.size);
+      Endpoint dropped = active.get(victim);
       removeActive(nowMillis, victim, out);
       send(out, dropped, MessageType.HPV_DISCONNECT, 0, null, 0, null);
       addPassive(dropped);
@@ -545,48 +670,42 @@ public final class HyParView implements Extension, PeerSampler {
       pendingCandidate = null;
       pendingDeadlineMillis = Long.MAX_VALUE;
     }
-    active.add(new Active(peer, nowMillis));
+    active.add(peer, nowMillis);
     for (int i = 0; i < listeners.size(); i++) {
       listeners.get(i).neighborUp(nowMillis, peer, out);
     }
   }
 
   private void removeActive(long nowMillis, int index, Outbox out) {
-    Endpoint peer = active.get(index).peer;
-    active.set(index, active.get(active.size() - 1));
-    active.remove(active.size() - 1);
+    Endpoint peer = active.get(index);
+    active.removeAt(index);
     for (int i = 0; i < listeners.size(); i++) {
       listeners.get(i).neighborDown(nowMillis, peer, out);
     }
   }
 
   private void addPassive(Endpoint peer) {
-    if (peer.equals(self) || indexOfActive(peer) >= 0 || passive.contains(peer)) {
+    if (peer.equals(self) || active.contains(peer) || passive.contains(peer)) {
       return;
     }
-    if (passive.size() >= config.passiveViewSize) {
-      removeSwap(passive, random.nextInt(passive.size()));
+    if (passive.size >= config.passiveViewSize) {
+      passive.removeAt(random.nextInt(passive.size));
     }
-    passive.add(peer);
+    passive.add(peer, 0);
   }
 
   private int indexOfActive(Endpoint peer) {
-    for (int i = 0; i < active.size(); i++) {
-      if (active.get(i).peer.equals(peer)) {
-        return i;
-      }
-    }
-    return -1;
+    return active.indexOf(peer);
   }
 
   private Endpoint randomActiveExcept(Endpoint a, Endpoint b) {
-    int n = active.size();
+    int n = active.size;
     if (n == 0) {
       return null;
     }
     int start = random.nextInt(n);
     for (int i = 0; i < n; i++) {
-      Endpoint e = active.get((start + i) % n).peer;
+      Endpoint e = active.get((start + i) % n);
       if (!e.equals(a) && !e.equals(b)) {
         return e;
       }
@@ -595,38 +714,22 @@ public final class HyParView implements Extension, PeerSampler {
   }
 
   private void sampleActive(int k, List<Endpoint> out) {
-    int n = active.size();
-    if (n == 0) {
-      return;
-    }
-    int start = random.nextInt(n);
-    for (int i = 0; i < n && k > 0; i++) {
-      Endpoint e = active.get((start + i) % n).peer;
-      if (!out.contains(e)) {
-        out.add(e);
-        k--;
-      }
-    }
+    sampleInto(active, k, out);
   }
 
-  private void sampleInto(List<Endpoint> from, int k, List<Endpoint> out) {
-    int n = from.size();
+  private void sampleInto(PeerList from, int k, List<Endpoint> out) {
+    int n = from.size;
     if (n == 0) {
       return;
     }
     int start = random.nextInt(n);
     for (int i = 0; i < n && k > 0; i++) {
       Endpoint e = from.get((start + i) % n);
-      if (!out.contains(e)) {
+      if (!containsEndpoint(out, e)) {
         out.add(e);
         k--;
       }
     }
-  }
-
-  private static void removeSwap(List<Endpoint> list, int i) {
-    list.set(i, list.get(list.size() - 1));
-    list.remove(list.size() - 1);
   }
 
   // ------------------------------------------------------------------ sending

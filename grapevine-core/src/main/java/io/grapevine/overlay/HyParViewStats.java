@@ -11,6 +11,8 @@ public final class HyParViewStats {
   public long neighborTimeouts;
   public long promotions;
   public long failuresDetected;
+  /** Peers reported failed by the host ({@code peerFailed}: a send failure or a membership verdict). */
+  public long failuresReported;
   public long shufflesSent;
   public long shufflesAnswered;
 }

@@ -113,6 +113,10 @@ public final class Plumtree implements Extension, HyParView.Listener {
     return stats;
   }
 
+  public PlumtreeConfig config() {
+    return config;
+  }
+
   /** Peers this node pushes payloads to (a copy). */
   public List<Endpoint> eagerPeers() {
     return new ArrayList<>(eager);

@@ -206,6 +206,39 @@ class HyParViewTest {
   }
 
   @Test
+  void aMemberDeclaredDeadLeavesTheViewsAtOnceButASuspectStays() {
+    Endpoint self = Endpoint.ipv4(0x0A000001, 7946);
+    Endpoint b = Endpoint.ipv4(0x0A000002, 7946);
+    Endpoint c = Endpoint.ipv4(0x0A000003, 7946);
+    HyParView h = new HyParView(CONFIG, new SplittableRandom(1));
+    StandaloneHost host = new StandaloneHost("a", self, "test", 1400, h).attach(h);
+    PacketWriter w = new PacketWriter(1400, "test");
+    List<ProtocolEvent> events = new ArrayList<>();
+    for (Endpoint e : List.of(b, c)) {
+      host.onPacket(0, e, copy(w.begin().beginMessage(MessageType.HPV_JOIN).putEndpoint(e).endMessage().finish()),
+          io.grapevine.node.Delivery.DATAGRAM, new Collect(events));
+    }
+    assertThat(h.activeView()).containsExactlyInAnyOrder(b, c);
+    h.onMembershipEvent(10, memberEvent(io.grapevine.membership.MemberEvent.Type.SUSPECTED, c), new Collect(events));
+    assertThat(h.activeView()).containsExactlyInAnyOrder(b, c);
+    h.onMembershipEvent(10, memberEvent(io.grapevine.membership.MemberEvent.Type.DEAD, b), new Collect(events));
+    assertThat(h.activeView()).containsExactly(c);
+    assertThat(h.passiveView()).doesNotContain(b);
+    assertThat(h.stats().failuresReported).isEqualTo(1);
+    // Long before failureTimeout: the signal, not the keep-alive timer, removed it.
+    assertThat(h.stats().failuresDetected).isZero();
+    h.peerFailed(20, c, new Collect(events));
+    assertThat(h.activeSize()).isZero();
+    assertThat(h.stats().failuresReported).isEqualTo(2);
+  }
+
+  private static io.grapevine.membership.MemberEvent memberEvent(io.grapevine.membership.MemberEvent.Type type,
+      Endpoint e) {
+    return new io.grapevine.membership.MemberEvent(type, new io.grapevine.membership.Member("m", e,
+        io.grapevine.membership.MemberState.ALIVE, 1, new byte[0], 1, 1, 0));
+  }
+
+  @Test
   void configRejectsBadValuesWithClearMessages() {
     assertThatThrownBy(() -> new HyParViewConfig.Builder().activeViewSize(0).build())
         .hasMessageContaining("activeViewSize");

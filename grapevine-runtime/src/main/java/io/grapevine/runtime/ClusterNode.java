@@ -23,6 +23,11 @@ import io.grapevine.node.Delivery;
 import io.grapevine.node.Endpoint;
 import io.grapevine.node.Outbox;
 import io.grapevine.node.ProtocolEvent;
+import io.grapevine.overlay.HyParView;
+import io.grapevine.overlay.HyParViewConfig;
+import io.grapevine.overlay.Plumtree;
+import io.grapevine.overlay.PlumtreeConfig;
+import io.grapevine.overlay.PlumtreeStats;
 import io.grapevine.transport.Transport;
 import io.grapevine.transport.TransportStats;
 import java.io.IOException;
@@ -93,8 +98,16 @@ public final class ClusterNode implements Cluster {
     }
   };
 
+  /**
+   * The {@code hyparview-plumtree} event overlay: user events go as Plumtree broadcasts over a
+   * HyParView partial view, both attached to the membership host beside the other extensions.
+   */
+  public record OverlaySettings(HyParViewConfig hyParView, PlumtreeConfig plumtree) {}
+
   private KvService kv;
   private EventService events;
+  private HyParView hyParView;
+  private Plumtree plumtree;
   private AggregateService aggregates;
   private EventLoop.Timer tick;
   private long tickAtMillis = Long.MAX_VALUE;
@@ -164,6 +177,28 @@ public final class ClusterNode implements Cluster {
       AntiEntropyConfig kvConfig,
       DisseminationConfig eventsConfig,
       AggregationConfig aggregatesConfig) throws IOException {
+    return start(loop, ownsLoop, transport, clusterName, name, advertise, metadata, config, random, joinTimeoutMillis,
+        reconnectIntervalMillis, dataDir, kvConfig, eventsConfig, aggregatesConfig, null);
+  }
+
+  /** As above, with user events over the given overlay (null: the default, membership gossip). */
+  public static ClusterNode start(
+      EventLoop loop,
+      boolean ownsLoop,
+      Transport transport,
+      String clusterName,
+      String name,
+      Endpoint advertise,
+      byte[] metadata,
+      MembershipConfig config,
+      SplittableRandom random,
+      long joinTimeoutMillis,
+      long reconnectIntervalMillis,
+      Path dataDir,
+      AntiEntropyConfig kvConfig,
+      DisseminationConfig eventsConfig,
+      AggregationConfig aggregatesConfig,
+      OverlaySettings overlay) throws IOException {
     ClusterNode[] holder = new ClusterNode[1];
     try {
       transport.start((from, packet, delivery) -> {
@@ -206,7 +241,14 @@ public final class ClusterNode implements Cluster {
     Aggregation aggregation = new Aggregation(aggregatesConfig, new java.util.SplittableRandom(random.nextLong()));
     membership.attach(dissemination);
     membership.attach(aggregation);
-    node.events = new EventService(name, dissemination, node::callStep);
+    if (overlay != null) {
+      // Drawn after the other components' seeds, so the default path's randomness is unchanged.
+      node.hyParView = new HyParView(overlay.hyParView(), new java.util.SplittableRandom(random.nextLong()));
+      node.plumtree = new Plumtree(overlay.plumtree(), node.hyParView, new java.util.SplittableRandom(random.nextLong()));
+      membership.attach(node.hyParView);
+      membership.attach(node.plumtree);
+    }
+    node.events = new EventService(name, dissemination, node::callStep, node.plumtree, incarnation);
     node.aggregates = new AggregateService(aggregation, node::callStep);
     loop.call(() -> {
       holder[0] = node;
@@ -215,6 +257,9 @@ public final class ClusterNode implements Cluster {
         membership.start(now, node.outbox);
         dissemination.start(now);
         aggregation.start(now);
+        if (node.hyParView != null) {
+          node.hyParView.start(now);
+        }
       });
       if (reconnectIntervalMillis > 0) {
         loop.scheduleAfter(reconnectIntervalMillis, node::reconnect);
@@ -338,6 +383,8 @@ public final class ClusterNode implements Cluster {
       onJoinResult(jr);
     } else if (event instanceof UserEvent ue) {
       events.deliver(ue);
+    } else if (event instanceof Plumtree.Delivered d) {
+      events.deliverOverlay(d);
     }
   }
 
@@ -409,6 +456,10 @@ public final class ClusterNode implements Cluster {
     });
     joinAttempts.add(attempt);
     log.info("{}: joining through {}", name(), a.seeds);
+    if (hyParView != null) {
+      // HyParView retries its JOIN through the seeds by itself while its views stay empty.
+      step(() -> hyParView.join(now, a.seeds, outbox));
+    }
     sendJoin(attempt);
   }
 
@@ -473,6 +524,10 @@ public final class ClusterNode implements Cluster {
         }
         if (candidates.isEmpty() && membership.liveCount() <= 1) {
           candidates.addAll(lastSeeds);
+        }
+        if (hyParView != null && hyParView.activeSize() == 0 && hyParView.passiveSize() == 0
+            && !lastSeeds.isEmpty()) {
+          step(() -> hyParView.join(loop.nowMillis(), lastSeeds, outbox));
         }
         if (!candidates.isEmpty()) {
           Endpoint target = candidates.get(runtimeRandom.nextInt(candidates.size()));
@@ -604,6 +659,39 @@ public final class ClusterNode implements Cluster {
   @Override
   public Events events() {
     return events;
+  }
+
+  /** Whether user events travel over the HyParView + Plumtree overlay. */
+  public boolean usesEventOverlay() {
+    return plumtree != null;
+  }
+
+  /** Plumtree counters of the event overlay, or null without it. */
+  public PlumtreeStats plumtreeStats() {
+    return plumtree == null ? null : plumtree.stats();
+  }
+
+  /** HyParView's active view of the event overlay (read on the loop), or an empty list without it. */
+  public List<Endpoint> overlayActiveView() {
+    if (hyParView == null) {
+      return List.of();
+    }
+    return loop.call(() -> hyParView.activeView());
+  }
+
+  /** User events this node published over the overlay (0 without it). */
+  public long overlayEventsPublished() {
+    return events.overlayPublished();
+  }
+
+  /** Overlay user events delivered to this node's subscribers, own events included (0 without it). */
+  public long overlayEventsDelivered() {
+    return events.overlayDelivered();
+  }
+
+  /** Overlay broadcasts delivered here that did not decode as events (dropped). */
+  public long overlayMalformedEvents() {
+    return events.overlayMalformed();
   }
 
   @Override

@@ -2,6 +2,7 @@ package io.grapevine.agent.api;
 
 import io.grapevine.Cluster;
 import io.grapevine.membership.Member;
+import io.grapevine.runtime.ClusterNode;
 import io.grapevine.membership.MemberState;
 import io.grapevine.membership.MembershipStats;
 import io.grapevine.transport.TransportStats;
@@ -54,9 +55,12 @@ public final class ClusterMetrics {
         .description("1 once this node has joined a cluster")
         .register(registry);
 
-    FunctionCounter.builder("grapevine.events.published", cluster, c -> c.events().stats().published())
+    // With the hyparview-plumtree overlay, events bypass the dissemination counters: add its own.
+    FunctionCounter.builder("grapevine.events.published", cluster,
+            c -> c.events().stats().published() + (c instanceof ClusterNode n ? n.overlayEventsPublished() : 0))
         .description("User events this node published").register(registry);
-    FunctionCounter.builder("grapevine.events.delivered", cluster, c -> c.events().stats().delivered())
+    FunctionCounter.builder("grapevine.events.delivered", cluster,
+            c -> c.events().stats().delivered() + (c instanceof ClusterNode n ? n.overlayEventsDelivered() : 0))
         .description("User events delivered to this node's subscribers (each once)").register(registry);
     FunctionCounter.builder("grapevine.events.duplicates", cluster, c -> c.events().stats().duplicates())
         .description("User event copies received again and dropped").register(registry);

@@ -314,6 +314,36 @@ class AgentProcessIT {
         .contains("grapevine_events_published_total 1.0");
   }
 
+  @Test
+  void agentsConfiguredWithHyParViewPlumtreeDeliverUserEvents() throws Exception {
+    int[] ports = freePorts(6);
+    Path overlayConfig = work.resolve("overlay.properties");
+    Files.writeString(overlayConfig, "profile=local\nmembership.probe-interval=400ms\noverlay=hyparview-plumtree\n");
+    Agent a = startAgent("ov-a", ports[0], ports[1], "--config", overlayConfig.toString());
+    Agent b = startAgent("ov-b", ports[2], ports[3], "--join", a.gossip(), "--config", overlayConfig.toString());
+    Agent c = startAgent("ov-c", ports[4], ports[5], "--join", a.gossip(), "--overlay", "hyparview-plumtree");
+    List<Agent> all = List.of(a, b, c);
+    await("three alive everywhere").atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(200)).ignoreExceptions()
+        .untilAsserted(() -> {
+          for (Agent x : all) {
+            assertThat(states(x).values()).containsOnly("alive").hasSize(3);
+          }
+        });
+    Run sent = cli("event", "send", "deploy", "over the tree", "--http", a.http());
+    assertThat(sent.exit()).as(sent.err()).isZero();
+    // Delivered on every agent (the sender included), counted once each.
+    await("event delivered everywhere").atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(200))
+        .ignoreExceptions().untilAsserted(() -> {
+          for (Agent x : all) {
+            assertThat(get(x, "/metrics", null).body()).contains("grapevine_events_delivered_total 1.0");
+          }
+        });
+    assertThat(get(a, "/metrics", null).body()).contains("grapevine_events_published_total 1.0");
+    // The setting reached the runtime from the config file (a) and from the flag (c).
+    assertThat(Files.readString(a.log())).contains("events over hyparview-plumtree overlay");
+    assertThat(Files.readString(c.log())).contains("events over hyparview-plumtree overlay");
+  }
+
   private HttpResponse<String> send(Agent agent, String method, String path, String body) throws Exception {
     HttpRequest r = HttpRequest.newBuilder(URI.create("http://" + agent.http() + path))
         .timeout(Duration.ofSeconds(5)).method(method, HttpRequest.BodyPublishers.ofString(body)).build();

@@ -185,7 +185,7 @@ public final class OverlayCluster implements Engine.EventSink {
       c.live++;
       HyParView h = hpv[i];
       activeSum += h.activeSize();
-      passiveSum += h.passiveView().size();
+      passiveSum += h.passiveSize();
       for (int k = 0; k < h.activeSize(); k++) {
         int j = engine.indexOf(h.activePeer(k));
         if (j >= 0 && engine.isUp(j)) {

@@ -16,7 +16,10 @@ import java.util.Locale;
  * suite). Usage: {@code OverlayExperiments MODE N SEED OUTDIR [args]} with MODE one of
  * {@code hyparview} (connectivity, crash reliability and recovery), {@code plumtree} (RMR and
  * latency beside flooding), {@code ring} (sorted ring and tree COUNT; extra arg: seeds),
- * {@code scale} (HyParView + Plumtree build and one broadcast: wall time and peak heap).
+ * {@code scale} (HyParView + Plumtree build and one broadcast: wall time and peak heap),
+ * {@code plumtree-crash} (Plumtree, flooding, then a 50% crash on the flooding run's overlay; CSV
+ * rows appended as they finish), {@code crash} (extra arg: crash fractions, a fresh overlay each),
+ * {@code charts} (charts from the appended CSV rows of size N).
  */
 public final class OverlayExperiments {
   private OverlayExperiments() {}
@@ -34,7 +37,20 @@ public final class OverlayExperiments {
     switch (mode) {
       case "hyparview" -> hyparview(n, seed, out);
       case "plumtree" -> plumtree(n, seed, out);
-      case "ring" -> RingExperiment.run(n, seed, Integer.parseInt(args[4]), Integer.parseInt(args[5]), out);
+      case "ring" -> {
+        String opt = args.length > 6 ? args[6] : "";
+        RingExperiment.RING_ONLY_ALL = opt.equals("ring-only");
+        RingExperiment.run(n, seed, Integer.parseInt(args[4]), Integer.parseInt(args[5]),
+            opt.equals("ring-only") || opt.equals("ring-only-after-first"), out);
+      }
+      case "plumtree-crash" -> plumtreeThenCrash(n, seed, out);
+      case "charts" -> OverlayCharts.main(new String[] {out.toString(), String.valueOf(n)});
+      case "crash" -> {
+        for (String f : args[4].split(",")) {
+          OverlayCluster c = build(n, seed, PlumtreeConfig.defaults().toBuilder().floodOnly(true).build());
+          crashRun(c, Double.parseDouble(f), out, System.nanoTime(), "fresh overlay");
+        }
+      }
       case "scale" -> scale(n, seed, out);
       default -> throw new IllegalArgumentException("unknown mode " + mode);
     }
@@ -172,10 +188,101 @@ public final class OverlayExperiments {
     Files.writeString(out.resolve("plumtree-" + n + ".csv"), csv);
   }
 
+  private static void append(Path file, String header, String row) throws IOException {
+    if (!Files.exists(file)) {
+      Files.writeString(file, header);
+    }
+    Files.writeString(file, row, java.nio.file.StandardOpenOption.APPEND);
+  }
+
+  /**
+   * Plumtree then flooding, 10 broadcasts each (one CSV row per broadcast as it finishes), then a
+   * 50% crash on the flooding run's overlay (HyParView is the same whatever runs above it).
+   */
+  static void plumtreeThenCrash(int n, long seed, Path out) throws IOException {
+    Path csv = out.resolve("plumtree-" + n + "-rows.csv");
+    String header = "protocol,broadcast,rmr,last_delivery_ms,max_hops,reliability,ihave_per_node,wall_seconds\n";
+    String[] names = {"plumtree", "flood"};
+    OverlayCluster flood = null;
+    for (int v = 0; v < 2; v++) {
+      long wall = System.nanoTime();
+      OverlayCluster c = build(n, seed, PlumtreeConfig.defaults().toBuilder().floodOnly(v == 1).build());
+      OverlayCluster.Connectivity k = c.connectivity();
+      append(out.resolve("overlay-build-" + n + ".csv"),
+          "protocol,nodes,components,largest,mean_active,mean_passive,symmetric,build_wall_seconds,peak_heap_bytes\n",
+          String.format("%s,%d,%d,%d,%.3f,%.3f,%.5f,%.1f,%d%n", names[v], n, k.components, k.largestComponent,
+              k.meanActive, k.meanPassive, k.symmetric, (System.nanoTime() - wall) / 1e9,
+              OverlayCluster.peakHeapBytes()));
+      for (int b = 0; b < 10; b++) {
+        long before = c.gossipSent();
+        long ihaveBefore = c.ihaveSent();
+        OverlayCluster.Broadcast br = c.broadcast(c.randomLive());
+        c.runUntilMillis(c.engine.nowMillis() + 2 * ROUND_MILLIS);
+        double rmr = (c.gossipSent() - before) / (double) (n - 1) - 1;
+        String row = String.format("%s,%d,%.5f,%d,%d,%.6f,%.3f,%.1f%n", names[v], b + 1, rmr,
+            br.lastMillis - br.startMillis, br.maxHops, br.delivered / (double) n,
+            (c.ihaveSent() - ihaveBefore) / (double) n, (System.nanoTime() - wall) / 1e9);
+        append(csv, header, row);
+        System.out.print(row);
+      }
+      if (v == 1) {
+        flood = c;
+      }
+    }
+    crashRun(flood, 0.5, out, System.nanoTime(), "overlay of the flooding run");
+  }
+
+  /** Crashes a fraction at once, then one broadcast per round; rows appended as they finish. */
+  static void crashRun(OverlayCluster c, double fraction, Path out, long wall, String note) throws IOException {
+    int n = c.n;
+    OverlayCluster.Connectivity before = c.connectivity();
+    OverlayCluster.Broadcast base = c.broadcast(c.randomLive());
+    c.runUntilMillis(c.engine.nowMillis() + 5 * ROUND_MILLIS);
+    double baseReliability = base.delivered / (double) c.live();
+    int crashed = c.crashFraction(fraction);
+    int live = c.live();
+    Path csv = out.resolve("hyparview-crash-" + n + "-rows.csv");
+    String header = "crash_fraction,round,reliability,largest_component_fraction,components,mean_active,wall_seconds\n";
+    int recovered = -1;
+    double first = -1;
+    int maxRounds = 20;
+    for (int r = 0; r <= maxRounds; r++) {
+      OverlayCluster.Connectivity k = c.connectivity();
+      OverlayCluster.Broadcast b = c.broadcast(c.randomLive());
+      c.runUntilMillis(c.engine.nowMillis() + ROUND_MILLIS);
+      double reliability = b.delivered / (double) live;
+      if (r == 0) {
+        first = reliability;
+      }
+      String row = String.format("%.2f,%d,%.6f,%.6f,%d,%.3f,%.1f%n", fraction, r, reliability,
+          k.largestComponent / (double) live, k.components, k.meanActive, (System.nanoTime() - wall) / 1e9);
+      append(csv, header, row);
+      System.out.print(row);
+      if (reliability == 1.0 && recovered < 0) {
+        recovered = r;
+      }
+      if (recovered >= 0 && r >= recovered + 2) {
+        break;
+      }
+    }
+    append(out.resolve("hyparview-crash-" + n + "-summary.csv"),
+        "crash_fraction,nodes,crashed,live,overlay,components_before,mean_active_before,mean_passive_before,"
+            + "symmetric_before,reliability_before,first_broadcast_reliability,rounds_to_full_reliability,"
+            + "wall_seconds,peak_heap_bytes\n",
+        String.format("%.2f,%d,%d,%d,%s,%d,%.3f,%.3f,%.5f,%.6f,%.6f,%d,%.1f,%d%n", fraction, n, crashed, live, note,
+            before.components, before.meanActive, before.meanPassive, before.symmetric, baseReliability, first,
+            recovered, (System.nanoTime() - wall) / 1e9, OverlayCluster.peakHeapBytes()));
+  }
+
   static void scale(int n, long seed, Path out) throws IOException {
     long wall = System.nanoTime();
     OverlayCluster c = build(n, seed, PlumtreeConfig.defaults());
     double buildSeconds = (System.nanoTime() - wall) / 1e9;
+    // Heap that stays after a full collection: what each node's state costs (the engine's queue
+    // and pools included), the figure to project larger N from.
+    System.gc();
+    Runtime rt = Runtime.getRuntime();
+    long liveAfterBuild = rt.totalMemory() - rt.freeMemory();
     OverlayCluster.Connectivity k = c.connectivity();
     OverlayCluster.Broadcast b1 = c.broadcast(c.randomLive());
     c.runUntilMillis(c.engine.nowMillis() + 3 * ROUND_MILLIS);
@@ -187,10 +294,12 @@ public final class OverlayExperiments {
         "{\"nodes\": %d, \"seed\": %d, \"simulatedSeconds\": %d, \"buildWallSeconds\": %.1f, \"totalWallSeconds\": %.1f,"
             + " \"components\": %d, \"meanActive\": %.3f, \"meanPassive\": %.3f, \"symmetric\": %.5f,"
             + " \"firstBroadcastReliability\": %.6f, \"secondBroadcastReliability\": %.6f, \"secondBroadcastRmr\": %.4f,"
-            + " \"packetsSent\": %d, \"nodeCalls\": %d, \"peakHeapBytes\": %d, \"maxHeapBytes\": %d}%n",
+            + " \"packetsSent\": %d, \"nodeCalls\": %d, \"peakHeapBytes\": %d, \"liveHeapAfterBuildBytes\": %d,"
+            + " \"maxHeapBytes\": %d}%n",
         n, seed, c.engine.nowMillis() / 1000, buildSeconds, (System.nanoTime() - wall) / 1e9, k.components,
         k.meanActive, k.meanPassive, k.symmetric, b1.delivered / (double) n, b2.delivered / (double) n, rmr2,
-        c.engine.packetsSent(), c.engine.nodeCalls(), OverlayCluster.peakHeapBytes(), Runtime.getRuntime().maxMemory());
+        c.engine.packetsSent(), c.engine.nodeCalls(), OverlayCluster.peakHeapBytes(), liveAfterBuild,
+        Runtime.getRuntime().maxMemory());
     System.out.print(json);
     Files.writeString(out.resolve("scale-" + n + ".json"), json);
   }

@@ -23,10 +23,32 @@ import java.util.SplittableRandom;
 final class RingExperiment {
   private RingExperiment() {}
 
+  /** Set by the {@code ring-only} option: every seed stops at ring convergence. */
+  static boolean RING_ONLY_ALL;
+
   static void run(int n, long firstSeed, int seeds, int maxRounds, Path out) throws IOException {
+    run(n, firstSeed, seeds, maxRounds, false, out);
+  }
+
+  /**
+   * @param ringOnlyAfterFirst stop every seed but the first at ring convergence (skips the tree
+   *     COUNT rounds, which at 2^20 nodes cost as much as the ring itself)
+   */
+  static void run(int n, long firstSeed, int seeds, int maxRounds, boolean ringOnlyAfterFirst, Path out)
+      throws IOException {
     StringBuilder json = new StringBuilder("{\n  \"nodes\": " + n + ", \"twoLog2N\": " + 2 * log2(n)
         + ", \"runs\": [\n");
     StringBuilder csv = new StringBuilder("seed,round,fraction_correct\n");
+    // Rows are appended as they finish, so a run cut short still leaves its data.
+    Path roundsCsv = out.resolve("ring-" + n + "-rounds.csv");
+    Path seedsCsv = out.resolve("ring-" + n + "-seeds.csv");
+    if (!Files.exists(roundsCsv)) {
+      Files.writeString(roundsCsv, "seed,round,fraction_correct,fraction_count_exact,root_exact,wall_seconds\n");
+    }
+    if (!Files.exists(seedsCsv)) {
+      Files.writeString(seedsCsv, "nodes,seed,ring_rounds,two_log2_n,root_count_exact_round,all_count_exact_round,"
+          + "tree_depth,stalled,wall_seconds,peak_heap_bytes\n");
+    }
     Chart chart = new Chart("Sorted ring: nodes with true successor and predecessor (N = " + n + ")", "round",
         "fraction correct");
     for (int s = 0; s < seeds; s++) {
@@ -64,6 +86,18 @@ final class RingExperiment {
       for (int i = 0; i < n; i++) {
         unsigned[i] ^= Long.MIN_VALUE; // ids in unsigned ascending order
       }
+      // True neighbors once, then an incremental check: level-0 entries only ever move closer, so
+      // a node that has its true successor and predecessor keeps them.
+      long[] trueSucc = new long[n];
+      long[] truePred = new long[n];
+      for (int i = 0; i < n; i++) {
+        int pos = unsignedIndex(unsigned, ids[i]);
+        trueSucc[i] = unsigned[(pos + 1) % n];
+        truePred[i] = unsigned[(pos - 1 + n) % n];
+      }
+      boolean[] done = new boolean[n];
+      int correct = 0;
+      boolean ringOnly = ringOnlyAfterFirst && (s > 0 || RING_ONLY_ALL);
       int ringRound = -1;
       int rootRound = -1;
       int allRound = -1;
@@ -72,16 +106,17 @@ final class RingExperiment {
       int last = 0;
       for (int r = 1; r <= maxRounds; r++) {
         engine.runUntil(r * OverlayExperiments.ROUND_MILLIS * 1000, Long.MAX_VALUE);
-        int correct = 0;
         int exactAll = 0;
         boolean rootExact = false;
         for (int i = 0; i < n; i++) {
-          int pos = unsignedIndex(unsigned, ids[i]);
-          long succ = unsigned[(pos + 1) % n];
-          long pred = unsigned[(pos - 1 + n) % n];
           SortedRing x = ring[i];
-          if (x.hasSuccessor() && x.hasPredecessor() && x.successorId() == succ && x.predecessorId() == pred) {
+          if (!done[i] && x.hasSuccessor() && x.hasPredecessor() && x.successorId() == trueSucc[i]
+              && x.predecessorId() == truePred[i]) {
+            done[i] = true;
             correct++;
+          }
+          if (ringOnly) {
+            continue;
           }
           if (agg[i].known() && agg[i].count() == n && Math.abs(agg[i].sum() - trueSum) < 1e-6) {
             exactAll++;
@@ -95,6 +130,8 @@ final class RingExperiment {
         ys[r] = frac;
         last = r;
         csv.append(seed).append(',').append(r).append(',').append(frac).append('\n');
+        Files.writeString(roundsCsv, String.format("%d,%d,%.6f,%.6f,%b,%.1f%n", seed, r, frac, exactAll / (double) n,
+            rootExact, (System.nanoTime() - wall) / 1e9), java.nio.file.StandardOpenOption.APPEND);
         System.out.printf("seed %d round %d ring %.6f exactCount %.6f root %b%n", seed, r, frac,
             exactAll / (double) n, rootExact);
         if (correct == n && ringRound < 0) {
@@ -106,7 +143,7 @@ final class RingExperiment {
         if (exactAll == n && allRound < 0) {
           allRound = r;
         }
-        if (ringRound >= 0 && allRound >= 0) {
+        if (ringRound >= 0 && (allRound >= 0 || ringOnly)) {
           break;
         }
       }
@@ -117,6 +154,9 @@ final class RingExperiment {
               + " \"treeDepth\": %d, \"stalled\": %b, \"wallSeconds\": %.1f, \"peakHeapBytes\": %d}%s%n",
           seed, ringRound, rootRound, allRound, depth, ringRound < 0, (System.nanoTime() - wall) / 1e9,
           OverlayCluster.peakHeapBytes(), s < seeds - 1 ? "," : ""));
+      Files.writeString(seedsCsv, String.format("%d,%d,%d,%d,%d,%d,%d,%b,%.1f,%d%n", n, seed, ringRound, 2 * log2(n),
+          rootRound, allRound, depth, ringRound < 0, (System.nanoTime() - wall) / 1e9, OverlayCluster.peakHeapBytes()),
+          java.nio.file.StandardOpenOption.APPEND);
       System.out.print(json);
     }
     json.append("  ]\n}\n");
