@@ -112,6 +112,8 @@ public final class Membership implements ProtocolNode {
   private final KeyedTable<Record> members = new KeyedTable<>(r -> r.name);
   /** Every member but self, shuffled; probe order and the pool for random picks. */
   private final ArrayList<Record> others = new ArrayList<>();
+  /** The members of {@link #others} that are dead or left, for reaping; small in a healthy cluster. */
+  private final ArrayList<Record> goneMembers = new ArrayList<>();
   private final Map<String, Suspicion> suspicions = new HashMap<>();
   private final LinkedHashMap<String, Tombstone> tombstones = new LinkedHashMap<>();
   private final LinkedHashMap<Integer, Relay> relays = new LinkedHashMap<>();
@@ -967,6 +969,11 @@ public final class Membership implements ProtocolNode {
     boolean isLive = !state.isGone();
     if (wasLive != isLive) {
       liveCount += isLive ? 1 : -1;
+      if (isLive) {
+        goneMembers.remove(r);
+      } else if (r != self) {
+        goneMembers.add(r);
+      }
     }
     r.state = state;
     r.stateSinceMillis = now;
@@ -976,8 +983,11 @@ public final class Membership implements ProtocolNode {
   private void reap(long now, Outbox out) {
     long retention = config.deadMemberRetention.toMillis();
     List<Record> gone = null;
-    for (Record r : others) {
-      if (r.state.isGone() && now - r.stateSinceMillis >= retention) {
+    // Only the dead and left are scanned: walking a full view of thousands every check cost more
+    // than the rest of the protocol in a 10,000-node simulation.
+    for (int i = 0; i < goneMembers.size(); i++) {
+      Record r = goneMembers.get(i);
+      if (now - r.stateSinceMillis >= retention) {
         if (gone == null) {
           gone = new ArrayList<>();
         }
@@ -998,6 +1008,7 @@ public final class Membership implements ProtocolNode {
 
   private void remove(Record r, long now, Outbox out) {
     members.remove(r.name);
+    goneMembers.remove(r);
     int index = others.indexOf(r);
     others.remove(index);
     if (index < probeIndex) {
