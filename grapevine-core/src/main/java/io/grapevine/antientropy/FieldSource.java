@@ -3,10 +3,9 @@ package io.grapevine.antientropy;
 import io.grapevine.wire.DropReason;
 import io.grapevine.wire.MalformedPacketException;
 import io.grapevine.wire.PacketReader;
+import io.grapevine.wire.StrictUtf8;
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
-import java.nio.charset.CodingErrorAction;
-import java.nio.charset.StandardCharsets;
 
 /**
  * Bounds-checked reads of big-endian fields, from a packet or from a stored record. Every failure is
@@ -31,29 +30,11 @@ abstract class FieldSource {
     if (b.length < min) {
       throw new MalformedPacketException(DropReason.BAD_FIELD, what + " shorter than " + min + " bytes");
     }
-    if (isAscii(b)) {
-      // Keys, map names and replica ids are nearly always ASCII: skip the strict decoder (a new
-      // decoder and buffers per string) that is only needed to reject malformed multi-byte input.
-      return new String(b, StandardCharsets.ISO_8859_1);
-    }
     try {
-      return StandardCharsets.UTF_8.newDecoder()
-          .onMalformedInput(CodingErrorAction.REPORT)
-          .onUnmappableCharacter(CodingErrorAction.REPORT)
-          .decode(ByteBuffer.wrap(b))
-          .toString();
+      return StrictUtf8.decode(b, 0, b.length);
     } catch (CharacterCodingException e) {
       throw new MalformedPacketException(DropReason.BAD_FIELD, what + " is not valid UTF-8");
     }
-  }
-
-  private static boolean isAscii(byte[] b) {
-    for (byte x : b) {
-      if (x < 0) {
-        return false;
-      }
-    }
-    return true;
   }
 
   static FieldSource of(PacketReader r) {

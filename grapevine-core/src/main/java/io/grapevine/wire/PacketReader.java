@@ -4,8 +4,6 @@ import io.grapevine.node.Endpoint;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.CharacterCodingException;
-import java.nio.charset.CharsetDecoder;
-import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.util.zip.CRC32C;
 
@@ -24,11 +22,6 @@ public final class PacketReader {
   private int messagesEnd;
   private int messageEnd;
   private byte type;
-
-  /** Strict: malformed or unmappable input is an error, not a replacement character. */
-  private final CharsetDecoder utf8 = StandardCharsets.UTF_8.newDecoder()
-      .onMalformedInput(CodingErrorAction.REPORT)
-      .onUnmappableCharacter(CodingErrorAction.REPORT);
 
   public PacketReader(String clusterName) {
     this.clusterName = clusterName.getBytes(StandardCharsets.UTF_8);
@@ -159,27 +152,19 @@ public final class PacketReader {
     if (len == 0) {
       throw new MalformedPacketException(DropReason.BAD_FIELD, "empty string");
     }
-    int start = buffer.position();
-    buffer.position(start + len);
+    byte[] array;
+    int from;
     if (buffer.hasArray()) {
-      // Names are nearly always ASCII: copy them straight, without a decoder and its buffers.
-      byte[] array = buffer.array();
-      int from = buffer.arrayOffset() + start;
-      boolean ascii = true;
-      for (int i = from; i < from + len; i++) {
-        if (array[i] < 0) {
-          ascii = false;
-          break;
-        }
-      }
-      if (ascii) {
-        return new String(array, from, len, StandardCharsets.ISO_8859_1);
-      }
+      array = buffer.array();
+      from = buffer.arrayOffset() + buffer.position();
+      buffer.position(buffer.position() + len);
+    } else {
+      array = new byte[len];
+      from = 0;
+      buffer.get(array);
     }
-    ByteBuffer slice = buffer.duplicate();
-    slice.position(start).limit(start + len);
     try {
-      return utf8.reset().decode(slice).toString();
+      return StrictUtf8.decode(array, from, len);
     } catch (CharacterCodingException e) {
       throw new MalformedPacketException(DropReason.BAD_FIELD, "invalid UTF-8");
     }
