@@ -139,49 +139,10 @@ public final class ClusterNode implements Cluster {
    * @param random the protocol's randomness (seeded for reproducible runs)
    * @param reconnectIntervalMillis how often to try a push-pull with a dead member or, when alone,
    *     a seed (see {@link #reconnect()}); 0 turns it off
+   * @param dataDir where the replicated store is kept; null keeps it in memory
+   * @param overlay user events over HyParView + Plumtree with these settings; null: the default,
+   *     membership gossip
    */
-  public static ClusterNode start(
-      EventLoop loop,
-      boolean ownsLoop,
-      Transport transport,
-      String clusterName,
-      String name,
-      Endpoint advertise,
-      byte[] metadata,
-      MembershipConfig config,
-      SplittableRandom random,
-      long joinTimeoutMillis,
-      long reconnectIntervalMillis) throws IOException {
-    return start(loop, ownsLoop, transport, clusterName, name, advertise, metadata, config, random, joinTimeoutMillis,
-        reconnectIntervalMillis, null, AntiEntropyConfig.defaults(), DisseminationConfig.defaults(),
-        AggregationConfig.defaults());
-  }
-
-  /**
-   * As above, with the replicated store kept in {@code dataDir} (null: in memory) and configured by
-   * {@code kvConfig}.
-   */
-  public static ClusterNode start(
-      EventLoop loop,
-      boolean ownsLoop,
-      Transport transport,
-      String clusterName,
-      String name,
-      Endpoint advertise,
-      byte[] metadata,
-      MembershipConfig config,
-      SplittableRandom random,
-      long joinTimeoutMillis,
-      long reconnectIntervalMillis,
-      Path dataDir,
-      AntiEntropyConfig kvConfig,
-      DisseminationConfig eventsConfig,
-      AggregationConfig aggregatesConfig) throws IOException {
-    return start(loop, ownsLoop, transport, clusterName, name, advertise, metadata, config, random, joinTimeoutMillis,
-        reconnectIntervalMillis, dataDir, kvConfig, eventsConfig, aggregatesConfig, null);
-  }
-
-  /** As above, with user events over the given overlay (null: the default, membership gossip). */
   public static ClusterNode start(
       EventLoop loop,
       boolean ownsLoop,
