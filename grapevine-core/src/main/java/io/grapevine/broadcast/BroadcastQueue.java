@@ -44,6 +44,8 @@ public final class BroadcastQueue {
   private final int capacity;
   private final List<Entry> scratch = new ArrayList<>();
   private int size;
+  /** Sum of {@code transmits} over the queued entries, for {@link #pendingTransmissions}. */
+  private long transmitted;
   private long dropped;
   private long refused;
 
@@ -144,6 +146,14 @@ public final class BroadcastQueue {
     return size;
   }
 
+  /**
+   * Transmissions still owed to the queued entries if each is sent {@code limit} times: how much
+   * gossip the queue holds, whatever the packet size.
+   */
+  public long pendingTransmissions(int limit) {
+    return Math.max(0, (long) size * limit - transmitted);
+  }
+
   /** Entries evicted because the queue was full. */
   public long dropped() {
     return dropped;
@@ -159,6 +169,7 @@ public final class BroadcastQueue {
     Arrays.fill(heads, null);
     Arrays.fill(tails, null);
     size = 0;
+    transmitted = 0;
   }
 
   private void evict() {
@@ -189,6 +200,7 @@ public final class BroadcastQueue {
     }
     heads[t] = e;
     size++;
+    transmitted += t;
   }
 
   private void unlink(Entry e) {
@@ -206,5 +218,6 @@ public final class BroadcastQueue {
     e.prev = null;
     e.next = null;
     size--;
+    transmitted -= t;
   }
 }

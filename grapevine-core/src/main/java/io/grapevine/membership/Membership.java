@@ -145,6 +145,11 @@ public final class Membership implements ProtocolNode {
   private long nextGossipMillis = Long.MAX_VALUE;
   private long nextPushPullMillis = Long.MAX_VALUE;
   private long nextReapMillis = Long.MAX_VALUE;
+  /** Earliest time of the next backlog sync, and the wait after it (doubles while backlogged). */
+  private long nextBacklogSyncMillis = Long.MAX_VALUE;
+  private long backlogSyncWaitMillis;
+  /** Updates the last gossip round carried: the queue's drain rate. */
+  private int lastGossipUpdates;
 
   // The probe in flight, if any.
   private Record probeTarget;
@@ -217,6 +222,9 @@ public final class Membership implements ProtocolNode {
     // Random phase too: nodes started together must not all sync state at the same moment.
     nextPushPullMillis = nowMillis + 1 + random.nextLong(config.pushPullIntervalMillis(liveCount));
     nextReapMillis = nowMillis + REAP_CHECK_MILLIS;
+    backlogSyncWaitMillis = config.backlogSyncAfter.toMillis();
+    // Not before one period has passed: joining already syncs twice.
+    nextBacklogSyncMillis = backlogSyncWaitMillis == 0 ? Long.MAX_VALUE : nowMillis + backlogSyncWaitMillis;
     queueAlive(self);
     emit(out, new MemberEvent(MemberEvent.Type.JOINED, self.snapshot()));
   }
@@ -246,6 +254,7 @@ public final class Membership implements ProtocolNode {
     queue(self.name, left);
     nextProbeMillis = Long.MAX_VALUE;
     nextPushPullMillis = Long.MAX_VALUE;
+    nextBacklogSyncMillis = Long.MAX_VALUE;
     clearProbe();
     pickRandom(config.gossipNodes * 2, r -> !r.state.isGone());
     for (Record r : new ArrayList<>(picks)) {
@@ -484,6 +493,9 @@ public final class Membership implements ProtocolNode {
     if (nowMillis >= nextGossipMillis) {
       gossip(nowMillis, out);
       nextGossipMillis = nowMillis + config.gossipInterval.toMillis();
+      if (nowMillis >= nextBacklogSyncMillis) {
+        syncIfBacklogged(nowMillis, out);
+      }
     }
     if (nowMillis >= nextPushPullMillis) {
       pickRandom(1, r -> !r.state.isGone());
@@ -1035,6 +1047,7 @@ public final class Membership implements ProtocolNode {
   // ------------------------------------------------------------------ gossip and push-pull
 
   private void gossip(long now, Outbox out) {
+    lastGossipUpdates = 0;
     if (broadcasts.size() == 0) {
       return;
     }
@@ -1043,13 +1056,42 @@ public final class Membership implements ProtocolNode {
         r -> !r.state.isGone() || (r.state == MemberState.DEAD && now - r.stateSinceMillis < deadGossip));
     for (Record r : picks) {
       datagram.begin();
-      if (broadcasts.fill(datagram, retransmitLimit()) == 0) {
+      int updates = broadcasts.fill(datagram, retransmitLimit());
+      if (updates == 0) {
         return;
       }
+      lastGossipUpdates += updates;
       ByteBuffer packet = datagram.finish();
       countOut(packet);
       out.send(r.endpoint, packet, Delivery.DATAGRAM);
     }
+  }
+
+  /**
+   * When the queue owes more transmissions than gossip sends in {@code backlogSyncAfter} (after a
+   * join storm gossip would need minutes), one full-state exchange with a random member delivers
+   * the news at once. Each sync while the backlog lasts waits twice as long as the one before.
+   */
+  private void syncIfBacklogged(long now, Outbox out) {
+    long threshold = config.backlogSyncAfter.toMillis();
+    long owed = broadcasts.pendingTransmissions(retransmitLimit());
+    // owed / (updates per round) rounds of gossipInterval each, compared without dividing.
+    boolean backlogged = lastGossipUpdates > 0
+        && owed * config.gossipInterval.toMillis() > threshold * lastGossipUpdates;
+    if (!backlogged) {
+      backlogSyncWaitMillis = threshold;
+      return;
+    }
+    pickRandom(1, r -> !r.state.isGone());
+    if (picks.isEmpty()) {
+      return;
+    }
+    stats.backlogSyncs++;
+    sendPushPull(picks.get(0).endpoint, false, false, out);
+    // Jittered, so the nodes of one storm do not all sync again at the same moment.
+    nextBacklogSyncMillis = now + backlogSyncWaitMillis + random.nextLong(backlogSyncWaitMillis / 2 + 1);
+    backlogSyncWaitMillis = Math.min(2 * backlogSyncWaitMillis,
+        Math.max(threshold, config.pushPullIntervalMillis(liveCount)));
   }
 
   private void sendPushPull(Endpoint to, boolean join, boolean reply, Outbox out) {

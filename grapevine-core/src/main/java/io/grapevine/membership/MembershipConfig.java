@@ -39,6 +39,12 @@ public final class MembershipConfig {
    * ceil(log2 N - 5) + 1 above 32 members so cluster-wide load stays flat.
    */
   public final Duration pushPullInterval;
+  /**
+   * A node whose gossip queue holds more than this much gossip time (a join storm: more news than
+   * piggybacking can carry) also syncs full state with a random member, at most once per this
+   * period, the wait doubling while the backlog lasts (up to the push-pull interval). Zero: off.
+   */
+  public final Duration backlogSyncAfter;
   /** Lifeguard local-health multiplier cap: timeouts stretch up to this factor on a slow node. */
   public final int awarenessMaxMultiplier;
   /** Lifeguard on (dynamic suspicion, local health, nacks, buddy); off gives plain SWIM. */
@@ -77,6 +83,7 @@ public final class MembershipConfig {
     this.gossipNodes = b.gossipNodes;
     this.gossipToTheDeadTime = b.gossipToTheDeadTime;
     this.pushPullInterval = b.pushPullInterval;
+    this.backlogSyncAfter = b.backlogSyncAfter;
     this.awarenessMaxMultiplier = b.awarenessMaxMultiplier;
     this.lifeguard = b.lifeguard;
     this.tcpFallbackPing = b.tcpFallbackPing;
@@ -177,6 +184,7 @@ public final class MembershipConfig {
     private int gossipNodes = 3;
     private Duration gossipToTheDeadTime = Duration.ofSeconds(30);
     private Duration pushPullInterval = Duration.ofSeconds(30);
+    private Duration backlogSyncAfter = Duration.ofSeconds(20);
     private int awarenessMaxMultiplier = 8;
     private boolean lifeguard = true;
     private boolean tcpFallbackPing = true;
@@ -202,6 +210,7 @@ public final class MembershipConfig {
       gossipNodes = c.gossipNodes;
       gossipToTheDeadTime = c.gossipToTheDeadTime;
       pushPullInterval = c.pushPullInterval;
+      backlogSyncAfter = c.backlogSyncAfter;
       awarenessMaxMultiplier = c.awarenessMaxMultiplier;
       lifeguard = c.lifeguard;
       tcpFallbackPing = c.tcpFallbackPing;
@@ -225,6 +234,7 @@ public final class MembershipConfig {
     public Builder gossipNodes(int v) { gossipNodes = v; return this; }
     public Builder gossipToTheDeadTime(Duration v) { gossipToTheDeadTime = v; return this; }
     public Builder pushPullInterval(Duration v) { pushPullInterval = v; return this; }
+    public Builder backlogSyncAfter(Duration v) { backlogSyncAfter = v; return this; }
     public Builder awarenessMaxMultiplier(int v) { awarenessMaxMultiplier = v; return this; }
     public Builder lifeguard(boolean v) { lifeguard = v; return this; }
     public Builder tcpFallbackPing(boolean v) { tcpFallbackPing = v; return this; }
@@ -258,6 +268,7 @@ public final class MembershipConfig {
       range(errors, "gossipNodes", gossipNodes, 1, 64);
       nonNegative(errors, "gossipToTheDeadTime", gossipToTheDeadTime);
       positive(errors, "pushPullInterval", pushPullInterval);
+      nonNegative(errors, "backlogSyncAfter", backlogSyncAfter);
       range(errors, "awarenessMaxMultiplier", awarenessMaxMultiplier, 1, 100);
       range(errors, "udpPayloadBytes", udpPayloadBytes, 512, 65_000);
       range(errors, "streamMessageMaxBytes", streamMessageMaxBytes, 65_536, 1 << 30);

@@ -21,6 +21,7 @@ public final class MembershipStats {
   volatile long selfRefutations;
   volatile long deathsDeclared;
   volatile long pushPulls;
+  volatile long backlogSyncs;
   volatile long nameConflicts;
   private final long[] dropped = new long[DropReason.values().length];
 
@@ -46,6 +47,8 @@ public final class MembershipStats {
   public long deathsDeclared() { return deathsDeclared; }
   /** Push-pull exchanges handled (sent or answered). */
   public long pushPulls() { return pushPulls; }
+  /** Push-pulls this node started because its gossip queue was backlogged. */
+  public long backlogSyncs() { return backlogSyncs; }
   public long nameConflicts() { return nameConflicts; }
 
   /** Packets dropped for {@code reason}. */

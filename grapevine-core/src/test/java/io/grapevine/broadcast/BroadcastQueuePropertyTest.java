@@ -107,6 +107,9 @@ class BroadcastQueuePropertyTest {
           }
         }
         assertThat(queue.size()).as("seed %d op %d size", seed, op).isEqualTo(model.size());
+        int owedLimit = 1 + random.nextInt(8);
+        long owed = Math.max(0, model.stream().mapToLong(m -> owedLimit - m.transmits).sum());
+        assertThat(queue.pendingTransmissions(owedLimit)).as("seed %d op %d pending", seed, op).isEqualTo(owed);
       }
     }
   }

@@ -383,4 +383,42 @@ class MembershipTest {
     }
     assertThat(sent[0]).isEqualTo(sent[1]);
   }
+
+  /**
+   * A join storm: 250 nodes join through one seed at once, with gossip cut to one 512-byte packet
+   * per round and push-pull pushed out to 50 minutes, so the news outruns piggybacking. A node
+   * whose queue owes more than {@code backlogSyncAfter} of gossip syncs full state early; every
+   * view completes sooner than with it off, and the doubling wait bounds the extra syncs.
+   */
+  @Test
+  void backloggedGossipQueueTriggersAnEarlyFullSync() {
+    MembershipConfig slowGossip = LAN.toBuilder().gossipNodes(1).udpPayloadBytes(512)
+        .pushPullInterval(Duration.ofMinutes(10)).build();
+    int n = 250;
+    for (long seed = 1; seed <= 2; seed++) {
+      TestNetwork on = new TestNetwork(seed, 2);
+      List<Membership> withSync = cluster(on, n, slowGossip.toBuilder().backlogSyncAfter(Duration.ofSeconds(5)).build());
+      TestNetwork off = new TestNetwork(seed, 2);
+      List<Membership> without = cluster(off, n, slowGossip.toBuilder().backlogSyncAfter(Duration.ZERO).build());
+      int fullWith = -1;
+      int fullWithout = -1;
+      for (int s = 1; s <= 40 && fullWithout < 0; s++) {
+        on.runFor(1_000);
+        off.runFor(1_000);
+        if (fullWith < 0 && withSync.stream().allMatch(m -> m.liveCount() == n)) {
+          fullWith = s;
+        }
+        if (without.stream().allMatch(m -> m.liveCount() == n)) {
+          fullWithout = s;
+        }
+      }
+      assertThat(fullWith).as("seed %d: full view with backlog syncs (s)", seed).isBetween(5, 12);
+      assertThat(fullWithout < 0 || fullWithout > fullWith)
+          .as("seed %d: without syncs the views complete later (%d s vs %d s)", seed, fullWithout, fullWith).isTrue();
+      assertThat(without).allMatch(m -> m.stats().backlogSyncs() == 0);
+      // Syncs at >= 5 s, then waits of >= 5, 10, 20 s: at most 3 by 40 s.
+      on.runUntil(40_000);
+      assertThat(withSync).allMatch(m -> m.stats().backlogSyncs() >= 1 && m.stats().backlogSyncs() <= 3);
+    }
+  }
 }

@@ -75,7 +75,19 @@ public final class OverlayCluster implements Engine.EventSink {
   }
 
   public void runUntilMillis(long millis) {
-    engine.runUntil(millis * 1000, Long.MAX_VALUE);
+    if (n < 100_000) {
+      engine.runUntil(millis * 1000, Long.MAX_VALUE);
+      return;
+    }
+    // Large runs take minutes per simulated second: report progress on stderr once a second.
+    for (long t = engine.nowMillis() + 1000; ; t += 1000) {
+      engine.runUntil(Math.min(t, millis) * 1000, Long.MAX_VALUE);
+      System.err.printf("[t=%d s] packets %d, node calls %d%n", engine.nowMillis() / 1000,
+          engine.packetsSent(), engine.nodeCalls());
+      if (t >= millis) {
+        return;
+      }
+    }
   }
 
   /** Crashes round(fraction × N) random nodes at once. */
