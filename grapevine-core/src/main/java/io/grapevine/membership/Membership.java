@@ -148,6 +148,8 @@ public final class Membership implements ProtocolNode {
   /** Earliest time of the next backlog sync, and the wait after it (doubles while backlogged). */
   private long nextBacklogSyncMillis = Long.MAX_VALUE;
   private long backlogSyncWaitMillis;
+  /** Backlogged at the last sync: one more sync is due once the backlog clears. */
+  private boolean wasBacklogged;
   /** Updates the last gossip round carried: the queue's drain rate. */
   private int lastGossipUpdates;
 
@@ -1070,7 +1072,9 @@ public final class Membership implements ProtocolNode {
   /**
    * When the queue owes more transmissions than gossip sends in {@code backlogSyncAfter} (after a
    * join storm gossip would need minutes), one full-state exchange with a random member delivers
-   * the news at once. Each sync while the backlog lasts waits twice as long as the one before.
+   * the news at once. Each sync while the backlog lasts waits twice as long as the one before; one
+   * more follows when the backlog has cleared, since what a backlogged node evicted or never got to
+   * is still missing somewhere.
    */
   private void syncIfBacklogged(long now, Outbox out) {
     long threshold = config.backlogSyncAfter.toMillis();
@@ -1078,7 +1082,7 @@ public final class Membership implements ProtocolNode {
     // owed / (updates per round) rounds of gossipInterval each, compared without dividing.
     boolean backlogged = lastGossipUpdates > 0
         && owed * config.gossipInterval.toMillis() > threshold * lastGossipUpdates;
-    if (!backlogged) {
+    if (!backlogged && !wasBacklogged) {
       backlogSyncWaitMillis = threshold;
       return;
     }
@@ -1088,10 +1092,12 @@ public final class Membership implements ProtocolNode {
     }
     stats.backlogSyncs++;
     sendPushPull(picks.get(0).endpoint, false, false, out);
+    wasBacklogged = backlogged;
     // Jittered, so the nodes of one storm do not all sync again at the same moment.
     nextBacklogSyncMillis = now + backlogSyncWaitMillis + random.nextLong(backlogSyncWaitMillis / 2 + 1);
-    backlogSyncWaitMillis = Math.min(2 * backlogSyncWaitMillis,
-        Math.max(threshold, config.pushPullIntervalMillis(liveCount)));
+    backlogSyncWaitMillis = backlogged
+        ? Math.min(2 * backlogSyncWaitMillis, Math.max(threshold, config.pushPullIntervalMillis(liveCount)))
+        : threshold;
   }
 
   private void sendPushPull(Endpoint to, boolean join, boolean reply, Outbox out) {

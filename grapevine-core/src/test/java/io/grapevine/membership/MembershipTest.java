@@ -416,7 +416,7 @@ class MembershipTest {
       assertThat(fullWithout < 0 || fullWithout > fullWith)
           .as("seed %d: without syncs the views complete later (%d s vs %d s)", seed, fullWithout, fullWith).isTrue();
       assertThat(without).allMatch(m -> m.stats().backlogSyncs() == 0);
-      // Syncs at >= 5 s, then waits of >= 5, 10, 20 s: at most 3 by 40 s.
+      // Syncs at >= 5 s, then waits of >= 5, 10, 20 s (the sync after the backlog clears among them): at most 3 by 40 s.
       on.runUntil(40_000);
       assertThat(withSync).allMatch(m -> m.stats().backlogSyncs() >= 1 && m.stats().backlogSyncs() <= 3);
     }
