@@ -56,7 +56,8 @@ import java.util.random.RandomGenerator;
  * <p><b>Dissemination.</b> Every change is queued in a {@link BroadcastQueue}, piggybacked on pings
  * and acks and gossiped to a few random members every gossip interval, each update at most {@code
  * retransmitMult * ceil(log10(N+1))} times. A periodic TCP push-pull of the full state repairs what
- * gossip missed, and is how a node joins.
+ * gossip missed, and is how a node joins. When the queue holds more news than gossip can carry soon
+ * (a join storm of thousands), the node also pushes-pulls early ({@code backlogSyncAfter}).
  *
  * <p><b>Extensions.</b> Other protocols ({@link Extension}s) ride on this node: packets whose
  * messages fall in an extension's type range are decoded and applied by it, extensions may
