@@ -7,7 +7,7 @@
 #   bench/overlays.sh crash 100000 1 docs/overlays 0.8,0.95       # a fresh overlay per crash fraction
 #   bench/overlays.sh ring 1048576 1 docs/overlays 10 45 ring-only  # stop each seed at ring convergence
 #   bench/overlays.sh charts 100000 1 docs/overlays               # charts from the CSV rows
-#   SIM_HEAP=5g bench/overlays.sh scale 1000000 1 docs/overlays   # build + broadcast, wall and heap
+#   SIM_HEAP=16g OVERLAY_TIMEOUT=9000 bench/overlays.sh scale 1000000 1 docs/overlays  # ~1.5 h; 7.7 GB live
 # Builds grapevine-sim (and grapevine-core) first unless SIM_NO_BUILD=1; jars are copied so a rebuild
 # during a long run cannot change the classes under it. Bound the run with OVERLAY_TIMEOUT (seconds).
 # Serial GC: the views keep freshly decoded endpoints alive, which made G1's young collections cost
