@@ -501,10 +501,7 @@ public final class Membership implements ProtocolNode {
       }
     }
     if (nowMillis >= nextPushPullMillis) {
-      pickRandom(1, r -> !r.state.isGone());
-      if (!picks.isEmpty()) {
-        sendPushPull(picks.get(0).endpoint, false, false, out);
-      }
+      pushPullWithRandomMember(out);
       nextPushPullMillis = nowMillis + config.pushPullIntervalMillis(liveCount);
     }
     if (nowMillis >= nextReapMillis) {
@@ -1087,18 +1084,26 @@ public final class Membership implements ProtocolNode {
       backlogSyncWaitMillis = threshold;
       return;
     }
-    pickRandom(1, r -> !r.state.isGone());
-    if (picks.isEmpty()) {
+    if (!pushPullWithRandomMember(out)) {
       return;
     }
     stats.backlogSyncs++;
-    sendPushPull(picks.get(0).endpoint, false, false, out);
     wasBacklogged = backlogged;
     // Jittered, so the nodes of one storm do not all sync again at the same moment.
     nextBacklogSyncMillis = now + backlogSyncWaitMillis + random.nextLong(backlogSyncWaitMillis / 2 + 1);
     backlogSyncWaitMillis = backlogged
         ? Math.min(2 * backlogSyncWaitMillis, Math.max(threshold, config.pushPullIntervalMillis(liveCount)))
         : threshold;
+  }
+
+  /** Starts a full-state exchange with one random live member; false if there is none. */
+  private boolean pushPullWithRandomMember(Outbox out) {
+    pickRandom(1, r -> !r.state.isGone());
+    if (picks.isEmpty()) {
+      return false;
+    }
+    sendPushPull(picks.get(0).endpoint, false, false, out);
+    return true;
   }
 
   private void sendPushPull(Endpoint to, boolean join, boolean reply, Outbox out) {

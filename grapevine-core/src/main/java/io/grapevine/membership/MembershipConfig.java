@@ -42,7 +42,8 @@ public final class MembershipConfig {
   /**
    * A node whose gossip queue holds more than this much gossip time (a join storm: more news than
    * piggybacking can carry) also syncs full state with a random member, at most once per this
-   * period, the wait doubling while the backlog lasts (up to the push-pull interval). Zero: off.
+   * period, the wait doubling while the backlog lasts (up to the push-pull interval), and once more
+   * when it clears. Zero: off.
    */
   public final Duration backlogSyncAfter;
   /** Lifeguard local-health multiplier cap: timeouts stretch up to this factor on a slow node. */
