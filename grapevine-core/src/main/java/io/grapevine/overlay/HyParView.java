@@ -187,6 +187,8 @@ public final class HyParView implements Extension, PeerSampler {
   private Endpoint pendingCandidate;
   private long pendingDeadlineMillis = Long.MAX_VALUE;
   private long nextJoinMillis = Long.MAX_VALUE;
+  /** Since when the active view has been short with no candidate answering; MAX when it is full. */
+  private long shortSinceMillis = Long.MAX_VALUE;
   private long now;
 
   /** @param random this protocol's randomness; seed it for reproducible runs */
@@ -323,13 +325,34 @@ public final class HyParView implements Extension, PeerSampler {
   }
 
   private void sendJoin(long nowMillis, Outbox out) {
+    sendJoin(nowMillis, true, out);
+  }
+
+  /**
+   * @param addContact take the contact into the active view at once (a first join: the view is
+   *     empty); a re-join waits for the contact's reply instead, so a dead seed never enters the view
+   */
+  private void sendJoin(long nowMillis, boolean addContact, Outbox out) {
     if (contacts.isEmpty()) {
       nextJoinMillis = Long.MAX_VALUE;
       return;
     }
-    Endpoint contact = contacts.get(random.nextInt(contacts.size()));
-    // The contact takes us into its active view at once; we do the same so the link is symmetric.
-    addActive(nowMillis, contact, false, out);
+    // Prefer a seed not already active: a re-join through a neighbor could not leave a fragment.
+    Endpoint contact = null;
+    int start = random.nextInt(contacts.size());
+    for (int i = 0; i < contacts.size() && contact == null; i++) {
+      Endpoint c = contacts.get((start + i) % contacts.size());
+      if (active.indexOf(c) < 0) {
+        contact = c;
+      }
+    }
+    if (contact == null) {
+      contact = contacts.get(start);
+    }
+    if (addContact) {
+      // The contact takes us into its active view at once; we do the same so the link is symmetric.
+      addActive(nowMillis, contact, false, out);
+    }
     send(out, contact, MessageType.HPV_JOIN, 0, null, 0, null);
     stats.joinsSent++;
     nextJoinMillis = nowMillis + config.failureTimeout.toMillis();
@@ -440,6 +463,8 @@ public final class HyParView implements Extension, PeerSampler {
     }
     stats.joinsReceived++;
     addActive(nowMillis, joiner, true, out);
+    // Accepted, as a NEIGHBOR would be: a re-joining node takes us into its view on this reply.
+    send(out, joiner, MessageType.HPV_NEIGHBOR_REPLY, 0, null, 1, null);
     for (int i = 0; i < active.size; i++) {
       Endpoint p = active.get(i);
       if (!p.equals(joiner)) {
@@ -493,6 +518,10 @@ public final class HyParView implements Extension, PeerSampler {
     if (s.equals(pendingCandidate)) {
       pendingCandidate = null;
       pendingDeadlineMillis = Long.MAX_VALUE;
+    }
+    if (shortSinceMillis != Long.MAX_VALUE) {
+      // A live candidate answered: repair is under way, not stranded (see rejoinIfStranded).
+      shortSinceMillis = nowMillis;
     }
     if (n.accepted()) {
       if (indexOfActive(s) < 0) {
@@ -616,6 +645,7 @@ public final class HyParView implements Extension, PeerSampler {
     if (active.isEmpty() && passive.isEmpty() && !contacts.isEmpty() && nextJoinMillis == Long.MAX_VALUE) {
       sendJoin(nowMillis, out);
     }
+    rejoinIfStranded(nowMillis, out);
     for (int i = 0; i < active.size; i++) {
       send(out, active.get(i), MessageType.HPV_KEEPALIVE, 0, null, 0, null);
     }
@@ -627,6 +657,30 @@ public final class HyParView implements Extension, PeerSampler {
       Endpoint target = active.get(random.nextInt(active.size));
       sendShuffle(out, target, self, config.shuffleTtl, lastShuffleSent);
       stats.shufflesSent++;
+    }
+  }
+
+  /**
+   * Re-joins through a seed when the active view has been short for {@code rejoinAfter} and no
+   * repair candidate answered in that time: the passive view names only dead nodes or nodes already
+   * active, as in a fragment left by a mass crash that no shuffle can lead out of. A refusal counts
+   * as an answer, so a short node in a healthy, full overlay does not re-join.
+   */
+  private void rejoinIfStranded(long nowMillis, Outbox out) {
+    if (active.size >= config.activeViewSize) {
+      shortSinceMillis = Long.MAX_VALUE;
+      return;
+    }
+    if (shortSinceMillis == Long.MAX_VALUE) {
+      shortSinceMillis = nowMillis;
+      return;
+    }
+    long after = config.rejoinAfter.toMillis();
+    if (after > 0 && nowMillis - shortSinceMillis >= after && !contacts.isEmpty()
+        && nextJoinMillis == Long.MAX_VALUE) {
+      stats.rejoins++;
+      sendJoin(nowMillis, false, out);
+      shortSinceMillis = nowMillis;
     }
   }
 

@@ -28,6 +28,13 @@ public final class HyParViewConfig {
   public final Duration failureTimeout;
   /** How long a NEIGHBOR request waits for its reply before the candidate is taken as dead. */
   public final Duration neighborTimeout;
+  /**
+   * A node whose active view stays short this long without a reply from any repair candidate
+   * re-joins through its seeds (again every {@code rejoinAfter} while it lasts): how a fragment cut
+   * off by a mass crash, whose views name only its own members and dead nodes, finds the rest of the
+   * cluster. Zero turns it off (then only a node with both views empty re-joins).
+   */
+  public final Duration rejoinAfter;
 
   private HyParViewConfig(Builder b) {
     activeViewSize = b.activeViewSize;
@@ -40,6 +47,7 @@ public final class HyParViewConfig {
     roundInterval = b.roundInterval;
     failureTimeout = b.failureTimeout;
     neighborTimeout = b.neighborTimeout;
+    rejoinAfter = b.rejoinAfter;
   }
 
   public static HyParViewConfig defaults() {
@@ -68,6 +76,7 @@ public final class HyParViewConfig {
     private Duration roundInterval = Duration.ofSeconds(1);
     private Duration failureTimeout = Duration.ofSeconds(3);
     private Duration neighborTimeout = Duration.ofSeconds(1);
+    private Duration rejoinAfter = Duration.ofSeconds(5);
 
     public Builder() {}
 
@@ -82,6 +91,7 @@ public final class HyParViewConfig {
       roundInterval = c.roundInterval;
       failureTimeout = c.failureTimeout;
       neighborTimeout = c.neighborTimeout;
+      rejoinAfter = c.rejoinAfter;
     }
 
     public Builder activeViewSize(int v) { activeViewSize = v; return this; }
@@ -94,6 +104,7 @@ public final class HyParViewConfig {
     public Builder roundInterval(Duration v) { roundInterval = v; return this; }
     public Builder failureTimeout(Duration v) { failureTimeout = v; return this; }
     public Builder neighborTimeout(Duration v) { neighborTimeout = v; return this; }
+    public Builder rejoinAfter(Duration v) { rejoinAfter = v; return this; }
 
     /** @throws IllegalArgumentException naming the first bad setting */
     public HyParViewConfig build() {
@@ -110,6 +121,9 @@ public final class HyParViewConfig {
       check(positive(failureTimeout) && failureTimeout.compareTo(roundInterval) > 0,
           "failureTimeout must be longer than roundInterval, got " + failureTimeout);
       check(positive(neighborTimeout), "neighborTimeout must be positive, got " + neighborTimeout);
+      check(rejoinAfter != null && !rejoinAfter.isNegative()
+              && (rejoinAfter.isZero() || rejoinAfter.compareTo(neighborTimeout) > 0),
+          "rejoinAfter must be 0 (off) or longer than neighborTimeout, got " + rejoinAfter);
       return new HyParViewConfig(this);
     }
   }

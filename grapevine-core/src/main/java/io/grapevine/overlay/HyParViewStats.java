@@ -13,6 +13,8 @@ public final class HyParViewStats {
   public long failuresDetected;
   /** Peers reported failed by the host ({@code peerFailed}: a send failure or a membership verdict). */
   public long failuresReported;
+  /** Re-joins through the seeds of a node stranded with a short active view ({@code rejoinAfter}). */
+  public long rejoins;
   public long shufflesSent;
   public long shufflesAnswered;
 }

@@ -39,8 +39,12 @@ class HyParViewTest {
   }
 
   static void install(OverlayNetwork net, int i, HyParView[] hpv) {
+    install(net, i, hpv, CONFIG);
+  }
+
+  static void install(OverlayNetwork net, int i, HyParView[] hpv, HyParViewConfig config) {
     net.install(i, (e, r) -> {
-      HyParView h = new HyParView(CONFIG, r);
+      HyParView h = new HyParView(config, r);
       hpv[i] = h;
       return new StandaloneHost("n" + i, e, "test", 1400, h).attach(h);
     });
@@ -79,6 +83,11 @@ class HyParViewTest {
     }
     assertThat(meanActive).isGreaterThan(CONFIG.activeViewSize - 1);
     assertThat(symmetric(net, hpv)).isGreaterThan(0.97);
+    long rejoins = 0;
+    for (HyParView h : hpv) {
+      rejoins += h.stats().rejoins;
+    }
+    assertThat(rejoins).as("re-joins in a healthy overlay (a refusal is an answer)").isZero();
     // Shuffles fill the passive views.
     assertThat(hpv[n / 2].passiveView().size()).isGreaterThan(CONFIG.passiveViewSize / 2);
   }
@@ -138,6 +147,67 @@ class HyParViewTest {
     }
     assertThat(promotions).isPositive();
     assertThat(OverlayNetwork.connected(net, i -> hpv[i].activeView())).isTrue();
+  }
+
+  /**
+   * 90% of 300 nodes crash at once; the three seed nodes every node joined through survive (as a
+   * deployment's seeds would). Fragments whose views name only each other and dead nodes re-join
+   * through a seed once their active views have stayed short for {@code rejoinAfter}; with the
+   * re-join off, the same crash (same seed) leaves the overlay in pieces.
+   */
+  @Test
+  void strandedFragmentsRejoinThroughTheSeedsAfterA90PercentCrash() {
+    assertThat(afterMassCrash(HyParViewConfig.defaults().toBuilder().rejoinAfter(Duration.ZERO).build()).connected)
+        .as("without re-join the crash leaves fragments (so the test below can fail)").isFalse();
+    MassCrash withRejoin = afterMassCrash(CONFIG);
+    assertThat(withRejoin.connected).as("overlay connected again after the crash").isTrue();
+    assertThat(withRejoin.rejoins).isPositive();
+  }
+
+  record MassCrash(boolean connected, long rejoins) {}
+
+  static MassCrash afterMassCrash(HyParViewConfig config) {
+    return afterMassCrash(config, 18, 9);
+  }
+
+  static MassCrash afterMassCrash(HyParViewConfig config, long seed, int tenths) {
+    int n = 300;
+    int seeds = 3;
+    HyParView[] hpv = new HyParView[n];
+    OverlayNetwork net = new OverlayNetwork(n, seed);
+    SplittableRandom contacts = new SplittableRandom(seed);
+    for (int i = 0; i < n; i++) {
+      install(net, i, hpv, config);
+    }
+    net.call(0, out -> hpv[0].start(0));
+    for (int i = 1; i < n; i++) {
+      net.runUntil(i * 20L);
+      List<Endpoint> join = new ArrayList<>();
+      join.add(net.endpoints.get(contacts.nextInt(i)));
+      for (int s = 0; s < Math.min(i, seeds); s++) {
+        join.add(net.endpoints.get(s));
+      }
+      final int node = i;
+      net.call(i, out -> hpv[node].join(net.now, join, out));
+    }
+    net.runUntil(net.now + 15_000);
+    SplittableRandom r = new SplittableRandom(seed + 6);
+    int crashed = 0;
+    while (crashed < n * tenths / 10) {
+      int i = seeds + r.nextInt(n - seeds);
+      if (net.up[i]) {
+        net.crash(i);
+        crashed++;
+      }
+    }
+    net.runUntil(net.now + 30_000);
+    long rejoins = 0;
+    for (int i = 0; i < n; i++) {
+      if (net.up[i]) {
+        rejoins += hpv[i].stats().rejoins;
+      }
+    }
+    return new MassCrash(OverlayNetwork.connected(net, i -> hpv[i].activeView()), rejoins);
   }
 
   @Test
@@ -246,6 +316,8 @@ class HyParViewTest {
         .hasMessageContaining("passiveRandomWalkLength");
     assertThatThrownBy(() -> new HyParViewConfig.Builder().failureTimeout(Duration.ofMillis(500)).build())
         .hasMessageContaining("failureTimeout");
+    assertThatThrownBy(() -> new HyParViewConfig.Builder().rejoinAfter(Duration.ofMillis(500)).build())
+        .hasMessageContaining("rejoinAfter");
     assertThat(HyParViewConfig.forClusterSize(100_000).activeViewSize).isEqualTo(6);
     assertThat(HyParViewConfig.forClusterSize(100_000).passiveViewSize).isEqualTo(36);
   }

@@ -16,6 +16,7 @@ import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryPoolMXBean;
 import java.lang.management.MemoryType;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -42,6 +43,7 @@ public final class OverlayCluster implements Engine.EventSink {
   public final Plumtree[] plumtree;
   private final SplittableRandom random;
   private final Map<Long, Broadcast> broadcasts = new HashMap<>();
+  private int seedNodes;
 
   public OverlayCluster(int n, long seed, HyParViewConfig hpvConfig, PlumtreeConfig ptConfig, Latency latency) {
     this.n = n;
@@ -65,12 +67,26 @@ public final class OverlayCluster implements Engine.EventSink {
 
   /** Node 0 starts alone; node i joins through a random node in [0, i) at i × spacing. */
   public void scheduleJoins(long spacingMicros) {
+    scheduleJoins(spacingMicros, 0);
+  }
+
+  /**
+   * Node 0 starts alone; node i joins at i × spacing with a seed list of a random node in [0, i)
+   * and the first {@code seedNodes} nodes (those that exist by then), as a deployment configures
+   * every node with the same seeds: HyParView joins, and re-joins when stranded, through one of them.
+   */
+  public void scheduleJoins(long spacingMicros, int seedNodes) {
+    this.seedNodes = seedNodes;
     engine.call(0, out -> hpv[0].start(0));
     for (int i = 1; i < n; i++) {
       final int node = i;
-      final int contact = random.nextInt(i);
+      List<Endpoint> seeds = new ArrayList<>();
+      seeds.add(engine.endpoint(random.nextInt(i)));
+      for (int s = 0; s < Math.min(i, seedNodes); s++) {
+        seeds.add(engine.endpoint(s));
+      }
       engine.schedule(i * spacingMicros, () -> engine.call(node,
-          out -> hpv[node].join(engine.nowMillis(), List.of(engine.endpoint(contact)), out)));
+          out -> hpv[node].join(engine.nowMillis(), seeds, out)));
     }
   }
 
@@ -90,12 +106,15 @@ public final class OverlayCluster implements Engine.EventSink {
     }
   }
 
-  /** Crashes round(fraction × N) random nodes at once. */
+  /**
+   * Crashes round(fraction × N) random nodes at once; the seed nodes of {@link #scheduleJoins(long,
+   * int)} are spared (the entry points a deployment keeps up).
+   */
   public int crashFraction(double fraction) {
     int k = (int) Math.round(fraction * n);
     int crashed = 0;
     while (crashed < k) {
-      int i = random.nextInt(n);
+      int i = seedNodes + random.nextInt(n - seedNodes);
       if (engine.isUp(i)) {
         engine.crash(i);
         crashed++;

@@ -51,6 +51,18 @@ public final class OverlayExperiments {
           crashRun(c, Double.parseDouble(f), out, System.nanoTime(), "fresh overlay");
         }
       }
+      case "rejoin" -> {
+        // Mass crashes over an overlay built with 8 seed nodes (spared by the crash), stranded
+        // fragments re-joining through them (rejoinAfter's default) or not ("off"): 40 rounds each.
+        boolean off = args.length > 5 && args[5].equals("off");
+        HyParViewConfig hpv = hpvConfig(n).toBuilder()
+            .rejoinAfter(off ? java.time.Duration.ZERO : HyParViewConfig.defaults().rejoinAfter).build();
+        for (String f : args[4].split(",")) {
+          long wall = System.nanoTime();
+          OverlayCluster c = build(n, seed, PlumtreeConfig.defaults().toBuilder().floodOnly(true).build(), hpv, 8);
+          crashRun(c, Double.parseDouble(f), out, wall, off ? "rejoin off" : "rejoin after 5 s", "hyparview-rejoin", 40);
+        }
+      }
       case "scale" -> scale(n, seed, out);
       default -> throw new IllegalArgumentException("unknown mode " + mode);
     }
@@ -62,9 +74,14 @@ public final class OverlayExperiments {
 
   /** Builds an overlay: joins spaced so all are in after 10 rounds, then 20 rounds to settle. */
   static OverlayCluster build(int n, long seed, PlumtreeConfig pt) {
-    OverlayCluster c = new OverlayCluster(n, seed, hpvConfig(n), pt, LATENCY);
+    return build(n, seed, pt, hpvConfig(n), 0);
+  }
+
+  /** As {@link #build(int, long, PlumtreeConfig)}, with a HyParView config and seed nodes. */
+  static OverlayCluster build(int n, long seed, PlumtreeConfig pt, HyParViewConfig hpv, int seedNodes) {
+    OverlayCluster c = new OverlayCluster(n, seed, hpv, pt, LATENCY);
     long spacingMicros = Math.max(1, 10_000_000L / n);
-    c.scheduleJoins(spacingMicros);
+    c.scheduleJoins(spacingMicros, seedNodes);
     c.runUntilMillis(30 * ROUND_MILLIS);
     return c;
   }
@@ -234,6 +251,11 @@ public final class OverlayExperiments {
 
   /** Crashes a fraction at once, then one broadcast per round; rows appended as they finish. */
   static void crashRun(OverlayCluster c, double fraction, Path out, long wall, String note) throws IOException {
+    crashRun(c, fraction, out, wall, note, "hyparview-crash", 20);
+  }
+
+  static void crashRun(OverlayCluster c, double fraction, Path out, long wall, String note, String filePrefix,
+      int maxRounds) throws IOException {
     int n = c.n;
     OverlayCluster.Connectivity before = c.connectivity();
     OverlayCluster.Broadcast base = c.broadcast(c.randomLive());
@@ -241,11 +263,10 @@ public final class OverlayExperiments {
     double baseReliability = base.delivered / (double) c.live();
     int crashed = c.crashFraction(fraction);
     int live = c.live();
-    Path csv = out.resolve("hyparview-crash-" + n + "-rows.csv");
+    Path csv = out.resolve(filePrefix + "-" + n + "-rows.csv");
     String header = "crash_fraction,round,reliability,largest_component_fraction,components,mean_active,wall_seconds\n";
     int recovered = -1;
     double first = -1;
-    int maxRounds = 20;
     for (int r = 0; r <= maxRounds; r++) {
       OverlayCluster.Connectivity k = c.connectivity();
       OverlayCluster.Broadcast b = c.broadcast(c.randomLive());
@@ -265,7 +286,7 @@ public final class OverlayExperiments {
         break;
       }
     }
-    append(out.resolve("hyparview-crash-" + n + "-summary.csv"),
+    append(out.resolve(filePrefix + "-" + n + "-summary.csv"),
         "crash_fraction,nodes,crashed,live,overlay,components_before,mean_active_before,mean_passive_before,"
             + "symmetric_before,reliability_before,first_broadcast_reliability,rounds_to_full_reliability,"
             + "wall_seconds,peak_heap_bytes\n",
