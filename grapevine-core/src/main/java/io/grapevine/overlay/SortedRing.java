@@ -1,10 +1,12 @@
 package io.grapevine.overlay;
 
+import io.grapevine.membership.MemberEvent;
 import io.grapevine.node.Delivery;
 import io.grapevine.node.Endpoint;
 import io.grapevine.node.Extension;
 import io.grapevine.node.ExtensionContext;
 import io.grapevine.node.Outbox;
+import io.grapevine.node.ProtocolEvent;
 import io.grapevine.wire.DropReason;
 import io.grapevine.wire.MalformedPacketException;
 import io.grapevine.wire.MessageType;
@@ -41,8 +43,12 @@ import java.util.random.RandomGenerator;
  * depth is about log2 N plus the (expected ~1) top-level nodes; each node has about one child per
  * level below its own. Parents need no extra messages: they are read off the level tables.
  *
- * <p>Entries are never expired: this builds the structure over a stable set of nodes (a restart
- * of the ring with a fresh instance follows membership changes).
+ * <p><b>Failures.</b> Entries do not time out by themselves: a node leaves the tables when it is
+ * reported failed, by {@link #forget} or, on a membership host, by a DEAD or LEFT verdict. Its
+ * descriptors are then refused for {@code forgetFailedFor} (exchanges with nodes that have not yet
+ * dropped it would bring it back), and the emptied slots refill from the next exchanges, so the
+ * ring closes over the gap and the tree re-forms. Without such reports (a bare simulator host) the
+ * ring is built over a stable set of nodes.
  */
 public final class SortedRing implements Extension {
   /** Hard cap on descriptors per message. */
@@ -71,7 +77,15 @@ public final class SortedRing implements Extension {
   private PacketWriter writer;
   private long nextRoundMillis = Long.MAX_VALUE;
   private long exchanges;
-  
+  // Recently failed nodes whose descriptors are refused (bounded; the oldest entry is reused).
+  private final Endpoint[] forgotten = new Endpoint[FORGOTTEN_CAPACITY];
+  private final long[] forgottenUntilMillis = new long[FORGOTTEN_CAPACITY];
+  private int forgottenCount;
+  private long now;
+
+  /** Failed nodes remembered at once; more failures than this within {@code forgetFailedFor} reuse the oldest slot. */
+  static final int FORGOTTEN_CAPACITY = 64;
+
   /**
    * @param nodeId this node's position on the ring (unique; e.g. a hash of its name)
    * @param random this protocol's randomness
@@ -186,7 +200,7 @@ public final class SortedRing implements Extension {
 
   /** Offers a descriptor to every level table it qualifies for. */
   void offer(long otherId, Endpoint e) {
-    if (otherId == id) {
+    if (otherId == id || (forgottenCount > 0 && isForgotten(e))) {
       return;
     }
     int l = Math.min(levelOf(otherId), MAX_LEVEL);
@@ -214,6 +228,83 @@ public final class SortedRing implements Extension {
     }
   }
 
+  /**
+   * Takes a failed node out of every level table and refuses its descriptors for {@code
+   * forgetFailedFor}; the slots refill from the following exchanges. Drivers call it on a failure
+   * signal; a membership host calls it through {@link #onMembershipEvent}.
+   */
+  public void forget(long nowMillis, Endpoint failed) {
+    now = Math.max(now, nowMillis);
+    for (int l = 0; l < succ.length; l++) {
+      if (failed.equals(succ[l])) {
+        succ[l] = null;
+      }
+      if (failed.equals(pred[l])) {
+        pred[l] = null;
+      }
+    }
+    while (topLevel >= 0 && succ[topLevel] == null && pred[topLevel] == null) {
+      topLevel--;
+    }
+    int slot = -1;
+    for (int i = 0; i < forgottenCount && slot < 0; i++) {
+      if (failed.equals(forgotten[i])) {
+        slot = i;
+      }
+    }
+    if (slot < 0 && forgottenCount < FORGOTTEN_CAPACITY) {
+      slot = forgottenCount++;
+    }
+    if (slot < 0) {
+      slot = 0;
+      for (int i = 1; i < forgottenCount; i++) {
+        if (forgottenUntilMillis[i] < forgottenUntilMillis[slot]) {
+          slot = i;
+        }
+      }
+    }
+    forgotten[slot] = failed;
+    forgottenUntilMillis[slot] = nowMillis + config.forgetFailedFor.toMillis();
+  }
+
+  /** Takes a node off the forgotten list (it came back). */
+  private void unforget(Endpoint e) {
+    for (int i = 0; i < forgottenCount; i++) {
+      if (e.equals(forgotten[i])) {
+        forgottenCount--;
+        forgotten[i] = forgotten[forgottenCount];
+        forgottenUntilMillis[i] = forgottenUntilMillis[forgottenCount];
+        forgotten[forgottenCount] = null;
+        return;
+      }
+    }
+  }
+
+  private boolean isForgotten(Endpoint e) {
+    for (int i = 0; i < forgottenCount; i++) {
+      if (e.equals(forgotten[i])) {
+        if (now < forgottenUntilMillis[i]) {
+          return true;
+        }
+        unforget(e);
+        return false;
+      }
+    }
+    return false;
+  }
+
+  /** On a membership host: DEAD or LEFT forgets the member, JOINED (back) lets it in again. */
+  @Override
+  public void onMembershipEvent(long nowMillis, ProtocolEvent event, Outbox out) {
+    if (event instanceof MemberEvent e) {
+      if (e.type() == MemberEvent.Type.DEAD || e.type() == MemberEvent.Type.LEFT) {
+        forget(nowMillis, e.member().endpoint());
+      } else if (e.type() == MemberEvent.Type.JOINED) {
+        unforget(e.member().endpoint());
+      }
+    }
+  }
+
   /** Seeds the tables with a known descriptor (e.g. from a join). */
   public void learn(long otherId, Endpoint e) {
     offer(otherId, e);
@@ -229,6 +320,7 @@ public final class SortedRing implements Extension {
 
   @Override
   public void onTick(long nowMillis, Outbox out) {
+    now = nowMillis;
     if (nowMillis < nextRoundMillis) {
       return;
     }
@@ -369,6 +461,7 @@ public final class SortedRing implements Extension {
 
   @Override
   public void onMessage(long nowMillis, Endpoint from, Object message, Delivery delivery, Outbox out) {
+    now = nowMillis;
     start(nowMillis);
     Exchange x = (Exchange) message;
     if (!x.reply()) {

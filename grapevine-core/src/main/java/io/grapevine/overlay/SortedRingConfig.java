@@ -13,11 +13,18 @@ public final class SortedRingConfig {
   public final int randomPeersPerRound;
   /** Most descriptors one exchange carries besides the sender's own: those ranked closest to the receiver. */
   public final int maxDescriptors;
+  /**
+   * How long descriptors of a node reported failed ({@link SortedRing#forget}, or a DEAD/LEFT verdict
+   * on a membership host) are refused, so that exchanges with nodes that still hold them do not bring
+   * the node back before every table has dropped it.
+   */
+  public final Duration forgetFailedFor;
 
   private SortedRingConfig(Builder b) {
     roundInterval = b.roundInterval;
     randomPeersPerRound = b.randomPeersPerRound;
     maxDescriptors = b.maxDescriptors;
+    forgetFailedFor = b.forgetFailedFor;
   }
 
   public static SortedRingConfig defaults() {
@@ -29,10 +36,12 @@ public final class SortedRingConfig {
     private Duration roundInterval = Duration.ofSeconds(1);
     private int randomPeersPerRound = 1;
     private int maxDescriptors = 8;
+    private Duration forgetFailedFor = Duration.ofSeconds(30);
 
     public Builder roundInterval(Duration v) { roundInterval = v; return this; }
     public Builder randomPeersPerRound(int v) { randomPeersPerRound = v; return this; }
     public Builder maxDescriptors(int v) { maxDescriptors = v; return this; }
+    public Builder forgetFailedFor(Duration v) { forgetFailedFor = v; return this; }
 
     /** @throws IllegalArgumentException naming the first bad setting */
     public SortedRingConfig build() {
@@ -41,6 +50,8 @@ public final class SortedRingConfig {
           "randomPeersPerRound must be 0..16, got " + randomPeersPerRound);
       HyParViewConfig.check(maxDescriptors >= 1 && maxDescriptors <= SortedRing.MAX_DESCRIPTORS,
           "maxDescriptors must be 1.." + SortedRing.MAX_DESCRIPTORS + ", got " + maxDescriptors);
+      HyParViewConfig.check(HyParViewConfig.positive(forgetFailedFor) && forgetFailedFor.compareTo(roundInterval) > 0,
+          "forgetFailedFor must be longer than roundInterval, got " + forgetFailedFor);
       return new SortedRingConfig(this);
     }
   }

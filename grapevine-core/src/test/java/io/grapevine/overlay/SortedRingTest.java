@@ -104,6 +104,119 @@ class SortedRingTest {
     }
   }
 
+  /**
+   * 512 nodes build the ring; then 10% crash and every live node is told (as membership's DEAD
+   * verdicts would tell it): the ring closes over the gaps among the live nodes, and the tree's COUNT
+   * and SUM become exact for the survivors at every node.
+   */
+  @Test
+  void ringClosesOverCrashedNodesAndTreeCountFollows() {
+    int n = 512;
+    long seed = 4;
+    OverlayNetwork net = new OverlayNetwork(n, seed);
+    SortedRing[] ring = new SortedRing[n];
+    TreeAggregation[] agg = new TreeAggregation[n];
+    long[] ids = new long[n];
+    SplittableRandom idRandom = new SplittableRandom(seed * 31);
+    for (int i = 0; i < n; i++) {
+      ids[i] = idRandom.nextLong();
+      final int node = i;
+      net.install(i, (e, r) -> {
+        ring[node] = new SortedRing(SortedRingConfig.defaults(), ids[node], r);
+        agg[node] = new TreeAggregation(ring[node], Duration.ofSeconds(1), node);
+        return new StandaloneHost("n" + node, e, "test", 1400, liveUniform(net, node, r)).attach(ring[node])
+            .attach(agg[node]);
+      });
+      net.call(i, out -> {
+        ring[node].start(0);
+        agg[node].start(0);
+      });
+    }
+    net.runUntil(40_000);
+    assertThat(ringRoundsUntilSorted(net, ring, ids, 0)).as("ring before the crash").isZero();
+    SplittableRandom crash = new SplittableRandom(seed);
+    List<Integer> crashed = new ArrayList<>();
+    while (crashed.size() < n / 10) {
+      int i = crash.nextInt(n);
+      if (net.up[i]) {
+        net.crash(i);
+        crashed.add(i);
+      }
+    }
+    for (int i = 0; i < n; i++) {
+      if (net.up[i]) {
+        for (int c : crashed) {
+          ring[i].forget(net.now, net.endpoints.get(c));
+        }
+      }
+    }
+    int rounds = ringRoundsUntilSorted(net, ring, ids, 30);
+    System.out.println("ring closed over " + crashed.size() + " crashed nodes in " + rounds + " rounds");
+    assertThat(rounds).as("rounds until the live ring is sorted again").isBetween(0, 30);
+    net.runUntil(net.now + 30_000);
+    int live = n - crashed.size();
+    double liveSum = 0;
+    for (int i = 0; i < n; i++) {
+      if (net.up[i]) {
+        liveSum += i;
+      }
+    }
+    for (int i = 0; i < n; i++) {
+      if (net.up[i]) {
+        assertThat(agg[i].count()).as("COUNT at node %d", i).isEqualTo(live);
+        assertThat(agg[i].sum()).as("SUM at node %d", i).isEqualTo(liveSum);
+      }
+    }
+  }
+
+  /** A uniform sampler over the nodes that are up (membership's view once the verdicts are in). */
+  static PeerSampler liveUniform(OverlayNetwork net, int self, SplittableRandom r) {
+    return new PeerSampler() {
+      @Override
+      public void sample(int k, List<Endpoint> out) {
+        for (int tries = 0; out.size() < k && tries < 100; tries++) {
+          int j = r.nextInt(net.n);
+          if (j != self && net.up[j]) {
+            out.add(net.endpoints.get(j));
+          }
+        }
+      }
+
+      @Override
+      public int size() {
+        return net.n - 1;
+      }
+    };
+  }
+
+  /**
+   * Rounds (of 1 s) run until every live node has its true live successor and predecessor, at most
+   * {@code maxRounds}; 0 when already sorted, -1 when not sorted in time.
+   */
+  static int ringRoundsUntilSorted(OverlayNetwork net, SortedRing[] ring, long[] ids, int maxRounds) {
+    Long[] sorted = java.util.stream.IntStream.range(0, net.n).filter(i -> net.up[i]).mapToObj(i -> ids[i])
+        .sorted(Long::compareUnsigned).toArray(Long[]::new);
+    int m = sorted.length;
+    for (int r = 0; r <= maxRounds; r++) {
+      if (r > 0) {
+        net.runUntil(net.now + 1000);
+      }
+      boolean all = true;
+      for (int i = 0; i < net.n && all; i++) {
+        if (!net.up[i]) {
+          continue;
+        }
+        int pos = Arrays.binarySearch(sorted, ids[i], Long::compareUnsigned);
+        all = ring[i].hasSuccessor() && ring[i].hasPredecessor()
+            && ring[i].successorId() == sorted[(pos + 1) % m] && ring[i].predecessorId() == sorted[(pos - 1 + m) % m];
+      }
+      if (all) {
+        return r;
+      }
+    }
+    return -1;
+  }
+
   @Test
   void malformedMessagesAreDroppedAndCounted() {
     Endpoint self = Endpoint.ipv4(0x0A000001, 7946);
