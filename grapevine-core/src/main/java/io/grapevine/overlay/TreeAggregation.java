@@ -29,6 +29,12 @@ import java.util.Map;
 public final class TreeAggregation implements Extension {
   /** Rounds without a report before a child's subtree is dropped from the totals. */
   public static final int CHILD_TIMEOUT_ROUNDS = 3;
+  /**
+   * Most children tracked at once: a node has about one child per level below its own (tens), so a
+   * report from a new child beyond this is refused and counted rather than grow a map that remote
+   * input keys.
+   */
+  public static final int MAX_CHILDREN = 1024;
 
   record Report(long senderId, Endpoint sender, boolean detach, double sum, long count) {}
 
@@ -54,6 +60,7 @@ public final class TreeAggregation implements Extension {
   private long globalRootId;
   private long subtreeCount = 1;
   private double subtreeSum;
+  private long reportsRefused;
 
   /**
    * @param ring the sorted ring on the same host, whose tree this aggregates along
@@ -106,6 +113,11 @@ public final class TreeAggregation implements Extension {
   /** Nodes in this node's subtree at its last round (itself included). */
   public long subtreeCount() {
     return subtreeCount;
+  }
+
+  /** Reports from new children refused because {@link #MAX_CHILDREN} were tracked. */
+  public long reportsRefused() {
+    return reportsRefused;
   }
 
   public int childCount() {
@@ -211,7 +223,15 @@ public final class TreeAggregation implements Extension {
         children.remove(rep.senderId());
         return;
       }
-      Child c = children.computeIfAbsent(rep.senderId(), k -> new Child());
+      Child c = children.get(rep.senderId());
+      if (c == null) {
+        if (children.size() >= MAX_CHILDREN) {
+          reportsRefused++;
+          return;
+        }
+        c = new Child();
+        children.put(rep.senderId(), c);
+      }
       c.sum = rep.sum();
       c.count = rep.count();
       c.heardMillis = nowMillis;

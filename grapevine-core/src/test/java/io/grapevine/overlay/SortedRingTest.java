@@ -256,5 +256,13 @@ class SortedRingTest {
         .putEndpoint(other).putByte(0).endMessage().finish()), Delivery.DATAGRAM, new HyParViewTest.Collect(events));
     assertThat(ring.successorId()).isEqualTo(7);
     assertThat(ring.predecessorId()).isEqualTo(7);
+    // Reports from ever new "children" (remote input) are capped, not stored without bound.
+    for (int i = 0; i < TreeAggregation.MAX_CHILDREN + 76; i++) {
+      host.onPacket(0, other, HyParViewTest.copy(w.begin().beginMessage(MessageType.TREE_REPORT).putLong(1000 + i)
+          .putEndpoint(other).putByte(0).putLong(Double.doubleToLongBits(1)).putLong(1).endMessage().finish()),
+          Delivery.DATAGRAM, new HyParViewTest.Collect(events));
+    }
+    assertThat(agg.childCount()).isEqualTo(TreeAggregation.MAX_CHILDREN);
+    assertThat(agg.reportsRefused()).isEqualTo(76);
   }
 }
