@@ -2,6 +2,8 @@
 # Runs the overlay experiments of docs/overlays.md (io.grapevine.sim.overlay.OverlayExperiments).
 #   bench/overlays.sh hyparview 100000 1 docs/overlays            # crash reliability, 3 crash sizes
 #   bench/overlays.sh plumtree 100000 1 docs/overlays             # RMR and latency beside flooding
+#   bench/overlays.sh plumtree-opt 10000 1 docs/overlays          # the same with and without the tree optimisation, 30 broadcasts
+#   bench/overlays.sh rejoin 100000 1 docs/overlays/rejoin 0.5,0.8,0.95 [off]  # mass crashes, 8 seed nodes, stranded re-join on/off
 #   bench/overlays.sh ring 65536 1 docs/overlays 10 60            # sorted ring + tree COUNT, 10 seeds
 #   bench/overlays.sh plumtree-crash 100000 1 docs/overlays       # Plumtree, flooding, 50% crash (rows as they finish)
 #   bench/overlays.sh crash 100000 1 docs/overlays 0.8,0.95       # a fresh overlay per crash fraction

@@ -36,8 +36,11 @@ import java.util.random.RandomGenerator;
  * does not arrive within {@code regraftTimeout}, the next announcer is grafted. Neighbor changes come
  * from HyParView: a new active peer starts eager, a removed one is forgotten.
  *
- * <p>Not implemented: the paper's optional tree optimisation (swapping an eager link for a lazy one
- * that announced the message in fewer hops).
+ * <p><b>Tree optimisation</b> (the paper's optional step): the first copy to arrive fixes the
+ * tree, so a tree grown from one broadcast can be deep for the next origin. When a lazy peer
+ * announces a message this node already received, and the announcement shows the lazy path is at
+ * least {@code optimizationThreshold} hops shorter than the eager path it came by, the two links
+ * swap: the announcer is grafted (link only, no payload) and the eager sender pruned.
  */
 public final class Plumtree implements Extension, HyParView.Listener {
   /** Most ids one IHAVE may carry; more is malformed. */
@@ -50,7 +53,11 @@ public final class Plumtree implements Extension, HyParView.Listener {
 
   record IHave(Endpoint sender, long[] ids, int[] rounds) {}
 
-  record Graft(Endpoint sender, long id, int round) {}
+  /** {@code linkOnly}: make the link eager without sending the payload (the tree optimisation). */
+  record Graft(Endpoint sender, long id, int round, boolean linkOnly) {}
+
+  /** A delivered payload kept for GRAFTs, with how far it travelled and from whom (null: local). */
+  private record Cached(byte[] payload, int hops, Endpoint from) {}
 
   record Prune(Endpoint sender) {}
 
@@ -64,7 +71,7 @@ public final class Plumtree implements Extension, HyParView.Listener {
   private final RandomGenerator random;
   private final List<Endpoint> eager = new ArrayList<>();
   private final List<Endpoint> lazy = new ArrayList<>();
-  private final LinkedHashMap<Long, byte[]> cache = new LinkedHashMap<>();
+  private final LinkedHashMap<Long, Cached> cache = new LinkedHashMap<>();
   private final LinkedHashSet<Long> seen = new LinkedHashSet<>();
   private final Map<Long, Missing> missing = new HashMap<>();
   private final PlumtreeStats stats = new PlumtreeStats();
@@ -147,18 +154,18 @@ public final class Plumtree implements Extension, HyParView.Listener {
           + config.maxPayloadBytes);
     }
     long id = random.nextLong();
-    deliver(id, payload, 0, out);
+    deliver(id, payload, 0, null, out);
     push(id, payload, 0, null, out);
     return id;
   }
 
-  private void deliver(long id, byte[] payload, int hops, Outbox out) {
-    remember(id, payload);
+  private void deliver(long id, byte[] payload, int hops, Endpoint from, Outbox out) {
+    remember(id, new Cached(payload, hops, from));
     stats.delivered++;
     out.emit(new Delivered(id, payload, hops));
   }
 
-  private void remember(long id, byte[] payload) {
+  private void remember(long id, Cached payload) {
     seen.add(id);
     if (seen.size() > config.seenIds) {
       Iterator<Long> it = seen.iterator();
@@ -203,11 +210,15 @@ public final class Plumtree implements Extension, HyParView.Listener {
   }
 
   private void sendControl(Outbox out, Endpoint to, MessageType type, long id, int round) {
+    sendControl(out, to, type, id, round, false);
+  }
+
+  private void sendControl(Outbox out, Endpoint to, MessageType type, long id, int round, boolean linkOnly) {
     writer.begin();
     writer.beginMessage(type);
     writer.putEndpoint(self);
     if (type == MessageType.PLUMTREE_GRAFT) {
-      writer.putLong(id).putShort(Math.min(round, 0xFFFF));
+      writer.putLong(id).putShort(Math.min(round, 0xFFFF)).putByte(linkOnly ? 1 : 0);
       stats.graftSent++;
     } else {
       stats.pruneSent++;
@@ -246,7 +257,12 @@ public final class Plumtree implements Extension, HyParView.Listener {
       }
       case PLUMTREE_GRAFT -> {
         long id = r.getLong();
-        yield new Graft(sender, id, r.getShort());
+        int round = r.getShort();
+        int flags = r.getByte();
+        if (flags > 1) {
+          throw new MalformedPacketException(DropReason.BAD_FIELD, "GRAFT flags " + flags);
+        }
+        yield new Graft(sender, id, round, flags == 1);
       }
       case PLUMTREE_PRUNE -> new Prune(sender);
       default -> throw new MalformedPacketException(DropReason.UNKNOWN_TYPE, "type " + type);
@@ -270,6 +286,7 @@ public final class Plumtree implements Extension, HyParView.Listener {
       for (int i = 0; i < h.ids().length; i++) {
         long id = h.ids()[i];
         if (seen.contains(id)) {
+          optimize(id, h.rounds()[i], h.sender(), out);
           continue;
         }
         Missing m = missing.get(id);
@@ -288,9 +305,9 @@ public final class Plumtree implements Extension, HyParView.Listener {
         return;
       }
       addEager(g.sender());
-      byte[] payload = cache.get(g.id());
-      if (payload != null) {
-        sendGossip(out, g.sender(), g.id(), g.round(), payload);
+      Cached c = g.linkOnly() ? null : cache.get(g.id());
+      if (c != null) {
+        sendGossip(out, g.sender(), g.id(), c.hops(), c.payload());
         stats.graftsAnswered++;
       }
     } else if (message instanceof Prune p) {
@@ -305,7 +322,7 @@ public final class Plumtree implements Extension, HyParView.Listener {
     boolean neighbor = overlay.isActive(sender);
     if (!seen.contains(g.id())) {
       missing.remove(g.id());
-      deliver(g.id(), g.payload(), g.round() + 1, out);
+      deliver(g.id(), g.payload(), g.round() + 1, sender, out);
       if (neighbor) {
         addEager(sender);
       }
@@ -317,6 +334,32 @@ public final class Plumtree implements Extension, HyParView.Listener {
         sendControl(out, sender, MessageType.PLUMTREE_PRUNE, 0, 0);
       }
     }
+  }
+
+  /**
+   * The tree optimisation: {@code announcer} has message {@code id} at {@code announcedHops}; if
+   * through it this node would be at least {@code optimizationThreshold} hops closer to the origin
+   * than through the eager peer the payload came from, graft the announcer and prune that peer.
+   */
+  private void optimize(long id, int announcedHops, Endpoint announcer, Outbox out) {
+    int threshold = config.optimizationThreshold;
+    if (threshold == 0) {
+      return;
+    }
+    Cached c = cache.get(id);
+    if (c == null || c.from() == null || c.from().equals(announcer)
+        || c.hops() - (announcedHops + 1) < threshold || !overlay.isActive(announcer)) {
+      return;
+    }
+    Endpoint previous = c.from();
+    addEager(announcer);
+    sendControl(out, announcer, MessageType.PLUMTREE_GRAFT, id, announcedHops, true);
+    if (overlay.isActive(previous)) {
+      addLazy(previous);
+      sendControl(out, previous, MessageType.PLUMTREE_PRUNE, 0, 0);
+    }
+    cache.put(id, new Cached(c.payload(), announcedHops + 1, announcer));
+    stats.optimizations++;
   }
 
   @Override

@@ -19,6 +19,11 @@ public final class PlumtreeConfig {
   public final int cacheMessages;
   /** Message ids remembered to drop duplicates (oldest forgotten first). */
   public final int seenIds;
+  /**
+   * Hops by which a lazy announcer's path must beat the eager one before the links swap (the tree
+   * optimisation); 0 turns it off. Small values chase noise in hop counts and churn the tree.
+   */
+  public final int optimizationThreshold;
 
   private PlumtreeConfig(Builder b) {
     floodOnly = b.floodOnly;
@@ -27,6 +32,7 @@ public final class PlumtreeConfig {
     maxPayloadBytes = b.maxPayloadBytes;
     cacheMessages = b.cacheMessages;
     seenIds = b.seenIds;
+    optimizationThreshold = b.optimizationThreshold;
   }
 
   public static PlumtreeConfig defaults() {
@@ -45,6 +51,7 @@ public final class PlumtreeConfig {
     private int maxPayloadBytes = 1024;
     private int cacheMessages = 1024;
     private int seenIds = 16384;
+    private int optimizationThreshold = 2;
 
     public Builder() {}
 
@@ -55,6 +62,7 @@ public final class PlumtreeConfig {
       maxPayloadBytes = c.maxPayloadBytes;
       cacheMessages = c.cacheMessages;
       seenIds = c.seenIds;
+      optimizationThreshold = c.optimizationThreshold;
     }
 
     public Builder floodOnly(boolean v) { floodOnly = v; return this; }
@@ -63,6 +71,7 @@ public final class PlumtreeConfig {
     public Builder maxPayloadBytes(int v) { maxPayloadBytes = v; return this; }
     public Builder cacheMessages(int v) { cacheMessages = v; return this; }
     public Builder seenIds(int v) { seenIds = v; return this; }
+    public Builder optimizationThreshold(int v) { optimizationThreshold = v; return this; }
 
     /** @throws IllegalArgumentException naming the first bad setting */
     public PlumtreeConfig build() {
@@ -73,6 +82,8 @@ public final class PlumtreeConfig {
           "maxPayloadBytes must be 0..60000, got " + maxPayloadBytes);
       HyParViewConfig.check(cacheMessages >= 1, "cacheMessages must be at least 1, got " + cacheMessages);
       HyParViewConfig.check(seenIds >= cacheMessages, "seenIds must be at least cacheMessages, got " + seenIds);
+      HyParViewConfig.check(optimizationThreshold >= 0 && optimizationThreshold <= 255,
+          "optimizationThreshold must be 0 (off)..255 hops, got " + optimizationThreshold);
       return new PlumtreeConfig(this);
     }
   }

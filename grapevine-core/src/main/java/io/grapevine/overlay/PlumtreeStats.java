@@ -11,4 +11,6 @@ public final class PlumtreeStats {
   public long delivered;
   /** Payload copies received for messages already delivered. */
   public long duplicates;
+  /** Tree optimisations: an eager link swapped for a lazy one that announced in fewer hops. */
+  public long optimizations;
 }

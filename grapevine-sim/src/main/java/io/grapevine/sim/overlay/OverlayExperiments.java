@@ -37,6 +37,7 @@ public final class OverlayExperiments {
     switch (mode) {
       case "hyparview" -> hyparview(n, seed, out);
       case "plumtree" -> plumtree(n, seed, out);
+      case "plumtree-opt" -> plumtreeOptimisation(n, seed, out);
       case "ring" -> {
         String opt = args.length > 6 ? args[6] : "";
         RingExperiment.RING_ONLY_ALL = opt.equals("ring-only");
@@ -147,16 +148,28 @@ public final class OverlayExperiments {
   }
 
   static void plumtree(int n, long seed, Path out) throws IOException {
+    plumtree(n, seed, out, new String[] {"plumtree", "flood"},
+        new PlumtreeConfig[] {PlumtreeConfig.defaults(), PlumtreeConfig.defaults().toBuilder().floodOnly(true).build()},
+        10, 4, "plumtree-");
+  }
+
+  /** Plumtree with and without the tree optimisation beside flooding: 30 broadcasts, the last 10 averaged. */
+  static void plumtreeOptimisation(int n, long seed, Path out) throws IOException {
+    plumtree(n, seed, out, new String[] {"plumtree", "plumtree-no-optimisation", "flood"},
+        new PlumtreeConfig[] {PlumtreeConfig.defaults(), PlumtreeConfig.defaults().toBuilder().optimizationThreshold(0).build(),
+            PlumtreeConfig.defaults().toBuilder().floodOnly(true).build()},
+        30, 20, "plumtree-opt-");
+  }
+
+  static void plumtree(int n, long seed, Path out, String[] names, PlumtreeConfig[] configs, int broadcasts,
+      int steadyFrom, String prefix) throws IOException {
     StringBuilder json = new StringBuilder("{\n  \"nodes\": " + n + ", \"seed\": " + seed + ",\n  \"runs\": [\n");
     StringBuilder csv = new StringBuilder("protocol,broadcast,rmr,last_delivery_ms,max_hops,reliability\n");
     Chart chart = new Chart("Relative message redundancy per broadcast (N = " + n + ")", "broadcast",
         "RMR = m/(n-1) - 1");
-    String[] names = {"plumtree", "flood"};
-    int broadcasts = 10;
-    for (int v = 0; v < 2; v++) {
+    for (int v = 0; v < names.length; v++) {
       long wall = System.nanoTime();
-      PlumtreeConfig pt = PlumtreeConfig.defaults().toBuilder().floodOnly(v == 1).build();
-      OverlayCluster c = build(n, seed, pt);
+      OverlayCluster c = build(n, seed, configs[v]);
       double[] x = new double[broadcasts];
       double[] y = new double[broadcasts];
       double rmrSteady = 0;
@@ -179,7 +192,7 @@ public final class OverlayExperiments {
             .append(',').append(br.maxHops).append(',').append(rel).append('\n');
         System.out.printf("%s broadcast %d rmr %.4f last %d ms hops %d reliability %.6f%n", names[v], b + 1, rmr,
             latency, br.maxHops, rel);
-        if (b >= 4) {
+        if (b >= steadyFrom) {
           rmrSteady += rmr;
           latSteady += latency;
           hopsSteady += br.maxHops;
@@ -188,21 +201,21 @@ public final class OverlayExperiments {
         }
       }
       long ihave = c.ihaveSent() - ihaveBefore;
-      chart.line(names[v], x, y, v == 1);
+      chart.line(names[v], x, y, configs[v].floodOnly);
       json.append(String.format(
-          "    {\"protocol\": \"%s\", \"broadcasts\": %d, \"steadyFrom\": 5, \"rmrSteadyMean\": %.5f,"
+          "    {\"protocol\": \"%s\", \"broadcasts\": %d, \"steadyFrom\": %d, \"rmrSteadyMean\": %.5f,"
               + " \"rmrFirst\": %.5f, \"lastDeliveryMsSteadyMean\": %.1f, \"maxHopsSteadyMean\": %.2f,"
               + " \"minReliabilitySteady\": %.6f, \"ihavePerNodePerBroadcast\": %.3f, \"wallSeconds\": %.1f,"
               + " \"peakHeapBytes\": %d}%s%n",
-          names[v], broadcasts, rmrSteady / steady, y[0], latSteady / steady, hopsSteady / steady, relMin,
+          names[v], broadcasts, steadyFrom + 1, rmrSteady / steady, y[0], latSteady / steady, hopsSteady / steady, relMin,
           ihave / (double) n / broadcasts, (System.nanoTime() - wall) / 1e9, OverlayCluster.peakHeapBytes(),
-          v == 0 ? "," : ""));
+          v < names.length - 1 ? "," : ""));
       System.out.println(json);
     }
     json.append("  ]\n}\n");
-    chart.write(out, "plumtree-rmr-" + n);
-    Files.writeString(out.resolve("plumtree-" + n + ".json"), json);
-    Files.writeString(out.resolve("plumtree-" + n + ".csv"), csv);
+    chart.write(out, prefix + "rmr-" + n);
+    Files.writeString(out.resolve(prefix + n + ".json"), json);
+    Files.writeString(out.resolve(prefix + n + ".csv"), csv);
   }
 
   private static void append(Path file, String header, String row) throws IOException {
