@@ -21,7 +21,8 @@ public final class PlumtreeConfig {
   public final int seenIds;
   /**
    * Hops by which a lazy announcer's path must beat the eager one before the links swap (the tree
-   * optimisation); 0 turns it off. Small values chase noise in hop counts and churn the tree.
+   * optimisation); 0, the default, turns it off: with broadcasts from many origins a swap that
+   * shortens one origin's path can lengthen others' (measured in docs/overlays.md).
    */
   public final int optimizationThreshold;
 
@@ -51,7 +52,7 @@ public final class PlumtreeConfig {
     private int maxPayloadBytes = 1024;
     private int cacheMessages = 1024;
     private int seenIds = 16384;
-    private int optimizationThreshold = 2;
+    private int optimizationThreshold = 0;
 
     public Builder() {}
 

@@ -155,8 +155,9 @@ public final class OverlayExperiments {
 
   /** Plumtree with and without the tree optimisation beside flooding: 30 broadcasts, the last 10 averaged. */
   static void plumtreeOptimisation(int n, long seed, Path out) throws IOException {
-    plumtree(n, seed, out, new String[] {"plumtree", "plumtree-no-optimisation", "flood"},
-        new PlumtreeConfig[] {PlumtreeConfig.defaults(), PlumtreeConfig.defaults().toBuilder().optimizationThreshold(0).build(),
+    plumtree(n, seed, out, new String[] {"plumtree-threshold-2", "plumtree-threshold-0", "flood"},
+        new PlumtreeConfig[] {PlumtreeConfig.defaults().toBuilder().optimizationThreshold(2).build(),
+            PlumtreeConfig.defaults().toBuilder().optimizationThreshold(0).build(),
             PlumtreeConfig.defaults().toBuilder().floodOnly(true).build()},
         30, 20, "plumtree-opt-");
   }
