@@ -36,6 +36,12 @@ import java.util.random.RandomGenerator;
  * does not arrive within {@code regraftTimeout}, the next announcer is grafted. Neighbor changes come
  * from HyParView: a new active peer starts eager, a removed one is forgotten.
  *
+ * <p><b>History (anti-entropy).</b> GRAFT repairs a loss only while some neighbor announces the
+ * message, and announcements go out once. So every {@code historyInterval} a node that delivered
+ * messages in the last {@code historyWindow} announces the newest of them (up to one IHAVE's worth)
+ * to one random active peer; a peer that missed one grafts it as after any IHAVE. A node cut off
+ * while a broadcast went by gets it once it is reachable again, while the message is cached.
+ *
  * <p><b>Tree optimisation</b> (the paper's optional step): the first copy to arrive fixes the
  * tree, so a tree grown from one broadcast can be deep for the next origin. When a lazy peer
  * announces a message this node already received, and the announcement shows the lazy path is at
@@ -51,13 +57,14 @@ public final class Plumtree implements Extension, HyParView.Listener {
 
   record Gossip(Endpoint sender, long id, int round, byte[] payload) {}
 
-  record IHave(Endpoint sender, long[] ids, int[] rounds) {}
+  /** {@code history}: a periodic announcement of recent ids, not a fresh one (no tree optimisation). */
+  record IHave(Endpoint sender, long[] ids, int[] rounds, boolean history) {}
 
   /** {@code linkOnly}: make the link eager without sending the payload (the tree optimisation). */
   record Graft(Endpoint sender, long id, int round, boolean linkOnly) {}
 
-  /** A delivered payload kept for GRAFTs, with how far it travelled and from whom (null: local). */
-  private record Cached(byte[] payload, int hops, Endpoint from) {}
+  /** A delivered payload kept for GRAFTs, with how far it travelled, from whom (null: local) and when. */
+  private record Cached(byte[] payload, int hops, Endpoint from, long deliveredMillis) {}
 
   record Prune(Endpoint sender) {}
 
@@ -76,6 +83,9 @@ public final class Plumtree implements Extension, HyParView.Listener {
   private final Map<Long, Missing> missing = new HashMap<>();
   private final PlumtreeStats stats = new PlumtreeStats();
   private long nextTimerMillis = Long.MAX_VALUE;
+  private long nextHistoryMillis = Long.MAX_VALUE;
+  private final long[] historyIds = new long[MAX_IHAVE_IDS];
+  private final int[] historyHops = new int[MAX_IHAVE_IDS];
   private Endpoint self;
   private PacketWriter writer;
 
@@ -154,13 +164,17 @@ public final class Plumtree implements Extension, HyParView.Listener {
           + config.maxPayloadBytes);
     }
     long id = random.nextLong();
-    deliver(id, payload, 0, null, out);
+    deliver(nowMillis, id, payload, 0, null, out);
     push(id, payload, 0, null, out);
     return id;
   }
 
-  private void deliver(long id, byte[] payload, int hops, Endpoint from, Outbox out) {
-    remember(id, new Cached(payload, hops, from));
+  private void deliver(long nowMillis, long id, byte[] payload, int hops, Endpoint from, Outbox out) {
+    remember(id, new Cached(payload, hops, from, nowMillis));
+    long interval = config.historyInterval.toMillis();
+    if (interval > 0 && !config.floodOnly && nextHistoryMillis == Long.MAX_VALUE) {
+      nextHistoryMillis = nowMillis + interval / 2 + random.nextLong(interval / 2 + 1);
+    }
     stats.delivered++;
     out.emit(new Delivered(id, payload, hops));
   }
@@ -242,7 +256,7 @@ public final class Plumtree implements Extension, HyParView.Listener {
         int round = r.getShort();
         yield new Gossip(sender, id, round, r.getBytes16(config.maxPayloadBytes));
       }
-      case PLUMTREE_IHAVE -> {
+      case PLUMTREE_IHAVE, PLUMTREE_HISTORY -> {
         int count = r.getByte();
         if (count == 0 || count > MAX_IHAVE_IDS) {
           throw new MalformedPacketException(DropReason.BAD_FIELD, "IHAVE of " + count + " ids");
@@ -253,7 +267,7 @@ public final class Plumtree implements Extension, HyParView.Listener {
           ids[i] = r.getLong();
           rounds[i] = r.getShort();
         }
-        yield new IHave(sender, ids, rounds);
+        yield new IHave(sender, ids, rounds, type == MessageType.PLUMTREE_HISTORY);
       }
       case PLUMTREE_GRAFT -> {
         long id = r.getLong();
@@ -278,7 +292,7 @@ public final class Plumtree implements Extension, HyParView.Listener {
   @Override
   public void onMessage(long nowMillis, Endpoint from, Object message, Delivery delivery, Outbox out) {
     if (message instanceof Gossip g) {
-      onGossip(g, out);
+      onGossip(nowMillis, g, out);
     } else if (message instanceof IHave h) {
       if (config.floodOnly) {
         return;
@@ -286,7 +300,9 @@ public final class Plumtree implements Extension, HyParView.Listener {
       for (int i = 0; i < h.ids().length; i++) {
         long id = h.ids()[i];
         if (seen.contains(id)) {
-          optimize(id, h.rounds()[i], h.sender(), out);
+          if (!h.history()) {
+            optimize(id, h.rounds()[i], h.sender(), out);
+          }
           continue;
         }
         Missing m = missing.get(id);
@@ -317,12 +333,12 @@ public final class Plumtree implements Extension, HyParView.Listener {
     }
   }
 
-  private void onGossip(Gossip g, Outbox out) {
+  private void onGossip(long nowMillis, Gossip g, Outbox out) {
     Endpoint sender = g.sender();
     boolean neighbor = overlay.isActive(sender);
     if (!seen.contains(g.id())) {
       missing.remove(g.id());
-      deliver(g.id(), g.payload(), g.round() + 1, sender, out);
+      deliver(nowMillis, g.id(), g.payload(), g.round() + 1, sender, out);
       if (neighbor) {
         addEager(sender);
       }
@@ -358,12 +374,15 @@ public final class Plumtree implements Extension, HyParView.Listener {
       addLazy(previous);
       sendControl(out, previous, MessageType.PLUMTREE_PRUNE, 0, 0);
     }
-    cache.put(id, new Cached(c.payload(), announcedHops + 1, announcer));
+    cache.put(id, new Cached(c.payload(), announcedHops + 1, announcer, c.deliveredMillis()));
     stats.optimizations++;
   }
 
   @Override
   public void onTick(long nowMillis, Outbox out) {
+    if (nowMillis >= nextHistoryMillis) {
+      announceHistory(nowMillis, out);
+    }
     if (nowMillis < nextTimerMillis) {
       return;
     }
@@ -391,7 +410,47 @@ public final class Plumtree implements Extension, HyParView.Listener {
 
   @Override
   public long nextDeadlineMillis() {
-    return nextTimerMillis;
+    return Math.min(nextTimerMillis, nextHistoryMillis);
+  }
+
+  /**
+   * Announces the newest messages delivered within {@code historyWindow} (up to {@link
+   * #MAX_IHAVE_IDS}) to one random active peer; stops until the next delivery when there are none.
+   */
+  private void announceHistory(long nowMillis, Outbox out) {
+    long since = nowMillis - config.historyWindow.toMillis();
+    int count = 0;
+    int next = 0; // ring buffer over the cache in insertion order keeps the newest MAX_IHAVE_IDS
+    for (Map.Entry<Long, Cached> e : cache.entrySet()) {
+      if (e.getValue().deliveredMillis() < since) {
+        continue;
+      }
+      historyIds[next] = e.getKey();
+      historyHops[next] = e.getValue().hops();
+      next = (next + 1) % MAX_IHAVE_IDS;
+      count = Math.min(count + 1, MAX_IHAVE_IDS);
+    }
+    if (count == 0) {
+      nextHistoryMillis = Long.MAX_VALUE;
+      return;
+    }
+    nextHistoryMillis = nowMillis + config.historyInterval.toMillis();
+    int peers = overlay.activeSize();
+    if (peers == 0) {
+      return;
+    }
+    Endpoint to = overlay.activePeer(random.nextInt(peers));
+    writer.begin();
+    writer.beginMessage(MessageType.PLUMTREE_HISTORY);
+    writer.putEndpoint(self).putByte(count);
+    int first = count < MAX_IHAVE_IDS ? 0 : next;
+    for (int i = 0; i < count; i++) {
+      int k = (first + i) % MAX_IHAVE_IDS;
+      writer.putLong(historyIds[k]).putShort(Math.min(historyHops[k], 0xFFFF));
+    }
+    writer.endMessage();
+    out.send(to, writer.finish(), Delivery.DATAGRAM);
+    stats.historyAnnouncements++;
   }
 
   // ------------------------------------------------------------------ neighbors

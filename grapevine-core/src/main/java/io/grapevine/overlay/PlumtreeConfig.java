@@ -25,6 +25,17 @@ public final class PlumtreeConfig {
    * shortens one origin's path can lengthen others' (measured in docs/overlays.md).
    */
   public final int optimizationThreshold;
+  /**
+   * How often a node that delivered messages lately announces their ids to one random active peer,
+   * so a node that missed a broadcast (cut off, or every announcement lost) grafts it later; 0
+   * turns it off. One IHAVE of at most 64 ids per interval, only while there is recent traffic.
+   */
+  public final Duration historyInterval;
+  /**
+   * How far back those announcements reach: messages delivered longer ago are not announced. Must
+   * stay well inside what {@code seenIds} remembers, or a node could deliver a forgotten message twice.
+   */
+  public final Duration historyWindow;
 
   private PlumtreeConfig(Builder b) {
     floodOnly = b.floodOnly;
@@ -34,6 +45,8 @@ public final class PlumtreeConfig {
     cacheMessages = b.cacheMessages;
     seenIds = b.seenIds;
     optimizationThreshold = b.optimizationThreshold;
+    historyInterval = b.historyInterval;
+    historyWindow = b.historyWindow;
   }
 
   public static PlumtreeConfig defaults() {
@@ -53,6 +66,8 @@ public final class PlumtreeConfig {
     private int cacheMessages = 1024;
     private int seenIds = 16384;
     private int optimizationThreshold = 0;
+    private Duration historyInterval = Duration.ofSeconds(2);
+    private Duration historyWindow = Duration.ofSeconds(60);
 
     public Builder() {}
 
@@ -64,6 +79,8 @@ public final class PlumtreeConfig {
       cacheMessages = c.cacheMessages;
       seenIds = c.seenIds;
       optimizationThreshold = c.optimizationThreshold;
+      historyInterval = c.historyInterval;
+      historyWindow = c.historyWindow;
     }
 
     public Builder floodOnly(boolean v) { floodOnly = v; return this; }
@@ -73,6 +90,8 @@ public final class PlumtreeConfig {
     public Builder cacheMessages(int v) { cacheMessages = v; return this; }
     public Builder seenIds(int v) { seenIds = v; return this; }
     public Builder optimizationThreshold(int v) { optimizationThreshold = v; return this; }
+    public Builder historyInterval(Duration v) { historyInterval = v; return this; }
+    public Builder historyWindow(Duration v) { historyWindow = v; return this; }
 
     /** @throws IllegalArgumentException naming the first bad setting */
     public PlumtreeConfig build() {
@@ -85,6 +104,11 @@ public final class PlumtreeConfig {
       HyParViewConfig.check(seenIds >= cacheMessages, "seenIds must be at least cacheMessages, got " + seenIds);
       HyParViewConfig.check(optimizationThreshold >= 0 && optimizationThreshold <= 255,
           "optimizationThreshold must be 0 (off)..255 hops, got " + optimizationThreshold);
+      HyParViewConfig.check(historyInterval != null && !historyInterval.isNegative(),
+          "historyInterval must be 0 (off) or positive, got " + historyInterval);
+      HyParViewConfig.check(historyWindow != null && HyParViewConfig.positive(historyWindow)
+              && historyWindow.compareTo(historyInterval) >= 0,
+          "historyWindow must be positive and at least historyInterval, got " + historyWindow);
       return new PlumtreeConfig(this);
     }
   }

@@ -13,4 +13,6 @@ public final class PlumtreeStats {
   public long duplicates;
   /** Tree optimisations: an eager link swapped for a lazy one that announced in fewer hops. */
   public long optimizations;
+  /** Periodic IHAVEs of recent message ids (history, the anti-entropy behind the tree). */
+  public long historyAnnouncements;
 }

@@ -43,6 +43,8 @@ public enum MessageType {
   PLUMTREE_IHAVE(0x89),
   PLUMTREE_GRAFT(0x8A),
   PLUMTREE_PRUNE(0x8B),
+  /** As IHAVE, but a periodic announcement of recent ids (history): never moves tree links. */
+  PLUMTREE_HISTORY(0x8C),
   RING_EXCHANGE(0x90),
   RING_EXCHANGE_REPLY(0x91),
   TREE_REPORT(0x98),

@@ -24,6 +24,8 @@ final class OverlayNetwork {
   final List<Endpoint> endpoints = new ArrayList<>();
   final StandaloneHost[] hosts;
   final boolean[] up;
+  /** Nodes cut off from the network: packets from or to them are dropped (they keep running). */
+  final boolean[] cut;
   final List<List<ProtocolEvent>> events = new ArrayList<>();
   private final long[] scheduled;
   private final PriorityQueue<Packet> inFlight =
@@ -40,6 +42,7 @@ final class OverlayNetwork {
     this.random = new SplittableRandom(seed);
     this.hosts = new StandaloneHost[n];
     this.up = new boolean[n];
+    this.cut = new boolean[n];
     this.scheduled = new long[n];
     for (int i = 0; i < n; i++) {
       endpoints.add(Endpoint.ipv4(0x0A000000 + i + 1, 7946));
@@ -76,6 +79,10 @@ final class OverlayNetwork {
         byte[] b = new byte[packet.remaining()];
         packet.get(packet.position(), b);
         packets++;
+        int dest = index(to);
+        if (cut[self] || (dest >= 0 && dest < n && cut[dest])) {
+          return;
+        }
         inFlight.add(new Packet(now + 1 + random.nextInt(20), seq++, self, index(to), b, delivery));
       }
 
