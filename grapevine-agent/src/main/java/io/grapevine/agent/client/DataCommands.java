@@ -243,7 +243,7 @@ public final class DataCommands {
       versionProvider = GrapevineCommand.Version.class,
       description = "Set this node's contribution to the tree SUM (0 until set); every node soon has the new total.")
   public static final class TreeSet extends ClientCommands.Base {
-    @Parameters(index = "0", paramLabel = "VALUE", description = "A finite number, e.g. 12 or 0.7 (use -- before a negative one).")
+    @Parameters(index = "0", paramLabel = "VALUE", description = "A finite number, e.g. 12 or 0.7.")
     String value;
 
     @Option(names = "--json", description = "Print the agent's JSON answer.")
@@ -261,7 +261,7 @@ public final class DataCommands {
         throw new ParameterException(spec.commandLine(), "VALUE must be a finite number like 12 or 0.7, got '" + value + "'");
       }
       JsonNode body = client.put("/v1/tree/value", value.trim().getBytes(StandardCharsets.UTF_8));
-      out().println(json ? Json.write(body) : "tree value = " + number(body.path("value")));
+      out().println(json ? Json.write(body) : "tree value = " + exact(body.path("value")));
     }
   }
 
@@ -294,15 +294,27 @@ public final class DataCommands {
         + neighborText(t.path("successor"))});
     rows.add(new String[] {"children", t.path("children").asText() + " (subtree of " + t.path("subtreeCount").asText()
         + " nodes)"});
-    rows.add(new String[] {"value", number(t.path("value"))});
+    rows.add(new String[] {"value", exact(t.path("value"))});
     boolean known = t.path("known").asBoolean();
-    rows.add(new String[] {"count", known ? number(t.path("count")) : "- (not known yet)"});
-    rows.add(new String[] {"sum", known ? number(t.path("sum")) : "- (not known yet)"});
+    rows.add(new String[] {"count", known ? exact(t.path("count")) : "- (not known yet)"});
+    rows.add(new String[] {"sum", known ? exact(t.path("sum")) : "- (not known yet)"});
     StringBuilder sb = new StringBuilder();
     for (String[] row : rows) {
       sb.append(String.format(Locale.ROOT, "%-9s %s%n", row[0], row[1]));
     }
     return sb.toString();
+  }
+
+  /** A number in full (tree totals are exact): whole numbers without a fraction. */
+  private static String exact(JsonNode n) {
+    if (!n.isNumber()) {
+      return "-";
+    }
+    double v = n.asDouble();
+    if (v == Math.rint(v) && Math.abs(v) < 1e15) {
+      return String.valueOf((long) v);
+    }
+    return String.valueOf(v);
   }
 
   private static String neighborText(JsonNode n) {

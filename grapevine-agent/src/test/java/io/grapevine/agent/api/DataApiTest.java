@@ -177,7 +177,7 @@ class DataApiTest {
         .contains("child of n2 (127.0.0.1:7947)")
         .contains("predecessor ? (127.0.0.1:7948), successor n2 (127.0.0.1:7947)")
         .contains("count     3")
-        .contains("sum       14.50");
+        .contains("sum       14.5\n");
   }
 
   @Test
