@@ -101,6 +101,12 @@ public interface Cluster extends AutoCloseable {
   /** Cluster-wide aggregates (AVG, SUM, COUNT, MIN, MAX) of published values. */
   Aggregates aggregates();
 
+  /**
+   * Exact SUM and COUNT along a sorted ring's spanning tree, if the node was built with {@link
+   * ClusterBuilder#treeAggregation}; otherwise a service that reports {@code enabled() == false}.
+   */
+  TreeService tree();
+
   /** Lifeguard local-health score; 0 is healthy. */
   int healthScore();
 

@@ -7,6 +7,7 @@ import io.grapevine.membership.MembershipConfig;
 import io.grapevine.node.Endpoint;
 import io.grapevine.overlay.HyParViewConfig;
 import io.grapevine.overlay.PlumtreeConfig;
+import io.grapevine.overlay.SortedRingConfig;
 import io.grapevine.runtime.ClusterNode;
 import io.grapevine.runtime.EventLoop;
 import io.grapevine.runtime.Seeds;
@@ -45,6 +46,7 @@ public final class ClusterBuilder {
   private EventOverlay eventOverlay = EventOverlay.FULL_MEMBERSHIP;
   private HyParViewConfig hyParViewConfig = HyParViewConfig.defaults();
   private PlumtreeConfig plumtreeConfig = PlumtreeConfig.defaults();
+  private SortedRingConfig treeAggregation;
 
   ClusterBuilder() {}
 
@@ -197,6 +199,21 @@ public final class ClusterBuilder {
   }
 
   /**
+   * Turns on the sorted ring and exact SUM/COUNT along its spanning tree ({@link Cluster#tree()}),
+   * with these ring settings; null turns it off. Default: off (nothing is attached, no extra
+   * traffic). With it on, each node exchanges ring tables with its two ring neighbors, one long link
+   * and {@code randomPeersPerRound} members every {@code roundInterval} (a few small datagrams),
+   * and reports to its tree parent once per round; totals are exact a few rounds per tree level
+   * (about log2 N) after the tree settles. The node's ring id is {@link TreeService#nodeIdOf} of its
+   * name, which is why names must be unique (as membership requires anyway). Give every node of a
+   * cluster the same setting: nodes without it are not counted.
+   */
+  public ClusterBuilder treeAggregation(SortedRingConfig config) {
+    this.treeAggregation = config;
+    return this;
+  }
+
+  /**
    * Binds the sockets and starts the protocol. The node's first incarnation is the wall-clock time
    * in milliseconds, so a node restarted under the same name outranks what the cluster remembers of
    * its previous life.
@@ -238,7 +255,8 @@ public final class ClusterBuilder {
           joinTimeout.toMillis(), reconnectInterval.toMillis(), dataDir, kvConfig, eventsConfig, aggregatesConfig,
           eventOverlay == EventOverlay.HYPARVIEW_PLUMTREE
               ? new ClusterNode.OverlaySettings(hyParViewConfig, plumtreeConfig)
-              : null);
+              : null,
+          treeAggregation);
     } catch (IOException e) {
       throw new UncheckedIOException("node " + name + ": cannot bind " + bind + ": " + e.getMessage(), e);
     }

@@ -5,6 +5,7 @@ import io.grapevine.Cluster;
 import io.grapevine.ClusterBuilder;
 import io.grapevine.agent.api.ApiServer;
 import io.grapevine.agent.api.ClusterMetrics;
+import io.grapevine.overlay.SortedRingConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -65,6 +66,9 @@ final class Agent {
       if (settings.advertise() != null) {
         b.advertise(settings.advertise());
       }
+      if (settings.tree()) {
+        b.treeAggregation(SortedRingConfig.defaults());
+      }
       if (settings.dataDir() != null) {
         b.dataDir(settings.dataDir());
       }
@@ -104,9 +108,9 @@ final class Agent {
             });
     Runtime.getRuntime().addShutdownHook(new Thread(this::shutdown, "grapevine-shutdown"));
     log.info(
-        "node {} of cluster '{}' up at {} (profile {}, events over {} overlay); HTTP API on http://{}",
+        "node {} of cluster '{}' up at {} (profile {}, events over {} overlay, tree {}); HTTP API on http://{}",
         settings.name(), settings.clusterName(), cluster.endpoint(), settings.profile(),
-        settings.overlay().configName(), hostPort(api.address()));
+        settings.overlay().configName(), settings.tree() ? "on" : "off", hostPort(api.address()));
     log.info(settings.dataDir() != null
         ? "replicated maps are stored in " + settings.dataDir()
         : "no --data-dir: replicated maps live in memory and a restart recovers them from peers");
@@ -169,6 +173,7 @@ final class Agent {
     o.put("seeds", settings.seeds());
     o.put("profile", settings.profile());
     o.put("overlay", settings.overlay().configName());
+    o.put("tree", settings.tree() ? "on" : "off");
     o.put("dataDir", settings.dataDir() == null ? null : settings.dataDir().toString());
     o.put("authRequired", settings.httpToken() != null);
     return o;

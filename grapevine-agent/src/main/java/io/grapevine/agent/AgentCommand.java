@@ -23,7 +23,8 @@ import picocli.CommandLine.Spec;
       "",
       "Config file (YAML if it ends in .yaml/.yml, else Java properties) keys:",
       "  name, cluster, bind, advertise, join (list), http, http-token, profile, data-dir,",
-      "  join-timeout (e.g. 10s), overlay (full-membership | hyparview-plumtree), meta.KEY (or a 'meta:' map), membership.KNOB (e.g.",
+      "  join-timeout (e.g. 10s), overlay (full-membership | hyparview-plumtree), tree (on | off),",
+      "  meta.KEY (or a 'meta:' map), membership.KNOB (e.g.",
       "  membership.probe-interval: 500ms; every MembershipConfig knob). Unknown keys are errors.",
       "The HTTP API token can also come from $GRAPEVINE_HTTP_TOKEN."
     })
@@ -60,6 +61,9 @@ public final class AgentCommand implements Callable<Integer> {
   @Option(names = "--overlay", paramLabel = "full-membership|hyparview-plumtree", description = "How user events travel: membership gossip (default) or Plumtree over a HyParView partial view, for very large clusters.")
   String overlay;
 
+  @Option(names = "--tree", paramLabel = "on|off", description = "Run the sorted ring and its exact cluster-wide SUM/COUNT along the ring's tree (GET /v1/tree, 'grapevine tree'); default: off.")
+  String tree;
+
   @Option(names = "--config", paramLabel = "FILE", description = "Config file, YAML or properties; flags override it.")
   Path config;
 
@@ -81,6 +85,7 @@ public final class AgentCommand implements Callable<Integer> {
     flags.dataDir = dataDir;
     flags.config = config;
     flags.overlay = overlay;
+    flags.tree = tree;
     String level = logLevel.toLowerCase(java.util.Locale.ROOT);
     if (!List.of("trace", "debug", "info", "warn", "error").contains(level)) {
       throw new picocli.CommandLine.ParameterException(

@@ -39,6 +39,8 @@ import java.util.TreeSet;
  * @param membership the protocol configuration (profile plus {@code membership.*} overrides)
  * @param joinTimeout how long one join attempt waits for a seed
  * @param overlay how user events travel: full membership (default) or HyParView + Plumtree
+ * @param tree whether the node runs the sorted ring with exact SUM/COUNT along its tree (default
+ *     off; {@code GET /v1/tree})
  */
 public record AgentSettings(
     String name,
@@ -53,7 +55,8 @@ public record AgentSettings(
     Path dataDir,
     MembershipConfig membership,
     Duration joinTimeout,
-    EventOverlay overlay) {
+    EventOverlay overlay,
+    boolean tree) {
 
   /** Default gossip address; the same as the runtime's. */
   public static final String DEFAULT_BIND = "127.0.0.1:7946";
@@ -65,7 +68,7 @@ public record AgentSettings(
   private static final Set<String> KEYS =
       Set.of(
           "name", "cluster", "bind", "advertise", "join", "http", "http-token", "profile",
-          "data-dir", "join-timeout", "overlay");
+          "data-dir", "join-timeout", "overlay", "tree");
 
   /** Values given on the command line; null (or empty) means "not given". */
   public static final class Flags {
@@ -81,6 +84,7 @@ public record AgentSettings(
     public Path dataDir;
     public Path config;
     public String overlay;
+    public String tree;
   }
 
   /**
@@ -135,6 +139,7 @@ public record AgentSettings(
       Value dataDir = pick(f.dataDir == null ? null : f.dataDir.toString(), "--data-dir", "data-dir");
       Value joinTimeout = pick(null, "--join-timeout", "join-timeout");
       Value overlay = pick(f.overlay, "--overlay", "overlay");
+      Value tree = pick(f.tree, "--tree", "tree");
 
       if (name.text == null || name.text.isBlank()) {
         errors.add("a node name is required: give --name NAME or 'name' in the config file");
@@ -236,12 +241,22 @@ public record AgentSettings(
         }
       }
 
+      boolean treeValue = false;
+      if (tree.text != null) {
+        // YAML 1.1 readers may turn a bare on/off into true/false: both spellings mean the same.
+        switch (tree.text.strip().toLowerCase(Locale.ROOT)) {
+          case "on", "true" -> treeValue = true;
+          case "off", "false" -> treeValue = false;
+          default -> errors.add(tree.origin + ": expected on or off, got '" + tree.text + "'");
+        }
+      }
+
       if (!errors.isEmpty()) {
         throw new SettingsException(errors);
       }
       return new AgentSettings(
           name.text, clusterName, bindText, advertise.text, List.copyOf(seeds), httpText, tokenText,
-          profileText, Map.copyOf(meta), dataPath, config, joinTimeoutValue, overlayValue);
+          profileText, Map.copyOf(meta), dataPath, config, joinTimeoutValue, overlayValue, treeValue);
     }
 
     /** A setting's value and where it came from, for error messages. */

@@ -34,6 +34,7 @@ import picocli.CommandLine.UnmatchedArgumentException;
       ClientCommands.Info.class,
       DataCommands.Event.class,
       DataCommands.Aggregate.class,
+      DataCommands.Tree.class,
       DataCommands.Kv.class,
       DemoCommand.class,
       io.grapevine.sim.SimulateCommand.class,

@@ -38,6 +38,30 @@ class AgentSettingsTest {
     assertThat(s.membership().probeInterval).isEqualTo(MembershipConfig.lan().probeInterval);
     assertThat(s.joinTimeout()).isEqualTo(Duration.ofSeconds(10));
     assertThat(s.overlay()).isEqualTo(EventOverlay.FULL_MEMBERSHIP);
+    assertThat(s.tree()).isFalse();
+  }
+
+  @Test
+  void treeComesFromTheFileOrTheFlagAndABadOneIsNamed() throws IOException {
+    Path yaml = dir.resolve("tree.yaml");
+    // A bare on, which a YAML 1.1 reader may hand over as true.
+    Files.writeString(yaml, "name: n\ntree: on\n");
+    AgentSettings.Flags f = new AgentSettings.Flags();
+    f.config = yaml;
+    assertThat(AgentSettings.resolve(f).tree()).isTrue();
+    f.tree = "off";
+    assertThat(AgentSettings.resolve(f).tree()).isFalse();
+    f.tree = "ON";
+    assertThat(AgentSettings.resolve(f).tree()).isTrue();
+    f.tree = "maybe";
+    assertThat(problems(f)).containsExactly("--tree: expected on or off, got 'maybe'");
+    Path props = dir.resolve("tree.properties");
+    Files.writeString(props, "name=n\ntree=yes please\n");
+    AgentSettings.Flags p = new AgentSettings.Flags();
+    p.config = props;
+    assertThat(problems(p)).containsExactly(props + ": tree: expected on or off, got 'yes please'");
+    p.tree = "on";
+    assertThat(AgentSettings.resolve(p).tree()).isTrue();
   }
 
   @Test
@@ -169,9 +193,9 @@ class AgentSettingsTest {
     assertThat(a.seeds()).containsExactly("10.0.0.6:7946", "dns:grapevine.prod.svc.cluster.local:7946");
     assertThat(a.meta()).containsEntry("zone", "eu-1");
     assertThat(List.of(b.name(), b.clusterName(), b.bind(), b.advertise(), b.seeds(), b.http(), b.httpToken(),
-            b.profile(), b.meta(), b.dataDir(), b.joinTimeout(), b.overlay()))
+            b.profile(), b.meta(), b.dataDir(), b.joinTimeout(), b.overlay(), b.tree()))
         .isEqualTo(List.of(a.name(), a.clusterName(), a.bind(), a.advertise(), a.seeds(), a.http(), a.httpToken(),
-            a.profile(), a.meta(), a.dataDir(), a.joinTimeout(), a.overlay()));
+            a.profile(), a.meta(), a.dataDir(), a.joinTimeout(), a.overlay(), a.tree()));
     assertThat(b.membership().suspicionMult).isEqualTo(a.membership().suspicionMult).isEqualTo(4);
   }
 

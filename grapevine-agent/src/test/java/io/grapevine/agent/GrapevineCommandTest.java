@@ -94,6 +94,18 @@ class GrapevineCommandTest {
   }
 
   @Test
+  void treeCommandsAreListedAndABadValueIsOneLine() {
+    assertThat(run("--help")).isZero();
+    assertThat(out.toString()).contains("tree");
+    assertThat(run("tree", "set", "lots")).isEqualTo(2);
+    assertThat(err.toString().lines().toList()).singleElement().asString()
+        .isEqualTo("error: VALUE must be a finite number like 12 or 0.7, got 'lots'; see 'grapevine tree set --help'");
+    err.getBuffer().setLength(0);
+    assertThat(run("tree")).isEqualTo(2);
+    assertThat(err.toString()).contains("missing a subcommand (set or show)");
+  }
+
+  @Test
   void dataCommandWithoutSubcommandIsAUsageError() {
     assertThat(run("event")).isEqualTo(2);
     assertThat(err.toString()).contains("missing a subcommand (send or watch)");

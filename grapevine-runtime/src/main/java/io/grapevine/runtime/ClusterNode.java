@@ -3,6 +3,7 @@ package io.grapevine.runtime;
 import io.grapevine.Cluster;
 import io.grapevine.MembershipListener;
 import io.grapevine.ReplicatedMap;
+import io.grapevine.TreeService;
 import io.grapevine.Aggregates;
 import io.grapevine.Events;
 import io.grapevine.aggregate.Aggregation;
@@ -28,6 +29,9 @@ import io.grapevine.overlay.HyParViewConfig;
 import io.grapevine.overlay.Plumtree;
 import io.grapevine.overlay.PlumtreeConfig;
 import io.grapevine.overlay.PlumtreeStats;
+import io.grapevine.overlay.SortedRing;
+import io.grapevine.overlay.SortedRingConfig;
+import io.grapevine.overlay.TreeAggregation;
 import io.grapevine.transport.Transport;
 import io.grapevine.transport.TransportStats;
 import java.io.IOException;
@@ -109,6 +113,9 @@ public final class ClusterNode implements Cluster {
   private HyParView hyParView;
   private Plumtree plumtree;
   private AggregateService aggregates;
+  private TreeService tree;
+  private SortedRing ring;
+  private TreeAggregation treeAggregation;
   private EventLoop.Timer tick;
   private long tickAtMillis = Long.MAX_VALUE;
   private long publishedVersion = -1;
@@ -142,6 +149,8 @@ public final class ClusterNode implements Cluster {
    * @param dataDir where the replicated store is kept; null keeps it in memory
    * @param overlay user events over HyParView + Plumtree with these settings; null: the default,
    *     membership gossip
+   * @param tree a sorted ring with these settings and exact SUM/COUNT along its tree (see {@link
+   *     #tree()}); null: off, the default
    */
   public static ClusterNode start(
       EventLoop loop,
@@ -159,7 +168,8 @@ public final class ClusterNode implements Cluster {
       AntiEntropyConfig kvConfig,
       DisseminationConfig eventsConfig,
       AggregationConfig aggregatesConfig,
-      OverlaySettings overlay) throws IOException {
+      OverlaySettings overlay,
+      SortedRingConfig tree) throws IOException {
     ClusterNode[] holder = new ClusterNode[1];
     try {
       transport.start((from, packet, delivery) -> {
@@ -209,6 +219,18 @@ public final class ClusterNode implements Cluster {
       membership.attach(node.hyParView);
       membership.attach(node.plumtree);
     }
+    if (tree != null) {
+      // Drawn last, so the default path's (and the overlay's) randomness is unchanged. Membership is
+      // the ring's peer sampler (ctx.peers()) and feeds it DEAD/LEFT verdicts.
+      node.ring = new SortedRing(tree, TreeService.nodeIdOf(name), new java.util.SplittableRandom(random.nextLong()));
+      node.treeAggregation = new TreeAggregation(node.ring, tree.roundInterval, 0);
+      membership.attach(node.ring);
+      membership.attach(node.treeAggregation);
+      node.tree = new TreeAggregationService(node.ring, node.treeAggregation, node::callStep, node::memberNameAt);
+    } else {
+      node.tree = TreeAggregationService.off("tree aggregation is off on node " + name
+          + ": start it with ClusterBuilder.treeAggregation(SortedRingConfig)");
+    }
     node.events = new EventService(name, dissemination, node::callStep, node.plumtree, incarnation);
     node.aggregates = new AggregateService(aggregation, node::callStep);
     loop.call(() -> {
@@ -220,6 +242,10 @@ public final class ClusterNode implements Cluster {
         aggregation.start(now);
         if (node.hyParView != null) {
           node.hyParView.start(now);
+        }
+        if (node.ring != null) {
+          node.ring.start(now);
+          node.treeAggregation.start(now);
         }
       });
       if (reconnectIntervalMillis > 0) {
@@ -658,6 +684,25 @@ public final class ClusterNode implements Cluster {
   @Override
   public Aggregates aggregates() {
     return aggregates;
+  }
+
+  @Override
+  public TreeService tree() {
+    return tree;
+  }
+
+  /** The name of the member listed at {@code endpoint} (a live one first), or null. */
+  private String memberNameAt(Endpoint endpoint) {
+    String any = null;
+    for (Member m : memberList) {
+      if (m.endpoint().equals(endpoint)) {
+        if (m.state() == MemberState.ALIVE || m.state() == MemberState.SUSPECT) {
+          return m.name();
+        }
+        any = m.name();
+      }
+    }
+    return any;
   }
 
   // ------------------------------------------------------------------ queries

@@ -242,6 +242,10 @@ public final class ApiServer implements AutoCloseable {
         return only(ex, "GET", this::aggregates);
       case "/v1/kv":
         return Response.error(400, "missing map: use /v1/kv/{map} or /v1/kv/{map}/{key}");
+      case "/v1/tree":
+        return only(ex, "GET", () -> Response.json(200, Json.tree(cluster.tree().snapshot())));
+      case "/v1/tree/value":
+        return only(ex, "PUT", () -> setTreeValue(readBody(ex, MAX_BODY_BYTES)));
       default:
         break;
     }
@@ -480,6 +484,30 @@ public final class ApiServer implements AutoCloseable {
     Map<String, Object> out = new LinkedHashMap<>();
     out.put("name", name);
     out.put("unpublished", true);
+    return Response.json(200, out);
+  }
+
+  // ---- tree aggregation ----
+
+  private Response setTreeValue(byte[] body) {
+    if (!cluster.tree().enabled()) {
+      return Response.error(409, "tree aggregation is off on this agent: start it with --tree on (or 'tree: on'"
+          + " in its config file)");
+    }
+    String text = new String(body, StandardCharsets.UTF_8).trim();
+    double value;
+    try {
+      value = Double.parseDouble(text);
+    } catch (NumberFormatException e) {
+      return Response.error(400, "expected a number as the body, got '" + abbreviate(text) + "'");
+    }
+    try {
+      cluster.tree().setValue(value);
+    } catch (IllegalArgumentException e) {
+      return Response.error(400, firstLine(e.getMessage()));
+    }
+    Map<String, Object> out = new LinkedHashMap<>();
+    out.put("value", value);
     return Response.json(200, out);
   }
 

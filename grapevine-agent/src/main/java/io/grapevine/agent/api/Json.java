@@ -12,6 +12,7 @@ import io.grapevine.membership.MembershipStats;
 import io.grapevine.transport.TransportStats;
 import io.grapevine.wire.DropReason;
 import io.grapevine.KvChange;
+import io.grapevine.TreeSnapshot;
 import io.grapevine.aggregate.AggregateEstimate;
 import io.grapevine.dissemination.DisseminationStats;
 import io.grapevine.dissemination.RumorId;
@@ -213,6 +214,49 @@ public final class Json {
     o.put("rounds", e.rounds());
     o.put("error", finite(e.error()));
     return o;
+  }
+
+  /**
+   * The sorted ring and tree aggregation of a node: {@code {"enabled": false}} when it runs without
+   * them; otherwise ids as 16 hex digits (unsigned 64 bits, which JSON numbers cannot all carry),
+   * neighbors as {@code {name, address, id}} or null, and {@code count}/{@code sum} null until the
+   * totals are known.
+   */
+  public static Map<String, Object> tree(TreeSnapshot s) {
+    Map<String, Object> o = new LinkedHashMap<>();
+    o.put("enabled", s.enabled());
+    if (!s.enabled()) {
+      return o;
+    }
+    o.put("nodeId", hexId(s.nodeId()));
+    o.put("level", s.level());
+    o.put("root", s.root());
+    o.put("parent", neighbor(s.parent()));
+    o.put("successor", neighbor(s.successor()));
+    o.put("predecessor", neighbor(s.predecessor()));
+    o.put("children", s.children());
+    o.put("subtreeCount", s.subtreeCount());
+    o.put("value", s.value());
+    o.put("known", s.known());
+    o.put("count", s.known() ? s.count() : null);
+    o.put("sum", s.known() ? finite(s.sum()) : null);
+    return o;
+  }
+
+  private static Map<String, Object> neighbor(TreeSnapshot.Neighbor n) {
+    if (n == null) {
+      return null;
+    }
+    Map<String, Object> o = new LinkedHashMap<>();
+    o.put("name", n.name());
+    o.put("address", n.endpoint().toString());
+    o.put("id", hexId(n.id()));
+    return o;
+  }
+
+  /** A ring id as 16 lower-case hex digits. */
+  public static String hexId(long id) {
+    return String.format("%016x", id);
   }
 
   /** {@code v}, or null when it is NaN or infinite (JSON has no such numbers). */

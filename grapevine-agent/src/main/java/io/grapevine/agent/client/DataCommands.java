@@ -18,7 +18,7 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
-/** Commands for the data a cluster shares: user events, aggregates and replicated maps. */
+/** Commands for the data a cluster shares: user events, aggregates, tree totals and replicated maps. */
 public final class DataCommands {
   private DataCommands() {}
 
@@ -213,6 +213,116 @@ public final class DataCommands {
       return String.valueOf((long) v);
     }
     return String.format(Locale.ROOT, "%.4g", v);
+  }
+
+  // ---------------------------------------------------------------- tree aggregation
+
+  /** {@code grapevine tree}: this node's place in the sorted ring's tree, and the exact totals. */
+  @Command(
+      name = "tree",
+      mixinStandardHelpOptions = true,
+      versionProvider = GrapevineCommand.Version.class,
+      description = {
+        "Set this node's value, or show the exact cluster-wide COUNT and SUM along the sorted ring's tree.",
+        "Needs agents started with --tree on (or 'tree: on')."
+      },
+      subcommands = {TreeSet.class, TreeShow.class})
+  public static final class Tree implements Runnable {
+    @Spec CommandSpec spec;
+
+    @Override
+    public void run() {
+      throw new ParameterException(spec.commandLine(), "missing a subcommand (set or show)");
+    }
+  }
+
+  /** {@code grapevine tree set VALUE}. */
+  @Command(
+      name = "set",
+      mixinStandardHelpOptions = true,
+      versionProvider = GrapevineCommand.Version.class,
+      description = "Set this node's contribution to the tree SUM (0 until set); every node soon has the new total.")
+  public static final class TreeSet extends ClientCommands.Base {
+    @Parameters(index = "0", paramLabel = "VALUE", description = "A finite number, e.g. 12 or 0.7.")
+    String value;
+
+    @Option(names = "--json", description = "Print the agent's JSON answer.")
+    boolean json;
+
+    @Override
+    void run(AgentClient client) throws AgentException {
+      double v;
+      try {
+        v = Double.parseDouble(value.trim());
+      } catch (NumberFormatException e) {
+        v = Double.NaN;
+      }
+      if (!Double.isFinite(v)) {
+        throw new ParameterException(spec.commandLine(), "VALUE must be a finite number like 12 or 0.7, got '" + value + "'");
+      }
+      JsonNode body = client.put("/v1/tree/value", value.trim().getBytes(StandardCharsets.UTF_8));
+      out().println(json ? Json.write(body) : "tree value = " + exact(body.path("value")));
+    }
+  }
+
+  /** {@code grapevine tree show}. */
+  @Command(
+      name = "show",
+      mixinStandardHelpOptions = true,
+      versionProvider = GrapevineCommand.Version.class,
+      description = "Show this node's ring neighbors, its place in the tree, and the cluster COUNT and SUM it knows.")
+  public static final class TreeShow extends ClientCommands.Base {
+    @Option(names = "--json", description = "Print JSON (that of GET /v1/tree).")
+    boolean json;
+
+    @Override
+    void run(AgentClient client) throws AgentException {
+      JsonNode body = client.get("/v1/tree");
+      out().print(json ? Json.write(body) + "\n" : treeText(body));
+    }
+  }
+
+  /** The human form of {@code GET /v1/tree}. */
+  public static String treeText(JsonNode t) {
+    if (!t.path("enabled").asBoolean()) {
+      return "tree aggregation is off on this agent (start it with --tree on, or 'tree: on' in its config file)\n";
+    }
+    List<String[]> rows = new ArrayList<>();
+    rows.add(new String[] {"node", "id " + t.path("nodeId").asText() + ", level " + t.path("level").asText()});
+    rows.add(new String[] {"role", t.path("root").asBoolean() ? "root" : "child of " + neighborText(t.path("parent"))});
+    rows.add(new String[] {"ring", "predecessor " + neighborText(t.path("predecessor")) + ", successor "
+        + neighborText(t.path("successor"))});
+    rows.add(new String[] {"children", t.path("children").asText() + " (subtree of " + t.path("subtreeCount").asText()
+        + " nodes)"});
+    rows.add(new String[] {"value", exact(t.path("value"))});
+    boolean known = t.path("known").asBoolean();
+    rows.add(new String[] {"count", known ? exact(t.path("count")) : "- (not known yet)"});
+    rows.add(new String[] {"sum", known ? exact(t.path("sum")) : "- (not known yet)"});
+    StringBuilder sb = new StringBuilder();
+    for (String[] row : rows) {
+      sb.append(String.format(Locale.ROOT, "%-9s %s%n", row[0], row[1]));
+    }
+    return sb.toString();
+  }
+
+  /** A number in full (tree totals are exact): whole numbers without a fraction. */
+  private static String exact(JsonNode n) {
+    if (!n.isNumber()) {
+      return "-";
+    }
+    double v = n.asDouble();
+    if (v == Math.rint(v) && Math.abs(v) < 1e15) {
+      return String.valueOf((long) v);
+    }
+    return String.valueOf(v);
+  }
+
+  private static String neighborText(JsonNode n) {
+    if (n == null || n.isNull() || n.isMissingNode()) {
+      return "none yet";
+    }
+    String name = n.path("name").isTextual() ? n.path("name").asText() : "?";
+    return name + " (" + n.path("address").asText() + ")";
   }
 
   // ---------------------------------------------------------------- replicated maps

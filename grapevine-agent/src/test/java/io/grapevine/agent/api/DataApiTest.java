@@ -138,6 +138,49 @@ class DataApiTest {
   }
 
   @Test
+  void treeIsOffByDefaultAndRefusesAValue() throws Exception {
+    HttpResponse<String> r = call("GET", "/v1/tree", null);
+    assertThat(r.statusCode()).isEqualTo(200);
+    assertThat(json(r).get("enabled").asBoolean()).isFalse();
+    assertThat(json(r).size()).isEqualTo(1);
+    HttpResponse<String> put = call("PUT", "/v1/tree/value", utf8("3"));
+    assertThat(put.statusCode()).isEqualTo(409);
+    assertThat(json(put).get("error").asText()).contains("tree aggregation is off").contains("--tree on");
+    assertThat(call("POST", "/v1/tree", null).statusCode()).isEqualTo(405);
+  }
+
+  @Test
+  void treeShowsTheSnapshotAndTakesAValue() throws Exception {
+    cluster.tree.enabled = true;
+    HttpResponse<String> put = call("PUT", "/v1/tree/value", utf8(" 4.5\n"));
+    assertThat(put.statusCode()).isEqualTo(200);
+    assertThat(json(put).get("value").asDouble()).isEqualTo(4.5);
+    JsonNode t = json(call("GET", "/v1/tree", null));
+    assertThat(t.get("enabled").asBoolean()).isTrue();
+    assertThat(t.get("nodeId").asText()).isEqualTo(Json.hexId(io.grapevine.TreeService.nodeIdOf("n1"))).hasSize(16);
+    assertThat(t.get("root").asBoolean()).isFalse();
+    assertThat(t.get("parent").get("name").asText()).isEqualTo("n2");
+    assertThat(t.get("parent").get("address").asText()).isEqualTo("127.0.0.1:7947");
+    assertThat(t.get("parent").get("id").asText()).isEqualTo("fffffffffffffffe");
+    assertThat(t.get("predecessor").get("name").isNull()).isTrue();
+    assertThat(t.get("value").asDouble()).isEqualTo(4.5);
+    assertThat(t.get("known").asBoolean()).isTrue();
+    assertThat(t.get("count").asLong()).isEqualTo(3);
+    assertThat(t.get("sum").asDouble()).isEqualTo(14.5);
+    HttpResponse<String> bad = call("PUT", "/v1/tree/value", utf8("lots"));
+    assertThat(bad.statusCode()).isEqualTo(400);
+    assertThat(json(bad).get("error").asText()).contains("expected a number").contains("lots");
+    assertThat(call("PUT", "/v1/tree/value", utf8("Infinity")).statusCode()).isEqualTo(400);
+    assertThat(call("GET", "/v1/tree/value", null).statusCode()).isEqualTo(405);
+    // The command line's text form of the same answer.
+    assertThat(io.grapevine.agent.client.DataCommands.treeText(t))
+        .contains("child of n2 (127.0.0.1:7947)")
+        .contains("predecessor ? (127.0.0.1:7948), successor n2 (127.0.0.1:7947)")
+        .contains("count     3")
+        .contains("sum       14.5\n");
+  }
+
+  @Test
   void metricsHaveEventCountersAndTheClusterSizeEstimate() throws Exception {
     cluster.aggregates.clusterSize = 5;
     String text = call("GET", "/metrics", null).body();

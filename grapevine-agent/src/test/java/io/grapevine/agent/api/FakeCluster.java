@@ -146,4 +146,11 @@ final class FakeCluster implements Cluster {
   public io.grapevine.Aggregates aggregates() {
     return aggregates;
   }
+
+  final FakeTree tree = new FakeTree();
+
+  @Override
+  public io.grapevine.TreeService tree() {
+    return tree;
+  }
 }
