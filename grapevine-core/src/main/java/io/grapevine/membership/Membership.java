@@ -460,6 +460,11 @@ public final class Membership implements ProtocolNode {
   // ------------------------------------------------------------------ driver contract
 
   @Override
+  public void endpointResolver(io.grapevine.wire.EndpointResolver resolver) {
+    reader.endpointResolver(resolver);
+  }
+
+  @Override
   public long nextDeadlineMillis() {
     long next = Math.min(Math.min(nextProbeMillis, nextGossipMillis), Math.min(nextPushPullMillis, nextReapMillis));
     if (probeTarget != null && !indirectSent && !probeAcked) {

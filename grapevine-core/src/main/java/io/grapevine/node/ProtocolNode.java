@@ -33,4 +33,11 @@ public interface ProtocolNode {
    * ask after every call into the node, since any input may move it.
    */
   long nextDeadlineMillis();
+
+  /**
+   * Offers shared endpoint instances to this node's packet decoding (see {@link
+   * io.grapevine.wire.EndpointResolver}); a driver hosting very many nodes calls it once after
+   * creating the node. The default ignores it.
+   */
+  default void endpointResolver(io.grapevine.wire.EndpointResolver resolver) {}
 }

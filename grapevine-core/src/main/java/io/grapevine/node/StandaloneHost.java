@@ -75,6 +75,11 @@ public final class StandaloneHost implements ProtocolNode, ExtensionContext {
   }
 
   @Override
+  public void endpointResolver(io.grapevine.wire.EndpointResolver resolver) {
+    reader.endpointResolver(resolver);
+  }
+
+  @Override
   public long nextDeadlineMillis() {
     long next = Long.MAX_VALUE;
     for (Extension e : extensions) {

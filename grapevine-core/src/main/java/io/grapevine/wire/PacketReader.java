@@ -22,6 +22,7 @@ public final class PacketReader {
   private int messagesEnd;
   private int messageEnd;
   private byte type;
+  private EndpointResolver resolver;
 
   public PacketReader(String clusterName) {
     this.clusterName = clusterName.getBytes(StandardCharsets.UTF_8);
@@ -210,9 +211,26 @@ public final class PacketReader {
       throw new MalformedPacketException(DropReason.BAD_FIELD, "address family " + family);
     }
     need(len + 2);
+    if (len == 4 && resolver != null) {
+      int address = buffer.getInt(buffer.position());
+      int port = buffer.getShort(buffer.position() + 4) & 0xFFFF;
+      Endpoint shared = resolver.resolveIpv4(address, port);
+      if (shared != null) {
+        buffer.position(buffer.position() + 6);
+        return shared;
+      }
+    }
     byte[] addr = new byte[len];
     buffer.get(addr);
     int port = buffer.getShort() & 0xFFFF;
     return Endpoint.of(addr, port);
+  }
+
+  /**
+   * Lets {@link #getEndpoint} return shared instances for addresses {@code resolver} knows (see
+   * {@link EndpointResolver}); null (the default) always builds a new endpoint.
+   */
+  public void endpointResolver(EndpointResolver resolver) {
+    this.resolver = resolver;
   }
 }

@@ -277,6 +277,10 @@ class PlumtreeTest {
         .endMessage().finish())); // no round
     bad.add(HyParViewTest.copy(w.begin().beginMessage(MessageType.PLUMTREE_PRUNE).putEndpoint(other).putByte(0)
         .endMessage().finish())); // trailing byte
+    bad.add(HyParViewTest.copy(w.begin().beginMessage(MessageType.PLUMTREE_HISTORY).putEndpoint(other).putByte(65)
+        .endMessage().finish())); // history over 64 ids
+    bad.add(HyParViewTest.copy(w.begin().beginMessage(MessageType.PLUMTREE_GRAFT).putEndpoint(other).putLong(1)
+        .putShort(0).putByte(2).endMessage().finish())); // unknown GRAFT flag
     List<ProtocolEvent> events = new ArrayList<>();
     for (ByteBuffer b : bad) {
       host.onPacket(0, other, b, Delivery.DATAGRAM, new HyParViewTest.Collect(events));

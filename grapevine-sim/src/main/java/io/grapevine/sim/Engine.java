@@ -30,6 +30,12 @@ import java.util.zip.CRC32C;
 public final class Engine implements Outbox {
   /** Port of every synthetic endpoint. */
   public static final int PORT = 7946;
+  /**
+   * Whether decoded addresses of simulated nodes resolve to shared endpoints (default true); {@code
+   * -Dgrapevine.sim.sharedEndpoints=false} turns it off, to measure what it saves.
+   */
+  static final boolean SHARED_ENDPOINTS =
+      !"false".equals(System.getProperty("grapevine.sim.sharedEndpoints"));
   private static final int BASE_ADDRESS = 10 << 24;
 
   private static final byte KIND_DATAGRAM = 0;
@@ -125,6 +131,12 @@ public final class Engine implements Outbox {
     return e;
   }
 
+  /** The engine's shared endpoint for a simulated node's address, or null for any other address. */
+  private Endpoint resolveIpv4(int address, int port) {
+    long index = (address & 0xFFFFFFFFL) - (BASE_ADDRESS & 0xFFFFFFFFL) - 1;
+    return port == PORT && index >= 0 && index < endpoints.length ? endpoint((int) index) : null;
+  }
+
   /** The node index behind a synthetic endpoint, or -1 if it is not one. */
   public int indexOf(Endpoint e) {
     if (e.addressLength() != 4 || e.port() != PORT) {
@@ -141,6 +153,12 @@ public final class Engine implements Outbox {
 
   /** Puts {@code node} at index {@code i} and marks it up; call {@link #call} to start it. */
   public void install(int i, ProtocolNode node) {
+    // Decoded addresses of simulated nodes resolve to the engine's shared endpoints: a million nodes
+    // otherwise each keep their own copies of the same few dozen endpoints (and allocate one per
+    // address field of every packet).
+    if (SHARED_ENDPOINTS) {
+      node.endpointResolver(this::resolveIpv4);
+    }
     nodes[i] = node;
     up[i] = true;
     wakeAt[i] = Long.MAX_VALUE;
