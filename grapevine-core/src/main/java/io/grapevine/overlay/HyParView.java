@@ -189,6 +189,15 @@ public final class HyParView implements Extension, PeerSampler {
   private long nextJoinMillis = Long.MAX_VALUE;
   /** Since when the active view has been short with no candidate answering; MAX when it is full. */
   private long shortSinceMillis = Long.MAX_VALUE;
+  /** Wait before the next re-join: doubles after a re-join that taught this node no new peer. */
+  private long rejoinWaitMillis;
+  /** Peers newly added to either view (a running count), and its value at the last re-join. */
+  private long peersLearned;
+  private long peersLearnedAtRejoin = -1;
+  /** The seed of the last JOIN, whether it answered, and where in the seed list it was. */
+  private Endpoint joinContact;
+  private boolean joinAnswered;
+  private int contactCursor;
   private long now;
 
   /** @param random this protocol's randomness; seed it for reproducible runs */
@@ -337,18 +346,22 @@ public final class HyParView implements Extension, PeerSampler {
       nextJoinMillis = Long.MAX_VALUE;
       return;
     }
-    // Prefer a seed not already active: a re-join through a neighbor could not leave a fragment.
-    Endpoint contact = null;
-    int start = random.nextInt(contacts.size());
-    for (int i = 0; i < contacts.size() && contact == null; i++) {
-      Endpoint c = contacts.get((start + i) % contacts.size());
-      if (active.indexOf(c) < 0) {
-        contact = c;
+    // A first join picks a seed at random; re-joins go round the list, so a dead seed is not
+    // tried twice in a row. Prefer a seed not already active: a re-join through a neighbor could not
+    // leave a fragment.
+    int start = addContact ? random.nextInt(contacts.size()) : (contactCursor + 1) % contacts.size();
+    int chosen = start;
+    for (int i = 0; i < contacts.size(); i++) {
+      int k = (start + i) % contacts.size();
+      if (active.indexOf(contacts.get(k)) < 0) {
+        chosen = k;
+        break;
       }
     }
-    if (contact == null) {
-      contact = contacts.get(start);
-    }
+    contactCursor = chosen;
+    Endpoint contact = contacts.get(chosen);
+    joinContact = contact;
+    joinAnswered = false;
     if (addContact) {
       // The contact takes us into its active view at once; we do the same so the link is symmetric.
       addActive(nowMillis, contact, false, out);
@@ -519,6 +532,9 @@ public final class HyParView implements Extension, PeerSampler {
       pendingCandidate = null;
       pendingDeadlineMillis = Long.MAX_VALUE;
     }
+    if (s.equals(joinContact)) {
+      joinAnswered = true;
+    }
     if (shortSinceMillis != Long.MAX_VALUE) {
       // A live candidate answered: repair is under way, not stranded (see rejoinIfStranded).
       shortSinceMillis = nowMillis;
@@ -570,6 +586,7 @@ public final class HyParView implements Extension, PeerSampler {
         passive.removeAt(victim);
       }
       passive.add(e, 0);
+      peersLearned++;
     }
   }
 
@@ -664,24 +681,45 @@ public final class HyParView implements Extension, PeerSampler {
    * Re-joins through a seed when the active view has been short for {@code rejoinAfter} and no
    * repair candidate answered in that time: the passive view names only dead nodes or nodes already
    * active, as in a fragment left by a mass crash that no shuffle can lead out of. A refusal counts
-   * as an answer, so a short node in a healthy, full overlay does not re-join.
+   * as an answer, so a short node in a healthy, full overlay does not re-join. A re-join that taught
+   * the node no new peer, though its seed answered, doubles the wait before the next (a cluster
+   * smaller than the active view).
    */
   private void rejoinIfStranded(long nowMillis, Outbox out) {
+    long after = config.rejoinAfter.toMillis();
     if (active.size >= config.activeViewSize) {
       shortSinceMillis = Long.MAX_VALUE;
+      rejoinWaitMillis = after;
+      peersLearnedAtRejoin = -1;
       return;
     }
     if (shortSinceMillis == Long.MAX_VALUE) {
       shortSinceMillis = nowMillis;
       return;
     }
-    long after = config.rejoinAfter.toMillis();
-    if (after > 0 && nowMillis - shortSinceMillis >= after && !contacts.isEmpty()
-        && nextJoinMillis == Long.MAX_VALUE) {
-      stats.rejoins++;
-      sendJoin(nowMillis, false, out);
-      shortSinceMillis = nowMillis;
+    if (after == 0 || contacts.isEmpty() || nextJoinMillis != Long.MAX_VALUE) {
+      return;
     }
+    if (rejoinWaitMillis == 0) {
+      rejoinWaitMillis = after;
+    }
+    if (nowMillis - shortSinceMillis < rejoinWaitMillis) {
+      return;
+    }
+    // A cluster smaller than the active view keeps every view short for good, and re-joining
+    // teaches it nothing: after a re-join whose seed answered but taught no new peer, wait twice as
+    // long (up to 64 × rejoinAfter). A seed that did not answer is no such sign: try the next.
+    if (peersLearnedAtRejoin >= 0) {
+      if (peersLearned != peersLearnedAtRejoin) {
+        rejoinWaitMillis = after;
+      } else if (joinAnswered) {
+        rejoinWaitMillis = Math.min(2 * rejoinWaitMillis, 64 * after);
+      }
+    }
+    stats.rejoins++;
+    peersLearnedAtRejoin = peersLearned;
+    sendJoin(nowMillis, false, out);
+    shortSinceMillis = nowMillis;
   }
 
   /** Asks a random passive peer to fill a hole in the active view, one request at a time. */
@@ -725,6 +763,7 @@ public final class HyParView implements Extension, PeerSampler {
       pendingDeadlineMillis = Long.MAX_VALUE;
     }
     active.add(peer, nowMillis);
+    peersLearned++;
     for (int i = 0; i < listeners.size(); i++) {
       listeners.get(i).neighborUp(nowMillis, peer, out);
     }
@@ -746,6 +785,7 @@ public final class HyParView implements Extension, PeerSampler {
       passive.removeAt(random.nextInt(passive.size));
     }
     passive.add(peer, 0);
+    peersLearned++;
   }
 
   private int indexOfActive(Endpoint peer) {

@@ -164,6 +164,25 @@ class HyParViewTest {
     assertThat(withRejoin.rejoins).isPositive();
   }
 
+  /**
+   * Three nodes can never fill an active view of 5, so every view stays short; re-joining teaches
+   * them nothing, and the waits between re-joins double: over 10 minutes a node re-joins at most 8
+   * times (5, 10, 20, ... s), not every 5 s (120 times).
+   */
+  @Test
+  void aClusterSmallerThanTheActiveViewBacksOffItsRejoins() {
+    int n = 3;
+    HyParView[] hpv = new HyParView[n];
+    OverlayNetwork net = overlay(n, 19, hpv);
+    net.runUntil(net.now + 600_000);
+    assertThat(OverlayNetwork.connected(net, i -> hpv[i].activeView())).isTrue();
+    for (HyParView h : hpv) {
+      assertThat(h.activeSize()).isEqualTo(2);
+      assertThat(h.stats().rejoins).isBetween(0L, 8L);
+    }
+    assertThat(hpv[1].stats().rejoins + hpv[2].stats().rejoins).as("the joiners did re-join").isPositive();
+  }
+
   record MassCrash(boolean connected, long rejoins) {}
 
   static MassCrash afterMassCrash(HyParViewConfig config) {
