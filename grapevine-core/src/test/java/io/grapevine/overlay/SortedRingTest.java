@@ -38,22 +38,26 @@ class SortedRingTest {
     };
   }
 
-  @ParameterizedTest(name = "seed {0}")
-  @ValueSource(longs = {1, 2, 3})
-  void ringConvergesAndTreeCountIsExactEverywhere(long seed) {
-    int n = 1024;
-    OverlayNetwork net = new OverlayNetwork(n, seed);
-    SortedRing[] ring = new SortedRing[n];
-    TreeAggregation[] agg = new TreeAggregation[n];
-    long[] ids = new long[n];
+  /** A peer sampler for node {@code self} of {@code net}. */
+  interface SamplerFactory {
+    PeerSampler create(OverlayNetwork net, int self, SplittableRandom random);
+  }
+
+  /**
+   * Installs a sorted ring and a tree aggregation (value = node index) on every node of {@code net},
+   * with random ids drawn from {@code seed}, and starts them at time 0; returns the ids.
+   */
+  static long[] startRing(OverlayNetwork net, long seed, SortedRing[] ring, TreeAggregation[] agg,
+      SamplerFactory sampler) {
+    long[] ids = new long[net.n];
     SplittableRandom idRandom = new SplittableRandom(seed * 31);
-    for (int i = 0; i < n; i++) {
+    for (int i = 0; i < net.n; i++) {
       ids[i] = idRandom.nextLong();
       final int node = i;
       net.install(i, (e, r) -> {
         ring[node] = new SortedRing(SortedRingConfig.defaults(), ids[node], r);
         agg[node] = new TreeAggregation(ring[node], Duration.ofSeconds(1), node);
-        return new StandaloneHost("n" + node, e, "test", 1400, uniform(net, node, r)).attach(ring[node])
+        return new StandaloneHost("n" + node, e, "test", 1400, sampler.create(net, node, r)).attach(ring[node])
             .attach(agg[node]);
       });
       net.call(i, out -> {
@@ -61,6 +65,17 @@ class SortedRingTest {
         agg[node].start(0);
       });
     }
+    return ids;
+  }
+
+  @ParameterizedTest(name = "seed {0}")
+  @ValueSource(longs = {1, 2, 3})
+  void ringConvergesAndTreeCountIsExactEverywhere(long seed) {
+    int n = 1024;
+    OverlayNetwork net = new OverlayNetwork(n, seed);
+    SortedRing[] ring = new SortedRing[n];
+    TreeAggregation[] agg = new TreeAggregation[n];
+    long[] ids = startRing(net, seed, ring, agg, SortedRingTest::uniform);
     Long[] sorted = Arrays.stream(ids).boxed().sorted(Long::compareUnsigned).toArray(Long[]::new);
     int ringRound = -1;
     for (int r = 1; r <= 40 && ringRound < 0; r++) {
@@ -116,22 +131,7 @@ class SortedRingTest {
     OverlayNetwork net = new OverlayNetwork(n, seed);
     SortedRing[] ring = new SortedRing[n];
     TreeAggregation[] agg = new TreeAggregation[n];
-    long[] ids = new long[n];
-    SplittableRandom idRandom = new SplittableRandom(seed * 31);
-    for (int i = 0; i < n; i++) {
-      ids[i] = idRandom.nextLong();
-      final int node = i;
-      net.install(i, (e, r) -> {
-        ring[node] = new SortedRing(SortedRingConfig.defaults(), ids[node], r);
-        agg[node] = new TreeAggregation(ring[node], Duration.ofSeconds(1), node);
-        return new StandaloneHost("n" + node, e, "test", 1400, liveUniform(net, node, r)).attach(ring[node])
-            .attach(agg[node]);
-      });
-      net.call(i, out -> {
-        ring[node].start(0);
-        agg[node].start(0);
-      });
-    }
+    long[] ids = startRing(net, seed, ring, agg, SortedRingTest::liveUniform);
     net.runUntil(40_000);
     assertThat(ringRoundsUntilSorted(net, ring, ids, 0)).as("ring before the crash").isZero();
     SplittableRandom crash = new SplittableRandom(seed);

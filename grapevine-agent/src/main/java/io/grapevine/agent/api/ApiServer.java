@@ -457,6 +457,20 @@ public final class ApiServer implements AutoCloseable {
   }
 
   private Response publishAggregate(String name, byte[] body) {
+    return withNumberBody(body, value -> {
+      cluster.aggregates().publish(name, value);
+      Map<String, Object> out = new LinkedHashMap<>();
+      out.put("name", name);
+      out.put("value", value);
+      return Response.json(200, out);
+    });
+  }
+
+  /**
+   * Parses the body as a number and hands it to {@code action}: 400 with the reason if the body is
+   * not a number or the action refuses the value (IllegalArgumentException).
+   */
+  private static Response withNumberBody(byte[] body, java.util.function.DoubleFunction<Response> action) {
     String text = new String(body, StandardCharsets.UTF_8).trim();
     double value;
     try {
@@ -465,14 +479,10 @@ public final class ApiServer implements AutoCloseable {
       return Response.error(400, "expected a number as the body, got '" + abbreviate(text) + "'");
     }
     try {
-      cluster.aggregates().publish(name, value);
+      return action.apply(value);
     } catch (IllegalArgumentException e) {
       return Response.error(400, firstLine(e.getMessage()));
     }
-    Map<String, Object> out = new LinkedHashMap<>();
-    out.put("name", name);
-    out.put("value", value);
-    return Response.json(200, out);
   }
 
   private Response unpublishAggregate(String name) {
@@ -494,21 +504,12 @@ public final class ApiServer implements AutoCloseable {
       return Response.error(409, "tree aggregation is off on this agent: start it with --tree on (or 'tree: on'"
           + " in its config file)");
     }
-    String text = new String(body, StandardCharsets.UTF_8).trim();
-    double value;
-    try {
-      value = Double.parseDouble(text);
-    } catch (NumberFormatException e) {
-      return Response.error(400, "expected a number as the body, got '" + abbreviate(text) + "'");
-    }
-    try {
+    return withNumberBody(body, value -> {
       cluster.tree().setValue(value);
-    } catch (IllegalArgumentException e) {
-      return Response.error(400, firstLine(e.getMessage()));
-    }
-    Map<String, Object> out = new LinkedHashMap<>();
-    out.put("value", value);
-    return Response.json(200, out);
+      Map<String, Object> out = new LinkedHashMap<>();
+      out.put("value", value);
+      return Response.json(200, out);
+    });
   }
 
   // ---- replicated maps ----
