@@ -88,6 +88,8 @@ class TreeAggregationClusterTest {
       String prev = name(byId.get((i + byId.size() - 1) % byId.size()));
       assertThat(s.successor()).as("successor of %s", name(c)).isNotNull();
       assertThat(s.successor().name()).as("successor of %s", name(c)).isEqualTo(next);
+      // A slot emptied by a failure verdict is null until the next exchange refills it.
+      assertThat(s.predecessor()).as("predecessor of %s", name(c)).isNotNull();
       assertThat(s.predecessor().name()).as("predecessor of %s", name(c)).isEqualTo(prev);
       assertThat(s.known()).as("totals known at %s", name(c)).isTrue();
       assertThat(s.count()).as("COUNT at %s", name(c)).isEqualTo(live.size());
