@@ -18,9 +18,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -57,14 +55,7 @@ class OverlayEventsClusterTest {
       delivered.put(name, mine);
       c.events().subscribe("deploy", e -> mine.computeIfAbsent(e.id(), k -> new AtomicInteger()).incrementAndGet());
     }
-    Cluster seed = cluster.nodes.get("node-00");
-    List<CompletableFuture<Integer>> joins = new ArrayList<>();
-    for (Cluster c : cluster.except("node-00")) {
-      joins.add(c.join(List.of(seed.endpoint().toString())));
-    }
-    for (CompletableFuture<Integer> j : joins) {
-      j.get(30, TimeUnit.SECONDS);
-    }
+    cluster.joinAllThrough("node-00");
   }
 
   @AfterAll

@@ -11,7 +11,9 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
 /** Starts many nodes on loopback sharing a few event loops, and closes everything afterwards. */
@@ -73,6 +75,23 @@ final class TestNodes implements AutoCloseable {
   }
 
   /** Nodes other than those named. */
+  /**
+   * Joins every node but {@code seedName} through it, concurrently, and waits (30 s each) for every
+   * join; returns what each join reported (the number of nodes contacted), in node order.
+   */
+  List<Integer> joinAllThrough(String seedName) throws Exception {
+    String seed = nodes.get(seedName).endpoint().toString();
+    List<CompletableFuture<Integer>> joins = new ArrayList<>();
+    for (Cluster c : except(seedName)) {
+      joins.add(c.join(List.of(seed)));
+    }
+    List<Integer> contacted = new ArrayList<>();
+    for (CompletableFuture<Integer> j : joins) {
+      contacted.add(j.get(30, TimeUnit.SECONDS));
+    }
+    return contacted;
+  }
+
   List<Cluster> except(String... names) {
     List<Cluster> out = new ArrayList<>(nodes.values());
     out.removeIf(c -> List.of(names).contains(c.localMember().name()));

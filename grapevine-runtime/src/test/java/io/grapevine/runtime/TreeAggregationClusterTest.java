@@ -14,7 +14,6 @@ import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -50,14 +49,7 @@ class TreeAggregationClusterTest {
       c.tree().setValue(i);
       index.put(name, i);
     }
-    Cluster seed = cluster.nodes.get("node-00");
-    List<CompletableFuture<Integer>> joins = new ArrayList<>();
-    for (Cluster c : cluster.except("node-00")) {
-      joins.add(c.join(List.of(seed.endpoint().toString())));
-    }
-    for (CompletableFuture<Integer> j : joins) {
-      j.get(30, TimeUnit.SECONDS);
-    }
+    cluster.joinAllThrough("node-00");
   }
 
   @AfterAll
