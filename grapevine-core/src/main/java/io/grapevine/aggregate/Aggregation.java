@@ -136,6 +136,13 @@ public final class Aggregation implements Extension {
   private int pendingSeq;
   private int seq;
   private double sentC;
+  /**
+   * FLOW: the neighbor of this round's exchange until it answers (null once it has), the attempts
+   * sent so far and when the next one is due.
+   */
+  private Neighbor flowPending;
+  private int flowAttempts;
+  private long flowRetryAtMillis;
   private Map<String, AggregateEstimate> previous = Map.of();
   private final AggregationStats stats = new AggregationStats();
 
@@ -391,6 +398,7 @@ public final class Aggregation implements Extension {
     neighborList.clear();
     cursor = 0;
     pendingPeer = null;
+    flowPending = null;
     entries.clear();
     entryList.clear();
     baseC = newLeader.equals(ctx.localName()) ? 1 : 0;
@@ -448,7 +456,8 @@ public final class Aggregation implements Extension {
 
   @Override
   public long nextDeadlineMillis() {
-    return Math.min(nextRoundMillis, epochEndMillis);
+    long retry = flowPending != null && flowAttempts <= config.requestRetries ? flowRetryAtMillis : Long.MAX_VALUE;
+    return Math.min(Math.min(nextRoundMillis, epochEndMillis), retry);
   }
 
   @Override
@@ -459,6 +468,14 @@ public final class Aggregation implements Extension {
     if (nowMillis >= nextRoundMillis) {
       round(nowMillis, out);
       nextRoundMillis = nowMillis + config.roundInterval.toMillis();
+    }
+    if (flowPending != null && flowAttempts <= config.requestRetries && nowMillis >= flowRetryAtMillis) {
+      // No reply yet: ask again. The request carries this node's current flows, so a repeat (or a
+      // reply to the first attempt arriving late) leaves the pair consistent.
+      stats.retries++;
+      flowAttempts++;
+      flowRetryAtMillis = nowMillis + config.retryAfter.toMillis();
+      sendFlowRequest(flowPending, out);
     }
   }
 
@@ -473,6 +490,13 @@ public final class Aggregation implements Extension {
       e.lastAvg = avg;
     }
     if (config.mode == Mode.FLOW) {
+      if (flowPending != null) {
+        // None of the attempts was answered. The neighbor stays until neighborTimeout: dropping it
+        // now would move its whole accumulated flow at once, and under loss most such neighbors
+        // are alive (measured: it made COUNT worse under 5% loss and no better under churn).
+        flowPending = null;
+        stats.unanswered++;
+      }
       expireNeighbors(nowMillis);
     }
     if (config.mode == Mode.PUSH_PULL && pendingPeer != null) {
@@ -494,12 +518,10 @@ public final class Aggregation implements Extension {
     switch (config.mode) {
       case FLOW -> {
         Neighbor nb = neighbors.get(peer);
-        List<Quantity> qs = new ArrayList<>(entryList.size());
-        for (int i = 0; i < entryList.size(); i++) {
-          Entry e = entryList.get(i);
-          qs.add(new Quantity(e.name, nb.flowX(e.slot), estimateX(e), nb.flowW(e.slot), estimateW(e), e.min, e.max));
-        }
-        send(peer, new Exchange(epoch, leader, KIND_REQUEST, 0, ctx.localEndpoint(), nb.flowC, estimateC(), qs), out);
+        flowPending = nb;
+        flowAttempts = 1;
+        flowRetryAtMillis = nowMillis + config.retryAfter.toMillis();
+        sendFlowRequest(nb, out);
       }
       case PUSH_PULL -> {
         List<Quantity> qs = new ArrayList<>(entryList.size());
@@ -535,6 +557,16 @@ public final class Aggregation implements Extension {
       }
       default -> throw new AssertionError(config.mode);
     }
+  }
+
+  /** FLOW: a request to {@code nb} carrying this node's flows toward it and its estimates. */
+  private void sendFlowRequest(Neighbor nb, Outbox out) {
+    List<Quantity> qs = new ArrayList<>(entryList.size());
+    for (int i = 0; i < entryList.size(); i++) {
+      Entry e = entryList.get(i);
+      qs.add(new Quantity(e.name, nb.flowX(e.slot), estimateX(e), nb.flowW(e.slot), estimateW(e), e.min, e.max));
+    }
+    send(nb.endpoint, new Exchange(epoch, leader, KIND_REQUEST, 0, ctx.localEndpoint(), nb.flowC, estimateC(), qs), out);
   }
 
   private double avg(Entry e) {
@@ -582,6 +614,9 @@ public final class Aggregation implements Extension {
 
   private void removeNeighbor(int index) {
     Neighbor nb = neighborList.remove(index);
+    if (nb == flowPending) {
+      flowPending = null;
+    }
     neighbors.remove(nb.endpoint);
     if (index < cursor) {
       cursor--;
@@ -692,6 +727,9 @@ public final class Aggregation implements Extension {
     }
     nb.lastHeardMillis = nowMillis;
     nb.leader = x.fromLeader();
+    if (nb == flowPending && x.kind() != KIND_REQUEST) {
+      flowPending = null;
+    }
     if (x.kind() == KIND_BUSY) {
       removeNeighbor(x.sender());
       stats.refusedByPeer++;

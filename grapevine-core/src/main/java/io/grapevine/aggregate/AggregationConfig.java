@@ -50,6 +50,21 @@ public final class AggregationConfig {
    * drop a live one. In FLOW mode it must be at least {@code 2 × neighbors × roundInterval}.
    */
   public final Duration neighborTimeout;
+  /**
+   * FLOW: times an unanswered request is sent again within its round, {@link #retryAfter} apart.
+   * Default 2. Requests carry state (flows), not deltas, so a repeat is harmless, and a lost reply
+   * is repaired at once instead of at the pair's next contact, rounds later, after the half-applied
+   * exchange has mixed into other nodes. 0: no repeats.
+   */
+  public final int requestRetries;
+  /**
+   * FLOW: how long a request waits for its reply before it is sent again. Default 50 ms (many
+   * round trips on a LAN), or {@code roundInterval / (requestRetries + 1)} if that is shorter: the
+   * attempts ({@code (requestRetries + 1) × retryAfter}) must fit in one round.
+   */
+  public final Duration retryAfter;
+  /** What the builder was given for {@link #retryAfter}; null: derived from roundInterval. */
+  private final Duration retryAfterSetting;
   /** Most aggregate names carried per exchange. */
   public final int maxNames;
 
@@ -60,6 +75,9 @@ public final class AggregationConfig {
     reportAfterRounds = b.reportAfterRounds;
     neighbors = b.neighbors;
     neighborTimeout = b.neighborTimeout;
+    requestRetries = b.requestRetries;
+    retryAfter = b.derivedRetryAfter();
+    retryAfterSetting = b.retryAfter;
     maxNames = b.maxNames;
   }
 
@@ -71,6 +89,8 @@ public final class AggregationConfig {
     return new Builder(this);
   }
 
+  private static final Duration DEFAULT_RETRY_AFTER = Duration.ofMillis(50);
+
   /** Builder with the defaults. */
   public static final class Builder {
     private Mode mode = Mode.FLOW;
@@ -79,6 +99,9 @@ public final class AggregationConfig {
     private int reportAfterRounds = 30;
     private int neighbors = 6;
     private Duration neighborTimeout = Duration.ofSeconds(15);
+    private int requestRetries = 2;
+    /** Null: the default, derived from roundInterval at build time. */
+    private Duration retryAfter;
     private int maxNames = 32;
 
     public Builder() {}
@@ -90,6 +113,8 @@ public final class AggregationConfig {
       reportAfterRounds = c.reportAfterRounds;
       neighbors = c.neighbors;
       neighborTimeout = c.neighborTimeout;
+      requestRetries = c.requestRetries;
+      retryAfter = c.retryAfterSetting;
       maxNames = c.maxNames;
     }
 
@@ -99,7 +124,19 @@ public final class AggregationConfig {
     public Builder reportAfterRounds(int v) { reportAfterRounds = v; return this; }
     public Builder neighbors(int v) { neighbors = v; return this; }
     public Builder neighborTimeout(Duration v) { neighborTimeout = v; return this; }
+    public Builder requestRetries(int v) { requestRetries = v; return this; }
+    public Builder retryAfter(Duration v) { retryAfter = v; return this; }
     public Builder maxNames(int v) { maxNames = v; return this; }
+
+    /** The retry wait: as set, or 50 ms capped at {@code roundInterval / (requestRetries + 1)}. */
+    private Duration derivedRetryAfter() {
+      if (retryAfter != null || roundInterval == null || roundInterval.isNegative() || roundInterval.isZero()) {
+        return retryAfter;
+      }
+      Duration share = roundInterval.dividedBy(Math.max(1, requestRetries + 1L));
+      Duration d = share.compareTo(DEFAULT_RETRY_AFTER) < 0 ? share : DEFAULT_RETRY_AFTER;
+      return d.isZero() ? Duration.ofMillis(1) : d;
+    }
 
     public AggregationConfig build() {
       List<String> errors = new ArrayList<>();
@@ -118,6 +155,16 @@ public final class AggregationConfig {
         errors.add("neighborTimeout must be at least 2 × neighbors × roundInterval ("
             + roundInterval.multipliedBy(2L * neighbors).toMillis() + " ms), or live neighbors are dropped between"
             + " contacts; got " + neighborTimeout.toMillis() + " ms");
+      }
+      range(errors, "requestRetries", requestRetries, 0, 8);
+      Duration retry = derivedRetryAfter();
+      positive(errors, "retryAfter", retry);
+      if (retryAfter != null && roundInterval != null && retry != null && !retry.isNegative() && !retry.isZero()
+          && requestRetries >= 0 && requestRetries <= 8
+          && retry.multipliedBy(requestRetries + 1L).compareTo(roundInterval) > 0) {
+        errors.add("(requestRetries + 1) × retryAfter must fit in roundInterval (" + roundInterval.toMillis()
+            + " ms), or a request is still being repeated when the next round starts; got "
+            + (requestRetries + 1) + " × " + retry.toMillis() + " ms");
       }
       range(errors, "maxNames", maxNames, 1, 256);
       if (!errors.isEmpty()) {

@@ -14,6 +14,7 @@ public final class AggregationStats {
   volatile long unanswered;
   volatile long lateReplies;
   volatile long leaderLost;
+  volatile long retries;
 
   /** Exchanges completed (requests answered and replies applied). */
   public long exchanges() { return exchanges; }
@@ -34,10 +35,14 @@ public final class AggregationStats {
   public long neighborsLost() { return neighborsLost; }
   /** FLOW: neighbors dropped because nothing came from them for {@code neighborTimeout}. */
   public long neighborsTimedOut() { return neighborsTimedOut; }
-  /** PUSH_PULL: exchanges given up at the next round because no reply came. */
+  /**
+   * Exchanges given up at the next round because no reply came (FLOW: to none of the attempts).
+   */
   public long unanswered() { return unanswered; }
   /** FLOW: epochs restarted here because the epoch's leader, a neighbor, went silent or died. */
   public long leaderLost() { return leaderLost; }
+  /** FLOW: requests sent again because no reply had come within {@code retryAfter}. */
+  public long retries() { return retries; }
   /** PUSH_PULL: replies that came for an exchange already given up, ignored. */
   public long lateReplies() { return lateReplies; }
 }

@@ -50,7 +50,7 @@ public final class AggregationRun {
   public record Summary(int n, Mode mode, double loss, double churn, List<RoundRow> rows, double reductionFactor,
       int roundsAvg1pct, int roundsAvg001pct, int roundsCount1pct, int roundsCount001pct, double wallSeconds,
       long heapBytesAfterSetup, long peakHeapBytes, long exchanges, long refused, long neighborsTimedOut,
-      long messages, long unanswered) {}
+      long messages, long unanswered, long retries) {}
 
   private AggregationRun() {}
 
@@ -60,6 +60,10 @@ public final class AggregationRun {
     public int neighbors = AggregationConfig.defaults().neighbors;
     /** FLOW neighbor timeout; 0 = the config's default. */
     public long neighborTimeoutMillis;
+    /** FLOW request retries within a round (default: the config's). */
+    public int requestRetries = AggregationConfig.defaults().requestRetries;
+    /** FLOW: wait before a retry; 0 = the config's default. */
+    public long retryAfterMillis;
     /** Stop after the first round that ends past this wall time (a run cut short keeps its rows). */
     public double budgetSeconds = Double.POSITIVE_INFINITY;
     /** Stop once every node's AVG and COUNT have been within 0.01% for 3 rounds. */
@@ -95,6 +99,8 @@ public final class AggregationRun {
         case "--neighbor-timeout-ms" -> o.neighborTimeoutMillis = Long.parseLong(args[++i]);
         case "--budget-seconds" -> o.budgetSeconds = Double.parseDouble(args[++i]);
         case "--stop-when-converged" -> o.stopWhenConverged = true;
+        case "--retries" -> o.requestRetries = Integer.parseInt(args[++i]);
+        case "--retry-after-ms" -> o.retryAfterMillis = Long.parseLong(args[++i]);
         default -> throw new IllegalArgumentException("unknown option " + args[i]);
       }
     }
@@ -110,12 +116,13 @@ public final class AggregationRun {
         "%s N=%d loss=%.2f churn=%.3f: variance factor/round %.3f; rounds to every node within 1%%/0.01%%: AVG %s/%s,"
             + " COUNT %s/%s; final: max AVG err %.2e, max COUNT err %.2e, median COUNT %.1f (live %d), mass(c) %.4f,"
             + " mass(x) %.4f; %d rounds in %.1f s wall, heap after setup %.0f MiB (%.0f B/node), peak heap %.0f MiB;"
-            + " refused %.2f%% of requests, %d neighbors timed out",
+            + " refused %.2f%% of requests, %d neighbors timed out; %d retries, %d exchanges unanswered",
         s.mode(), s.n(), s.loss(), s.churn(), s.reductionFactor(), r(s.roundsAvg1pct()), r(s.roundsAvg001pct()),
         r(s.roundsCount1pct()), r(s.roundsCount001pct()), last.maxErrAvg(), last.maxErrCount(), last.medianCount(),
         last.live(), last.massC(), last.massX(), last.round(), s.wallSeconds(), s.heapBytesAfterSetup() / 1048576.0,
         s.heapBytesAfterSetup() / (double) s.n(), s.peakHeapBytes() / 1048576.0,
-        100.0 * s.refused() / Math.max(1, s.refused() + s.exchanges() / 2), s.neighborsTimedOut());
+        100.0 * s.refused() / Math.max(1, s.refused() + s.exchanges() / 2), s.neighborsTimedOut(), s.retries(),
+        s.unanswered());
   }
 
   private static String r(int v) {
@@ -139,7 +146,10 @@ public final class AggregationRun {
     long wallStart = System.nanoTime();
     AggregationConfig.Builder b = AggregationConfig.defaults().toBuilder().mode(mode)
         .roundInterval(Duration.ofMillis(ROUND_MILLIS)).epochRounds(epochRounds).reportAfterRounds(reportAfter)
-        .neighbors(o.neighbors);
+        .neighbors(o.neighbors).requestRetries(o.requestRetries);
+    if (o.retryAfterMillis > 0) {
+      b.retryAfter(Duration.ofMillis(o.retryAfterMillis));
+    }
     b.neighborTimeout(o.neighborTimeoutMillis > 0 ? Duration.ofMillis(o.neighborTimeoutMillis)
         : Duration.ofMillis(Math.max(AggregationConfig.defaults().neighborTimeout.toMillis(),
             5L * o.neighbors * ROUND_MILLIS)));
@@ -171,8 +181,8 @@ public final class AggregationRun {
       }
       w = new PrintWriter(Files.newBufferedWriter(o.csv));
       w.printf(Locale.ROOT, "# AggregationRun --nodes %d --mode %s --rounds %d --loss %s --churn %s --epoch-rounds %d"
-          + " --report-after %d --seed %d --neighbors %d; neighborTimeout %d ms%n", n, mode, rounds, loss, churn,
-          epochRounds, reportAfter, seed, o.neighbors, config.neighborTimeout.toMillis());
+          + " --report-after %d --seed %d --neighbors %d; neighborTimeout %d ms, requestRetries %d, retryAfter %d ms%n", n, mode, rounds, loss, churn, epochRounds, reportAfter, seed, o.neighbors,
+          config.neighborTimeout.toMillis(), config.requestRetries, config.retryAfter.toMillis());
       w.println(HEADER);
     }
     rows.add(measure(c, 0, value, liveSum[0]));
@@ -215,7 +225,7 @@ public final class AggregationRun {
         break;
       }
     }
-    long[] counters = new long[5];
+    long[] counters = new long[6];
     for (int j = 0; j < c.liveCount(); j++) {
       var st = c.ext(c.live(j)).stats();
       counters[0] += st.exchanges();
@@ -223,6 +233,7 @@ public final class AggregationRun {
       counters[2] += st.neighborsTimedOut();
       counters[3] += st.messagesSent();
       counters[4] += st.unanswered();
+      counters[5] += st.retries();
     }
     long peakHeap = 0;
     for (var pool : java.lang.management.ManagementFactory.getMemoryPoolMXBeans()) {
@@ -233,7 +244,7 @@ public final class AggregationRun {
     double factor = reduction(rows);
     Summary s = new Summary(n, mode, loss, churn, rows, factor, first(rows, true, 0.01), first(rows, true, 1e-4),
         first(rows, false, 0.01), first(rows, false, 1e-4), (System.nanoTime() - wallStart) / 1e9, heap, peakHeap,
-        counters[0], counters[1], counters[2], counters[3], counters[4]);
+        counters[0], counters[1], counters[2], counters[3], counters[4], counters[5]);
     if (w != null) {
       w.println("# " + describe(s));
       w.close();
