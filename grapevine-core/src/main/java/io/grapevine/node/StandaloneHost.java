@@ -57,12 +57,21 @@ public final class StandaloneHost implements ProtocolNode, ExtensionContext {
       }
     } catch (MalformedPacketException e) {
       dropped++;
+      release();
       return;
     }
     for (int i = 0; i < decoded.size(); i++) {
       owners.get(i).onMessage(nowMillis, from, decoded.get(i), delivery, out);
     }
     Extensions.packetEnd(owners, nowMillis, from, delivery, out);
+    release();
+  }
+
+  /** Nothing of a handled packet stays reachable from the host (a simulator holds a million hosts). */
+  private void release() {
+    decoded.clear();
+    owners.clear();
+    reader.close();
   }
 
   @Override

@@ -78,8 +78,9 @@ public final class SortedRing implements Extension {
   private long nextRoundMillis = Long.MAX_VALUE;
   private long exchanges;
   // Recently failed nodes whose descriptors are refused (bounded; the oldest entry is reused).
-  private final Endpoint[] forgotten = new Endpoint[FORGOTTEN_CAPACITY];
-  private final long[] forgottenUntilMillis = new long[FORGOTTEN_CAPACITY];
+  // Allocated at the first failure: most nodes never see one, and a simulated million carry none.
+  private Endpoint[] forgotten;
+  private long[] forgottenUntilMillis;
   private int forgottenCount;
   private long now;
 
@@ -205,11 +206,14 @@ public final class SortedRing implements Extension {
     }
     int l = Math.min(levelOf(otherId), MAX_LEVEL);
     if (l >= succ.length) {
-      int cap = Math.min(MAX_LEVEL + 1, Math.max(l + 1, succ.length * 2));
+      // Grown in small steps: levels above log2 N are rare, and every node holds these tables.
+      int cap = Math.min(MAX_LEVEL + 1, Math.max(l + 1, succ.length + 4));
       succId = Arrays.copyOf(succId, cap);
       succ = Arrays.copyOf(succ, cap);
       predId = Arrays.copyOf(predId, cap);
       pred = Arrays.copyOf(pred, cap);
+      candidates = new long[2 * cap];
+      candidateEndpoints = new Endpoint[2 * cap];
     }
     long cw = otherId - id; // clockwise distance, unsigned
     long ccw = id - otherId;
@@ -245,6 +249,10 @@ public final class SortedRing implements Extension {
     }
     while (topLevel >= 0 && succ[topLevel] == null && pred[topLevel] == null) {
       topLevel--;
+    }
+    if (forgotten == null) {
+      forgotten = new Endpoint[FORGOTTEN_CAPACITY];
+      forgottenUntilMillis = new long[FORGOTTEN_CAPACITY];
     }
     int slot = -1;
     for (int i = 0; i < forgottenCount && slot < 0; i++) {
@@ -407,8 +415,9 @@ public final class SortedRing implements Extension {
     out.send(to, writer.finish(), Delivery.DATAGRAM);
   }
 
-  private final long[] candidates = new long[2 * (MAX_LEVEL + 1)];
-  private final Endpoint[] candidateEndpoints = new Endpoint[2 * (MAX_LEVEL + 1)];
+  // Scratch for one exchange: both sides of every level, sized with the tables.
+  private long[] candidates = new long[16];
+  private Endpoint[] candidateEndpoints = new Endpoint[16];
 
   private void swap(int i, int j) {
     long t = candidates[i];

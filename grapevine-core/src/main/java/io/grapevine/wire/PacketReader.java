@@ -28,6 +28,11 @@ public final class PacketReader {
     this.clusterName = clusterName.getBytes(StandardCharsets.UTF_8);
   }
 
+  /** Lets go of the packet, so a reader kept between packets holds no buffer alive. */
+  public void close() {
+    buffer = null;
+  }
+
   /** Checks magic, version, flags, cluster name and checksum; positions before the first message. */
   public void open(ByteBuffer packet) throws MalformedPacketException {
     ByteBuffer b = packet.slice().order(ByteOrder.BIG_ENDIAN);

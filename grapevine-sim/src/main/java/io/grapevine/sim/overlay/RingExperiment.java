@@ -61,12 +61,13 @@ final class RingExperiment {
       long[] ids = new long[n];
       SplittableRandom idRandom = new SplittableRandom(Seeds.derive(seed, Seeds.TOPOLOGY, 3));
       double trueSum = 0;
+      SortedRingConfig ringConfig = SortedRingConfig.defaults(); // one for all nodes: it is immutable
       // Ring-only seeds run the ring alone: the tree's REPORT/RESULT traffic is not what they measure.
       boolean ringOnly = ringOnlyAfterFirst && (s > 0 || RING_ONLY_ALL);
       for (int i = 0; i < n; i++) {
         ids[i] = idRandom.nextLong();
         SplittableRandom r = new SplittableRandom(Seeds.derive(seed, i, 2));
-        ring[i] = new SortedRing(SortedRingConfig.defaults(), ids[i], r);
+        ring[i] = new SortedRing(ringConfig, ids[i], r);
         StandaloneHost host = new StandaloneHost("n" + i, engine.endpoint(i), "sim", 1400,
             OverlayCluster.uniform(engine, i, r)).attach(ring[i]);
         if (!ringOnly) {
