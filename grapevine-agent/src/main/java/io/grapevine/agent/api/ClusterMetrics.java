@@ -1,6 +1,7 @@
 package io.grapevine.agent.api;
 
 import io.grapevine.Cluster;
+import io.grapevine.aggregate.AggregationStats;
 import io.grapevine.membership.Member;
 import io.grapevine.runtime.ClusterNode;
 import io.grapevine.membership.MemberState;
@@ -69,6 +70,18 @@ public final class ClusterMetrics {
     Gauge.builder("grapevine.cluster.size.estimate", cluster, c -> c.aggregates().clusterSize())
         .description("Live nodes as estimated by aggregation (NaN before the first estimate)")
         .register(registry);
+    aggregateCounter(registry, cluster, "grapevine.aggregate.exchanges",
+        "Aggregation exchanges completed (requests answered, replies applied)", AggregationStats::exchanges);
+    aggregateCounter(registry, cluster, "grapevine.aggregate.messages.sent",
+        "Aggregation messages sent", AggregationStats::messagesSent);
+    aggregateCounter(registry, cluster, "grapevine.aggregate.retries",
+        "Aggregation requests sent again because no reply came within retryAfter", AggregationStats::retries);
+    aggregateCounter(registry, cluster, "grapevine.aggregate.unanswered",
+        "Aggregation exchanges given up with no reply to any attempt", AggregationStats::unanswered);
+    aggregateCounter(registry, cluster, "grapevine.aggregate.epochs",
+        "Aggregation epochs entered", AggregationStats::epochs);
+    aggregateCounter(registry, cluster, "grapevine.aggregate.neighbors.timed.out",
+        "Aggregation neighbors dropped after neighborTimeout of silence", AggregationStats::neighborsTimedOut);
     counter(registry, cluster, "grapevine.packets.received", null, "Packets received", MembershipStats::packetsIn);
     counter(registry, cluster, "grapevine.packets.sent", null, "Packets sent", MembershipStats::packetsOut);
     counter(registry, cluster, "grapevine.received", "bytes", "Bytes received", MembershipStats::bytesIn);
@@ -142,6 +155,13 @@ public final class ClusterMetrics {
       ToLongFunction<TransportStats> read) {
     FunctionCounter.builder(name, cluster, c -> read.applyAsLong(c.transportStats()))
         .baseUnit(unit)
+        .description(description)
+        .register(registry);
+  }
+
+  private static void aggregateCounter(
+      MeterRegistry registry, Cluster cluster, String name, String description, ToLongFunction<AggregationStats> read) {
+    FunctionCounter.builder(name, cluster, c -> read.applyAsLong(c.aggregates().stats()))
         .description(description)
         .register(registry);
   }

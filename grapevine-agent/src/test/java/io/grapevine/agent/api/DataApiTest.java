@@ -189,7 +189,10 @@ class DataApiTest {
         .contains("grapevine_events_delivered_total")
         .contains("grapevine_events_duplicates_total")
         .contains("grapevine_events_repaired_total")
-        .contains("grapevine_cluster_size_estimate 5.0");
+        .contains("grapevine_cluster_size_estimate 5.0")
+        .contains("grapevine_aggregate_exchanges_total 0.0")
+        .contains("grapevine_aggregate_retries_total 0.0")
+        .contains("grapevine_aggregate_unanswered_total 0.0");
   }
 
   @Test
