@@ -21,6 +21,7 @@ a() { local name=$1; shift; echo "$(date -u +%T) $name (load: $(cut -d' ' -f1-3 
 if [[ "${AGG_ONLY:-}" != large ]]; then
   for m in PUSH_PULL FLOW PUSH_SUM; do EXP_HEAP=1g a clean-$m-10000 --nodes 10000 --mode $m --rounds 60 --stop-when-converged; done
   for m in PUSH_PULL FLOW; do EXP_HEAP=1g a loss5-$m-10000 --nodes 10000 --mode $m --rounds 60 --loss 0.05; done
+  EXP_HEAP=1g a loss5-FLOW-noretry-10000 --nodes 10000 --mode FLOW --rounds 60 --loss 0.05 --retries 0
   EXP_HEAP=1g a churn1-FLOW-10000 --nodes 10000 --mode FLOW --rounds 60 --churn 0.01 --epoch-rounds 20 --report-after 10 --neighbor-timeout-ms 2400
   EXP_HEAP=1g a churn1-notimeout-FLOW-10000 --nodes 10000 --mode FLOW --rounds 60 --churn 0.01 --epoch-rounds 20 --report-after 10
   EXP_HEAP=1g a churn1-e40-FLOW-10000 --nodes 10000 --mode FLOW --rounds 80 --churn 0.01 --epoch-rounds 40 --report-after 25 --neighbor-timeout-ms 2400
@@ -28,6 +29,7 @@ if [[ "${AGG_ONLY:-}" != large ]]; then
   for m in PUSH_PULL FLOW PUSH_SUM; do EXP_HEAP=2g a clean-$m-100000 --nodes 100000 --mode $m --rounds 60 --stop-when-converged; done
   EXP_HEAP=2g a loss5-PUSH_PULL-100000 --nodes 100000 --mode PUSH_PULL --rounds 40 --loss 0.05
   EXP_HEAP=2g a loss5-FLOW-100000 --nodes 100000 --mode FLOW --rounds 60 --loss 0.05
+  EXP_HEAP=2g a loss5-FLOW-noretry-100000 --nodes 100000 --mode FLOW --rounds 60 --loss 0.05 --retries 0
   EXP_HEAP=3g a churn1-FLOW-100000 --nodes 100000 --mode FLOW --rounds 80 --churn 0.01 --epoch-rounds 40 --report-after 25 --neighbor-timeout-ms 2400
 fi
 if [[ "${AGG_LARGE:-0}" == 1 || "${AGG_ONLY:-}" == large ]]; then

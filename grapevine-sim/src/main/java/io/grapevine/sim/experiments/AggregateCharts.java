@@ -96,7 +96,8 @@ public final class AggregateCharts {
       Chart mass = new Chart("Mass of the COUNT indicator (1 = conserved), N = " + n, "round", "sum of c over nodes");
       Chart lossErr = new Chart("Worst COUNT error, 5% loss vs none, N = " + n, "round", "log10 max relative error");
       boolean any = false;
-      for (String run : new String[] {"loss5-PUSH_PULL", "loss5-FLOW", "clean-PUSH_PULL", "clean-FLOW"}) {
+      for (String run : new String[] {"loss5-PUSH_PULL", "loss5-FLOW-noretry", "loss5-FLOW", "clean-PUSH_PULL",
+          "clean-FLOW"}) {
         Path p = in.resolve(run + "-" + n + ".csv");
         if (!Files.exists(p)) {
           continue;

@@ -27,7 +27,8 @@ import java.util.SplittableRandom;
  * <pre>
  * AggregationRun --nodes 100000 --mode PUSH_PULL [--rounds 60] [--loss 0.05] [--churn 0.01]
  *                [--epoch-rounds 100000 --report-after 0] [--neighbors 6] [--neighbor-timeout-ms 2400]
- *                [--stop-when-converged] [--budget-seconds 2400] [--seed 1] [--csv out/agg/run.csv]
+ *                [--retries 2] [--retry-after-ms 50] [--stop-when-converged] [--budget-seconds 2400] [--seed 1]
+ *                [--csv out/agg/run.csv]
  * </pre>
  *
  * <p>CSV rows are flushed as rounds finish, so a run cut short (budget, kill) keeps its data; the
