@@ -84,8 +84,6 @@ public final class Plumtree implements Extension, HyParView.Listener {
   private final PlumtreeStats stats = new PlumtreeStats();
   private long nextTimerMillis = Long.MAX_VALUE;
   private long nextHistoryMillis = Long.MAX_VALUE;
-  private final long[] historyIds = new long[MAX_IHAVE_IDS];
-  private final int[] historyHops = new int[MAX_IHAVE_IDS];
   private Endpoint self;
   private PacketWriter writer;
 
@@ -419,17 +417,15 @@ public final class Plumtree implements Extension, HyParView.Listener {
    */
   private void announceHistory(long nowMillis, Outbox out) {
     long since = nowMillis - config.historyWindow.toMillis();
-    int count = 0;
-    int next = 0; // ring buffer over the cache in insertion order keeps the newest MAX_IHAVE_IDS
-    for (Map.Entry<Long, Cached> e : cache.entrySet()) {
-      if (e.getValue().deliveredMillis() < since) {
-        continue;
+    // Two passes over the cache (insertion order) instead of a per-node buffer: count the messages
+    // inside the window, then write the newest MAX_IHAVE_IDS of them.
+    int inWindow = 0;
+    for (Cached c : cache.values()) {
+      if (c.deliveredMillis() >= since) {
+        inWindow++;
       }
-      historyIds[next] = e.getKey();
-      historyHops[next] = e.getValue().hops();
-      next = (next + 1) % MAX_IHAVE_IDS;
-      count = Math.min(count + 1, MAX_IHAVE_IDS);
     }
+    int count = Math.min(inWindow, MAX_IHAVE_IDS);
     if (count == 0) {
       nextHistoryMillis = Long.MAX_VALUE;
       return;
@@ -443,10 +439,16 @@ public final class Plumtree implements Extension, HyParView.Listener {
     writer.begin();
     writer.beginMessage(MessageType.PLUMTREE_HISTORY);
     writer.putEndpoint(self).putByte(count);
-    int first = count < MAX_IHAVE_IDS ? 0 : next;
-    for (int i = 0; i < count; i++) {
-      int k = (first + i) % MAX_IHAVE_IDS;
-      writer.putLong(historyIds[k]).putShort(Math.min(historyHops[k], 0xFFFF));
+    int skip = inWindow - count;
+    for (Map.Entry<Long, Cached> e : cache.entrySet()) {
+      if (e.getValue().deliveredMillis() < since) {
+        continue;
+      }
+      if (skip > 0) {
+        skip--;
+        continue;
+      }
+      writer.putLong(e.getKey()).putShort(Math.min(e.getValue().hops(), 0xFFFF));
     }
     writer.endMessage();
     out.send(to, writer.finish(), Delivery.DATAGRAM);

@@ -227,6 +227,27 @@ class PlumtreeTest {
     assertThat(deliveredAfterCut(PlumtreeConfig.defaults())).as("with history").containsOnly(1);
   }
 
+  /**
+   * A history announcement carries the newest 64 ids of the window. Two nodes, so the cut node's
+   * only source is its one neighbor, which originates all 70 broadcasts while the other is cut off:
+   * afterwards the cut node gets the newest 64, each once, and not the 6 oldest.
+   */
+  @Test
+  void historyAnnouncesTheNewest64Messages() {
+    Cluster c = new Cluster(2, 26, PlumtreeConfig.defaults());
+    c.net.cut[1] = true;
+    long[] ids = new long[70];
+    for (int b = 0; b < ids.length; b++) {
+      ids[b] = c.broadcast(0);
+      c.net.runUntil(c.net.now + 10);
+    }
+    c.net.cut[1] = false;
+    c.net.runUntil(c.net.now + 10_000);
+    for (int b = 0; b < ids.length; b++) {
+      assertThat(c.deliveries(ids[b])[1]).as("broadcast %d at the cut node", b).isEqualTo(b < 6 ? 0 : 1);
+    }
+  }
+
   /** Deliveries on the cut node of the three broadcasts sent while it was cut, 10 s after the heal. */
   static int[] deliveredAfterCut(PlumtreeConfig config) {
     int n = 150;
