@@ -86,6 +86,11 @@ public final class Plumtree implements Extension, HyParView.Listener {
   private long nextHistoryMillis = Long.MAX_VALUE;
   private Endpoint self;
   private PacketWriter writer;
+  private String clusterName;
+  private int overheadBytes;
+  private int datagramBytes;
+  /** Control messages (IHAVE, GRAFT, PRUNE) and small payloads fit without growing the writer. */
+  private static final int SMALL_BODY_BYTES = 96;
 
   /**
    * @param overlay the HyParView node on the same host; this registers itself as its listener
@@ -108,7 +113,10 @@ public final class Plumtree implements Extension, HyParView.Listener {
       throw new IllegalArgumentException("maxPayloadBytes " + config.maxPayloadBytes
           + " does not fit the datagram budget of " + context.datagramBytes() + " bytes");
     }
-    writer = new PacketWriter(needed, context.clusterName());
+    clusterName = context.clusterName();
+    overheadBytes = WireFormat.overhead(clusterBytes) + WireFormat.MESSAGE_HEADER_LENGTH;
+    datagramBytes = context.datagramBytes();
+    writer = new PacketWriter(overheadBytes + SMALL_BODY_BYTES, clusterName);
     for (int i = 0; i < overlay.activeSize(); i++) {
       addEager(overlay.activePeer(i));
     }
@@ -202,7 +210,7 @@ public final class Plumtree implements Extension, HyParView.Listener {
     for (int i = 0; i < lazy.size(); i++) {
       Endpoint p = lazy.get(i);
       if (!p.equals(except)) {
-        writer.begin();
+        writer(30).begin();
         writer.beginMessage(MessageType.PLUMTREE_IHAVE);
         writer.putEndpoint(self).putByte(1).putLong(id).putShort(round);
         writer.endMessage();
@@ -213,7 +221,7 @@ public final class Plumtree implements Extension, HyParView.Listener {
   }
 
   private void sendGossip(Outbox out, Endpoint to, long id, int round, byte[] payload) {
-    writer.begin();
+    writer(31 + payload.length).begin();
     writer.beginMessage(MessageType.PLUMTREE_GOSSIP);
     writer.putEndpoint(self).putLong(id).putShort(Math.min(round, 0xFFFF)).putBytes16(payload);
     writer.endMessage();
@@ -221,12 +229,24 @@ public final class Plumtree implements Extension, HyParView.Listener {
     stats.gossipSent++;
   }
 
+  /**
+   * The writer, grown to fit a message body of {@code bodyBytes}: sized to what this node sends,
+   * not to the largest payload allowed, since a simulated million nodes each hold one.
+   */
+  private PacketWriter writer(int bodyBytes) {
+    int needed = overheadBytes + bodyBytes;
+    if (writer.capacity() < needed) {
+      writer = new PacketWriter(Math.min(datagramBytes, Math.max(needed, 2 * writer.capacity())), clusterName);
+    }
+    return writer;
+  }
+
   private void sendControl(Outbox out, Endpoint to, MessageType type, long id, int round) {
     sendControl(out, to, type, id, round, false);
   }
 
   private void sendControl(Outbox out, Endpoint to, MessageType type, long id, int round, boolean linkOnly) {
-    writer.begin();
+    writer(30).begin();
     writer.beginMessage(type);
     writer.putEndpoint(self);
     if (type == MessageType.PLUMTREE_GRAFT) {
@@ -436,7 +456,7 @@ public final class Plumtree implements Extension, HyParView.Listener {
       return;
     }
     Endpoint to = overlay.activePeer(random.nextInt(peers));
-    writer.begin();
+    writer(20 + count * 10).begin();
     writer.beginMessage(MessageType.PLUMTREE_HISTORY);
     writer.putEndpoint(self).putByte(count);
     int skip = inWindow - count;

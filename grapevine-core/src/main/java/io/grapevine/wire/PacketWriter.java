@@ -37,6 +37,11 @@ public final class PacketWriter implements FieldWriter {
     this.buffer = ByteBuffer.allocate(capacity).order(ByteOrder.BIG_ENDIAN);
   }
 
+  /** The largest packet this writer produces, in bytes. */
+  public int capacity() {
+    return buffer.capacity();
+  }
+
   /** Starts a new packet, discarding anything written before. */
   public PacketWriter begin() {
     buffer.clear();
