@@ -176,6 +176,10 @@ class AgentProcessIT {
     await("late answers, unjoined").atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(200))
         .ignoreExceptions()
         .untilAsserted(() -> assertThat(get(late, "/v1/health", null).statusCode()).isEqualTo(503));
+    // The seed starts only after a join attempt has failed: on a quiet machine a seed started at once
+    // could be up before the first attempt gives up, and the retry would never be exercised.
+    await("late's first join attempt failed").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(100))
+        .untilAsserted(() -> assertThat(Files.readString(late.log())).contains("retrying in"));
     Agent seed = startAgent("seed", ports[2], ports[3], "--profile", "local");
     await("late joined through the retry").atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(200))
         .ignoreExceptions()
@@ -183,7 +187,6 @@ class AgentProcessIT {
           assertThat(get(late, "/v1/health", null).statusCode()).isEqualTo(200);
           assertThat(states(seed)).containsEntry("late", "alive").containsEntry("seed", "alive");
         });
-    assertThat(Files.readString(late.log())).contains("retrying in");
 
     // `grapevine leave` makes the agent leave and exit by itself.
     Run leave = cli("leave", "--http", late.http());
