@@ -50,15 +50,25 @@ public final class Aggregation implements Extension {
   /** One quantity pair on the wire. */
   record Quantity(String name, double xa, double xb, double wa, double wb, double min, double max) {}
 
+  /**
+   * One message. {@code fromLeader}, {@code fromReader}, {@code age} (of the epoch, in rounds) and
+   * {@code table} (its neighbor count) describe the sender and are
+   * filled in by the decoder; {@link #send} writes them from the sending node's own state.
+   */
   record Exchange(long epoch, String leader, int kind, int seq, Endpoint sender, double ca, double cb,
-      List<Quantity> quantities, boolean fromLeader) {
+      List<Quantity> quantities, boolean fromLeader, boolean fromReader, int age, int table) {
     Exchange(long epoch, String leader, int kind, int seq, Endpoint sender, double ca, double cb, List<Quantity> qs) {
-      this(epoch, leader, kind, seq, sender, ca, cb, qs, false);
+      this(epoch, leader, kind, seq, sender, ca, cb, qs, false, false, 0, 0);
     }
   }
 
   /** Top bit of the kind byte: the sender leads the epoch (holds the COUNT indicator's base). */
   private static final int FROM_LEADER = 0x80;
+  /** Next bit: the sender only reads this epoch's estimates (it started after the census). */
+  private static final int FROM_READER = 0x40;
+  private static final int KIND_MASK = 0x3F;
+  /** Most dropped neighbors whose share this node paid remembered, so one that comes back gets it back. */
+  private static final int KEPT_MEMORY = 16;
 
   /** Per-name state in the current epoch. */
   private static final class Entry {
@@ -77,6 +87,9 @@ public final class Aggregation implements Extension {
     boolean sent;
     double sentX;
     double sentW;
+    /** FLOW, reader: the last estimates {x̄, w̄} a participant sent this node. */
+    double readX = Double.NaN;
+    double readW = Double.NaN;
 
     Entry(String name) {
       this.name = name;
@@ -91,6 +104,10 @@ public final class Aggregation implements Extension {
     double[] flowW = new double[1];
     /** When this neighbor was last heard from (a request, reply or refusal). */
     long lastHeardMillis;
+    /** The epoch's age, in rounds, when this neighbor was last heard from. */
+    int lastHeardAge;
+    /** How many neighbors it said it has: its share is split between them when it goes. */
+    int table = 1;
     /** It leads the epoch (see {@link #dropNeighbor}). */
     boolean leader;
 
@@ -149,6 +166,22 @@ public final class Aggregation implements Extension {
   private long epoch = -1;
   private String leader;
   private int rounds;
+  /** The epoch's age in rounds when this node entered it (0 if it started it). */
+  private int ageAtEntry;
+  /** When {@link #start} was called: whether this node existed at an epoch's census. */
+  private long startedMillis;
+  /**
+   * FLOW: this node started after the current epoch's census, so it holds no share of it and only
+   * reads estimates from participants until the next epoch (see {@link AggregationConfig#censusRounds}).
+   */
+  private boolean reader;
+  /** FLOW, reader: the last c̄ a participant sent. */
+  private double readC = Double.NaN;
+  /**
+   * FLOW: neighbors dropped after the census, with what this node took from its base to keep their
+   * share counted ({c, x and w per slot}), newest last.
+   */
+  private LinkedHashMap<Endpoint, double[]> kept;
   private double baseC;
   private double c;
   private double omega = 1;
@@ -203,7 +236,8 @@ public final class Aggregation implements Extension {
    */
   public void start(long nowMillis, long epochNumber, String leaderName) {
     if (epoch < 0) {
-      enterEpoch(nowMillis, epochNumber, leaderName);
+      startedMillis = nowMillis;
+      enterEpoch(nowMillis, epochNumber, leaderName, 0, true);
       nextRoundMillis = nowMillis + 1 + random.nextLong(config.roundInterval.toMillis());
     }
   }
@@ -301,15 +335,23 @@ public final class Aggregation implements Extension {
     return count();
   }
 
-  /** Mean of the leader indicator: 1/N once converged. Exposed for tests of mass conservation. */
-  double meanIndicator() {
-    return estimateC();
+  /**
+   * This node's value of the COUNT indicator (1/N once converged; 0 at a reader): summed over the
+   * nodes it shows whether the indicator's mass is where it should be.
+   */
+  public double meanIndicator() {
+    return reader ? 0 : estimateC();
+  }
+
+  /** FLOW: whether this node only reads the current epoch (it started after the census). */
+  public boolean isReader() {
+    return reader;
   }
 
   /** This node's share {x, w} of {@code name}'s mass (0s if unknown): tests sum it over nodes. */
   double[] held(String name) {
     Entry e = entries.get(name);
-    return e == null ? new double[2] : new double[] {estimateX(e), estimateW(e)};
+    return e == null || reader ? new double[2] : new double[] {estimateX(e), estimateW(e)};
   }
 
   /** FLOW: neighbors in this node's table. */
@@ -333,6 +375,9 @@ public final class Aggregation implements Extension {
   private double estimateC() {
     switch (config.mode) {
       case FLOW: {
+        if (reader) {
+          return readC;
+        }
         double v = baseC;
         for (int i = 0; i < neighborList.size(); i++) {
           v -= neighborList.get(i).flowC;
@@ -349,6 +394,9 @@ public final class Aggregation implements Extension {
   private double estimateX(Entry e) {
     switch (config.mode) {
       case FLOW: {
+        if (reader) {
+          return e.readX;
+        }
         double v = e.baseX;
         for (int i = 0; i < neighborList.size(); i++) {
           v -= neighborList.get(i).flowX(e.slot);
@@ -365,6 +413,9 @@ public final class Aggregation implements Extension {
   private double estimateW(Entry e) {
     switch (config.mode) {
       case FLOW: {
+        if (reader) {
+          return e.readW;
+        }
         double v = e.baseW;
         for (int i = 0; i < neighborList.size(); i++) {
           v -= neighborList.get(i).flowW(e.slot);
@@ -380,7 +431,24 @@ public final class Aggregation implements Extension {
 
   // ------------------------------------------------------------------ epochs
 
-  private void enterEpoch(long now, long number, String newLeader) {
+  /** The current epoch's age in rounds, as far as this node knows. */
+  private int epochAge() {
+    return ageAtEntry + rounds;
+  }
+
+  /**
+   * FLOW: whether a node entering an epoch that is {@code age} rounds old takes part in it: it must
+   * have been running at the epoch's census (round {@code censusRounds}). One that started later
+   * only reads estimates until the next epoch, so joins after the census do not dilute COUNT.
+   */
+  private boolean takesPart(long now, int age) {
+    if (config.mode != Mode.FLOW || age <= config.censusRounds) {
+      return true;
+    }
+    return startedMillis <= now - (long) (age - config.censusRounds) * config.roundInterval.toMillis();
+  }
+
+  private void enterEpoch(long now, long number, String newLeader, int age, boolean participant) {
     // Only a mature epoch's result is worth reporting; a short-lived competing epoch is not.
     if (epoch >= 0 && rounds >= config.reportAfterRounds && rounds > 0) {
       Map<String, AggregateEstimate> done = new LinkedHashMap<>();
@@ -393,6 +461,12 @@ public final class Aggregation implements Extension {
     epoch = number;
     leader = newLeader;
     rounds = 0;
+    ageAtEntry = Math.max(0, age);
+    reader = !participant;
+    readC = Double.NaN;
+    if (kept != null) {
+      kept.clear();
+    }
     omega = 1;
     neighbors.clear();
     neighborList.clear();
@@ -463,7 +537,7 @@ public final class Aggregation implements Extension {
   @Override
   public void onTick(long nowMillis, Outbox out) {
     if (nowMillis >= epochEndMillis) {
-      enterEpoch(nowMillis, epoch + 1, ctx.localName());
+      enterEpoch(nowMillis, epoch + 1, ctx.localName(), 0, true);
     }
     if (nowMillis >= nextRoundMillis) {
       round(nowMillis, out);
@@ -509,6 +583,20 @@ public final class Aggregation implements Extension {
     if (entries.isEmpty()) {
       // Nothing published anywhere this node has heard of: stay silent (no idle traffic). The first
       // exchange from a node that publishes brings the names, and this node joins in.
+      return;
+    }
+    if (reader) {
+      // Ask a participant for its estimates (and let it see our MIN and MAX); nothing to repair.
+      chosen.clear();
+      ctx.peers().sample(1, chosen);
+      if (!chosen.isEmpty()) {
+        List<Quantity> qs = new ArrayList<>(entryList.size());
+        for (int i = 0; i < entryList.size(); i++) {
+          Entry e = entryList.get(i);
+          qs.add(new Quantity(e.name, 0, 0, 0, 0, e.min, e.max));
+        }
+        send(chosen.get(0), new Exchange(epoch, leader, KIND_REQUEST, 0, ctx.localEndpoint(), 0, 0, qs), out);
+      }
       return;
     }
     Endpoint peer = pickPeer(nowMillis);
@@ -603,10 +691,44 @@ public final class Aggregation implements Extension {
    * @return whether the epoch was restarted
    */
   private boolean dropNeighbor(long nowMillis, Neighbor nb) {
+    boolean keep = !nb.leader;
+    double[] share = null;
+    if (keep) {
+      share = new double[1 + 2 * entryList.size()];
+      share[0] = nb.flowC;
+      for (int i = 0; i < entryList.size(); i++) {
+        Entry e = entryList.get(i);
+        share[1 + 2 * e.slot] = nb.flowX(e.slot);
+        share[2 + 2 * e.slot] = nb.flowW(e.slot);
+      }
+    }
     removeNeighbor(neighborList.indexOf(nb));
+    if (keep) {
+      // After the census the epoch counts the nodes it had at the census; nodes started since only
+      // read. One gone now stays counted as an average member: its flows come back as before (so
+      // whatever it held returns to its neighbors), and each of its neighbors gives up 1/table of
+      // its own estimate in its place, between them about one mean share. So COUNT stays the census
+      // count instead of running ahead by every crash not yet noticed. Neighbors that still count
+      // it as gone before the census differ only by that small share, not by its flows.
+      baseC -= share[0];
+      for (int i = 0; i < entryList.size(); i++) {
+        Entry e = entryList.get(i);
+        e.baseX -= share[1 + 2 * e.slot];
+        e.baseW -= share[2 + 2 * e.slot];
+      }
+      if (kept == null) {
+        kept = new LinkedHashMap<>();
+      }
+      kept.put(nb.endpoint, share);
+      if (kept.size() > KEPT_MEMORY) {
+        kept.remove(kept.keySet().iterator().next());
+      }
+      stats.neighborsKept++;
+      return false;
+    }
     if (nb.leader) {
       stats.leaderLost++;
-      enterEpoch(nowMillis, epoch + 1, ctx.localName());
+      enterEpoch(nowMillis, epoch + 1, ctx.localName(), 0, true);
       return true;
     }
     return false;
@@ -671,7 +793,7 @@ public final class Aggregation implements Extension {
       return;
     }
     if (newer(x.epoch(), x.leader())) {
-      enterEpoch(nowMillis, x.epoch(), x.leader());
+      enterEpoch(nowMillis, x.epoch(), x.leader(), x.age(), takesPart(nowMillis, x.age()));
     } else if (x.epoch() != epoch || !x.leader().equals(leader)) {
       stats.staleEpoch++;
       if (x.kind() == KIND_REQUEST || x.kind() == KIND_PUSH) {
@@ -711,13 +833,54 @@ public final class Aggregation implements Extension {
   }
 
   private void onFlow(long nowMillis, Exchange x, Outbox out) {
+    if (reader) {
+      if (x.kind() == KIND_REPLY && !x.fromReader()) {
+        readC = x.cb();
+        for (Quantity q : x.quantities()) {
+          Entry e = entry(q.name());
+          if (e != null) {
+            e.readX = q.xb();
+            e.readW = q.wb();
+          }
+        }
+      } else if (x.kind() == KIND_REQUEST && !x.fromReader()) {
+        // A participant sampled us: we hold no share, so it must look elsewhere.
+        send(x.sender(), new Exchange(epoch, leader, KIND_BUSY, 0, ctx.localEndpoint(), 0, 0, List.of()), out);
+      }
+      return;
+    }
+    if (x.fromReader()) {
+      if (x.kind() == KIND_REQUEST) {
+        List<Quantity> qs = new ArrayList<>(entryList.size());
+        for (int i = 0; i < entryList.size(); i++) {
+          Entry e = entryList.get(i);
+          qs.add(new Quantity(e.name, 0, estimateX(e), 0, estimateW(e), e.min, e.max));
+        }
+        stats.reads++;
+        send(x.sender(), new Exchange(epoch, leader, KIND_REPLY, 0, ctx.localEndpoint(), 0, estimateC(), qs), out);
+      }
+      return;
+    }
     Neighbor nb = neighbors.get(x.sender());
     if (nb == null) {
       if (x.kind() != KIND_REQUEST) {
         stats.refused++;
         return;
       }
-      if (neighborList.size() >= 2 * config.neighbors) {
+      double[] share = kept == null ? null : kept.remove(x.sender());
+      if (share != null) {
+        // Taken for gone by mistake: take back the share paid for it; its flows come back below.
+        baseC += share[0];
+        for (int i = 0; i < entryList.size(); i++) {
+          Entry e = entryList.get(i);
+          if (1 + 2 * e.slot < share.length) {
+            e.baseX += share[1 + 2 * e.slot];
+            e.baseW += share[2 + 2 * e.slot];
+          }
+        }
+        stats.neighborsReturned++;
+      }
+      if (share == null && neighborList.size() >= 2 * config.neighbors) {
         // A full table: say so, and the requester drops us (we share no flows) and samples another.
         stats.refused++;
         send(x.sender(), new Exchange(epoch, leader, KIND_BUSY, 0, ctx.localEndpoint(), 0, 0, List.of()), out);
@@ -726,6 +889,8 @@ public final class Aggregation implements Extension {
       nb = addNeighbor(x.sender(), nowMillis);
     }
     nb.lastHeardMillis = nowMillis;
+    nb.lastHeardAge = epochAge();
+    nb.table = x.table();
     nb.leader = x.fromLeader();
     if (nb == flowPending && x.kind() != KIND_REQUEST) {
       flowPending = null;
@@ -891,7 +1056,10 @@ public final class Aggregation implements Extension {
       try {
         w.begin();
         w.beginMessage(MessageType.AGGREGATE_EXCHANGE);
-        w.putLong(x.epoch()).putString8(x.leader()).putByte(x.kind() | (baseC == 1 ? FROM_LEADER : 0)).putInt(x.seq()).putEndpoint(x.sender());
+        w.putLong(x.epoch()).putString8(x.leader())
+            .putByte(x.kind() | (baseC == 1 ? FROM_LEADER : 0) | (reader ? FROM_READER : 0))
+            .putByte(Math.min(255, epochAge())).putByte(Math.min(255, neighborList.size()))
+            .putInt(x.seq()).putEndpoint(x.sender());
         w.putLong(Double.doubleToRawLongBits(x.ca())).putLong(Double.doubleToRawLongBits(x.cb()));
         w.putByte(n);
         for (int i = 0; i < n; i++) {
@@ -925,7 +1093,7 @@ public final class Aggregation implements Extension {
 
   /** Bytes of the message (header included) carrying the first {@code n} quantities of {@code x}. */
   private static int sizeOf(Exchange x, int n) {
-    int size = WireFormat.MESSAGE_HEADER_LENGTH + 8 + 1 + utf8Length(x.leader()) + 1 + 4
+    int size = WireFormat.MESSAGE_HEADER_LENGTH + 8 + 1 + utf8Length(x.leader()) + 1 + 1 + 1 + 4
         + 3 + x.sender().addressLength() + 16 + 1;
     for (int i = 0; i < n; i++) {
       size += 1 + utf8Length(x.quantities().get(i).name()) + 6 * 8;
@@ -951,7 +1119,9 @@ public final class Aggregation implements Extension {
     long number = r.getLong();
     String leaderName = readName(r, leader);
     int kindByte = r.getByte();
-    int kind = kindByte & ~FROM_LEADER;
+    int kind = kindByte & KIND_MASK;
+    int age = r.getByte();
+    int table = r.getByte();
     int exchangeSeq = r.getInt();
     if (kind > KIND_BUSY || number < 0) {
       throw new MalformedPacketException(DropReason.BAD_FIELD, "aggregation kind/epoch");
@@ -974,7 +1144,8 @@ public final class Aggregation implements Extension {
     if (r.remaining() != 0) {
       throw new MalformedPacketException(DropReason.BAD_FIELD, "trailing bytes in aggregation exchange");
     }
-    return new Exchange(number, leaderName, kind, exchangeSeq, sender, ca, cb, qs, (kindByte & FROM_LEADER) != 0);
+    return new Exchange(number, leaderName, kind, exchangeSeq, sender, ca, cb, qs, (kindByte & FROM_LEADER) != 0,
+        (kindByte & FROM_READER) != 0, age, table);
   }
 
   /**

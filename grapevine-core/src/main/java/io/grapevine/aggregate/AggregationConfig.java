@@ -38,6 +38,15 @@ public final class AggregationConfig {
   /** Rounds into an epoch before its estimates replace the previous epoch's final ones. */
   public final int reportAfterRounds;
   /**
+   * FLOW: rounds from an epoch's start during which a node that has just started still takes part
+   * in it. A node started later only reads estimates until the next epoch, so an epoch counts the
+   * nodes it began with (as Jelasity et al.'s restarting epochs do) and joins do not dilute it.
+   * Default 10: agents of a new cluster rarely start further apart, so its first epoch counts them
+   * all; under heavy churn a smaller value trims the nodes counted twice (one gone, its
+   * replacement taken in).
+   */
+  public final int censusRounds;
+  /**
    * FLOW: neighbors each node samples (kept for the epoch so flows are repaired); it also accepts
    * requests from others up to a table of {@code 2 × neighbors}, contacted round-robin.
    */
@@ -73,6 +82,7 @@ public final class AggregationConfig {
     roundInterval = b.roundInterval;
     epochRounds = b.epochRounds;
     reportAfterRounds = b.reportAfterRounds;
+    censusRounds = b.censusRounds;
     neighbors = b.neighbors;
     neighborTimeout = b.neighborTimeout;
     requestRetries = b.requestRetries;
@@ -97,6 +107,7 @@ public final class AggregationConfig {
     private Duration roundInterval = Duration.ofMillis(500);
     private int epochRounds = 60;
     private int reportAfterRounds = 30;
+    private int censusRounds = 10;
     private int neighbors = 6;
     private Duration neighborTimeout = Duration.ofSeconds(15);
     private int requestRetries = 2;
@@ -111,6 +122,7 @@ public final class AggregationConfig {
       roundInterval = c.roundInterval;
       epochRounds = c.epochRounds;
       reportAfterRounds = c.reportAfterRounds;
+      censusRounds = c.censusRounds;
       neighbors = c.neighbors;
       neighborTimeout = c.neighborTimeout;
       requestRetries = c.requestRetries;
@@ -122,6 +134,7 @@ public final class AggregationConfig {
     public Builder roundInterval(Duration v) { roundInterval = v; return this; }
     public Builder epochRounds(int v) { epochRounds = v; return this; }
     public Builder reportAfterRounds(int v) { reportAfterRounds = v; return this; }
+    public Builder censusRounds(int v) { censusRounds = v; return this; }
     public Builder neighbors(int v) { neighbors = v; return this; }
     public Builder neighborTimeout(Duration v) { neighborTimeout = v; return this; }
     public Builder requestRetries(int v) { requestRetries = v; return this; }
@@ -147,6 +160,9 @@ public final class AggregationConfig {
       range(errors, "epochRounds", epochRounds, 2, 1_000_000);
       if (reportAfterRounds < 0 || reportAfterRounds > epochRounds) {
         errors.add("reportAfterRounds must be in 0..epochRounds (" + epochRounds + "), got " + reportAfterRounds);
+      }
+      if (censusRounds < 0 || censusRounds > epochRounds) {
+        errors.add("censusRounds must be in 0..epochRounds (" + epochRounds + "), got " + censusRounds);
       }
       range(errors, "neighbors", neighbors, 1, 64);
       positive(errors, "neighborTimeout", neighborTimeout);

@@ -15,6 +15,9 @@ public final class AggregationStats {
   volatile long lateReplies;
   volatile long leaderLost;
   volatile long retries;
+  volatile long neighborsKept;
+  volatile long neighborsReturned;
+  volatile long reads;
 
   /** Exchanges completed (requests answered and replies applied). */
   public long exchanges() { return exchanges; }
@@ -43,6 +46,15 @@ public final class AggregationStats {
   public long leaderLost() { return leaderLost; }
   /** FLOW: requests sent again because no reply had come within {@code retryAfter}. */
   public long retries() { return retries; }
+  /**
+   * FLOW: neighbors dropped after the epoch's census that stay counted: this node paid its part of
+   * their share (see {@code AggregationConfig.censusRounds}).
+   */
+  public long neighborsKept() { return neighborsKept; }
+  /** FLOW: such neighbors that came back (they had been taken for gone by mistake). */
+  public long neighborsReturned() { return neighborsReturned; }
+  /** FLOW: estimate requests answered for nodes that started after the epoch's census. */
+  public long reads() { return reads; }
   /** PUSH_PULL: replies that came for an exchange already given up, ignored. */
   public long lateReplies() { return lateReplies; }
 }

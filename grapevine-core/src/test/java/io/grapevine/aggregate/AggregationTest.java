@@ -123,6 +123,70 @@ class AggregationTest {
     }
   }
 
+  /**
+   * 1% churn per round (one node crashes, a fresh one starts) for 40 rounds of an epoch. A node gone
+   * leaves its share behind and a node started after the census only reads, so the epoch keeps
+   * counting the 200 nodes it began with, which is also the live count; the next epoch takes the
+   * fresh nodes in.
+   */
+  @Test
+  void churnLeavesCountAtTheNodesTheEpochBeganWith() {
+    int n = 200;
+    int churnRounds = 40;
+    AggregationConfig c = AggregationConfig.defaults().toBuilder().roundInterval(Duration.ofMillis(100))
+        .epochRounds(80).reportAfterRounds(30).censusRounds(0).neighborTimeout(Duration.ofMillis(1_200)).build();
+    ExtensionNetwork<Aggregation> net = new ExtensionNetwork<>(n + churnRounds, 21, (i, r) -> new Aggregation(c, r));
+    for (int i = 0; i < n; i++) {
+      net.protocols.get(i).start(0, 0, "n0");
+      net.protocols.get(i).publish("load", i + 1);
+      net.touch(i);
+    }
+    for (int i = n; i < n + churnRounds; i++) {
+      net.crash(i);
+    }
+    net.runUntil(1_500);
+    java.util.SplittableRandom pick = new java.util.SplittableRandom(5);
+    java.util.Set<Integer> gone = new java.util.HashSet<>();
+    int next = n;
+    for (int r = 0; r < churnRounds; r++) {
+      int victim;
+      do {
+        victim = 1 + pick.nextInt(next - 1); // never n0, the epoch's leader
+      } while (gone.contains(victim));
+      gone.add(victim);
+      net.crash(victim);
+      int fresh = next++;
+      net.revive(fresh);
+      net.protocols.get(fresh).start(net.now);
+      net.protocols.get(fresh).publish("load", 1);
+      net.touch(fresh);
+      net.runUntil(net.now + 100);
+    }
+    net.runUntil(7_500);
+    long freshAlive = java.util.stream.IntStream.range(n, next).filter(i -> !gone.contains(i)).count();
+    int readers = 0;
+    for (int i = 0; i < next; i++) {
+      if (!gone.contains(i)) {
+        Aggregation a = net.protocols.get(i);
+        readers += a.isReader() ? 1 : 0;
+        assertThat(a.epoch()).isZero();
+        assertThat(a.clusterSize()).as("n%d", i).isCloseTo(n, within(n * 0.01));
+      }
+    }
+    assertThat(readers).as("nodes started after the epoch began only read").isEqualTo(freshAlive);
+    assertThat(gone.stream().filter(i -> i < n).count()).as("crashed among the first nodes").isGreaterThan(30);
+    // Epoch 1 starts at round 80 and is reported from its round 30: the fresh nodes take part.
+    net.runUntil(8_000 + 3_000 + 1_000);
+    for (int i = 0; i < next; i++) {
+      if (!gone.contains(i)) {
+        Aggregation a = net.protocols.get(i);
+        assertThat(a.isReader()).as("n%d", i).isFalse();
+        assertThat(a.epoch()).isEqualTo(1);
+        assertThat(a.clusterSize()).as("n%d", i).isCloseTo(n, within(n * 0.01));
+      }
+    }
+  }
+
   @Test
   void valuesChangedMidEpochAreFollowed() {
     ExtensionNetwork<Aggregation> net = network(100, config(Mode.FLOW), 6);
@@ -184,6 +248,8 @@ class AggregationTest {
   void badInputIsRefusedClearly() {
     assertThatThrownBy(() -> AggregationConfig.defaults().toBuilder().epochRounds(1).build())
         .hasMessageContaining("epochRounds must be in 2..1000000, got 1");
+    assertThatThrownBy(() -> AggregationConfig.defaults().toBuilder().censusRounds(61).build())
+        .hasMessageContaining("censusRounds must be in 0..epochRounds (60), got 61");
     Aggregation a = new Aggregation(AggregationConfig.defaults(), new java.util.SplittableRandom(1));
     assertThatThrownBy(() -> a.publish("x", Double.NaN)).hasMessage("aggregate value must be a finite number, got NaN");
     assertThatThrownBy(() -> a.publish("", 1)).hasMessage("aggregate name must be 1..255 UTF-8 bytes, got 0");

@@ -81,6 +81,11 @@ public final class ExtensionNetwork<E extends Extension> {
     crashed.add(node);
   }
 
+  /** Brings a crashed (or never started) node into the network; call {@link #touch} after starting it. */
+  public void revive(int node) {
+    crashed.remove(node);
+  }
+
   public Outbox outbox(int self) {
     return new Outbox() {
       @Override

@@ -65,6 +65,8 @@ public final class AggregationRun {
     public int requestRetries = AggregationConfig.defaults().requestRetries;
     /** FLOW: wait before a retry; 0 = the config's default. */
     public long retryAfterMillis;
+    /** FLOW: the epoch's census round; negative = the config's default (half of reportAfter). */
+    public int censusRounds = -1;
     /** Stop after the first round that ends past this wall time (a run cut short keeps its rows). */
     public double budgetSeconds = Double.POSITIVE_INFINITY;
     /** Stop once every node's AVG and COUNT have been within 0.01% for 3 rounds. */
@@ -102,6 +104,7 @@ public final class AggregationRun {
         case "--stop-when-converged" -> o.stopWhenConverged = true;
         case "--retries" -> o.requestRetries = Integer.parseInt(args[++i]);
         case "--retry-after-ms" -> o.retryAfterMillis = Long.parseLong(args[++i]);
+        case "--census-rounds" -> o.censusRounds = Integer.parseInt(args[++i]);
         default -> throw new IllegalArgumentException("unknown option " + args[i]);
       }
     }
@@ -148,6 +151,9 @@ public final class AggregationRun {
     AggregationConfig.Builder b = AggregationConfig.defaults().toBuilder().mode(mode)
         .roundInterval(Duration.ofMillis(ROUND_MILLIS)).epochRounds(epochRounds).reportAfterRounds(reportAfter)
         .neighbors(o.neighbors).requestRetries(o.requestRetries);
+    if (o.censusRounds >= 0) {
+      b.censusRounds(o.censusRounds);
+    }
     if (o.retryAfterMillis > 0) {
       b.retryAfter(Duration.ofMillis(o.retryAfterMillis));
     }
@@ -182,8 +188,8 @@ public final class AggregationRun {
       }
       w = new PrintWriter(Files.newBufferedWriter(o.csv));
       w.printf(Locale.ROOT, "# AggregationRun --nodes %d --mode %s --rounds %d --loss %s --churn %s --epoch-rounds %d"
-          + " --report-after %d --seed %d --neighbors %d; neighborTimeout %d ms, requestRetries %d, retryAfter %d ms%n", n, mode, rounds, loss, churn, epochRounds, reportAfter, seed, o.neighbors,
-          config.neighborTimeout.toMillis(), config.requestRetries, config.retryAfter.toMillis());
+          + " --report-after %d --seed %d --neighbors %d; neighborTimeout %d ms, requestRetries %d, retryAfter %d ms, censusRounds %d%n", n, mode, rounds, loss, churn, epochRounds, reportAfter, seed, o.neighbors,
+          config.neighborTimeout.toMillis(), config.requestRetries, config.retryAfter.toMillis(), config.censusRounds);
       w.println(HEADER);
     }
     rows.add(measure(c, 0, value, liveSum[0]));
@@ -331,6 +337,26 @@ public final class AggregationRun {
       } else {
         maxErrCount = Double.POSITIVE_INFINITY;
       }
+    }
+    if (Boolean.getBoolean("agg.diag")) {
+      // The newest epoch's participants, readers and the COUNT indicator's mass among participants.
+      int parts = 0;
+      int readers = 0;
+      double mass = 0;
+      for (int j = 0; j < live; j++) {
+        Aggregation a = c.ext(c.live(j));
+        if (a.epoch() != eMax) {
+          continue;
+        }
+        if (a.isReader()) {
+          readers++;
+        } else {
+          parts++;
+          mass += a.meanIndicator();
+        }
+      }
+      System.err.printf(Locale.ROOT, "diag round %d epoch %d: participants %d, readers %d, mass %.4f, participants/mass %.1f%n",
+          round, eMax, parts, readers, mass, parts / mass);
     }
     Arrays.sort(counts);
     return new RoundRow(round, live, truth, k > 1 ? m2 / k : Double.NaN, maxErrAvg, maxErrCount, counts[live / 2],
