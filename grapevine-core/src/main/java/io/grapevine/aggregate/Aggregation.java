@@ -51,14 +51,14 @@ public final class Aggregation implements Extension {
   record Quantity(String name, double xa, double xb, double wa, double wb, double min, double max) {}
 
   /**
-   * One message. {@code fromLeader}, {@code fromReader}, {@code age} (of the epoch, in rounds) and
-   * {@code table} (its neighbor count) describe the sender and are
+   * One message. {@code fromLeader}, {@code fromReader} and {@code age} (of the epoch, in rounds)
+   * describe the sender and are
    * filled in by the decoder; {@link #send} writes them from the sending node's own state.
    */
   record Exchange(long epoch, String leader, int kind, int seq, Endpoint sender, double ca, double cb,
-      List<Quantity> quantities, boolean fromLeader, boolean fromReader, int age, int table) {
+      List<Quantity> quantities, boolean fromLeader, boolean fromReader, int age) {
     Exchange(long epoch, String leader, int kind, int seq, Endpoint sender, double ca, double cb, List<Quantity> qs) {
-      this(epoch, leader, kind, seq, sender, ca, cb, qs, false, false, 0, 0);
+      this(epoch, leader, kind, seq, sender, ca, cb, qs, false, false, 0);
     }
   }
 
@@ -67,6 +67,13 @@ public final class Aggregation implements Extension {
   /** Next bit: the sender only reads this epoch's estimates (it started after the census). */
   private static final int FROM_READER = 0x40;
   private static final int KIND_MASK = 0x3F;
+  /**
+   * A neighbor that last held more than this share of the COUNT indicator restarts the epoch when it
+   * goes, like the leader: folding it would take that share, and COUNT would run that much high for
+   * the epoch. Only nodes near the leader hold so much, in an epoch's first rounds (or every node of
+   * a cluster of fewer than 20).
+   */
+  private static final double HEAVY_SHARE = 0.05;
   /** Most dropped neighbors whose share this node paid remembered, so one that comes back gets it back. */
   private static final int KEPT_MEMORY = 16;
 
@@ -106,8 +113,8 @@ public final class Aggregation implements Extension {
     long lastHeardMillis;
     /** The epoch's age, in rounds, when this neighbor was last heard from. */
     int lastHeardAge;
-    /** How many neighbors it said it has: its share is split between them when it goes. */
-    int table = 1;
+    /** Its COUNT indicator estimate when last heard from. */
+    double lastC;
     /** It leads the epoch (see {@link #dropNeighbor}). */
     boolean leader;
 
@@ -682,16 +689,16 @@ public final class Aggregation implements Extension {
   }
 
   /**
-   * A neighbor is gone: its flows go with it, so its own value leaves the aggregate and whatever it
-   * held for others comes back. If it led the epoch, the COUNT indicator's 1 left with it and COUNT
-   * has no yardstick any more: this node starts the next epoch at once (neighbors of the dead
-   * leader may all do so; the usual rule picks one), rather than report a COUNT that grows without
-   * bound until the epoch would have ended.
+   * A neighbor is gone. Usually its flows are folded into this node's base (below) and the epoch
+   * goes on counting it. If it led the epoch, or last held more than {@link #HEAVY_SHARE} of the
+   * COUNT indicator, folding would lose too much of the yardstick: this node starts the next epoch
+   * at once (neighbors of the dead node may all do so; the usual rule picks one), rather than report
+   * a COUNT that is that far off until the epoch would have ended.
    *
    * @return whether the epoch was restarted
    */
   private boolean dropNeighbor(long nowMillis, Neighbor nb) {
-    boolean keep = !nb.leader;
+    boolean keep = !nb.leader && nb.lastC <= HEAVY_SHARE;
     double[] share = null;
     if (keep) {
       share = new double[1 + 2 * entryList.size()];
@@ -704,12 +711,12 @@ public final class Aggregation implements Extension {
     }
     removeNeighbor(neighborList.indexOf(nb));
     if (keep) {
-      // After the census the epoch counts the nodes it had at the census; nodes started since only
-      // read. One gone now stays counted as an average member: its flows come back as before (so
-      // whatever it held returns to its neighbors), and each of its neighbors gives up 1/table of
-      // its own estimate in its place, between them about one mean share. So COUNT stays the census
-      // count instead of running ahead by every crash not yet noticed. Neighbors that still count
-      // it as gone before the census differ only by that small share, not by its flows.
+      // The epoch counts the nodes it began with (nodes started since only read), so one gone in
+      // mid-epoch stays counted until the next epoch: this node folds the flows it had with it into
+      // its own base, and its estimate does not move. What the gone node held itself, about a mean
+      // share once the epoch has mixed, stays with it. (Taking its flows away instead, so that its
+      // share came back, made COUNT run ahead by every crash not yet noticed while its
+      // replacement was counted, and each of its neighbors noticed at a different time.)
       baseC -= share[0];
       for (int i = 0; i < entryList.size(); i++) {
         Entry e = entryList.get(i);
@@ -726,12 +733,9 @@ public final class Aggregation implements Extension {
       stats.neighborsKept++;
       return false;
     }
-    if (nb.leader) {
-      stats.leaderLost++;
-      enterEpoch(nowMillis, epoch + 1, ctx.localName(), 0, true);
-      return true;
-    }
-    return false;
+    stats.leaderLost++;
+    enterEpoch(nowMillis, epoch + 1, ctx.localName(), 0, true);
+    return true;
   }
 
   private void removeNeighbor(int index) {
@@ -890,7 +894,6 @@ public final class Aggregation implements Extension {
     }
     nb.lastHeardMillis = nowMillis;
     nb.lastHeardAge = epochAge();
-    nb.table = x.table();
     nb.leader = x.fromLeader();
     if (nb == flowPending && x.kind() != KIND_REQUEST) {
       flowPending = null;
@@ -901,6 +904,7 @@ public final class Aggregation implements Extension {
       return;
     }
     if (x.kind() == KIND_REPLY) {
+      nb.lastC = x.cb();
       // Their flow toward us is the negation of ours toward them: state, not delta, so a lost
       // message costs nothing once the next one arrives.
       nb.flowC = -x.ca();
@@ -917,6 +921,7 @@ public final class Aggregation implements Extension {
       return;
     }
     List<Quantity> theirs = x.quantities();
+    nb.lastC = x.cb();
     nb.flowC = -x.ca();
     double ec = estimateC();
     double tc = (ec + x.cb()) / 2;
@@ -1058,8 +1063,7 @@ public final class Aggregation implements Extension {
         w.beginMessage(MessageType.AGGREGATE_EXCHANGE);
         w.putLong(x.epoch()).putString8(x.leader())
             .putByte(x.kind() | (baseC == 1 ? FROM_LEADER : 0) | (reader ? FROM_READER : 0))
-            .putByte(Math.min(255, epochAge())).putByte(Math.min(255, neighborList.size()))
-            .putInt(x.seq()).putEndpoint(x.sender());
+            .putByte(Math.min(255, epochAge())).putInt(x.seq()).putEndpoint(x.sender());
         w.putLong(Double.doubleToRawLongBits(x.ca())).putLong(Double.doubleToRawLongBits(x.cb()));
         w.putByte(n);
         for (int i = 0; i < n; i++) {
@@ -1093,7 +1097,7 @@ public final class Aggregation implements Extension {
 
   /** Bytes of the message (header included) carrying the first {@code n} quantities of {@code x}. */
   private static int sizeOf(Exchange x, int n) {
-    int size = WireFormat.MESSAGE_HEADER_LENGTH + 8 + 1 + utf8Length(x.leader()) + 1 + 1 + 1 + 4
+    int size = WireFormat.MESSAGE_HEADER_LENGTH + 8 + 1 + utf8Length(x.leader()) + 1 + 1 + 4
         + 3 + x.sender().addressLength() + 16 + 1;
     for (int i = 0; i < n; i++) {
       size += 1 + utf8Length(x.quantities().get(i).name()) + 6 * 8;
@@ -1121,7 +1125,6 @@ public final class Aggregation implements Extension {
     int kindByte = r.getByte();
     int kind = kindByte & KIND_MASK;
     int age = r.getByte();
-    int table = r.getByte();
     int exchangeSeq = r.getInt();
     if (kind > KIND_BUSY || number < 0) {
       throw new MalformedPacketException(DropReason.BAD_FIELD, "aggregation kind/epoch");
@@ -1145,7 +1148,7 @@ public final class Aggregation implements Extension {
       throw new MalformedPacketException(DropReason.BAD_FIELD, "trailing bytes in aggregation exchange");
     }
     return new Exchange(number, leaderName, kind, exchangeSeq, sender, ca, cb, qs, (kindByte & FROM_LEADER) != 0,
-        (kindByte & FROM_READER) != 0, age, table);
+        (kindByte & FROM_READER) != 0, age);
   }
 
   /**

@@ -42,13 +42,16 @@ public final class AggregationStats {
    * Exchanges given up at the next round because no reply came (FLOW: to none of the attempts).
    */
   public long unanswered() { return unanswered; }
-  /** FLOW: epochs restarted here because the epoch's leader, a neighbor, went silent or died. */
+  /**
+   * FLOW: epochs restarted here because a neighbor that led the epoch, or held more than 5% of the
+   * COUNT indicator, went silent or died.
+   */
   public long leaderLost() { return leaderLost; }
   /** FLOW: requests sent again because no reply had come within {@code retryAfter}. */
   public long retries() { return retries; }
   /**
-   * FLOW: neighbors dropped after the epoch's census that stay counted: this node paid its part of
-   * their share (see {@code AggregationConfig.censusRounds}).
+   * FLOW: neighbors gone in mid-epoch whose flows this node folded into its own value: they stay
+   * counted until the next epoch.
    */
   public long neighborsKept() { return neighborsKept; }
   /** FLOW: such neighbors that came back (they had been taken for gone by mistake). */

@@ -82,6 +82,11 @@ public final class ClusterMetrics {
         "Aggregation epochs entered", AggregationStats::epochs);
     aggregateCounter(registry, cluster, "grapevine.aggregate.neighbors.timed.out",
         "Aggregation neighbors dropped after neighborTimeout of silence", AggregationStats::neighborsTimedOut);
+    aggregateCounter(registry, cluster, "grapevine.aggregate.neighbors.kept",
+        "Aggregation neighbors gone mid-epoch whose share stays counted until the next epoch",
+        AggregationStats::neighborsKept);
+    aggregateCounter(registry, cluster, "grapevine.aggregate.reads",
+        "Aggregation estimates sent to nodes that started after the epoch's census", AggregationStats::reads);
     counter(registry, cluster, "grapevine.packets.received", null, "Packets received", MembershipStats::packetsIn);
     counter(registry, cluster, "grapevine.packets.sent", null, "Packets sent", MembershipStats::packetsOut);
     counter(registry, cluster, "grapevine.received", "bytes", "Bytes received", MembershipStats::bytesIn);

@@ -192,7 +192,9 @@ class DataApiTest {
         .contains("grapevine_cluster_size_estimate 5.0")
         .contains("grapevine_aggregate_exchanges_total 0.0")
         .contains("grapevine_aggregate_retries_total 0.0")
-        .contains("grapevine_aggregate_unanswered_total 0.0");
+        .contains("grapevine_aggregate_unanswered_total 0.0")
+        .contains("grapevine_aggregate_neighbors_kept_total 0.0")
+        .contains("grapevine_aggregate_reads_total 0.0");
   }
 
   @Test

@@ -70,22 +70,21 @@ class ExperimentsTest {
   }
 
   @Test
-  void churnReplacesNodesAndTheNeighborTimeoutKeepsCountNearTheLiveCount() throws Exception {
+  void churnReplacesNodesAndCountStaysNearTheLiveCount() throws Exception {
+    // 1% of 200 nodes replaced every round. An epoch counts the nodes it began with (census 0): a
+    // node gone in mid-epoch stays counted and its replacement only reads, so the count stays near
+    // the live count, which does not change.
     AggregationRun.Options o = new AggregationRun.Options();
     o.neighborTimeoutMillis = 2_400; // 12 rounds: the least allowed with 6 neighbors
-    AggregationRun.Summary s = AggregationRun.run(200, AggregationConfig.Mode.FLOW, 60, 0, 0.01, 20, 10, 3, o);
-    // Without the timeout (15 s, longer than an epoch) crashed nodes keep their share of the mass.
-    AggregationRun.Summary none = AggregationRun.run(200, AggregationConfig.Mode.FLOW, 60, 0, 0.01, 20, 10, 3, false);
-    assertThat(s.rows().get(60).live()).isEqualTo(200);
-    double worst = 0;
-    double worstWithout = 0;
-    for (int r = 20; r <= 60; r++) {
-      worst = Math.max(worst, Math.abs(s.rows().get(r).medianCount() - 200) / 200);
-      worstWithout = Math.max(worstWithout, Math.abs(none.rows().get(r).medianCount() - 200) / 200);
+    o.censusRounds = 0;
+    AggregationRun.Summary s = AggregationRun.run(200, AggregationConfig.Mode.FLOW, 80, 0, 0.01, 20, 10, 3, o);
+    assertThat(s.rows().get(80).live()).isEqualTo(200);
+    double sum = 0;
+    for (int r = 20; r <= 80; r++) {
+      sum += Math.abs(s.rows().get(r).medianCount() - 200) / 200;
     }
-    // COUNT lags the churn by about churn × timeout (12% here), plus small-N noise.
-    assertThat(worst).as("with the timeout").isLessThan(0.2);
-    assertThat(worstWithout).as("without it").isGreaterThan(0.3);
+    System.out.printf("churn, N = 200: mean |median COUNT error| %.3f over rounds 20-80%n", sum / 61);
+    assertThat(sum / 61).as("mean |median COUNT error|").isLessThan(0.05);
     assertThat(s.neighborsTimedOut()).isGreaterThan(0);
   }
 }
