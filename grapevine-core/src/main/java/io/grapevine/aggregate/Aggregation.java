@@ -39,6 +39,11 @@ import java.util.random.RandomGenerator;
  * fresh state. So estimates follow joins, crashes and value changes, and any damage (from loss in
  * the lossy modes) lasts one epoch at most. Until an epoch is {@code reportAfterRounds} old, the
  * previous epoch's final estimates are reported.
+ *
+ * <p><b>Who an epoch counts (FLOW).</b> The nodes it began with: a node started more than {@code
+ * censusRounds} later only reads estimates until the next epoch, and a neighbor gone in mid-epoch
+ * has its flows folded into the values of the nodes that knew it, so it stays counted (with about a
+ * mean share) until the next epoch. Churn then shifts COUNT by one epoch instead of biasing it.
  */
 public final class Aggregation implements Extension {
   private static final int KIND_REQUEST = 0;
@@ -51,30 +56,28 @@ public final class Aggregation implements Extension {
   record Quantity(String name, double xa, double xb, double wa, double wb, double min, double max) {}
 
   /**
-   * One message. {@code fromLeader}, {@code fromReader} and {@code age} (of the epoch, in rounds)
-   * describe the sender and are
+   * One message. {@code fromReader} and {@code age} (of the epoch, in rounds) describe the sender and are
    * filled in by the decoder; {@link #send} writes them from the sending node's own state.
    */
   record Exchange(long epoch, String leader, int kind, int seq, Endpoint sender, double ca, double cb,
-      List<Quantity> quantities, boolean fromLeader, boolean fromReader, int age) {
+      List<Quantity> quantities, boolean fromReader, int age) {
     Exchange(long epoch, String leader, int kind, int seq, Endpoint sender, double ca, double cb, List<Quantity> qs) {
-      this(epoch, leader, kind, seq, sender, ca, cb, qs, false, false, 0);
+      this(epoch, leader, kind, seq, sender, ca, cb, qs, false, 0);
     }
   }
 
-  /** Top bit of the kind byte: the sender leads the epoch (holds the COUNT indicator's base). */
-  private static final int FROM_LEADER = 0x80;
-  /** Next bit: the sender only reads this epoch's estimates (it started after the census). */
-  private static final int FROM_READER = 0x40;
-  private static final int KIND_MASK = 0x3F;
+  /** Top bit of the kind byte: the sender only reads this epoch's estimates (it started after the census). */
+  private static final int FROM_READER = 0x80;
+  private static final int KIND_MASK = 0x7F;
   /**
    * A neighbor that last held more than this share of the COUNT indicator restarts the epoch when it
-   * goes, like the leader: folding it would take that share, and COUNT would run that much high for
-   * the epoch. Only nodes near the leader hold so much, in an epoch's first rounds (or every node of
-   * a cluster of fewer than 20).
+   * goes: folding it would lose that share, and COUNT would run a third or more high for the whole
+   * epoch. Only the leader and its first partners hold so much, in an epoch's first rounds (and
+   * every node of a cluster of three). Lower thresholds restarted so many epochs under 1% churn per
+   * round that none lived long enough to be reported.
    */
-  private static final double HEAVY_SHARE = 0.05;
-  /** Most dropped neighbors whose share this node paid remembered, so one that comes back gets it back. */
+  private static final double HEAVY_SHARE = 0.25;
+  /** Most forgotten neighbors whose folded flows are remembered (see {@link #kept}). */
   private static final int KEPT_MEMORY = 16;
 
   /** Per-name state in the current epoch. */
@@ -115,8 +118,6 @@ public final class Aggregation implements Extension {
     int lastHeardAge;
     /** Its COUNT indicator estimate when last heard from. */
     double lastC;
-    /** It leads the epoch (see {@link #dropNeighbor}). */
-    boolean leader;
 
     Neighbor(Endpoint endpoint, long nowMillis) {
       this.endpoint = endpoint;
@@ -185,8 +186,8 @@ public final class Aggregation implements Extension {
   /** FLOW, reader: the last c̄ a participant sent. */
   private double readC = Double.NaN;
   /**
-   * FLOW: neighbors dropped after the census, with what this node took from its base to keep their
-   * share counted ({c, x and w per slot}), newest last.
+   * FLOW: the last neighbors forgotten in this epoch, with the flows folded into this node's base
+   * ({c, then x and w per slot}), so one that comes back (forgotten by mistake) gets them back.
    */
   private LinkedHashMap<Endpoint, double[]> kept;
   private double baseC;
@@ -670,10 +671,9 @@ public final class Aggregation implements Extension {
   }
 
   /**
-   * FLOW: drops every neighbor not heard from for {@code neighborTimeout}. Its flows go with it, so
-   * the mass this node had sent it comes back and the mass it had received leaves: a departed
-   * node's share leaves the aggregate even where no membership protocol reports deaths. A live
-   * neighbor dropped by mistake is re-adopted, flows and all, by its next request.
+   * FLOW: forgets every neighbor not heard from for {@code neighborTimeout} ({@link #dropNeighbor}),
+   * where no membership protocol reports deaths, so the table takes in live nodes instead. A live
+   * neighbor forgotten by mistake is taken back, flows and all, by its next request.
    */
   private void expireNeighbors(long nowMillis) {
     long timeout = config.neighborTimeout.toMillis();
@@ -698,44 +698,39 @@ public final class Aggregation implements Extension {
    * @return whether the epoch was restarted
    */
   private boolean dropNeighbor(long nowMillis, Neighbor nb) {
-    boolean keep = !nb.leader && nb.lastC <= HEAVY_SHARE;
-    double[] share = null;
-    if (keep) {
-      share = new double[1 + 2 * entryList.size()];
-      share[0] = nb.flowC;
-      for (int i = 0; i < entryList.size(); i++) {
-        Entry e = entryList.get(i);
-        share[1 + 2 * e.slot] = nb.flowX(e.slot);
-        share[2 + 2 * e.slot] = nb.flowW(e.slot);
-      }
+    if (nb.lastC > HEAVY_SHARE) {
+      // Restart before its flows leave the table, so the epoch's final estimates (reported until
+      // the new epoch is old enough) are the ones this node had, not skewed by the loss.
+      stats.leaderLost++;
+      enterEpoch(nowMillis, epoch + 1, ctx.localName(), 0, true);
+      return true;
+    }
+    // The epoch counts the nodes it began with (nodes started since only read), so one gone in
+    // mid-epoch stays counted until the next epoch: this node folds the flows it had with it into
+    // its own base, and its estimate does not move. What the gone node held itself, about a mean
+    // share once the epoch has mixed, stays with it. (Taking its flows away instead, so that its
+    // share came back, made COUNT run ahead by every crash not yet noticed while its replacement
+    // was counted, and each of its neighbors noticed at a different time.)
+    double[] folded = new double[1 + 2 * entryList.size()];
+    folded[0] = nb.flowC;
+    baseC -= nb.flowC;
+    for (int i = 0; i < entryList.size(); i++) {
+      Entry e = entryList.get(i);
+      folded[1 + 2 * e.slot] = nb.flowX(e.slot);
+      folded[2 + 2 * e.slot] = nb.flowW(e.slot);
+      e.baseX -= nb.flowX(e.slot);
+      e.baseW -= nb.flowW(e.slot);
     }
     removeNeighbor(neighborList.indexOf(nb));
-    if (keep) {
-      // The epoch counts the nodes it began with (nodes started since only read), so one gone in
-      // mid-epoch stays counted until the next epoch: this node folds the flows it had with it into
-      // its own base, and its estimate does not move. What the gone node held itself, about a mean
-      // share once the epoch has mixed, stays with it. (Taking its flows away instead, so that its
-      // share came back, made COUNT run ahead by every crash not yet noticed while its
-      // replacement was counted, and each of its neighbors noticed at a different time.)
-      baseC -= share[0];
-      for (int i = 0; i < entryList.size(); i++) {
-        Entry e = entryList.get(i);
-        e.baseX -= share[1 + 2 * e.slot];
-        e.baseW -= share[2 + 2 * e.slot];
-      }
-      if (kept == null) {
-        kept = new LinkedHashMap<>();
-      }
-      kept.put(nb.endpoint, share);
-      if (kept.size() > KEPT_MEMORY) {
-        kept.remove(kept.keySet().iterator().next());
-      }
-      stats.neighborsKept++;
-      return false;
+    if (kept == null) {
+      kept = new LinkedHashMap<>();
     }
-    stats.leaderLost++;
-    enterEpoch(nowMillis, epoch + 1, ctx.localName(), 0, true);
-    return true;
+    kept.put(nb.endpoint, folded);
+    if (kept.size() > KEPT_MEMORY) {
+      kept.remove(kept.keySet().iterator().next());
+    }
+    stats.neighborsKept++;
+    return false;
   }
 
   private void removeNeighbor(int index) {
@@ -873,7 +868,7 @@ public final class Aggregation implements Extension {
       }
       double[] share = kept == null ? null : kept.remove(x.sender());
       if (share != null) {
-        // Taken for gone by mistake: take back the share paid for it; its flows come back below.
+        // Forgotten by mistake: unfold what was folded; its flows come back into the table below.
         baseC += share[0];
         for (int i = 0; i < entryList.size(); i++) {
           Entry e = entryList.get(i);
@@ -894,7 +889,6 @@ public final class Aggregation implements Extension {
     }
     nb.lastHeardMillis = nowMillis;
     nb.lastHeardAge = epochAge();
-    nb.leader = x.fromLeader();
     if (nb == flowPending && x.kind() != KIND_REQUEST) {
       flowPending = null;
     }
@@ -1062,7 +1056,7 @@ public final class Aggregation implements Extension {
         w.begin();
         w.beginMessage(MessageType.AGGREGATE_EXCHANGE);
         w.putLong(x.epoch()).putString8(x.leader())
-            .putByte(x.kind() | (baseC == 1 ? FROM_LEADER : 0) | (reader ? FROM_READER : 0))
+            .putByte(x.kind() | (reader ? FROM_READER : 0))
             .putByte(Math.min(255, epochAge())).putInt(x.seq()).putEndpoint(x.sender());
         w.putLong(Double.doubleToRawLongBits(x.ca())).putLong(Double.doubleToRawLongBits(x.cb()));
         w.putByte(n);
@@ -1147,8 +1141,7 @@ public final class Aggregation implements Extension {
     if (r.remaining() != 0) {
       throw new MalformedPacketException(DropReason.BAD_FIELD, "trailing bytes in aggregation exchange");
     }
-    return new Exchange(number, leaderName, kind, exchangeSeq, sender, ca, cb, qs, (kindByte & FROM_LEADER) != 0,
-        (kindByte & FROM_READER) != 0, age);
+    return new Exchange(number, leaderName, kind, exchangeSeq, sender, ca, cb, qs, (kindByte & FROM_READER) != 0, age);
   }
 
   /**

@@ -25,7 +25,8 @@ public final class AggregationConfig {
      * Flow updating (Jesus, Baquero, Almeida 2009) over pairwise exchanges: each node keeps, per
      * neighbor, the net flow it has sent; its estimate is its value minus its flows. Messages carry
      * flows (state), not deltas, so a lost message is repaired by the next one between the pair and
-     * mass is conserved; a dead neighbor's flows are dropped, so its value leaves the aggregate.
+     * mass is conserved; a dead neighbor's flows are folded into its neighbors' values, so it stays
+     * counted until the next epoch.
      */
     FLOW
   }
@@ -52,9 +53,9 @@ public final class AggregationConfig {
    */
   public final int neighbors;
   /**
-   * FLOW: a neighbor not heard from for this long is dropped with its flows, so a departed node's
-   * value leaves the aggregate even where no membership protocol reports deaths (standalone hosts,
-   * partial views). Default 15 s: 2.5× the longest silence between live neighbors at the default
+   * FLOW: a neighbor not heard from for this long is forgotten (its flows folded into this node's
+   * value) even where no membership protocol reports deaths (standalone hosts, partial views), so
+   * the table takes in a live node instead. Default 15 s: 2.5× the longest silence between live neighbors at the default
    * round (a full table of 12 contacted round-robin, 500 ms apart), so a lost message or two does not
    * drop a live one. In FLOW mode it must be at least {@code 2 × neighbors × roundInterval}.
    */

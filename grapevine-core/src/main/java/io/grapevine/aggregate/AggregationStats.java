@@ -43,8 +43,8 @@ public final class AggregationStats {
    */
   public long unanswered() { return unanswered; }
   /**
-   * FLOW: epochs restarted here because a neighbor that led the epoch, or held more than 5% of the
-   * COUNT indicator, went silent or died.
+   * FLOW: epochs restarted here because a neighbor that held more than a quarter of the COUNT
+   * indicator (the leader or one of its first partners, early in an epoch) went silent or died.
    */
   public long leaderLost() { return leaderLost; }
   /** FLOW: requests sent again because no reply had come within {@code retryAfter}. */
