@@ -114,7 +114,8 @@ public final class AggregateCharts {
         lossErr.yRange(-12, 1);
         lossErr.write(out, "agg-loss-error-" + n);
       }
-      for (String run : new String[] {"churn1", "churn1-notimeout", "churn1-e40", "churn1-e40-notimeout"}) {
+      for (String run : new String[] {"churn1-e40-census0-s1", "churn1-e40-census0", "churn1-e40-census10",
+          "churn1-e20-census0"}) {
         String mode = "FLOW";
         Path churn = in.resolve(run + "-" + mode + "-" + n + ".csv");
         if (!Files.exists(churn)) {
@@ -123,9 +124,9 @@ public final class AggregateCharts {
         Csv c = read(churn);
         double[] r = c.col("round");
         double live = c.col("live")[0];
-        String what = run.contains("notimeout") ? "no neighbor timeout" : "neighbor timeout 12 rounds";
-        String epochs = run.contains("e40") || n.equals("100000") ? "epochs of 40 rounds" : "epochs of 20 rounds";
-        Chart ch = new Chart("COUNT under 1% churn per round, " + mode + ", N = " + n + ", " + epochs + ", " + what,
+        String epochs = run.contains("e40") ? "epochs of 40 rounds, reported after 25" : "epochs of 20, reported after 10";
+        String census = run.contains("census10") ? "census 10 rounds" : "census 0";
+        Chart ch = new Chart("COUNT under 1% churn per round, " + mode + ", N = " + n + ", " + epochs + ", " + census,
             "round", "COUNT estimate");
         ch.line("live nodes", r, c.col("live"), true);
         ch.line("median", r, c.col("median_count"), false);

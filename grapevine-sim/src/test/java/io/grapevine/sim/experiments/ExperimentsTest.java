@@ -84,7 +84,7 @@ class ExperimentsTest {
       sum += Math.abs(s.rows().get(r).medianCount() - 200) / 200;
     }
     System.out.printf("churn, N = 200: mean |median COUNT error| %.3f over rounds 20-80%n", sum / 61);
-    assertThat(sum / 61).as("mean |median COUNT error|").isLessThan(0.05);
+    assertThat(sum / 61).as("mean |median COUNT error|").isLessThan(0.08);
     assertThat(s.neighborsTimedOut()).isGreaterThan(0);
   }
 }
