@@ -124,9 +124,9 @@ public final class AggregateCharts {
         Csv c = read(churn);
         double[] r = c.col("round");
         double live = c.col("live")[0];
-        String epochs = run.contains("e40") ? "epochs of 40 rounds, reported after 25" : "epochs of 20, reported after 10";
-        String census = run.contains("census10") ? "census 10 rounds" : "census 0";
-        Chart ch = new Chart("COUNT under 1% churn per round, " + mode + ", N = " + n + ", " + epochs + ", " + census,
+        String epochs = run.contains("e40") ? "epochs 40 (reported after 25)" : "epochs 20 (after 10)";
+        String census = run.contains("census10") ? "census 10" : "census 0";
+        Chart ch = new Chart("COUNT, 1% churn/round, N = " + n + ", " + epochs + ", " + census,
             "round", "COUNT estimate");
         ch.line("live nodes", r, c.col("live"), true);
         ch.line("median", r, c.col("median_count"), false);
