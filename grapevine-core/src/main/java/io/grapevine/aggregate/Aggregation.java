@@ -114,8 +114,6 @@ public final class Aggregation implements Extension {
     double[] flowW = new double[1];
     /** When this neighbor was last heard from (a request, reply or refusal). */
     long lastHeardMillis;
-    /** The epoch's age, in rounds, when this neighbor was last heard from. */
-    int lastHeardAge;
     /** Its COUNT indicator estimate when last heard from. */
     double lastC;
 
@@ -690,10 +688,10 @@ public final class Aggregation implements Extension {
 
   /**
    * A neighbor is gone. Usually its flows are folded into this node's base (below) and the epoch
-   * goes on counting it. If it led the epoch, or last held more than {@link #HEAVY_SHARE} of the
-   * COUNT indicator, folding would lose too much of the yardstick: this node starts the next epoch
-   * at once (neighbors of the dead node may all do so; the usual rule picks one), rather than report
-   * a COUNT that is that far off until the epoch would have ended.
+   * goes on counting it. If it last held more than {@link #HEAVY_SHARE} of the COUNT indicator (the
+   * leader or one of its first partners, early in an epoch), folding would lose too much of the
+   * yardstick: this node starts the next epoch at once (neighbors of the dead node may all do so;
+   * the usual rule picks one), rather than report a COUNT that far off until the epoch would end.
    *
    * @return whether the epoch was restarted
    */
@@ -888,7 +886,6 @@ public final class Aggregation implements Extension {
       nb = addNeighbor(x.sender(), nowMillis);
     }
     nb.lastHeardMillis = nowMillis;
-    nb.lastHeardAge = epochAge();
     if (nb == flowPending && x.kind() != KIND_REQUEST) {
       flowPending = null;
     }
