@@ -4,7 +4,7 @@
 # rounds finish, then the charts. Runs one at a time, single-threaded (serial GC), under nice.
 #   bench/aggregates-sim.sh            # N = 10^4 and 10^5 (about 40 min on the shared 2-core machine)
 # docs/results/agg/ holds the CSVs and logs of the runs in docs/aggregates.md (copied from out/agg/).
-#   AGG_LARGE=1 bench/aggregates-sim.sh  # adds N = 10^6 (PUSH_PULL, then FLOW; -Xmx4g)
+#   AGG_LARGE=1 bench/aggregates-sim.sh  # adds N = 10^6 (clean PUSH_PULL and FLOW, FLOW under 5% loss and 1% churn; 4-6 GB heap)
 #   AGG_ONLY=large bench/aggregates-sim.sh  # only N = 10^6
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -36,5 +36,8 @@ fi
 if [[ "${AGG_LARGE:-0}" == 1 || "${AGG_ONLY:-}" == large ]]; then
   for m in PUSH_PULL FLOW; do EXP_HEAP=4g a clean-$m-1000000 --nodes 1000000 --mode $m --rounds 60 --stop-when-converged \
     --budget-seconds "${AGG_BUDGET_SECONDS:-2400}"; done
+  EXP_HEAP=4g a loss5-FLOW-1000000 --nodes 1000000 --mode FLOW --rounds 60 --loss 0.05 --stop-when-converged
+  EXP_HEAP=6g a churn1-e40-census0-FLOW-1000000 --nodes 1000000 --mode FLOW --rounds 100 --churn 0.01 --epoch-rounds 40 \
+    --report-after 25 --neighbor-timeout-ms 2400 --census-rounds 0
 fi
 bench/sim-experiment.sh AggregateCharts out/agg docs/images
