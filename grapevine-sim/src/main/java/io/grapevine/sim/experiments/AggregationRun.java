@@ -45,7 +45,7 @@ public final class AggregationRun {
   /** Per-round measurements. */
   public record RoundRow(int round, int live, double truthAvg, double varAvg, double maxErrAvg, double maxErrCount,
       double medianCount, double p5Count, double p95Count, double massC, double massX, long epochMin,
-      long epochMax) {}
+      long epochMax, double medianErrAvg) {}
 
   /** Summary of a run. */
   public record Summary(int n, Mode mode, double loss, double churn, List<RoundRow> rows, double reductionFactor,
@@ -313,6 +313,7 @@ public final class AggregationRun {
     long eMin = Long.MAX_VALUE;
     long eMax = Long.MIN_VALUE;
     double[] counts = new double[live];
+    double[] avgErrs = new double[live];
     for (int j = 0; j < live; j++) {
       Aggregation a = c.ext(c.live(j));
       AggregateEstimate e = a.estimate(NAME);
@@ -321,6 +322,7 @@ public final class AggregationRun {
       double avg = e == null ? Double.NaN : e.avg();
       double count = e == null ? Double.NaN : e.count();
       counts[j] = Double.isFinite(count) ? count : Double.POSITIVE_INFINITY;
+      avgErrs[j] = Double.isFinite(avg) ? Math.abs(avg - truth) / truth : Double.POSITIVE_INFINITY;
       if (Double.isFinite(avg)) {
         k++;
         double d = avg - mean;
@@ -359,20 +361,21 @@ public final class AggregationRun {
           round, eMax, parts, readers, mass, parts / mass);
     }
     Arrays.sort(counts);
+    Arrays.sort(avgErrs);
     return new RoundRow(round, live, truth, k > 1 ? m2 / k : Double.NaN, maxErrAvg, maxErrCount, counts[live / 2],
-        counts[live / 20], counts[live - 1 - live / 20], massC, massX / liveSum, eMin, eMax);
+        counts[live / 20], counts[live - 1 - live / 20], massC, massX / liveSum, eMin, eMax, avgErrs[live / 2]);
   }
 
   static final String HEADER = "round,live,truth_avg,var_avg,max_err_avg,max_err_count,median_count,p5_count,p95_count,"
-      + "mass_c,mass_x,epoch_min,epoch_max";
+      + "mass_c,mass_x,epoch_min,epoch_max,median_err_avg";
 
   static void writeRow(PrintWriter w, RoundRow r) {
     if (w == null) {
       return;
     }
-    w.printf(Locale.ROOT, "%d,%d,%.6f,%.6e,%.6e,%.6e,%.3f,%.3f,%.3f,%.8f,%.8f,%d,%d%n", r.round(), r.live(),
+    w.printf(Locale.ROOT, "%d,%d,%.6f,%.6e,%.6e,%.6e,%.3f,%.3f,%.3f,%.8f,%.8f,%d,%d,%.6e%n", r.round(), r.live(),
         r.truthAvg(), r.varAvg(), r.maxErrAvg(), r.maxErrCount(), r.medianCount(), r.p5Count(), r.p95Count(),
-        r.massC(), r.massX(), r.epochMin(), r.epochMax());
+        r.massC(), r.massX(), r.epochMin(), r.epochMax(), r.medianErrAvg());
     w.flush();
   }
 }
