@@ -56,8 +56,8 @@ public final class Aggregation implements Extension {
   record Quantity(String name, double xa, double xb, double wa, double wb, double min, double max) {}
 
   /**
-   * One message. {@code fromReader} and {@code age} (of the epoch, in rounds) describe the sender and are
-   * filled in by the decoder; {@link #send} writes them from the sending node's own state.
+   * One message. {@code fromReader} and {@code age} (of the epoch, in rounds) describe the sender
+   * and are filled in by the decoder; {@link #send} writes them from the sending node's own state.
    */
   record Exchange(long epoch, String leader, int kind, int seq, Endpoint sender, double ca, double cb,
       List<Quantity> quantities, boolean fromReader, int age) {
@@ -66,7 +66,7 @@ public final class Aggregation implements Extension {
     }
   }
 
-  /** Top bit of the kind byte: the sender only reads this epoch's estimates (it started after the census). */
+  /** Top bit of the kind byte: the sender only reads this epoch's estimates (started after its census). */
   private static final int FROM_READER = 0x80;
   private static final int KIND_MASK = 0x7F;
   /**
@@ -342,10 +342,10 @@ public final class Aggregation implements Extension {
   }
 
   /**
-   * This node's value of the COUNT indicator (1/N once converged; 0 at a reader): summed over the
-   * nodes it shows whether the indicator's mass is where it should be.
+   * This node's value of the COUNT indicator (1/N once converged; 0 at a reader): tests sum it over
+   * the nodes to see whether the indicator's mass is where it should be.
    */
-  public double meanIndicator() {
+  double meanIndicator() {
     return reader ? 0 : estimateC();
   }
 
@@ -699,7 +699,7 @@ public final class Aggregation implements Extension {
     if (nb.lastC > HEAVY_SHARE) {
       // Restart before its flows leave the table, so the epoch's final estimates (reported until
       // the new epoch is old enough) are the ones this node had, not skewed by the loss.
-      stats.leaderLost++;
+      stats.epochsRestarted++;
       enterEpoch(nowMillis, epoch + 1, ctx.localName(), 0, true);
       return true;
     }

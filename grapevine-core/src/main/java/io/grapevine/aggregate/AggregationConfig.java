@@ -55,9 +55,10 @@ public final class AggregationConfig {
   /**
    * FLOW: a neighbor not heard from for this long is forgotten (its flows folded into this node's
    * value) even where no membership protocol reports deaths (standalone hosts, partial views), so
-   * the table takes in a live node instead. Default 15 s: 2.5× the longest silence between live neighbors at the default
-   * round (a full table of 12 contacted round-robin, 500 ms apart), so a lost message or two does not
-   * drop a live one. In FLOW mode it must be at least {@code 2 × neighbors × roundInterval}.
+   * the table takes in a live node instead. Default 15 s: 2.5× the longest silence between live
+   * neighbors at the default round (a full table of 12 contacted round-robin, 500 ms apart), so a
+   * lost message or two does not drop a live one. In FLOW mode it must be at least
+   * {@code 2 × neighbors × roundInterval}.
    */
   public final Duration neighborTimeout;
   /**

@@ -13,7 +13,7 @@ public final class AggregationStats {
   volatile long refusedByPeer;
   volatile long unanswered;
   volatile long lateReplies;
-  volatile long leaderLost;
+  volatile long epochsRestarted;
   volatile long retries;
   volatile long neighborsKept;
   volatile long neighborsReturned;
@@ -46,7 +46,7 @@ public final class AggregationStats {
    * FLOW: epochs restarted here because a neighbor that held more than a quarter of the COUNT
    * indicator (the leader or one of its first partners, early in an epoch) went silent or died.
    */
-  public long leaderLost() { return leaderLost; }
+  public long epochsRestarted() { return epochsRestarted; }
   /** FLOW: requests sent again because no reply had come within {@code retryAfter}. */
   public long retries() { return retries; }
   /**

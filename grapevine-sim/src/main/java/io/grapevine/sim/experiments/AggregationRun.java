@@ -65,7 +65,7 @@ public final class AggregationRun {
     public int requestRetries = AggregationConfig.defaults().requestRetries;
     /** FLOW: wait before a retry; 0 = the config's default. */
     public long retryAfterMillis;
-    /** FLOW: the epoch's census round; negative = the config's default (half of reportAfter). */
+    /** FLOW: the epoch's census, in rounds; negative = the config's default. */
     public int censusRounds = -1;
     /** Stop after the first round that ends past this wall time (a run cut short keeps its rows). */
     public double budgetSeconds = Double.POSITIVE_INFINITY;
@@ -340,27 +340,6 @@ public final class AggregationRun {
         maxErrCount = Double.POSITIVE_INFINITY;
       }
     }
-    if (Boolean.getBoolean("agg.diag")) {
-      // The newest epoch's participants, readers and the COUNT indicator's mass among participants.
-      int parts = 0;
-      int readers = 0;
-      double mass = 0;
-      for (int j = 0; j < live; j++) {
-        Aggregation a = c.ext(c.live(j));
-        if (a.epoch() != eMax) {
-          continue;
-        }
-        if (a.isReader()) {
-          readers++;
-        } else {
-          parts++;
-          mass += a.meanIndicator();
-        }
-      }
-      System.err.printf(Locale.ROOT, "diag round %d epoch %d: participants %d, readers %d, mass %.4f, participants/mass %.1f%n",
-          round, eMax, parts, readers, mass, parts / mass);
-    }
-    Arrays.sort(counts);
     Arrays.sort(avgErrs);
     return new RoundRow(round, live, truth, k > 1 ? m2 / k : Double.NaN, maxErrAvg, maxErrCount, counts[live / 2],
         counts[live / 20], counts[live - 1 - live / 20], massC, massX / liveSum, eMin, eMax, avgErrs[live / 2]);
