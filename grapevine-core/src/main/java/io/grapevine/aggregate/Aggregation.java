@@ -1,11 +1,12 @@
 package io.grapevine.aggregate;
 
+import io.grapevine.stack.Protocol;
+import io.grapevine.stack.ProtocolContext;
+import io.grapevine.wire.MessageRange;
 import io.grapevine.aggregate.AggregationConfig.Mode;
 import io.grapevine.membership.MemberEvent;
 import io.grapevine.node.Delivery;
 import io.grapevine.node.Endpoint;
-import io.grapevine.node.Extension;
-import io.grapevine.node.ExtensionContext;
 import io.grapevine.node.Outbox;
 import io.grapevine.node.ProtocolEvent;
 import io.grapevine.wire.DropReason;
@@ -24,8 +25,8 @@ import java.util.Map;
 import java.util.random.RandomGenerator;
 
 /**
- * Cluster-wide AVG, SUM, COUNT, MIN and MAX by fixed-size pairwise exchanges, as an {@link
- * Extension}.
+ * Cluster-wide AVG, SUM, COUNT, MIN and MAX by fixed-size pairwise exchanges, as a {@link
+ * Protocol} of a node's stack.
  *
  * <p>Every node holds named local values. Per name the protocol averages two quantities over all
  * nodes: {@code x} (the value, 0 where unpublished) and {@code w} (1 where published, else 0); a
@@ -45,7 +46,7 @@ import java.util.random.RandomGenerator;
  * has its flows folded into the values of the nodes that knew it, so it stays counted (with about a
  * mean share) until the next epoch. Churn then shifts COUNT by one epoch instead of biasing it.
  */
-public final class Aggregation implements Extension {
+public final class Aggregation implements Protocol<Object> {
   private static final int KIND_REQUEST = 0;
   private static final int KIND_REPLY = 1;
   private static final int KIND_PUSH = 2;
@@ -143,7 +144,7 @@ public final class Aggregation implements Extension {
 
   private final AggregationConfig config;
   private final RandomGenerator random;
-  private ExtensionContext ctx;
+  private ProtocolContext ctx;
 
   private final Map<String, Double> published = new LinkedHashMap<>();
   private final LinkedHashMap<String, Entry> entries = new LinkedHashMap<>();
@@ -201,18 +202,21 @@ public final class Aggregation implements Extension {
   }
 
   @Override
-  public void attach(ExtensionContext context) {
+  public void attach(ProtocolContext context) {
     this.ctx = context;
   }
 
+  /** The protocol's name on a stack. */
+  public static final String PROTOCOL_NAME = "aggregation";
+
   @Override
-  public int firstType() {
-    return 0x60;
+  public String protocolName() {
+    return PROTOCOL_NAME;
   }
 
   @Override
-  public int lastType() {
-    return 0x7F;
+  public MessageRange messageTypes() {
+    return MessageRange.AGGREGATION;
   }
 
   public AggregationConfig config() {
@@ -229,6 +233,11 @@ public final class Aggregation implements Extension {
 
   public String leader() {
     return leader;
+  }
+
+  @Override
+  public void start(long nowMillis, io.grapevine.node.Outbox out) {
+    start(nowMillis);
   }
 
   /** Starts the first epoch (with this node as its leader, until a better epoch is heard of). */
@@ -1021,9 +1030,8 @@ public final class Aggregation implements Extension {
   }
 
   @Override
-  public void onMembershipEvent(long nowMillis, ProtocolEvent event, Outbox out) {
-    if (event instanceof MemberEvent me
-        && (me.type() == MemberEvent.Type.DEAD || me.type() == MemberEvent.Type.LEFT
+  public void onPeerEvent(long nowMillis, MemberEvent me, Outbox out) {
+    if ((me.type() == MemberEvent.Type.DEAD || me.type() == MemberEvent.Type.LEFT
             || me.type() == MemberEvent.Type.REAPED)) {
       // The gone node's share of the mass leaves with its flows.
       Neighbor nb = neighbors.get(me.member().endpoint());

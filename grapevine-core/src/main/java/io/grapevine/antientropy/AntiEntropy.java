@@ -1,5 +1,8 @@
 package io.grapevine.antientropy;
 
+import io.grapevine.stack.Protocol;
+import io.grapevine.stack.ProtocolContext;
+import io.grapevine.wire.MessageRange;
 import io.grapevine.antientropy.AntiEntropyMessages.Buckets;
 import io.grapevine.antientropy.AntiEntropyMessages.Nodes;
 import io.grapevine.antientropy.AntiEntropyMessages.Rumor;
@@ -8,8 +11,6 @@ import io.grapevine.antientropy.AntiEntropyMessages.Want;
 import io.grapevine.membership.MemberEvent;
 import io.grapevine.node.Delivery;
 import io.grapevine.node.Endpoint;
-import io.grapevine.node.Extension;
-import io.grapevine.node.ExtensionContext;
 import io.grapevine.node.Outbox;
 import io.grapevine.node.ProtocolEvent;
 import io.grapevine.wire.MalformedPacketException;
@@ -28,8 +29,8 @@ import java.util.Set;
 import java.util.random.RandomGenerator;
 
 /**
- * The replicated store's protocol, an {@link Extension} riding on a membership node (or a {@link
- * io.grapevine.node.StandaloneHost}). Sans-I/O.
+ * The replicated store's protocol, a {@link Protocol} of a node's stack (beside membership, or
+ * alone over any peer sampler). Sans-I/O.
  *
  * <p><b>Fast path: rumors.</b> A local write is piggybacked on the host's gossip (retransmitted
  * {@code retransmitMult * ceil(log10(N+1))} times, a newer write of the same key replacing the
@@ -62,7 +63,7 @@ import java.util.random.RandomGenerator;
  *
  * <p>Both paths count the keys they change ({@link AntiEntropyStats}).
  */
-public final class AntiEntropy implements Extension {
+public final class AntiEntropy implements Protocol<Object> {
   /** Type codes owned: the anti-entropy range. */
   public static final int FIRST_TYPE = 0x40;
 
@@ -79,7 +80,7 @@ public final class AntiEntropy implements Extension {
   private final LinkedHashSet<Endpoint> pending = new LinkedHashSet<>();
   private final List<Endpoint> peers = new ArrayList<>();
   private final long[] mine = new long[MerkleTree.FANOUT];
-  private ExtensionContext ctx;
+  private ProtocolContext ctx;
   private PacketWriter chunk;
   private int datagramRoom;
   private boolean started;
@@ -119,21 +120,24 @@ public final class AntiEntropy implements Extension {
   // ------------------------------------------------------------------ extension contract
 
   @Override
-  public void attach(ExtensionContext context) {
+  public void attach(ProtocolContext context) {
     this.ctx = context;
     int overhead = WireFormat.overhead(Entry.utf8(context.clusterName()).length);
     this.chunk = new PacketWriter(config.syncChunkBytes + overhead, context.clusterName());
     this.datagramRoom = context.datagramBytes() - overhead;
   }
 
+  /** The protocol's name on a stack. */
+  public static final String PROTOCOL_NAME = "kv";
+
   @Override
-  public int firstType() {
-    return FIRST_TYPE;
+  public String protocolName() {
+    return PROTOCOL_NAME;
   }
 
   @Override
-  public int lastType() {
-    return LAST_TYPE;
+  public MessageRange messageTypes() {
+    return MessageRange.KV;
   }
 
   @Override
@@ -221,9 +225,8 @@ public final class AntiEntropy implements Extension {
    * of a healed partition still starts about two exchanges per node; periodic exchanges do the rest.
    */
   @Override
-  public void onMembershipEvent(long nowMillis, ProtocolEvent event, Outbox out) {
-    if (!(event instanceof MemberEvent me)
-        || (me.type() != MemberEvent.Type.JOINED && me.type() != MemberEvent.Type.ALIVE)
+  public void onPeerEvent(long nowMillis, MemberEvent me, Outbox out) {
+    if ((me.type() != MemberEvent.Type.JOINED && me.type() != MemberEvent.Type.ALIVE)
         || me.member().name().equals(ctx.localName()) || replica.tree().size() == 0) {
       return;
     }

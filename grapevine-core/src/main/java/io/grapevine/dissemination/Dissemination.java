@@ -1,11 +1,12 @@
 package io.grapevine.dissemination;
 
+import io.grapevine.stack.Protocol;
+import io.grapevine.stack.ProtocolContext;
+import io.grapevine.wire.MessageRange;
 import io.grapevine.dissemination.DisseminationConfig.Mode;
 import io.grapevine.dissemination.DisseminationConfig.Stop;
 import io.grapevine.node.Delivery;
 import io.grapevine.node.Endpoint;
-import io.grapevine.node.Extension;
-import io.grapevine.node.ExtensionContext;
 import io.grapevine.node.Outbox;
 import io.grapevine.wire.DropReason;
 import io.grapevine.wire.FieldWriter;
@@ -27,7 +28,7 @@ import java.util.Map;
 import java.util.random.RandomGenerator;
 
 /**
- * Rumor mongering with an anti-entropy backup: the dissemination protocol, as an {@link Extension}.
+ * Rumor mongering with an anti-entropy backup: the dissemination protocol, as a {@link Protocol}.
  *
  * <p><b>Rumor mongering</b> (Demers et al. 1987). A node that learns a rumor finds it "hot" and
  * spreads it every round to {@code fanout} random peers: by push (it sends), pull (peers ask for
@@ -51,7 +52,7 @@ import java.util.random.RandomGenerator;
  * delivered at most once. With {@code coalesceKey}, only events newer (by Lamport time) than the
  * last delivered with the same topic and key are delivered.
  */
-public final class Dissemination implements Extension {
+public final class Dissemination implements Protocol<Object> {
   private static final int KIND_PUSH = 0;
   private static final int KIND_PULL_REPLY = 1;
   private static final int KIND_REPAIR = 2;
@@ -101,7 +102,7 @@ public final class Dissemination implements Extension {
   private final DisseminationConfig config;
   private final RandomGenerator random;
   private final long epoch;
-  private ExtensionContext ctx;
+  private ProtocolContext ctx;
   private MessageEncoder encoder;
   private PacketWriter datagram;
 
@@ -139,20 +140,23 @@ public final class Dissemination implements Extension {
   }
 
   @Override
-  public void attach(ExtensionContext context) {
+  public void attach(ProtocolContext context) {
     this.ctx = context;
     this.encoder = new MessageEncoder(context.datagramBytes());
     this.datagram = new PacketWriter(context.datagramBytes(), context.clusterName());
   }
 
+  /** The protocol's name on a stack. */
+  public static final String PROTOCOL_NAME = "events";
+
   @Override
-  public int firstType() {
-    return 0x20;
+  public String protocolName() {
+    return PROTOCOL_NAME;
   }
 
   @Override
-  public int lastType() {
-    return 0x3F;
+  public MessageRange messageTypes() {
+    return MessageRange.DISSEMINATION;
   }
 
   public DisseminationConfig config() {
@@ -189,6 +193,11 @@ public final class Dissemination implements Extension {
       long ae = config.antiEntropyInterval.toMillis();
       nextAntiEntropyMillis = now + 1 + random.nextLong(ae);
     }
+  }
+
+  @Override
+  public void start(long nowMillis, io.grapevine.node.Outbox out) {
+    start(nowMillis);
   }
 
   /** Starts the round timers; optional (the first call of any kind starts them). */

@@ -14,16 +14,16 @@ import io.grapevine.membership.MembershipMessages.PushPull;
 import io.grapevine.membership.MembershipMessages.Suspect;
 import io.grapevine.node.Delivery;
 import io.grapevine.node.Endpoint;
-import io.grapevine.node.Extension;
-import io.grapevine.node.ExtensionContext;
-import io.grapevine.node.Extensions;
 import io.grapevine.node.Outbox;
 import io.grapevine.node.PeerSampler;
 import io.grapevine.node.ProtocolEvent;
-import io.grapevine.node.ProtocolNode;
+import io.grapevine.stack.Piggyback;
+import io.grapevine.stack.Protocol;
+import io.grapevine.stack.ProtocolContext;
 import io.grapevine.wire.DropReason;
 import io.grapevine.wire.MalformedPacketException;
 import io.grapevine.wire.MessageEncoder;
+import io.grapevine.wire.MessageRange;
 import io.grapevine.wire.PacketReader;
 import io.grapevine.wire.PacketWriter;
 import io.grapevine.wire.WireFormat;
@@ -59,16 +59,19 @@ import java.util.random.RandomGenerator;
  * gossip missed, and is how a node joins. When the queue holds more news than gossip can carry soon
  * (a join storm of thousands), the node also pushes-pulls early ({@code backlogSyncAfter}).
  *
- * <p><b>Extensions.</b> Other protocols ({@link Extension}s) ride on this node: packets whose
- * messages fall in an extension's type range are decoded and applied by it, extensions may
- * piggyback their messages on membership datagrams, and they sample gossip partners from the live
- * members.
+ * <p><b>On the stack.</b> Membership is one {@link Protocol} of a node's {@link
+ * io.grapevine.stack.ProtocolStack} and serves the others: it is their {@link PeerSampler} (live
+ * members as gossip partners), it carries their small messages on its datagrams ({@link
+ * Piggyback}), and its member changes reach them as peer events.
  *
  * <p><b>Precedence.</b> All claims are ordered by {@link Precedence}. Reaped and force-removed
  * members leave a tombstone with their last incarnation so stale gossip cannot bring them back; a
  * restarted member announces a higher incarnation and is accepted.
  */
-public final class Membership implements ProtocolNode {
+public final class Membership implements Protocol<Message>, PeerSampler, Piggyback {
+  /** The protocol's name on a stack. */
+  public static final String PROTOCOL_NAME = "membership";
+
   private static final int RELAY_CAPACITY = 1024;
   private static final long REAP_CHECK_MILLIS = 1000;
 
@@ -99,7 +102,7 @@ public final class Membership implements ProtocolNode {
     }
   }
 
-  /** Broadcast-queue key of an extension's update, never equal to a member name. */
+  /** Broadcast-queue key of another protocol's piggybacked message, never equal to a member name. */
   private record ExtensionKey(String key) {}
 
   private record Relay(Endpoint requester, int requesterSeq, long deadlineMillis, boolean wantNack) {}
@@ -121,14 +124,12 @@ public final class Membership implements ProtocolNode {
   private final BroadcastQueue broadcasts;
   private final Awareness awareness;
   private final PacketWriter datagram;
-  private final PacketReader reader;
   private final MessageEncoder encoder;
   private final MembershipStats stats = new MembershipStats();
-  private final List<Object> inbound = new ArrayList<>();
-  /** Parallel to {@link #inbound}: the extension owning each message, null for membership's own. */
-  private final List<Extension> inboundOwners = new ArrayList<>();
-  private final List<Extension> extensions = new ArrayList<>();
-  private final Context context = new Context();
+  /** The push-pull header of the packet being applied, and the entries it announced so far. */
+  private PushPull pendingPushPull;
+  private final List<MemberStateEntry> pendingEntries = new ArrayList<>();
+  private ProtocolContext context;
   private final List<Record> picks = new ArrayList<>();
 
   private Interner interner = Interner.NONE;
@@ -201,7 +202,6 @@ public final class Membership implements ProtocolNode {
     this.random = random;
     this.awareness = new Awareness(config.awarenessMaxMultiplier);
     this.datagram = new PacketWriter(config.udpPayloadBytes, clusterName);
-    this.reader = new PacketReader(clusterName);
     this.encoder = new MessageEncoder(config.udpPayloadBytes);
     this.self = new Record(name, advertise, incarnation, metadata.clone(), WireFormat.MIN_VERSION,
         WireFormat.MAX_VERSION, 0);
@@ -234,6 +234,7 @@ public final class Membership implements ProtocolNode {
 
   /** Sends a join request (a push-pull with the join flag) to each seed; answers arrive as {@link JoinResult}. */
   public void join(long nowMillis, Collection<Endpoint> seeds, Outbox out) {
+    lastNow = nowMillis;
     for (Endpoint seed : seeds) {
       if (!seed.equals(self.endpoint)) {
         sendPushPull(seed, true, false, out);
@@ -303,75 +304,47 @@ public final class Membership implements ProtocolNode {
     emit(out, new MemberEvent(MemberEvent.Type.UPDATED, self.snapshot()));
   }
 
-  /**
-   * Runs {@code extension} on this node. Its message type range must not overlap membership's
-   * (0x01..0x1F) or another extension's. Attach before {@link #start}.
-   */
-  public Membership attach(Extension extension) {
-    if (extension.firstType() <= 0x1F) {
-      throw new IllegalArgumentException("type range " + extension.firstType() + ".." + extension.lastType()
-          + " overlaps membership's 1..31");
+  @Override
+  public String protocolName() {
+    return PROTOCOL_NAME;
+  }
+
+  @Override
+  public MessageRange messageTypes() {
+    return MessageRange.MEMBERSHIP;
+  }
+
+  @Override
+  public void attach(ProtocolContext context) {
+    if (this.context != null) {
+      throw new IllegalStateException("membership of " + self.name + " is already on a stack");
     }
-    Extensions.checkNoOverlap(extensions, extension);
-    extensions.add(extension);
-    extension.attach(context);
+    this.context = context;
+    stats.stack = context.stats();
+  }
+
+  /** Live members as gossip partners: this protocol is its stack's {@link PeerSampler}. */
+  public PeerSampler peers() {
     return this;
   }
 
-  /** Live members as gossip partners, for extensions (and anything else that needs peers). */
-  public PeerSampler peers() {
-    return context;
+  @Override
+  public void sample(int k, List<Endpoint> out) {
+    pickRandom(k, r -> !r.state.isGone());
+    for (Record r : picks) {
+      out.add(r.endpoint);
+    }
   }
 
-  private final class Context implements ExtensionContext, PeerSampler {
-    @Override
-    public String localName() {
-      return self.name;
-    }
+  @Override
+  public int size() {
+    return liveCount - 1;
+  }
 
-    @Override
-    public Endpoint localEndpoint() {
-      return self.endpoint;
-    }
-
-    @Override
-    public String clusterName() {
-      return clusterName;
-    }
-
-    @Override
-    public int datagramBytes() {
-      return config.udpPayloadBytes;
-    }
-
-    @Override
-    public PeerSampler peers() {
-      return this;
-    }
-
-    @Override
-    public boolean piggyback(String key, byte[] encodedMessage) {
-      broadcasts.add(new ExtensionKey(key), interner.message(encodedMessage));
-      return true;
-    }
-
-    @Override
-    public int clusterSize() {
-      return liveCount;
-    }
-
-    @Override
-    public void sample(int k, List<Endpoint> out) {
-      pickRandom(k, r -> !r.state.isGone());
-      for (Record r : picks) {
-        out.add(r.endpoint);
-      }
-    }
-
-    @Override
-    public int size() {
-      return liveCount - 1;
-    }
+  @Override
+  public boolean piggyback(String key, byte[] encodedMessage) {
+    broadcasts.add(new ExtensionKey(key), interner.message(encodedMessage));
+    return true;
   }
 
   /**
@@ -460,11 +433,6 @@ public final class Membership implements ProtocolNode {
   // ------------------------------------------------------------------ driver contract
 
   @Override
-  public void endpointResolver(io.grapevine.wire.EndpointResolver resolver) {
-    reader.endpointResolver(resolver);
-  }
-
-  @Override
   public long nextDeadlineMillis() {
     long next = Math.min(Math.min(nextProbeMillis, nextGossipMillis), Math.min(nextPushPullMillis, nextReapMillis));
     if (probeTarget != null && !indirectSent && !probeAcked) {
@@ -475,9 +443,6 @@ public final class Membership implements ProtocolNode {
     }
     for (Suspicion s : suspicions.values()) {
       next = Math.min(next, s.deadlineMillis());
-    }
-    for (int i = 0; i < extensions.size(); i++) {
-      next = Math.min(next, extensions.get(i).nextDeadlineMillis());
     }
     return next;
   }
@@ -513,84 +478,34 @@ public final class Membership implements ProtocolNode {
       reap(nowMillis, out);
       nextReapMillis = nowMillis + REAP_CHECK_MILLIS;
     }
-    for (int i = 0; i < extensions.size(); i++) {
-      Extension e = extensions.get(i);
-      if (e.nextDeadlineMillis() <= nowMillis) {
-        e.onTick(nowMillis, out);
-      }
-    }
   }
 
   @Override
-  public void onPacket(long nowMillis, Endpoint from, ByteBuffer packet, Delivery delivery, Outbox out) {
-    lastNow = nowMillis;
-    stats.packetsIn++;
-    stats.bytesIn += packet.remaining();
-    if (!started) {
-      stats.drop(DropReason.UNEXPECTED);
-      return;
+  public Message decode(PacketReader reader) throws MalformedPacketException {
+    Message m = MembershipMessages.read(reader, config.metadataMaxBytes);
+    if (m == null) {
+      throw new MalformedPacketException(DropReason.UNKNOWN_TYPE, "membership has no type " + (reader.type() & 0xff));
     }
-    int max = delivery == Delivery.DATAGRAM ? 65_535 : config.streamMessageMaxBytes;
-    if (packet.remaining() > max) {
-      stats.drop(DropReason.OVERSIZED);
-      return;
-    }
-    // Decode everything first: a packet is applied whole or not at all.
-    inbound.clear();
-    inboundOwners.clear();
-    try {
-      reader.open(packet);
-      while (reader.nextMessage()) {
-        Extension owner = extensions.isEmpty() ? null : Extensions.ownerOf(extensions, reader.type());
-        if (owner != null) {
-          inbound.add(owner.decode(reader));
-        } else {
-          Message m = MembershipMessages.read(reader, config.metadataMaxBytes);
-          if (m == null) {
-            throw new MalformedPacketException(DropReason.UNKNOWN_TYPE, "no protocol owns type " + (reader.type() & 0xff));
-          }
-          inbound.add(m);
-        }
-        inboundOwners.add(owner);
-      }
-      if (inbound.isEmpty()) {
-        throw new MalformedPacketException(DropReason.TRUNCATED, "no messages");
-      }
-      checkShape(delivery);
-    } catch (MalformedPacketException e) {
-      inbound.clear();
-      inboundOwners.clear();
-      stats.drop(e.reason());
-      return;
-    }
-    if (inbound.get(0) instanceof PushPull header) {
-      handlePushPull(nowMillis, header, out);
-    } else {
-      for (int i = 0; i < inbound.size(); i++) {
-        Extension owner = inboundOwners.get(i);
-        if (owner == null) {
-          handle(nowMillis, (Message) inbound.get(i), delivery, out);
-        } else {
-          owner.onMessage(nowMillis, from, inbound.get(i), delivery, out);
-        }
-      }
-      if (!extensions.isEmpty()) {
-        Extensions.packetEnd(inboundOwners, nowMillis, from, delivery, out);
-      }
-    }
-    inbound.clear();
-    inboundOwners.clear();
+    return m;
   }
 
   /** Push-pull comes alone on a stream, with exactly the member entries it announces. */
-  private void checkShape(Delivery delivery) throws MalformedPacketException {
-    boolean pushPull = inbound.get(0) instanceof PushPull;
+  @Override
+  public void checkPacket(List<Message> mine, int messagesInPacket, Delivery delivery)
+      throws MalformedPacketException {
+    if (!started) {
+      throw new MalformedPacketException(DropReason.UNEXPECTED, "membership not started");
+    }
+    boolean pushPull = mine.get(0) instanceof PushPull;
     if (pushPull && delivery != Delivery.STREAM) {
       throw new MalformedPacketException(DropReason.UNEXPECTED, "push-pull in a datagram");
     }
+    if (pushPull && mine.size() != messagesInPacket) {
+      throw new MalformedPacketException(DropReason.UNEXPECTED, "mixed push-pull");
+    }
     int entries = 0;
-    for (int i = 0; i < inbound.size(); i++) {
-      Object m = inbound.get(i);
+    for (int i = 0; i < mine.size(); i++) {
+      Message m = mine.get(i);
       if (m instanceof MemberStateEntry) {
         entries++;
         if (!pushPull) {
@@ -600,8 +515,37 @@ public final class Membership implements ProtocolNode {
         throw new MalformedPacketException(DropReason.UNEXPECTED, "mixed push-pull");
       }
     }
-    if (pushPull && entries != ((PushPull) inbound.get(0)).count()) {
+    if (pushPull && entries != ((PushPull) mine.get(0)).count()) {
       throw new MalformedPacketException(DropReason.BAD_FIELD, "push-pull count mismatch");
+    }
+  }
+
+  @Override
+  public void onMessage(long nowMillis, Endpoint from, Message message, Delivery delivery, Outbox out) {
+    lastNow = nowMillis;
+    if (message instanceof PushPull header) {
+      // Applied whole at the end of the packet, with the entries that follow it.
+      pendingPushPull = header;
+      pendingEntries.clear();
+    } else if (message instanceof MemberStateEntry entry) {
+      pendingEntries.add(entry);
+    } else {
+      handle(nowMillis, message, delivery, out);
+    }
+  }
+
+  @Override
+  public void onPacketEnd(long nowMillis, Endpoint from, Delivery delivery, Outbox out) {
+    lastNow = nowMillis;
+    PushPull header = pendingPushPull;
+    if (header == null) {
+      return;
+    }
+    try {
+      handlePushPull(nowMillis, header, out);
+    } finally {
+      pendingPushPull = null;
+      pendingEntries.clear();
     }
   }
 
@@ -624,7 +568,7 @@ public final class Membership implements ProtocolNode {
     } else if (m instanceof Dead d) {
       applyDead(now, d.name(), d.incarnation(), d.from(), out);
     } else {
-      stats.drop(DropReason.UNEXPECTED);
+      context.dropped(DropReason.UNEXPECTED);
     }
   }
 
@@ -633,7 +577,7 @@ public final class Membership implements ProtocolNode {
   private void handlePing(Ping p, Delivery delivery, Outbox out) {
     if (!p.targetName().equals(self.name)) {
       // Meant for a node that used to live at this address.
-      stats.drop(DropReason.UNEXPECTED);
+      context.dropped(DropReason.UNEXPECTED);
       return;
     }
     if (delivery == Delivery.STREAM) {
@@ -831,7 +775,7 @@ public final class Membership implements ProtocolNode {
     Record r = members.get(name);
     if (r == null) {
       if (members.size() >= config.maxMembers) {
-        stats.drop(DropReason.OVERSIZED);
+        context.dropped(DropReason.OVERSIZED);
         return;
       }
       r = new Record(interner.name(name), interner.endpoint(endpoint), incarnation, metadata, pmin, pmax, now);
@@ -1175,8 +1119,8 @@ public final class Membership implements ProtocolNode {
   }
 
   private void mergeEntries(long now, Outbox out) {
-    for (int i = 1; i < inbound.size(); i++) {
-      MemberStateEntry e = (MemberStateEntry) inbound.get(i);
+    for (int i = 0; i < pendingEntries.size(); i++) {
+      MemberStateEntry e = pendingEntries.get(i);
       switch (e.state()) {
         case ALIVE -> applyAlive(now, e.name(), e.endpoint(), e.incarnation(), e.metadata(), e.protocolMin(),
             e.protocolMax(), out);
@@ -1200,10 +1144,12 @@ public final class Membership implements ProtocolNode {
 
   // ------------------------------------------------------------------ helpers
 
+  /** Member changes reach the application and, through the stack, every other protocol. */
   private void emit(Outbox out, ProtocolEvent event) {
-    out.emit(event);
-    for (int i = 0; i < extensions.size(); i++) {
-      extensions.get(i).onMembershipEvent(lastNow, event, out);
+    if (context == null) {
+      out.emit(event);
+    } else {
+      context.emit(lastNow, event, out);
     }
   }
 
@@ -1214,7 +1160,7 @@ public final class Membership implements ProtocolNode {
   private void queue(String key, Message m) {
     encoder.begin(m.type());
     m.writeBody(encoder);
-    // Member names key the queue directly (no per-update key string); extensions' keys are wrapped
+    // Member names key the queue directly (no per-update key string); other protocols' keys are wrapped
     // in ExtensionKey, so the two can never collide.
     byte[] message = interner.message(encoder.end());
     if (merging) {

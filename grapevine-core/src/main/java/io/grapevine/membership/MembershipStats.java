@@ -1,5 +1,6 @@
 package io.grapevine.membership;
 
+import io.grapevine.stack.StackStats;
 import io.grapevine.wire.DropReason;
 
 /**
@@ -7,9 +8,9 @@ import io.grapevine.wire.DropReason;
  * slightly stale value.
  */
 public final class MembershipStats {
-  volatile long packetsIn;
+  /** The node's stack counts what arrives and what is dropped; null until membership is on one. */
+  volatile StackStats stack;
   volatile long packetsOut;
-  volatile long bytesIn;
   volatile long bytesOut;
   volatile long probes;
   volatile long probeFailures;
@@ -25,9 +26,12 @@ public final class MembershipStats {
   volatile long nameConflicts;
   private final long[] dropped = new long[DropReason.values().length];
 
-  public long packetsIn() { return packetsIn; }
+  /** Packets the node received, for any of its protocols (counted by its stack). */
+  public long packetsIn() { StackStats s = stack; return s == null ? 0 : s.packetsIn(); }
+  /** Packets membership sent. */
   public long packetsOut() { return packetsOut; }
-  public long bytesIn() { return bytesIn; }
+  /** Bytes the node received, for any of its protocols (counted by its stack). */
+  public long bytesIn() { StackStats s = stack; return s == null ? 0 : s.bytesIn(); }
   public long bytesOut() { return bytesOut; }
   /** Probes started by this node. */
   public long probes() { return probes; }
@@ -51,21 +55,15 @@ public final class MembershipStats {
   public long backlogSyncs() { return backlogSyncs; }
   public long nameConflicts() { return nameConflicts; }
 
-  /** Packets dropped for {@code reason}. */
-  public synchronized long dropped(DropReason reason) {
-    return dropped[reason.ordinal()];
+  /** Packets the node dropped for {@code reason}, whichever protocol they were for. */
+  public long dropped(DropReason reason) {
+    StackStats s = stack;
+    return s == null ? 0 : s.dropped(reason);
   }
 
   /** All drops, any reason. */
-  public synchronized long droppedTotal() {
-    long sum = 0;
-    for (long d : dropped) {
-      sum += d;
-    }
-    return sum;
-  }
-
-  synchronized void drop(DropReason reason) {
-    dropped[reason.ordinal()]++;
+  public long droppedTotal() {
+    StackStats s = stack;
+    return s == null ? 0 : s.droppedTotal();
   }
 }

@@ -1,10 +1,11 @@
 package io.grapevine.overlay;
 
+import io.grapevine.stack.Protocol;
+import io.grapevine.stack.ProtocolContext;
+import io.grapevine.wire.MessageRange;
 import io.grapevine.membership.MemberEvent;
 import io.grapevine.node.Delivery;
 import io.grapevine.node.Endpoint;
-import io.grapevine.node.Extension;
-import io.grapevine.node.ExtensionContext;
 import io.grapevine.node.Outbox;
 import io.grapevine.node.PeerSampler;
 import io.grapevine.node.ProtocolEvent;
@@ -22,7 +23,7 @@ import java.util.random.RandomGenerator;
 
 /**
  * HyParView (Leitão, Pereira, Rodrigues 2007): a peer-sampling service with two partial views, as an
- * {@link Extension} that is also the {@link PeerSampler} of the extensions beside it.
+ * {@link Protocol} that is also the {@link PeerSampler} of the protocols beside it.
  *
  * <p>The small <b>active view</b> (default 5 = log10 N + 1) is symmetric and carries all traffic;
  * {@link #sample} draws from it. The larger <b>passive view</b> (default 30) is a backup filled by
@@ -50,7 +51,7 @@ import java.util.random.RandomGenerator;
  * active views symmetric. Every message carries its sender's advertised endpoint (drivers may see
  * another source address). All messages are datagrams; losses are repaired by the timers above.
  */
-public final class HyParView implements Extension, PeerSampler {
+public final class HyParView implements Protocol<Object>, PeerSampler {
   /** Most endpoints a shuffle may carry; more is malformed. */
   public static final int MAX_SHUFFLE_ENTRIES = 64;
 
@@ -179,7 +180,7 @@ public final class HyParView implements Extension, PeerSampler {
   private final List<Endpoint> lastShuffleSent = new ArrayList<>();
   private final List<Endpoint> scratch = new ArrayList<>();
   private final HyParViewStats stats = new HyParViewStats();
-  private ExtensionContext ctx;
+  private ProtocolContext ctx;
   private Endpoint self;
   private PacketWriter writer;
 
@@ -209,7 +210,7 @@ public final class HyParView implements Extension, PeerSampler {
   }
 
   @Override
-  public void attach(ExtensionContext context) {
+  public void attach(ProtocolContext context) {
     this.ctx = context;
     this.self = context.localEndpoint();
     int clusterBytes = context.clusterName().getBytes(StandardCharsets.UTF_8).length;
@@ -224,14 +225,17 @@ public final class HyParView implements Extension, PeerSampler {
     listeners.add(listener);
   }
 
+  /** The protocol's name on a stack. */
+  public static final String PROTOCOL_NAME = "hyparview";
+
   @Override
-  public int firstType() {
-    return 0x80;
+  public String protocolName() {
+    return PROTOCOL_NAME;
   }
 
   @Override
-  public int lastType() {
-    return 0x87;
+  public MessageRange messageTypes() {
+    return MessageRange.HYPARVIEW;
   }
 
   public HyParViewConfig config() {
@@ -309,6 +313,11 @@ public final class HyParView implements Extension, PeerSampler {
   }
 
   // ------------------------------------------------------------------ commands
+
+  @Override
+  public void start(long nowMillis, io.grapevine.node.Outbox out) {
+    start(nowMillis);
+  }
 
   /** Starts the round timer without joining (the first node of a cluster). */
   public void start(long nowMillis) {
@@ -596,7 +605,7 @@ public final class HyParView implements Extension, PeerSampler {
    * Tells this node that {@code peer} is unreachable, as the paper's TCP send failure does: it
    * leaves both views at once and a passive peer is asked to fill the hole, without waiting for
    * {@code failureTimeout}. Drivers call it when a send to the peer fails; a membership host calls
-   * it through {@link #onMembershipEvent} when the peer is declared dead or leaves.
+   * it through {@link #onPeerEvent} when the peer is declared dead or leaves.
    */
   public void peerFailed(long nowMillis, Endpoint peer, Outbox out) {
     this.now = nowMillis;
@@ -621,9 +630,8 @@ public final class HyParView implements Extension, PeerSampler {
 
   /** On a membership host: a member declared dead or gone is a failed peer (see {@link #peerFailed}). */
   @Override
-  public void onMembershipEvent(long nowMillis, ProtocolEvent event, Outbox out) {
-    if (event instanceof MemberEvent e
-        && (e.type() == MemberEvent.Type.DEAD || e.type() == MemberEvent.Type.LEFT)) {
+  public void onPeerEvent(long nowMillis, MemberEvent e, Outbox out) {
+    if ((e.type() == MemberEvent.Type.DEAD || e.type() == MemberEvent.Type.LEFT)) {
       peerFailed(nowMillis, e.member().endpoint(), out);
     }
   }

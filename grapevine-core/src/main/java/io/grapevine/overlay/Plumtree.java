@@ -1,9 +1,10 @@
 package io.grapevine.overlay;
 
+import io.grapevine.stack.Protocol;
+import io.grapevine.stack.ProtocolContext;
+import io.grapevine.wire.MessageRange;
 import io.grapevine.node.Delivery;
 import io.grapevine.node.Endpoint;
-import io.grapevine.node.Extension;
-import io.grapevine.node.ExtensionContext;
 import io.grapevine.node.Outbox;
 import io.grapevine.node.ProtocolEvent;
 import io.grapevine.wire.DropReason;
@@ -48,7 +49,7 @@ import java.util.random.RandomGenerator;
  * least {@code optimizationThreshold} hops shorter than the eager path it came by, the two links
  * swap: the announcer is grafted (link only, no payload) and the eager sender pruned.
  */
-public final class Plumtree implements Extension, HyParView.Listener {
+public final class Plumtree implements Protocol<Object>, HyParView.Listener {
   /** Most ids one IHAVE may carry; more is malformed. */
   public static final int MAX_IHAVE_IDS = 64;
 
@@ -104,7 +105,7 @@ public final class Plumtree implements Extension, HyParView.Listener {
   }
 
   @Override
-  public void attach(ExtensionContext context) {
+  public void attach(ProtocolContext context) {
     self = context.localEndpoint();
     int clusterBytes = context.clusterName().getBytes(StandardCharsets.UTF_8).length;
     int needed = WireFormat.overhead(clusterBytes) + WireFormat.MESSAGE_HEADER_LENGTH + 19 + 8 + 2 + 2
@@ -122,14 +123,17 @@ public final class Plumtree implements Extension, HyParView.Listener {
     }
   }
 
+  /** The protocol's name on a stack. */
+  public static final String PROTOCOL_NAME = "plumtree";
+
   @Override
-  public int firstType() {
-    return 0x88;
+  public String protocolName() {
+    return PROTOCOL_NAME;
   }
 
   @Override
-  public int lastType() {
-    return 0x8F;
+  public MessageRange messageTypes() {
+    return MessageRange.PLUMTREE;
   }
 
   public PlumtreeStats stats() {

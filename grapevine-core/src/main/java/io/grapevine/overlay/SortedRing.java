@@ -1,10 +1,11 @@
 package io.grapevine.overlay;
 
+import io.grapevine.stack.Protocol;
+import io.grapevine.stack.ProtocolContext;
+import io.grapevine.wire.MessageRange;
 import io.grapevine.membership.MemberEvent;
 import io.grapevine.node.Delivery;
 import io.grapevine.node.Endpoint;
-import io.grapevine.node.Extension;
-import io.grapevine.node.ExtensionContext;
 import io.grapevine.node.Outbox;
 import io.grapevine.node.ProtocolEvent;
 import io.grapevine.wire.DropReason;
@@ -50,7 +51,7 @@ import java.util.random.RandomGenerator;
  * ring closes over the gap and the tree re-forms. Without such reports (a bare simulator host) the
  * ring is built over a stable set of nodes.
  */
-public final class SortedRing implements Extension {
+public final class SortedRing implements Protocol<Object> {
   /** Hard cap on descriptors per message. */
   public static final int MAX_DESCRIPTORS = 128;
   /** Highest level tracked. */
@@ -72,7 +73,7 @@ public final class SortedRing implements Extension {
   private Endpoint[] pred = new Endpoint[8];
   private int topLevel = -1; // highest level with an entry
   private final List<Endpoint> sampled = new ArrayList<>(4);
-  private ExtensionContext ctx;
+  private ProtocolContext ctx;
   private Endpoint self;
   private PacketWriter writer;
   private long nextRoundMillis = Long.MAX_VALUE;
@@ -108,7 +109,7 @@ public final class SortedRing implements Extension {
   }
 
   @Override
-  public void attach(ExtensionContext context) {
+  public void attach(ProtocolContext context) {
     ctx = context;
     self = context.localEndpoint();
     int clusterBytes = context.clusterName().getBytes(StandardCharsets.UTF_8).length;
@@ -117,14 +118,17 @@ public final class SortedRing implements Extension {
     writer = new PacketWriter(Math.min(needed, Math.max(context.datagramBytes(), 256)), context.clusterName());
   }
 
+  /** The protocol's name on a stack. */
+  public static final String PROTOCOL_NAME = "ring";
+
   @Override
-  public int firstType() {
-    return 0x90;
+  public String protocolName() {
+    return PROTOCOL_NAME;
   }
 
   @Override
-  public int lastType() {
-    return 0x97;
+  public MessageRange messageTypes() {
+    return MessageRange.RING;
   }
 
   public long id() {
@@ -235,7 +239,7 @@ public final class SortedRing implements Extension {
   /**
    * Takes a failed node out of every level table and refuses its descriptors for {@code
    * forgetFailedFor}; the slots refill from the following exchanges. Drivers call it on a failure
-   * signal; a membership host calls it through {@link #onMembershipEvent}.
+   * signal; a membership host calls it through {@link #onPeerEvent}.
    */
   public void forget(long nowMillis, Endpoint failed) {
     now = Math.max(now, nowMillis);
@@ -303,13 +307,11 @@ public final class SortedRing implements Extension {
 
   /** On a membership host: DEAD or LEFT forgets the member, JOINED (back) lets it in again. */
   @Override
-  public void onMembershipEvent(long nowMillis, ProtocolEvent event, Outbox out) {
-    if (event instanceof MemberEvent e) {
-      if (e.type() == MemberEvent.Type.DEAD || e.type() == MemberEvent.Type.LEFT) {
-        forget(nowMillis, e.member().endpoint());
-      } else if (e.type() == MemberEvent.Type.JOINED) {
-        unforget(e.member().endpoint());
-      }
+  public void onPeerEvent(long nowMillis, MemberEvent e, Outbox out) {
+    if (e.type() == MemberEvent.Type.DEAD || e.type() == MemberEvent.Type.LEFT) {
+      forget(nowMillis, e.member().endpoint());
+    } else if (e.type() == MemberEvent.Type.JOINED) {
+      unforget(e.member().endpoint());
     }
   }
 
@@ -320,6 +322,12 @@ public final class SortedRing implements Extension {
 
   // ------------------------------------------------------------------ protocol
 
+  @Override
+  public void start(long nowMillis, io.grapevine.node.Outbox out) {
+    start(nowMillis);
+  }
+
+  /** Starts the protocol's timers. */
   public void start(long nowMillis) {
     if (nextRoundMillis == Long.MAX_VALUE) {
       nextRoundMillis = nowMillis + 1 + random.nextLong(config.roundInterval.toMillis());

@@ -1,9 +1,10 @@
 package io.grapevine.overlay;
 
+import io.grapevine.stack.Protocol;
+import io.grapevine.stack.ProtocolContext;
+import io.grapevine.wire.MessageRange;
 import io.grapevine.node.Delivery;
 import io.grapevine.node.Endpoint;
-import io.grapevine.node.Extension;
-import io.grapevine.node.ExtensionContext;
 import io.grapevine.node.Outbox;
 import io.grapevine.wire.DropReason;
 import io.grapevine.wire.MalformedPacketException;
@@ -26,7 +27,7 @@ import java.util.Map;
  * (a REPORT with the detach flag); reports not refreshed for {@code childTimeoutRounds} rounds
  * expire, so a lost withdrawal or a crashed child costs only a bounded error window.
  */
-public final class TreeAggregation implements Extension {
+public final class TreeAggregation implements Protocol<Object> {
   /** Rounds without a report before a child's subtree is dropped from the totals. */
   public static final int CHILD_TIMEOUT_ROUNDS = 3;
   /**
@@ -76,19 +77,22 @@ public final class TreeAggregation implements Extension {
   }
 
   @Override
-  public void attach(ExtensionContext context) {
+  public void attach(ProtocolContext context) {
     self = context.localEndpoint();
     writer = new PacketWriter(128, context.clusterName());
   }
 
+  /** The protocol's name on a stack. */
+  public static final String PROTOCOL_NAME = "tree";
+
   @Override
-  public int firstType() {
-    return 0x98;
+  public String protocolName() {
+    return PROTOCOL_NAME;
   }
 
   @Override
-  public int lastType() {
-    return 0x9F;
+  public MessageRange messageTypes() {
+    return MessageRange.TREE;
   }
 
   public void setValue(double v) {
@@ -124,6 +128,12 @@ public final class TreeAggregation implements Extension {
     return children.size();
   }
 
+  @Override
+  public void start(long nowMillis, io.grapevine.node.Outbox out) {
+    start(nowMillis);
+  }
+
+  /** Starts the protocol's timers. */
   public void start(long nowMillis) {
     if (nextRoundMillis == Long.MAX_VALUE) {
       nextRoundMillis = nowMillis + 1 + (Math.floorMod(ring.id(), roundMillis));

@@ -16,9 +16,18 @@ public final class MessageEncoder implements FieldWriter {
     this.scratch = ByteBuffer.allocate(maxMessageBytes);
   }
 
+  /** Starts a message of a built-in type. */
   public MessageEncoder begin(MessageType type) {
+    return begin(type.code() & 0xff);
+  }
+
+  /** Starts a message of type {@code typeCode} (1..255), for protocols outside the built-in ones. */
+  public MessageEncoder begin(int typeCode) {
+    if (typeCode < 1 || typeCode > 0xFF) {
+      throw new IllegalArgumentException("message type code must be 1..255, got " + typeCode);
+    }
     scratch.clear();
-    scratch.put(type.code()).putShort((short) 0);
+    scratch.put((byte) typeCode).putShort((short) 0);
     return this;
   }
 

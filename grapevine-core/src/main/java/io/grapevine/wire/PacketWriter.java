@@ -73,12 +73,24 @@ public final class PacketWriter implements FieldWriter {
     messageStart = -1;
   }
 
+  /** Starts a message of a built-in type. */
   public PacketWriter beginMessage(MessageType type) {
+    return beginMessage(type.code() & 0xff);
+  }
+
+  /**
+   * Starts a message of type {@code typeCode} (1..255): how a protocol outside the built-in ones
+   * writes the codes of its {@link MessageRange}.
+   */
+  public PacketWriter beginMessage(int typeCode) {
+    if (typeCode < 1 || typeCode > 0xFF) {
+      throw new IllegalArgumentException("message type code must be 1..255, got " + typeCode);
+    }
     if (messageStart >= 0) {
       throw new IllegalStateException("previous message not ended");
     }
     messageStart = buffer.position();
-    buffer.put(type.code()).putShort((short) 0);
+    buffer.put((byte) typeCode).putShort((short) 0);
     return this;
   }
 

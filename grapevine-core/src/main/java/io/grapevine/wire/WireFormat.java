@@ -43,6 +43,8 @@ public final class WireFormat {
   public static final int CRC_LENGTH = 4;
   /** Longest cluster name, in UTF-8 bytes. */
   public static final int MAX_CLUSTER_NAME_BYTES = 64;
+  /** Largest datagram a node accepts: the UDP maximum. */
+  public static final int MAX_DATAGRAM_BYTES = 65_535;
   /** Longest message body with the plain two-byte length. */
   public static final int MAX_SHORT_MESSAGE_LENGTH = 0xFFFE;
   /** A two-byte length of 0xFFFF announces a four-byte length (long messages, stream frames only). */

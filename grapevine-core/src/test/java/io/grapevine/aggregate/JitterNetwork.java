@@ -5,7 +5,7 @@ import io.grapevine.node.Endpoint;
 import io.grapevine.node.Outbox;
 import io.grapevine.node.PeerSampler;
 import io.grapevine.node.ProtocolEvent;
-import io.grapevine.node.StandaloneHost;
+import io.grapevine.stack.ProtocolStack;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
@@ -13,7 +13,7 @@ import java.util.PriorityQueue;
 import java.util.SplittableRandom;
 
 /**
- * Aggregation nodes in {@link StandaloneHost}s over uniform random peers, with a fake clock and a
+ * Aggregation nodes in {@link ProtocolStack}s over uniform random peers, with a fake clock and a
  * random one-way latency of 1..{@code maxLatencyMillis} ms, so that exchanges overlap as they do on
  * a real network. {@link #drain()} delivers everything in flight without firing any timer: the
  * moment at which the mass held by the nodes can be summed (none is travelling).
@@ -23,7 +23,7 @@ final class JitterNetwork {
 
   final List<Aggregation> nodes = new ArrayList<>();
   final List<Endpoint> endpoints = new ArrayList<>();
-  private final List<StandaloneHost> hosts = new ArrayList<>();
+  private final List<ProtocolStack> hosts = new ArrayList<>();
   private final boolean[] crashed;
   private final long[] deadline;
   private final PriorityQueue<Packet> inFlight =
@@ -63,7 +63,7 @@ final class JitterNetwork {
         }
       };
       Aggregation a = new Aggregation(config, random.split());
-      hosts.add(new StandaloneHost("n" + i, endpoints.get(i), "test", 1400, uniform).attach(a));
+      hosts.add(ProtocolStack.builder("n" + i, endpoints.get(i), "test").peers(uniform).add(a).build());
       nodes.add(a);
     }
   }

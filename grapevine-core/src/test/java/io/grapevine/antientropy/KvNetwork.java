@@ -5,7 +5,7 @@ import io.grapevine.node.Endpoint;
 import io.grapevine.node.Outbox;
 import io.grapevine.node.PeerSampler;
 import io.grapevine.node.ProtocolEvent;
-import io.grapevine.node.StandaloneHost;
+import io.grapevine.stack.ProtocolStack;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -16,7 +16,7 @@ import java.util.SplittableRandom;
 import java.util.function.BiPredicate;
 
 /**
- * A deterministic in-memory network of replicas on {@link StandaloneHost}s, with a fake clock and
+ * A deterministic in-memory network of replicas on {@link ProtocolStack}s, with a fake clock and
  * seeded faults: loss, duplication and reordering (random latency) of every packet, datagram or
  * stream alike, and partitions.
  */
@@ -26,7 +26,7 @@ final class KvNetwork {
   final class Node {
     final int index;
     final Endpoint endpoint;
-    final StandaloneHost host;
+    final ProtocolStack host;
     final AntiEntropy kv;
     final Replica replica;
     boolean down;
@@ -55,8 +55,7 @@ final class KvNetwork {
           return nodes.size() - 1;
         }
       };
-      this.host = new StandaloneHost("n" + index, endpoint, CLUSTER, 1400, sampler);
-      host.attach(kv);
+      this.host = ProtocolStack.builder("n" + index, endpoint, CLUSTER).peers(sampler).add(kv).build();
     }
 
     Outbox outbox() {

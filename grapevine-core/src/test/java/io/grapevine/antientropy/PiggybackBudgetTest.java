@@ -4,7 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.grapevine.node.Delivery;
 import io.grapevine.node.Endpoint;
-import io.grapevine.node.ExtensionContext;
+import io.grapevine.stack.ProtocolContext;
+import io.grapevine.stack.StackStats;
+import io.grapevine.wire.DropReason;
+import java.util.random.RandomGenerator;
 import io.grapevine.node.Outbox;
 import io.grapevine.node.PeerSampler;
 import io.grapevine.node.ProtocolEvent;
@@ -22,7 +25,7 @@ class PiggybackBudgetTest {
     List<Endpoint> pushedTo = new ArrayList<>();
     Endpoint self = Endpoint.ipv4(0x0A000001, 7000);
     Endpoint peer = Endpoint.ipv4(0x0A000002, 7000);
-    ExtensionContext ctx = new ExtensionContext() {
+    ProtocolContext ctx = new ProtocolContext() {
       @Override public String localName() { return "a"; }
       @Override public Endpoint localEndpoint() { return self; }
       @Override public String clusterName() { return "c"; }
@@ -35,6 +38,10 @@ class PiggybackBudgetTest {
       }
       @Override public boolean piggyback(String key, byte[] encodedMessage) { return piggybacked.add(key); }
       @Override public int clusterSize() { return 2; }
+      @Override public RandomGenerator random() { return new SplittableRandom(2); }
+      @Override public void dropped(DropReason reason) {}
+      @Override public void emit(long nowMillis, ProtocolEvent event, Outbox out) { out.emit(event); }
+      @Override public StackStats stats() { return new StackStats(); }
     };
     Outbox out = new Outbox() {
       @Override public void send(Endpoint to, ByteBuffer packet, Delivery delivery) { pushedTo.add(to); }

@@ -151,7 +151,7 @@ class ReconciliationTest {
     a.replica.put(net.now, "m", "only-on-a", new byte[] {7}, 0);
     net.runFor(10);
     Member m = new Member("n1", b.endpoint, MemberState.ALIVE, 2, new byte[0], 1, 1, net.now);
-    a.kv.onMembershipEvent(net.now, new MemberEvent(MemberEvent.Type.JOINED, m), a.outbox());
+    a.kv.onPeerEvent(net.now, new MemberEvent(MemberEvent.Type.JOINED, m), a.outbox());
     net.runFor(200);
     assertThat(b.replica.get(new StoreKey("m", "only-on-a"))).isNotNull();
     assertThat(a.kv.stats().syncsStarted()).isEqualTo(1);

@@ -229,7 +229,7 @@ class CodecPropertyTest {
       long dropsBefore = node.stats().droppedTotal();
       long versionBefore = node.version();
       try {
-        node.onPacket(net.now, TestNetwork.endpoint(9), ByteBuffer.wrap(packet), Delivery.DATAGRAM, net.outbox(node));
+        net.stack(node).onPacket(net.now, TestNetwork.endpoint(9), ByteBuffer.wrap(packet), Delivery.DATAGRAM, net.outbox(node));
       } catch (RuntimeException e) {
         fail("seed " + seed + ": node threw " + e, e);
       }
@@ -249,7 +249,7 @@ class CodecPropertyTest {
       SplittableRandom r = new SplittableRandom(seed);
       byte[] b = toArray(packet(r, new ArrayList<>()));
       b[r.nextInt(b.length)] ^= (byte) (1 + r.nextInt(255));
-      node.onPacket(net.now, TestNetwork.endpoint(9), ByteBuffer.wrap(b), Delivery.DATAGRAM, net.outbox(node));
+      net.stack(node).onPacket(net.now, TestNetwork.endpoint(9), ByteBuffer.wrap(b), Delivery.DATAGRAM, net.outbox(node));
     }
     assertThat(node.stats().droppedTotal()).isEqualTo(500);
     assertThat(node.members()).isEqualTo(before);

@@ -20,7 +20,7 @@ class EventsOverMembershipTest {
     List<Membership> nodes = new ArrayList<>();
     for (int i = 0; i < n; i++) {
       Dissemination d = new Dissemination(config, 1, net.random.split());
-      nodes.add(net.add("n" + i, TestNetwork.endpoint(i + 1), 1, MembershipConfig.lan(), m -> m.attach(d)));
+      nodes.add(net.add("n" + i, TestNetwork.endpoint(i + 1), 1, MembershipConfig.lan(), b -> b.add(d)));
       events.add(d);
     }
     for (int i = 1; i < n; i++) {

@@ -23,7 +23,7 @@ final class MembershipMessagesTestAccess {
   }
 
   static void deliver(TestNetwork net, Membership to, Message m) {
-    to.onPacket(net.now, TestNetwork.endpoint(200), packet(m), Delivery.DATAGRAM, net.outbox(to));
+    net.stack(to).onPacket(net.now, TestNetwork.endpoint(200), packet(m), Delivery.DATAGRAM, net.outbox(to));
   }
 
   static void deliverSuspect(TestNetwork net, Membership to, String name, long inc, String from) {

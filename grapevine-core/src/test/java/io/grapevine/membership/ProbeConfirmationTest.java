@@ -1,5 +1,6 @@
 package io.grapevine.membership;
 
+import io.grapevine.stack.ProtocolStack;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.grapevine.node.Delivery;
@@ -29,6 +30,7 @@ class ProbeConfirmationTest {
     final PriorityQueue<Packet> inFlight = new PriorityQueue<>(
         (a, b) -> a.at != b.at ? Long.compare(a.at, b.at) : Long.compare(a.seq, b.seq));
     final Map<Endpoint, Membership> nodes = new HashMap<>();
+    final Map<Endpoint, ProtocolStack> stacks = new HashMap<>();
     final List<long[]> deaths = new ArrayList<>();
     final List<Long> suspicions = new ArrayList<>();
     Endpoint crashed;
@@ -62,7 +64,7 @@ class ProbeConfirmationTest {
         long next = inFlight.isEmpty() ? Long.MAX_VALUE : inFlight.peek().at;
         for (Membership m : nodes.values()) {
           if (!m.endpoint().equals(crashed)) {
-            next = Math.min(next, m.nextDeadlineMillis());
+            next = Math.min(next, stacks.get(m.endpoint()).nextDeadlineMillis());
           }
         }
         if (next > end) {
@@ -74,12 +76,12 @@ class ProbeConfirmationTest {
           Packet p = inFlight.poll();
           Membership to = nodes.get(p.to);
           if (to != null && !p.to.equals(crashed)) {
-            to.onPacket(now, p.from, ByteBuffer.wrap(p.bytes), p.delivery, outbox(p.to));
+            stacks.get(p.to).onPacket(now, p.from, ByteBuffer.wrap(p.bytes), p.delivery, outbox(p.to));
           }
         }
         for (Membership m : nodes.values()) {
-          if (!m.endpoint().equals(crashed) && m.nextDeadlineMillis() <= now) {
-            m.onTick(now, outbox(m.endpoint()));
+          if (!m.endpoint().equals(crashed) && stacks.get(m.endpoint()).nextDeadlineMillis() <= now) {
+            stacks.get(m.endpoint()).onTick(now, outbox(m.endpoint()));
           }
         }
       }
@@ -98,7 +100,9 @@ class ProbeConfirmationTest {
       Membership m = new Membership("test", "n" + i, e, 1, new byte[0], config, random.split());
       net.nodes.put(e, m);
       all.add(m);
-      m.start(0, net.outbox(e));
+      ProtocolStack stack = ProtocolStack.builder(m.name(), e, "test").add(m).build();
+      net.stacks.put(e, stack);
+      stack.start(0, net.outbox(e));
     }
     for (int i = 1; i < n; i++) {
       all.get(i).join(0, List.of(all.get(0).endpoint()), net.outbox(all.get(i).endpoint()));

@@ -3,6 +3,7 @@ package io.grapevine.membership;
 import io.grapevine.node.Delivery;
 import io.grapevine.node.Endpoint;
 import io.grapevine.node.Outbox;
+import io.grapevine.stack.ProtocolStack;
 import io.grapevine.node.ProtocolEvent;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
@@ -28,6 +29,7 @@ final class TestNetwork {
   private final PriorityQueue<Packet> inFlight = new PriorityQueue<>(
       (a, b) -> a.at != b.at ? Long.compare(a.at, b.at) : Long.compare(a.seq, b.seq));
   final Map<Endpoint, Membership> nodes = new LinkedHashMap<>();
+  final Map<Membership, ProtocolStack> stacks = new java.util.IdentityHashMap<>();
   final Map<String, List<ProtocolEvent>> events = new LinkedHashMap<>();
   private final Set<Endpoint> crashed = new HashSet<>();
   final SplittableRandom random;
@@ -63,14 +65,23 @@ final class TestNetwork {
 
   /** Adds a node, letting {@code beforeStart} attach extensions first. */
   Membership add(String name, Endpoint endpoint, long incarnation, MembershipConfig config,
-      java.util.function.Consumer<Membership> beforeStart) {
+      java.util.function.Consumer<ProtocolStack.Builder> beforeStart) {
     Membership m = new Membership(CLUSTER, name, endpoint, incarnation, new byte[0], config, random.split());
-    beforeStart.accept(m);
+    ProtocolStack.Builder b = ProtocolStack.builder(name, endpoint, CLUSTER).datagramBytes(config.udpPayloadBytes)
+        .streamMessageMaxBytes(config.streamMessageMaxBytes).add(m);
+    beforeStart.accept(b);
+    ProtocolStack stack = b.build();
     nodes.put(endpoint, m);
+    stacks.put(m, stack);
     crashed.remove(endpoint);
     events.computeIfAbsent(name, k -> new ArrayList<>());
-    m.start(now, outbox(m));
+    stack.start(now, outbox(m));
     return m;
+  }
+
+  /** The stack {@code node} runs on. */
+  ProtocolStack stack(Membership node) {
+    return stacks.get(node);
   }
 
   Outbox outbox(Membership node) {
@@ -115,7 +126,7 @@ final class TestNetwork {
         if (crashed.contains(e.getKey())) {
           continue;
         }
-        long d = e.getValue().nextDeadlineMillis();
+        long d = stacks.get(e.getValue()).nextDeadlineMillis();
         if (d < next) {
           next = d;
           due = e.getValue();
@@ -130,7 +141,7 @@ final class TestNetwork {
         now = Math.max(now, p.at);
         Membership target = nodes.get(p.to);
         if (target != null && !crashed.contains(p.to)) {
-          target.onPacket(now, p.from, ByteBuffer.wrap(p.bytes), p.delivery, outbox(target));
+          stacks.get(target).onPacket(now, p.from, ByteBuffer.wrap(p.bytes), p.delivery, outbox(target));
         }
         continue;
       }
@@ -138,7 +149,7 @@ final class TestNetwork {
         break;
       }
       now = Math.max(now, next);
-      due.onTick(now, outbox(due));
+      stacks.get(due).onTick(now, outbox(due));
     }
     now = Math.max(now, until);
   }

@@ -1,5 +1,7 @@
 package io.grapevine.node;
 
+import io.grapevine.stack.Protocol;
+import io.grapevine.stack.ProtocolStack;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -10,17 +12,17 @@ import java.util.SplittableRandom;
 import java.util.function.BiFunction;
 
 /**
- * N nodes, each a {@link StandaloneHost} running one extension, with uniform random peers over an
+ * N nodes, each a {@link ProtocolStack} running one extension, with uniform random peers over an
  * in-memory network with a fake clock: a small, deterministic harness for protocol tests (the
  * simulator module is the full-featured one).
  */
-public final class ExtensionNetwork<E extends Extension> {
+public final class ExtensionNetwork<E extends Protocol<?>> {
   private record Packet(long at, long seq, int from, int to, byte[] bytes, Delivery delivery) {}
 
   public final List<Endpoint> endpoints = new ArrayList<>();
   public final List<E> protocols = new ArrayList<>();
   public final List<List<ProtocolEvent>> events = new ArrayList<>();
-  private final List<StandaloneHost> hosts = new ArrayList<>();
+  private final List<ProtocolStack> hosts = new ArrayList<>();
   private final PriorityQueue<Packet> inFlight =
       new PriorityQueue<>((a, b) -> a.at != b.at ? Long.compare(a.at, b.at) : Long.compare(a.seq, b.seq));
   private final PriorityQueue<long[]> wakeups =
@@ -66,7 +68,7 @@ public final class ExtensionNetwork<E extends Extension> {
         }
       };
       E protocol = factory.apply(i, random.split());
-      StandaloneHost host = new StandaloneHost("n" + i, endpoints.get(i), "test", 1400, uniform).attach(protocol);
+      ProtocolStack host = ProtocolStack.builder("n" + i, endpoints.get(i), "test").peers(uniform).add(protocol).build();
       protocols.add(protocol);
       hosts.add(host);
       events.add(new ArrayList<>());

@@ -8,7 +8,7 @@ import io.grapevine.dissemination.DisseminationConfig;
 import io.grapevine.dissemination.UserEvent;
 import io.grapevine.node.Endpoint;
 import io.grapevine.node.ProtocolEvent;
-import io.grapevine.node.StandaloneHost;
+import io.grapevine.stack.ProtocolStack;
 import io.grapevine.wire.MessageType;
 import io.grapevine.wire.PacketWriter;
 import java.nio.ByteBuffer;
@@ -46,7 +46,7 @@ class HyParViewTest {
     net.install(i, (e, r) -> {
       HyParView h = new HyParView(config, r);
       hpv[i] = h;
-      return new StandaloneHost("n" + i, e, "test", 1400, h).attach(h);
+      return ProtocolStack.builder("n" + i, e, "test").peers(h).add(h).build();
     });
   }
 
@@ -242,7 +242,7 @@ class HyParViewTest {
       net.install(i, (e, r) -> {
         hpv[node] = new HyParView(CONFIG, r);
         dis[node] = new Dissemination(dc, 1, r);
-        return new StandaloneHost("n" + node, e, "test", 1400, hpv[node]).attach(hpv[node]).attach(dis[node]);
+        return ProtocolStack.builder("n" + node, e, "test").peers(hpv[node]).add(hpv[node]).add(dis[node]).build();
       });
     }
     net.call(0, out -> hpv[0].start(0));
@@ -266,7 +266,7 @@ class HyParViewTest {
     Endpoint self = Endpoint.ipv4(0x0A000001, 7946);
     Endpoint other = Endpoint.ipv4(0x0A000002, 7946);
     HyParView h = new HyParView(CONFIG, new SplittableRandom(1));
-    StandaloneHost host = new StandaloneHost("a", self, "test", 1400, h).attach(h);
+    ProtocolStack host = ProtocolStack.builder("a", self, "test").peers(h).add(h).build();
     PacketWriter w = new PacketWriter(1400, "test");
     List<ByteBuffer> bad = new ArrayList<>();
     // NEIGHBOR with a flag of 7
@@ -300,7 +300,7 @@ class HyParViewTest {
     Endpoint b = Endpoint.ipv4(0x0A000002, 7946);
     Endpoint c = Endpoint.ipv4(0x0A000003, 7946);
     HyParView h = new HyParView(CONFIG, new SplittableRandom(1));
-    StandaloneHost host = new StandaloneHost("a", self, "test", 1400, h).attach(h);
+    ProtocolStack host = ProtocolStack.builder("a", self, "test").peers(h).add(h).build();
     PacketWriter w = new PacketWriter(1400, "test");
     List<ProtocolEvent> events = new ArrayList<>();
     for (Endpoint e : List.of(b, c)) {
@@ -308,9 +308,9 @@ class HyParViewTest {
           io.grapevine.node.Delivery.DATAGRAM, new Collect(events));
     }
     assertThat(h.activeView()).containsExactlyInAnyOrder(b, c);
-    h.onMembershipEvent(10, memberEvent(io.grapevine.membership.MemberEvent.Type.SUSPECTED, c), new Collect(events));
+    h.onPeerEvent(10, memberEvent(io.grapevine.membership.MemberEvent.Type.SUSPECTED, c), new Collect(events));
     assertThat(h.activeView()).containsExactlyInAnyOrder(b, c);
-    h.onMembershipEvent(10, memberEvent(io.grapevine.membership.MemberEvent.Type.DEAD, b), new Collect(events));
+    h.onPeerEvent(10, memberEvent(io.grapevine.membership.MemberEvent.Type.DEAD, b), new Collect(events));
     assertThat(h.activeView()).containsExactly(c);
     assertThat(h.passiveView()).doesNotContain(b);
     assertThat(h.stats().failuresReported).isEqualTo(1);

@@ -4,7 +4,7 @@ import io.grapevine.node.Delivery;
 import io.grapevine.node.Endpoint;
 import io.grapevine.node.Outbox;
 import io.grapevine.node.ProtocolEvent;
-import io.grapevine.node.StandaloneHost;
+import io.grapevine.stack.ProtocolStack;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
@@ -13,7 +13,7 @@ import java.util.SplittableRandom;
 import java.util.function.BiFunction;
 
 /**
- * An in-memory network of {@link StandaloneHost}s with a fake clock and random per-packet latency
+ * An in-memory network of {@link ProtocolStack}s with a fake clock and random per-packet latency
  * (1..20 ms), for overlay tests. Each node's host is built by the test (which attaches HyParView and
  * what runs over it); nodes can crash and be replaced by a fresh one at the same endpoint.
  */
@@ -22,7 +22,7 @@ final class OverlayNetwork {
 
   final int n;
   final List<Endpoint> endpoints = new ArrayList<>();
-  final StandaloneHost[] hosts;
+  final ProtocolStack[] hosts;
   final boolean[] up;
   /** Nodes cut off from the network: packets from or to them are dropped (they keep running). */
   final boolean[] cut;
@@ -40,7 +40,7 @@ final class OverlayNetwork {
   OverlayNetwork(int n, long seed) {
     this.n = n;
     this.random = new SplittableRandom(seed);
-    this.hosts = new StandaloneHost[n];
+    this.hosts = new ProtocolStack[n];
     this.up = new boolean[n];
     this.cut = new boolean[n];
     this.scheduled = new long[n];
@@ -51,7 +51,7 @@ final class OverlayNetwork {
   }
 
   /** Installs node {@code i} built by {@code factory(endpoint, random)} and runs {@code start} on it. */
-  void install(int i, BiFunction<Endpoint, SplittableRandom, StandaloneHost> factory) {
+  void install(int i, BiFunction<Endpoint, SplittableRandom, ProtocolStack> factory) {
     hosts[i] = factory.apply(endpoints.get(i), random.split());
     up[i] = true;
   }

@@ -6,7 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.grapevine.node.Delivery;
 import io.grapevine.node.Endpoint;
 import io.grapevine.node.ProtocolEvent;
-import io.grapevine.node.StandaloneHost;
+import io.grapevine.stack.ProtocolStack;
 import io.grapevine.wire.MessageType;
 import io.grapevine.wire.PacketWriter;
 import java.nio.ByteBuffer;
@@ -34,7 +34,7 @@ class PlumtreeTest {
         net.install(i, (e, r) -> {
           hpv[node] = new HyParView(HyParViewConfig.defaults(), r);
           pt[node] = new Plumtree(config, hpv[node], r);
-          return new StandaloneHost("n" + node, e, "test", 1400, hpv[node]).attach(hpv[node]).attach(pt[node]);
+          return ProtocolStack.builder("n" + node, e, "test").peers(hpv[node]).add(hpv[node]).add(pt[node]).build();
         });
       }
       net.call(0, out -> hpv[0].start(0));
@@ -285,7 +285,7 @@ class PlumtreeTest {
     HyParView h = new HyParView(HyParViewConfig.defaults(), new SplittableRandom(1));
     Plumtree p = new Plumtree(PlumtreeConfig.defaults().toBuilder().maxPayloadBytes(16).build(), h,
         new SplittableRandom(2));
-    StandaloneHost host = new StandaloneHost("a", self, "test", 1400, h).attach(h).attach(p);
+    ProtocolStack host = ProtocolStack.builder("a", self, "test").peers(h).add(h).add(p).build();
     PacketWriter w = new PacketWriter(1400, "test");
     List<ByteBuffer> bad = new ArrayList<>();
     bad.add(HyParViewTest.copy(w.begin().beginMessage(MessageType.PLUMTREE_GOSSIP).putEndpoint(other).putLong(1)

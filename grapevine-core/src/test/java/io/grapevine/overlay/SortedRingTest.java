@@ -6,7 +6,7 @@ import io.grapevine.node.Delivery;
 import io.grapevine.node.Endpoint;
 import io.grapevine.node.PeerSampler;
 import io.grapevine.node.ProtocolEvent;
-import io.grapevine.node.StandaloneHost;
+import io.grapevine.stack.ProtocolStack;
 import io.grapevine.wire.MessageType;
 import io.grapevine.wire.PacketWriter;
 import java.nio.ByteBuffer;
@@ -57,8 +57,7 @@ class SortedRingTest {
       net.install(i, (e, r) -> {
         ring[node] = new SortedRing(SortedRingConfig.defaults(), ids[node], r);
         agg[node] = new TreeAggregation(ring[node], Duration.ofSeconds(1), node);
-        return new StandaloneHost("n" + node, e, "test", 1400, sampler.create(net, node, r)).attach(ring[node])
-            .attach(agg[node]);
+        return ProtocolStack.builder("n" + node, e, "test").peers(sampler.create(net, node, r)).add(ring[node]).add(agg[node]).build();
       });
       net.call(i, out -> {
         ring[node].start(0);
@@ -232,7 +231,7 @@ class SortedRingTest {
         return 0;
       }
     };
-    StandaloneHost host = new StandaloneHost("a", self, "test", 1400, none).attach(ring).attach(agg);
+    ProtocolStack host = ProtocolStack.builder("a", self, "test").peers(none).add(ring).add(agg).build();
     PacketWriter w = new PacketWriter(1400, "test");
     List<ByteBuffer> bad = new ArrayList<>();
     bad.add(HyParViewTest.copy(w.begin().beginMessage(MessageType.RING_EXCHANGE).putLong(7).putEndpoint(other)

@@ -32,6 +32,7 @@ import io.grapevine.overlay.PlumtreeStats;
 import io.grapevine.overlay.SortedRing;
 import io.grapevine.overlay.SortedRingConfig;
 import io.grapevine.overlay.TreeAggregation;
+import io.grapevine.stack.ProtocolStack;
 import io.grapevine.transport.Transport;
 import io.grapevine.transport.TransportStats;
 import java.io.IOException;
@@ -108,6 +109,7 @@ public final class ClusterNode implements Cluster {
    */
   public record OverlaySettings(HyParViewConfig hyParView, PlumtreeConfig plumtree) {}
 
+  private ProtocolStack stack;
   private KvService kv;
   private EventService events;
   private HyParView hyParView;
@@ -205,48 +207,40 @@ public final class ClusterNode implements Cluster {
       }
       throw e;
     }
-    membership.attach(node.kv.extension());
+    ProtocolStack.Builder stack = ProtocolStack.builder(name, adv, clusterName)
+        .datagramBytes(config.udpPayloadBytes)
+        .streamMessageMaxBytes(config.streamMessageMaxBytes)
+        .add(membership)
+        .add(node.kv.extension());
     // The event epoch is this life's incarnation, so event ids never repeat across restarts.
     Dissemination dissemination = new Dissemination(eventsConfig, incarnation,
         new java.util.SplittableRandom(random.nextLong()));
     Aggregation aggregation = new Aggregation(aggregatesConfig, new java.util.SplittableRandom(random.nextLong()));
-    membership.attach(dissemination);
-    membership.attach(aggregation);
+    stack.add(dissemination).add(aggregation);
     if (overlay != null) {
       // Drawn after the other components' seeds, so the default path's randomness is unchanged.
       node.hyParView = new HyParView(overlay.hyParView(), new java.util.SplittableRandom(random.nextLong()));
       node.plumtree = new Plumtree(overlay.plumtree(), node.hyParView, new java.util.SplittableRandom(random.nextLong()));
-      membership.attach(node.hyParView);
-      membership.attach(node.plumtree);
+      stack.add(node.hyParView).add(node.plumtree);
     }
     if (tree != null) {
       // Drawn last, so the default path's (and the overlay's) randomness is unchanged. Membership is
       // the ring's peer sampler (ctx.peers()) and feeds it DEAD/LEFT verdicts.
       node.ring = new SortedRing(tree, TreeService.nodeIdOf(name), new java.util.SplittableRandom(random.nextLong()));
       node.treeAggregation = new TreeAggregation(node.ring, tree.roundInterval, 0);
-      membership.attach(node.ring);
-      membership.attach(node.treeAggregation);
+      stack.add(node.ring).add(node.treeAggregation);
       node.tree = new TreeAggregationService(node.ring, node.treeAggregation, node::callStep, node::memberNameAt);
     } else {
       node.tree = TreeAggregationService.off("tree aggregation is off on node " + name
           + ": start it with ClusterBuilder.treeAggregation(SortedRingConfig)");
     }
+    node.stack = stack.build();
     node.events = new EventService(name, dissemination, node::callStep, node.plumtree, incarnation);
     node.aggregates = new AggregateService(aggregation, node::callStep);
     loop.call(() -> {
       holder[0] = node;
       node.step(() -> {
-        long now = loop.nowMillis();
-        membership.start(now, node.outbox);
-        dissemination.start(now);
-        aggregation.start(now);
-        if (node.hyParView != null) {
-          node.hyParView.start(now);
-        }
-        if (node.ring != null) {
-          node.ring.start(now);
-          node.treeAggregation.start(now);
-        }
+        node.stack.start(loop.nowMillis(), node.outbox);
       });
       if (reconnectIntervalMillis > 0) {
         loop.scheduleAfter(reconnectIntervalMillis, node::reconnect);
@@ -264,7 +258,7 @@ public final class ClusterNode implements Cluster {
     if (closed.get()) {
       return;
     }
-    step(() -> membership.onPacket(loop.nowMillis(), from, packet, delivery, outbox));
+    step(() -> stack.onPacket(loop.nowMillis(), from, packet, delivery, outbox));
   }
 
   private void onTimer() {
@@ -273,7 +267,7 @@ public final class ClusterNode implements Cluster {
     if (closed.get()) {
       return;
     }
-    step(() -> membership.onTick(loop.nowMillis(), outbox));
+    step(() -> stack.onTick(loop.nowMillis(), outbox));
   }
 
   /** Runs one call into the state machine, then re-arms, publishes and dispatches. Loop thread. */
@@ -295,7 +289,7 @@ public final class ClusterNode implements Cluster {
 
   private void afterCall() {
     if (!closed.get()) {
-      long next = membership.nextDeadlineMillis();
+      long next = stack.nextDeadlineMillis();
       // Only an earlier deadline needs a new timer; a later one is served by the armed timer firing
       // early (onTick with nothing due is a no-op) and re-arming. Keeps cancelled timers rare.
       if (next < tickAtMillis) {

@@ -7,7 +7,7 @@ import io.grapevine.node.Delivery;
 import io.grapevine.node.Endpoint;
 import io.grapevine.node.Outbox;
 import io.grapevine.node.ProtocolEvent;
-import io.grapevine.node.StandaloneHost;
+import io.grapevine.stack.ProtocolStack;
 import io.grapevine.runtime.EventLoop;
 import io.grapevine.transport.NioTransport;
 import java.net.InetSocketAddress;
@@ -23,7 +23,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * 50 nodes on real UDP sockets on loopback, each a {@link StandaloneHost} running HyParView (its
+ * 50 nodes on real UDP sockets on loopback, each a {@link ProtocolStack} running HyParView (its
  * peer sampler) and Plumtree, driven by the runtime's event loop and NIO transport: every broadcast
  * reaches every node exactly once.
  */
@@ -33,7 +33,7 @@ class OverlayLoopbackClusterTest {
 
   /** Steps one host on the loop: packets in, timers re-armed at its next deadline after every call. */
   private final class Driver implements Outbox {
-    StandaloneHost host;
+    ProtocolStack host;
     NioTransport transport;
     EventLoop.Timer timer;
     final Map<Long, AtomicInteger> delivered;
@@ -106,8 +106,8 @@ class OverlayLoopbackClusterTest {
       SplittableRandom r = seeds.split();
       hpv[i] = new HyParView(hc, r);
       pt[i] = new Plumtree(PlumtreeConfig.defaults(), hpv[i], r);
-      driver.host = new StandaloneHost("n" + i, t.localEndpoint(), "overlay-test", 1400, hpv[i])
-          .attach(hpv[i]).attach(pt[i]);
+      driver.host = ProtocolStack.builder("n" + i, t.localEndpoint(), "overlay-test")
+          .add(hpv[i]).add(pt[i]).build();
       drivers.add(driver);
     }
     Endpoint first = transports.get(0).localEndpoint();

@@ -4,6 +4,7 @@ import io.grapevine.membership.Member;
 import io.grapevine.membership.MemberEvent;
 import io.grapevine.membership.MemberState;
 import io.grapevine.membership.Membership;
+import io.grapevine.stack.ProtocolStack;
 import io.grapevine.membership.NameConflict;
 import io.grapevine.node.Endpoint;
 import io.grapevine.node.ProtocolEvent;
@@ -46,6 +47,8 @@ final class MembershipRun extends Simulation.Run implements Engine.EventSink {
   private long prevBytes;
   private final SimulationResult result = new SimulationResult();
   private final SharedInterner interner = new SharedInterner();
+  /** Each node's membership protocol (of its current life), on the stack the engine steps. */
+  private final Membership[] members;
 
   /** One crash of one node and what each observer made of it. */
   private final class CrashRecord {
@@ -77,6 +80,7 @@ final class MembershipRun extends Simulation.Run implements Engine.EventSink {
     this.n = scenario.nodes;
     this.startIncarnation = new long[n];
     this.generation = new int[n];
+    this.members = new Membership[n];
     this.left = new boolean[n];
     this.joinAtMillis = new long[n];
     this.lastCrash = new CrashRecord[n];
@@ -155,7 +159,13 @@ final class MembershipRun extends Simulation.Run implements Engine.EventSink {
     Membership m = new Membership(CLUSTER, name(i), engine.endpoint(i), incarnation, new byte[0],
         scenario.membership, new SplittableRandom(Seeds.derive(scenario.seed, i, generation[i])));
     m.setInterner(interner);
-    engine.install(i, m);
+    ProtocolStack stack = ProtocolStack.builder(name(i), engine.endpoint(i), CLUSTER)
+        .datagramBytes(scenario.membership.udpPayloadBytes)
+        .streamMessageMaxBytes(scenario.membership.streamMessageMaxBytes)
+        .add(m)
+        .build();
+    members[i] = m;
+    engine.install(i, stack);
     startIncarnation[i] = incarnation;
     left[i] = false;
     upCount++;
@@ -180,7 +190,7 @@ final class MembershipRun extends Simulation.Run implements Engine.EventSink {
     if (!engine.isUp(i)) {
       return;
     }
-    Membership m = (Membership) engine.node(i);
+    Membership m = members[i];
     CrashRecord rec = new CrashRecord(i, engine.nowMillis(), m.localMember().incarnation());
     engine.crash(i);
     upCount--;
@@ -201,7 +211,7 @@ final class MembershipRun extends Simulation.Run implements Engine.EventSink {
     if (!engine.isUp(i) || left[i]) {
       return;
     }
-    Membership m = (Membership) engine.node(i);
+    Membership m = members[i];
     left[i] = true;
     engine.call(i, out -> m.leave(engine.nowMillis(), out));
     long after = scenario.membership.leavePropagateTime.toMillis();
@@ -375,7 +385,7 @@ final class MembershipRun extends Simulation.Run implements Engine.EventSink {
     }
     for (int i = 0; i < n; i++) {
       if (engine.isUp(i) && !left[i]) {
-        int live = ((Membership) engine.node(i)).liveCount();
+        int live = (members[i]).liveCount();
         if (live == up) {
           full++;
         }
@@ -441,7 +451,7 @@ final class MembershipRun extends Simulation.Run implements Engine.EventSink {
           continue;
         }
         obs++;
-        Member seen = ((Membership) engine.node(i)).member(name);
+        Member seen = (members[i]).member(name);
         boolean gone = seen == null || (seen.incarnation() <= c.incarnation && seen.state() != MemberState.ALIVE
             && seen.state() != MemberState.SUSPECT) || c.dead.get(i);
         if (gone) {

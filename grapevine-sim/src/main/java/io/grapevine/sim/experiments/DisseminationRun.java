@@ -3,7 +3,7 @@ package io.grapevine.sim.experiments;
 import io.grapevine.dissemination.Dissemination;
 import io.grapevine.dissemination.DisseminationConfig;
 import io.grapevine.dissemination.UserEvent;
-import io.grapevine.node.StandaloneHost;
+import io.grapevine.stack.ProtocolStack;
 import io.grapevine.wire.MessageType;
 import io.grapevine.wire.WireFormat;
 import java.time.Duration;
@@ -73,7 +73,7 @@ public final class DisseminationRun {
     SplittableRandom seeds = new SplittableRandom(seed);
     for (int i = 0; i < n; i++) {
       ext[i] = new Dissemination(config, 1, seeds.split());
-      d.install(i, new StandaloneHost("n" + i, d.endpoint(i), CLUSTER, 1400, d.uniformPeers(i)).attach(ext[i]));
+      d.install(i, ProtocolStack.builder("n" + i, d.endpoint(i), CLUSTER).peers(d.uniformPeers(i)).add(ext[i]).build());
       ext[i].start(0);
     }
     // A pull request to a node with nothing hot changes nothing there (no reply, no state, no

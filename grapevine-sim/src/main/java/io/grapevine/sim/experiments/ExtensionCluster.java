@@ -1,10 +1,10 @@
 package io.grapevine.sim.experiments;
 
 import io.grapevine.node.Endpoint;
-import io.grapevine.node.Extension;
+import io.grapevine.stack.Protocol;
 import io.grapevine.node.PeerSampler;
 import io.grapevine.node.ProtocolEvent;
-import io.grapevine.node.StandaloneHost;
+import io.grapevine.stack.ProtocolStack;
 import io.grapevine.sim.Engine;
 import io.grapevine.sim.Latency;
 import io.grapevine.sim.NetworkModel;
@@ -13,14 +13,14 @@ import java.util.SplittableRandom;
 
 /**
  * The real core extensions ({@code Dissemination}, {@code Aggregation}, {@code AntiEntropy}), each in
- * a {@link StandaloneHost}, run by the simulator's {@link Engine} over uniform random peer sampling
+ * a {@link ProtocolStack}, run by the simulator's {@link Engine} over uniform random peer sampling
  * among the nodes in view. Slots beyond the initial size are kept for nodes that join later (churn).
  *
  * <p>Two kinds of outage: {@link #crash} takes a node out of the view at once (a perfect failure
  * detector), {@link #silence} stops it but leaves it in the view, as a membership protocol would for
  * the seconds it takes to notice; packets sent to it meanwhile are lost.
  */
-final class ExtensionCluster<E extends Extension> {
+final class ExtensionCluster<E extends Protocol<?>> {
   /** Receives the events nodes emit (deliveries). */
   interface Events {
     void on(int node, ProtocolEvent event, long nowMillis);
@@ -28,7 +28,7 @@ final class ExtensionCluster<E extends Extension> {
 
   final Engine engine;
   final Object[] extensions;
-  private final StandaloneHost[] hosts;
+  private final ProtocolStack[] hosts;
   private final int[] live;
   private final int[] position;
   private int liveCount;
@@ -56,7 +56,7 @@ final class ExtensionCluster<E extends Extension> {
       return 0;
     }, trace);
     this.extensions = new Object[capacity];
-    this.hosts = new StandaloneHost[capacity];
+    this.hosts = new ProtocolStack[capacity];
     this.live = new int[capacity];
     this.position = new int[capacity];
     java.util.Arrays.fill(position, -1);
@@ -66,7 +66,7 @@ final class ExtensionCluster<E extends Extension> {
   /** Installs node {@code i} running {@code ext}; the caller starts it with {@link #call}. */
   void add(int i, E ext) {
     Endpoint self = engine.endpoint(i);
-    StandaloneHost host = new StandaloneHost("n" + i, self, "sim", 1400, new Uniform(i)).attach(ext);
+    ProtocolStack host = ProtocolStack.builder("n" + i, self, "sim").peers(new Uniform(i)).add(ext).build();
     engine.install(i, host);
     extensions[i] = ext;
     hosts[i] = host;

@@ -3,7 +3,7 @@ package io.grapevine.sim.overlay;
 import io.grapevine.node.Endpoint;
 import io.grapevine.node.PeerSampler;
 import io.grapevine.node.ProtocolEvent;
-import io.grapevine.node.StandaloneHost;
+import io.grapevine.stack.ProtocolStack;
 import io.grapevine.overlay.HyParView;
 import io.grapevine.overlay.HyParViewConfig;
 import io.grapevine.overlay.Plumtree;
@@ -23,7 +23,7 @@ import java.util.Map;
 import java.util.SplittableRandom;
 
 /**
- * N simulated nodes, each a {@link StandaloneHost} running the core's {@link HyParView} (as the
+ * N simulated nodes, each a {@link ProtocolStack} running the core's {@link HyParView} (as the
  * host's peer sampler) and {@link Plumtree} (or its flood-only baseline), driven by the simulator's
  * {@link Engine}. Builds the overlay by staggered joins through random earlier nodes, and measures
  * connectivity and broadcast reach.
@@ -54,14 +54,14 @@ public final class OverlayCluster implements Engine.EventSink {
     for (int i = 0; i < n; i++) {
       SplittableRandom r = new SplittableRandom(Seeds.derive(seed, i, 1));
       HyParView h = new HyParView(hpvConfig, r);
-      StandaloneHost host = new StandaloneHost("n" + i, engine.endpoint(i), "sim", 1400, h).attach(h);
+      ProtocolStack.Builder host = ProtocolStack.builder("n" + i, engine.endpoint(i), "sim").add(h);
       if (ptConfig != null) {
         Plumtree p = new Plumtree(ptConfig, h, r);
-        host.attach(p);
+        host.add(p);
         plumtree[i] = p;
       }
       hpv[i] = h;
-      engine.install(i, host);
+      engine.install(i, host.build());
     }
   }
 

@@ -1,6 +1,6 @@
 package io.grapevine.sim.overlay;
 
-import io.grapevine.node.StandaloneHost;
+import io.grapevine.stack.ProtocolStack;
 import io.grapevine.overlay.SortedRing;
 import io.grapevine.overlay.SortedRingConfig;
 import io.grapevine.overlay.TreeAggregation;
@@ -68,14 +68,14 @@ final class RingExperiment {
         ids[i] = idRandom.nextLong();
         SplittableRandom r = new SplittableRandom(Seeds.derive(seed, i, 2));
         ring[i] = new SortedRing(ringConfig, ids[i], r);
-        StandaloneHost host = new StandaloneHost("n" + i, engine.endpoint(i), "sim", 1400,
-            OverlayCluster.uniform(engine, i, r)).attach(ring[i]);
+        ProtocolStack.Builder host = ProtocolStack.builder("n" + i, engine.endpoint(i), "sim")
+            .peers(OverlayCluster.uniform(engine, i, r)).add(ring[i]);
         if (!ringOnly) {
           agg[i] = new TreeAggregation(ring[i], Duration.ofMillis(OverlayExperiments.ROUND_MILLIS), i % 10);
-          host.attach(agg[i]);
+          host.add(agg[i]);
         }
         trueSum += i % 10;
-        engine.install(i, host);
+        engine.install(i, host.build());
         final int node = i;
         engine.call(i, o -> {
           ring[node].start(0);

@@ -12,7 +12,7 @@ import io.grapevine.node.Endpoint;
 import io.grapevine.node.Outbox;
 import io.grapevine.node.PeerSampler;
 import io.grapevine.node.ProtocolEvent;
-import io.grapevine.node.StandaloneHost;
+import io.grapevine.stack.ProtocolStack;
 import java.nio.ByteBuffer;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -92,12 +92,10 @@ public final class ReconciliationBenchmark {
     Endpoint eb = Endpoint.ipv4(0x7f000001, 7002);
     ArrayDeque<Packet> queue = new ArrayDeque<>();
     long[] totals = new long[3]; // bytes, packets, max wave
-    StandaloneHost ha = host("a", ea, eb);
-    StandaloneHost hb = host("b", eb, ea);
     AntiEntropy ka = new AntiEntropy(a, new SplittableRandom(1), 0);
     AntiEntropy kb = new AntiEntropy(b, new SplittableRandom(2), 0);
-    ha.attach(ka);
-    hb.attach(kb);
+    ProtocolStack ha = host("a", ea, eb, ka);
+    ProtocolStack hb = host("b", eb, ea, kb);
     long now = 1_700_000_000_000L;
     long start = System.nanoTime();
     int exchanges = 0;
@@ -106,7 +104,7 @@ public final class ReconciliationBenchmark {
       ka.sync(now, eb, outbox(ea, 1, queue, totals));
       while (!queue.isEmpty()) {
         Packet p = queue.poll();
-        StandaloneHost target = p.to.equals(ea) ? ha : hb;
+        ProtocolStack target = p.to.equals(ea) ? ha : hb;
         target.onPacket(now, p.from, ByteBuffer.wrap(p.bytes), Delivery.STREAM, outbox(p.to, p.wave + 1, queue, totals));
       }
     }
@@ -129,8 +127,8 @@ public final class ReconciliationBenchmark {
         tree.bucketCount(), d, totals[0], totals[1], trips, exchanges, ms, full, full / (double) totals[0]);
   }
 
-  private static StandaloneHost host(String name, Endpoint self, Endpoint other) {
-    return new StandaloneHost(name, self, CLUSTER, 1400, new PeerSampler() {
+  private static ProtocolStack host(String name, Endpoint self, Endpoint other, AntiEntropy kv) {
+    return ProtocolStack.builder(name, self, CLUSTER).add(kv).peers(new PeerSampler() {
       @Override
       public void sample(int k, List<Endpoint> out) {
         if (k > 0) {
@@ -142,7 +140,7 @@ public final class ReconciliationBenchmark {
       public int size() {
         return 1;
       }
-    });
+    }).build();
   }
 
   private static Outbox outbox(Endpoint self, int wave, ArrayDeque<Packet> queue, long[] totals) {

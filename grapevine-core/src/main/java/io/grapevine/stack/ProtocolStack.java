@@ -1,0 +1,506 @@
+package io.grapevine.stack;
+
+import io.grapevine.membership.MemberEvent;
+import io.grapevine.node.Delivery;
+import io.grapevine.node.Endpoint;
+import io.grapevine.node.Outbox;
+import io.grapevine.node.PeerSampler;
+import io.grapevine.node.ProtocolEvent;
+import io.grapevine.node.ProtocolNode;
+import io.grapevine.wire.DropReason;
+import io.grapevine.wire.EndpointResolver;
+import io.grapevine.wire.MalformedPacketException;
+import io.grapevine.wire.PacketReader;
+import io.grapevine.wire.WireFormat;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.SplittableRandom;
+import java.util.random.RandomGenerator;
+
+/**
+ * One node: the protocols it runs, stacked on one port and one packet envelope. The stack is what a
+ * driver (the socket runtime, the simulator, a test) steps: it implements {@link ProtocolNode}.
+ *
+ * <p>It opens each packet's envelope, has the owner of each message's type code decode it, and only
+ * when the whole packet decoded applies the messages in order (a malformed packet is dropped,
+ * counted by reason in {@link #stats()}, and changes nothing). It runs the protocols' lifecycles and
+ * timers, hands every membership change to every protocol ({@link Protocol#onPeerEvent}), and gives
+ * each protocol a {@link ProtocolContext}: the node's identity, gossip partners, piggyback room on
+ * gossip, and a random generator of its own, seeded from the node's seed and the protocol's name.
+ *
+ * <p>Application commands ({@code join}, {@code put}, {@code publish}...) are called on the protocol
+ * itself, with the time and the driver's outbox, between the stack's own calls.
+ *
+ * <p>Not thread-safe: a driver steps one stack from one thread at a time.
+ */
+public final class ProtocolStack implements ProtocolNode {
+  private final String name;
+  private final Endpoint endpoint;
+  private final String clusterName;
+  private final int datagramBytes;
+  private final int streamMessageMaxBytes;
+  private final long seed;
+  private final List<Protocol<?>> protocols;
+  private final PeerSampler peers;
+  private final Piggyback piggyback;
+  private final PacketReader reader;
+  private final StackStats stats = new StackStats();
+
+  // Per-packet scratch, emptied after each packet so nothing of it stays reachable.
+  private final List<Object> decoded = new ArrayList<>();
+  private final List<Protocol<?>> decodedOwners = new ArrayList<>();
+  private final List<Protocol<?>> packetOwners = new ArrayList<>();
+  private final List<Object> scratch = new ArrayList<>();
+
+  private boolean started;
+  private boolean stopped;
+
+  private ProtocolStack(Builder b) {
+    this.name = b.name;
+    this.endpoint = b.endpoint;
+    this.clusterName = b.clusterName;
+    this.datagramBytes = b.datagramBytes;
+    this.streamMessageMaxBytes = b.streamMessageMaxBytes;
+    this.seed = b.seed;
+    this.protocols = Collections.unmodifiableList(new ArrayList<>(b.protocols));
+    this.peers = b.peers != null ? b.peers : firstOf(PeerSampler.class, NO_PEERS);
+    this.piggyback = firstOf(Piggyback.class, null);
+    this.reader = new PacketReader(clusterName);
+    for (Protocol<?> p : protocols) {
+      p.attach(new Context(p));
+    }
+  }
+
+  /** Starts building the stack of node {@code name}, advertised at {@code endpoint}. */
+  public static Builder builder(String name, Endpoint endpoint, String clusterName) {
+    return new Builder(name, endpoint, clusterName);
+  }
+
+  /**
+   * The random generator of protocol {@code protocolName} on a node seeded with {@code nodeSeed}: the
+   * same for the same pair, independent of every other protocol.
+   */
+  public static RandomGenerator randomFor(long nodeSeed, String protocolName) {
+    return new SplittableRandom(seedFor(nodeSeed, protocolName));
+  }
+
+  /** The seed {@link #randomFor} uses: the node's seed mixed with a 64-bit hash of the name. */
+  public static long seedFor(long nodeSeed, String protocolName) {
+    long h = 0xcbf29ce484222325L; // FNV-1a, then a SplitMix64 finalizer over the pair
+    for (byte b : protocolName.getBytes(StandardCharsets.UTF_8)) {
+      h = (h ^ (b & 0xff)) * 0x100000001b3L;
+    }
+    long z = nodeSeed ^ Long.rotateLeft(h, 29) ^ h;
+    z = (z ^ (z >>> 30)) * 0xbf58476d1ce4e5b9L;
+    z = (z ^ (z >>> 27)) * 0x94d049bb133111ebL;
+    return z ^ (z >>> 31);
+  }
+
+  private <T> T firstOf(Class<T> kind, T otherwise) {
+    for (Protocol<?> p : protocols) {
+      if (kind.isInstance(p)) {
+        return kind.cast(p);
+      }
+    }
+    return otherwise;
+  }
+
+  // ------------------------------------------------------------------ lifecycle and commands
+
+  /**
+   * Starts every protocol, in the order they were added. Call once. Packets that arrive before are
+   * still handed to the protocols, each of which decides what it accepts before it started.
+   */
+  public void start(long nowMillis, Outbox out) {
+    if (started) {
+      throw new IllegalStateException("stack of " + name + " already started");
+    }
+    started = true;
+    for (Protocol<?> p : protocols) {
+      p.start(nowMillis, out);
+    }
+  }
+
+  /** Stops every protocol, in reverse order; the stack then drops every packet and timer. */
+  public void stop(long nowMillis, Outbox out) {
+    if (!started || stopped) {
+      return;
+    }
+    for (int i = protocols.size() - 1; i >= 0; i--) {
+      protocols.get(i).stop(nowMillis, out);
+    }
+    stopped = true;
+  }
+
+  // ------------------------------------------------------------------ driver contract
+
+  @Override
+  public void onPacket(long nowMillis, Endpoint from, ByteBuffer packet, Delivery delivery, Outbox out) {
+    int size = packet.remaining();
+    stats.received(size);
+    if (stopped) {
+      stats.drop(DropReason.UNEXPECTED);
+      return;
+    }
+    if (size > (delivery == Delivery.DATAGRAM ? WireFormat.MAX_DATAGRAM_BYTES : streamMessageMaxBytes)) {
+      stats.drop(DropReason.OVERSIZED);
+      return;
+    }
+    // Decode everything first: a packet is applied whole or not at all.
+    try {
+      reader.open(packet);
+      while (reader.nextMessage()) {
+        Protocol<?> owner = ownerOf(reader.type() & 0xff);
+        if (owner == null) {
+          throw new MalformedPacketException(DropReason.UNKNOWN_TYPE, "no protocol owns type " + (reader.type() & 0xff));
+        }
+        decoded.add(owner.decode(reader));
+        decodedOwners.add(owner);
+        if (!packetOwners.contains(owner)) {
+          packetOwners.add(owner);
+        }
+      }
+      if (decoded.isEmpty()) {
+        throw new MalformedPacketException(DropReason.TRUNCATED, "no messages");
+      }
+      for (int i = 0; i < packetOwners.size(); i++) {
+        check(packetOwners.get(i), delivery);
+      }
+    } catch (MalformedPacketException e) {
+      stats.drop(e.reason());
+      release();
+      return;
+    }
+    try {
+      for (int i = 0; i < decoded.size(); i++) {
+        apply(decodedOwners.get(i), nowMillis, from, decoded.get(i), delivery, out);
+      }
+      for (int i = 0; i < packetOwners.size(); i++) {
+        packetOwners.get(i).onPacketEnd(nowMillis, from, delivery, out);
+      }
+    } finally {
+      release();
+    }
+  }
+
+  /**
+   * A scan of a handful of ranges: cheaper in memory than a 256-slot table per node, which matters
+   * to a simulator holding a million stacks.
+   */
+  private Protocol<?> ownerOf(int code) {
+    for (int i = 0; i < protocols.size(); i++) {
+      Protocol<?> p = protocols.get(i);
+      if (p.messageTypes().contains(code)) {
+        return p;
+      }
+    }
+    return null;
+  }
+
+  @SuppressWarnings("unchecked")
+  private <M> void check(Protocol<M> owner, Delivery delivery) throws MalformedPacketException {
+    scratch.clear();
+    for (int i = 0; i < decoded.size(); i++) {
+      if (decodedOwners.get(i) == owner) {
+        scratch.add(decoded.get(i));
+      }
+    }
+    owner.checkPacket((List<M>) scratch, decoded.size(), delivery);
+    scratch.clear();
+  }
+
+  @SuppressWarnings("unchecked")
+  private <M> void apply(Protocol<M> owner, long now, Endpoint from, Object message, Delivery delivery,
+      Outbox out) {
+    owner.onMessage(now, from, (M) message, delivery, out);
+  }
+
+  /** Nothing of a handled packet stays reachable from the stack (a simulator holds a million). */
+  private void release() {
+    decoded.clear();
+    decodedOwners.clear();
+    packetOwners.clear();
+    scratch.clear();
+    reader.close();
+  }
+
+  @Override
+  public void onTick(long nowMillis, Outbox out) {
+    if (stopped) {
+      return;
+    }
+    for (int i = 0; i < protocols.size(); i++) {
+      Protocol<?> p = protocols.get(i);
+      if (p.nextDeadlineMillis() <= nowMillis) {
+        p.onTick(nowMillis, out);
+      }
+    }
+  }
+
+  @Override
+  public long nextDeadlineMillis() {
+    if (stopped) {
+      return Long.MAX_VALUE;
+    }
+    long next = Long.MAX_VALUE;
+    for (int i = 0; i < protocols.size(); i++) {
+      next = Math.min(next, protocols.get(i).nextDeadlineMillis());
+    }
+    return next;
+  }
+
+  @Override
+  public void endpointResolver(EndpointResolver resolver) {
+    reader.endpointResolver(resolver);
+  }
+
+  // ------------------------------------------------------------------ queries
+
+  /** This node's name. */
+  public String name() {
+    return name;
+  }
+
+  /** This node's advertised endpoint. */
+  public Endpoint endpoint() {
+    return endpoint;
+  }
+
+  /** The cluster this node belongs to. */
+  public String clusterName() {
+    return clusterName;
+  }
+
+  /** The node's seed, from which each protocol's randomness derives. */
+  public long seed() {
+    return seed;
+  }
+
+  /** The protocols, in the order they were added (and started). */
+  public List<Protocol<?>> protocols() {
+    return protocols;
+  }
+
+  /** The protocol named {@code protocolName}, or null. */
+  public Protocol<?> protocol(String protocolName) {
+    for (Protocol<?> p : protocols) {
+      if (p.protocolName().equals(protocolName)) {
+        return p;
+      }
+    }
+    return null;
+  }
+
+  /** The first protocol of class {@code type}, or null. */
+  public <P> P protocol(Class<P> type) {
+    for (Protocol<?> p : protocols) {
+      if (type.isInstance(p)) {
+        return type.cast(p);
+      }
+    }
+    return null;
+  }
+
+  /** Packets in and drops by reason. */
+  public StackStats stats() {
+    return stats;
+  }
+
+  /** Packets dropped for any reason. */
+  public long dropped() {
+    return stats.droppedTotal();
+  }
+
+  /** The peer sampler the protocols share. */
+  public PeerSampler peers() {
+    return peers;
+  }
+
+  @Override
+  public String toString() {
+    StringBuilder sb = new StringBuilder("ProtocolStack[").append(name).append(':');
+    for (Protocol<?> p : protocols) {
+      sb.append(' ').append(p.protocolName());
+    }
+    return sb.append(']').toString();
+  }
+
+  // ------------------------------------------------------------------ context
+
+  private static final PeerSampler NO_PEERS = new PeerSampler() {
+    @Override
+    public void sample(int k, List<Endpoint> out) {}
+
+    @Override
+    public int size() {
+      return 0;
+    }
+  };
+
+  private final class Context implements ProtocolContext {
+    private final Protocol<?> protocol;
+    private final String protocolName;
+    private RandomGenerator random;
+
+    Context(Protocol<?> protocol) {
+      this.protocol = protocol;
+      this.protocolName = protocol.protocolName();
+    }
+
+    @Override
+    public String localName() {
+      return name;
+    }
+
+    @Override
+    public Endpoint localEndpoint() {
+      return endpoint;
+    }
+
+    @Override
+    public String clusterName() {
+      return clusterName;
+    }
+
+    @Override
+    public int datagramBytes() {
+      return datagramBytes;
+    }
+
+    @Override
+    public PeerSampler peers() {
+      return peers;
+    }
+
+    @Override
+    public boolean piggyback(String key, byte[] encodedMessage) {
+      return piggyback != null && piggyback.piggyback(key, encodedMessage);
+    }
+
+    @Override
+    public int clusterSize() {
+      return peers.size() + 1;
+    }
+
+    @Override
+    public RandomGenerator random() {
+      if (random == null) {
+        random = randomFor(seed, protocolName);
+      }
+      return random;
+    }
+
+    @Override
+    public void emit(long nowMillis, ProtocolEvent event, Outbox out) {
+      out.emit(event);
+      if (event instanceof MemberEvent change) {
+        for (int i = 0; i < protocols.size(); i++) {
+          Protocol<?> p = protocols.get(i);
+          if (p != protocol) {
+            p.onPeerEvent(nowMillis, change, out);
+          }
+        }
+      }
+    }
+
+    @Override
+    public void dropped(DropReason reason) {
+      stats.drop(reason);
+    }
+
+    @Override
+    public StackStats stats() {
+      return stats;
+    }
+  }
+
+  // ------------------------------------------------------------------ builder
+
+  /** Assembles a stack; {@link #build()} checks it and attaches every protocol. */
+  public static final class Builder {
+    private final String name;
+    private final Endpoint endpoint;
+    private final String clusterName;
+    private final List<Protocol<?>> protocols = new ArrayList<>();
+    private int datagramBytes = 1400;
+    private int streamMessageMaxBytes = WireFormat.MAX_MESSAGE_LENGTH;
+    private long seed;
+    private PeerSampler peers;
+
+    private Builder(String name, Endpoint endpoint, String clusterName) {
+      this.name = name;
+      this.endpoint = endpoint;
+      this.clusterName = clusterName;
+    }
+
+    /** Adds a protocol; protocols start in the order added. */
+    public Builder add(Protocol<?> protocol) {
+      protocols.add(protocol);
+      return this;
+    }
+
+    /** Largest datagram payload in bytes (default 1400: an Ethernet MTU less IP and UDP headers). */
+    public Builder datagramBytes(int bytes) {
+      this.datagramBytes = bytes;
+      return this;
+    }
+
+    /** Largest stream (TCP) packet accepted, in bytes; larger ones are dropped as oversized. */
+    public Builder streamMessageMaxBytes(int bytes) {
+      this.streamMessageMaxBytes = bytes;
+      return this;
+    }
+
+    /** The node's seed: every protocol's randomness derives from it and the protocol's name. */
+    public Builder seed(long seed) {
+      this.seed = seed;
+      return this;
+    }
+
+    /** The random generator protocol {@code protocolName} gets on this node ({@link #randomFor}). */
+    public RandomGenerator randomFor(String protocolName) {
+      return ProtocolStack.randomFor(seed, protocolName);
+    }
+
+    /**
+     * Gossip partners for every protocol; by default the first protocol that is a {@link
+     * PeerSampler} (membership, or HyParView), or none.
+     */
+    public Builder peers(PeerSampler sampler) {
+      this.peers = sampler;
+      return this;
+    }
+
+    /**
+     * Checks the assembly and attaches every protocol.
+     *
+     * @throws IllegalArgumentException when two protocols share a name or a message type code
+     */
+    public ProtocolStack build() {
+      List<String> errors = new ArrayList<>();
+      for (int i = 0; i < protocols.size(); i++) {
+        Protocol<?> p = protocols.get(i);
+        for (int j = 0; j < i; j++) {
+          Protocol<?> q = protocols.get(j);
+          if (p.protocolName().equals(q.protocolName())) {
+            errors.add("two protocols are named '" + p.protocolName() + "'");
+          }
+          if (p.messageTypes().overlaps(q.messageTypes())) {
+            errors.add("protocol '" + p.protocolName() + "' claims message types " + p.messageTypes()
+                + ", which overlap " + q.messageTypes() + " of protocol '" + q.protocolName() + "'");
+          }
+        }
+      }
+      if (datagramBytes < 64 || datagramBytes > WireFormat.MAX_DATAGRAM_BYTES) {
+        errors.add("datagramBytes must be 64.." + WireFormat.MAX_DATAGRAM_BYTES + ", got " + datagramBytes);
+      }
+      if (!errors.isEmpty()) {
+        throw new IllegalArgumentException("stack of node " + name + ": " + String.join("; ", errors));
+      }
+      return new ProtocolStack(this);
+    }
+  }
+}
