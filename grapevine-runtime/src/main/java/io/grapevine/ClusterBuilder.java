@@ -10,6 +10,8 @@ import io.grapevine.overlay.PlumtreeConfig;
 import io.grapevine.overlay.SortedRingConfig;
 import io.grapevine.runtime.ClusterNode;
 import io.grapevine.runtime.EventLoop;
+import io.grapevine.runtime.NodeSettings;
+import io.grapevine.stack.Protocol;
 import io.grapevine.runtime.Seeds;
 import io.grapevine.transport.NioTransport;
 import io.grapevine.transport.Transport;
@@ -19,6 +21,8 @@ import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Objects;
 import java.util.SplittableRandom;
 import java.util.function.UnaryOperator;
@@ -47,6 +51,7 @@ public final class ClusterBuilder {
   private HyParViewConfig hyParViewConfig = HyParViewConfig.defaults();
   private PlumtreeConfig plumtreeConfig = PlumtreeConfig.defaults();
   private SortedRingConfig treeAggregation;
+  private final List<Protocol<?>> protocols = new ArrayList<>();
 
   ClusterBuilder() {}
 
@@ -214,6 +219,18 @@ public final class ClusterBuilder {
   }
 
   /**
+   * Adds an application protocol to the node's stack, after the built-in ones: it shares the node's
+   * port, packet envelope, peers and piggyback room, and its message types must come from {@link
+   * io.grapevine.wire.MessageRange#APPLICATION}. Call its commands through {@link
+   * ClusterNode#submit} and receive its events with {@link ClusterNode#on}; see
+   * docs/writing-a-protocol.md. One instance per node.
+   */
+  public ClusterBuilder protocol(Protocol<?> protocol) {
+    protocols.add(Objects.requireNonNull(protocol, "protocol"));
+    return this;
+  }
+
+  /**
    * Binds the sockets and starts the protocol. The node's first incarnation is the wall-clock time
    * in milliseconds, so a node restarted under the same name outranks what the cluster remembers of
    * its previous life.
@@ -249,14 +266,12 @@ public final class ClusterBuilder {
       }
       throw e;
     }
-    SplittableRandom random = randomSeed == null ? new SplittableRandom() : new SplittableRandom(randomSeed);
+    long seed = randomSeed == null ? new SplittableRandom().nextLong() : randomSeed;
+    boolean overlay = eventOverlay == EventOverlay.HYPARVIEW_PLUMTREE;
     try {
-      return ClusterNode.start(l, ownsLoop, t, clusterName, name, advertise, metadata, config, random,
+      return ClusterNode.start(l, ownsLoop, t, new NodeSettings(clusterName, name, advertise, metadata, config, seed,
           joinTimeout.toMillis(), reconnectInterval.toMillis(), dataDir, kvConfig, eventsConfig, aggregatesConfig,
-          eventOverlay == EventOverlay.HYPARVIEW_PLUMTREE
-              ? new ClusterNode.OverlaySettings(hyParViewConfig, plumtreeConfig)
-              : null,
-          treeAggregation);
+          overlay ? hyParViewConfig : null, overlay ? plumtreeConfig : null, treeAggregation, List.copyOf(protocols)));
     } catch (IOException e) {
       throw new UncheckedIOException("node " + name + ": cannot bind " + bind + ": " + e.getMessage(), e);
     }

@@ -46,7 +46,7 @@ import java.util.random.RandomGenerator;
  * has its flows folded into the values of the nodes that knew it, so it stays counted (with about a
  * mean share) until the next epoch. Churn then shifts COUNT by one epoch instead of biasing it.
  */
-public final class Aggregation implements Protocol<Object> {
+public final class Aggregation implements Protocol<Aggregation.Exchange> {
   private static final int KIND_REQUEST = 0;
   private static final int KIND_REPLY = 1;
   private static final int KIND_PUSH = 2;
@@ -793,7 +793,7 @@ public final class Aggregation implements Protocol<Object> {
   // ------------------------------------------------------------------ receiving
 
   @Override
-  public void onMessage(long nowMillis, Endpoint from, Object message, Delivery delivery, Outbox out) {
+  public void onMessage(long nowMillis, Endpoint from, Exchange message, Delivery delivery, Outbox out) {
     Exchange x = (Exchange) message;
     if (epoch < 0) {
       return;
@@ -1115,7 +1115,7 @@ public final class Aggregation implements Protocol<Object> {
   }
 
   @Override
-  public Object decode(PacketReader r) throws MalformedPacketException {
+  public Exchange decode(PacketReader r) throws MalformedPacketException {
     if (r.type() != MessageType.AGGREGATE_EXCHANGE.code()) {
       throw new MalformedPacketException(DropReason.UNKNOWN_TYPE, "not an aggregation message");
     }

@@ -52,7 +52,7 @@ import java.util.random.RandomGenerator;
  * delivered at most once. With {@code coalesceKey}, only events newer (by Lamport time) than the
  * last delivered with the same topic and key are delivered.
  */
-public final class Dissemination implements Protocol<Object> {
+public final class Dissemination implements Protocol<Dissemination.Message> {
   private static final int KIND_PUSH = 0;
   private static final int KIND_PULL_REPLY = 1;
   private static final int KIND_REPAIR = 2;
@@ -64,17 +64,20 @@ public final class Dissemination implements Protocol<Object> {
 
   // ------------------------------------------------------------------ wire records
 
-  record Header(int kind, int flags, Endpoint sender) {}
+  /** A message of this protocol on the wire. */
+  public sealed interface Message permits Header, RumorMessage, Feedback, PullRequest, Digest {}
 
-  record RumorMessage(RumorId id, long lamport, String topic, String coalesceKey, byte[] payload) {}
+  record Header(int kind, int flags, Endpoint sender) implements Message {}
 
-  record Feedback(List<RumorId> ids) {}
+  record RumorMessage(RumorId id, long lamport, String topic, String coalesceKey, byte[] payload) implements Message {}
 
-  record PullRequest(Endpoint sender) {}
+  record Feedback(List<RumorId> ids) implements Message {}
+
+  record PullRequest(Endpoint sender) implements Message {}
 
   record DigestEntry(String origin, long epoch, long watermark) {}
 
-  record Digest(boolean reply, Endpoint sender, List<DigestEntry> entries) {}
+  record Digest(boolean reply, Endpoint sender, List<DigestEntry> entries) implements Message {}
 
   /** A retained rumor and this node's interest in it. */
   private static final class Rumor {
@@ -147,7 +150,7 @@ public final class Dissemination implements Protocol<Object> {
   }
 
   /** The protocol's name on a stack. */
-  public static final String PROTOCOL_NAME = "events";
+  public static final String PROTOCOL_NAME = "dissemination";
 
   @Override
   public String protocolName() {
@@ -500,7 +503,7 @@ public final class Dissemination implements Protocol<Object> {
   // ------------------------------------------------------------------ receiving
 
   @Override
-  public void onMessage(long nowMillis, Endpoint from, Object message, Delivery delivery, Outbox out) {
+  public void onMessage(long nowMillis, Endpoint from, Message message, Delivery delivery, Outbox out) {
     ensureStarted(nowMillis);
     if (message instanceof Header h) {
       packetHeader = h;
@@ -668,12 +671,12 @@ public final class Dissemination implements Protocol<Object> {
   }
 
   @Override
-  public Object decode(PacketReader r) throws MalformedPacketException {
+  public Message decode(PacketReader r) throws MalformedPacketException {
     MessageType type = MessageType.of(r.type());
     if (type == null) {
       throw new MalformedPacketException(DropReason.UNKNOWN_TYPE, "type " + (r.type() & 0xff));
     }
-    Object m;
+    Message m;
     switch (type) {
       case RUMOR_HEADER -> {
         int kind = r.getByte();

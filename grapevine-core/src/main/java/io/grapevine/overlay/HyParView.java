@@ -51,7 +51,7 @@ import java.util.random.RandomGenerator;
  * active views symmetric. Every message carries its sender's advertised endpoint (drivers may see
  * another source address). All messages are datagrams; losses are repaired by the timers above.
  */
-public final class HyParView implements Protocol<Object>, PeerSampler {
+public final class HyParView implements Protocol<HyParView.Message>, PeerSampler {
   /** Most endpoints a shuffle may carry; more is malformed. */
   public static final int MAX_SHUFFLE_ENTRIES = 64;
 
@@ -64,21 +64,24 @@ public final class HyParView implements Protocol<Object>, PeerSampler {
 
   // ------------------------------------------------------------------ wire records
 
-  record Join(Endpoint sender) {}
+  /** A message of this protocol on the wire. */
+  public sealed interface Message permits Join, ForwardJoin, Neighbor, NeighborReply, Disconnect, Shuffle, ShuffleReply, KeepAlive {}
 
-  record ForwardJoin(Endpoint sender, Endpoint newNode, int ttl) {}
+  record Join(Endpoint sender) implements Message {}
 
-  record Neighbor(Endpoint sender, boolean highPriority) {}
+  record ForwardJoin(Endpoint sender, Endpoint newNode, int ttl) implements Message {}
 
-  record NeighborReply(Endpoint sender, boolean accepted) {}
+  record Neighbor(Endpoint sender, boolean highPriority) implements Message {}
 
-  record Disconnect(Endpoint sender) {}
+  record NeighborReply(Endpoint sender, boolean accepted) implements Message {}
 
-  record Shuffle(Endpoint sender, Endpoint origin, int ttl, List<Endpoint> entries) {}
+  record Disconnect(Endpoint sender) implements Message {}
 
-  record ShuffleReply(Endpoint sender, List<Endpoint> entries) {}
+  record Shuffle(Endpoint sender, Endpoint origin, int ttl, List<Endpoint> entries) implements Message {}
 
-  record KeepAlive(Endpoint sender) {}
+  record ShuffleReply(Endpoint sender, List<Endpoint> entries) implements Message {}
+
+  record KeepAlive(Endpoint sender) implements Message {}
 
   /**
    * A small set of endpoints in arrays, with each endpoint's hash beside it: membership tests scan
@@ -383,13 +386,13 @@ public final class HyParView implements Protocol<Object>, PeerSampler {
   // ------------------------------------------------------------------ decoding
 
   @Override
-  public Object decode(PacketReader r) throws MalformedPacketException {
+  public Message decode(PacketReader r) throws MalformedPacketException {
     MessageType type = MessageType.of(r.type());
     if (type == null) {
       throw new MalformedPacketException(DropReason.UNKNOWN_TYPE, "type " + (r.type() & 0xff));
     }
     Endpoint sender = r.getEndpoint();
-    Object m = switch (type) {
+    Message m = switch (type) {
       case HPV_JOIN -> new Join(sender);
       case HPV_FORWARD_JOIN -> {
         Endpoint newNode = r.getEndpoint();
@@ -437,7 +440,7 @@ public final class HyParView implements Protocol<Object>, PeerSampler {
   // ------------------------------------------------------------------ handling
 
   @Override
-  public void onMessage(long nowMillis, Endpoint from, Object message, Delivery delivery, Outbox out) {
+  public void onMessage(long nowMillis, Endpoint from, Message message, Delivery delivery, Outbox out) {
     this.now = nowMillis;
     start(nowMillis);
     if (message instanceof KeepAlive k) {

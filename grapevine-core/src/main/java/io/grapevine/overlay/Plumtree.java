@@ -49,25 +49,44 @@ import java.util.random.RandomGenerator;
  * least {@code optimizationThreshold} hops shorter than the eager path it came by, the two links
  * swap: the announcer is grafted (link only, no payload) and the eager sender pruned.
  */
-public final class Plumtree implements Protocol<Object>, HyParView.Listener {
+public final class Plumtree implements Protocol<Plumtree.Message>, HyParView.Listener {
   /** Most ids one IHAVE may carry; more is malformed. */
   public static final int MAX_IHAVE_IDS = 64;
 
   /** A broadcast delivered here (once per message id); {@code hops} is its distance from the origin. */
   public record Delivered(long messageId, byte[] payload, int hops) implements ProtocolEvent {}
 
-  record Gossip(Endpoint sender, long id, int round, byte[] payload) {}
+  /**
+   * A layer above Plumtree that takes its deliveries (user events over the overlay: {@link
+   * OverlayEvents}), in place of emitting them to the application.
+   */
+  public interface Receiver {
+    /** A broadcast reached this node (its own included), once. */
+    void delivered(long nowMillis, Delivered delivery, Outbox out);
+  }
+
+  private Receiver receiver;
+
+  /** Hands every delivery to {@code receiver} instead of emitting it; null restores emitting. */
+  public void receiver(Receiver receiver) {
+    this.receiver = receiver;
+  }
+
+  /** A message of this protocol on the wire. */
+  public sealed interface Message permits Gossip, IHave, Graft, Prune {}
+
+  record Gossip(Endpoint sender, long id, int round, byte[] payload) implements Message {}
 
   /** {@code history}: a periodic announcement of recent ids, not a fresh one (no tree optimisation). */
-  record IHave(Endpoint sender, long[] ids, int[] rounds, boolean history) {}
+  record IHave(Endpoint sender, long[] ids, int[] rounds, boolean history) implements Message {}
 
   /** {@code linkOnly}: make the link eager without sending the payload (the tree optimisation). */
-  record Graft(Endpoint sender, long id, int round, boolean linkOnly) {}
+  record Graft(Endpoint sender, long id, int round, boolean linkOnly) implements Message {}
 
   /** A delivered payload kept for GRAFTs, with how far it travelled, from whom (null: local) and when. */
   private record Cached(byte[] payload, int hops, Endpoint from, long deliveredMillis) {}
 
-  record Prune(Endpoint sender) {}
+  record Prune(Endpoint sender) implements Message {}
 
   private static final class Missing {
     final List<Endpoint> announcers = new ArrayList<>(2);
@@ -186,7 +205,12 @@ public final class Plumtree implements Protocol<Object>, HyParView.Listener {
       nextHistoryMillis = nowMillis + interval / 2 + random.nextLong(interval / 2 + 1);
     }
     stats.delivered++;
-    out.emit(new Delivered(id, payload, hops));
+    Delivered d = new Delivered(id, payload, hops);
+    if (receiver != null) {
+      receiver.delivered(nowMillis, d, out);
+    } else {
+      out.emit(d);
+    }
   }
 
   private void remember(long id, Cached payload) {
@@ -266,13 +290,13 @@ public final class Plumtree implements Protocol<Object>, HyParView.Listener {
   // ------------------------------------------------------------------ decoding
 
   @Override
-  public Object decode(PacketReader r) throws MalformedPacketException {
+  public Message decode(PacketReader r) throws MalformedPacketException {
     MessageType type = MessageType.of(r.type());
     if (type == null) {
       throw new MalformedPacketException(DropReason.UNKNOWN_TYPE, "type " + (r.type() & 0xff));
     }
     Endpoint sender = r.getEndpoint();
-    Object m = switch (type) {
+    Message m = switch (type) {
       case PLUMTREE_GOSSIP -> {
         long id = r.getLong();
         int round = r.getShort();
@@ -312,7 +336,7 @@ public final class Plumtree implements Protocol<Object>, HyParView.Listener {
   // ------------------------------------------------------------------ handling
 
   @Override
-  public void onMessage(long nowMillis, Endpoint from, Object message, Delivery delivery, Outbox out) {
+  public void onMessage(long nowMillis, Endpoint from, Message message, Delivery delivery, Outbox out) {
     if (message instanceof Gossip g) {
       onGossip(nowMillis, g, out);
     } else if (message instanceof IHave h) {

@@ -51,7 +51,7 @@ import java.util.random.RandomGenerator;
  * ring closes over the gap and the tree re-forms. Without such reports (a bare simulator host) the
  * ring is built over a stable set of nodes.
  */
-public final class SortedRing implements Protocol<Object> {
+public final class SortedRing implements Protocol<SortedRing.Exchange> {
   /** Hard cap on descriptors per message. */
   public static final int MAX_DESCRIPTORS = 128;
   /** Highest level tracked. */
@@ -453,7 +453,7 @@ public final class SortedRing implements Protocol<Object> {
   }
 
   @Override
-  public Object decode(PacketReader r) throws MalformedPacketException {
+  public Exchange decode(PacketReader r) throws MalformedPacketException {
     boolean reply = (r.type() & 0xff) == (MessageType.RING_EXCHANGE_REPLY.code() & 0xff);
     if (!reply && (r.type() & 0xff) != (MessageType.RING_EXCHANGE.code() & 0xff)) {
       throw new MalformedPacketException(DropReason.UNKNOWN_TYPE, "type " + (r.type() & 0xff));
@@ -477,7 +477,7 @@ public final class SortedRing implements Protocol<Object> {
   }
 
   @Override
-  public void onMessage(long nowMillis, Endpoint from, Object message, Delivery delivery, Outbox out) {
+  public void onMessage(long nowMillis, Endpoint from, Exchange message, Delivery delivery, Outbox out) {
     now = nowMillis;
     start(nowMillis);
     Exchange x = (Exchange) message;

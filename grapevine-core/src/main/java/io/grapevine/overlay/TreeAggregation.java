@@ -27,7 +27,7 @@ import java.util.Map;
  * (a REPORT with the detach flag); reports not refreshed for {@code childTimeoutRounds} rounds
  * expire, so a lost withdrawal or a crashed child costs only a bounded error window.
  */
-public final class TreeAggregation implements Protocol<Object> {
+public final class TreeAggregation implements Protocol<TreeAggregation.Message> {
   /** Rounds without a report before a child's subtree is dropped from the totals. */
   public static final int CHILD_TIMEOUT_ROUNDS = 3;
   /**
@@ -37,9 +37,12 @@ public final class TreeAggregation implements Protocol<Object> {
    */
   public static final int MAX_CHILDREN = 1024;
 
-  record Report(long senderId, Endpoint sender, boolean detach, double sum, long count) {}
+  /** A message of this protocol on the wire. */
+  public sealed interface Message permits Report, Result {}
 
-  record Result(Endpoint sender, long rootId, double sum, long count) {}
+  record Report(long senderId, Endpoint sender, boolean detach, double sum, long count) implements Message {}
+
+  record Result(Endpoint sender, long rootId, double sum, long count) implements Message {}
 
   private static final class Child {
     double sum;
@@ -191,9 +194,9 @@ public final class TreeAggregation implements Protocol<Object> {
   }
 
   @Override
-  public Object decode(PacketReader r) throws MalformedPacketException {
+  public Message decode(PacketReader r) throws MalformedPacketException {
     int type = r.type() & 0xff;
-    Object m;
+    Message m;
     if (type == (MessageType.TREE_REPORT.code() & 0xff)) {
       long id = r.getLong();
       Endpoint sender = r.getEndpoint();
@@ -226,7 +229,7 @@ public final class TreeAggregation implements Protocol<Object> {
   }
 
   @Override
-  public void onMessage(long nowMillis, Endpoint from, Object message, Delivery delivery, Outbox out) {
+  public void onMessage(long nowMillis, Endpoint from, Message message, Delivery delivery, Outbox out) {
     start(nowMillis);
     if (message instanceof Report rep) {
       if (rep.detach()) {

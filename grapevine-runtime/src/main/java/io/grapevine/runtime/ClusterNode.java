@@ -1,16 +1,11 @@
 package io.grapevine.runtime;
 
+import io.grapevine.Aggregates;
 import io.grapevine.Cluster;
+import io.grapevine.Events;
 import io.grapevine.MembershipListener;
 import io.grapevine.ReplicatedMap;
 import io.grapevine.TreeService;
-import io.grapevine.Aggregates;
-import io.grapevine.Events;
-import io.grapevine.aggregate.Aggregation;
-import io.grapevine.aggregate.AggregationConfig;
-import io.grapevine.antientropy.AntiEntropyConfig;
-import io.grapevine.dissemination.Dissemination;
-import io.grapevine.dissemination.DisseminationConfig;
 import io.grapevine.dissemination.UserEvent;
 import io.grapevine.membership.JoinResult;
 import io.grapevine.membership.Member;
@@ -20,54 +15,35 @@ import io.grapevine.membership.Membership;
 import io.grapevine.membership.MembershipConfig;
 import io.grapevine.membership.MembershipStats;
 import io.grapevine.membership.NameConflict;
-import io.grapevine.node.Delivery;
 import io.grapevine.node.Endpoint;
 import io.grapevine.node.Outbox;
 import io.grapevine.node.ProtocolEvent;
-import io.grapevine.overlay.HyParView;
-import io.grapevine.overlay.HyParViewConfig;
-import io.grapevine.overlay.Plumtree;
-import io.grapevine.overlay.PlumtreeConfig;
 import io.grapevine.overlay.PlumtreeStats;
-import io.grapevine.overlay.SortedRing;
-import io.grapevine.overlay.SortedRingConfig;
-import io.grapevine.overlay.TreeAggregation;
+import io.grapevine.stack.EventRouter;
 import io.grapevine.stack.ProtocolStack;
 import io.grapevine.transport.Transport;
 import io.grapevine.transport.TransportStats;
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.file.Path;
-import java.util.ArrayDeque;
-import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Collections;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BiFunction;
-import java.util.function.Supplier;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The socket-runtime implementation of {@link Cluster}: one {@link Membership} state machine driven
- * by an {@link EventLoop} over a {@link Transport}.
- *
- * <p>Every call into the state machine happens on the loop thread, followed by the same three
- * steps: re-arm the node's timer at its {@link Membership#nextDeadlineMillis()}, publish a fresh
- * immutable member snapshot if {@link Membership#version()} moved (so {@link #members()} is a
- * volatile read from any thread), and hand the events the call produced to listeners. Listeners run
- * after the call has returned, so they may call back into this node.
+ * The socket-runtime implementation of {@link Cluster}: a node's {@link ProtocolStack} (assembled by
+ * {@link StackAssembly}) driven by a {@link StackDriver}, with the thread-safe views the API needs.
+ * {@link #members()} is a volatile read of an immutable snapshot republished after every step in
+ * which membership's {@link Membership#version()} moved; listeners run on the loop thread after the
+ * step, so they may call back into the node.
  *
  * <p>The incarnation a node starts with is the wall-clock time in milliseconds: a node restarted
  * under the same name outranks everything the cluster remembers of its previous life (including a
@@ -76,235 +52,92 @@ import org.slf4j.LoggerFactory;
 public final class ClusterNode implements Cluster {
   private static final Logger log = LoggerFactory.getLogger(ClusterNode.class);
 
-  private final EventLoop loop;
   private final boolean ownsLoop;
-  private final Transport transport;
-  private final Membership membership;
-  private final long joinTimeoutMillis;
-  private final long reconnectIntervalMillis;
-  private final SplittableRandom runtimeRandom;
-  private final AtomicLong reconnectAttempts = new AtomicLong();
-  private List<Endpoint> lastSeeds = List.of();
-  private final List<MembershipListener> listeners = new CopyOnWriteArrayList<>();
-  private final ArrayDeque<ProtocolEvent> pendingEvents = new ArrayDeque<>();
-  private final List<JoinAttempt> joinAttempts = new ArrayList<>();
-  private final Set<Endpoint> seedsAnswered = new HashSet<>();
-  private final AtomicBoolean closed = new AtomicBoolean();
   private final AtomicLong listenerErrors = new AtomicLong();
-  private final Outbox outbox = new Outbox() {
-    @Override
-    public void send(Endpoint to, ByteBuffer packet, Delivery delivery) {
-      transport.send(to, packet, delivery);
-    }
-
-    @Override
-    public void emit(ProtocolEvent event) {
-      pendingEvents.add(event);
-    }
-  };
-
-  /**
-   * The {@code hyparview-plumtree} event overlay: user events go as Plumtree broadcasts over a
-   * HyParView partial view, both attached to the membership host beside the other extensions.
-   */
-  public record OverlaySettings(HyParViewConfig hyParView, PlumtreeConfig plumtree) {}
-
-  private ProtocolStack stack;
+  private final EventRouter router;
+  private StackDriver driver;
+  private StackAssembly parts;
+  private Membership membership;
+  private Joiner joiner;
   private KvService kv;
   private EventService events;
-  private HyParView hyParView;
-  private Plumtree plumtree;
   private AggregateService aggregates;
   private TreeService tree;
-  private SortedRing ring;
-  private TreeAggregation treeAggregation;
-  private EventLoop.Timer tick;
-  private long tickAtMillis = Long.MAX_VALUE;
   private long publishedVersion = -1;
-  private boolean dispatching;
   private volatile List<Member> memberList = List.of();
   private volatile Map<String, Member> memberMap = Map.of();
   private volatile Member local;
   private volatile int healthScore;
-  private volatile boolean joined = true;
-  private volatile boolean joinRequested;
 
-  private ClusterNode(EventLoop loop, boolean ownsLoop, Transport transport, Membership membership,
-      long joinTimeoutMillis, long reconnectIntervalMillis, SplittableRandom runtimeRandom) {
-    this.loop = loop;
+  private ClusterNode(boolean ownsLoop) {
     this.ownsLoop = ownsLoop;
-    this.transport = transport;
-    this.membership = membership;
-    this.joinTimeoutMillis = joinTimeoutMillis;
-    this.reconnectIntervalMillis = reconnectIntervalMillis;
-    this.runtimeRandom = runtimeRandom;
+    this.router = new EventRouter((event, e) -> {
+      listenerErrors.incrementAndGet();
+      log.error("{}: listener failed on {}", membership.name(), event, e);
+    });
   }
 
   /**
-   * Binds {@code transport}, builds the state machine and starts it. On failure, closes what it
+   * Binds {@code transport}, assembles the node's stack and starts it. On failure, closes what it
    * opened (including an owned loop) and rethrows.
-   *
-   * @param advertise address to advertise, or null for the bound address; port 0 means the bound port
-   * @param random the protocol's randomness (seeded for reproducible runs)
-   * @param reconnectIntervalMillis how often to try a push-pull with a dead member or, when alone,
-   *     a seed (see {@link #reconnect()}); 0 turns it off
-   * @param dataDir where the replicated store is kept; null keeps it in memory
-   * @param overlay user events over HyParView + Plumtree with these settings; null: the default,
-   *     membership gossip
-   * @param tree a sorted ring with these settings and exact SUM/COUNT along its tree (see {@link
-   *     #tree()}); null: off, the default
    */
-  public static ClusterNode start(
-      EventLoop loop,
-      boolean ownsLoop,
-      Transport transport,
-      String clusterName,
-      String name,
-      Endpoint advertise,
-      byte[] metadata,
-      MembershipConfig config,
-      SplittableRandom random,
-      long joinTimeoutMillis,
-      long reconnectIntervalMillis,
-      Path dataDir,
-      AntiEntropyConfig kvConfig,
-      DisseminationConfig eventsConfig,
-      AggregationConfig aggregatesConfig,
-      OverlaySettings overlay,
-      SortedRingConfig tree) throws IOException {
-    ClusterNode[] holder = new ClusterNode[1];
+  public static ClusterNode start(EventLoop loop, boolean ownsLoop, Transport transport, NodeSettings s)
+      throws IOException {
+    ClusterNode node = new ClusterNode(ownsLoop);
     try {
       transport.start((from, packet, delivery) -> {
-        ClusterNode node = holder[0];
-        if (node != null) {
-          node.onPacket(from, packet, delivery);
+        StackDriver d = node.driver;
+        if (d != null) {
+          d.onPacket(from, packet, delivery);
         }
       });
+      Endpoint bound = transport.localEndpoint();
+      Endpoint adv = s.advertise() == null ? bound
+          : s.advertise().port() == 0 ? Endpoint.of(s.advertise().address(), bound.port()) : s.advertise();
+      // Wall-clock milliseconds: a restart outranks the previous life (see class Javadoc).
+      long incarnation = System.currentTimeMillis();
+      node.kv = KvService.create(s.name(), incarnation, s.dataDir(), s.kv(),
+          ProtocolStack.randomFor(s.seed(), io.grapevine.antientropy.AntiEntropy.PROTOCOL_NAME), loop.nowMillis(),
+          node::submit);
+      node.assemble(loop, transport, s, adv, incarnation);
     } catch (IOException | RuntimeException e) {
       transport.close();
+      if (node.kv != null) {
+        node.kv.close();
+      }
       if (ownsLoop) {
         loop.close();
       }
       throw e;
     }
-    Endpoint bound = transport.localEndpoint();
-    Endpoint adv = advertise == null
-        ? bound
-        : advertise.port() == 0 ? Endpoint.of(advertise.address(), bound.port()) : advertise;
-    // Wall-clock milliseconds: a restart outranks the previous life (see class Javadoc).
-    long incarnation = System.currentTimeMillis();
-    Membership membership = new Membership(clusterName, name, adv, incarnation, metadata, config, random);
-    SplittableRandom runtimeRandom = random.split();
-    ClusterNode node = new ClusterNode(loop, ownsLoop, transport, membership, joinTimeoutMillis,
-        reconnectIntervalMillis, runtimeRandom);
-    try {
-      node.kv = KvService.create(name, incarnation, dataDir, kvConfig,
-          new java.util.SplittableRandom(random.nextLong()), loop.nowMillis(), node::submitStep);
-    } catch (RuntimeException e) {
-      transport.close();
-      if (ownsLoop) {
-        loop.close();
-      }
-      throw e;
-    }
-    ProtocolStack.Builder stack = ProtocolStack.builder(name, adv, clusterName)
-        .datagramBytes(config.udpPayloadBytes)
-        .streamMessageMaxBytes(config.streamMessageMaxBytes)
-        .add(membership)
-        .add(node.kv.extension());
-    // The event epoch is this life's incarnation, so event ids never repeat across restarts.
-    Dissemination dissemination = new Dissemination(eventsConfig, incarnation,
-        new java.util.SplittableRandom(random.nextLong()));
-    Aggregation aggregation = new Aggregation(aggregatesConfig, new java.util.SplittableRandom(random.nextLong()));
-    stack.add(dissemination).add(aggregation);
-    if (overlay != null) {
-      // Drawn after the other components' seeds, so the default path's randomness is unchanged.
-      node.hyParView = new HyParView(overlay.hyParView(), new java.util.SplittableRandom(random.nextLong()));
-      node.plumtree = new Plumtree(overlay.plumtree(), node.hyParView, new java.util.SplittableRandom(random.nextLong()));
-      stack.add(node.hyParView).add(node.plumtree);
-    }
-    if (tree != null) {
-      // Drawn last, so the default path's (and the overlay's) randomness is unchanged. Membership is
-      // the ring's peer sampler (ctx.peers()) and feeds it DEAD/LEFT verdicts.
-      node.ring = new SortedRing(tree, TreeService.nodeIdOf(name), new java.util.SplittableRandom(random.nextLong()));
-      node.treeAggregation = new TreeAggregation(node.ring, tree.roundInterval, 0);
-      stack.add(node.ring).add(node.treeAggregation);
-      node.tree = new TreeAggregationService(node.ring, node.treeAggregation, node::callStep, node::memberNameAt);
-    } else {
-      node.tree = TreeAggregationService.off("tree aggregation is off on node " + name
-          + ": start it with ClusterBuilder.treeAggregation(SortedRingConfig)");
-    }
-    node.stack = stack.build();
-    node.events = new EventService(name, dissemination, node::callStep, node.plumtree, incarnation);
-    node.aggregates = new AggregateService(aggregation, node::callStep);
-    loop.call(() -> {
-      holder[0] = node;
-      node.step(() -> {
-        node.stack.start(loop.nowMillis(), node.outbox);
-      });
-      if (reconnectIntervalMillis > 0) {
-        loop.scheduleAfter(reconnectIntervalMillis, node::reconnect);
-      }
-      return null;
-    });
-    log.info("{}: started in cluster '{}' at {} (bound {}, incarnation {}, loop {})", name, clusterName, adv, bound,
-        incarnation, loop.threadName());
+    node.driver.start();
+    loop.execute(node.joiner::start);
+    log.info("{}: started in cluster '{}' at {} (bound {}, incarnation {}, loop {})", s.name(), s.clusterName(),
+        node.endpoint(), transport.localEndpoint(), node.local.incarnation(), loop.threadName());
     return node;
   }
 
-  // ------------------------------------------------------------------ driving the state machine
-
-  private void onPacket(Endpoint from, ByteBuffer packet, Delivery delivery) {
-    if (closed.get()) {
-      return;
-    }
-    step(() -> stack.onPacket(loop.nowMillis(), from, packet, delivery, outbox));
-  }
-
-  private void onTimer() {
-    tick = null;
-    tickAtMillis = Long.MAX_VALUE;
-    if (closed.get()) {
-      return;
-    }
-    step(() -> stack.onTick(loop.nowMillis(), outbox));
-  }
-
-  /** Runs one call into the state machine, then re-arms, publishes and dispatches. Loop thread. */
-  private void step(Runnable call) {
-    try {
-      call.run();
-    } finally {
-      afterCall();
-    }
-  }
-
-  private <T> T stepWith(Supplier<T> call) {
-    try {
-      return call.get();
-    } finally {
-      afterCall();
-    }
-  }
-
-  private void afterCall() {
-    if (!closed.get()) {
-      long next = stack.nextDeadlineMillis();
-      // Only an earlier deadline needs a new timer; a later one is served by the armed timer firing
-      // early (onTick with nothing due is a no-op) and re-arming. Keeps cancelled timers rare.
-      if (next < tickAtMillis) {
-        if (tick != null) {
-          tick.cancel();
-        }
-        // At least 1 ms ahead: a deadline the node fails to advance must not spin the loop.
-        tickAtMillis = Math.max(next, loop.nowMillis() + 1);
-        tick = loop.schedule(tickAtMillis, this::onTimer);
-      }
-    }
+  private void assemble(EventLoop loop, Transport transport, NodeSettings s, Endpoint adv, long incarnation) {
+    parts = new StackAssembly(s, adv, incarnation, kv.extension());
+    membership = parts.membership;
+    driver = new StackDriver(loop, transport, parts.stack, router, this::publish);
+    joiner = new Joiner(driver, membership, parts.hyParView, s.joinTimeoutMillis(), s.reconnectIntervalMillis(),
+        new SplittableRandom(ProtocolStack.seedFor(s.seed(), "runtime")), () -> memberList);
+    events = new EventService(s.name(), parts.dissemination, parts.overlayEvents, driver::call);
+    aggregates = new AggregateService(parts.aggregation, driver::call);
+    tree = parts.ring == null
+        ? TreeAggregationService.off("tree aggregation is off on node " + s.name()
+            + ": start it with ClusterBuilder.treeAggregation(SortedRingConfig)")
+        : new TreeAggregationService(parts.ring, parts.treeAggregation, driver::call, this::memberNameAt);
+    router.on(MemberEvent.class, this::logEvent);
+    router.on(NameConflict.class, nc -> log.warn("{}: name conflict: '{}' is claimed by {} but known at {}; rename"
+        + " one of them", name(), nc.name(), nc.claimant(), nc.existing()));
+    router.on(JoinResult.class, joiner::onJoinResult);
+    router.on(UserEvent.class, events::deliver);
     publish();
-    dispatch();
   }
 
+  /** After every step: republish what readers on other threads see. Loop thread. */
   private void publish() {
     healthScore = membership.healthScore();
     long version = membership.version();
@@ -322,55 +155,9 @@ public final class ClusterNode implements Cluster {
     local = membership.localMember();
   }
 
-  private void dispatch() {
-    if (dispatching) {
-      return; // A listener called back into the node; the outer dispatch drains what it adds.
-    }
-    dispatching = true;
-    try {
-      ProtocolEvent e;
-      while ((e = pendingEvents.poll()) != null) {
-        handle(e);
-      }
-    } finally {
-      dispatching = false;
-    }
-  }
-
-  private void handle(ProtocolEvent event) {
-    String self = membership.name();
-    if (event instanceof MemberEvent me) {
-      logEvent(self, me);
-      for (MembershipListener l : listeners) {
-        try {
-          l.onMemberEvent(me);
-        } catch (RuntimeException ex) {
-          listenerErrors.incrementAndGet();
-          log.error("{}: listener {} failed on {}", self, l, me, ex);
-        }
-      }
-    } else if (event instanceof NameConflict nc) {
-      log.warn("{}: name conflict: '{}' is claimed by {} but known at {}; rename one of them", self, nc.name(),
-          nc.claimant(), nc.existing());
-      for (MembershipListener l : listeners) {
-        try {
-          l.onNameConflict(nc);
-        } catch (RuntimeException ex) {
-          listenerErrors.incrementAndGet();
-          log.error("{}: listener {} failed on {}", self, l, nc, ex);
-        }
-      }
-    } else if (event instanceof JoinResult jr) {
-      onJoinResult(jr);
-    } else if (event instanceof UserEvent ue) {
-      events.deliver(ue);
-    } else if (event instanceof Plumtree.Delivered d) {
-      events.deliverOverlay(d);
-    }
-  }
-
-  private static void logEvent(String self, MemberEvent e) {
+  private void logEvent(MemberEvent e) {
     Member m = e.member();
+    String self = name();
     switch (e.type()) {
       case JOINED -> log.info("{}: member {} joined at {} (incarnation {})", self, m.name(), m.endpoint(),
           m.incarnation());
@@ -385,202 +172,40 @@ public final class ClusterNode implements Cluster {
     }
   }
 
-  // ------------------------------------------------------------------ join
-
-  private final class JoinAttempt {
-    long backoffMillis;
-    final CompletableFuture<Integer> future = new CompletableFuture<>();
-    final List<Endpoint> seeds;
-    final long deadlineMillis;
-    EventLoop.Timer timer;
-
-    JoinAttempt(List<Endpoint> seeds, long deadlineMillis) {
-      this.seeds = seeds;
-      this.deadlineMillis = deadlineMillis;
-    }
-  }
-
-  @Override
-  public CompletableFuture<Integer> join(Collection<String> seeds) {
-    List<Endpoint> endpoints = Seeds.resolve(seeds);
-    if (closed.get()) {
-      return CompletableFuture.failedFuture(new IllegalStateException("node " + name() + " is closed"));
-    }
-    Endpoint self = membership.endpoint();
-    List<Endpoint> others = endpoints.stream().filter(e -> !e.equals(self)).distinct().toList();
-    if (others.isEmpty()) {
-      // Only ourselves as seed: the first node of a cluster whose members share one seed list.
-      joined = true;
-      return CompletableFuture.completedFuture(0);
-    }
-    joinRequested = true;
-    joined = false;
-    lastSeeds = others;
-    JoinAttempt attempt = new JoinAttempt(others, 0);
-    loop.execute(() -> startJoin(attempt));
-    return attempt.future;
-  }
-
-  private void startJoin(JoinAttempt a) {
-    if (closed.get()) {
-      a.future.completeExceptionally(new IllegalStateException("node " + name() + " closed before joining"));
-      return;
-    }
-    long now = loop.nowMillis();
-    JoinAttempt attempt = new JoinAttempt(a.seeds, now + joinTimeoutMillis);
-    attempt.future.whenComplete((v, e) -> {
-      if (e != null) {
-        a.future.completeExceptionally(e);
-      } else {
-        a.future.complete(v);
-      }
-    });
-    joinAttempts.add(attempt);
-    log.info("{}: joining through {}", name(), a.seeds);
-    if (hyParView != null) {
-      // HyParView retries its JOIN through the seeds by itself while its views stay empty.
-      step(() -> hyParView.join(now, a.seeds, outbox));
-    }
-    sendJoin(attempt);
-  }
-
-  private void sendJoin(JoinAttempt a) {
-    if (a.future.isDone() || closed.get()) {
-      return;
-    }
-    long now = loop.nowMillis();
-    if (now >= a.deadlineMillis) {
-      joinAttempts.remove(a);
-      a.future.completeExceptionally(new TimeoutException("join failed: no seed of " + a.seeds
-          + " answered within " + joinTimeoutMillis + " ms (wrong address, seeds down, or another cluster name?)"));
-      log.warn("{}: join through {} timed out after {} ms", name(), a.seeds, joinTimeoutMillis);
-      return;
-    }
-    step(() -> membership.join(now, a.seeds, outbox));
-    // Retry while waiting (a seed may still be starting), backing off exponentially: during a join
-    // storm a slow answer usually means a busy seed, and every retry costs it a full-state reply.
-    a.backoffMillis = a.backoffMillis == 0 ? Math.max(200, Math.min(1000, joinTimeoutMillis / 10)) : 2 * a.backoffMillis;
-    a.timer = loop.schedule(Math.min(a.deadlineMillis, now + a.backoffMillis), () -> sendJoin(a));
-  }
-
-  private void onJoinResult(JoinResult r) {
-    seedsAnswered.add(r.seed());
-    if (joinAttempts.isEmpty()) {
-      log.debug("{}: state exchanged with {} ({} members listed)", name(), r.seed(), r.membersLearned());
-    } else {
-      log.info("{}: joined through {} ({} members listed)", name(), r.seed(), r.membersLearned());
-    }
-    joined = true;
-    for (JoinAttempt a : joinAttempts) {
-      if (a.timer != null) {
-        a.timer.cancel();
-      }
-      a.future.complete(seedsAnswered.size());
-    }
-    joinAttempts.clear();
-  }
-
-  // ------------------------------------------------------------------ reconnect
-
-  /**
-   * Heals partitions. SWIM forgets dead members: nobody probes them, gossip to the dead stops after
-   * {@code gossipToTheDeadTime}, push-pull picks live members only. So after a long partition each
-   * side believes the other dead and they never merge again. Every reconnect interval this node
-   * therefore sends a push-pull (the join message) to one random DEAD member, or, if it believes
-   * itself alone, to one of the seeds of its last join. If the other side is alive, the exchange
-   * tells each that the other declared it dead; both refute with a higher incarnation and the news
-   * spreads. A truly dead target costs one refused connection.
-   */
-  private void reconnect() {
-    if (closed.get()) {
-      return;
-    }
-    try {
-      if (!membership.isLeaving()) {
-        List<Endpoint> candidates = new ArrayList<>();
-        for (Member m : memberList) {
-          if (m.state() == MemberState.DEAD) {
-            candidates.add(m.endpoint());
-          }
-        }
-        if (candidates.isEmpty() && membership.liveCount() <= 1) {
-          candidates.addAll(lastSeeds);
-        }
-        if (hyParView != null && hyParView.activeSize() == 0 && hyParView.passiveSize() == 0
-            && !lastSeeds.isEmpty()) {
-          step(() -> hyParView.join(loop.nowMillis(), lastSeeds, outbox));
-        }
-        if (!candidates.isEmpty()) {
-          Endpoint target = candidates.get(runtimeRandom.nextInt(candidates.size()));
-          reconnectAttempts.incrementAndGet();
-          log.debug("{}: reconnect attempt to {}", name(), target);
-          step(() -> membership.join(loop.nowMillis(), List.of(target), outbox));
-        }
-      }
-    } finally {
-      if (!closed.get()) {
-        loop.scheduleAfter(reconnectIntervalMillis, this::reconnect);
-      }
-    }
-  }
-
-  /** Push-pulls sent to dead members or seeds to heal partitions (see the class Javadoc). */
-  public long reconnectAttempts() {
-    return reconnectAttempts.get();
-  }
-
   // ------------------------------------------------------------------ commands
 
   @Override
+  public CompletableFuture<Integer> join(Collection<String> seeds) {
+    return joiner.join(Seeds.resolve(seeds));
+  }
+
+  @Override
   public CompletableFuture<Void> leave() {
-    if (closed.get()) {
-      return CompletableFuture.failedFuture(new IllegalStateException("node " + name() + " is closed"));
-    }
-    CompletableFuture<Void> f = new CompletableFuture<>();
-    loop.execute(() -> {
-      if (closed.get()) {
-        f.completeExceptionally(new IllegalStateException("node " + name() + " closed while leaving"));
-        return;
-      }
+    CompletableFuture<Void> left = new CompletableFuture<>();
+    driver.submit((now, out) -> {
       log.info("{}: leaving", name());
-      step(() -> membership.leave(loop.nowMillis(), outbox));
-      loop.scheduleAfter(membership.config().leavePropagateTime.toMillis(), () -> f.complete(null));
+      membership.leave(now, out);
+      // Done once the departure has had time to spread.
+      driver.loop().scheduleAfter(membership.config().leavePropagateTime.toMillis(), () -> left.complete(null));
+      return null;
+    }).whenComplete((v, e) -> {
+      if (e != null) {
+        left.completeExceptionally(e);
+      }
     });
-    return f;
+    return left;
   }
 
   @Override
   public void close() {
-    if (closed.getAndSet(true)) {
-      return;
-    }
-    Runnable shutdown = () -> {
-      if (tick != null) {
-        tick.cancel();
-        tick = null;
-      }
-      transport.close();
+    if (driver.close(() -> {
       kv.close();
-      for (JoinAttempt a : joinAttempts) {
-        if (a.timer != null) {
-          a.timer.cancel();
-        }
-        a.future.completeExceptionally(new IllegalStateException("node " + name() + " closed before joining"));
+      joiner.close();
+    })) {
+      log.info("{}: closed", name());
+      if (ownsLoop) {
+        driver.loop().close();
       }
-      joinAttempts.clear();
-    };
-    try {
-      loop.call(() -> {
-        shutdown.run();
-        return null;
-      });
-    } catch (IllegalStateException e) {
-      transport.close();
-      kv.close();
-    }
-    log.info("{}: closed", name());
-    if (ownsLoop) {
-      loop.close();
     }
   }
 
@@ -591,26 +216,45 @@ public final class ClusterNode implements Cluster {
       throw new IllegalArgumentException("metadata is " + metadata.length + " bytes, above metadataMaxBytes " + max);
     }
     byte[] copy = metadata.clone();
-    requireOpen();
-    loop.call(() -> {
-      step(() -> membership.updateMetadata(loop.nowMillis(), copy, outbox));
+    driver.call((now, out) -> {
+      membership.updateMetadata(now, copy, out);
       return null;
     });
   }
 
   @Override
   public boolean forceLeave(String name) {
-    requireOpen();
-    return loop.call(() -> stepWith(() -> membership.forceLeave(loop.nowMillis(), name, outbox)));
+    return driver.call((now, out) -> membership.forceLeave(now, name, out));
   }
 
-  private void requireOpen() {
-    if (closed.get()) {
-      throw new IllegalStateException("node " + name() + " is closed");
-    }
+  /**
+   * Runs {@code command} on the node's thread against its protocols (an application protocol's
+   * own commands, for instance), then steps the node as after any input.
+   */
+  public <T> CompletableFuture<T> submit(BiFunction<Long, Outbox, T> command) {
+    return driver == null ? CompletableFuture.failedFuture(new IllegalStateException("node is starting"))
+        : driver.submit(command);
   }
 
-  // ------------------------------------------------------------------ replicated store
+  /**
+   * Calls {@code handler} on the node's thread with every event of class {@code type} its protocols
+   * emit (an application protocol's typed events, for instance); it must not block.
+   */
+  public <E extends ProtocolEvent> AutoCloseable on(Class<E> type, Consumer<? super E> handler) {
+    return router.on(type, handler);
+  }
+
+  @Override
+  public AutoCloseable addListener(MembershipListener listener) {
+    AutoCloseable a = router.on(MemberEvent.class, listener::onMemberEvent);
+    AutoCloseable b = router.on(NameConflict.class, listener::onNameConflict);
+    return () -> {
+      a.close();
+      b.close();
+    };
+  }
+
+  // ------------------------------------------------------------------ services and views
 
   @Override
   public ReplicatedMap kv(String map) {
@@ -618,23 +262,15 @@ public final class ClusterNode implements Cluster {
     return kv.map(map);
   }
 
+  private void requireOpen() {
+    if (driver.isClosed()) {
+      throw new IllegalStateException("node " + name() + " is closed");
+    }
+  }
+
   /** The replicated store of this node. */
   public KvService kvService() {
     return kv;
-  }
-
-  /** Runs a call into the replicated store's protocol on the loop, then re-arms and dispatches. */
-  private <T> CompletableFuture<T> submitStep(BiFunction<Long, Outbox, T> call) {
-    if (closed.get()) {
-      return CompletableFuture.failedFuture(new IllegalStateException("node " + name() + " is closed"));
-    }
-    return loop.submit(() -> stepWith(() -> call.apply(loop.nowMillis(), outbox)));
-  }
-
-  /** Runs a call into a protocol on the loop (blocking the caller), then re-arms and dispatches. */
-  private <T> T callStep(BiFunction<Long, Outbox, T> call) {
-    requireOpen();
-    return loop.call(() -> stepWith(() -> call.apply(loop.nowMillis(), outbox)));
   }
 
   @Override
@@ -642,22 +278,29 @@ public final class ClusterNode implements Cluster {
     return events;
   }
 
+  @Override
+  public Aggregates aggregates() {
+    return aggregates;
+  }
+
+  @Override
+  public TreeService tree() {
+    return tree;
+  }
+
   /** Whether user events travel over the HyParView + Plumtree overlay. */
   public boolean usesEventOverlay() {
-    return plumtree != null;
+    return parts.plumtree != null;
   }
 
   /** Plumtree counters of the event overlay, or null without it. */
   public PlumtreeStats plumtreeStats() {
-    return plumtree == null ? null : plumtree.stats();
+    return parts.plumtree == null ? null : parts.plumtree.stats();
   }
 
   /** HyParView's active view of the event overlay (read on the loop), or an empty list without it. */
   public List<Endpoint> overlayActiveView() {
-    if (hyParView == null) {
-      return List.of();
-    }
-    return loop.call(() -> hyParView.activeView());
+    return parts.hyParView == null ? List.of() : driver.loop().call(() -> parts.hyParView.activeView());
   }
 
   /** User events this node published over the overlay (0 without it). */
@@ -675,16 +318,6 @@ public final class ClusterNode implements Cluster {
     return events.overlayMalformed();
   }
 
-  @Override
-  public Aggregates aggregates() {
-    return aggregates;
-  }
-
-  @Override
-  public TreeService tree() {
-    return tree;
-  }
-
   /** The name of the member listed at {@code endpoint} (a live one first), or null. */
   private String memberNameAt(Endpoint endpoint) {
     String any = null;
@@ -699,7 +332,10 @@ public final class ClusterNode implements Cluster {
     return any;
   }
 
-  // ------------------------------------------------------------------ queries
+  /** Push-pulls sent to dead members or seeds to heal partitions (see {@link Joiner}). */
+  public long reconnectAttempts() {
+    return joiner.reconnectAttempts();
+  }
 
   @Override
   public List<Member> members() {
@@ -714,12 +350,6 @@ public final class ClusterNode implements Cluster {
   @Override
   public Member localMember() {
     return local;
-  }
-
-  @Override
-  public AutoCloseable addListener(MembershipListener listener) {
-    listeners.add(listener);
-    return () -> listeners.remove(listener);
   }
 
   @Override
@@ -744,7 +374,7 @@ public final class ClusterNode implements Cluster {
 
   @Override
   public TransportStats transportStats() {
-    return transport.stats();
+    return driver.transport().stats();
   }
 
   @Override
@@ -754,7 +384,7 @@ public final class ClusterNode implements Cluster {
 
   @Override
   public boolean isJoined() {
-    return joined || !joinRequested;
+    return joiner.isJoined();
   }
 
   /** This node's name. */
@@ -762,14 +392,19 @@ public final class ClusterNode implements Cluster {
     return membership.name();
   }
 
+  /** The node's protocol stack (step it only on {@link #eventLoop()}'s thread). */
+  public ProtocolStack stack() {
+    return driver.stack();
+  }
+
   /** The loop driving this node. */
   public EventLoop eventLoop() {
-    return loop;
+    return driver.loop();
   }
 
   /** The transport (possibly decorated) this node sends through. */
   public Transport transport() {
-    return transport;
+    return driver.transport();
   }
 
   /** Exceptions thrown by listeners (caught and logged). */
@@ -778,7 +413,7 @@ public final class ClusterNode implements Cluster {
   }
 
   public boolean isClosed() {
-    return closed.get();
+    return driver.isClosed();
   }
 
   @Override

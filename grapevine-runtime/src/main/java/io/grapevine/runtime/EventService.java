@@ -6,10 +6,7 @@ import io.grapevine.dissemination.DisseminationStats;
 import io.grapevine.dissemination.RumorId;
 import io.grapevine.dissemination.UserEvent;
 import io.grapevine.node.Outbox;
-import io.grapevine.overlay.Plumtree;
-import java.nio.charset.StandardCharsets;
-import java.util.LinkedHashMap;
-import java.util.Map;
+import io.grapevine.overlay.OverlayEvents;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicLong;
@@ -19,8 +16,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * User events of one node in the socket runtime: the dissemination extension and its subscribers,
- * or, with the {@code hyparview-plumtree} overlay, Plumtree broadcasts carrying the events.
+ * The thread-safe {@link Events} facade of one node: publishing runs on the node's thread, through
+ * the dissemination protocol or, with the {@code hyparview-plumtree} overlay, the core's {@link
+ * OverlayEvents}; both deliver {@link UserEvent}s, which this hands to the subscribers of their
+ * topic.
  */
 final class EventService implements Events {
   private static final Logger log = LoggerFactory.getLogger(EventService.class);
@@ -34,48 +33,17 @@ final class EventService implements Events {
 
   private final String nodeName;
   private final Dissemination protocol;
+  private final OverlayEvents overlay;
   private final Caller caller;
   private final List<Subscription> subscriptions = new CopyOnWriteArrayList<>();
   private final AtomicLong handlerErrors = new AtomicLong();
-  // The overlay path (null: events go through the dissemination extension).
-  private final Plumtree overlay;
-  private final long epoch;
-  private final byte[] originBytes;
-  private final AtomicLong overlayPublished = new AtomicLong();
-  private final AtomicLong overlayDelivered = new AtomicLong();
-  private final AtomicLong overlayMalformed = new AtomicLong();
-  private final AtomicLong overlayCoalesced = new AtomicLong();
-  // Loop thread only.
-  private long seq;
-  private long lamport;
-  private final Map<String, long[]> newestByKey = new LinkedHashMap<>(16, 0.75f, false) {
-    @Override
-    protected boolean removeEldestEntry(Map.Entry<String, long[]> eldest) {
-      return size() > MAX_COALESCE_KEYS;
-    }
-  };
-  private static final int MAX_COALESCE_KEYS = 16_384;
 
-  EventService(String nodeName, Dissemination protocol, Caller caller) {
-    this(nodeName, protocol, caller, null, 0);
-  }
-
-  /**
-   * @param overlay if not null, events are published as Plumtree broadcasts instead of through
-   *     {@code protocol}
-   * @param epoch this node life's incarnation: event ids never repeat across restarts
-   */
-  EventService(String nodeName, Dissemination protocol, Caller caller, Plumtree overlay, long epoch) {
+  /** @param overlay if not null, events are published over the overlay instead of {@code protocol} */
+  EventService(String nodeName, Dissemination protocol, OverlayEvents overlay, Caller caller) {
     this.nodeName = nodeName;
     this.protocol = protocol;
-    this.caller = caller;
     this.overlay = overlay;
-    this.epoch = epoch;
-    this.originBytes = nodeName.getBytes(StandardCharsets.UTF_8);
-  }
-
-  Dissemination protocol() {
-    return protocol;
+    this.caller = caller;
   }
 
   @Override
@@ -87,82 +55,25 @@ final class EventService implements Events {
   public RumorId publish(String topic, byte[] payload, String coalesceKey) {
     byte[] copy = payload.clone();
     if (overlay != null) {
-      return publishOverlay(topic, copy, coalesceKey);
+      overlay.check(topic, copy, coalesceKey);
+      return caller.call((now, out) -> overlay.publish(now, topic, copy, coalesceKey, out));
     }
     return caller.call((now, out) -> protocol.publish(now, topic, copy, coalesceKey, out));
   }
 
-  private RumorId publishOverlay(String topic, byte[] payload, String coalesceKey) {
-    byte[] t = checkName("topic", topic, false);
-    byte[] k = checkName("coalesceKey", coalesceKey, true);
-    int header = OverlayEventCodec.headerBytes(t, k, originBytes);
-    int max = overlay.config().maxPayloadBytes - header;
-    if (payload.length > max) {
-      throw new IllegalArgumentException("payload is " + payload.length + " bytes, above the limit of " + max
-          + " for events over the hyparview-plumtree overlay (plumtree maxPayloadBytes "
-          + overlay.config().maxPayloadBytes + " minus a " + header + "-byte event header)");
-    }
-    return caller.call((now, out) -> {
-      RumorId id = new RumorId(nodeName, epoch, ++seq);
-      lamport++;
-      overlayPublished.incrementAndGet();
-      overlay.broadcast(now, OverlayEventCodec.encode(id, lamport, t, k, originBytes, payload), out);
-      return id;
-    });
-  }
-
-  private static byte[] checkName(String what, String value, boolean optional) {
-    if (value == null && optional) {
-      return new byte[0];
-    }
-    if (value == null) {
-      throw new IllegalArgumentException(what + " must be 1..255 UTF-8 bytes, got null");
-    }
-    byte[] b = value.getBytes(StandardCharsets.UTF_8);
-    if (b.length < 1 || b.length > 255) {
-      throw new IllegalArgumentException(what + " must be 1..255 UTF-8 bytes, got " + b.length);
-    }
-    return b;
-  }
-
-  /**
-   * A Plumtree delivery (this node's own broadcasts included): decoded and handed to subscribers,
-   * unless malformed (counted) or older than a delivered event with the same coalesce key. Loop
-   * thread.
-   */
-  void deliverOverlay(Plumtree.Delivered d) {
-    UserEvent e = OverlayEventCodec.decode(d.payload());
-    if (e == null) {
-      overlayMalformed.incrementAndGet();
-      return;
-    }
-    lamport = Math.max(lamport, e.lamport());
-    if (e.coalesceKey() != null) {
-      String key = e.topic() + '\0' + e.coalesceKey();
-      long[] newest = newestByKey.get(key);
-      if (newest != null && newest[0] > e.lamport()) {
-        overlayCoalesced.incrementAndGet();
-        return;
-      }
-      newestByKey.put(key, new long[] {e.lamport()});
-    }
-    overlayDelivered.incrementAndGet();
-    deliver(e);
-  }
-
   /** Events published through the overlay by this node. */
   long overlayPublished() {
-    return overlayPublished.get();
+    return overlay == null ? 0 : overlay.published();
   }
 
   /** Overlay events delivered to subscribers here (own events included). */
   long overlayDelivered() {
-    return overlayDelivered.get();
+    return overlay == null ? 0 : overlay.delivered();
   }
 
   /** Overlay broadcasts that did not decode as events (dropped). */
   long overlayMalformed() {
-    return overlayMalformed.get();
+    return overlay == null ? 0 : overlay.malformed();
   }
 
   @Override

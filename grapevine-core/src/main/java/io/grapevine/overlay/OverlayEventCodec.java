@@ -1,4 +1,4 @@
-package io.grapevine.runtime;
+package io.grapevine.overlay;
 
 import io.grapevine.dissemination.RumorId;
 import io.grapevine.dissemination.UserEvent;
