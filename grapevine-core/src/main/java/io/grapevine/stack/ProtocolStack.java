@@ -15,7 +15,6 @@ import io.grapevine.wire.WireFormat;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.List;
 import java.util.SplittableRandom;
 import java.util.random.RandomGenerator;
@@ -43,17 +42,33 @@ public final class ProtocolStack implements ProtocolNode {
   private final int datagramBytes;
   private final int streamMessageMaxBytes;
   private final long seed;
-  private final List<Protocol<?>> protocols;
+  private final Protocol<?>[] protocols;
   private final PeerSampler peers;
   private final Piggyback piggyback;
   private final PacketReader reader;
   private final StackStats stats = new StackStats();
 
-  // Per-packet scratch, emptied after each packet so nothing of it stays reachable.
-  private final List<Object> decoded = new ArrayList<>();
-  private final List<Protocol<?>> decodedOwners = new ArrayList<>();
-  private final List<Protocol<?>> packetOwners = new ArrayList<>();
-  private final List<Object> scratch = new ArrayList<>();
+  /**
+   * Per-packet scratch, shared by the stacks a thread steps (a simulator holds a million stacks, so
+   * none keeps lists of its own) and emptied after each packet so nothing of it stays reachable.
+   */
+  private static final class Scratch {
+    final List<Object> decoded = new ArrayList<>();
+    final List<Protocol<?>> decodedOwners = new ArrayList<>();
+    final List<Protocol<?>> packetOwners = new ArrayList<>();
+    final List<Object> mine = new ArrayList<>();
+    boolean busy;
+
+    void clear() {
+      decoded.clear();
+      decodedOwners.clear();
+      packetOwners.clear();
+      mine.clear();
+      busy = false;
+    }
+  }
+
+  private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
 
   private boolean started;
   private boolean stopped;
@@ -65,7 +80,7 @@ public final class ProtocolStack implements ProtocolNode {
     this.datagramBytes = b.datagramBytes;
     this.streamMessageMaxBytes = b.streamMessageMaxBytes;
     this.seed = b.seed;
-    this.protocols = Collections.unmodifiableList(new ArrayList<>(b.protocols));
+    this.protocols = b.protocols.toArray(new Protocol<?>[0]);
     this.peers = b.peers != null ? b.peers : firstOf(PeerSampler.class, NO_PEERS);
     this.piggyback = firstOf(Piggyback.class, null);
     this.reader = new PacketReader(clusterName);
@@ -129,8 +144,8 @@ public final class ProtocolStack implements ProtocolNode {
     if (!started || stopped) {
       return;
     }
-    for (int i = protocols.size() - 1; i >= 0; i--) {
-      protocols.get(i).stop(nowMillis, out);
+    for (int i = protocols.length - 1; i >= 0; i--) {
+      protocols[i].stop(nowMillis, out);
     }
     stopped = true;
   }
@@ -149,32 +164,41 @@ public final class ProtocolStack implements ProtocolNode {
       stats.drop(DropReason.OVERSIZED);
       return;
     }
-    // Decode everything first: a packet is applied whole or not at all.
-    try {
-      reader.open(packet);
-      while (reader.nextMessage()) {
-        Protocol<?> owner = ownerOf(reader.type() & 0xff);
-        if (owner == null) {
-          throw new MalformedPacketException(DropReason.UNKNOWN_TYPE, "no protocol owns type " + (reader.type() & 0xff));
-        }
-        decoded.add(owner.decode(reader));
-        decodedOwners.add(owner);
-        if (!packetOwners.contains(owner)) {
-          packetOwners.add(owner);
-        }
-      }
-      if (decoded.isEmpty()) {
-        throw new MalformedPacketException(DropReason.TRUNCATED, "no messages");
-      }
-      for (int i = 0; i < packetOwners.size(); i++) {
-        check(packetOwners.get(i), delivery);
-      }
-    } catch (MalformedPacketException e) {
-      stats.drop(e.reason());
-      release();
-      return;
+    // A nested call (an outbox that delivers synchronously) gets scratch of its own.
+    Scratch sc = SCRATCH.get();
+    if (sc.busy) {
+      sc = new Scratch();
     }
+    sc.busy = true;
+    List<Object> decoded = sc.decoded;
+    List<Protocol<?>> decodedOwners = sc.decodedOwners;
+    List<Protocol<?>> packetOwners = sc.packetOwners;
     try {
+      // Decode everything first: a packet is applied whole or not at all.
+      try {
+        reader.open(packet);
+        while (reader.nextMessage()) {
+          Protocol<?> owner = ownerOf(reader.type() & 0xff);
+          if (owner == null) {
+            throw new MalformedPacketException(DropReason.UNKNOWN_TYPE,
+                "no protocol owns type " + (reader.type() & 0xff));
+          }
+          decoded.add(owner.decode(reader));
+          decodedOwners.add(owner);
+          if (!packetOwners.contains(owner)) {
+            packetOwners.add(owner);
+          }
+        }
+        if (decoded.isEmpty()) {
+          throw new MalformedPacketException(DropReason.TRUNCATED, "no messages");
+        }
+        for (int i = 0; i < packetOwners.size(); i++) {
+          check(packetOwners.get(i), sc, delivery);
+        }
+      } catch (MalformedPacketException e) {
+        stats.drop(e.reason());
+        return;
+      }
       for (int i = 0; i < decoded.size(); i++) {
         apply(decodedOwners.get(i), nowMillis, from, decoded.get(i), delivery, out);
       }
@@ -182,7 +206,9 @@ public final class ProtocolStack implements ProtocolNode {
         packetOwners.get(i).onPacketEnd(nowMillis, from, delivery, out);
       }
     } finally {
-      release();
+      sc.clear();
+      // Nothing of a handled packet stays reachable from the stack.
+      reader.close();
     }
   }
 
@@ -191,8 +217,8 @@ public final class ProtocolStack implements ProtocolNode {
    * to a simulator holding a million stacks.
    */
   private Protocol<?> ownerOf(int code) {
-    for (int i = 0; i < protocols.size(); i++) {
-      Protocol<?> p = protocols.get(i);
+    for (int i = 0; i < protocols.length; i++) {
+      Protocol<?> p = protocols[i];
       if (p.messageTypes().contains(code)) {
         return p;
       }
@@ -201,15 +227,16 @@ public final class ProtocolStack implements ProtocolNode {
   }
 
   @SuppressWarnings("unchecked")
-  private <M> void check(Protocol<M> owner, Delivery delivery) throws MalformedPacketException {
-    scratch.clear();
-    for (int i = 0; i < decoded.size(); i++) {
-      if (decodedOwners.get(i) == owner) {
-        scratch.add(decoded.get(i));
+  private <M> void check(Protocol<M> owner, Scratch sc, Delivery delivery) throws MalformedPacketException {
+    List<Object> mine = sc.mine;
+    mine.clear();
+    for (int i = 0; i < sc.decoded.size(); i++) {
+      if (sc.decodedOwners.get(i) == owner) {
+        mine.add(sc.decoded.get(i));
       }
     }
-    owner.checkPacket((List<M>) scratch, decoded.size(), delivery);
-    scratch.clear();
+    owner.checkPacket((List<M>) mine, sc.decoded.size(), delivery);
+    mine.clear();
   }
 
   @SuppressWarnings("unchecked")
@@ -218,22 +245,13 @@ public final class ProtocolStack implements ProtocolNode {
     owner.onMessage(now, from, (M) message, delivery, out);
   }
 
-  /** Nothing of a handled packet stays reachable from the stack (a simulator holds a million). */
-  private void release() {
-    decoded.clear();
-    decodedOwners.clear();
-    packetOwners.clear();
-    scratch.clear();
-    reader.close();
-  }
-
   @Override
   public void onTick(long nowMillis, Outbox out) {
     if (stopped) {
       return;
     }
-    for (int i = 0; i < protocols.size(); i++) {
-      Protocol<?> p = protocols.get(i);
+    for (int i = 0; i < protocols.length; i++) {
+      Protocol<?> p = protocols[i];
       if (p.nextDeadlineMillis() <= nowMillis) {
         p.onTick(nowMillis, out);
       }
@@ -246,8 +264,8 @@ public final class ProtocolStack implements ProtocolNode {
       return Long.MAX_VALUE;
     }
     long next = Long.MAX_VALUE;
-    for (int i = 0; i < protocols.size(); i++) {
-      next = Math.min(next, protocols.get(i).nextDeadlineMillis());
+    for (int i = 0; i < protocols.length; i++) {
+      next = Math.min(next, protocols[i].nextDeadlineMillis());
     }
     return next;
   }
@@ -281,7 +299,7 @@ public final class ProtocolStack implements ProtocolNode {
 
   /** The protocols, in the order they were added (and started). */
   public List<Protocol<?>> protocols() {
-    return protocols;
+    return List.of(protocols);
   }
 
   /** The protocol named {@code protocolName}, or null. */
@@ -397,8 +415,8 @@ public final class ProtocolStack implements ProtocolNode {
     public void emit(long nowMillis, ProtocolEvent event, Outbox out) {
       out.emit(event);
       if (event instanceof MemberEvent change) {
-        for (int i = 0; i < protocols.size(); i++) {
-          Protocol<?> p = protocols.get(i);
+        for (int i = 0; i < protocols.length; i++) {
+          Protocol<?> p = protocols[i];
           if (p != protocol) {
             p.onPeerEvent(nowMillis, change, out);
           }

@@ -10,7 +10,8 @@ import java.util.concurrent.atomic.AtomicLongArray;
 public final class StackStats {
   private volatile long packetsIn;
   private volatile long bytesIn;
-  private final AtomicLongArray dropped = new AtomicLongArray(DropReason.values().length);
+  /** Allocated at the first drop: most simulated nodes never drop anything. */
+  private volatile AtomicLongArray dropped;
 
   /** Packets handed to the stack. */
   public long packetsIn() {
@@ -24,14 +25,16 @@ public final class StackStats {
 
   /** Packets dropped for {@code reason}. */
   public long dropped(DropReason reason) {
-    return dropped.get(reason.ordinal());
+    AtomicLongArray d = dropped;
+    return d == null ? 0 : d.get(reason.ordinal());
   }
 
   /** All drops, any reason. */
   public long droppedTotal() {
+    AtomicLongArray d = dropped;
     long sum = 0;
-    for (int i = 0; i < dropped.length(); i++) {
-      sum += dropped.get(i);
+    for (int i = 0; d != null && i < d.length(); i++) {
+      sum += d.get(i);
     }
     return sum;
   }
@@ -42,6 +45,11 @@ public final class StackStats {
   }
 
   void drop(DropReason reason) {
-    dropped.incrementAndGet(reason.ordinal());
+    AtomicLongArray d = dropped;
+    if (d == null) {
+      d = new AtomicLongArray(DropReason.values().length);
+      dropped = d;
+    }
+    d.incrementAndGet(reason.ordinal());
   }
 }
