@@ -313,6 +313,16 @@ class AgentSettingsTest {
         .isEqualTo(List.of(a.name(), a.clusterName(), a.bind(), a.advertise(), a.seeds(), a.http(), a.httpToken(),
             a.profile(), a.meta(), a.dataDir(), a.joinTimeout(), a.overlay(), a.tree()));
     assertThat(b.membership().suspicionMult).isEqualTo(a.membership().suspicionMult).isEqualTo(4);
+    assertThat(a.protocols().kv().syncInterval).isEqualTo(Duration.ofMillis(1500));
+    assertThat(b.protocols()).usingRecursiveComparison().isEqualTo(a.protocols());
+  }
+
+  /** docs/cli.md shows docs/examples/agent.yaml as it is. */
+  @Test
+  void theCliPageShowsTheExampleFile() throws IOException {
+    Path docs = Path.of(System.getProperty("user.dir")).resolve("../docs").normalize();
+    String example = Files.readString(docs.resolve("examples/agent.yaml"));
+    assertThat(Files.readString(docs.resolve("cli.md"))).contains("```yaml\n" + example + "```\n");
   }
 
   @Test
