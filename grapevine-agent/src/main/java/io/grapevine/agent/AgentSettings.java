@@ -142,7 +142,7 @@ public record AgentSettings(
           if (v != null) {
             knobs.add(new Setting(k, v, at(k)));
           }
-        } else if (dot > 0 && !KEYS.contains(prefix) && !prefix.equals("meta")) {
+        } else if (dot > 0 && !KEYS.contains(prefix)) {
           errors.add(at(k) + ": " + ConfigRegistry.unknownSection(prefix));
         } else {
           errors.add(at(k) + ": unknown setting '" + k + "' (known: " + String.join(", ", new TreeSet<>(KEYS))
