@@ -2,6 +2,8 @@ package io.grapevine;
 
 import io.grapevine.aggregate.AggregationConfig;
 import io.grapevine.antientropy.AntiEntropyConfig;
+import io.grapevine.config.ClusterNames;
+import io.grapevine.config.HostPort;
 import io.grapevine.dissemination.DisseminationConfig;
 import io.grapevine.membership.MembershipConfig;
 import io.grapevine.node.Endpoint;
@@ -15,11 +17,10 @@ import io.grapevine.stack.Protocol;
 import io.grapevine.runtime.Seeds;
 import io.grapevine.transport.NioTransport;
 import io.grapevine.transport.Transport;
-import io.grapevine.wire.WireFormat;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.file.Path;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -66,15 +67,13 @@ public final class ClusterBuilder {
     return this;
   }
 
-  /** Cluster name carried in every packet; nodes of other clusters are ignored. Default "grapevine". */
+  /**
+   * Cluster name carried in every packet, 1..{@value ClusterNames#MAX_BYTES} UTF-8 bytes; nodes of
+   * other clusters are ignored. Default "grapevine".
+   */
   public ClusterBuilder clusterName(String clusterName) {
     Objects.requireNonNull(clusterName, "clusterName");
-    int n = clusterName.getBytes(StandardCharsets.UTF_8).length;
-    if (n < 1 || n > WireFormat.MAX_CLUSTER_NAME_BYTES) {
-      throw new IllegalArgumentException(
-          "clusterName must be 1.." + WireFormat.MAX_CLUSTER_NAME_BYTES + " UTF-8 bytes, got " + n);
-    }
-    this.clusterName = clusterName;
+    this.clusterName = ClusterNames.check(clusterName);
     return this;
   }
 
@@ -279,14 +278,9 @@ public final class ClusterBuilder {
 
   private static Endpoint parseLocal(String what, String hostPort) {
     Objects.requireNonNull(hostPort, what);
-    int colon = hostPort.lastIndexOf(':');
-    if (colon > 0 && hostPort.substring(colon + 1).equals("0")) {
-      // Port 0 is legal here (pick a free port); Seeds rejects it for seeds.
-      Endpoint e = Seeds.parseHostPort(hostPort.substring(0, colon) + ":1");
-      return Endpoint.of(e.address(), 0);
-    }
     try {
-      return Seeds.parseHostPort(hostPort);
+      // Port 0 is legal here (pick a free port); seeds need a real one.
+      return Seeds.resolve(HostPort.parse(hostPort, 0));
     } catch (IllegalArgumentException e) {
       throw new IllegalArgumentException(what + ": " + e.getMessage());
     }

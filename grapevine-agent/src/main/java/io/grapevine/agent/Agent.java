@@ -5,7 +5,8 @@ import io.grapevine.Cluster;
 import io.grapevine.ClusterBuilder;
 import io.grapevine.agent.api.ApiServer;
 import io.grapevine.agent.api.ClusterMetrics;
-import io.grapevine.overlay.SortedRingConfig;
+import io.grapevine.config.HostPort;
+import io.grapevine.config.ProtocolConfigs;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -46,20 +47,26 @@ final class Agent {
   /** Runs until the node has left; returns the exit status. */
   int run() throws InterruptedException {
     // The HTTP port first: a taken port should stop the agent before its node joins anything.
-    String[] hp = splitHostPort(settings.http());
+    HostPort hp = HostPort.parse(settings.http(), 0);
     HttpServer httpServer;
     try {
-      httpServer = ApiServer.bind(new InetSocketAddress(hp[0], Integer.parseInt(hp[1])));
+      httpServer = ApiServer.bind(new InetSocketAddress(hp.host(), hp.port()));
     } catch (IOException e) {
       throw new StartException("cannot serve the HTTP API on " + settings.http() + ": " + e.getMessage());
     }
     try {
+      ProtocolConfigs protocols = settings.protocols();
       ClusterBuilder b =
           Cluster.builder()
               .name(settings.name())
               .clusterName(settings.clusterName())
               .bind(settings.bind())
-              .config(settings.membership())
+              .config(protocols.membership())
+              .eventsConfig(protocols.dissemination())
+              .kvConfig(protocols.kv())
+              .aggregatesConfig(protocols.aggregation())
+              .hyParViewConfig(protocols.hyparview())
+              .plumtreeConfig(protocols.plumtree())
               .metadata(Metadata.encode(settings.meta()))
               .joinTimeout(settings.joinTimeout())
               .eventOverlay(settings.overlay());
@@ -67,7 +74,7 @@ final class Agent {
         b.advertise(settings.advertise());
       }
       if (settings.tree()) {
-        b.treeAggregation(SortedRingConfig.defaults());
+        b.treeAggregation(protocols.ring());
       }
       if (settings.dataDir() != null) {
         b.dataDir(settings.dataDir());
@@ -177,15 +184,6 @@ final class Agent {
     o.put("dataDir", settings.dataDir() == null ? null : settings.dataDir().toString());
     o.put("authRequired", settings.httpToken() != null);
     return o;
-  }
-
-  static String[] splitHostPort(String hostPort) {
-    int colon = hostPort.lastIndexOf(':');
-    String host = hostPort.substring(0, colon);
-    if (host.startsWith("[")) {
-      host = host.substring(1, host.length() - 1);
-    }
-    return new String[] {host, hostPort.substring(colon + 1)};
   }
 
   static String hostPort(InetSocketAddress a) {

@@ -24,8 +24,10 @@ import picocli.CommandLine.Spec;
       "Config file (YAML if it ends in .yaml/.yml, else Java properties) keys:",
       "  name, cluster, bind, advertise, join (list), http, http-token, profile, data-dir,",
       "  join-timeout (e.g. 10s), overlay (full-membership | hyparview-plumtree), tree (on | off),",
-      "  meta.KEY (or a 'meta:' map), membership.KNOB (e.g.",
-      "  membership.probe-interval: 500ms; every MembershipConfig knob). Unknown keys are errors.",
+      "  meta.KEY (or a 'meta:' map), and SECTION.KNOB for any protocol knob (or a 'SECTION:' map),",
+      "  sections membership, dissemination, kv, aggregation, hyparview, plumtree, ring (e.g.",
+      "  membership.probe-interval: 500ms, kv.sync-interval: 1s; see docs/configuration.md).",
+      "Durations: 250ms, 1.5s, 2m, 1h or ISO-8601 (PT1S). Unknown keys are errors.",
       "The HTTP API token can also come from $GRAPEVINE_HTTP_TOKEN."
     })
 public final class AgentCommand implements Callable<Integer> {

@@ -1,9 +1,15 @@
 package io.grapevine.agent;
 
 import io.grapevine.EventOverlay;
+import io.grapevine.config.ClusterNames;
+import io.grapevine.config.ConfigException;
+import io.grapevine.config.ConfigRegistry;
+import io.grapevine.config.Durations;
+import io.grapevine.config.HostPort;
+import io.grapevine.config.ProtocolConfigs;
+import io.grapevine.config.Setting;
 import io.grapevine.membership.MembershipConfig;
-import java.lang.reflect.InvocationTargetException;
-import java.lang.reflect.Method;
+import io.grapevine.runtime.Seeds;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.nio.charset.StandardCharsets;
@@ -12,7 +18,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -23,7 +28,11 @@ import java.util.TreeSet;
 /**
  * Everything an agent runs with, resolved from command-line flags over a config file over defaults,
  * and validated: {@link #resolve} reports every bad setting, one line each, naming where it came
- * from ({@code --bind} or {@code agent.yaml: bind}).
+ * from ({@code --bind}, or the file and line: {@code agent.yaml:3: bind}).
+ *
+ * <p>Besides the agent's own keys, a config file sets any protocol knob as {@code SECTION.KNOB}
+ * ({@code kv.sync-interval: 1s}, or nested under {@code kv:}), for every section of {@link
+ * ConfigRegistry}: membership knobs go over the profile, the others over their defaults.
  *
  * @param name node name, unique in the cluster
  * @param clusterName cluster name carried in every packet
@@ -36,7 +45,8 @@ import java.util.TreeSet;
  * @param profile membership profile name the config starts from
  * @param meta this node's metadata
  * @param dataDir where the replicated maps are stored; null keeps them in memory
- * @param membership the protocol configuration (profile plus {@code membership.*} overrides)
+ * @param protocols every protocol's configuration: the profile's membership config and the other
+ *     sections' defaults, with the file's {@code SECTION.KNOB} settings over them
  * @param joinTimeout how long one join attempt waits for a seed
  * @param overlay how user events travel: full membership (default) or HyParView + Plumtree
  * @param tree whether the node runs the sorted ring with exact SUM/COUNT along its tree (default
@@ -53,7 +63,7 @@ public record AgentSettings(
     String profile,
     Map<String, String> meta,
     Path dataDir,
-    MembershipConfig membership,
+    ProtocolConfigs protocols,
     Duration joinTimeout,
     EventOverlay overlay,
     boolean tree) {
@@ -69,6 +79,11 @@ public record AgentSettings(
       Set.of(
           "name", "cluster", "bind", "advertise", "join", "http", "http-token", "profile",
           "data-dir", "join-timeout", "overlay", "tree");
+
+  /** The membership configuration: {@code protocols().membership()}. */
+  public MembershipConfig membership() {
+    return protocols.membership();
+  }
 
   /** Values given on the command line; null (or empty) means "not given". */
   public static final class Flags {
@@ -93,39 +108,45 @@ public record AgentSettings(
    * @throws SettingsException listing every bad setting, one line each
    */
   public static AgentSettings resolve(Flags flags) {
-    Map<String, Object> file = flags.config == null ? Map.of() : ConfigFile.load(flags.config);
+    Map<String, ConfigFile.Entry> file = flags.config == null ? Map.of() : ConfigFile.load(flags.config);
     String fileLabel = flags.config == null ? "" : flags.config.toString();
     Resolver r = new Resolver(file, fileLabel);
     return r.resolve(flags);
   }
 
   private static final class Resolver {
-    final Map<String, Object> file;
+    final Map<String, ConfigFile.Entry> file;
     final String fileLabel;
     final List<String> errors = new ArrayList<>();
 
-    Resolver(Map<String, Object> file, String fileLabel) {
+    Resolver(Map<String, ConfigFile.Entry> file, String fileLabel) {
       this.file = file;
       this.fileLabel = fileLabel;
     }
 
     AgentSettings resolve(Flags f) {
-      Map<String, Object> membershipKeys = new LinkedHashMap<>();
+      List<Setting> knobs = new ArrayList<>();
       Map<String, String> meta = new TreeMap<>();
-      for (Map.Entry<String, Object> e : file.entrySet()) {
-        String k = e.getKey();
-        if (k.startsWith("membership.")) {
-          membershipKeys.put(k.substring("membership.".length()), e.getValue());
-        } else if (k.startsWith("meta.")) {
-          String key = k.substring("meta.".length());
+      for (String k : file.keySet()) {
+        int dot = k.indexOf('.');
+        String prefix = dot < 0 ? k : k.substring(0, dot);
+        if (k.startsWith("meta.")) {
           String v = scalar(k);
           if (v != null) {
-            addMeta(meta, key, v, fileLabel + ": " + k);
+            addMeta(meta, k.substring("meta.".length()), v, at(k) + ": " + k);
           }
-        } else if (!KEYS.contains(k)) {
-          errors.add(
-              fileLabel + ": unknown setting '" + k + "' (known: " + String.join(", ", new TreeSet<>(KEYS))
-                  + ", meta.*, membership.*)");
+        } else if (KEYS.contains(k)) {
+          continue;
+        } else if (dot > 0 && ConfigRegistry.find(prefix).isPresent()) {
+          String v = scalar(k);
+          if (v != null) {
+            knobs.add(new Setting(k, v, at(k)));
+          }
+        } else if (dot > 0 && !KEYS.contains(prefix)) {
+          errors.add(at(k) + ": " + ConfigRegistry.unknownSection(prefix));
+        } else {
+          errors.add(at(k) + ": unknown setting '" + k + "' (known: " + String.join(", ", new TreeSet<>(KEYS))
+              + ", meta.*, and SECTION.KNOB for the sections " + String.join(", ", ConfigRegistry.names()) + ")");
         }
       }
 
@@ -150,8 +171,9 @@ public record AgentSettings(
         }
       }
       String clusterName = cluster.text == null ? DEFAULT_CLUSTER : cluster.text;
-      if (clusterName.isEmpty() || clusterName.getBytes(StandardCharsets.UTF_8).length > 255) {
-        errors.add(cluster.origin + ": cluster name must be 1..255 bytes");
+      String clusterError = ClusterNames.error(clusterName);
+      if (clusterError != null) {
+        errors.add(cluster.origin + ": " + clusterError);
       }
       String bindText = bind.text == null ? DEFAULT_BIND : bind.text;
       if (checkHostPort(bind.origin, bindText, 0) && advertise.text == null && isWildcard(bindText)) {
@@ -178,9 +200,9 @@ public record AgentSettings(
         }
         checkSeeds("--join", seeds);
       } else if (file.containsKey("join")) {
-        Object v = file.get("join");
+        Object v = file.get("join").value();
         seeds.addAll(v instanceof List<?> l ? l.stream().map(Object::toString).toList() : splitList((String) v));
-        checkSeeds(fileLabel + ": join", seeds);
+        checkSeeds(at("join") + ": join", seeds);
       }
 
       if (f.meta != null) {
@@ -201,14 +223,19 @@ public record AgentSettings(
       } catch (IllegalArgumentException e) {
         errors.add(profile.origin + ": " + e.getMessage());
       }
-      // Overrides are checked even when the profile is bad, so every problem shows at once.
-      MembershipConfig config = applyOverrides(base == null ? MembershipConfig.lan() : base, membershipKeys);
-      if (config != null) {
+      // Knobs are checked even when the profile is bad, so every problem shows at once.
+      ProtocolConfigs protocols = null;
+      try {
+        protocols = ProtocolConfigs.defaults().withMembership(base == null ? MembershipConfig.lan() : base).apply(knobs);
+      } catch (ConfigException e) {
+        errors.addAll(e.problems());
+      }
+      if (protocols != null) {
         int size = Metadata.encode(meta).length;
-        if (size > config.metadataMaxBytes) {
+        if (size > protocols.membership().metadataMaxBytes) {
           errors.add(
               "metadata is " + size + " bytes encoded, more than membership.metadataMaxBytes ("
-                  + config.metadataMaxBytes + ")");
+                  + protocols.membership().metadataMaxBytes + ")");
         }
       }
 
@@ -251,12 +278,23 @@ public record AgentSettings(
         }
       }
 
+      // Knobs of a protocol this node does not run would be silently ignored: say so instead.
+      for (Setting k : knobs) {
+        String section = k.key().substring(0, k.key().indexOf('.'));
+        if ((section.equals("hyparview") || section.equals("plumtree")) && overlayValue != EventOverlay.HYPARVIEW_PLUMTREE) {
+          errors.add(k.source() + ": " + k.key() + ": has no effect unless overlay is "
+              + EventOverlay.HYPARVIEW_PLUMTREE.configName() + " (it is " + overlayValue.configName() + ")");
+        } else if (section.equals("ring") && !treeValue) {
+          errors.add(k.source() + ": " + k.key() + ": has no effect unless tree is on");
+        }
+      }
+
       if (!errors.isEmpty()) {
         throw new SettingsException(errors);
       }
       return new AgentSettings(
           name.text, clusterName, bindText, advertise.text, List.copyOf(seeds), httpText, tokenText,
-          profileText, Map.copyOf(meta), dataPath, config, joinTimeoutValue, overlayValue, treeValue);
+          profileText, Map.copyOf(meta), dataPath, protocols, joinTimeoutValue, overlayValue, treeValue);
     }
 
     /** A setting's value and where it came from, for error messages. */
@@ -267,15 +305,21 @@ public record AgentSettings(
         return new Value(flag, flagName);
       }
       if (file.containsKey(key)) {
-        return new Value(scalar(key), fileLabel + ": " + key);
+        return new Value(scalar(key), at(key) + ": " + key);
       }
       return new Value(null, flagName);
     }
 
+    /** The file and line of {@code key}: {@code agent.yaml:3}. */
+    String at(String key) {
+      ConfigFile.Entry e = file.get(key);
+      return e == null || e.line() <= 0 ? fileLabel : fileLabel + ":" + e.line();
+    }
+
     String scalar(String key) {
-      Object v = file.get(key);
+      Object v = file.get(key).value();
       if (v instanceof List<?>) {
-        errors.add(fileLabel + ": " + key + ": expected a single value, not a list");
+        errors.add(at(key) + ": " + key + ": expected a single value, not a list");
         return null;
       }
       return (String) v;
@@ -295,161 +339,38 @@ public record AgentSettings(
 
     void checkSeeds(String origin, List<String> seeds) {
       for (String s : seeds) {
-        if (s.startsWith("dns:")) {
-          String rest = s.substring(4);
-          if (rest.isEmpty() || rest.contains("/") || rest.contains(" ")) {
-            errors.add(origin + ": expected dns:NAME or dns:NAME:PORT, got '" + s + "'");
-          }
-        } else {
-          checkHostPort(origin, s, 1);
+        String error = Seeds.syntaxError(s);
+        if (error != null) {
+          errors.add(origin + ": " + error);
         }
       }
     }
 
     boolean checkHostPort(String origin, String text, int minPort) {
-      String error = hostPortError(text, minPort);
+      String error = HostPort.error(text, minPort);
       if (error != null) {
         errors.add(origin + ": " + error);
         return false;
       }
       return true;
     }
-
-    MembershipConfig applyOverrides(MembershipConfig base, Map<String, Object> overrides) {
-      if (overrides.isEmpty()) {
-        return base;
-      }
-      MembershipConfig.Builder b = base.toBuilder();
-      Map<String, Method> knobs = knobs();
-      int before = errors.size();
-      for (Map.Entry<String, Object> e : overrides.entrySet()) {
-        String origin = fileLabel + ": membership." + e.getKey();
-        Method m = knobs.get(camel(e.getKey()));
-        if (m == null) {
-          errors.add(
-              fileLabel + ": unknown setting 'membership." + e.getKey() + "' (known knobs: "
-                  + String.join(", ", knobs.keySet()) + ")");
-          continue;
-        }
-        if (!(e.getValue() instanceof String text)) {
-          errors.add(origin + ": expected a single value, not a list");
-          continue;
-        }
-        try {
-          m.invoke(b, convert(m.getParameterTypes()[0], text));
-        } catch (IllegalArgumentException ex) {
-          errors.add(origin + ": " + ex.getMessage());
-        } catch (IllegalAccessException | InvocationTargetException ex) {
-          errors.add(origin + ": " + ex);
-        }
-      }
-      if (errors.size() > before) {
-        return null;
-      }
-      try {
-        return b.build();
-      } catch (IllegalArgumentException ex) {
-        for (String part : ex.getMessage().replace("invalid membership config: ", "").split("; ")) {
-          errors.add(fileLabel + ": membership: " + part);
-        }
-        return null;
-      }
-    }
-  }
-
-  /** The builder methods of {@link MembershipConfig.Builder}, by knob name. */
-  static Map<String, Method> knobs() {
-    Map<String, Method> knobs = new TreeMap<>();
-    for (Method m : MembershipConfig.Builder.class.getMethods()) {
-      if (m.getParameterCount() == 1 && m.getReturnType() == MembershipConfig.Builder.class) {
-        knobs.put(m.getName(), m);
-      }
-    }
-    return knobs;
-  }
-
-  private static Object convert(Class<?> type, String text) {
-    if (type == Duration.class) {
-      return Durations.parse(text);
-    }
-    if (type == int.class) {
-      try {
-        return Integer.parseInt(text.trim());
-      } catch (NumberFormatException e) {
-        throw new IllegalArgumentException("expected a whole number, got '" + text + "'");
-      }
-    }
-    if (type == boolean.class) {
-      if (text.equalsIgnoreCase("true") || text.equalsIgnoreCase("false")) {
-        return Boolean.parseBoolean(text);
-      }
-      throw new IllegalArgumentException("expected true or false, got '" + text + "'");
-    }
-    throw new IllegalArgumentException("unsupported knob type " + type.getSimpleName());
-  }
-
-  /** {@code probe-interval} and {@code probeInterval} both name the knob {@code probeInterval}. */
-  static String camel(String key) {
-    StringBuilder sb = new StringBuilder();
-    boolean up = false;
-    for (char c : key.toCharArray()) {
-      if (c == '-' || c == '_') {
-        up = true;
-      } else {
-        sb.append(up ? Character.toUpperCase(c) : c);
-        up = false;
-      }
-    }
-    return sb.toString();
   }
 
   static List<String> splitList(String s) {
     return Arrays.stream(s.split(",")).map(String::trim).filter(x -> !x.isEmpty()).toList();
   }
 
-  /** A syntax check of HOST:PORT (IPv6 in brackets); null when fine. Does not resolve names. */
-  public static String hostPortError(String text, int minPort) {
-    int colon = text.lastIndexOf(':');
-    if (colon <= 0 || colon == text.length() - 1) {
-      return "expected HOST:PORT, got '" + text + "'";
-    }
-    String host = text.substring(0, colon);
-    if (host.contains(":") && !(host.startsWith("[") && host.endsWith("]"))) {
-      return "put an IPv6 address in brackets, like [::1]:7946, got '" + text + "'";
-    }
-    int port;
-    try {
-      port = Integer.parseInt(text.substring(colon + 1));
-    } catch (NumberFormatException e) {
-      return "bad port in '" + text + "'";
-    }
-    if (port < minPort || port > 65535) {
-      return "port must be " + minPort + "..65535 in '" + text + "'";
-    }
-    return null;
-  }
-
   /** True when HOST of HOST:PORT is the any-address, 0.0.0.0 or [::]. */
   static boolean isWildcard(String hostPort) {
-    String host = hostPort.substring(0, hostPort.lastIndexOf(':'));
-    if (host.startsWith("[")) {
-      host = host.substring(1, host.length() - 1);
-    }
-    try {
-      return InetAddress.getByName(host).isAnyLocalAddress();
-    } catch (UnknownHostException e) {
-      return false;
-    }
+    HostPort hp = HostPort.parse(hostPort, 0);
+    return hp.isIpLiteral() && hp.literalAddress().isAnyLocalAddress();
   }
 
   /** True when HOST of HOST:PORT is a loopback address (resolving a name if needed). */
   public static boolean isLoopback(String hostPort) {
-    String host = hostPort.substring(0, hostPort.lastIndexOf(':'));
-    if (host.startsWith("[")) {
-      host = host.substring(1, host.length() - 1);
-    }
+    HostPort hp = HostPort.parse(hostPort, 0);
     try {
-      return InetAddress.getByName(host).isLoopbackAddress();
+      return (hp.isIpLiteral() ? hp.literalAddress() : InetAddress.getByName(hp.host())).isLoopbackAddress();
     } catch (UnknownHostException e) {
       return false;
     }

@@ -1,38 +1,48 @@
 package io.grapevine.agent;
 
+import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import java.io.IOException;
-import java.io.Reader;
+import java.io.StringReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Iterator;
+import java.util.Comparator;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 
 /**
- * Reads an agent config file into flat settings: YAML ({@code .yaml}, {@code .yml}) or Java
- * properties (any other name). Nested YAML maps flatten to dotted keys ({@code meta: {role: web}} is
- * {@code meta.role}), so both formats name settings the same way; lists stay lists ({@code join}).
- * Which keys are allowed is decided by {@link AgentSettings}.
+ * Reads an agent config file into flat settings, each with the line it is on: YAML ({@code .yaml},
+ * {@code .yml}) or Java properties (any other name). Nested YAML maps flatten to dotted keys ({@code
+ * meta: {role: web}} is {@code meta.role}, {@code kv: {sync-interval: 1s}} is {@code
+ * kv.sync-interval}), so both formats name settings the same way; lists stay lists ({@code join}). A
+ * key given twice is an error. Which keys are allowed is decided by {@link AgentSettings}.
  */
 public final class ConfigFile {
   private ConfigFile() {}
 
   /**
+   * One setting of a file.
+   *
+   * @param value a String, or a List of Strings for a YAML list
+   * @param line the line the key is on, from 1
+   */
+  public record Entry(Object value, int line) {}
+
+  /**
    * Loads {@code path}.
    *
-   * @return flat settings, each value a String or a List of Strings, in file order
-   * @throws SettingsException with one line saying why the file cannot be read or parsed
+   * @return flat settings in file order
+   * @throws SettingsException with one line per problem, each naming the file (and line when known)
    */
-  public static Map<String, Object> load(Path path) {
+  public static Map<String, Entry> load(Path path) {
     String label = path.toString();
     if (!Files.exists(path)) {
       throw new SettingsException(label + ": no such file");
@@ -41,16 +51,13 @@ public final class ConfigFile {
       throw new SettingsException(label + ": is a directory, not a config file");
     }
     try {
-      if (isYaml(path)) {
-        return loadYaml(path, label);
-      }
-      return loadProperties(path);
+      String text = Files.readString(path, StandardCharsets.UTF_8);
+      return isYaml(path) ? loadYaml(text, label) : loadProperties(text, label);
     } catch (NoSuchFileException e) {
       throw new SettingsException(label + ": no such file");
     } catch (JsonProcessingException e) {
-      String where =
-          e.getLocation() == null ? "" : " at line " + e.getLocation().getLineNr();
-      throw new SettingsException(label + ": not valid YAML" + where + ": " + oneLine(e.getOriginalMessage()));
+      String where = e.getLocation() == null ? "" : ":" + e.getLocation().getLineNr();
+      throw new SettingsException(label + where + ": not valid YAML: " + oneLine(e.getOriginalMessage()));
     } catch (IOException | IllegalArgumentException e) {
       throw new SettingsException(label + ": cannot read: " + e.getMessage());
     }
@@ -73,57 +80,106 @@ public final class ConfigFile {
     return n.endsWith(".yaml") || n.endsWith(".yml");
   }
 
-  private static Map<String, Object> loadYaml(Path path, String label) throws IOException {
-    JsonNode root = new ObjectMapper(new YAMLFactory()).readTree(path.toFile());
-    Map<String, Object> flat = new LinkedHashMap<>();
-    if (root == null || root.isMissingNode() || root.isNull()) {
-      return flat;
-    }
-    if (!root.isObject()) {
-      throw new SettingsException(label + ": expected a map of settings at the top level");
-    }
+  private static Map<String, Entry> loadYaml(String text, String label) throws IOException {
+    Map<String, Entry> flat = new LinkedHashMap<>();
     List<String> errors = new ArrayList<>();
-    flatten("", root, flat, errors, label);
+    try (JsonParser p = new YAMLFactory().createParser(text)) {
+      JsonToken first = p.nextToken();
+      if (first == null || first == JsonToken.VALUE_NULL) {
+        return flat;
+      }
+      if (first != JsonToken.START_OBJECT) {
+        throw new SettingsException(label + ": expected a map of settings at the top level");
+      }
+      flatten(p, "", flat, errors, label);
+    }
     if (!errors.isEmpty()) {
       throw new SettingsException(errors);
     }
     return flat;
   }
 
-  private static void flatten(
-      String prefix, JsonNode node, Map<String, Object> out, List<String> errors, String label) {
-    Iterator<Map.Entry<String, JsonNode>> fields = node.fields();
-    while (fields.hasNext()) {
-      Map.Entry<String, JsonNode> f = fields.next();
-      String key = prefix + f.getKey();
-      JsonNode v = f.getValue();
-      if (v.isObject()) {
-        flatten(key + ".", v, out, errors, label);
-      } else if (v.isArray()) {
+  /** Reads the fields of the object the parser has just entered, up to its end. */
+  private static void flatten(JsonParser p, String prefix, Map<String, Entry> out, List<String> errors, String label)
+      throws IOException {
+    while (p.nextToken() == JsonToken.FIELD_NAME) {
+      String key = prefix + p.currentName();
+      int line = p.currentTokenLocation().getLineNr();
+      JsonToken v = p.nextToken();
+      if (v == JsonToken.START_OBJECT) {
+        flatten(p, key + ".", out, errors, label);
+      } else if (v == JsonToken.START_ARRAY) {
         List<String> items = new ArrayList<>();
-        for (JsonNode item : v) {
-          if (!item.isValueNode() || item.isNull()) {
-            errors.add(label + ": " + key + ": expected a list of plain values");
-            break;
+        boolean plain = true;
+        for (JsonToken item = p.nextToken(); item != JsonToken.END_ARRAY; item = p.nextToken()) {
+          if (item.isScalarValue() && item != JsonToken.VALUE_NULL) {
+            items.add(p.getText());
+          } else {
+            plain = false;
+            p.skipChildren();
           }
-          items.add(item.asText());
         }
-        out.put(key, items);
-      } else if (v.isNull()) {
-        out.put(key, "");
+        if (plain) {
+          put(out, key, new Entry(items, line), errors, label);
+        } else {
+          errors.add(label + ":" + line + ": " + key + ": expected a list of plain values");
+        }
       } else {
-        out.put(key, v.asText());
+        put(out, key, new Entry(v == JsonToken.VALUE_NULL ? "" : p.getText(), line), errors, label);
       }
     }
   }
 
-  private static Map<String, Object> loadProperties(Path path) throws IOException {
-    Properties p = new Properties();
-    try (Reader r = Files.newBufferedReader(path, StandardCharsets.UTF_8)) {
-      p.load(r);
+  private static void put(Map<String, Entry> out, String key, Entry e, List<String> errors, String label) {
+    Entry earlier = out.putIfAbsent(key, e);
+    if (earlier != null) {
+      errors.add(label + ":" + e.line() + ": " + key + ": given twice (also on line " + earlier.line() + ")");
     }
-    Map<String, Object> flat = new LinkedHashMap<>();
-    p.stringPropertyNames().stream().sorted().forEach(k -> flat.put(k, p.getProperty(k).trim()));
+  }
+
+  private static Map<String, Entry> loadProperties(String text, String label) throws IOException {
+    Properties p = new Properties();
+    p.load(new StringReader(text));
+    // Properties keep no lines: find each key's line by reading the file's logical lines one by one.
+    Map<String, Integer> lines = new HashMap<>();
+    List<String> errors = new ArrayList<>();
+    List<String> physical = text.lines().toList();
+    for (int i = 0; i < physical.size(); i++) {
+      int start = i;
+      StringBuilder logical = new StringBuilder(physical.get(i));
+      while (endsInContinuation(physical.get(i)) && i + 1 < physical.size()) {
+        i++;
+        logical.append('\n').append(physical.get(i));
+      }
+      String l = logical.toString().stripLeading();
+      if (l.isEmpty() || l.startsWith("#") || l.startsWith("!")) {
+        continue;
+      }
+      Properties one = new Properties();
+      one.load(new StringReader(l));
+      for (String key : one.stringPropertyNames()) {
+        Integer earlier = lines.put(key, start + 1);
+        if (earlier != null) {
+          errors.add(label + ":" + (start + 1) + ": " + key + ": given twice (also on line " + earlier + ")");
+        }
+      }
+    }
+    if (!errors.isEmpty()) {
+      throw new SettingsException(errors);
+    }
+    Map<String, Entry> flat = new LinkedHashMap<>();
+    p.stringPropertyNames().stream()
+        .sorted(Comparator.comparing((String k) -> lines.getOrDefault(k, 0)).thenComparing(k -> k))
+        .forEach(k -> flat.put(k, new Entry(p.getProperty(k).trim(), lines.getOrDefault(k, 0))));
     return flat;
+  }
+
+  /** A properties line continues on the next when it ends in an odd number of backslashes. */
+  private static boolean endsInContinuation(String line) {
+    int n = 0;
+    for (int i = line.length() - 1; i >= 0 && line.charAt(i) == '\\'; i--) {
+      n++;
+    }
+    return n % 2 == 1;
   }
 }

@@ -4,6 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import io.grapevine.EventOverlay;
+import io.grapevine.aggregate.AggregationConfig;
+import io.grapevine.antientropy.AntiEntropyConfig;
+import io.grapevine.config.ProtocolConfigs;
+import io.grapevine.dissemination.DisseminationConfig;
 import io.grapevine.membership.MembershipConfig;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -59,7 +63,7 @@ class AgentSettingsTest {
     Files.writeString(props, "name=n\ntree=yes please\n");
     AgentSettings.Flags p = new AgentSettings.Flags();
     p.config = props;
-    assertThat(problems(p)).containsExactly(props + ": tree: expected on or off, got 'yes please'");
+    assertThat(problems(p)).containsExactly(props + ":2: tree: expected on or off, got 'yes please'");
     p.tree = "on";
     assertThat(AgentSettings.resolve(p).tree()).isTrue();
   }
@@ -157,14 +161,13 @@ class AgentSettingsTest {
     f.advertise = "1.2.3.4";
     List<String> p = problems(f);
     assertThat(p).hasSize(7).allSatisfy(line -> assertThat(line).doesNotContain("\n"));
-    assertThat(p).anySatisfy(l -> assertThat(l).startsWith(yaml + ": unknown setting 'colour'"));
-    assertThat(p).contains(yaml + ": bind: expected HOST:PORT, got 'nowhere'");
-    assertThat(p).contains(yaml + ": join: port must be 1..65535 in '127.0.0.1:0'");
+    assertThat(p).anySatisfy(l -> assertThat(l).startsWith(yaml + ":2: unknown setting 'colour'"));
+    assertThat(p).contains(yaml + ":3: bind: expected HOST:PORT, got 'nowhere'");
+    assertThat(p).contains(yaml + ":4: join: port must be 1..65535 in '127.0.0.1:0'");
     assertThat(p).contains("--advertise: expected HOST:PORT, got '1.2.3.4'");
-    assertThat(p).anySatisfy(l -> assertThat(l).startsWith(yaml + ": profile: unknown profile 'moon'"));
-    assertThat(p).anySatisfy(l -> assertThat(l).contains("metadata key 'bad key'"));
-    assertThat(p).anySatisfy(l -> assertThat(l).contains("unknown setting 'membership.probe-intervall'")
-        .contains("probeInterval"));
+    assertThat(p).anySatisfy(l -> assertThat(l).startsWith(yaml + ":5: profile: unknown profile 'moon'"));
+    assertThat(p).anySatisfy(l -> assertThat(l).startsWith(yaml + ":7: meta.bad key: ").contains("metadata key 'bad key'"));
+    assertThat(p).contains(yaml + ":9: unknown knob 'membership.probe-intervall' (did you mean probeInterval?)");
   }
 
   @Test
@@ -173,10 +176,123 @@ class AgentSettingsTest {
     Files.writeString(yaml, "name: n\nmembership:\n  probe-interval: 1s\n  probe-timeout: 2s\n  gossip-nodes: lots\n");
     AgentSettings.Flags f = new AgentSettings.Flags();
     f.config = yaml;
-    assertThat(problems(f)).containsExactly(yaml + ": membership.gossip-nodes: expected a whole number, got 'lots'");
+    assertThat(problems(f)).containsExactly(yaml + ":5: membership.gossipNodes: expected a whole number, got 'lots'");
     Files.writeString(yaml, "name: n\nmembership:\n  probe-interval: 1s\n  probe-timeout: 2s\n");
     assertThat(problems(f)).containsExactly(
-        yaml + ": membership: probeTimeout (2000ms) must be shorter than probeInterval (1000ms)");
+        yaml + ":4: membership: probeTimeout (2000ms) must be shorter than probeInterval (1000ms)");
+  }
+
+  /** One knob of every section, nested or dotted, reaches the settings the agent starts its node with. */
+  @Test
+  void aKnobOfEverySectionTakesEffect() throws IOException {
+    Path yaml = dir.resolve("knobs.yaml");
+    Files.writeString(yaml, String.join("\n",
+        "name: n",
+        "profile: wan",
+        "overlay: hyparview-plumtree",
+        "tree: on",
+        "membership:",
+        "  gossip-nodes: 5",
+        "dissemination: {fanout: 2, mode: push-pull}",
+        "kv:",
+        "  sync-interval: 1.5s",
+        "aggregation.epochRounds: 90",
+        "hyparview:",
+        "  active-view-size: 6",
+        "plumtree:",
+        "  graftTimeout: PT0.3S",
+        "ring:",
+        "  max-descriptors: 12",
+        ""));
+    AgentSettings.Flags f = new AgentSettings.Flags();
+    f.config = yaml;
+    AgentSettings s = AgentSettings.resolve(f);
+    assertThat(s.membership().gossipNodes).isEqualTo(5);
+    assertThat(s.membership().probeInterval).isEqualTo(MembershipConfig.wan().probeInterval);
+    assertThat(s.protocols().dissemination().fanout).isEqualTo(2);
+    assertThat(s.protocols().dissemination().mode).isEqualTo(DisseminationConfig.Mode.PUSH_PULL);
+    assertThat(s.protocols().kv().syncInterval).isEqualTo(Duration.ofMillis(1500));
+    assertThat(s.protocols().aggregation().epochRounds).isEqualTo(90);
+    assertThat(s.protocols().hyparview().activeViewSize).isEqualTo(6);
+    assertThat(s.protocols().plumtree().graftTimeout).isEqualTo(Duration.ofMillis(300));
+    assertThat(s.protocols().ring().maxDescriptors).isEqualTo(12);
+    // Untouched knobs keep their defaults.
+    assertThat(s.protocols().kv().merkleDepth).isEqualTo(AntiEntropyConfig.defaults().merkleDepth);
+
+    Path props = dir.resolve("knobs.properties");
+    Files.writeString(props, "name=n\nkv.sync-interval=250ms\naggregation.mode=push-sum\n");
+    AgentSettings.Flags p = new AgentSettings.Flags();
+    p.config = props;
+    AgentSettings fromProps = AgentSettings.resolve(p);
+    assertThat(fromProps.protocols().kv().syncInterval).isEqualTo(Duration.ofMillis(250));
+    assertThat(fromProps.protocols().aggregation().mode).isEqualTo(AggregationConfig.Mode.PUSH_SUM);
+    assertThat(AgentSettings.resolve(flags("d")).protocols()).usingRecursiveComparison()
+        .isEqualTo(ProtocolConfigs.defaults());
+  }
+
+  @Test
+  void badKnobsAreOneLineEachWithFileLineAndRule() throws IOException {
+    Path yaml = dir.resolve("agent.yaml");
+    Files.writeString(yaml, String.join("\n",
+        "name: n",
+        "kv:",
+        "  sync-interval: soon",
+        "gossipp:",
+        "  fanout: 3",
+        "membership:",
+        "  probeIntervall: 1s",
+        "aggregation:",
+        "  round-interval: 500",
+        "dissemination.k: 0",
+        ""));
+    AgentSettings.Flags f = new AgentSettings.Flags();
+    f.config = yaml;
+    assertThat(problems(f)).containsExactlyInAnyOrder(
+        yaml + ":3: kv.syncInterval: expected a duration like 250ms, 1.5s, 2m or PT1S, got 'soon'",
+        yaml + ":5: unknown protocol 'gossipp'; known: membership, dissemination, kv, aggregation, hyparview,"
+            + " plumtree, ring",
+        yaml + ":7: unknown knob 'membership.probeIntervall' (did you mean probeInterval?)",
+        yaml + ":9: aggregation.roundInterval: expected a duration like 250ms, 1.5s, 2m or PT1S, got '500':"
+            + " add a unit, like 500ms",
+        yaml + ":10: dissemination: k must be in 1..1000, got 0");
+  }
+
+  @Test
+  void knobsOfAProtocolTheNodeDoesNotRunAreRefused() throws IOException {
+    Path yaml = dir.resolve("idle.yaml");
+    Files.writeString(yaml, "name: n\nring:\n  round-interval: 2s\nhyparview.shuffle-ttl: 4\n");
+    AgentSettings.Flags f = new AgentSettings.Flags();
+    f.config = yaml;
+    assertThat(problems(f)).containsExactly(
+        yaml + ":3: ring.round-interval: has no effect unless tree is on",
+        yaml + ":4: hyparview.shuffle-ttl: has no effect unless overlay is hyparview-plumtree (it is full-membership)");
+    f.tree = "on";
+    f.overlay = "hyparview-plumtree";
+    AgentSettings s = AgentSettings.resolve(f);
+    assertThat(s.protocols().ring().roundInterval).isEqualTo(Duration.ofSeconds(2));
+    assertThat(s.protocols().hyparview().shuffleTtl).isEqualTo(4);
+  }
+
+  @Test
+  void theClusterNameLimitIsTheWireFormats() {
+    AgentSettings.Flags f = flags("n");
+    f.clusterName = "c".repeat(64);
+    assertThat(AgentSettings.resolve(f).clusterName()).hasSize(64);
+    f.clusterName = "c".repeat(65);
+    assertThat(problems(f)).containsExactly(
+        "--cluster: cluster name must be 1..64 UTF-8 bytes (the packet header's limit), got 65");
+  }
+
+  @Test
+  void aKeyGivenTwiceIsAnError() throws IOException {
+    Path yaml = dir.resolve("twice.yaml");
+    Files.writeString(yaml, "name: n\nkv:\n  gc-interval: 5s\nkv.gc-interval: 6s\n");
+    AgentSettings.Flags f = new AgentSettings.Flags();
+    f.config = yaml;
+    assertThat(problems(f)).containsExactly(yaml + ":4: kv.gc-interval: given twice (also on line 3)");
+    // The same knob in two spellings is caught by the registry.
+    Files.writeString(yaml, "name: n\nkv:\n  gc-interval: 5s\n  gcInterval: 6s\n");
+    assertThat(problems(f)).containsExactly(yaml + ":4: kv.gcInterval: set twice (also at " + yaml + ":3)");
   }
 
   /** The example files in docs/examples must stay valid and say the same thing. */
@@ -197,6 +313,16 @@ class AgentSettingsTest {
         .isEqualTo(List.of(a.name(), a.clusterName(), a.bind(), a.advertise(), a.seeds(), a.http(), a.httpToken(),
             a.profile(), a.meta(), a.dataDir(), a.joinTimeout(), a.overlay(), a.tree()));
     assertThat(b.membership().suspicionMult).isEqualTo(a.membership().suspicionMult).isEqualTo(4);
+    assertThat(a.protocols().kv().syncInterval).isEqualTo(Duration.ofMillis(1500));
+    assertThat(b.protocols()).usingRecursiveComparison().isEqualTo(a.protocols());
+  }
+
+  /** docs/cli.md shows docs/examples/agent.yaml as it is. */
+  @Test
+  void theCliPageShowsTheExampleFile() throws IOException {
+    Path docs = Path.of(System.getProperty("user.dir")).resolve("../docs").normalize();
+    String example = Files.readString(docs.resolve("examples/agent.yaml"));
+    assertThat(Files.readString(docs.resolve("cli.md"))).contains("```yaml\n" + example + "```\n");
   }
 
   @Test
@@ -248,13 +374,13 @@ class AgentSettingsTest {
   }
 
   @Test
-  void hostPortSyntax() {
-    assertThat(AgentSettings.hostPortError("[::1]:7946", 1)).isNull();
-    assertThat(AgentSettings.hostPortError("::1:7946", 1)).contains("brackets");
-    assertThat(AgentSettings.hostPortError("host:", 1)).contains("expected HOST:PORT");
-    assertThat(AgentSettings.hostPortError("host:x", 1)).contains("bad port");
+  void loopbackAndWildcardAddresses() {
     assertThat(AgentSettings.isLoopback("127.0.0.1:1")).isTrue();
     assertThat(AgentSettings.isLoopback("[::1]:1")).isTrue();
+    assertThat(AgentSettings.isLoopback("localhost:1")).isTrue();
     assertThat(AgentSettings.isLoopback("0.0.0.0:1")).isFalse();
+    assertThat(AgentSettings.isWildcard("0.0.0.0:7946")).isTrue();
+    assertThat(AgentSettings.isWildcard("[::]:7946")).isTrue();
+    assertThat(AgentSettings.isWildcard("10.0.0.1:7946")).isFalse();
   }
 }

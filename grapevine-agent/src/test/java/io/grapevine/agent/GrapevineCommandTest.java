@@ -49,6 +49,18 @@ class GrapevineCommandTest {
   }
 
   @Test
+  void badKnobsInTheConfigFileAreOneLineEachNamingFileAndLine(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+      throws Exception {
+    java.nio.file.Path yaml = dir.resolve("agent.yaml");
+    java.nio.file.Files.writeString(yaml, "name: n\nkv:\n  sync-interval: soon\nmembership.probeIntervall: 1s\n");
+    assertThat(run("agent", "--config", yaml.toString())).isEqualTo(2);
+    assertThat(err.toString().lines().toList()).containsExactly(
+        "error: " + yaml + ":3: kv.syncInterval: expected a duration like 250ms, 1.5s, 2m or PT1S, got 'soon'",
+        "error: " + yaml + ":4: unknown knob 'membership.probeIntervall' (did you mean probeInterval?)");
+    assertThat(out.toString()).isEmpty();
+  }
+
+  @Test
   void badLogLevel() {
     assertThat(run("agent", "--name", "n", "--log-level", "loud")).isEqualTo(2);
     assertThat(err.toString().lines().toList()).singleElement().asString().contains("--log-level");

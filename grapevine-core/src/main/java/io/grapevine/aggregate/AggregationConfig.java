@@ -3,6 +3,8 @@ package io.grapevine.aggregate;
 import static io.grapevine.node.ConfigChecks.positive;
 import static io.grapevine.node.ConfigChecks.range;
 
+import io.grapevine.config.KnobDoc;
+import io.grapevine.node.ConfigChecks;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -31,12 +33,22 @@ public final class AggregationConfig {
     FLOW
   }
 
+  /** How a pair of nodes mixes their values. Default {@link Mode#FLOW}. */
+  @KnobDoc(
+      "flow updating keeps the mass exactly under message loss; push-pull mixes a little faster per round but a lost reply creates or destroys mass; push-sum for comparison")
   public final Mode mode;
   /** One exchange per node per round. */
+  @KnobDoc(value = "one exchange per node per round", valid = "positive")
   public final Duration roundInterval;
   /** Rounds per epoch; a new epoch re-reads every node's value, so estimates follow changes. */
+  @KnobDoc(
+      value = "estimates restart every epoch, so they follow joins, crashes and changed values",
+      unit = "rounds", valid = "2..1000000")
   public final int epochRounds;
   /** Rounds into an epoch before its estimates replace the previous epoch's final ones. */
+  @KnobDoc(
+      value = "a young epoch has not mixed yet: the previous epoch's final estimates are reported until then",
+      unit = "rounds", valid = "0..epochRounds")
   public final int reportAfterRounds;
   /**
    * FLOW: rounds from an epoch's start during which a node that has just started still takes part
@@ -46,11 +58,17 @@ public final class AggregationConfig {
    * all; under heavy churn a smaller value trims the nodes counted twice (one gone, its
    * replacement taken in).
    */
+  @KnobDoc(
+      value = "flow: a node that starts later than this into an epoch only reads estimates until the next, so an epoch counts the nodes it began with; 0 for the least bias under heavy churn",
+      unit = "rounds", valid = "0..epochRounds")
   public final int censusRounds;
   /**
    * FLOW: neighbors each node samples (kept for the epoch so flows are repaired); it also accepts
    * requests from others up to a table of {@code 2 × neighbors}, contacted round-robin.
    */
+  @KnobDoc(
+      value = "flow: neighbors sampled per epoch, so pairs meet again and repair what a lost message did; up to 2 × this are accepted",
+      unit = "peers", valid = "1..64")
   public final int neighbors;
   /**
    * FLOW: a neighbor not heard from for this long is forgotten (its flows folded into this node's
@@ -60,6 +78,9 @@ public final class AggregationConfig {
    * lost message or two does not drop a live one. In FLOW mode it must be at least
    * {@code 2 × neighbors × roundInterval}.
    */
+  @KnobDoc(
+      value = "flow: a neighbor silent this long is forgotten (its flows folded in) where no membership reports deaths",
+      valid = "at least 2 × neighbors × roundInterval")
   public final Duration neighborTimeout;
   /**
    * FLOW: times an unanswered request is sent again within its round, {@link #retryAfter} apart.
@@ -67,16 +88,25 @@ public final class AggregationConfig {
    * is repaired at once instead of at the pair's next contact, rounds later, after the half-applied
    * exchange has mixed into other nodes. 0: no repeats.
    */
+  @KnobDoc(
+      value = "flow: an unanswered request is sent again within its round, so a lost reply is repaired at once",
+      unit = "requests", valid = "0..8")
   public final int requestRetries;
   /**
    * FLOW: how long a request waits for its reply before it is sent again. Default 50 ms (many
    * round trips on a LAN), or {@code roundInterval / (requestRetries + 1)} if that is shorter: the
    * attempts ({@code (requestRetries + 1) × retryAfter}) must fit in one round.
    */
+  @KnobDoc(
+      value = "flow: wait for a reply before asking again; unset, 50ms or roundInterval / (requestRetries + 1) if shorter",
+      valid = "positive; (requestRetries + 1) × it fits in roundInterval")
   public final Duration retryAfter;
   /** What the builder was given for {@link #retryAfter}; null: derived from roundInterval. */
   private final Duration retryAfterSetting;
   /** Most aggregate names carried per exchange. */
+  @KnobDoc(
+      value = "aggregates one node may publish; an exchange carries what fits one datagram",
+      unit = "names", valid = "1..256")
   public final int maxNames;
 
   private AggregationConfig(Builder b) {
@@ -186,7 +216,7 @@ public final class AggregationConfig {
       }
       range(errors, "maxNames", maxNames, 1, 256);
       if (!errors.isEmpty()) {
-        throw new IllegalArgumentException("invalid aggregation config: " + String.join("; ", errors));
+        throw ConfigChecks.invalid("aggregation", errors);
       }
       return new AggregationConfig(this);
     }

@@ -4,6 +4,8 @@ import static io.grapevine.node.ConfigChecks.nonNegative;
 import static io.grapevine.node.ConfigChecks.positive;
 import static io.grapevine.node.ConfigChecks.range;
 
+import io.grapevine.config.KnobDoc;
+import io.grapevine.node.ConfigChecks;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -19,47 +21,78 @@ public final class AntiEntropyConfig {
   public static final int MAX_ENTRY_BYTES = 65_000;
 
   /** Longest key, UTF-8 bytes. Default 512: path-like names, while bounding digests and memory. */
+  @KnobDoc(
+      value = "longest key: path-like names, while bounding digests and memory; the same on every node",
+      unit = "bytes", valid = "1..4096")
   public final int keyMaxBytes;
   /** Largest value, bytes. Default 32 KiB; at most 60,000 so an entry fits one wire message. */
+  @KnobDoc(
+      value = "largest value: an entry must fit one wire message; the same on every node",
+      unit = "bytes", valid = "0..60000")
   public final int valueMaxBytes;
   /**
    * How often a node reconciles with one random peer. Default 2 s: when replicas agree an exchange
    * costs one message of about 170 bytes, so this can be short; it bounds how long a lost rumor
    * stays unrepaired.
    */
+  @KnobDoc(
+      value = "reconcile with one random peer this often; agreeing replicas exchange one ~170-byte message, and this bounds how long a lost write stays unrepaired",
+      valid = "positive")
   public final Duration syncInterval;
   /** Largest stream packet of an exchange, bytes. Default 256 KiB: bounds memory per frame. */
+  @KnobDoc(
+      value = "largest stream packet of an exchange: bounds memory per frame",
+      unit = "bytes", valid = "70000..67108864")
   public final int syncChunkBytes;
   /**
    * Entry bytes one exchange may ship in each direction. Default 4 MiB. A larger backlog is sent in
    * chunks of {@link #syncChunkBytes}, oldest version first, and the rest in the next exchanges.
    */
+  @KnobDoc(
+      value = "entry bytes one exchange ships each way; a larger backlog continues in later exchanges, oldest version first",
+      unit = "bytes", valid = "70000..1073741824")
   public final int syncMaxBytesPerExchange;
   /**
    * Levels of the hash tree below its root (fanout 16): 16^depth buckets. Default 4 = 65,536
    * buckets, about 15 keys per bucket at 10^6 keys; one difference costs depth + 3 messages.
    */
+  @KnobDoc(
+      value = "hash-tree levels below the root (fanout 16): 4 is 65,536 buckets, ~15 keys each at 10^6 keys; the same on every node",
+      unit = "levels", valid = "1..6")
   public final int merkleDepth;
   /** Peers a new write is pushed to at once, on top of piggybacking on membership gossip. Default 2. */
+  @KnobDoc(
+      value = "peers a new write is pushed to at once, on top of piggybacking on membership gossip",
+      unit = "peers", valid = "0..16")
   public final int rumorFanout;
   /**
    * Writes per second (and burst) that may ride on membership's piggyback queue. Default 100. The
    * queue is shared with membership updates; a write burst beyond this is pushed directly and left
    * to anti-entropy, so it cannot crowd suspicions and refutations out of the datagrams.
    */
+  @KnobDoc(
+      value = "writes per second (and burst) allowed on membership's shared piggyback queue, so a write burst cannot crowd out suspicions",
+      unit = "writes/s", valid = "0..100000")
   public final int rumorPiggybackPerSecond;
   /**
    * Tombstones and expired entries are removed this long after the delete or expiry. Default 6 h.
    * Must exceed the longest partition or downtime the cluster tolerates: a replica away for longer
    * may bring back a deleted value.
    */
+  @KnobDoc(
+      value = "deletes and expired entries are removed this long after; must exceed the longest partition or downtime tolerated, or a deleted value can come back",
+      valid = "positive")
   public final Duration tombstoneGrace;
   /** How often removable tombstones and expired entries are collected. Default 10 s. */
+  @KnobDoc(value = "how often removable tombstones and expired entries are collected", valid = "positive")
   public final Duration gcInterval;
   /**
    * How far ahead of local time a remote timestamp may pull this node's clock. Default 60 s: larger
    * than any sane NTP error, small enough that one broken clock cannot poison the cluster's.
    */
+  @KnobDoc(
+      value = "how far ahead of local time a peer's timestamp may pull this node's clock: above any sane NTP error, small enough that one broken clock cannot poison the cluster's",
+      valid = "0 or positive")
   public final Duration maxClockSkew;
 
   private AntiEntropyConfig(Builder b) {
@@ -150,7 +183,7 @@ public final class AntiEntropyConfig {
       positive(errors, "gcInterval", gcInterval);
       nonNegative(errors, "maxClockSkew", maxClockSkew);
       if (!errors.isEmpty()) {
-        throw new IllegalArgumentException("invalid anti-entropy config: " + String.join("; ", errors));
+        throw ConfigChecks.invalid("anti-entropy", errors);
       }
       return new AntiEntropyConfig(this);
     }

@@ -3,6 +3,8 @@ package io.grapevine.dissemination;
 import static io.grapevine.node.ConfigChecks.positive;
 import static io.grapevine.node.ConfigChecks.range;
 
+import io.grapevine.config.KnobDoc;
+import io.grapevine.node.ConfigChecks;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -39,26 +41,51 @@ public final class DisseminationConfig {
   }
 
   /** Transfer direction of rumor-mongering rounds. */
+  @KnobDoc(
+      "who starts a transfer: piggyback rides on membership datagrams with log N retransmissions; push, pull and push-pull are Demers' rumor-mongering rounds")
   public final Mode mode;
   /** true: lose interest only on contacts that were useless (the peer knew); false: blind. */
+  @KnobDoc(
+      "true: only contacts where the peer already knew the rumor count toward losing interest; false: every contact counts (blind)")
   public final boolean feedback;
   /** Counter or coin. */
+  @KnobDoc("lose interest after k counted contacts (counter) or with probability 1/k at each (coin)")
   public final Stop stop;
   /** Demers' k: contacts before (counter) or 1/probability of (coin) losing interest. */
+  @KnobDoc(
+      value = "Demers' k: contacts before (counter) or 1/probability of (coin) losing interest",
+      unit = "contacts", valid = "1..1000")
   public final int k;
   /** Peers contacted per round. Demers' model uses 1. */
+  @KnobDoc(value = "peers contacted per rumor-mongering round; Demers' model uses 1", unit = "peers", valid = "1..64")
   public final int fanout;
   /** Length of a rumor-mongering round. */
+  @KnobDoc(value = "length of a rumor-mongering round", valid = "positive")
   public final Duration roundInterval;
   /** Digest exchange with one random peer this often; zero turns the backup off. */
+  @KnobDoc(
+      value = "digest exchange with one random peer this often, so every live, connected node gets every retained event; 0 = off",
+      valid = "0 or positive")
   public final Duration antiEntropyInterval;
   /** Largest event payload; larger ones are refused. Payloads that do not fit a datagram go over TCP. */
+  @KnobDoc(
+      value = "largest event payload; payloads too large for a datagram go over TCP",
+      unit = "bytes", valid = "0..16776192")
   public final int maxPayloadBytes;
   /** Rumors kept for anti-entropy repair (oldest dropped first). Bounds memory. */
+  @KnobDoc(
+      value = "events kept for anti-entropy repair, oldest dropped first; bounds memory",
+      unit = "events", valid = "1..10000000")
   public final int retainedRumors;
   /** Origins tracked for at-most-once delivery (least recently active dropped first). */
+  @KnobDoc(
+      value = "origins tracked for at-most-once delivery, least recently active dropped first",
+      unit = "origins", valid = "at least 1")
   public final int maxOrigins;
   /** Per origin, deliveries remembered above the contiguous watermark. */
+  @KnobDoc(
+      value = "per origin, deliveries remembered above the contiguous watermark",
+      unit = "events", valid = "64..1048576")
   public final int dedupeWindow;
 
   private DisseminationConfig(Builder b) {
@@ -161,7 +188,7 @@ public final class DisseminationConfig {
       }
       range(errors, "dedupeWindow", dedupeWindow, 64, 1 << 20);
       if (!errors.isEmpty()) {
-        throw new IllegalArgumentException("invalid dissemination config: " + String.join("; ", errors));
+        throw ConfigChecks.invalid("dissemination", errors);
       }
       return new DisseminationConfig(this);
     }

@@ -4,6 +4,8 @@ import static io.grapevine.node.ConfigChecks.nonNegative;
 import static io.grapevine.node.ConfigChecks.positive;
 import static io.grapevine.node.ConfigChecks.range;
 
+import io.grapevine.config.KnobDoc;
+import io.grapevine.node.ConfigChecks;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -17,27 +19,53 @@ import java.util.List;
 public final class MembershipConfig {
 
   /** How often a node probes one member. Detection time is a small multiple of it. */
+  @KnobDoc(
+      value = "one member is probed per interval; a failure is detected within a few intervals",
+      valid = "positive")
   public final Duration probeInterval;
   /** How long to wait for a direct ack before asking others to probe indirectly. Above LAN RTT. */
+  @KnobDoc(
+      value = "wait for a direct ack before asking others to probe indirectly; above the round-trip time",
+      valid = "positive, below probeInterval")
   public final Duration probeTimeout;
   /** k: members asked to probe indirectly when a direct probe fails; also Lifeguard's k. */
+  @KnobDoc(
+      value = "members asked to probe a silent member indirectly; also Lifeguard's expected confirmations (k)",
+      unit = "members", valid = "0..16")
   public final int indirectChecks;
   /** Min suspicion timeout = suspicionMult * max(1, log10 N) * probeInterval. */
+  @KnobDoc(
+      value = "minimum suspicion timeout = suspicionMult × max(1, log10 N) × probeInterval",
+      unit = "multiplier", valid = "1..100")
   public final int suspicionMult;
   /** Max suspicion timeout (with no confirmations) = suspicionMaxTimeoutMult * min timeout. */
+  @KnobDoc(
+      value = "maximum suspicion timeout (no confirmations) = this × the minimum",
+      unit = "multiplier", valid = "1..100")
   public final int suspicionMaxTimeoutMult;
   /** Each membership update is retransmitted retransmitMult * ceil(log10(N + 1)) times. */
+  @KnobDoc(
+      value = "each membership update is sent retransmitMult × ceil(log10(N + 1)) times",
+      unit = "multiplier", valid = "1..100")
   public final int retransmitMult;
   /** How often queued updates are gossiped to {@link #gossipNodes} random members. */
+  @KnobDoc(value = "queued updates are pushed to gossipNodes random members this often", valid = "positive")
   public final Duration gossipInterval;
   /** Fanout of each gossip round. */
+  @KnobDoc(value = "fanout of each gossip round", unit = "members", valid = "1..64")
   public final int gossipNodes;
   /** Dead members still receive gossip this long, so a falsely declared node learns and refutes. */
+  @KnobDoc(
+      value = "dead members still get gossip this long, so a falsely accused node learns it and refutes",
+      valid = "0 or positive")
   public final Duration gossipToTheDeadTime;
   /**
    * Full-state exchange over TCP with one random member; repairs whatever gossip missed. Scaled by
    * ceil(log2 N - 5) + 1 above 32 members so cluster-wide load stays flat.
    */
+  @KnobDoc(
+      value = "full-state TCP sync with one random member, repairing whatever gossip missed; × (ceil(log2 N − 5) + 1) above 32 members",
+      valid = "positive")
   public final Duration pushPullInterval;
   /**
    * A node whose gossip queue holds more than this much gossip time (a join storm: more news than
@@ -45,32 +73,60 @@ public final class MembershipConfig {
    * period, the wait doubling while the backlog lasts (up to the push-pull interval), and once more
    * when it clears. Zero: off.
    */
+  @KnobDoc(
+      value = "a node whose gossip queue owes more than this much gossip time (a join storm) also syncs full state with a random member, the wait doubling while the backlog lasts; 0 = off",
+      valid = "0 or positive")
   public final Duration backlogSyncAfter;
   /** Lifeguard local-health multiplier cap: timeouts stretch up to this factor on a slow node. */
+  @KnobDoc(
+      value = "Lifeguard: a node in bad local health stretches its timeouts up to this factor",
+      unit = "multiplier", valid = "1..100")
   public final int awarenessMaxMultiplier;
   /** Lifeguard on (dynamic suspicion, local health, nacks, buddy); off gives plain SWIM. */
+  @KnobDoc("Lifeguard on; false is plain SWIM: fixed suspicion timeout, no local health, no nacks, no buddy")
   public final boolean lifeguard;
   /** Also ping over TCP when a UDP probe fails: tells UDP loss from a dead node. */
+  @KnobDoc("a failed UDP probe is retried over TCP, telling UDP loss from a dead node")
   public final boolean tcpFallbackPing;
   /** Largest datagram payload, bytes. 1400 fits an Ethernet MTU with IP/UDP headers. */
+  @KnobDoc(
+      value = "largest datagram payload; 1400 fits an Ethernet MTU with IP and UDP headers",
+      unit = "bytes", valid = "512..65000")
   public final int udpPayloadBytes;
   /** Largest stream (TCP) message, bytes: bounds push-pull and large payloads. */
+  @KnobDoc(
+      value = "largest TCP message: bounds push-pull state and large payloads",
+      unit = "bytes", valid = "65536..1073741824")
   public final int streamMessageMaxBytes;
   /** Largest per-node metadata, bytes. Metadata rides in every alive message. */
+  @KnobDoc(value = "largest per-node metadata; it rides in every alive message", unit = "bytes", valid = "0..1024")
   public final int metadataMaxBytes;
   /** Dead and left members stay listed this long (visible to operators), then are reaped. */
+  @KnobDoc(
+      value = "dead and left members stay listed this long (for operators), then are reaped",
+      valid = "0 or positive")
   public final Duration deadMemberRetention;
   /** A reaped member's last incarnation is remembered this long so stale gossip cannot revive it. */
+  @KnobDoc(
+      value = "a reaped member's incarnation is remembered this long so stale gossip cannot revive it",
+      valid = "0 or positive")
   public final Duration tombstoneRetention;
   /** Cap on members tracked, against memory exhaustion by forged joins. */
+  @KnobDoc(
+      value = "cap on tracked members (and tombstones) against memory exhaustion by forged joins",
+      unit = "members", valid = "2..10000000")
   public final int maxMembers;
   /** On leave, how long a node keeps gossiping its departure before it closes. */
+  @KnobDoc(value = "a leaving node keeps gossiping its departure this long before it closes", valid = "0 or positive")
   public final Duration leavePropagateTime;
   /**
    * Cap on updates queued for gossip; when full, the most-retransmitted (then oldest) is dropped
    * and push-pull repairs what it would have told. Bounds memory when a joiner queues an update
    * about every member it learns; the default exceeds any cluster a full view suits.
    */
+  @KnobDoc(
+      value = "cap on updates queued for gossip (a joiner queues one per member it learns); when full the most-retransmitted, then oldest, is dropped and push-pull repairs the rest",
+      unit = "updates", valid = "16..10000000")
   public final int maxQueuedBroadcasts;
 
   private MembershipConfig(Builder b) {
@@ -280,7 +336,7 @@ public final class MembershipConfig {
       nonNegative(errors, "leavePropagateTime", leavePropagateTime);
       range(errors, "maxQueuedBroadcasts", maxQueuedBroadcasts, 16, 10_000_000);
       if (!errors.isEmpty()) {
-        throw new IllegalArgumentException("invalid membership config: " + String.join("; ", errors));
+        throw ConfigChecks.invalid("membership", errors);
       }
       return new MembershipConfig(this);
     }

@@ -1,5 +1,6 @@
 package io.grapevine.node;
 
+import io.grapevine.config.InvalidConfigException;
 import java.time.Duration;
 import java.util.List;
 
@@ -22,6 +23,15 @@ public final class ConfigChecks {
     if (d == null || d.isNegative()) {
       errors.add(name + " must be zero or positive, got " + d);
     }
+  }
+
+  /**
+   * The exception a builder throws when {@code errors} is not empty: its message is {@code invalid
+   * <what> config: } and the errors joined by {@code ; }, and it keeps them apart for callers that
+   * report one line per rule.
+   */
+  public static InvalidConfigException invalid(String what, List<String> errors) {
+    return new InvalidConfigException(what, errors);
   }
 
   /** {@code v} must lie in {@code lo..hi}. */

@@ -1,5 +1,6 @@
 package io.grapevine.node;
 
+import io.grapevine.config.HostPort;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
@@ -49,30 +50,19 @@ public final class Endpoint {
   }
 
   /**
-   * Parses {@code HOST:PORT} where HOST is an IP literal ({@code 127.0.0.1}, {@code [::1]}).
+   * Parses {@code HOST:PORT} where HOST is an IP literal ({@code 127.0.0.1}, {@code [::1]}), with
+   * {@link HostPort}'s grammar; port 0 is allowed. Never looks a name up.
    *
-   * @throws IllegalArgumentException with a message naming the bad input
+   * @throws IllegalArgumentException with a message naming the bad input, or saying that HOST is a
+   *     name where an IP address is needed
    */
   public static Endpoint parse(String text) {
-    int colon = text.lastIndexOf(':');
-    if (colon <= 0 || colon == text.length() - 1) {
-      throw new IllegalArgumentException("expected HOST:PORT, got '" + text + "'");
+    HostPort hp = HostPort.parse(text, 0);
+    if (!hp.isIpLiteral()) {
+      throw new IllegalArgumentException("expected an IP address, not the host name '" + hp.host() + "', in '"
+          + text + "'");
     }
-    String host = text.substring(0, colon);
-    if (host.startsWith("[") && host.endsWith("]")) {
-      host = host.substring(1, host.length() - 1);
-    }
-    int port;
-    try {
-      port = Integer.parseInt(text.substring(colon + 1));
-    } catch (NumberFormatException e) {
-      throw new IllegalArgumentException("bad port in '" + text + "'");
-    }
-    try {
-      return new Endpoint(InetAddress.getByName(host).getAddress(), port);
-    } catch (UnknownHostException e) {
-      throw new IllegalArgumentException("unknown host in '" + text + "'");
-    }
+    return of(new InetSocketAddress(hp.literalAddress(), hp.port()));
   }
 
   /** Number of address bytes: 4 for IPv4, 16 for IPv6. */

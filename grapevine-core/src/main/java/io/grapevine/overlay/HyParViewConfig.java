@@ -1,5 +1,6 @@
 package io.grapevine.overlay;
 
+import io.grapevine.config.KnobDoc;
 import java.time.Duration;
 
 /**
@@ -9,24 +10,44 @@ import java.time.Duration;
  */
 public final class HyParViewConfig {
   /** Peers kept connected: traffic flows only over these (paper: log10 N + 1). */
+  @KnobDoc(
+      value = "peers kept connected, the links traffic flows over; the paper's log10 N + 1 keeps the overlay connected through mass failures",
+      unit = "peers", valid = "1..64")
   public final int activeViewSize;
   /** Backup peers used to repair the active view (paper: about 6 × active). */
+  @KnobDoc(
+      value = "backup peers that refill the active view after failures (about 6 × active)",
+      unit = "peers", valid = "1..1024")
   public final int passiveViewSize;
   /** Active random walk length of FORWARD_JOIN: hops before the walk ends in an active view. */
+  @KnobDoc(value = "hops of a JOIN's random walk before it ends in an active view", unit = "hops", valid = "1..32")
   public final int activeRandomWalkLength;
   /** Passive random walk length: the hop at which a FORWARD_JOIN also enters a passive view. */
+  @KnobDoc(
+      value = "the hop at which that walk also leaves the joiner in a passive view",
+      unit = "hops", valid = "0..activeRandomWalkLength")
   public final int passiveRandomWalkLength;
   /** Active-view entries sent in a shuffle. */
+  @KnobDoc(value = "active-view entries sent in a shuffle", unit = "entries", valid = "0..activeViewSize")
   public final int shuffleActive;
   /** Passive-view entries sent in a shuffle. */
+  @KnobDoc(value = "passive-view entries sent in a shuffle", unit = "entries", valid = "0..passiveViewSize")
   public final int shufflePassive;
   /** Hops of a shuffle's random walk. */
+  @KnobDoc(value = "hops of a shuffle's random walk", unit = "hops", valid = "0..32")
   public final int shuffleTtl;
   /** One shuffle and one keep-alive to each active peer per round. */
+  @KnobDoc(value = "one shuffle and one keep-alive to each active peer per round", valid = "positive")
   public final Duration roundInterval;
   /** An active peer silent this long is taken as failed (the paper uses TCP for this). */
+  @KnobDoc(
+      value = "an active peer silent this long is dropped (the paper uses TCP for this; membership's DEAD verdicts act at once)",
+      valid = "longer than roundInterval")
   public final Duration failureTimeout;
   /** How long a NEIGHBOR request waits for its reply before the candidate is taken as dead. */
+  @KnobDoc(
+      value = "a NEIGHBOR request unanswered this long marks the candidate dead and tries the next",
+      valid = "positive")
   public final Duration neighborTimeout;
   /**
    * A node whose active view stays short this long without a reply from any repair candidate
@@ -34,6 +55,9 @@ public final class HyParViewConfig {
    * off by a mass crash, whose views name only its own members and dead nodes, finds the rest of the
    * cluster. Zero turns it off (then only a node with both views empty re-joins).
    */
+  @KnobDoc(
+      value = "a node whose active view stays short this long with no candidate answering re-joins through its seeds: how fragments cut off by a mass crash find the cluster again; 0 = off",
+      valid = "0, or longer than neighborTimeout")
   public final Duration rejoinAfter;
 
   private HyParViewConfig(Builder b) {

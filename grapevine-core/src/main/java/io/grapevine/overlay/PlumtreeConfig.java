@@ -1,5 +1,6 @@
 package io.grapevine.overlay;
 
+import io.grapevine.config.KnobDoc;
 import java.time.Duration;
 
 /** Settings of {@link Plumtree}. */
@@ -8,33 +9,49 @@ public final class PlumtreeConfig {
    * False (the default) is Plumtree; true turns pruning and lazy announcements off, which leaves
    * plain eager push (flooding) over the active view: the baseline Plumtree is measured against.
    */
+  @KnobDoc(
+      "true turns pruning and lazy announcements off: plain eager push (flooding), the baseline Plumtree is measured against")
   public final boolean floodOnly;
   /** How long a node waits after the first IHAVE of a missing message before it sends GRAFT. */
+  @KnobDoc(value = "wait after the first IHAVE of a missing message before grafting its announcer", valid = "positive")
   public final Duration graftTimeout;
   /** How long it then waits for the grafted copy before grafting the next announcer. */
+  @KnobDoc(value = "then wait this long for the grafted copy before grafting the next announcer", valid = "positive")
   public final Duration regraftTimeout;
   /** Largest broadcast payload; bigger broadcasts are refused (they must fit a datagram). */
+  @KnobDoc(value = "largest broadcast: it must fit one datagram with its header", unit = "bytes", valid = "0..60000")
   public final int maxPayloadBytes;
   /** Messages kept to answer GRAFTs (oldest evicted first). */
+  @KnobDoc(value = "messages kept to answer GRAFTs, oldest evicted first", unit = "messages", valid = "at least 1")
   public final int cacheMessages;
   /** Message ids remembered to drop duplicates (oldest forgotten first). */
+  @KnobDoc(value = "message ids remembered to drop duplicates", unit = "ids", valid = "at least cacheMessages")
   public final int seenIds;
   /**
    * Hops by which a lazy announcer's path must beat the eager one before the links swap (the tree
    * optimisation); 0, the default, turns it off: with broadcasts from many origins a swap that
    * shortens one origin's path can lengthen others' (measured in docs/overlays.md).
    */
+  @KnobDoc(
+      value = "hops by which a lazy path must beat the eager one before the links swap; 0 = off, since with many origins a swap can lengthen other paths (docs/overlays.md)",
+      unit = "hops", valid = "0..255")
   public final int optimizationThreshold;
   /**
    * How often a node that delivered messages lately announces their ids to one random active peer,
    * so a node that missed a broadcast (cut off, or every announcement lost) grafts it later; 0
    * turns it off. One IHAVE of at most 64 ids per interval, only while there is recent traffic.
    */
+  @KnobDoc(
+      value = "a node with recent deliveries announces their ids to one active peer this often, so a node cut off during a broadcast grafts it later; 0 = off",
+      valid = "0 or positive")
   public final Duration historyInterval;
   /**
    * How far back those announcements reach: messages delivered longer ago are not announced. Must
    * stay well inside what {@code seenIds} remembers, or a node could deliver a forgotten message twice.
    */
+  @KnobDoc(
+      value = "how far back those announcements reach; must stay inside what seenIds remembers",
+      valid = "at least historyInterval")
   public final Duration historyWindow;
 
   private PlumtreeConfig(Builder b) {

@@ -1,6 +1,7 @@
 package io.grapevine.node;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.net.InetAddress;
 import org.junit.jupiter.api.Test;
@@ -27,6 +28,16 @@ class EndpointTextTest {
     assertThat(Endpoint.parse("[::1]:7946").toString()).isEqualTo("[::1]:7946");
     assertThat(Endpoint.parse("127.0.0.1:7946").toString()).isEqualTo("127.0.0.1:7946");
     assertThat(Endpoint.parse("[2001:db8:0:0:0:0:2:1]:80").toString()).isEqualTo("[2001:db8::2:1]:80");
+  }
+
+  @Test
+  void parseTakesIpLiteralsOnlyWithTheSharedGrammar() {
+    assertThat(Endpoint.parse("10.0.0.1:0").port()).isZero();
+    assertThatThrownBy(() -> Endpoint.parse("localhost:7946"))
+        .hasMessage("expected an IP address, not the host name 'localhost', in 'localhost:7946'");
+    assertThatThrownBy(() -> Endpoint.parse("::1:7946"))
+        .hasMessage("put an IPv6 address in brackets, like [::1]:7946, got '::1:7946'");
+    assertThatThrownBy(() -> Endpoint.parse("10.0.0.1:65536")).hasMessage("port must be 0..65535 in '10.0.0.1:65536'");
   }
 
   @Test

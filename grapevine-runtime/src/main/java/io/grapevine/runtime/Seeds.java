@@ -1,5 +1,6 @@
 package io.grapevine.runtime;
 
+import io.grapevine.config.HostPort;
 import io.grapevine.node.Endpoint;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -8,12 +9,34 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 
-/** Parses and resolves seed addresses: {@code HOST:PORT} and {@code dns:NAME[:PORT]}. */
+/**
+ * Parses and resolves seed addresses: {@code HOST:PORT} (read by {@link HostPort}) and {@code
+ * dns:NAME[:PORT]}.
+ */
 public final class Seeds {
   /** Port assumed for {@code dns:NAME} without a port. */
   public static final int DEFAULT_PORT = 7946;
 
+  private static final String DNS = "dns:";
+
   private Seeds() {}
+
+  /**
+   * What is wrong with {@code seed} as {@code HOST:PORT} or {@code dns:NAME[:PORT]}, or null when it
+   * is fine. Only the syntax is checked: no name is looked up.
+   */
+  public static String syntaxError(String seed) {
+    if (seed == null || seed.isBlank()) {
+      return "empty seed (expected HOST:PORT or dns:NAME[:PORT])";
+    }
+    String s = seed.strip();
+    if (s.startsWith(DNS)) {
+      String rest = s.substring(DNS.length());
+      String error = rest.isEmpty() ? "empty name" : HostPort.error(withPort(rest), 1);
+      return error == null ? null : "expected dns:NAME or dns:NAME:PORT, got '" + seed + "' (" + error + ")";
+    }
+    return HostPort.error(s, 1);
+  }
 
   /**
    * Resolves every seed now. {@code dns:NAME[:PORT]} yields one endpoint per A and AAAA record.
@@ -26,14 +49,15 @@ public final class Seeds {
     }
     List<Endpoint> out = new ArrayList<>();
     for (String seed : seeds) {
-      if (seed == null || seed.isBlank()) {
-        throw new IllegalArgumentException("empty seed (expected HOST:PORT or dns:NAME[:PORT])");
+      String error = syntaxError(seed);
+      if (error != null) {
+        throw new IllegalArgumentException(error);
       }
-      String s = seed.trim();
-      if (s.startsWith("dns:")) {
+      String s = seed.strip();
+      if (s.startsWith(DNS)) {
         out.addAll(resolveDns(s));
       } else {
-        out.add(parseHostPort(s));
+        out.add(resolve(HostPort.parse(s)));
       }
     }
     return out;
@@ -41,55 +65,40 @@ public final class Seeds {
 
   /** Parses {@code HOST:PORT} ({@code [v6]:PORT} for IPv6), resolving a host name to one address. */
   public static Endpoint parseHostPort(String text) {
-    int colon = text.lastIndexOf(':');
-    if (colon <= 0 || colon == text.length() - 1) {
-      throw new IllegalArgumentException("expected HOST:PORT, got '" + text + "'");
+    return resolve(HostPort.parse(text));
+  }
+
+  /**
+   * The endpoint of {@code hostPort}: an IP literal as it is, a name resolved to one address.
+   *
+   * @throws IllegalArgumentException when the name does not resolve
+   */
+  public static Endpoint resolve(HostPort hostPort) {
+    if (hostPort.isIpLiteral()) {
+      return Endpoint.of(new InetSocketAddress(hostPort.literalAddress(), hostPort.port()));
     }
-    String host = text.substring(0, colon);
-    if (host.startsWith("[") && host.endsWith("]")) {
-      host = host.substring(1, host.length() - 1);
-    } else if (host.indexOf(':') >= 0) {
-      throw new IllegalArgumentException("IPv6 address needs brackets: [ADDR]:PORT, got '" + text + "'");
-    }
-    int port = port(text, text.substring(colon + 1));
     try {
-      return Endpoint.of(new InetSocketAddress(InetAddress.getByName(host), port));
+      return Endpoint.of(new InetSocketAddress(InetAddress.getByName(hostPort.host()), hostPort.port()));
     } catch (UnknownHostException e) {
-      throw new IllegalArgumentException("cannot resolve host '" + host + "' in '" + text + "'");
+      throw new IllegalArgumentException("cannot resolve host '" + hostPort.host() + "' in '" + hostPort + "'");
     }
   }
 
   private static List<Endpoint> resolveDns(String text) {
-    String rest = text.substring("dns:".length());
-    int port = DEFAULT_PORT;
-    int colon = rest.lastIndexOf(':');
-    if (colon >= 0) {
-      port = port(text, rest.substring(colon + 1));
-      rest = rest.substring(0, colon);
-    }
-    if (rest.isEmpty()) {
-      throw new IllegalArgumentException("expected dns:NAME[:PORT], got '" + text + "'");
-    }
+    HostPort hp = HostPort.parse(withPort(text.substring(DNS.length())));
     try {
       List<Endpoint> out = new ArrayList<>();
-      for (InetAddress a : InetAddress.getAllByName(rest)) {
-        out.add(Endpoint.of(new InetSocketAddress(a, port)));
+      for (InetAddress a : InetAddress.getAllByName(hp.host())) {
+        out.add(Endpoint.of(new InetSocketAddress(a, hp.port())));
       }
       return out;
     } catch (UnknownHostException e) {
-      throw new IllegalArgumentException("no A/AAAA records for '" + rest + "' in '" + text + "'");
+      throw new IllegalArgumentException("no A/AAAA records for '" + hp.host() + "' in '" + text + "'");
     }
   }
 
-  private static int port(String text, String digits) {
-    try {
-      int port = Integer.parseInt(digits);
-      if (port < 1 || port > 65535) {
-        throw new NumberFormatException();
-      }
-      return port;
-    } catch (NumberFormatException e) {
-      throw new IllegalArgumentException("bad port '" + digits + "' in '" + text + "' (expected 1..65535)");
-    }
+  /** {@code NAME} gets the default port; {@code NAME:PORT} keeps its own. */
+  private static String withPort(String nameAndPort) {
+    return nameAndPort.indexOf(':') >= 0 ? nameAndPort : nameAndPort + ":" + DEFAULT_PORT;
   }
 }

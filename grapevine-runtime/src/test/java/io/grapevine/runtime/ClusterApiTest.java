@@ -28,8 +28,12 @@ class ClusterApiTest {
     assertThatThrownBy(() -> Cluster.builder().start()).hasMessageContaining("name is required");
     assertThatThrownBy(() -> Cluster.builder().name("")).hasMessage("name must be 1..255 UTF-8 bytes, got 0");
     assertThatThrownBy(() -> Cluster.builder().bind("127.0.0.1")).hasMessageContaining("expected HOST:PORT");
-    assertThatThrownBy(() -> Cluster.builder().bind("127.0.0.1:99999")).hasMessageContaining("bad port");
-    assertThatThrownBy(() -> Cluster.builder().clusterName("x".repeat(65))).hasMessageContaining("1..64");
+    assertThatThrownBy(() -> Cluster.builder().bind("127.0.0.1:99999"))
+        .hasMessage("bind: port must be 0..65535 in '127.0.0.1:99999'");
+    assertThatThrownBy(() -> Cluster.builder().advertise("[::1:7946"))
+        .hasMessage("advertise: expected HOST:PORT, got '[::1:7946'");
+    assertThatThrownBy(() -> Cluster.builder().clusterName("x".repeat(65)))
+        .hasMessage(io.grapevine.config.ClusterNames.error("x".repeat(65))).hasMessageContaining("1..64");
     assertThatThrownBy(() -> Cluster.builder().joinTimeout(Duration.ZERO)).hasMessageContaining("joinTimeout");
     assertThatThrownBy(() -> Cluster.builder().name("w").bind("0.0.0.0:0").start())
         .hasMessageContaining("wildcard").hasMessageContaining("advertise");
@@ -47,6 +51,10 @@ class ClusterApiTest {
     assertThat(Seeds.resolve(List.of("dns:localhost"))).allMatch(e -> e.port() == Seeds.DEFAULT_PORT);
     assertThatThrownBy(() -> Seeds.resolve(List.of())).hasMessageContaining("no seeds");
     assertThatThrownBy(() -> Seeds.resolve(List.of("::1:7000"))).hasMessageContaining("brackets");
+    assertThatThrownBy(() -> Seeds.resolve(List.of("127.0.0.1:0"))).hasMessage("port must be 1..65535 in '127.0.0.1:0'");
+    assertThat(Seeds.syntaxError("dns:seeds.example")).isNull();
+    assertThat(Seeds.syntaxError("dns:")).isEqualTo("expected dns:NAME or dns:NAME:PORT, got 'dns:' (empty name)");
+    assertThat(Seeds.syntaxError("dns:a b")).startsWith("expected dns:NAME or dns:NAME:PORT, got 'dns:a b' (bad host name");
     assertThatThrownBy(() -> Seeds.resolve(List.of("dns:no-such-host.invalid:7000")))
         .hasMessageContaining("no A/AAAA records");
   }

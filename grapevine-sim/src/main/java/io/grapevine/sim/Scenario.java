@@ -1,8 +1,17 @@
 package io.grapevine.sim;
 
+import io.grapevine.aggregate.AggregationConfig;
+import io.grapevine.antientropy.AntiEntropyConfig;
+import io.grapevine.config.ProtocolConfigs;
+import io.grapevine.dissemination.DisseminationConfig;
 import io.grapevine.membership.MembershipConfig;
+import io.grapevine.overlay.HyParViewConfig;
+import io.grapevine.overlay.PlumtreeConfig;
+import io.grapevine.overlay.SortedRingConfig;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * What to simulate: the cluster, the protocol and its settings, the network, the fault schedule and
@@ -45,6 +54,26 @@ public final class Scenario {
   /** Joins are spread uniformly over this window (a realistic rolling start); 0 = all at once. */
   public long joinOverMillis = 10_000;
 
+  // The other protocol sections a scenario may set (protocol.config); the membership and rumor runs
+  // do not read them, they are checked and carried for runs of those protocols.
+  /** Section {@code dissemination}. */
+  public DisseminationConfig dissemination = DisseminationConfig.defaults();
+  /** Section {@code kv}. */
+  public AntiEntropyConfig kv = AntiEntropyConfig.defaults();
+  /** Section {@code aggregation}. */
+  public AggregationConfig aggregation = AggregationConfig.defaults();
+  /** Section {@code hyparview}. */
+  public HyParViewConfig hyparview = HyParViewConfig.defaults();
+  /** Section {@code plumtree}. */
+  public PlumtreeConfig plumtree = PlumtreeConfig.defaults();
+  /** Section {@code ring}. */
+  public SortedRingConfig ring = SortedRingConfig.defaults();
+  /**
+   * The knobs the scenario file set, {@code SECTION.KNOB} to the value as the registry writes it
+   * ({@code membership.maxQueuedBroadcasts} to {@code 2048}); results.json lists them.
+   */
+  public final Map<String, String> knobs = new LinkedHashMap<>();
+
   // Rumor.
   /** Gossip period of the rumor protocol: one round. */
   public long rumorPeriodMillis = 1000;
@@ -74,6 +103,11 @@ public final class Scenario {
   public long durationMillis = 60_000;
   /** Time step of timeseries.csv (membership). */
   public long sampleEveryMillis = 1000;
+
+  /** Every protocol section's config, membership included. */
+  public ProtocolConfigs protocols() {
+    return new ProtocolConfigs(membership, dissemination, kv, aggregation, hyparview, plumtree, ring);
+  }
 
   /** The latency model these settings describe. */
   public Latency latency() {

@@ -1,60 +1,89 @@
 package io.grapevine.sim;
 
+import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import io.grapevine.config.ConfigException;
+import io.grapevine.config.ConfigRegistry;
+import io.grapevine.config.Durations;
+import io.grapevine.config.Knob;
+import io.grapevine.config.ProtocolConfigs;
+import io.grapevine.config.Setting;
 import io.grapevine.membership.MembershipConfig;
 import java.io.IOException;
-import java.lang.reflect.InvocationTargetException;
-import java.lang.reflect.Method;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
-import java.util.TreeMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
  * Reads a scenario from YAML or JSON (JSON is YAML, so one reader does both) and checks it, collecting
- * every problem as one line naming the key: {@code network.loss: must be in 0..1, got 1.5}.
+ * every problem as one line naming the file, the line and the key: {@code bad.yaml:4: network.loss:
+ * must be in 0..1, got 1.5}.
  *
- * <p>Durations are written {@code 500ms}, {@code 2s}, {@code 1.5m}, {@code 1h} or a bare number of
- * milliseconds. Membership knobs are given by their {@link MembershipConfig.Builder} names.
+ * <p>Durations follow {@link Durations}: {@code 500ms}, {@code 1.5s}, {@code 2m}, {@code 1h} or
+ * ISO-8601, in whole milliseconds; a bare number is an error. Protocol knobs are set under {@code
+ * protocol.config} by {@link ConfigRegistry} section, like the agent's config file: {@code kv:
+ * {syncInterval: 1s}} or {@code kv.syncInterval: 1s}; a knob name without a section is a membership
+ * knob ({@code maxQueuedBroadcasts: 2048}), the form the first scenarios used.
  */
 public final class ScenarioParser {
-  private static final Pattern DURATION = Pattern.compile("(\\d+(?:\\.\\d+)?)\\s*(us|ms|s|m|h)?");
   private static final Pattern RANGE = Pattern.compile("(\\d+)\\s*-\\s*(\\d+)");
   private static final Pattern PERCENT = Pattern.compile("(\\d+(?:\\.\\d+)?)%");
 
+  private static final Pattern KEY_PATH = Pattern.compile("[A-Za-z0-9_.\\[\\]-]+");
+
+  /** Problems still to be given their line: each starts with the key it is about. */
   private final List<String> errors = new ArrayList<>();
+  /** Problems that already name their source and line (from the knob registry). */
+  private final List<String> located = new ArrayList<>();
+  private final String source;
+  private final Map<String, Integer> lines;
 
   /** Thrown when a scenario is invalid; the message has one line per problem. */
   public static final class ScenarioException extends IllegalArgumentException {
+    private static final long serialVersionUID = 1L;
     private final List<String> problems;
 
+    /**
+     * @param source what the problems are about, put in front of each: a file name, a scenario name
+     * @param problems one line each, naming the key
+     */
     public ScenarioException(String source, List<String> problems) {
-      super(source + ": " + String.join("\n" + source + ": ", problems));
-      this.problems = List.copyOf(problems);
+      this(problems.stream().map(p -> source + ": " + p).toList());
     }
 
+    /** @param lines one problem each, already naming its source: {@code bad.yaml:3: nodes: ...} */
+    public ScenarioException(List<String> lines) {
+      super(String.join("\n", lines));
+      this.problems = List.copyOf(lines);
+    }
+
+    /** One line per problem, each starting with its source (the file and line, when read from a file). */
     public List<String> problems() {
       return problems;
     }
   }
 
-  private ScenarioParser() {}
+  private ScenarioParser(String source, Map<String, Integer> lines) {
+    this.source = source;
+    this.lines = lines;
+  }
 
-  /** Reads and validates a scenario file. */
+  /** Reads and validates a scenario file; problems name the file as given and the line. */
   public static Scenario parse(Path file) throws IOException {
     String text = Files.readString(file);
-    return parse(text, file.getFileName().toString());
+    return parse(text, file.toString());
   }
 
   /**
@@ -69,18 +98,74 @@ public final class ScenarioParser {
       root = new ObjectMapper(new YAMLFactory()).readTree(text);
     } catch (JsonProcessingException e) {
       String msg = e.getOriginalMessage().lines().findFirst().orElse("unreadable");
-      String where = e.getLocation() == null ? "" : " (line " + e.getLocation().getLineNr() + ")";
-      throw new ScenarioException(source, List.of("not valid YAML/JSON" + where + ": " + msg));
+      String where = e.getLocation() == null ? "" : ":" + e.getLocation().getLineNr();
+      throw new ScenarioException(List.of(source + where + ": not valid YAML/JSON: " + msg));
     }
-    ScenarioParser p = new ScenarioParser();
+    ScenarioParser p = new ScenarioParser(source, keyLines(text));
     Scenario s = p.read(root);
-    if (p.errors.isEmpty()) {
+    if (p.errors.isEmpty() && p.located.isEmpty()) {
       p.errors.addAll(s.validate());
     }
-    if (!p.errors.isEmpty()) {
-      throw new ScenarioException(source, p.errors);
+    if (!p.errors.isEmpty() || !p.located.isEmpty()) {
+      List<String> all = new ArrayList<>();
+      p.errors.forEach(e -> all.add(p.locate(e)));
+      all.addAll(p.located);
+      throw new ScenarioException(all);
     }
     return s;
+  }
+
+  /** {@code source:LINE: problem}, the line being that of the key the problem starts with (or its parent's). */
+  private String locate(String problem) {
+    int colon = problem.indexOf(": ");
+    if (colon > 0 && KEY_PATH.matcher(problem.substring(0, colon)).matches()) {
+      String key = problem.substring(0, colon);
+      while (!key.isEmpty()) {
+        Integer line = lines.get(key);
+        if (line != null) {
+          return source + ":" + line + ": " + problem;
+        }
+        int cut = Math.max(key.lastIndexOf('.'), key.lastIndexOf('['));
+        key = cut < 0 ? "" : key.substring(0, cut);
+      }
+    }
+    return source + ": " + problem;
+  }
+
+  private String at(String key) {
+    Integer line = lines.get(key);
+    return line == null ? source : source + ":" + line;
+  }
+
+  /** The line of every key and list item, by its path as problems name it: {@code faults[0].nodes}. */
+  static Map<String, Integer> keyLines(String text) {
+    Map<String, Integer> out = new HashMap<>();
+    try (JsonParser p = new YAMLFactory().createParser(text)) {
+      JsonToken t = p.nextToken();
+      if (t == JsonToken.START_OBJECT) {
+        walk(p, t, "", out);
+      }
+    } catch (IOException e) {
+      // The tree was read, so this does not happen; without lines, problems name the file only.
+    }
+    return out;
+  }
+
+  private static void walk(JsonParser p, JsonToken t, String path, Map<String, Integer> out) throws IOException {
+    if (t == JsonToken.START_OBJECT) {
+      while (p.nextToken() == JsonToken.FIELD_NAME) {
+        String key = path.isEmpty() ? p.currentName() : path + "." + p.currentName();
+        out.putIfAbsent(key, p.currentTokenLocation().getLineNr());
+        walk(p, p.nextToken(), key, out);
+      }
+    } else if (t == JsonToken.START_ARRAY) {
+      int i = 0;
+      for (JsonToken item = p.nextToken(); item != JsonToken.END_ARRAY; item = p.nextToken(), i++) {
+        String key = path + "[" + i + "]";
+        out.putIfAbsent(key, p.currentTokenLocation().getLineNr());
+        walk(p, item, key, out);
+      }
+    }
   }
 
   private Scenario read(JsonNode root) {
@@ -157,28 +242,37 @@ public final class ScenarioParser {
     if (proto.has("type")) {
       s.protocol = protocol(proto.get("type").asText(), "protocol.type");
     }
-    MembershipConfig.Builder b = MembershipConfig.lan().toBuilder();
+    MembershipConfig base = MembershipConfig.lan();
     if (proto.has("profile")) {
       String profile = proto.get("profile").asText();
       try {
-        b = MembershipConfig.profile(profile).toBuilder();
+        base = MembershipConfig.profile(profile);
         s.profile = profile.toLowerCase(Locale.ROOT);
       } catch (IllegalArgumentException e) {
         errors.add("protocol.profile: " + e.getMessage());
       }
     }
+    List<Setting> knobs = new ArrayList<>();
     JsonNode config = proto.get("config");
     if (config != null && object(config, "protocol.config")) {
-      Iterator<Map.Entry<String, JsonNode>> it = config.fields();
-      while (it.hasNext()) {
-        Map.Entry<String, JsonNode> e = it.next();
-        applyKnob(b, e.getKey(), e.getValue());
-      }
+      readKnobs(config, "", knobs);
     }
     try {
-      s.membership = b.build();
-    } catch (IllegalArgumentException e) {
-      errors.add("protocol.config: " + e.getMessage());
+      ProtocolConfigs c = ProtocolConfigs.defaults().withMembership(base).apply(knobs);
+      s.membership = c.membership();
+      s.dissemination = c.dissemination();
+      s.kv = c.kv();
+      s.aggregation = c.aggregation();
+      s.hyparview = c.hyparview();
+      s.plumtree = c.plumtree();
+      s.ring = c.ring();
+      for (Setting k : knobs) {
+        String section = k.key().substring(0, k.key().indexOf('.'));
+        Knob knob = ConfigRegistry.section(section).knob(k.key().substring(section.length() + 1)).orElseThrow();
+        s.knobs.put(knob.qualifiedName(), knob.format(knob.parse(k.value())));
+      }
+    } catch (ConfigException e) {
+      located.addAll(e.problems());
     }
     if (proto.has("period")) {
       s.rumorPeriodMillis = millis(proto.get("period"), "protocol.period", s.rumorPeriodMillis);
@@ -195,48 +289,28 @@ public final class ScenarioParser {
     }
   }
 
-  /** Membership knob names: the public single-argument setters of {@link MembershipConfig.Builder}. */
-  public static Map<String, Method> knobs() {
-    Map<String, Method> m = new TreeMap<>();
-    for (Method method : MembershipConfig.Builder.class.getMethods()) {
-      if (method.getParameterCount() == 1 && method.getReturnType() == MembershipConfig.Builder.class) {
-        m.put(method.getName(), method);
+  /**
+   * The knobs under {@code protocol.config}: {@code SECTION: {KNOB: VALUE}} or {@code SECTION.KNOB:
+   * VALUE}, and a bare {@code KNOB: VALUE} for a membership knob.
+   */
+  private void readKnobs(JsonNode node, String prefix, List<Setting> out) {
+    Iterator<Map.Entry<String, JsonNode>> it = node.fields();
+    while (it.hasNext()) {
+      Map.Entry<String, JsonNode> e = it.next();
+      String key = prefix + e.getKey();
+      String path = "protocol.config." + key;
+      JsonNode v = e.getValue();
+      if (v.isObject()) {
+        readKnobs(v, key + ".", out);
+      } else if (v.isArray()) {
+        errors.add(path + ": expected a single value, not a list");
+      } else if (key.indexOf('.') < 0 && ConfigRegistry.find(key).isPresent()) {
+        errors.add(path + ": expected the knobs of section " + key + ", like " + key + ": {"
+            + ConfigRegistry.section(key).knobs().get(0).name() + ": ...}");
+      } else {
+        String qualified = key.indexOf('.') < 0 ? ConfigRegistry.MEMBERSHIP.name() + "." + key : key;
+        out.add(new Setting(qualified, v.isNull() ? "" : v.asText(), at(path)));
       }
-    }
-    return m;
-  }
-
-  private void applyKnob(MembershipConfig.Builder b, String name, JsonNode value) {
-    Method m = knobs().get(name);
-    String key = "protocol.config." + name;
-    if (m == null) {
-      errors.add(key + ": unknown membership knob (known: " + String.join(", ", knobs().keySet()) + ")");
-      return;
-    }
-    Class<?> type = m.getParameterTypes()[0];
-    Object arg;
-    if (type == Duration.class) {
-      long ms = millis(value, key, -1);
-      if (ms < 0) {
-        return;
-      }
-      arg = Duration.ofMillis(ms);
-    } else if (type == int.class) {
-      arg = (int) longValue(value, key, Integer.MIN_VALUE, Integer.MAX_VALUE, 0);
-    } else if (type == boolean.class) {
-      if (!value.isBoolean()) {
-        errors.add(key + ": expected true or false, got '" + value.asText() + "'");
-        return;
-      }
-      arg = value.asBoolean();
-    } else {
-      errors.add(key + ": unsupported knob type " + type.getSimpleName());
-      return;
-    }
-    try {
-      m.invoke(b, arg);
-    } catch (IllegalAccessException | InvocationTargetException e) {
-      errors.add(key + ": " + e.getMessage());
     }
   }
 
@@ -532,47 +606,20 @@ public final class ScenarioParser {
   }
 
   private long millis(JsonNode v, String key, long fallback) {
-    long us = micros(v, key, -1);
-    return us < 0 ? fallback : us / 1000;
-  }
-
-  private long micros(JsonNode v, String key, long fallback) {
     if (v == null) {
       return fallback;
     }
     try {
-      return parseMicros(v.isNumber() ? v.asText() + "ms" : v.asText());
+      return Durations.parse(v.asText()).toMillis();
     } catch (IllegalArgumentException e) {
       errors.add(key + ": " + e.getMessage());
       return fallback;
     }
   }
 
-  /** Parses {@code 250us}, {@code 500ms}, {@code 2s}, {@code 1.5m}, {@code 1h}; a bare number is milliseconds. */
-  public static long parseMicros(String text) {
-    Matcher m = DURATION.matcher(text.trim());
-    if (!m.matches()) {
-      throw new IllegalArgumentException("expected a duration like 500ms, 2s or 1m, got '" + text + "'");
-    }
-    double x = Double.parseDouble(m.group(1));
-    String unit = m.group(2) == null ? "ms" : m.group(2);
-    double us;
-    switch (unit) {
-      case "us":
-        us = x;
-        break;
-      case "ms":
-        us = x * 1e3;
-        break;
-      case "s":
-        us = x * 1e6;
-        break;
-      case "m":
-        us = x * 60e6;
-        break;
-      default:
-        us = x * 3600e6;
-    }
-    return Math.round(us);
+  /** A duration as virtual microseconds, the engine's time unit; written in whole milliseconds. */
+  private long micros(JsonNode v, String key, long fallback) {
+    long ms = millis(v, key, -1);
+    return ms < 0 ? fallback : ms * 1000;
   }
 }

@@ -1,5 +1,6 @@
 package io.grapevine.sim;
 
+import io.grapevine.config.Durations;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -93,7 +94,12 @@ public final class SimulateCommand implements Callable<Integer> {
     }
     Simulation.Options options = new Simulation.Options();
     if (maxWall != null) {
-      options.maxWallMillis = ScenarioParser.parseMicros(maxWall) / 1000;
+      try {
+        options.maxWallMillis = millis("--max-wall", maxWall);
+      } catch (IllegalArgumentException e) {
+        err.println("simulate: " + e.getMessage());
+        return 2;
+      }
     }
     boolean bar = progress != null ? progress : System.console() != null;
     if (bar) {
@@ -135,7 +141,7 @@ public final class SimulateCommand implements Callable<Integer> {
       s.seed = seed;
     }
     if (duration != null) {
-      s.durationMillis = ScenarioParser.parseMicros(duration) / 1000;
+      s.durationMillis = millis("--duration", duration);
     }
     if (rounds != null) {
       s.maxRounds = rounds;
@@ -151,7 +157,7 @@ public final class SimulateCommand implements Callable<Integer> {
           throw new IllegalArgumentException("--latency: expected lognormal:MEDIAN:SIGMA, got '" + l + "'");
         }
         s.latencyType = Scenario.LatencyType.LOGNORMAL;
-        s.latencyMicros = ScenarioParser.parseMicros(p[1]);
+        s.latencyMicros = millis("--latency", p[1]) * 1000;
         try {
           s.latencySigma = Double.parseDouble(p[2]);
         } catch (NumberFormatException e) {
@@ -160,12 +166,24 @@ public final class SimulateCommand implements Callable<Integer> {
       } else if (l.contains("..")) {
         String[] p = l.split("\\.\\.");
         s.latencyType = Scenario.LatencyType.UNIFORM;
-        s.latencyMicros = ScenarioParser.parseMicros(p[0]);
-        s.latencyMaxMicros = ScenarioParser.parseMicros(p[1]);
+        if (p.length != 2) {
+          throw new IllegalArgumentException("--latency: expected MIN..MAX like 1ms..10ms, got '" + l + "'");
+        }
+        s.latencyMicros = millis("--latency", p[0]) * 1000;
+        s.latencyMaxMicros = millis("--latency", p[1]) * 1000;
       } else {
         s.latencyType = Scenario.LatencyType.CONSTANT;
-        s.latencyMicros = ScenarioParser.parseMicros(l);
+        s.latencyMicros = millis("--latency", l) * 1000;
       }
+    }
+  }
+
+  /** A duration option in whole milliseconds, with {@link Durations}' grammar; errors name the option. */
+  private static long millis(String option, String text) {
+    try {
+      return Durations.parse(text).toMillis();
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException(option + ": " + e.getMessage());
     }
   }
 

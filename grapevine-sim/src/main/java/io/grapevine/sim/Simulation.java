@@ -113,6 +113,9 @@ public final class Simulation {
       r.settings.put("duplicate", scenario.duplicate);
       r.settings.put("bandwidthBytesPerSecond", scenario.bandwidthBytesPerSecond);
       r.settings.put("faults", scenario.faults.size());
+      if (!scenario.knobs.isEmpty()) {
+        r.settings.put("knobs", new java.util.LinkedHashMap<>(scenario.knobs));
+      }
       r.virtualMillis = engine.nowMillis();
       r.packetsSent = engine.packetsSent();
       r.bytesSent = engine.bytesSent();

@@ -102,7 +102,34 @@ class OutputTest {
     int code = cli.execute("--scenario", bad.toString(), "--out", dir.resolve("o").toString());
     assertThat(code).isEqualTo(2);
     assertThat(err.toString().lines()).containsExactly(
-        "bad.yaml: nodes: must be in 1..16000000, got 0", "bad.yaml: network.loss: must be in 0..1, got 2.0");
+        bad + ":1: nodes: must be in 1..16000000, got 0", bad + ":2: network.loss: must be in 0..1, got 2.0");
     assertThat(dir.resolve("o")).doesNotExist();
+  }
+
+  @Test
+  void durationOptionsUseTheSharedGrammarAndNameTheOption(@TempDir Path dir) {
+    ByteArrayOutputStream err = new ByteArrayOutputStream();
+    CommandLine cli = new CommandLine(new SimulateCommand());
+    cli.setErr(new PrintWriter(err, true));
+    int code = cli.execute("--protocol", "membership", "--nodes", "3", "--duration", "90",
+        "--out", dir.resolve("o").toString());
+    assertThat(code).isEqualTo(2);
+    assertThat(err.toString().lines()).containsExactly(
+        "simulate: --duration: expected a duration like 250ms, 1.5s, 2m or PT1S, got '90': add a unit, like 90ms");
+  }
+
+  @Test
+  void knobsTheScenarioSetAreRecordedInTheResults(@TempDir Path dir) throws Exception {
+    Scenario s = ScenarioParser.parse("""
+        nodes: 4
+        protocol: {type: membership, profile: local, config: {membership: {gossipNodes: 2}, kv: {syncInterval: 1.5s}}}
+        join: {seeds: 1, over: 1s}
+        duration: 5s
+        """, "knobs.yaml");
+    SimulationResult r = Simulation.run(s);
+    ResultWriter.write(r, dir);
+    JsonNode knobs = new ObjectMapper().readTree(dir.resolve("results.json").toFile()).get("settings").get("knobs");
+    assertThat(knobs.get("membership.gossipNodes").asText()).isEqualTo("2");
+    assertThat(knobs.get("kv.syncInterval").asText()).isEqualTo("1.5s");
   }
 }

@@ -24,7 +24,15 @@ class ScenarioParserTest {
         protocol:
           type: membership
           profile: wan
-          config: {probeInterval: 6s, lifeguard: false, indirectChecks: 2}
+          config:
+            membership: {probeInterval: 6s, lifeguard: false}
+            indirectChecks: 2                  # a bare knob is a membership knob
+            dissemination: {mode: push, fanout: 2}
+            kv.sync-interval: 1.5s
+            aggregation: {epochRounds: 90}
+            hyparview: {activeViewSize: 6}
+            plumtree: {graftTimeout: PT0.3S}
+            ring: {maxDescriptors: 12}
         join: {seeds: 3, over: 20s}
         network:
           latency: {type: lognormal, median: 3ms, sigma: 0.4}
@@ -49,6 +57,18 @@ class ScenarioParserTest {
     assertThat(s.membership.lifeguard).isFalse();
     assertThat(s.membership.indirectChecks).isEqualTo(2);
     assertThat(s.membership.suspicionMult).isEqualTo(6); // from the wan profile
+    assertThat(s.dissemination.mode).isEqualTo(io.grapevine.dissemination.DisseminationConfig.Mode.PUSH);
+    assertThat(s.dissemination.fanout).isEqualTo(2);
+    assertThat(s.kv.syncInterval.toMillis()).isEqualTo(1500);
+    assertThat(s.aggregation.epochRounds).isEqualTo(90);
+    assertThat(s.hyparview.activeViewSize).isEqualTo(6);
+    assertThat(s.plumtree.graftTimeout.toMillis()).isEqualTo(300);
+    assertThat(s.ring.maxDescriptors).isEqualTo(12);
+    assertThat(s.protocols().kv()).isSameAs(s.kv);
+    // What was set, by canonical name and value, for results.json.
+    assertThat(s.knobs).containsEntry("membership.probeInterval", "6s").containsEntry("membership.indirectChecks", "2")
+        .containsEntry("kv.syncInterval", "1.5s").containsEntry("dissemination.mode", "push")
+        .containsEntry("plumtree.graftTimeout", "300ms").hasSize(10);
     assertThat(s.seedNodes).isEqualTo(3);
     assertThat(s.joinOverMillis).isEqualTo(20_000);
     assertThat(s.latencyType).isEqualTo(Scenario.LatencyType.LOGNORMAL);
@@ -64,7 +84,7 @@ class ScenarioParserTest {
   }
 
   @Test
-  void reportsEveryProblemOnItsOwnLine() {
+  void reportsEveryProblemOnItsOwnLineWithFileAndLine() {
     ScenarioParser.ScenarioException e = failure("""
         nodes: -5
         lossy: 0.1
@@ -73,17 +93,51 @@ class ScenarioParserTest {
         duration: soon
         faults:
           - {type: explode, at: 1s}
+        sampleEvery: 500
         """);
     assertThat(e.problems()).containsExactlyInAnyOrder(
-        "nodes: must be in 1..16000000, got -5",
-        "lossy: unknown key (expected one of duration, faults, join, name, network, nodes, protocol, rounds, sampleEvery, seed)",
-        e.problems().stream().filter(p -> p.startsWith("protocol.config.probeIntervall: unknown membership knob")).findFirst().orElse("missing knob error"),
-        "protocol.config: invalid membership config: suspicionMult must be in 1..100, got 0",
-        "network.loss: must be in 0..1, got 1.5",
-        "network.latency.type: expected constant, uniform or lognormal, got 'gaussian'",
-        "duration: expected a duration like 500ms, 2s or 1m, got 'soon'",
-        "faults[0].type: expected crash, restart, leave, slow, partition or churn, got 'explode'");
-    assertThat(e.getMessage().lines()).allMatch(l -> l.startsWith("bad.yaml: "));
+        "bad.yaml:1: nodes: must be in 1..16000000, got -5",
+        "bad.yaml:2: lossy: unknown key (expected one of duration, faults, join, name, network, nodes, protocol, rounds,"
+            + " sampleEvery, seed)",
+        "bad.yaml:3: unknown knob 'membership.probeIntervall' (did you mean probeInterval?)",
+        "bad.yaml:4: network.loss: must be in 0..1, got 1.5",
+        "bad.yaml:4: network.latency.type: expected constant, uniform or lognormal, got 'gaussian'",
+        "bad.yaml:5: duration: expected a duration like 250ms, 1.5s, 2m or PT1S, got 'soon'",
+        "bad.yaml:7: faults[0].type: expected crash, restart, leave, slow, partition or churn, got 'explode'",
+        "bad.yaml:8: sampleEvery: expected a duration like 250ms, 1.5s, 2m or PT1S, got '500': add a unit, like 500ms");
+    assertThat(e.getMessage().lines()).allMatch(l -> l.startsWith("bad.yaml:"));
+  }
+
+  @Test
+  void knobsOfEverySectionAreCheckedLikeTheAgentsWithFileAndLine() {
+    ScenarioParser.ScenarioException e = failure("""
+        nodes: 10
+        protocol:
+          type: membership
+          config:
+            membership:
+              suspicionMult: 0
+            kv:
+              syncInterval: soon
+            gossipp: {fanout: 3}
+            dissemination.mode: shout
+            ring: 3
+        """);
+    assertThat(e.problems()).containsExactlyInAnyOrder(
+        "bad.yaml:11: protocol.config.ring: expected the knobs of section ring, like ring: {roundInterval: ...}",
+        "bad.yaml:9: unknown protocol 'gossipp'; known: membership, dissemination, kv, aggregation, hyparview,"
+            + " plumtree, ring",
+        "bad.yaml:6: membership: suspicionMult must be in 1..100, got 0",
+        "bad.yaml:8: kv.syncInterval: expected a duration like 250ms, 1.5s, 2m or PT1S, got 'soon'",
+        "bad.yaml:10: dissemination.mode: expected one of push, pull, push-pull, piggyback, got 'shout'");
+  }
+
+  @Test
+  void theFirstScenariosBareMembershipKnobsStillWork() {
+    Scenario s = ScenarioParser.parse("nodes: 5\nprotocol: {type: membership, config: {maxQueuedBroadcasts: 2048}}\n",
+        "old.yaml");
+    assertThat(s.membership.maxQueuedBroadcasts).isEqualTo(2048);
+    assertThat(s.knobs).containsExactly(java.util.Map.entry("membership.maxQueuedBroadcasts", "2048"));
   }
 
   @Test
@@ -92,13 +146,14 @@ class ScenarioParserTest {
         nodes: 10
         faults: [{type: crash, at: 5s, nodes: [12]}]
         """);
-    assertThat(e.problems()).containsExactly("faults[0].nodes: node 12 does not exist (nodes are 0..9)");
+    assertThat(e.problems()).containsExactly("bad.yaml:2: faults[0].nodes: node 12 does not exist (nodes are 0..9)");
   }
 
   @Test
   void requiresNodesAndRejectsBadYaml() {
-    assertThat(failure("seed: 3\n").problems()).containsExactly("nodes: required (the cluster size)");
-    assertThat(failure("nodes: [1, 2\n").problems()).singleElement().asString().startsWith("not valid YAML/JSON");
+    assertThat(failure("seed: 3\n").problems()).containsExactly("bad.yaml: nodes: required (the cluster size)");
+    assertThat(failure("nodes: [1, 2\n").problems()).singleElement().asString()
+        .matches("bad\\.yaml:\\d+: not valid YAML/JSON: .+");
     assertThat(failure("- just\n- a list\n").problems()).singleElement().asString().contains("must be a mapping");
   }
 

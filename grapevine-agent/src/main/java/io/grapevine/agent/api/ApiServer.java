@@ -6,7 +6,7 @@ import com.sun.net.httpserver.HttpServer;
 import io.grapevine.Cluster;
 import io.grapevine.ReplicatedMap;
 import io.grapevine.dissemination.RumorId;
-import io.grapevine.agent.AgentSettings;
+import io.grapevine.runtime.Seeds;
 import io.grapevine.membership.Member;
 import io.grapevine.membership.MemberState;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -352,8 +352,7 @@ public final class ApiServer implements AutoCloseable {
           return Response.error(400, "every seed must be a string HOST:PORT or dns:NAME");
         }
         String seed = s.asText().trim();
-        String error = seed.startsWith("dns:") ? (seed.length() > 4 ? null : "empty dns name")
-            : AgentSettings.hostPortError(seed, 1);
+        String error = Seeds.syntaxError(seed);
         if (error != null) {
           return Response.error(400, "bad seed: " + error);
         }

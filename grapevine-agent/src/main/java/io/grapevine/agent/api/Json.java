@@ -3,7 +3,7 @@ package io.grapevine.agent.api;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
-import io.grapevine.agent.Durations;
+import io.grapevine.config.Durations;
 import io.grapevine.agent.Metadata;
 import io.grapevine.membership.Member;
 import io.grapevine.membership.MemberState;

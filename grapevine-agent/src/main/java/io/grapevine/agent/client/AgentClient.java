@@ -2,6 +2,7 @@ package io.grapevine.agent.client;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.grapevine.agent.api.Json;
+import io.grapevine.config.HostPort;
 import java.io.IOException;
 import java.net.ConnectException;
 import java.net.URI;
@@ -126,9 +127,13 @@ public final class AgentClient {
   }
 
   private HttpRequest.Builder request(String path) throws AgentException {
+    String error = HostPort.error(hostPort, 1);
+    if (error != null) {
+      throw new AgentException("bad --http address: " + error);
+    }
     URI uri;
     try {
-      uri = URI.create("http://" + hostPort + path);
+      uri = URI.create("http://" + hostPort.strip() + path);
     } catch (IllegalArgumentException e) {
       throw new AgentException("bad --http address '" + hostPort + "': expected HOST:PORT");
     }

@@ -220,7 +220,14 @@ class AgentProcessIT {
     Run r = cli("agent", "--config", bad.toString());
     assertThat(r.exit()).isEqualTo(2);
     assertThat(r.err().lines().toList()).containsExactly(
-        "error: " + bad + ": bind: port must be 0..65535 in '127.0.0.1:99999'");
+        "error: " + bad + ":2: bind: port must be 0..65535 in '127.0.0.1:99999'");
+
+    Path badKnob = work.resolve("bad-knob.yaml");
+    Files.writeString(badKnob, "name: x\nkv:\n  sync-interval: soon\n");
+    Run k = cli("agent", "--config", badKnob.toString());
+    assertThat(k.exit()).isEqualTo(2);
+    assertThat(k.err().lines().toList()).containsExactly(
+        "error: " + badKnob + ":3: kv.syncInterval: expected a duration like 250ms, 1.5s, 2m or PT1S, got 'soon'");
 
     Path unknown = work.resolve("unknown.properties");
     Files.writeString(unknown, "name=x\nprobe-interval=1s\n");
@@ -321,7 +328,8 @@ class AgentProcessIT {
   void agentsConfiguredWithHyParViewPlumtreeDeliverUserEvents() throws Exception {
     int[] ports = freePorts(6);
     Path overlayConfig = work.resolve("overlay.properties");
-    Files.writeString(overlayConfig, "profile=local\nmembership.probe-interval=400ms\noverlay=hyparview-plumtree\n");
+    Files.writeString(overlayConfig, "profile=local\nmembership.probe-interval=400ms\noverlay=hyparview-plumtree\n"
+        + "plumtree.max-payload-bytes=1200\n");
     Agent a = startAgent("ov-a", ports[0], ports[1], "--config", overlayConfig.toString());
     Agent b = startAgent("ov-b", ports[2], ports[3], "--join", a.gossip(), "--config", overlayConfig.toString());
     Agent c = startAgent("ov-c", ports[4], ports[5], "--join", a.gossip(), "--overlay", "hyparview-plumtree");
@@ -345,6 +353,13 @@ class AgentProcessIT {
     // The setting reached the runtime from the config file (a) and from the flag (c).
     assertThat(Files.readString(a.log())).contains("events over hyparview-plumtree overlay");
     assertThat(Files.readString(c.log())).contains("events over hyparview-plumtree overlay");
+    // So did the file's plumtree knob: a takes a payload that c, on the default 1024 bytes, refuses.
+    String big = "x".repeat(1100);
+    Run bigOnA = cli("event", "send", "big", big, "--http", a.http());
+    assertThat(bigOnA.exit()).as(bigOnA.err()).isZero();
+    Run bigOnC = cli("event", "send", "big", big, "--http", c.http());
+    assertThat(bigOnC.exit()).isNotZero();
+    assertThat(bigOnC.err()).contains("plumtree maxPayloadBytes 1024");
   }
 
   private HttpResponse<String> send(Agent agent, String method, String path, String body) throws Exception {
