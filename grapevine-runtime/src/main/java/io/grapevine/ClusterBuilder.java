@@ -4,6 +4,7 @@ import io.grapevine.aggregate.AggregationConfig;
 import io.grapevine.antientropy.AntiEntropyConfig;
 import io.grapevine.config.ClusterNames;
 import io.grapevine.config.HostPort;
+import io.grapevine.config.ProtocolConfigs;
 import io.grapevine.dissemination.DisseminationConfig;
 import io.grapevine.membership.MembershipConfig;
 import io.grapevine.node.Endpoint;
@@ -268,9 +269,11 @@ public final class ClusterBuilder {
     long seed = randomSeed == null ? new SplittableRandom().nextLong() : randomSeed;
     boolean overlay = eventOverlay == EventOverlay.HYPARVIEW_PLUMTREE;
     try {
-      return ClusterNode.start(l, ownsLoop, t, new NodeSettings(clusterName, name, advertise, metadata, config, seed,
-          joinTimeout.toMillis(), reconnectInterval.toMillis(), dataDir, kvConfig, eventsConfig, aggregatesConfig,
-          overlay ? hyParViewConfig : null, overlay ? plumtreeConfig : null, treeAggregation, List.copyOf(protocols)));
+      ProtocolConfigs configs = new ProtocolConfigs(config, eventsConfig, kvConfig, aggregatesConfig, hyParViewConfig,
+          plumtreeConfig, treeAggregation == null ? SortedRingConfig.defaults() : treeAggregation);
+      return ClusterNode.start(l, ownsLoop, t, new NodeSettings(clusterName, name, advertise, metadata, configs, seed,
+          joinTimeout.toMillis(), reconnectInterval.toMillis(), dataDir, overlay, treeAggregation != null,
+          List.copyOf(protocols)));
     } catch (IOException e) {
       throw new UncheckedIOException("node " + name + ": cannot bind " + bind + ": " + e.getMessage(), e);
     }

@@ -1,6 +1,5 @@
 package io.grapevine;
 
-import java.nio.charset.StandardCharsets;
 
 /**
  * Exact cluster-wide SUM and COUNT along the spanning tree of a sorted ring, when the node was
@@ -50,13 +49,6 @@ public interface TreeService {
    * probability about N^2 / 2^65), and a node restarted under the same name takes the same place.
    */
   static long nodeIdOf(String nodeName) {
-    long h = 0xcbf29ce484222325L;
-    for (byte b : nodeName.getBytes(StandardCharsets.UTF_8)) {
-      h ^= b & 0xff;
-      h *= 0x100000001b3L;
-    }
-    h = (h ^ (h >>> 30)) * 0xbf58476d1ce4e5b9L;
-    h = (h ^ (h >>> 27)) * 0x94d049bb133111ebL;
-    return h ^ (h >>> 31);
+    return io.grapevine.overlay.SortedRing.idOf(nodeName);
   }
 }

@@ -118,6 +118,21 @@ public final class SortedRing implements Protocol<SortedRing.Exchange> {
     writer = new PacketWriter(Math.min(needed, Math.max(context.datagramBytes(), 256)), context.clusterName());
   }
 
+  /**
+   * The ring id of node {@code nodeName}: a 64-bit hash of the name, so every node computes every
+   * other's id from its name alone (names are unique, as membership requires).
+   */
+  public static long idOf(String nodeName) {
+    long h = 0xcbf29ce484222325L;
+    for (byte b : nodeName.getBytes(java.nio.charset.StandardCharsets.UTF_8)) {
+      h ^= b & 0xff;
+      h *= 0x100000001b3L;
+    }
+    h = (h ^ (h >>> 30)) * 0xbf58476d1ce4e5b9L;
+    h = (h ^ (h >>> 27)) * 0x94d049bb133111ebL;
+    return h ^ (h >>> 31);
+  }
+
   /** The protocol's name on a stack. */
   public static final String PROTOCOL_NAME = "ring";
 

@@ -46,7 +46,7 @@ public final class ProtocolStack implements ProtocolNode {
   private final PeerSampler peers;
   private final Piggyback piggyback;
   private final PacketReader reader;
-  private final StackStats stats = new StackStats();
+  private final StackStats stats;
 
   /**
    * Per-packet scratch, shared by the stacks a thread steps (a simulator holds a million stacks, so
@@ -81,6 +81,11 @@ public final class ProtocolStack implements ProtocolNode {
     this.streamMessageMaxBytes = b.streamMessageMaxBytes;
     this.seed = b.seed;
     this.protocols = b.protocols.toArray(new Protocol<?>[0]);
+    String[] names = new String[protocols.length];
+    for (int i = 0; i < names.length; i++) {
+      names[i] = protocols[i].protocolName();
+    }
+    this.stats = new StackStats(names);
     this.peers = b.peers != null ? b.peers : firstOf(PeerSampler.class, NO_PEERS);
     this.piggyback = firstOf(Piggyback.class, null);
     this.reader = new PacketReader(clusterName);
@@ -242,6 +247,12 @@ public final class ProtocolStack implements ProtocolNode {
   @SuppressWarnings("unchecked")
   private <M> void apply(Protocol<M> owner, long now, Endpoint from, Object message, Delivery delivery,
       Outbox out) {
+    for (int i = 0; i < protocols.length; i++) {
+      if (protocols[i] == owner) {
+        stats.applied(i);
+        break;
+      }
+    }
     owner.onMessage(now, from, (M) message, delivery, out);
   }
 

@@ -8,10 +8,37 @@ import java.util.concurrent.atomic.AtomicLongArray;
  * node's driver thread; other threads read a value at most slightly stale.
  */
 public final class StackStats {
+  private final String[] protocolNames;
+  /** Messages applied, by the position of their protocol on the stack. */
+  private final long[] messagesIn;
   private volatile long packetsIn;
   private volatile long bytesIn;
   /** Allocated at the first drop: most simulated nodes never drop anything. */
   private volatile AtomicLongArray dropped;
+
+  /** Counters for a stack of no protocols (tests, fakes). */
+  public StackStats() {
+    this(new String[0]);
+  }
+
+  StackStats(String[] protocolNames) {
+    this.protocolNames = protocolNames;
+    this.messagesIn = new long[protocolNames.length];
+  }
+
+  /** Messages of protocol {@code protocolName} applied here (0 for a protocol not on the stack). */
+  public long messagesIn(String protocolName) {
+    for (int i = 0; i < protocolNames.length; i++) {
+      if (protocolNames[i].equals(protocolName)) {
+        return messagesIn[i];
+      }
+    }
+    return 0;
+  }
+
+  void applied(int protocolIndex) {
+    messagesIn[protocolIndex]++;
+  }
 
   /** Packets handed to the stack. */
   public long packetsIn() {

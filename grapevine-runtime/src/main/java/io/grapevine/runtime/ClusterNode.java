@@ -96,7 +96,7 @@ public final class ClusterNode implements Cluster {
           : s.advertise().port() == 0 ? Endpoint.of(s.advertise().address(), bound.port()) : s.advertise();
       // Wall-clock milliseconds: a restart outranks the previous life (see class Javadoc).
       long incarnation = System.currentTimeMillis();
-      node.kv = KvService.create(s.name(), incarnation, s.dataDir(), s.kv(),
+      node.kv = KvService.create(s.name(), incarnation, s.dataDir(), s.configs().kv(),
           ProtocolStack.randomFor(s.seed(), io.grapevine.antientropy.AntiEntropy.PROTOCOL_NAME), loop.nowMillis(),
           node::submit);
       node.assemble(loop, transport, s, adv, incarnation);

@@ -1,9 +1,12 @@
 package io.grapevine.runtime;
 
-import io.grapevine.TreeService;
 import io.grapevine.aggregate.Aggregation;
+import io.grapevine.antientropy.AntiEntropy;
+import io.grapevine.assembly.NodeSetup;
+import io.grapevine.assembly.ProtocolRegistry;
 import io.grapevine.dissemination.Dissemination;
 import io.grapevine.membership.Membership;
+import io.grapevine.membership.MembershipConfig;
 import io.grapevine.node.Endpoint;
 import io.grapevine.overlay.HyParView;
 import io.grapevine.overlay.OverlayEvents;
@@ -12,10 +15,14 @@ import io.grapevine.overlay.SortedRing;
 import io.grapevine.overlay.TreeAggregation;
 import io.grapevine.stack.Protocol;
 import io.grapevine.stack.ProtocolStack;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
 
 /**
- * The one place the socket runtime puts a node's protocols together: membership first (the peer
- * sampler and piggyback carrier of the others), then the replicated store, user events, aggregates,
+ * The one place the socket runtime puts a node's protocols together, by name from the {@link
+ * ProtocolRegistry}: membership first (the peer sampler and piggyback carrier of the others), then
+ * the replicated store (the caller's instance, around its durable store), user events, aggregates,
  * the optional overlays, and the application's own protocols. Each protocol's randomness derives
  * from the node's seed and the protocol's name ({@link ProtocolStack#randomFor}).
  */
@@ -39,35 +46,32 @@ final class StackAssembly {
    * @param kv the replicated store's protocol, built by the caller around its store
    */
   StackAssembly(NodeSettings s, Endpoint adv, long incarnation, Protocol<?> kv) {
-    ProtocolStack.Builder b = ProtocolStack.builder(s.name(), adv, s.clusterName())
-        .seed(s.seed())
-        .datagramBytes(s.membership().udpPayloadBytes)
-        .streamMessageMaxBytes(s.membership().streamMessageMaxBytes);
-    membership = new Membership(s.clusterName(), s.name(), adv, incarnation, s.metadata(), s.membership(),
-        b.randomFor(Membership.PROTOCOL_NAME));
-    // The event epoch is this life's incarnation, so event ids never repeat across restarts.
-    dissemination = new Dissemination(s.events(), incarnation, b.randomFor(Dissemination.PROTOCOL_NAME));
-    aggregation = new Aggregation(s.aggregation(), b.randomFor(Aggregation.PROTOCOL_NAME));
-    b.add(membership).add(kv).add(dissemination).add(aggregation);
-    if (s.hyParView() != null) {
-      hyParView = new HyParView(s.hyParView(), b.randomFor(HyParView.PROTOCOL_NAME));
-      plumtree = new Plumtree(s.plumtree(), hyParView, b.randomFor(Plumtree.PROTOCOL_NAME));
-      overlayEvents = new OverlayEvents(s.name(), incarnation, plumtree);
-      b.add(hyParView).add(plumtree);
-    } else {
-      hyParView = null;
-      plumtree = null;
-      overlayEvents = null;
+    NodeSetup node = new NodeSetup(s.name(), adv, s.clusterName(), incarnation, s.seed(), s.metadata());
+    MembershipConfig m = s.configs().membership();
+    ProtocolStack.Builder b = node.stackBuilder()
+        .datagramBytes(m.udpPayloadBytes)
+        .streamMessageMaxBytes(m.streamMessageMaxBytes);
+    // Membership first: the peer sampler and piggyback carrier of the others.
+    List<String> names = new ArrayList<>(List.of(Membership.PROTOCOL_NAME, AntiEntropy.PROTOCOL_NAME,
+        Dissemination.PROTOCOL_NAME, Aggregation.PROTOCOL_NAME));
+    if (s.overlay()) {
+      names.addAll(List.of(HyParView.PROTOCOL_NAME, Plumtree.PROTOCOL_NAME));
     }
-    if (s.tree() != null) {
+    if (s.tree()) {
       // Membership is the ring's peer sampler and feeds it DEAD/LEFT verdicts.
-      ring = new SortedRing(s.tree(), TreeService.nodeIdOf(s.name()), b.randomFor(SortedRing.PROTOCOL_NAME));
-      treeAggregation = new TreeAggregation(ring, s.tree().roundInterval, 0);
-      b.add(ring).add(treeAggregation);
-    } else {
-      ring = null;
-      treeAggregation = null;
+      names.addAll(List.of(SortedRing.PROTOCOL_NAME, TreeAggregation.PROTOCOL_NAME));
     }
+    Map<String, Protocol<?>> built = ProtocolRegistry.builtIn().assemble(names, node, s.configs(),
+        Map.of(AntiEntropy.PROTOCOL_NAME, kv), b);
+    membership = (Membership) built.get(Membership.PROTOCOL_NAME);
+    dissemination = (Dissemination) built.get(Dissemination.PROTOCOL_NAME);
+    aggregation = (Aggregation) built.get(Aggregation.PROTOCOL_NAME);
+    hyParView = (HyParView) built.get(HyParView.PROTOCOL_NAME);
+    plumtree = (Plumtree) built.get(Plumtree.PROTOCOL_NAME);
+    ring = (SortedRing) built.get(SortedRing.PROTOCOL_NAME);
+    treeAggregation = (TreeAggregation) built.get(TreeAggregation.PROTOCOL_NAME);
+    // The event epoch is this life's incarnation, so event ids never repeat across restarts.
+    overlayEvents = plumtree == null ? null : new OverlayEvents(s.name(), incarnation, plumtree);
     for (Protocol<?> p : s.protocols()) {
       b.add(p);
     }

@@ -4,6 +4,9 @@ import io.grapevine.membership.Member;
 import io.grapevine.membership.MemberEvent;
 import io.grapevine.membership.MemberState;
 import io.grapevine.membership.Membership;
+import io.grapevine.assembly.NodeSetup;
+import io.grapevine.assembly.ProtocolRegistry;
+import io.grapevine.overlay.HyParView;
 import io.grapevine.stack.ProtocolStack;
 import io.grapevine.membership.NameConflict;
 import io.grapevine.node.Endpoint;
@@ -11,6 +14,7 @@ import io.grapevine.node.ProtocolEvent;
 import java.util.ArrayList;
 import java.util.BitSet;
 import java.util.List;
+import java.util.Map;
 import java.util.SplittableRandom;
 
 /**
@@ -49,6 +53,8 @@ final class MembershipRun extends Simulation.Run implements Engine.EventSink {
   private final SharedInterner interner = new SharedInterner();
   /** Each node's membership protocol (of its current life), on the stack the engine steps. */
   private final Membership[] members;
+  /** Each node's stack (of its current life). */
+  private final ProtocolStack[] stacks;
 
   /** One crash of one node and what each observer made of it. */
   private final class CrashRecord {
@@ -81,6 +87,7 @@ final class MembershipRun extends Simulation.Run implements Engine.EventSink {
     this.startIncarnation = new long[n];
     this.generation = new int[n];
     this.members = new Membership[n];
+    this.stacks = new ProtocolStack[n];
     this.left = new boolean[n];
     this.joinAtMillis = new long[n];
     this.lastCrash = new CrashRecord[n];
@@ -159,11 +166,19 @@ final class MembershipRun extends Simulation.Run implements Engine.EventSink {
     Membership m = new Membership(CLUSTER, name(i), engine.endpoint(i), incarnation, new byte[0],
         scenario.membership, new SplittableRandom(Seeds.derive(scenario.seed, i, generation[i])));
     m.setInterner(interner);
-    ProtocolStack stack = ProtocolStack.builder(name(i), engine.endpoint(i), CLUSTER)
+    ProtocolStack.Builder b = ProtocolStack.builder(name(i), engine.endpoint(i), CLUSTER)
         .datagramBytes(scenario.membership.udpPayloadBytes)
         .streamMessageMaxBytes(scenario.membership.streamMessageMaxBytes)
-        .add(m)
-        .build();
+        .add(m);
+    if (!scenario.stack.isEmpty()) {
+      // The scenario's other protocols, from the core's registry: each with a generator of its own
+      // (the node's seed and its name), so membership's randomness is the same with or without them.
+      long nodeSeed = Seeds.derive(scenario.seed, i, generation[i]);
+      NodeSetup setup = new NodeSetup(name(i), engine.endpoint(i), CLUSTER, incarnation, nodeSeed, new byte[0]);
+      ProtocolRegistry.builtIn().assemble(scenario.stack, setup, scenario.protocols(), Map.of(), b.seed(nodeSeed));
+    }
+    ProtocolStack stack = b.build();
+    stacks[i] = stack;
     members[i] = m;
     engine.install(i, stack);
     startIncarnation[i] = incarnation;
@@ -178,10 +193,15 @@ final class MembershipRun extends Simulation.Run implements Engine.EventSink {
     if (targets.isEmpty() && generation[i] > 0 && n > 1) {
       targets.add(engine.endpoint(i == 0 ? 1 : 0));
     }
+    HyParView view = stack.protocol(HyParView.class);
     engine.call(i, out -> {
-      m.start(engine.nowMillis(), out);
+      stack.start(engine.nowMillis(), out);
       if (!targets.isEmpty()) {
         m.join(engine.nowMillis(), targets, out);
+        if (view != null) {
+          // The overlay joins through the same seeds, as the runtime's joiner does.
+          view.join(engine.nowMillis(), targets, out);
+        }
       }
     });
   }
@@ -426,6 +446,18 @@ final class MembershipRun extends Simulation.Run implements Engine.EventSink {
     r.settings.put("probeIntervalMillis", scenario.membership.probeInterval.toMillis());
     r.settings.put("seedNodes", scenario.seedNodes);
     r.settings.put("joinOverMillis", scenario.joinOverMillis);
+    if (!scenario.stack.isEmpty()) {
+      r.settings.put("stack", List.copyOf(scenario.stack));
+      List<String> names = new ArrayList<>(List.of(Membership.PROTOCOL_NAME));
+      names.addAll(scenario.stack);
+      for (String p : names) {
+        long sum = 0;
+        for (ProtocolStack s : stacks) {
+          sum += s == null ? 0 : s.stats().messagesIn(p);
+        }
+        r.messagesByProtocol.put(p, sum);
+      }
+    }
     r.converged = convergedAt >= 0;
     r.convergedAtMillis = convergedAt;
     r.convergedAfterLastJoinMillis = convergedAt < 0 ? -1 : convergedAt - lastJoinMillis;

@@ -49,6 +49,13 @@ public final class Scenario {
   public MembershipConfig membership = MembershipConfig.lan();
   /** Profile the settings started from, for reports. */
   public String profile = "lan";
+  /**
+   * Protocols each node runs on its stack beside membership, by their names in the core's {@link
+   * io.grapevine.assembly.ProtocolRegistry} ({@code dissemination}, {@code kv}, {@code aggregation},
+   * {@code hyparview}, {@code plumtree}, {@code ring}, {@code tree}), in order, with the configs of
+   * their sections; empty: membership alone.
+   */
+  public final List<String> stack = new ArrayList<>();
   /** Nodes 0..seedNodes-1 are the seeds every other node joins through. */
   public int seedNodes = 1;
   /** Joins are spread uniformly over this window (a realistic rolling start); 0 = all at once. */
@@ -128,6 +135,9 @@ public final class Scenario {
     List<String> errors = new ArrayList<>();
     if (nodes < 1 || nodes > 16_000_000) {
       errors.add("nodes: must be in 1..16000000, got " + nodes);
+    }
+    if (protocol != Protocol.MEMBERSHIP && !stack.isEmpty()) {
+      errors.add("protocol.stack: only membership runs carry a stack of protocols; a rumor run has none");
     }
     if (protocol == Protocol.MEMBERSHIP) {
       if (seedNodes < 1 || seedNodes > Math.max(1, nodes)) {

@@ -6,12 +6,14 @@ import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import io.grapevine.assembly.ProtocolRegistry;
 import io.grapevine.config.ConfigException;
 import io.grapevine.config.ConfigRegistry;
 import io.grapevine.config.Durations;
 import io.grapevine.config.Knob;
 import io.grapevine.config.ProtocolConfigs;
 import io.grapevine.config.Setting;
+import io.grapevine.membership.Membership;
 import io.grapevine.membership.MembershipConfig;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -238,7 +240,7 @@ public final class ScenarioParser {
     if (!object(proto, "protocol")) {
       return;
     }
-    keys(proto, "protocol.", Set.of("type", "profile", "config", "period", "rounds"));
+    keys(proto, "protocol.", Set.of("type", "profile", "config", "period", "rounds", "stack"));
     if (proto.has("type")) {
       s.protocol = protocol(proto.get("type").asText(), "protocol.type");
     }
@@ -274,6 +276,9 @@ public final class ScenarioParser {
     } catch (ConfigException e) {
       located.addAll(e.problems());
     }
+    if (proto.has("stack")) {
+      readStack(proto.get("stack"), s);
+    }
     if (proto.has("period")) {
       s.rumorPeriodMillis = millis(proto.get("period"), "protocol.period", s.rumorPeriodMillis);
     }
@@ -285,6 +290,40 @@ public final class ScenarioParser {
         s.rumorAlignedRounds = false;
       } else {
         errors.add("protocol.rounds: expected synchronous or asynchronous, got '" + mode + "'");
+      }
+    }
+  }
+
+  /**
+   * {@code protocol.stack}: the registered protocols each node runs beside membership, checked
+   * against the registry (known, not twice, each after those it runs on).
+   */
+  private void readStack(JsonNode list, Scenario s) {
+    if (!list.isArray()) {
+      errors.add("protocol.stack: expected a list of protocol names, like [dissemination, aggregation]");
+      return;
+    }
+    ProtocolRegistry registry = ProtocolRegistry.builtIn();
+    for (JsonNode n : list) {
+      String name = n.asText();
+      String problem = null;
+      if (name.equals(Membership.PROTOCOL_NAME)) {
+        problem = "membership always runs; list the protocols beside it";
+      } else if (registry.find(name).isEmpty()) {
+        problem = registry.unknown(name);
+      } else if (s.stack.contains(name)) {
+        problem = "protocol '" + name + "' is listed twice";
+      } else {
+        for (String r : registry.find(name).get().requires()) {
+          if (!s.stack.contains(r)) {
+            problem = "protocol '" + name + "' runs on '" + r + "': list '" + r + "' before it";
+          }
+        }
+      }
+      if (problem != null) {
+        errors.add("protocol.stack: " + problem);
+      } else {
+        s.stack.add(name);
       }
     }
   }

@@ -31,6 +31,11 @@ public final class SimulationResult {
   public int convergedRound = -1;
   public int roundsRun;
 
+  /**
+   * Messages each protocol of the nodes' stacks applied, summed over the nodes (their current
+   * lives); filled when the scenario runs protocols beside membership ({@code protocol.stack}).
+   */
+  public Map<String, Long> messagesByProtocol = new LinkedHashMap<>();
   public long packetsSent;
   public long bytesSent;
   public long packetsDelivered;
