@@ -2,6 +2,7 @@ package io.grapevine;
 
 import io.grapevine.aggregate.AggregationConfig;
 import io.grapevine.antientropy.AntiEntropyConfig;
+import io.grapevine.antientropy.ReplicaStore;
 import io.grapevine.dissemination.DisseminationConfig;
 import io.grapevine.membership.MembershipConfig;
 import io.grapevine.node.Endpoint;
@@ -47,6 +48,7 @@ public final class ClusterBuilder {
   private HyParViewConfig hyParViewConfig = HyParViewConfig.defaults();
   private PlumtreeConfig plumtreeConfig = PlumtreeConfig.defaults();
   private SortedRingConfig treeAggregation;
+  private UnaryOperator<ReplicaStore> storeDecorator = UnaryOperator.identity();
 
   ClusterBuilder() {}
 
@@ -158,6 +160,17 @@ public final class ClusterBuilder {
     return this;
   }
 
+  /**
+   * Wraps the replicated store (in memory, or the one under {@link #dataDir}), e.g. to make its
+   * disk slow in tests. The wrapper must keep the {@link ReplicaStore} contract; whether it is
+   * {@link ReplicaStore#persistent() persistent} decides whether writes wait for its {@link
+   * ReplicaStore#sync() sync}.
+   */
+  public ClusterBuilder storeDecorator(UnaryOperator<ReplicaStore> decorator) {
+    this.storeDecorator = Objects.requireNonNull(decorator, "decorator");
+    return this;
+  }
+
   /** Replicated-store configuration; default {@link AntiEntropyConfig#defaults()}. */
   public ClusterBuilder kvConfig(AntiEntropyConfig config) {
     this.kvConfig = Objects.requireNonNull(config, "kvConfig");
@@ -256,7 +269,7 @@ public final class ClusterBuilder {
           eventOverlay == EventOverlay.HYPARVIEW_PLUMTREE
               ? new ClusterNode.OverlaySettings(hyParViewConfig, plumtreeConfig)
               : null,
-          treeAggregation);
+          treeAggregation, storeDecorator);
     } catch (IOException e) {
       throw new UncheckedIOException("node " + name + ": cannot bind " + bind + ": " + e.getMessage(), e);
     }

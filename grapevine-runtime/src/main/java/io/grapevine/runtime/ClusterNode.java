@@ -151,6 +151,7 @@ public final class ClusterNode implements Cluster {
    *     membership gossip
    * @param tree a sorted ring with these settings and exact SUM/COUNT along its tree (see {@link
    *     #tree()}); null: off, the default
+   * @param storeDecorator wraps the replicated store (see {@link KvService#create}); identity for none
    */
   public static ClusterNode start(
       EventLoop loop,
@@ -169,7 +170,8 @@ public final class ClusterNode implements Cluster {
       DisseminationConfig eventsConfig,
       AggregationConfig aggregatesConfig,
       OverlaySettings overlay,
-      SortedRingConfig tree) throws IOException {
+      SortedRingConfig tree,
+      java.util.function.UnaryOperator<io.grapevine.antientropy.ReplicaStore> storeDecorator) throws IOException {
     ClusterNode[] holder = new ClusterNode[1];
     try {
       transport.start((from, packet, delivery) -> {
@@ -197,7 +199,7 @@ public final class ClusterNode implements Cluster {
         reconnectIntervalMillis, runtimeRandom);
     try {
       node.kv = KvService.create(name, incarnation, dataDir, kvConfig,
-          new java.util.SplittableRandom(random.nextLong()), loop.nowMillis(), node::submitStep);
+          new java.util.SplittableRandom(random.nextLong()), loop.nowMillis(), node::submitStep, storeDecorator);
     } catch (RuntimeException e) {
       transport.close();
       if (ownsLoop) {
