@@ -2,6 +2,7 @@ package io.grapevine;
 
 import io.grapevine.aggregate.AggregationConfig;
 import io.grapevine.antientropy.AntiEntropyConfig;
+import io.grapevine.antientropy.ReplicaStore;
 import io.grapevine.config.ClusterNames;
 import io.grapevine.config.HostPort;
 import io.grapevine.config.ProtocolConfigs;
@@ -54,6 +55,7 @@ public final class ClusterBuilder {
   private PlumtreeConfig plumtreeConfig = PlumtreeConfig.defaults();
   private SortedRingConfig treeAggregation;
   private final List<Protocol<?>> protocols = new ArrayList<>();
+  private UnaryOperator<ReplicaStore> storeDecorator = UnaryOperator.identity();
 
   ClusterBuilder() {}
 
@@ -219,6 +221,17 @@ public final class ClusterBuilder {
   }
 
   /**
+   * Wraps the replicated store (in memory, or the one under {@link #dataDir}), e.g. to make its
+   * disk slow in tests. The wrapper must keep the {@link ReplicaStore} contract; whether it is
+   * {@link ReplicaStore#persistent() persistent} decides whether writes wait for its {@link
+   * ReplicaStore#sync() sync}.
+   */
+  public ClusterBuilder storeDecorator(UnaryOperator<ReplicaStore> decorator) {
+    this.storeDecorator = Objects.requireNonNull(decorator, "decorator");
+    return this;
+  }
+
+  /**
    * Adds an application protocol to the node's stack, after the built-in ones: it shares the node's
    * port, packet envelope, peers and piggyback room, and its message types must come from {@link
    * io.grapevine.wire.MessageRange#APPLICATION}. Call its commands through {@link
@@ -273,7 +286,7 @@ public final class ClusterBuilder {
           plumtreeConfig, treeAggregation == null ? SortedRingConfig.defaults() : treeAggregation);
       return ClusterNode.start(l, ownsLoop, t, new NodeSettings(clusterName, name, advertise, metadata, configs, seed,
           joinTimeout.toMillis(), reconnectInterval.toMillis(), dataDir, overlay, treeAggregation != null,
-          List.copyOf(protocols)));
+          List.copyOf(protocols), storeDecorator));
     } catch (IOException e) {
       throw new UncheckedIOException("node " + name + ": cannot bind " + bind + ": " + e.getMessage(), e);
     }

@@ -61,6 +61,14 @@ import java.util.random.RandomGenerator;
  * and at most {@link AntiEntropyConfig#syncMaxBytesPerExchange} per exchange; each packet holds whole
  * entries and each entry is merged on its own, so the receiver is consistent after every packet.
  *
+ * <p><b>Durability.</b> A local write is applied to the replica at once and made durable by the
+ * driver ({@link Durability}); until the driver reports it with {@link #onDurable}, the write is
+ * not acknowledged and its key's version does not leave the node: its rumor waits, a rumor that
+ * changes the key is not passed on, and reconciliation replies leave the key out. (Otherwise a
+ * crash before the sync could take back a version peers already hold, and the restarted node would
+ * reissue the same counter slot or set tags for different updates.) Over a store that needs no sync
+ * nothing waits.
+ *
  * <p>Both paths count the keys they change ({@link AntiEntropyStats}).
  */
 public final class AntiEntropy implements Protocol<Object> {
@@ -153,7 +161,11 @@ public final class AntiEntropy implements Protocol<Object> {
       List<Entry> changed = replica.merge(List.of(r.entry()), phys);
       if (!changed.isEmpty()) {
         stats.keysRepairedByRumor++;
-        spread(nowMillis, changed.get(0), false, out);
+        // With a local write of the key not yet durable, the merged version carries it: it goes out
+        // with that write's rumor, once durable.
+        if (!replica.awaitingDurability(changed.get(0).key())) {
+          spread(nowMillis, changed.get(0), false, out);
+        }
       }
       return;
     }
@@ -245,7 +257,11 @@ public final class AntiEntropy implements Protocol<Object> {
 
   // ------------------------------------------------------------------ local writes
 
-  /** Writes a value (see {@link Replica#put}) and spreads it. Durable when this returns. */
+  /**
+   * Writes a value (see {@link Replica#put}) and spreads it, at once if the write is durable when
+   * the replica returns, otherwise when {@link #onDurable} reports it. The write is acknowledged
+   * once {@code replica().durableSeq() >= replica().writeSeq()} as read right after this call.
+   */
   public Entry put(long nowMillis, String map, String key, byte[] value, long ttlMillis, Outbox out) {
     return local(nowMillis, replica.put(physicalMillis(nowMillis), map, key, value, ttlMillis), out);
   }
@@ -271,10 +287,36 @@ public final class AntiEntropy implements Protocol<Object> {
   }
 
   private Entry local(long nowMillis, Entry e, Outbox out) {
-    if (e != null && ctx != null) {
+    if (e != null && ctx != null && !replica.awaitingDurability(e.key())) {
       spread(nowMillis, e, true, out);
     }
     return e;
+  }
+
+  /**
+   * The driver reports that local writes up to number {@code seq} ({@link Replica#writeSeq()}) are
+   * durable: a sync that started after write {@code seq} was applied has finished. Records it in
+   * the replica, counts the group commit, and spreads the keys whose writes were waiting for it
+   * (their current versions). A number already reported changes nothing. Driver thread.
+   */
+  public void onDurable(long nowMillis, long seq, Outbox out) {
+    long before = replica.durableSeq();
+    List<StoreKey> ready = replica.markDurable(seq);
+    long writes = replica.durableSeq() - before;
+    if (writes > 0) {
+      stats.durabilitySyncs++;
+      stats.durableWrites += writes;
+      stats.largestSyncGroup = Math.max(stats.largestSyncGroup, writes);
+    }
+    if (ctx == null) {
+      return;
+    }
+    for (StoreKey k : ready) {
+      Entry e = replica.get(k);
+      if (e != null) {
+        spread(nowMillis, e, true, out);
+      }
+    }
   }
 
   /** Takes one piggyback token (see {@link AntiEntropyConfig#rumorPiggybackPerSecond}). */
@@ -453,7 +495,7 @@ public final class AntiEntropy implements Protocol<Object> {
       for (MerkleTree.Slot s : tree.bucket(b.buckets()[i])) {
         long pair = pairHash(s.keyHash(), s.hash());
         ours.add(pair);
-        if (!theirs.contains(pair)) {
+        if (!theirs.contains(pair) && !replica.awaitingDurability(s.key())) {
           Entry e = replica.get(s.key());
           if (e != null) {
             toSend.add(e);
@@ -499,7 +541,7 @@ public final class AntiEntropy implements Protocol<Object> {
         continue;
       }
       for (MerkleTree.Slot s : tree.bucket(tree.bucketOf(kh))) {
-        if (s.keyHash() == kh) {
+        if (s.keyHash() == kh && !replica.awaitingDurability(s.key())) {
           Entry e = replica.get(s.key());
           if (e != null) {
             toSend.add(e);

@@ -19,6 +19,9 @@ public final class AntiEntropyStats {
   volatile long keysWanted;
   volatile long exchangesTruncated;
   volatile long unexpected;
+  volatile long durabilitySyncs;
+  volatile long durableWrites;
+  volatile long largestSyncGroup;
 
   /** Rumor messages sent (pushed directly; piggybacked copies are counted by the host). */
   public long rumorsSent() { return rumorsSent; }
@@ -51,11 +54,22 @@ public final class AntiEntropyStats {
   public long exchangesTruncated() { return exchangesTruncated; }
   /** Well-formed messages refused (a peer with another tree depth). */
   public long unexpected() { return unexpected; }
+  /**
+   * Syncs that made local writes durable, as the driver reported them ({@link AntiEntropy#onDurable});
+   * 0 over a store that needs none.
+   */
+  public long durabilitySyncs() { return durabilitySyncs; }
+  /** Local writes those syncs made durable; divided by {@link #durabilitySyncs()}, the mean group-commit size. */
+  public long durableWrites() { return durableWrites; }
+  /** The most local writes one sync made durable: the largest group commit. */
+  public long largestSyncGroup() { return largestSyncGroup; }
 
   @Override
   public String toString() {
     return "AntiEntropyStats[rumorRepairs=" + keysRepairedByRumor + " syncRepairs=" + keysRepairedByAntiEntropy
         + " syncs=" + syncsStarted + " equal=" + syncsAlreadyEqual + " syncBytes=" + syncBytesSent + " entries="
-        + entriesSent + "]";
+        + entriesSent
+        + (durabilitySyncs == 0 ? "" : " durabilitySyncs=" + durabilitySyncs + " durableWrites=" + durableWrites)
+        + "]";
   }
 }

@@ -1,15 +1,23 @@
 package io.grapevine.antientropy;
 
+import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.PriorityQueue;
 
 /**
  * One node's replica of every replicated map: the store, the hash tree over it, the clock, and the
- * merge rules. Local operations stamp a new version and write it durably before returning (that is
- * the acknowledgement); remote versions are merged with {@link Entry#merge}. Sans-I/O: physical
- * time is passed in, and only the driver thread calls it (reads of the store may come from any
+ * merge rules. Local operations stamp a new version, apply it to the store (visible to reads at
+ * once) and ask the {@link Durability} to make it durable; remote versions are merged with {@link
+ * Entry#merge} and written without forcing. Sans-I/O: physical time is passed in, the disk is
+ * forced by the driver, and only the driver thread calls it (reads of the store may come from any
  * thread).
+ *
+ * <p><b>Durability.</b> Local writes are numbered 1, 2, 3... ({@link #writeSeq()}); the driver
+ * reports how far they are durable ({@link #markDurable}, {@link #durableSeq()}). A local write is
+ * acknowledged once {@code durableSeq() >= } its number; until then {@link #awaitingDurability}
+ * holds for its key, and {@link AntiEntropy} does not let the key's version leave the node.
  *
  * <p><b>Removal rule.</b> A tombstone is removed {@link AntiEntropyConfig#tombstoneGrace} after the
  * delete, an expiring value that long after its expiry; a received version already past that point
@@ -31,6 +39,8 @@ public final class Replica {
 
   private record Removal(long atMillis, StoreKey key) {}
 
+  private record Pending(long seq, StoreKey key) {}
+
   private final String replicaId;
   private final ReplicaStore store;
   private final AntiEntropyConfig config;
@@ -40,8 +50,28 @@ public final class Replica {
   private final PriorityQueue<Removal> removals =
       new PriorityQueue<>((a, b) -> Long.compare(a.atMillis, b.atMillis));
   private final List<Listener> listeners = new ArrayList<>();
+  private final Durability durability;
+  /** Local writes not yet reported durable, in sequence order. */
+  private final ArrayDeque<Pending> undurable = new ArrayDeque<>();
+  /** For each key with a local write not yet durable, the latest such write's number. */
+  private final HashMap<StoreKey, Long> undurableKeys = new HashMap<>();
+  private long writeSeq;
+  private long durableSeq;
   private long staleIgnored;
   private long removed;
+
+  /**
+   * Opens a replica over {@code store} whose local writes are durable when they return: {@link
+   * Durability#blocking} (an fsync on the calling thread per write) for a {@link
+   * ReplicaStore#persistent() persistent} store, {@link Durability#IMMEDIATE} otherwise. For tools,
+   * tests and simulations; a node's runtime passes a {@link Durability} that syncs on another
+   * thread.
+   *
+   * @see #Replica(String, ReplicaStore, AntiEntropyConfig, Durability)
+   */
+  public Replica(String replicaId, ReplicaStore store, AntiEntropyConfig config) {
+    this(replicaId, store, config, store.persistent() ? Durability.blocking(store) : Durability.IMMEDIATE);
+  }
 
   /**
    * Opens a replica over {@code store}, rebuilding the hash tree from what it holds.
@@ -49,14 +79,19 @@ public final class Replica {
    * @param replicaId this replica's id in counters and set tags: unique in the cluster and, for an
    *     in-memory store, unique per process life (a restarted node without its data must not reuse
    *     the id, or its new updates could hide behind its old ones)
+   * @param durability where local writes ask to be made durable (see {@link Durability})
    */
-  public Replica(String replicaId, ReplicaStore store, AntiEntropyConfig config) {
+  public Replica(String replicaId, ReplicaStore store, AntiEntropyConfig config, Durability durability) {
     if (replicaId == null || replicaId.isEmpty() || Entry.utf8(replicaId).length > 255) {
       throw new IllegalArgumentException("replicaId must be 1..255 UTF-8 bytes");
+    }
+    if (durability == null) {
+      throw new IllegalArgumentException("durability must not be null (Durability.IMMEDIATE for none)");
     }
     this.replicaId = replicaId;
     this.store = store;
     this.config = config;
+    this.durability = durability;
     this.tree = new MerkleTree(config.merkleDepth);
     this.hlc = new Hlc(config.maxClockSkew.toMillis());
     this.graceMillis = config.tombstoneGrace.toMillis();
@@ -106,10 +141,60 @@ public final class Replica {
     return store.get(key);
   }
 
+  // ------------------------------------------------------------------ durability
+
+  /** Number of the latest local write (0 before the first); each local write that changes a key takes the next. */
+  public long writeSeq() {
+    return writeSeq;
+  }
+
+  /** Local writes up to this number are durable (0 before any is). */
+  public long durableSeq() {
+    return durableSeq;
+  }
+
+  /**
+   * True while {@code key} has a local write not yet reported durable: its current version must not
+   * leave the node (a crash could still take the write back).
+   */
+  public boolean awaitingDurability(StoreKey key) {
+    return !undurableKeys.isEmpty() && undurableKeys.containsKey(key);
+  }
+
+  /**
+   * The driver reports that local writes {@code 1..seq} are durable (a sync that started after write
+   * {@code seq} was applied has finished). A number at or below {@link #durableSeq()} changes
+   * nothing. Driver thread.
+   *
+   * @return the keys that have no write awaiting durability any more, in write order: their current
+   *     versions may now be spread
+   * @throws IllegalArgumentException if {@code seq} is above {@link #writeSeq()}
+   */
+  public List<StoreKey> markDurable(long seq) {
+    if (seq > writeSeq) {
+      throw new IllegalArgumentException(
+          "write " + seq + " reported durable, but the latest local write is " + writeSeq);
+    }
+    if (seq <= durableSeq) {
+      return List.of();
+    }
+    durableSeq = seq;
+    List<StoreKey> done = new ArrayList<>();
+    while (!undurable.isEmpty() && undurable.peek().seq <= seq) {
+      StoreKey k = undurable.poll().key;
+      Long last = undurableKeys.get(k);
+      if (last != null && last <= seq) {
+        undurableKeys.remove(k);
+        done.add(k);
+      }
+    }
+    return done;
+  }
+
   // ------------------------------------------------------------------ local operations
 
   /**
-   * Writes a value; durable when this returns.
+   * Writes a value: in the store at once, acknowledged once durable (see the class doc).
    *
    * @param ttlMillis time to live, 0 for none
    * @return the version written
@@ -132,7 +217,7 @@ public final class Replica {
     return applyLocal(Entry.value(k, ts, replicaId, value, expires));
   }
 
-  /** Deletes a key (writes a tombstone, whether or not a value is known here); durable when this returns. */
+  /** Deletes a key (writes a tombstone, whether or not a value is known here). */
   public Entry delete(long physicalMillis, String map, String key) {
     StoreKey k = checkKey(map, key);
     return applyLocal(Entry.tombstone(k, hlc.next(physicalMillis), replicaId));
@@ -218,8 +303,16 @@ public final class Replica {
     if (cur != null && merged == cur) {
       return cur;
     }
-    store.write(List.of(merged), List.of(), true);
+    store.write(List.of(merged), List.of(), false);
     installed(cur, merged, true);
+    long seq = ++writeSeq;
+    // Recorded before asking: if the request throws (a blocking sync failed), the write stays
+    // pending until a later sync covers it.
+    undurable.add(new Pending(seq, merged.key()));
+    undurableKeys.put(merged.key(), seq);
+    if (durability.requestSync(seq)) {
+      markDurable(seq);
+    }
     return merged;
   }
 

@@ -31,10 +31,11 @@ final class KvNetwork {
     final Replica replica;
     boolean down;
 
-    Node(int index, AntiEntropyConfig config, ReplicaStore store) {
+    Node(int index, AntiEntropyConfig config, ReplicaStore store, Durability durability) {
       this.index = index;
       this.endpoint = Endpoint.ipv4(0x0A000000 + index, 7000);
-      this.replica = new Replica("r" + index, store, config);
+      this.replica = durability == null ? new Replica("r" + index, store, config)
+          : new Replica("r" + index, store, config, durability);
       this.kv = new AntiEntropy(replica, random.split(), 0);
       PeerSampler sampler = new PeerSampler() {
         @Override
@@ -112,7 +113,12 @@ final class KvNetwork {
   }
 
   Node add(AntiEntropyConfig config, ReplicaStore store) {
-    Node n = new Node(nodes.size(), config, store);
+    return add(config, store, null);
+  }
+
+  /** A node whose local writes ask {@code durability} to be made durable (null: the replica's default). */
+  Node add(AntiEntropyConfig config, ReplicaStore store, Durability durability) {
+    Node n = new Node(nodes.size(), config, store, durability);
     nodes.add(n);
     return n;
   }

@@ -98,7 +98,7 @@ public final class ClusterNode implements Cluster {
       long incarnation = System.currentTimeMillis();
       node.kv = KvService.create(s.name(), incarnation, s.dataDir(), s.configs().kv(),
           ProtocolStack.randomFor(s.seed(), io.grapevine.antientropy.AntiEntropy.PROTOCOL_NAME), loop.nowMillis(),
-          node::submit);
+          node::submit, s.storeDecorator());
       node.assemble(loop, transport, s, adv, incarnation);
     } catch (IOException | RuntimeException e) {
       transport.close();

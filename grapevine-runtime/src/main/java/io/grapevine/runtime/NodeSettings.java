@@ -1,10 +1,12 @@
 package io.grapevine.runtime;
 
+import io.grapevine.antientropy.ReplicaStore;
 import io.grapevine.config.ProtocolConfigs;
 import io.grapevine.node.Endpoint;
 import io.grapevine.stack.Protocol;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.function.UnaryOperator;
 
 /**
  * Everything a socket-runtime node is assembled from (see {@link io.grapevine.ClusterBuilder}, which
@@ -18,6 +20,7 @@ import java.util.List;
  * @param overlay user events over a HyParView + Plumtree overlay instead of membership gossip
  * @param tree a sorted ring with exact SUM/COUNT along its tree
  * @param protocols the application's own protocols, added to the stack after the built-in ones
+ * @param storeDecorator wraps the replicated store (see {@link KvService#create}); identity for none
  */
 public record NodeSettings(
     String clusterName,
@@ -31,4 +34,5 @@ public record NodeSettings(
     Path dataDir,
     boolean overlay,
     boolean tree,
-    List<Protocol<?>> protocols) {}
+    List<Protocol<?>> protocols,
+    UnaryOperator<ReplicaStore> storeDecorator) {}

@@ -31,9 +31,12 @@ import org.h2.mvstore.MVStore;
  * <p><b>Commit and fsync policy.</b>
  *
  * <ul>
- *   <li>A durable write (a client's own put, delete, counter or set update) is committed and the
- *       file is forced to disk ({@code FileChannel.force}) before {@link #write} returns: the
- *       write is acknowledged only then, and survives a process crash or power loss.
+ *   <li>A client's own write (put, delete, counter or set update) is put in the map at once and
+ *       made durable by {@link #sync()}: a commit, then the file forced to disk ({@code
+ *       FileChannel.force}). The node's runtime runs it on a thread of its own, one sync covering
+ *       every write queued before it (group commit), and acknowledges the write only when the sync
+ *       covering it has returned; so an acknowledged write survives a process crash or power loss.
+ *       ({@code write(..., durable = true)} does the same on the calling thread.)
  *   <li>Replicated writes (versions learnt from peers) and removals of collected tombstones are
  *       put in the map without waiting: MVStore's background writer commits them within {@code
  *       autoCommitDelay} (1 s). A crash may lose the last second of them; peers still hold them and
@@ -118,9 +121,26 @@ public final class MvReplicaStore implements ReplicaStore {
       entries.remove(storeKey(k));
     }
     if (durable) {
-      store.commit();
-      store.sync();
+      sync();
     }
+  }
+
+  /** True: entries are kept on disk and survive the process once synced. */
+  @Override
+  public boolean persistent() {
+    return true;
+  }
+
+  /**
+   * Commits everything put so far and forces the file to disk. Safe from any thread, concurrently
+   * with writes and reads (MVStore serializes commits; its background writer commits too).
+   *
+   * @throws IllegalStateException if the store is closed or the disk write fails
+   */
+  @Override
+  public void sync() {
+    store.commit();
+    store.sync();
   }
 
   @Override

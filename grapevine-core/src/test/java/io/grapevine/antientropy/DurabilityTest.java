@@ -1,0 +1,130 @@
+package io.grapevine.antientropy;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Consumer;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Local writes ask for durability instead of forcing the disk; until the driver reports it they are
+ * not acknowledged and do not leave the node.
+ */
+class DurabilityTest {
+  private static final AntiEntropyConfig CONFIG = AntiEntropyConfig.builder()
+      .syncInterval(Duration.ofMillis(200)).rumorFanout(2).build();
+
+  /** A driver that records the requests and reports nothing by itself. */
+  private static final class Deferred implements Durability {
+    final List<Long> requests = new ArrayList<>();
+
+    @Override
+    public boolean requestSync(long seq) {
+      requests.add(seq);
+      return false;
+    }
+  }
+
+  /** An in-memory store that says it is persistent and counts its syncs. */
+  private static final class CountingStore implements ReplicaStore {
+    final InMemoryReplicaStore inner = new InMemoryReplicaStore();
+    int syncs;
+
+    @Override public Entry get(StoreKey key) { return inner.get(key); }
+    @Override public void write(List<Entry> puts, List<StoreKey> removals, boolean durable) {
+      inner.write(puts, removals, false);
+      if (durable) {
+        sync();
+      }
+    }
+    @Override public void forEach(Consumer<Entry> action) { inner.forEach(action); }
+    @Override public void scan(String map, String prefix, Consumer<Entry> action) { inner.scan(map, prefix, action); }
+    @Override public long size() { return inner.size(); }
+    @Override public boolean persistent() { return true; }
+    @Override public void sync() { syncs++; }
+    @Override public void close() {}
+  }
+
+  @Test
+  void writesAreNumberedAndDurableOnlyWhenReported() {
+    Deferred d = new Deferred();
+    Replica r = new Replica("a", new InMemoryReplicaStore(), CONFIG, d);
+    r.put(1000, "m", "x", new byte[] {1}, 0);
+    r.put(1000, "m", "y", new byte[] {2}, 0);
+    r.put(1000, "m", "x", new byte[] {3}, 0);
+    assertThat(d.requests).containsExactly(1L, 2L, 3L);
+    assertThat(r.writeSeq()).isEqualTo(3);
+    assertThat(r.durableSeq()).isZero();
+    // Visible to local reads at once.
+    assertThat(r.get(new StoreKey("m", "x")).value()).containsExactly(3);
+
+    // Write 2 durable: y is done; x still has write 3 pending.
+    assertThat(r.markDurable(2)).containsExactly(new StoreKey("m", "y"));
+    assertThat(r.awaitingDurability(new StoreKey("m", "x"))).isTrue();
+    assertThat(r.awaitingDurability(new StoreKey("m", "y"))).isFalse();
+    assertThat(r.markDurable(1)).isEmpty(); // already covered
+    assertThat(r.markDurable(3)).containsExactly(new StoreKey("m", "x"));
+    assertThat(r.durableSeq()).isEqualTo(3);
+    assertThatThrownBy(() -> r.markDurable(4)).isInstanceOf(IllegalArgumentException.class);
+    // Replicated versions are not numbered: they need no acknowledgement.
+    Replica other = new Replica("b", new InMemoryReplicaStore(), CONFIG);
+    r.merge(List.of(other.put(2000, "m", "z", new byte[] {4}, 0)), 2000);
+    assertThat(r.writeSeq()).isEqualTo(3);
+  }
+
+  @Test
+  void theDefaultIsImmediateInMemoryAndBlockingOnAPersistentStore() {
+    Replica mem = new Replica("a", new InMemoryReplicaStore(), CONFIG);
+    mem.put(1000, "m", "k", new byte[] {1}, 0);
+    assertThat(mem.durableSeq()).isEqualTo(mem.writeSeq()).isEqualTo(1);
+
+    CountingStore disk = new CountingStore();
+    Replica r = new Replica("a", disk, CONFIG);
+    r.put(1000, "m", "k", new byte[] {1}, 0);
+    r.increment(1000, "m", "c", 2);
+    assertThat(disk.syncs).isEqualTo(2);
+    assertThat(r.durableSeq()).isEqualTo(r.writeSeq()).isEqualTo(2);
+  }
+
+  @Test
+  void aWriteLeavesTheNodeOnlyOnceDurableAndGroupCommitsAreCounted() {
+    KvNetwork net = new KvNetwork(7);
+    Deferred d = new Deferred();
+    KvNetwork.Node a = net.add(CONFIG, new InMemoryReplicaStore(), d);
+    KvNetwork.Node b = net.add(CONFIG);
+    KvNetwork.Node c = net.add(CONFIG);
+    net.runFor(10);
+
+    a.kv.increment(net.now, "m", "hits", 5, a.outbox());
+    a.kv.put(net.now, "m", "k", new byte[] {1}, 0, a.outbox());
+    // A peer's update of the same counter reaches a, which merges it and must not pass it on: the
+    // merged version carries a's own slot, not yet durable.
+    b.kv.increment(net.now, "m", "hits", 1, b.outbox());
+    long before = net.packetsSent;
+    net.runFor(3_000); // many reconciliation rounds
+    assertThat(net.packetsSent).isGreaterThan(before);
+    assertThat(a.replica.get(new StoreKey("m", "hits")).counter().value()).isEqualTo(6);
+    for (KvNetwork.Node n : List.of(b, c)) {
+      assertThat(n.replica.get(new StoreKey("m", "k"))).as("a's write on %s", n.index).isNull();
+      assertThat(n.replica.get(new StoreKey("m", "hits")).counter().slots()).doesNotContainKey("r0");
+    }
+    assertThat(a.kv.stats().durabilitySyncs()).isZero();
+
+    // One sync covers both writes.
+    a.kv.onDurable(net.now, d.requests.get(d.requests.size() - 1), a.outbox());
+    assertThat(a.kv.stats().durabilitySyncs()).isEqualTo(1);
+    assertThat(a.kv.stats().durableWrites()).isEqualTo(2);
+    assertThat(a.kv.stats().largestSyncGroup()).isEqualTo(2);
+    assertThat(net.runUntilConverged(10_000)).isTrue();
+    for (KvNetwork.Node n : List.of(b, c)) {
+      assertThat(n.replica.get(new StoreKey("m", "k")).value()).containsExactly(1);
+      assertThat(n.replica.get(new StoreKey("m", "hits")).counter().value()).isEqualTo(6);
+    }
+    // Reported twice: nothing more is counted.
+    a.kv.onDurable(net.now, a.replica.writeSeq(), a.outbox());
+    assertThat(a.kv.stats().durabilitySyncs()).isEqualTo(1);
+  }
+}
