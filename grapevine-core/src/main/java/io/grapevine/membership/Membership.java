@@ -10,6 +10,7 @@ import io.grapevine.membership.MembershipMessages.MemberStateEntry;
 import io.grapevine.membership.MembershipMessages.Message;
 import io.grapevine.membership.MembershipMessages.Nack;
 import io.grapevine.membership.MembershipMessages.Ping;
+import io.grapevine.membership.MembershipMessages.ProtocolState;
 import io.grapevine.membership.MembershipMessages.PushPull;
 import io.grapevine.membership.MembershipMessages.Suspect;
 import io.grapevine.node.Delivery;
@@ -18,6 +19,7 @@ import io.grapevine.node.Outbox;
 import io.grapevine.node.PeerSampler;
 import io.grapevine.node.ProtocolEvent;
 import io.grapevine.stack.Piggyback;
+import io.grapevine.stack.PushPullState;
 import io.grapevine.stack.Protocol;
 import io.grapevine.stack.ProtocolContext;
 import io.grapevine.wire.DropReason;
@@ -129,6 +131,8 @@ public final class Membership implements Protocol<Message>, PeerSampler, Piggyba
   /** The push-pull header of the packet being applied, and the entries it announced so far. */
   private PushPull pendingPushPull;
   private final List<MemberStateEntry> pendingEntries = new ArrayList<>();
+  /** Other protocols' states that came with it. */
+  private final List<ProtocolState> pendingStates = new ArrayList<>();
   private ProtocolContext context;
   private final List<Record> picks = new ArrayList<>();
 
@@ -511,6 +515,10 @@ public final class Membership implements Protocol<Message>, PeerSampler, Piggyba
         if (!pushPull) {
           throw new MalformedPacketException(DropReason.UNEXPECTED, "member entry outside push-pull");
         }
+      } else if (m instanceof ProtocolState) {
+        if (!pushPull) {
+          throw new MalformedPacketException(DropReason.UNEXPECTED, "protocol state outside push-pull");
+        }
       } else if (i > 0 && (pushPull || m instanceof PushPull)) {
         throw new MalformedPacketException(DropReason.UNEXPECTED, "mixed push-pull");
       }
@@ -527,8 +535,11 @@ public final class Membership implements Protocol<Message>, PeerSampler, Piggyba
       // Applied whole at the end of the packet, with the entries that follow it.
       pendingPushPull = header;
       pendingEntries.clear();
+      pendingStates.clear();
     } else if (message instanceof MemberStateEntry entry) {
       pendingEntries.add(entry);
+    } else if (message instanceof ProtocolState state) {
+      pendingStates.add(state);
     } else {
       handle(nowMillis, message, delivery, out);
     }
@@ -546,6 +557,7 @@ public final class Membership implements Protocol<Message>, PeerSampler, Piggyba
     } finally {
       pendingPushPull = null;
       pendingEntries.clear();
+      pendingStates.clear();
     }
   }
 
@@ -1061,6 +1073,10 @@ public final class Membership implements Protocol<Message>, PeerSampler, Piggyba
     for (Record r : members) {
       size += 40 + r.name.length() * 3 + r.metadata.length;
     }
+    List<ProtocolState> states = localStates(join);
+    for (ProtocolState st : states) {
+      size += 16 + st.protocol().length() * 3 + st.state().length;
+    }
     size = Math.min(size, config.streamMessageMaxBytes);
     PacketWriter w = new PacketWriter(size, clusterName).begin();
     List<Record> entries = new ArrayList<>(members.size());
@@ -1090,14 +1106,61 @@ public final class Membership implements Protocol<Message>, PeerSampler, Piggyba
     for (MemberStateEntry e : written) {
       write(w, e);
     }
+    for (ProtocolState st : states) {
+      w.mark();
+      try {
+        write(w, st);
+      } catch (BufferOverflowException full) {
+        // Over the stream limit: the member list comes first; this state waits for a later exchange.
+        w.reset();
+      }
+    }
     ByteBuffer packet = w.finish();
     countOut(packet);
     out.send(to, packet, Delivery.STREAM);
   }
 
+  /** The states of the stack's other protocols that take part in push-pull. */
+  private List<ProtocolState> localStates(boolean join) {
+    if (context == null) {
+      return List.of();
+    }
+    List<ProtocolState> out = new ArrayList<>();
+    for (Protocol<?> p : context.protocols()) {
+      if (p != this && p instanceof PushPullState s) {
+        byte[] state = s.localState(join);
+        if (state != null) {
+          out.add(new ProtocolState(p.protocolName(), state));
+        }
+      }
+    }
+    return out;
+  }
+
+  private PushPullState participant(String protocolName) {
+    if (context == null) {
+      return null;
+    }
+    for (Protocol<?> p : context.protocols()) {
+      if (p != this && p instanceof PushPullState s && p.protocolName().equals(protocolName)) {
+        return s;
+      }
+    }
+    return null;
+  }
+
   private void handlePushPull(long now, PushPull header, Outbox out) {
     stats.pushPulls++;
     mergeState(now, header, out);
+    // Then the other protocols' states, to those of this node's protocols that take part (a peer
+    // may run protocols this node does not: their states are passed over).
+    for (int i = 0; i < pendingStates.size(); i++) {
+      ProtocolState st = pendingStates.get(i);
+      PushPullState p = participant(st.protocol());
+      if (p != null) {
+        p.mergeRemoteState(now, st.state(), header.join(), out);
+      }
+    }
     if (!header.reply()) {
       sendPushPull(header.sender(), header.join(), true, out);
     } else if (header.join()) {

@@ -6,6 +6,7 @@ import io.grapevine.wire.FieldWriter;
 import io.grapevine.wire.MalformedPacketException;
 import io.grapevine.wire.MessageType;
 import io.grapevine.wire.PacketReader;
+import io.grapevine.wire.WireFormat;
 
 /**
  * The membership protocol's messages and their bodies on the wire (see docs/wire-format.md). Each
@@ -16,7 +17,8 @@ final class MembershipMessages {
   private MembershipMessages() {}
 
   /** Any membership message. */
-  sealed interface Message permits Ping, IndirectPing, Ack, Nack, Alive, Suspect, Dead, PushPull, MemberStateEntry {
+  sealed interface Message permits Ping, IndirectPing, Ack, Nack, Alive, Suspect, Dead, PushPull, MemberStateEntry,
+      ProtocolState {
     MessageType type();
 
     void writeBody(FieldWriter w);
@@ -183,6 +185,24 @@ final class MembershipMessages {
     }
   }
 
+  /**
+   * protocol(str8) state(bytes32): another protocol's state in a push-pull, after the member
+   * entries (see {@link io.grapevine.stack.PushPullState}).
+   */
+  record ProtocolState(String protocol, byte[] state) implements Message {
+    public MessageType type() {
+      return MessageType.PUSH_PULL_STATE;
+    }
+
+    public void writeBody(FieldWriter w) {
+      w.putString8(protocol).putBytes32(state);
+    }
+
+    static ProtocolState read(PacketReader r) throws MalformedPacketException {
+      return new ProtocolState(r.getString8(), r.getBytes32(WireFormat.MAX_MESSAGE_LENGTH));
+    }
+  }
+
   /** Decodes the current message of {@code r}, or returns null for a type this protocol does not own. */
   static Message read(PacketReader r, int maxMeta) throws MalformedPacketException {
     MessageType type = MessageType.of(r.type());
@@ -200,6 +220,7 @@ final class MembershipMessages {
       case DEAD -> m = Dead.read(r);
       case PUSH_PULL -> m = PushPull.read(r);
       case MEMBER_STATE -> m = MemberStateEntry.read(r, maxMeta);
+      case PUSH_PULL_STATE -> m = ProtocolState.read(r);
       default -> {
         return null;
       }

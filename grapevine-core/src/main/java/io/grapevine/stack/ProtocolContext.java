@@ -54,6 +54,9 @@ public interface ProtocolContext {
    */
   void emit(long nowMillis, ProtocolEvent event, Outbox out);
 
+  /** Every protocol of the stack, this one included, in the order they were added. */
+  java.util.List<Protocol<?>> protocols();
+
   /** Counts a packet this protocol dropped after decoding (the stack counts decode failures). */
   void dropped(DropReason reason);
 

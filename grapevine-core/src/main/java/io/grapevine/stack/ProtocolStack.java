@@ -436,6 +436,11 @@ public final class ProtocolStack implements ProtocolNode {
     }
 
     @Override
+    public List<Protocol<?>> protocols() {
+      return ProtocolStack.this.protocols();
+    }
+
+    @Override
     public void dropped(DropReason reason) {
       stats.drop(reason);
     }

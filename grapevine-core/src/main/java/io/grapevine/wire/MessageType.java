@@ -15,6 +15,8 @@ public enum MessageType {
   DEAD(0x07),
   PUSH_PULL(0x08),
   MEMBER_STATE(0x09),
+  /** Another protocol's state in a push-pull: protocol name, state bytes. */
+  PUSH_PULL_STATE(0x0A),
   // dissemination: 0x20..0x3F
   USER_EVENT(0x20),
   RUMOR_HEADER(0x21),

@@ -7,6 +7,7 @@ import io.grapevine.node.Outbox;
 import io.grapevine.node.ProtocolEvent;
 import io.grapevine.stack.Protocol;
 import io.grapevine.stack.ProtocolContext;
+import io.grapevine.stack.PushPullState;
 import io.grapevine.wire.DropReason;
 import io.grapevine.wire.MalformedPacketException;
 import io.grapevine.wire.MessageEncoder;
@@ -20,10 +21,10 @@ import java.util.Map;
  * application it runs, and every node learns every other node's. The announcement rides on
  * membership's gossip (piggyback), so it costs no packet of its own; a node that joins later is told
  * directly by the nodes that see it join (a peer event answered with a datagram). Rumors can miss a
- * node, so every second each node also sends what it knows to one random peer: anti-entropy, which
- * makes every node learn every version eventually.
+ * node, so the whole table also rides on membership's periodic full-state exchange ({@link
+ * PushPullState}): anti-entropy, which makes every node learn every version eventually.
  */
-public final class VersionGossip implements Protocol<VersionGossip.Announcement> {
+public final class VersionGossip implements Protocol<VersionGossip.Announcement>, PushPullState {
   /** Its block of codes, taken from the application range. */
   public static final MessageRange TYPES = MessageRange.of(0xC0, 0xC0);
   private static final int ANNOUNCE = 0xC0;
@@ -34,14 +35,10 @@ public final class VersionGossip implements Protocol<VersionGossip.Announcement>
   /** Emitted when a node's version is first seen or changes. */
   public record VersionSeen(String node, String version) implements ProtocolEvent {}
 
-  /** Anti-entropy: how often a node sends its table to one random peer. */
-  private static final long SYNC_INTERVAL_MILLIS = 1000;
   /** Nodes remembered, at most: the table is keyed by what other nodes send, so it has a cap. */
   private static final int MAX_NODES = 10_000;
 
   private final Map<String, Announcement> known = new HashMap<>();
-  private final java.util.List<Endpoint> peer = new java.util.ArrayList<>(1);
-  private long nextSyncMillis = Long.MAX_VALUE;
   private final MessageEncoder encoder = new MessageEncoder(600);
   private ProtocolContext ctx;
   private String version;
@@ -69,8 +66,6 @@ public final class VersionGossip implements Protocol<VersionGossip.Announcement>
   @Override
   public void start(long nowMillis, Outbox out) {
     announce();
-    // A random phase, from the protocol's own generator, so nodes do not sync in lockstep.
-    nextSyncMillis = nowMillis + 1 + ctx.random().nextLong(SYNC_INTERVAL_MILLIS);
   }
 
   /** A command: the application upgraded. Call it on the node's thread (ClusterNode.submit). */
@@ -109,6 +104,10 @@ public final class VersionGossip implements Protocol<VersionGossip.Announcement>
 
   @Override
   public void onMessage(long nowMillis, Endpoint from, Announcement a, Delivery delivery, Outbox out) {
+    learn(a, out);
+  }
+
+  private void learn(Announcement a, Outbox out) {
     Announcement old = known.get(a.node());
     if (old != null && old.counter() >= a.counter()) {
       return;
@@ -136,33 +135,49 @@ public final class VersionGossip implements Protocol<VersionGossip.Announcement>
     }
   }
 
+  /** The whole table, for membership's full-state exchange with one peer. */
   @Override
-  public void onTick(long nowMillis, Outbox out) {
-    nextSyncMillis = nowMillis + SYNC_INTERVAL_MILLIS;
-    peer.clear();
-    ctx.peers().sample(1, peer);
-    if (peer.isEmpty()) {
-      return;
-    }
-    // As many announcements as fit one datagram, in a random order so a large table still spreads.
-    java.util.List<Announcement> all = new java.util.ArrayList<>(known.values());
-    java.util.Collections.shuffle(all, new java.util.Random(ctx.random().nextLong()));
-    io.grapevine.wire.PacketWriter w = new io.grapevine.wire.PacketWriter(ctx.datagramBytes(), ctx.clusterName())
-        .begin();
-    for (Announcement a : all) {
-      w.mark();
-      try {
-        w.beginMessage(ANNOUNCE).putString8(a.node()).putLong(a.counter()).putString8(a.version()).endMessage();
-      } catch (java.nio.BufferOverflowException full) {
-        w.reset();
-        break;
+  public byte[] localState(boolean join) {
+    java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+    java.io.DataOutputStream data = new java.io.DataOutputStream(bytes);
+    try {
+      data.writeInt(known.size());
+      for (Announcement a : known.values()) {
+        data.writeUTF(a.node());
+        data.writeLong(a.counter());
+        data.writeUTF(a.version());
       }
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
     }
-    out.send(peer.get(0), w.finish(), Delivery.DATAGRAM);
+    return bytes.toByteArray();
+  }
+
+  /** A peer's table: every announcement newer than ours is learned (and announced as an event). */
+  @Override
+  public void mergeRemoteState(long nowMillis, byte[] state, boolean join, Outbox out) {
+    java.io.DataInputStream data = new java.io.DataInputStream(new java.io.ByteArrayInputStream(state));
+    try {
+      int n = data.readInt();
+      if (n < 0 || n > MAX_NODES) {
+        return;
+      }
+      for (int i = 0; i < n; i++) {
+        Announcement a = new Announcement(data.readUTF(), data.readLong(), data.readUTF());
+        if (a.counter() >= 1) {
+          learn(a, out);
+        }
+      }
+    } catch (java.io.IOException e) {
+      // A truncated or garbled state: what was read is kept, the rest waits for the next exchange.
+    }
   }
 
   @Override
+  public void onTick(long nowMillis, Outbox out) {}
+
+  @Override
   public long nextDeadlineMillis() {
-    return nextSyncMillis;
+    return Long.MAX_VALUE;
   }
 }

@@ -29,6 +29,10 @@ import org.junit.jupiter.api.Test;
  * thread. The protocol's only registration is {@code ClusterBuilder.protocol(...)}.
  */
 class VersionGossipClusterTest {
+  /** LOCAL, with a push-pull every 2 s so the table's anti-entropy shows within the test's bounds. */
+  static final MembershipConfig CONFIG =
+      MembershipConfig.local().toBuilder().pushPullInterval(Duration.ofSeconds(2)).build();
+
   private final List<Cluster> nodes = new ArrayList<>();
 
   @AfterEach
@@ -38,7 +42,7 @@ class VersionGossipClusterTest {
 
   private ClusterNode start(String name, Protocol<?> protocol) {
     Cluster c = Cluster.builder().name(name).clusterName("versions").bind("127.0.0.1:0")
-        .config(MembershipConfig.local()).protocol(protocol).start();
+        .config(CONFIG).protocol(protocol).start();
     nodes.add(c);
     return (ClusterNode) c;
   }
