@@ -149,12 +149,18 @@ public final class StackCluster {
     return stack;
   }
 
-  /** Starts node {@code i}'s stack now (for a cluster built with {@link Builder#deferStart()}). */
+  /**
+   * Starts node {@code i}'s stack now (for a cluster built with {@link Builder#deferStart()}); no-op if
+   * it is started already.
+   */
   public VirtualNetwork.Node start(int i) {
     return nodes.get(i).start();
   }
 
-  /** Starts every node's stack now, in index order (for a cluster built with {@link Builder#deferStart()}). */
+  /**
+   * Starts every node's stack that is not started yet, now, in index order (for a cluster built with
+   * {@link Builder#deferStart()}).
+   */
   public void startAll() {
     for (VirtualNetwork.Node n : nodes) {
       n.start();

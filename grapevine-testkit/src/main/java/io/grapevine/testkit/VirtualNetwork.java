@@ -398,6 +398,10 @@ public final class VirtualNetwork {
   // ------------------------------------------------------------------ lifecycle and commands
 
   private void start(Node node) {
+    if (node.started) {
+      return;
+    }
+    node.started = true;
     if (node.target instanceof ProtocolStack stack) {
       stack.start(now, node.outbox);
     }
@@ -432,6 +436,7 @@ public final class VirtualNetwork {
     java.util.Objects.requireNonNull(fresh, "fresh");
     crash(node);
     node.target = fresh;
+    node.started = false;
     node.restarts++;
     bringUp(node);
     start(node);
@@ -776,6 +781,7 @@ public final class VirtualNetwork {
     private final Outbox outbox;
     private ProtocolNode target;
     private boolean up = true;
+    private boolean started;
     private long generation;
     private long scheduled = Long.MAX_VALUE;
     private int livePosition = -1;
@@ -851,6 +857,11 @@ public final class VirtualNetwork {
       return up;
     }
 
+    /** Whether its current life was started ({@link #start()}, or a {@link #restart}). */
+    public boolean isStarted() {
+      return started;
+    }
+
     /** How many times it was restarted. */
     public int restarts() {
       return restarts;
@@ -891,7 +902,10 @@ public final class VirtualNetwork {
       return packetsReceived;
     }
 
-    /** Starts its stack ({@link ProtocolStack#start}) now; for a plain protocol node, arms its timer. */
+    /**
+     * Starts its stack ({@link ProtocolStack#start}) now; for a plain protocol node, arms its timer. No-op
+     * if it was already started in this life.
+     */
     public Node start() {
       VirtualNetwork.this.start(this);
       return this;

@@ -86,6 +86,8 @@ class StackClusterTest {
     assertThat(added.index()).isEqualTo(3);
     assertThat(c.protocol(3, Dissemination.class).nextDeadlineMillis()).as("deferred too").isEqualTo(Long.MAX_VALUE);
     c.start(3);
+    assertThat(added.isStarted()).isTrue();
+    c.start(3); // already started: nothing happens
 
     Dissemination before = c.protocol(1, Dissemination.class);
     long seedBefore = c.stack(1).seed();
