@@ -15,6 +15,7 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.PriorityQueue;
 import java.util.Set;
 import java.util.SplittableRandom;
@@ -139,7 +140,7 @@ public final class VirtualNetwork {
 
   /** Sets the latency model for packets sent from now on (default: a fixed 1 ms). */
   public VirtualNetwork latency(LinkLatency model) {
-    this.latency = java.util.Objects.requireNonNull(model, "latency");
+    this.latency = Objects.requireNonNull(model, "latency");
     return this;
   }
 
@@ -156,7 +157,7 @@ public final class VirtualNetwork {
   /** Loses each packet of {@code scope} sent from now on with probability {@code probability}. */
   public VirtualNetwork loss(double probability, Traffic scope) {
     this.loss = probability(probability, "loss");
-    this.lossScope = java.util.Objects.requireNonNull(scope, "scope");
+    this.lossScope = Objects.requireNonNull(scope, "scope");
     return this;
   }
 
@@ -176,7 +177,7 @@ public final class VirtualNetwork {
    */
   public VirtualNetwork duplication(double probability, Traffic scope) {
     this.duplication = probability(probability, "duplication");
-    this.duplicationScope = java.util.Objects.requireNonNull(scope, "scope");
+    this.duplicationScope = Objects.requireNonNull(scope, "scope");
     return this;
   }
 
@@ -199,8 +200,8 @@ public final class VirtualNetwork {
    * own seeded randomness); packets already in flight are not affected.
    */
   public LinkRule drop(BiPredicate<Endpoint, Endpoint> link, Traffic scope) {
-    LinkRule rule = new LinkRule(java.util.Objects.requireNonNull(link, "link"),
-        java.util.Objects.requireNonNull(scope, "scope"));
+    LinkRule rule = new LinkRule(Objects.requireNonNull(link, "link"),
+        Objects.requireNonNull(scope, "scope"));
     rules.add(rule);
     return rule;
   }
@@ -245,19 +246,19 @@ public final class VirtualNetwork {
 
   /** Calls {@code sniffer} with every packet a node sends, before any fault applies to it. */
   public VirtualNetwork onSend(Consumer<Packet> sniffer) {
-    sniffers.add(java.util.Objects.requireNonNull(sniffer));
+    sniffers.add(Objects.requireNonNull(sniffer));
     return this;
   }
 
   /** Calls {@code listener} with every packet just before it is handed to its destination. */
   public VirtualNetwork onDeliver(Consumer<Packet> listener) {
-    deliveryListeners.add(java.util.Objects.requireNonNull(listener));
+    deliveryListeners.add(Objects.requireNonNull(listener));
     return this;
   }
 
   /** Calls {@code listener} with every event a node emits. */
   public VirtualNetwork onEvent(EventListener listener) {
-    eventListeners.add(java.util.Objects.requireNonNull(listener));
+    eventListeners.add(Objects.requireNonNull(listener));
     return this;
   }
 
@@ -283,8 +284,8 @@ public final class VirtualNetwork {
    * @throws IllegalArgumentException if another node already has {@code endpoint}
    */
   public Node add(String name, Endpoint endpoint, ProtocolNode node) {
-    java.util.Objects.requireNonNull(name, "name");
-    java.util.Objects.requireNonNull(node, "node");
+    Objects.requireNonNull(name, "name");
+    Objects.requireNonNull(node, "node");
     if (byEndpoint.containsKey(endpoint)) {
       throw new IllegalArgumentException("a node is already at " + endpoint + ": " + byEndpoint.get(endpoint)
           + " (use restart to replace it)");
@@ -433,7 +434,7 @@ public final class VirtualNetwork {
   }
 
   private void restart(Node node, ProtocolNode fresh) {
-    java.util.Objects.requireNonNull(fresh, "fresh");
+    Objects.requireNonNull(fresh, "fresh");
     crash(node);
     node.target = fresh;
     node.started = false;
@@ -535,6 +536,9 @@ public final class VirtualNetwork {
    * @return whether the condition holds
    */
   public boolean runUntil(BooleanSupplier condition, long maxMillis, long everyMillis) {
+    if (maxMillis < 0) {
+      throw new IllegalArgumentException("cannot run for " + maxMillis + " ms");
+    }
     if (everyMillis <= 0) {
       throw new IllegalArgumentException("check interval must be positive, got " + everyMillis);
     }
