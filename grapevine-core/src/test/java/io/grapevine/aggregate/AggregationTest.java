@@ -5,19 +5,34 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
 import io.grapevine.aggregate.AggregationConfig.Mode;
-import io.grapevine.node.ExtensionNetwork;
+import io.grapevine.testkit.StackCluster;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
 
+/** Aggregation over uniform random peers on the test kit's network (1 ms latency). */
 class AggregationTest {
 
-  private static ExtensionNetwork<Aggregation> network(int n, AggregationConfig config, long seed) {
-    ExtensionNetwork<Aggregation> net = new ExtensionNetwork<>(n, seed, (i, r) -> new Aggregation(config, r));
+  /** {@code n} nodes, built but not started. */
+  private static StackCluster nodes(int n, AggregationConfig config, long seed) {
+    return StackCluster.builder(seed).deferStart()
+        .build(n, (node, stack) -> stack.add(new Aggregation(config, node.random("aggregation"))));
+  }
+
+  /** Starts node {@code i} in epoch 0, led by n0, publishing {@code value}. */
+  private static void start(StackCluster net, int i, double value) {
+    Aggregation a = net.protocol(i, Aggregation.class);
+    net.call(i, (now, out) -> {
+      a.start(now, 0, "n0");
+      a.publish("load", value);
+    });
+    net.start(i);
+  }
+
+  /** {@code n} nodes started together in epoch 0 led by n0, node i publishing i + 1. */
+  private static StackCluster network(int n, AggregationConfig config, long seed) {
+    StackCluster net = nodes(n, config, seed);
     for (int i = 0; i < n; i++) {
-      Aggregation a = net.protocols.get(i);
-      a.start(0, 0, "n0");
-      a.publish("load", i + 1);
-      net.touch(i);
+      start(net, i, i + 1);
     }
     return net;
   }
@@ -27,10 +42,10 @@ class AggregationTest {
         .epochRounds(1000).reportAfterRounds(0).build();
   }
 
-  private static void assertConverged(ExtensionNetwork<Aggregation> net, int n, double tolerance) {
+  private static void assertConverged(StackCluster net, int n, double tolerance) {
     double avg = (n + 1) / 2.0;
     for (int i = 0; i < n; i++) {
-      AggregateEstimate e = net.protocols.get(i).estimate("load");
+      AggregateEstimate e = net.protocol(i, Aggregation.class).estimate("load");
       assertThat(e.avg()).as("avg at n%d", i).isCloseTo(avg, within(avg * tolerance));
       assertThat(e.count()).as("count at n%d", i).isCloseTo(n, within(n * tolerance));
       assertThat(e.sum()).as("sum at n%d", i).isCloseTo(avg * n, within(avg * n * 2 * tolerance));
@@ -42,7 +57,7 @@ class AggregationTest {
   @Test
   void everyModeConvergesWithoutLoss() {
     for (Mode mode : Mode.values()) {
-      ExtensionNetwork<Aggregation> net = network(200, config(mode), 1);
+      StackCluster net = network(200, config(mode), 1);
       net.runUntil(6_000);
       assertConverged(net, 200, 0.01);
     }
@@ -50,8 +65,8 @@ class AggregationTest {
 
   @Test
   void flowUpdatingStaysAccurateUnderFivePercentLoss() {
-    ExtensionNetwork<Aggregation> net = network(200, config(Mode.FLOW), 2);
-    net.loss = 0.05;
+    StackCluster net = network(200, config(Mode.FLOW), 2);
+    net.network().loss(0.05);
     net.runUntil(8_000);
     assertConverged(net, 200, 0.01);
   }
@@ -61,19 +76,19 @@ class AggregationTest {
     double[] drift = new double[2];
     Mode[] modes = {Mode.PUSH_PULL, Mode.FLOW};
     for (int m = 0; m < 2; m++) {
-      ExtensionNetwork<Aggregation> net = network(200, config(modes[m]), 3);
-      net.loss = 0.2;
+      StackCluster net = network(200, config(modes[m]), 3);
+      net.network().loss(0.2);
       net.runUntil(8_000);
       // Mass of the leader indicator should stay exactly 1 (sum over nodes of their estimates).
       double mass = 0;
-      for (Aggregation a : net.protocols) {
+      for (Aggregation a : net.protocols(Aggregation.class)) {
         mass += a.meanIndicator();
       }
       // Let in-flight repairs land: no loss for a few rounds.
-      net.loss = 0;
-      net.runUntil(net.now + 3_000);
+      net.network().loss(0);
+      net.runFor(3_000);
       double settled = 0;
-      for (Aggregation a : net.protocols) {
+      for (Aggregation a : net.protocols(Aggregation.class)) {
         settled += a.meanIndicator();
       }
       drift[m] = Math.abs(settled - 1.0);
@@ -86,7 +101,7 @@ class AggregationTest {
   @Test
   void pushPullReducesVarianceByAboutOneOverTwoRootE() {
     int n = 4000;
-    ExtensionNetwork<Aggregation> net = network(n, config(Mode.PUSH_PULL), 4);
+    StackCluster net = network(n, config(Mode.PUSH_PULL), 4);
     double v0 = variance(net, n);
     net.runUntil(100 * 8 + 50);
     double v8 = variance(net, n);
@@ -95,10 +110,10 @@ class AggregationTest {
     assertThat(perRound).isBetween(0.25, 0.36);
   }
 
-  private static double variance(ExtensionNetwork<Aggregation> net, int n) {
+  private static double variance(StackCluster net, int n) {
     double mean = (n + 1) / 2.0;
     double sum = 0;
-    for (Aggregation a : net.protocols) {
+    for (Aggregation a : net.protocols(Aggregation.class)) {
       double x = a.estimate("load").avg();
       sum += (x - mean) * (x - mean);
     }
@@ -109,17 +124,17 @@ class AggregationTest {
   void countFollowsCrashesAtTheNextEpoch() {
     AggregationConfig c = AggregationConfig.defaults().toBuilder().roundInterval(Duration.ofMillis(100))
         .epochRounds(40).reportAfterRounds(30).build();
-    ExtensionNetwork<Aggregation> net = network(100, c, 5);
+    StackCluster net = network(100, c, 5);
     net.runUntil(8_000);
-    for (Aggregation a : net.protocols) {
+    for (Aggregation a : net.protocols(Aggregation.class)) {
       assertThat(a.clusterSize()).isCloseTo(100, within(1.0));
     }
     for (int i = 0; i < 20; i++) {
       net.crash(80 + i);
     }
-    net.runUntil(net.now + 3 * 40 * 100 + 2_000);
+    net.runFor(3 * 40 * 100 + 2_000);
     for (int i = 0; i < 80; i++) {
-      assertThat(net.protocols.get(i).clusterSize()).as("n%d", i).isCloseTo(80, within(0.8));
+      assertThat(net.protocol(i, Aggregation.class).clusterSize()).as("n%d", i).isCloseTo(80, within(0.8));
     }
   }
 
@@ -135,14 +150,9 @@ class AggregationTest {
     int churnRounds = 40;
     AggregationConfig c = AggregationConfig.defaults().toBuilder().roundInterval(Duration.ofMillis(100))
         .epochRounds(80).reportAfterRounds(30).censusRounds(0).neighborTimeout(Duration.ofMillis(1_200)).build();
-    ExtensionNetwork<Aggregation> net = new ExtensionNetwork<>(n + churnRounds, 21, (i, r) -> new Aggregation(c, r));
+    StackCluster net = nodes(n, c, 21);
     for (int i = 0; i < n; i++) {
-      net.protocols.get(i).start(0, 0, "n0");
-      net.protocols.get(i).publish("load", i + 1);
-      net.touch(i);
-    }
-    for (int i = n; i < n + churnRounds; i++) {
-      net.crash(i);
+      start(net, i, i + 1);
     }
     net.runUntil(1_500);
     java.util.SplittableRandom pick = new java.util.SplittableRandom(5);
@@ -156,18 +166,21 @@ class AggregationTest {
       gone.add(victim);
       net.crash(victim);
       int fresh = next++;
-      net.revive(fresh);
-      net.protocols.get(fresh).start(net.now);
-      net.protocols.get(fresh).publish("load", 1);
-      net.touch(fresh);
-      net.runUntil(net.now + 100);
+      net.addNode();
+      Aggregation a = net.protocol(fresh, Aggregation.class);
+      net.call(fresh, (now, out) -> {
+        a.start(now);
+        a.publish("load", 1);
+      });
+      net.start(fresh);
+      net.runFor(100);
     }
     net.runUntil(7_500);
     long freshAlive = java.util.stream.IntStream.range(n, next).filter(i -> !gone.contains(i)).count();
     int readers = 0;
     for (int i = 0; i < next; i++) {
       if (!gone.contains(i)) {
-        Aggregation a = net.protocols.get(i);
+        Aggregation a = net.protocol(i, Aggregation.class);
         readers += a.isReader() ? 1 : 0;
         assertThat(a.epoch()).isZero();
         assertThat(a.clusterSize()).as("n%d", i).isCloseTo(n, within(n * 0.01));
@@ -179,7 +192,7 @@ class AggregationTest {
     net.runUntil(8_000 + 3_000 + 1_000);
     for (int i = 0; i < next; i++) {
       if (!gone.contains(i)) {
-        Aggregation a = net.protocols.get(i);
+        Aggregation a = net.protocol(i, Aggregation.class);
         assertThat(a.isReader()).as("n%d", i).isFalse();
         assertThat(a.epoch()).isEqualTo(1);
         assertThat(a.clusterSize()).as("n%d", i).isCloseTo(n, within(n * 0.01));
@@ -189,14 +202,14 @@ class AggregationTest {
 
   @Test
   void valuesChangedMidEpochAreFollowed() {
-    ExtensionNetwork<Aggregation> net = network(100, config(Mode.FLOW), 6);
+    StackCluster net = network(100, config(Mode.FLOW), 6);
     net.runUntil(4_000);
     for (int i = 0; i < 100; i++) {
-      net.protocols.get(i).publish("load", 7.0);
-      net.touch(i);
+      Aggregation a = net.protocol(i, Aggregation.class);
+      net.call(i, (now, out) -> a.publish("load", 7.0));
     }
-    net.runUntil(net.now + 4_000);
-    for (Aggregation a : net.protocols) {
+    net.runFor(4_000);
+    for (Aggregation a : net.protocols(Aggregation.class)) {
       assertThat(a.estimate("load").avg()).isCloseTo(7.0, within(0.07));
     }
   }
@@ -211,10 +224,10 @@ class AggregationTest {
     long[] retries = new long[2];
     for (int k = 0; k < 2; k++) {
       AggregationConfig c = config(Mode.FLOW).toBuilder().requestRetries(k == 0 ? 0 : 2).build();
-      ExtensionNetwork<Aggregation> net = network(n, c, 8);
-      net.loss = 0.10;
+      StackCluster net = network(n, c, 8);
+      net.network().loss(0.10);
       net.runUntil(3_000);
-      for (Aggregation a : net.protocols) {
+      for (Aggregation a : net.protocols(Aggregation.class)) {
         double count = a.estimate("load").count();
         worst[k] = Math.max(worst[k], Double.isFinite(count) ? Math.abs(count / n - 1) : Double.POSITIVE_INFINITY);
         retries[k] += a.stats().retries();

@@ -5,12 +5,37 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
 import io.grapevine.aggregate.AggregationConfig.Mode;
+import io.grapevine.testkit.LinkLatency;
+import io.grapevine.testkit.StackCluster;
 import java.time.Duration;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 
-/** Push-pull exchanges stay atomic (mass conserved exactly); FLOW forgets silent neighbors. */
+/**
+ * Push-pull exchanges stay atomic (mass conserved exactly); FLOW forgets silent neighbors. The nodes
+ * run over uniform random peers with a random one-way latency of 1..{@code maxLatencyMillis} ms, so
+ * that exchanges overlap as they do on a real network; {@code deliverInFlight()} lets everything
+ * travelling land without firing a timer, the moment at which the mass held by the nodes can be
+ * summed (none is travelling).
+ */
 class AtomicityAndTimeoutTest {
+
+  /** {@code n} nodes started in epoch 0 led by n0, node i publishing {@code values[i]}. */
+  private static StackCluster network(int n, long seed, int maxLatencyMillis, AggregationConfig config,
+      double[] values) {
+    StackCluster net = StackCluster.builder(seed).deferStart().latency(LinkLatency.uniform(1, maxLatencyMillis))
+        .build(n, (node, stack) -> stack.add(new Aggregation(config, node.random("aggregation"))));
+    for (int i = 0; i < n; i++) {
+      Aggregation a = net.protocol(i, Aggregation.class);
+      double value = values[i];
+      net.call(i, (now, out) -> {
+        a.start(now, 0, "n0");
+        a.publish("v", value);
+      });
+      net.start(i);
+    }
+    return net;
+  }
 
   private static double[] values(int n, long seed) {
     SplittableRandom r = new SplittableRandom(seed);
@@ -22,11 +47,11 @@ class AtomicityAndTimeoutTest {
   }
 
   /** {Σ c, Σ x, Σ w} over the live nodes. */
-  private static double[] mass(JitterNetwork net) {
+  private static double[] mass(StackCluster net) {
     double[] m = new double[3];
-    for (int i = 0; i < net.nodes.size(); i++) {
-      if (!net.isCrashed(i)) {
-        Aggregation a = net.nodes.get(i);
+    for (int i = 0; i < net.size(); i++) {
+      if (net.node(i).isUp()) {
+        Aggregation a = net.protocol(i, Aggregation.class);
         double[] h = a.held("v");
         m[0] += a.meanIndicator();
         m[1] += h[0];
@@ -36,9 +61,9 @@ class AtomicityAndTimeoutTest {
     return m;
   }
 
-  private static long sum(JitterNetwork net, java.util.function.ToLongFunction<AggregationStats> f) {
+  private static long sum(StackCluster net, java.util.function.ToLongFunction<AggregationStats> f) {
     long s = 0;
-    for (Aggregation a : net.nodes) {
+    for (Aggregation a : net.protocols(Aggregation.class)) {
       s += f.applyAsLong(a.stats());
     }
     return s;
@@ -52,16 +77,15 @@ class AtomicityAndTimeoutTest {
       int n = 300;
       AggregationConfig config = AggregationConfig.defaults().toBuilder().mode(Mode.PUSH_PULL)
           .roundInterval(Duration.ofMillis(20)).epochRounds(100_000).reportAfterRounds(0).build();
-      JitterNetwork net = new JitterNetwork(n, seed, 8, config);
       double[] v = values(n, seed);
+      StackCluster net = network(n, seed, 8, config, v);
       double truth = 0;
       for (double x : v) {
         truth += x;
       }
-      net.start(v);
       for (int checkpoint = 1; checkpoint <= 20; checkpoint++) {
         net.runUntil(checkpoint * 200L);
-        net.drain();
+        net.network().deliverInFlight();
         double[] m = mass(net);
         assertThat(m[0]).as("seed %d, Σ c at checkpoint %d", seed, checkpoint).isCloseTo(1.0, within(1e-12));
         assertThat(m[1]).as("seed %d, Σ x at checkpoint %d", seed, checkpoint).isCloseTo(truth, within(truth * 1e-12));
@@ -71,7 +95,7 @@ class AtomicityAndTimeoutTest {
       // here: with latencies this close to the round, most requests find their peer busy).
       assertThat(sum(net, AggregationStats::refused)).as("seed %d: busy refusals", seed).isGreaterThan(1000);
       assertThat(sum(net, AggregationStats::refusedByPeer)).isEqualTo(sum(net, AggregationStats::refused));
-      for (Aggregation a : net.nodes) {
+      for (Aggregation a : net.protocols(Aggregation.class)) {
         AggregateEstimate e = a.estimate("v");
         assertThat(e.avg()).as("seed %d", seed).isCloseTo(truth / n, within(truth / n * 1e-4));
         assertThat(e.count()).as("seed %d", seed).isCloseTo(n, within(n * 1e-4));
@@ -85,8 +109,7 @@ class AtomicityAndTimeoutTest {
     // up; they must be counted and ignored, never applied to a later exchange.
     AggregationConfig config = AggregationConfig.defaults().toBuilder().mode(Mode.PUSH_PULL)
         .roundInterval(Duration.ofMillis(20)).epochRounds(100_000).reportAfterRounds(0).build();
-    JitterNetwork net = new JitterNetwork(100, 9, 30, config);
-    net.start(values(100, 9));
+    StackCluster net = network(100, 9, 30, config, values(100, 9));
     net.runUntil(2_000);
     assertThat(sum(net, AggregationStats::unanswered)).isGreaterThan(0);
     assertThat(sum(net, AggregationStats::lateReplies)).isGreaterThan(0);
@@ -110,10 +133,9 @@ class AtomicityAndTimeoutTest {
     AggregationConfig config = AggregationConfig.defaults().toBuilder().mode(Mode.FLOW)
         .roundInterval(Duration.ofMillis(100)).epochRounds(60).reportAfterRounds(30)
         .neighborTimeout(Duration.ofMillis(1_500)).build();
-    JitterNetwork net = new JitterNetwork(n, 11, 3, config);
-    net.start(v);
+    StackCluster net = network(n, 11, 3, config, v);
     net.runUntil(4_000);
-    net.drain();
+    net.network().deliverInFlight();
     assertThat(sum(net, AggregationStats::neighborsTimedOut)).as("no live neighbor dropped").isZero();
     double allSum = 0;
     double liveSum = 0;
@@ -127,7 +149,7 @@ class AtomicityAndTimeoutTest {
     }
     double[] before = mass(net);
     net.runUntil(5_900);
-    net.drain();
+    net.network().deliverInFlight();
     assertThat(sum(net, AggregationStats::neighborsTimedOut)).as("crashed neighbors timed out").isGreaterThan(0);
     assertThat(sum(net, AggregationStats::neighborsKept)).isEqualTo(sum(net, AggregationStats::neighborsTimedOut));
     double[] after = mass(net);
@@ -135,8 +157,8 @@ class AtomicityAndTimeoutTest {
       assertThat(after[k]).as("mass %d on the live nodes", k).isCloseTo(before[k], within(1e-9));
     }
     for (int i = 0; i < n; i++) {
-      if (!net.isCrashed(i)) {
-        AggregateEstimate e = net.nodes.get(i).estimate("v");
+      if (net.node(i).isUp()) {
+        AggregateEstimate e = net.protocol(i, Aggregation.class).estimate("v");
         assertThat(e.epoch()).isZero();
         assertThat(e.count()).as("n%d counts the nodes the epoch began with", i).isCloseTo(n, within(n * 0.01));
         assertThat(e.avg()).isCloseTo(allSum / n, within(allSum / n * 0.01));
@@ -144,10 +166,10 @@ class AtomicityAndTimeoutTest {
     }
     // Epoch 1 (from round 60) is reported from its round 30 on.
     net.runUntil(6_000 + 3_000 + 1_500);
-    int live = net.live();
+    int live = net.network().liveCount();
     for (int i = 0; i < n; i++) {
-      if (!net.isCrashed(i)) {
-        AggregateEstimate e = net.nodes.get(i).estimate("v");
+      if (net.node(i).isUp()) {
+        AggregateEstimate e = net.protocol(i, Aggregation.class).estimate("v");
         assertThat(e.epoch()).isEqualTo(1);
         assertThat(e.count()).as("n%d counts the live nodes", i).isCloseTo(live, within(live * 0.01));
         assertThat(e.avg()).isCloseTo(liveSum / live, within(liveSum / live * 0.01));
@@ -159,13 +181,12 @@ class AtomicityAndTimeoutTest {
   void flowKeepsLiveNeighborsUnderLoss() {
     // The default ratio (2.5× the longest round-robin silence) under 5% loss: a live neighbor is
     // dropped rarely, and a mistaken drop is repaired by the next request, so mass stays put.
-    JitterNetwork net = new JitterNetwork(150, 12, 3, flow(Duration.ofMillis(3_000)));
-    net.loss = 0.05;
-    net.start(values(150, 12));
+    StackCluster net = network(150, 12, 3, flow(Duration.ofMillis(3_000)), values(150, 12));
+    net.network().loss(0.05);
     net.runUntil(10_000);
-    net.loss = 0;
+    net.network().loss(0);
     net.runUntil(13_000);
-    net.drain();
+    net.network().deliverInFlight();
     long dropped = sum(net, AggregationStats::neighborsTimedOut);
     assertThat(dropped).as("live neighbors dropped").isLessThan(15);
     assertThat(mass(net)[0]).isCloseTo(1.0, within(1e-6));

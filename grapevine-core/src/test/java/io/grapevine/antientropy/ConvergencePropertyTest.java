@@ -1,8 +1,14 @@
 package io.grapevine.antientropy;
 
+import static io.grapevine.antientropy.Replicas.kv;
+import static io.grapevine.antientropy.Replicas.replica;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assertions.fail;
 
+import io.grapevine.node.Endpoint;
+import io.grapevine.testkit.LinkLatency;
+import io.grapevine.testkit.Traffic;
+import io.grapevine.testkit.VirtualNetwork;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.HashMap;
@@ -38,7 +44,7 @@ class ConvergencePropertyTest {
 
   private static void runOnce(long seed) {
     SplittableRandom r = new SplittableRandom(seed);
-    KvNetwork net = new KvNetwork(r.nextLong());
+    VirtualNetwork net = Replicas.network(r.nextLong());
     AntiEntropyConfig config = AntiEntropyConfig.builder()
         .merkleDepth(1 + r.nextInt(3))
         .syncInterval(Duration.ofMillis(200 + r.nextInt(800)))
@@ -46,16 +52,17 @@ class ConvergencePropertyTest {
         .build();
     int nodes = 2 + r.nextInt(5);
     for (int i = 0; i < nodes; i++) {
-      net.add(config);
+      Replicas.add(net, config);
     }
-    net.loss = r.nextDouble() * 0.3;
-    net.duplication = r.nextDouble() * 0.2;
-    net.maxLatency = 1 + r.nextInt(200);
+    // Every packet, stream messages included: harsher than a real network, where TCP hides loss.
+    net.loss(r.nextDouble() * 0.3, Traffic.ALL);
+    net.duplication(r.nextDouble() * 0.2, Traffic.ALL);
+    net.latency(LinkLatency.uniform(1, 1 + r.nextInt(200)));
     if (r.nextInt(3) == 0) {
-      Set<Integer> side = new HashSet<>();
+      Set<Endpoint> side = new HashSet<>();
       for (int i = 0; i < nodes; i++) {
         if (r.nextBoolean()) {
-          side.add(i);
+          side.add(net.node(i).endpoint());
         }
       }
       net.partition(side);
@@ -65,31 +72,31 @@ class ConvergencePropertyTest {
     Map<StoreKey, Long> counterSums = new HashMap<>();
     int ops = 30 + r.nextInt(250);
     for (int op = 0; op < ops; op++) {
-      KvNetwork.Node n = net.nodes.get(r.nextInt(nodes));
-      long now = net.now;
+      VirtualNetwork.Node n = net.node(r.nextInt(nodes));
+      long now = net.now();
       String key = "k" + r.nextInt(12);
       Entry written = null;
       try {
         written = switch (r.nextInt(9)) {
-          case 0, 1 -> n.kv.put(now, "reg", key, ("v" + op).getBytes(StandardCharsets.UTF_8), 0, n.outbox());
-          case 2 -> n.kv.put(now, "reg", key, new byte[r.nextInt(3000)], 3_600_000, n.outbox());
-          case 3 -> n.kv.delete(now, "reg", key, n.outbox());
+          case 0, 1 -> kv(n).put(now, "reg", key, ("v" + op).getBytes(StandardCharsets.UTF_8), 0, n.outbox());
+          case 2 -> kv(n).put(now, "reg", key, new byte[r.nextInt(3000)], 3_600_000, n.outbox());
+          case 3 -> kv(n).delete(now, "reg", key, n.outbox());
           case 4 -> {
             long delta = r.nextInt(21) - 10;
             counterSums.merge(new StoreKey("ctr", key), delta, Long::sum);
-            yield n.kv.increment(now, "ctr", key, delta, n.outbox());
+            yield kv(n).increment(now, "ctr", key, delta, n.outbox());
           }
-          case 5 -> n.kv.addToSet(now, "set", key, "e" + r.nextInt(5), n.outbox());
-          case 6 -> n.kv.removeFromSet(now, "set", key, "e" + r.nextInt(5), n.outbox());
+          case 5 -> kv(n).addToSet(now, "set", key, "e" + r.nextInt(5), n.outbox());
+          case 6 -> kv(n).removeFromSet(now, "set", key, "e" + r.nextInt(5), n.outbox());
           // One map where every kind meets on the same keys: type conflicts, deletes of CRDTs.
           case 7 -> switch (r.nextInt(4)) {
-            case 0 -> n.kv.put(now, "mix", key, new byte[] {(byte) op}, 0, n.outbox());
-            case 1 -> n.kv.delete(now, "mix", key, n.outbox());
-            case 2 -> n.kv.increment(now, "mix", key, 1, n.outbox());
-            default -> n.kv.addToSet(now, "mix", key, "x" + r.nextInt(3), n.outbox());
+            case 0 -> kv(n).put(now, "mix", key, new byte[] {(byte) op}, 0, n.outbox());
+            case 1 -> kv(n).delete(now, "mix", key, n.outbox());
+            case 2 -> kv(n).increment(now, "mix", key, 1, n.outbox());
+            default -> kv(n).addToSet(now, "mix", key, "x" + r.nextInt(3), n.outbox());
           };
-          default -> n.kv.increment(now, "ctr", key, 1, n.outbox()) != null
-              ? accumulate(counterSums, new StoreKey("ctr", key), n.replica.get(new StoreKey("ctr", key))) : null;
+          default -> kv(n).increment(now, "ctr", key, 1, n.outbox()) != null
+              ? accumulate(counterSums, new StoreKey("ctr", key), replica(n).get(new StoreKey("ctr", key))) : null;
         };
       } catch (IllegalStateException typeConflict) {
         // A counter op on a key holding a live value (or the like) is refused locally: no write.
@@ -101,21 +108,21 @@ class ConvergencePropertyTest {
     }
 
     net.heal();
-    net.loss = 0;
-    net.duplication = 0;
-    boolean converged = net.runUntilConverged(300_000);
+    net.loss(0);
+    net.duplication(0);
+    boolean converged = Replicas.runUntilConverged(net, 300_000);
     assertThat(converged).as("roots equal after healing (nodes=%d depth=%d)", nodes, config.merkleDepth).isTrue();
 
-    for (KvNetwork.Node n : net.nodes) {
-      assertThat(n.replica.store().size()).as("entries on r%d", n.index).isEqualTo(expected.size());
+    for (VirtualNetwork.Node n : net.nodes()) {
+      assertThat(replica(n).store().size()).as("entries on r%d", n.index()).isEqualTo(expected.size());
       for (Map.Entry<StoreKey, Entry> e : expected.entrySet()) {
-        Entry actual = n.replica.get(e.getKey());
-        assertThat(actual).as("%s on r%d", e.getKey(), n.index).isEqualTo(e.getValue());
+        Entry actual = replica(n).get(e.getKey());
+        assertThat(actual).as("%s on r%d", e.getKey(), n.index()).isEqualTo(e.getValue());
       }
     }
     // The PN-counter loses no concurrent increment: its value is the sum of all deltas.
     for (Map.Entry<StoreKey, Long> e : counterSums.entrySet()) {
-      Entry actual = net.nodes.get(0).replica.get(e.getKey());
+      Entry actual = replica(net.node(0)).get(e.getKey());
       assertThat(actual.counter().value()).as("counter %s", e.getKey()).isEqualTo(e.getValue());
     }
   }

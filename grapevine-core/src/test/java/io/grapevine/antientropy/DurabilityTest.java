@@ -3,6 +3,7 @@ package io.grapevine.antientropy;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.grapevine.testkit.VirtualNetwork;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -91,40 +92,44 @@ class DurabilityTest {
 
   @Test
   void aWriteLeavesTheNodeOnlyOnceDurableAndGroupCommitsAreCounted() {
-    KvNetwork net = new KvNetwork(7);
+    VirtualNetwork net = Replicas.network(7);
     Deferred d = new Deferred();
-    KvNetwork.Node a = net.add(CONFIG, new InMemoryReplicaStore(), d);
-    KvNetwork.Node b = net.add(CONFIG);
-    KvNetwork.Node c = net.add(CONFIG);
+    VirtualNetwork.Node a = Replicas.add(net, CONFIG, new InMemoryReplicaStore(), d);
+    VirtualNetwork.Node b = Replicas.add(net, CONFIG);
+    VirtualNetwork.Node c = Replicas.add(net, CONFIG);
     net.runFor(10);
+    AntiEntropy ka = Replicas.kv(a);
 
-    a.kv.increment(net.now, "m", "hits", 5, a.outbox());
-    a.kv.put(net.now, "m", "k", new byte[] {1}, 0, a.outbox());
+    a.call((now, out) -> ka.increment(now, "m", "hits", 5, out));
+    a.call((now, out) -> ka.put(now, "m", "k", new byte[] {1}, 0, out));
     // A peer's update of the same counter reaches a, which merges it and must not pass it on: the
     // merged version carries a's own slot, not yet durable.
-    b.kv.increment(net.now, "m", "hits", 1, b.outbox());
-    long before = net.packetsSent;
+    b.call((now, out) -> Replicas.kv(b).increment(now, "m", "hits", 1, out));
+    long before = net.packetsSent();
     net.runFor(3_000); // many reconciliation rounds
-    assertThat(net.packetsSent).isGreaterThan(before);
-    assertThat(a.replica.get(new StoreKey("m", "hits")).counter().value()).isEqualTo(6);
-    for (KvNetwork.Node n : List.of(b, c)) {
-      assertThat(n.replica.get(new StoreKey("m", "k"))).as("a's write on %s", n.index).isNull();
-      assertThat(n.replica.get(new StoreKey("m", "hits")).counter().slots()).doesNotContainKey("r0");
+    assertThat(net.packetsSent()).isGreaterThan(before);
+    assertThat(Replicas.replica(a).get(new StoreKey("m", "hits")).counter().value()).isEqualTo(6);
+    for (VirtualNetwork.Node n : List.of(b, c)) {
+      Replica r = Replicas.replica(n);
+      assertThat(r.get(new StoreKey("m", "k"))).as("a's write on %s", n.name()).isNull();
+      assertThat(r.get(new StoreKey("m", "hits")).counter().slots()).doesNotContainKey("r0");
     }
-    assertThat(a.kv.stats().durabilitySyncs()).isZero();
+    assertThat(ka.stats().durabilitySyncs()).isZero();
 
     // One sync covers both writes.
-    a.kv.onDurable(net.now, d.requests.get(d.requests.size() - 1), a.outbox());
-    assertThat(a.kv.stats().durabilitySyncs()).isEqualTo(1);
-    assertThat(a.kv.stats().durableWrites()).isEqualTo(2);
-    assertThat(a.kv.stats().largestSyncGroup()).isEqualTo(2);
-    assertThat(net.runUntilConverged(10_000)).isTrue();
-    for (KvNetwork.Node n : List.of(b, c)) {
-      assertThat(n.replica.get(new StoreKey("m", "k")).value()).containsExactly(1);
-      assertThat(n.replica.get(new StoreKey("m", "hits")).counter().value()).isEqualTo(6);
+    long last = d.requests.get(d.requests.size() - 1);
+    a.call((now, out) -> ka.onDurable(now, last, out));
+    assertThat(ka.stats().durabilitySyncs()).isEqualTo(1);
+    assertThat(ka.stats().durableWrites()).isEqualTo(2);
+    assertThat(ka.stats().largestSyncGroup()).isEqualTo(2);
+    assertThat(Replicas.runUntilConverged(net, 10_000)).isTrue();
+    for (VirtualNetwork.Node n : List.of(b, c)) {
+      Replica r = Replicas.replica(n);
+      assertThat(r.get(new StoreKey("m", "k")).value()).containsExactly(1);
+      assertThat(r.get(new StoreKey("m", "hits")).counter().value()).isEqualTo(6);
     }
     // Reported twice: nothing more is counted.
-    a.kv.onDurable(net.now, a.replica.writeSeq(), a.outbox());
-    assertThat(a.kv.stats().durabilitySyncs()).isEqualTo(1);
+    a.call((now, out) -> ka.onDurable(now, Replicas.replica(a).writeSeq(), out));
+    assertThat(ka.stats().durabilitySyncs()).isEqualTo(1);
   }
 }

@@ -1,8 +1,12 @@
 package io.grapevine.antientropy;
 
+import static io.grapevine.antientropy.Replicas.kv;
+import static io.grapevine.antientropy.Replicas.replica;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.grapevine.node.Delivery;
+import io.grapevine.testkit.Packet;
+import io.grapevine.testkit.VirtualNetwork;
 import io.grapevine.wire.PacketWriter;
 import java.nio.ByteBuffer;
 import java.time.Duration;
@@ -21,22 +25,24 @@ class MalformedInputTest {
       .syncInterval(Duration.ofDays(1)).rumorFanout(0).merkleDepth(2).build();
 
   /** Valid messages of every type, captured from a real exchange plus a rumor. */
-  private static List<byte[]> sampleMessages(KvNetwork net, KvNetwork.Node a, KvNetwork.Node b) throws Exception {
+  private static List<byte[]> sampleMessages(VirtualNetwork net, VirtualNetwork.Node a, VirtualNetwork.Node b)
+      throws Exception {
     List<byte[]> out = new ArrayList<>();
-    Entry counter = a.replica.increment(net.now, "m", "c", 5);
-    Entry set = a.replica.addToSet(net.now, "m", "s", "x");
-    Entry value = a.replica.put(net.now, "m", "v", new byte[] {1, 2, 3}, 60_000);
-    Entry tomb = a.replica.delete(net.now, "m", "t");
+    Entry counter = replica(a).increment(net.now(), "m", "c", 5);
+    Entry set = replica(a).addToSet(net.now(), "m", "s", "x");
+    Entry value = replica(a).put(net.now(), "m", "v", new byte[] {1, 2, 3}, 60_000);
+    Entry tomb = replica(a).delete(net.now(), "m", "t");
     for (Entry e : List.of(counter, set, value, tomb)) {
       out.add(AntiEntropyMessages.entryMessage(io.grapevine.wire.MessageType.KV_RUMOR, e));
     }
-    b.replica.put(net.now, "m", "b-only", new byte[] {9}, 0);
-    net.sniff = true;
+    replica(b).put(net.now(), "m", "b-only", new byte[] {9}, 0);
+    List<Packet> sniffed = new ArrayList<>();
+    net.onSend(sniffed::add);
     net.runFor(10);
-    a.kv.sync(net.now, b.endpoint, a.outbox());
+    kv(a).sync(net.now(), b.endpoint(), a.outbox());
     net.runFor(100);
     // Extract messages by walking the raw packets.
-    for (KvNetwork.Packet p : net.sniffed) {
+    for (Packet p : sniffed) {
       byte[] bytes = p.bytes();
       int pos = 5 + bytes[4];
       int end = bytes.length - 4;
@@ -50,7 +56,7 @@ class MalformedInputTest {
   }
 
   private static ByteBuffer packet(byte[]... messages) {
-    PacketWriter w = new PacketWriter(200_000, KvNetwork.CLUSTER).begin();
+    PacketWriter w = new PacketWriter(200_000, Replicas.CLUSTER).begin();
     for (byte[] m : messages) {
       w.putEncodedMessage(m);
     }
@@ -62,17 +68,16 @@ class MalformedInputTest {
 
   @Test
   void malformedMessagesAreDroppedCountedAndChangeNothing() throws Exception {
-    KvNetwork net = new KvNetwork(11);
-    KvNetwork.Node a = net.add(CONFIG);
-    KvNetwork.Node b = net.add(CONFIG);
-    KvNetwork.Node victim = net.add(CONFIG);
-    victim.replica.put(net.now, "m", "keep", new byte[] {4}, 0);
+    VirtualNetwork net = Replicas.network(11);
+    VirtualNetwork.Node a = Replicas.add(net, CONFIG);
+    VirtualNetwork.Node b = Replicas.add(net, CONFIG);
+    VirtualNetwork.Node victim = Replicas.add(net, CONFIG);
+    replica(victim).put(net.now(), "m", "keep", new byte[] {4}, 0);
     List<byte[]> samples = sampleMessages(net, a, b);
     assertThat(samples.stream().map(m -> m[0]).distinct().count()).isGreaterThanOrEqualTo(5);
-    net.sniff = false;
 
-    long root = victim.replica.tree().root();
-    long size = victim.replica.store().size();
+    long root = replica(victim).tree().root();
+    long size = replica(victim).store().size();
     SplittableRandom r = new SplittableRandom(0x3c6ef372fe94f82bL);
     long sent = 0;
     long expectedDrops = 0;
@@ -92,12 +97,12 @@ class MalformedInputTest {
         byte[] f = m.clone();
         int bit = 24 + r.nextInt((f.length - 3) * 8);
         f[bit / 8] ^= (byte) (1 << (bit % 8));
-        long before = victim.host.dropped();
+        long before = victim.stack().dropped();
         deliver(net, victim, packet(f));
         sent++;
         // A flip may leave a valid message (e.g. in a hash or a value byte): that is fine, but it
         // must then be applied as a valid message, which the checks below allow for.
-        expectedDrops += victim.host.dropped() - before;
+        expectedDrops += victim.stack().dropped() - before;
       }
       // Garbage bodies with the message's type.
       for (int i = 0; i < 30; i++) {
@@ -106,37 +111,37 @@ class MalformedInputTest {
         g[0] = m[0];
         g[1] = (byte) ((g.length - 3) >>> 8);
         g[2] = (byte) (g.length - 3);
-        long before = victim.host.dropped();
+        long before = victim.stack().dropped();
         deliver(net, victim, packet(g));
         sent++;
-        expectedDrops += victim.host.dropped() - before;
+        expectedDrops += victim.stack().dropped() - before;
       }
     }
     // Unknown codes of the anti-entropy range, and a valid message followed by a bad one: the
     // packet is dropped whole, the valid part is not applied.
-    KvNetwork.Node fresh = net.add(CONFIG);
+    VirtualNetwork.Node fresh = Replicas.add(net, CONFIG);
     deliver(net, fresh, packet(new byte[] {0x45, 0, 0}));
     deliver(net, fresh, packet(samples.get(0), new byte[] {0x40, 0, 1, 9}));
-    assertThat(fresh.host.dropped()).isEqualTo(2);
-    assertThat(fresh.replica.store().size()).isZero();
+    assertThat(fresh.stack().dropped()).isEqualTo(2);
+    assertThat(replica(fresh).store().size()).isZero();
     deliver(net, fresh, packet(samples.get(0)));
-    assertThat(fresh.replica.get(new StoreKey("m", "c"))).isNotNull();
+    assertThat(replica(fresh).get(new StoreKey("m", "c"))).isNotNull();
 
     assertThat(sent).isGreaterThan(1000);
-    assertThat(victim.host.dropped()).isGreaterThanOrEqualTo(expectedDrops);
+    assertThat(victim.stack().dropped()).isGreaterThanOrEqualTo(expectedDrops);
     // Truncations alone: all dropped.
     assertThat(expectedDrops).isGreaterThan(sent / 3);
     // Flipped bits that still decode may have added versions, but never touched the victim's own key.
-    assertThat(victim.replica.get(new StoreKey("m", "keep")).value()).containsExactly(4);
-    if (victim.replica.store().size() == size) {
-      assertThat(victim.replica.tree().root()).isEqualTo(root);
+    assertThat(replica(victim).get(new StoreKey("m", "keep")).value()).containsExactly(4);
+    if (replica(victim).store().size() == size) {
+      assertThat(replica(victim).tree().root()).isEqualTo(root);
     }
   }
 
   @Test
   void randomBytesNeverEscape() {
-    KvNetwork net = new KvNetwork(12);
-    KvNetwork.Node victim = net.add(CONFIG);
+    VirtualNetwork net = Replicas.network(12);
+    VirtualNetwork.Node victim = Replicas.add(net, CONFIG);
     SplittableRandom r = new SplittableRandom(99);
     for (int i = 0; i < 5000; i++) {
       byte[] body = new byte[r.nextInt(400)];
@@ -148,11 +153,11 @@ class MalformedInputTest {
       System.arraycopy(body, 0, m, 3, body.length);
       deliver(net, victim, packet(m));
     }
-    assertThat(victim.host.dropped()).isEqualTo(5000);
-    assertThat(victim.replica.store().size()).isZero();
+    assertThat(victim.stack().dropped()).isEqualTo(5000);
+    assertThat(replica(victim).store().size()).isZero();
   }
 
-  private static void deliver(KvNetwork net, KvNetwork.Node n, ByteBuffer packet) {
-    n.host.onPacket(net.now, net.nodes.get(0).endpoint, packet, Delivery.STREAM, n.outbox());
+  private static void deliver(VirtualNetwork net, VirtualNetwork.Node n, ByteBuffer packet) {
+    n.deliverNow(net.node(0).endpoint(), packet, Delivery.STREAM);
   }
 }

@@ -42,6 +42,7 @@ class PiggybackBudgetTest {
       @Override public void dropped(DropReason reason) {}
       @Override public void emit(long nowMillis, ProtocolEvent event, Outbox out) { out.emit(event); }
       @Override public StackStats stats() { return new StackStats(); }
+      @Override public List<io.grapevine.stack.Protocol<?>> protocols() { return List.of(); }
     };
     Outbox out = new Outbox() {
       @Override public void send(Endpoint to, ByteBuffer packet, Delivery delivery) { pushedTo.add(to); }

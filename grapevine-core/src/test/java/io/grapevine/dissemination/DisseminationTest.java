@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.grapevine.dissemination.DisseminationConfig.Mode;
 import io.grapevine.dissemination.DisseminationConfig.Stop;
+import io.grapevine.testkit.StackCluster;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -12,17 +13,50 @@ import java.util.List;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 
+/** Dissemination alone, over uniform random peers on the test kit's network (1 ms latency). */
 class DisseminationTest {
 
+  /** {@code n} dissemination nodes with uniform random peers, started at time 0. */
+  static StackCluster rumors(int n, DisseminationConfig config, long seed) {
+    return StackCluster.of(n, seed, (node, stack) -> stack.add(new Dissemination(config, 1, node.random("events"))));
+  }
+
+  static RumorId publish(StackCluster c, int node, String topic, byte[] payload, String key) {
+    Dissemination d = c.protocol(node, Dissemination.class);
+    return c.apply(node, (now, out) -> d.publish(now, topic, payload, key, out));
+  }
+
+  static List<UserEvent> delivered(StackCluster c, int node) {
+    return c.node(node).events(UserEvent.class);
+  }
+
+  /** Nodes that delivered {@code id}. */
+  static long informed(StackCluster c, RumorId id) {
+    return c.nodes().stream().filter(n -> n.events(UserEvent.class).stream().anyMatch(u -> u.id().equals(id)))
+        .count();
+  }
+
+  /** Largest number of deliveries of one id at one node. */
+  static long maxDeliveriesPerNode(StackCluster c, RumorId id) {
+    return c.nodes().stream()
+        .mapToLong(n -> n.events(UserEvent.class).stream().filter(u -> u.id().equals(id)).count())
+        .max()
+        .orElse(0);
+  }
+
+  static boolean quiescent(StackCluster c) {
+    return c.protocols(Dissemination.class).stream().allMatch(d -> d.hotCount() == 0);
+  }
+
   private static double residueOf(DisseminationConfig config, int n, long seed) {
-    RumorNetwork net = new RumorNetwork(n, config, seed);
-    RumorId id = net.publish(0, "t", new byte[] {1}, null);
-    for (int i = 0; i < 200 && !net.quiescent(); i++) {
-      net.runUntil(net.now() + config.roundInterval.toMillis());
+    StackCluster net = rumors(n, config, seed);
+    RumorId id = publish(net, 0, "t", new byte[] {1}, null);
+    for (int i = 0; i < 200 && !quiescent(net); i++) {
+      net.runFor(config.roundInterval.toMillis());
     }
-    assertThat(net.quiescent()).as("rumor dies out").isTrue();
-    assertThat(net.maxDeliveriesPerNode(id)).as("at most once").isLessThanOrEqualTo(1);
-    return 1.0 - (double) net.informed(id) / n;
+    assertThat(quiescent(net)).as("rumor dies out").isTrue();
+    assertThat(maxDeliveriesPerNode(net, id)).as("at most once").isLessThanOrEqualTo(1);
+    return 1.0 - (double) informed(net, id) / n;
   }
 
   @Test
@@ -76,37 +110,37 @@ class DisseminationTest {
   void antiEntropyLeavesNoResidueEvenWithLoss() {
     DisseminationConfig c = DisseminationConfig.demers(Mode.PUSH, false, Stop.COUNTER, 1).toBuilder()
         .antiEntropyInterval(Duration.ofSeconds(1)).build();
-    RumorNetwork net = new RumorNetwork(300, c, 7);
-    net.net.loss = 0.1;
-    RumorId id = net.publish(5, "t", new byte[] {1, 2, 3}, null);
+    StackCluster net = rumors(300, c, 7);
+    net.network().loss(0.1);
+    RumorId id = publish(net, 5, "t", new byte[] {1, 2, 3}, null);
     net.runUntil(60_000);
-    assertThat(net.informed(id)).isEqualTo(300);
-    assertThat(net.maxDeliveriesPerNode(id)).isEqualTo(1);
-    assertThat(net.protocols.stream().mapToLong(d -> d.stats().repaired()).sum()).isPositive();
+    assertThat(informed(net, id)).isEqualTo(300);
+    assertThat(maxDeliveriesPerNode(net, id)).isEqualTo(1);
+    assertThat(net.protocols(Dissemination.class).stream().mapToLong(d -> d.stats().repaired()).sum()).isPositive();
   }
 
   @Test
   void largePayloadsTravelOverStreams() {
     DisseminationConfig c = DisseminationConfig.demers(Mode.PUSH, true, Stop.COUNTER, 4).toBuilder()
         .antiEntropyInterval(Duration.ofSeconds(2)).build();
-    RumorNetwork net = new RumorNetwork(50, c, 8);
+    StackCluster net = rumors(50, c, 8);
     byte[] big = new byte[64 * 1024];
     new SplittableRandom(1).nextBytes(big);
-    RumorId id = net.publish(0, "big", big, null);
+    RumorId id = publish(net, 0, "big", big, null);
     net.runUntil(30_000);
-    assertThat(net.informed(id)).isEqualTo(50);
+    assertThat(informed(net, id)).isEqualTo(50);
     for (int i = 0; i < 50; i++) {
-      assertThat(net.delivered(i).get(0).payload()).isEqualTo(big);
+      assertThat(delivered(net, i).get(0).payload()).isEqualTo(big);
     }
   }
 
   @Test
   void oversizedAndBadEventsAreRefusedClearly() {
-    RumorNetwork net = new RumorNetwork(2, DisseminationConfig.defaults(), 9);
-    assertThatThrownBy(() -> net.publish(0, "t", new byte[64 * 1024 + 1], null))
+    StackCluster net = rumors(2, DisseminationConfig.defaults(), 9);
+    assertThatThrownBy(() -> publish(net, 0, "t", new byte[64 * 1024 + 1], null))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessage("payload is 65537 bytes, above the limit of 65536");
-    assertThatThrownBy(() -> net.publish(0, "", new byte[1], null))
+    assertThatThrownBy(() -> publish(net, 0, "", new byte[1], null))
         .hasMessage("topic must be 1..255 UTF-8 bytes, got 0");
   }
 
@@ -114,17 +148,17 @@ class DisseminationTest {
   void coalescingDeliversOnlyTheNewestPerKey() {
     DisseminationConfig c = DisseminationConfig.demers(Mode.PUSH, true, Stop.COUNTER, 4).toBuilder()
         .antiEntropyInterval(Duration.ofSeconds(1)).build();
-    RumorNetwork net = new RumorNetwork(30, c, 10);
-    net.publish(0, "leader", "a".getBytes(), "shard-1");
-    net.runUntil(net.now() + 20_000);
-    net.publish(1, "leader", "b".getBytes(), "shard-1");
-    net.runUntil(net.now() + 20_000);
+    StackCluster net = rumors(30, c, 10);
+    publish(net, 0, "leader", "a".getBytes(), "shard-1");
+    net.runFor(20_000);
+    publish(net, 1, "leader", "b".getBytes(), "shard-1");
+    net.runFor(20_000);
     for (int i = 0; i < 30; i++) {
-      List<UserEvent> events = net.delivered(i);
+      List<UserEvent> events = delivered(net, i);
       assertThat(new String(events.get(events.size() - 1).payload())).isEqualTo("b");
     }
     // Delivered out of order: an older event arriving after a newer one is suppressed.
-    long suppressed = net.protocols.stream().mapToLong(d -> d.stats().coalesced()).sum();
+    long suppressed = net.protocols(Dissemination.class).stream().mapToLong(d -> d.stats().coalesced()).sum();
     assertThat(suppressed).isGreaterThanOrEqualTo(0);
   }
 
@@ -133,7 +167,7 @@ class DisseminationTest {
     // Property: any arrival order of a burst, with duplicates, delivers each id exactly once.
     for (long seed = 0; seed < 50; seed++) {
       SplittableRandom r = new SplittableRandom(seed);
-      RumorNetwork src = new RumorNetwork(2, DisseminationConfig.defaults(), seed);
+      StackCluster src = rumors(2, DisseminationConfig.defaults(), seed);
       int n = 1 + r.nextInt(300);
       List<Integer> order = new ArrayList<>();
       for (int i = 1; i <= n; i++) {
@@ -143,11 +177,11 @@ class DisseminationTest {
         }
       }
       Collections.shuffle(order, new java.util.Random(seed));
-      Dissemination d = src.protocols.get(1);
+      Dissemination d = src.protocol(1, Dissemination.class);
       for (int s : order) {
-        DisseminationTestAccess.deliver(d, src, new RumorId("o", 1, s));
+        DisseminationTestAccess.deliver(src.node(1), new RumorId("o", 1, s));
       }
-      assertThat(src.delivered(1)).as("seed %d", seed).hasSize(n);
+      assertThat(delivered(src, 1)).as("seed %d", seed).hasSize(n);
       for (int i = 1; i <= n; i++) {
         assertThat(d.hasDelivered(new RumorId("o", 1, i))).as("seed %d id %d", seed, i).isTrue();
       }

@@ -15,6 +15,7 @@ import io.grapevine.membership.MembershipMessages.PushPull;
 import io.grapevine.membership.MembershipMessages.Suspect;
 import io.grapevine.node.Delivery;
 import io.grapevine.node.Endpoint;
+import io.grapevine.testkit.VirtualNetwork;
 import io.grapevine.wire.MalformedPacketException;
 import io.grapevine.wire.MessageEncoder;
 import io.grapevine.wire.PacketReader;
@@ -209,8 +210,11 @@ class CodecPropertyTest {
    */
   @Test
   void garbageWithAValidChecksumNeverEscapesNorHalfApplies() {
-    TestNetwork net = new TestNetwork(1, 1);
-    Membership node = net.add("victim", 1, MembershipConfig.lan());
+    // The victim is of the packets' own cluster, so they reach its decoder.
+    VirtualNetwork.Node victim = new VirtualNetwork(1).add(
+        Members.builder(CLUSTER, "victim", VirtualNetwork.endpointOf(0), 1, MembershipConfig.lan(),
+            new SplittableRandom(1)).build()).start();
+    Membership node = Members.membership(victim);
     for (int i = 0; i < CASES; i++) {
       long seed = BASE_SEED + i;
       SplittableRandom r = new SplittableRandom(seed);
@@ -229,7 +233,7 @@ class CodecPropertyTest {
       long dropsBefore = node.stats().droppedTotal();
       long versionBefore = node.version();
       try {
-        net.stack(node).onPacket(net.now, TestNetwork.endpoint(9), ByteBuffer.wrap(packet), Delivery.DATAGRAM, net.outbox(node));
+        victim.deliverNow(VirtualNetwork.endpointOf(8), ByteBuffer.wrap(packet), Delivery.DATAGRAM);
       } catch (RuntimeException e) {
         fail("seed " + seed + ": node threw " + e, e);
       }
@@ -241,15 +245,17 @@ class CodecPropertyTest {
 
   @Test
   void aMalformedPacketThroughTheNodeIsCountedAndChangesNothing() {
-    TestNetwork net = new TestNetwork(2, 1);
-    Membership node = net.add("victim", 1, MembershipConfig.lan());
+    VirtualNetwork.Node victim = new VirtualNetwork(2).add(
+        Members.builder(CLUSTER, "victim", VirtualNetwork.endpointOf(0), 1, MembershipConfig.lan(),
+            new SplittableRandom(2)).build()).start();
+    Membership node = Members.membership(victim);
     List<Member> before = node.members();
     for (int i = 0; i < 500; i++) {
       long seed = BASE_SEED + i;
       SplittableRandom r = new SplittableRandom(seed);
       byte[] b = toArray(packet(r, new ArrayList<>()));
       b[r.nextInt(b.length)] ^= (byte) (1 + r.nextInt(255));
-      net.stack(node).onPacket(net.now, TestNetwork.endpoint(9), ByteBuffer.wrap(b), Delivery.DATAGRAM, net.outbox(node));
+      victim.deliverNow(VirtualNetwork.endpointOf(8), ByteBuffer.wrap(b), Delivery.DATAGRAM);
     }
     assertThat(node.stats().droppedTotal()).isEqualTo(500);
     assertThat(node.members()).isEqualTo(before);

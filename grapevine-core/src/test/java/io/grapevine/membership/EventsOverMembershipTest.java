@@ -6,69 +6,63 @@ import io.grapevine.dissemination.Dissemination;
 import io.grapevine.dissemination.DisseminationConfig;
 import io.grapevine.dissemination.RumorId;
 import io.grapevine.dissemination.UserEvent;
+import io.grapevine.testkit.StackCluster;
+import io.grapevine.testkit.Traffic;
+import io.grapevine.testkit.VirtualNetwork;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 
-/** User events riding on membership traffic (the default), over the in-memory network. */
+/** User events riding on membership traffic (the default), over the test kit's in-memory network. */
 class EventsOverMembershipTest {
 
-  private static List<Dissemination> cluster(TestNetwork net, int n, DisseminationConfig config) {
-    List<Dissemination> events = new ArrayList<>();
-    List<Membership> nodes = new ArrayList<>();
-    for (int i = 0; i < n; i++) {
-      Dissemination d = new Dissemination(config, 1, net.random.split());
-      nodes.add(net.add("n" + i, TestNetwork.endpoint(i + 1), 1, MembershipConfig.lan(), b -> b.add(d)));
-      events.add(d);
-    }
-    for (int i = 1; i < n; i++) {
-      net.join(nodes.get(i), nodes.get(0));
-    }
-    net.runFor(10_000);
-    return events;
+  private static StackCluster cluster(int n, long seed, DisseminationConfig config) {
+    StackCluster c = Members.cluster(n, seed, 1, MembershipConfig.lan(),
+        (node, stack) -> stack.add(new Dissemination(config, 1, node.random("events"))));
+    c.runFor(10_000);
+    return c;
   }
 
-  private static long deliveries(TestNetwork net, RumorId id) {
-    return net.events.values().stream().flatMap(List::stream)
-        .filter(e -> e instanceof UserEvent u && u.id().equals(id)).count();
+  private static long deliveries(VirtualNetwork net, RumorId id) {
+    return net.events(UserEvent.class).stream().filter(u -> u.id().equals(id)).count();
   }
 
-  private static long nodesDelivered(TestNetwork net, RumorId id) {
-    return net.events.values().stream()
-        .filter(l -> l.stream().anyMatch(e -> e instanceof UserEvent u && u.id().equals(id))).count();
+  private static long nodesDelivered(VirtualNetwork net, RumorId id) {
+    return net.nodes().stream()
+        .filter(n -> n.events(UserEvent.class).stream().anyMatch(u -> u.id().equals(id))).count();
+  }
+
+  private static RumorId publish(StackCluster c, int node, String topic, byte[] payload) {
+    Dissemination d = c.protocol(node, Dissemination.class);
+    return c.apply(node, (now, out) -> d.publish(now, topic, payload, null, out));
   }
 
   @Test
   void anEventReachesEveryNodeExactlyOnce() {
-    TestNetwork net = new TestNetwork(21, 1);
-    List<Dissemination> events = cluster(net, 30, DisseminationConfig.defaults());
-    Membership origin = net.nodes.values().iterator().next();
-    RumorId id = events.get(0).publish(net.now, "deploy", "v42".getBytes(), null, net.outbox(origin));
-    net.runFor(3_000);
-    assertThat(nodesDelivered(net, id)).isEqualTo(30);
-    assertThat(deliveries(net, id)).isEqualTo(30);
+    StackCluster c = cluster(30, 21, DisseminationConfig.defaults());
+    RumorId id = publish(c, 0, "deploy", "v42".getBytes());
+    c.runFor(3_000);
+    assertThat(nodesDelivered(c.network(), id)).isEqualTo(30);
+    assertThat(deliveries(c.network(), id)).isEqualTo(30);
   }
 
   @Test
   void withTenPercentLossAntiEntropyStillReachesEveryone() {
-    TestNetwork net = new TestNetwork(22, 1);
     DisseminationConfig config = DisseminationConfig.defaults().toBuilder()
         .antiEntropyInterval(Duration.ofSeconds(5)).build();
-    List<Dissemination> events = cluster(net, 30, config);
-    SplittableRandom loss = new SplittableRandom(22);
-    net.drop = (from, to) -> loss.nextInt(100) < 10;
-    Membership origin = net.nodes.values().iterator().next();
+    StackCluster c = cluster(30, 22, config);
+    // Every packet, stream messages included: a harsher loss than a real network's.
+    c.network().loss(0.10, Traffic.ALL);
     List<RumorId> ids = new ArrayList<>();
     for (int i = 0; i < 20; i++) {
-      ids.add(events.get(0).publish(net.now, "t", new byte[] {(byte) i}, null, net.outbox(origin)));
-      net.runFor(100);
+      ids.add(publish(c, 0, "t", new byte[] {(byte) i}));
+      c.runFor(100);
     }
-    net.runFor(60_000);
+    c.runFor(60_000);
     for (RumorId id : ids) {
-      assertThat(nodesDelivered(net, id)).as("%s", id).isEqualTo(30);
-      assertThat(deliveries(net, id)).isEqualTo(30);
+      assertThat(nodesDelivered(c.network(), id)).as("%s", id).isEqualTo(30);
+      assertThat(deliveries(c.network(), id)).isEqualTo(30);
     }
   }
 }

@@ -5,6 +5,7 @@ import io.grapevine.membership.MembershipMessages.Dead;
 import io.grapevine.membership.MembershipMessages.Message;
 import io.grapevine.membership.MembershipMessages.Suspect;
 import io.grapevine.node.Delivery;
+import io.grapevine.testkit.VirtualNetwork;
 import io.grapevine.wire.PacketWriter;
 import java.nio.ByteBuffer;
 
@@ -13,7 +14,7 @@ final class MembershipMessagesTestAccess {
   private MembershipMessagesTestAccess() {}
 
   static ByteBuffer packet(Message... messages) {
-    PacketWriter w = new PacketWriter(1400, TestNetwork.CLUSTER).begin();
+    PacketWriter w = new PacketWriter(1400, Members.CLUSTER).begin();
     for (Message m : messages) {
       w.beginMessage(m.type());
       m.writeBody(w);
@@ -22,19 +23,19 @@ final class MembershipMessagesTestAccess {
     return w.finish();
   }
 
-  static void deliver(TestNetwork net, Membership to, Message m) {
-    net.stack(to).onPacket(net.now, TestNetwork.endpoint(200), packet(m), Delivery.DATAGRAM, net.outbox(to));
+  static void deliver(VirtualNetwork.Node to, Message m) {
+    to.deliverNow(VirtualNetwork.endpointOf(199), packet(m), Delivery.DATAGRAM);
   }
 
-  static void deliverSuspect(TestNetwork net, Membership to, String name, long inc, String from) {
-    deliver(net, to, new Suspect(inc, name, from));
+  static void deliverSuspect(VirtualNetwork.Node to, String name, long inc, String from) {
+    deliver(to, new Suspect(inc, name, from));
   }
 
-  static void deliverDead(TestNetwork net, Membership to, String name, long inc, String from) {
-    deliver(net, to, new Dead(inc, name, from));
+  static void deliverDead(VirtualNetwork.Node to, String name, long inc, String from) {
+    deliver(to, new Dead(inc, name, from));
   }
 
-  static void deliverAlive(TestNetwork net, Membership to, Membership about, long inc) {
-    deliver(net, to, new Alive(inc, about.name(), about.endpoint(), 1, 1, new byte[0]));
+  static void deliverAlive(VirtualNetwork.Node to, Membership about, long inc) {
+    deliver(to, new Alive(inc, about.name(), about.endpoint(), 1, 1, new byte[0]));
   }
 }

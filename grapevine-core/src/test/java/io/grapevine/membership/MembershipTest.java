@@ -1,98 +1,90 @@
 package io.grapevine.membership;
 
+import static io.grapevine.membership.Members.count;
+import static io.grapevine.membership.Members.firstEvent;
+import static io.grapevine.membership.Members.live;
+import static io.grapevine.membership.Members.stateOf;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.grapevine.node.Delivery;
+import io.grapevine.testkit.Packet;
+import io.grapevine.testkit.StackCluster;
+import io.grapevine.testkit.Traffic;
+import io.grapevine.testkit.VirtualNetwork;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 
-/** The membership state machine stepped over an in-memory network with a fake clock. */
+/** The membership state machine stepped over the test kit's in-memory network. */
 class MembershipTest {
   private static final MembershipConfig LAN = MembershipConfig.lan();
 
-  private static List<Membership> cluster(TestNetwork net, int n, MembershipConfig config) {
-    List<Membership> nodes = new ArrayList<>();
-    for (int i = 0; i < n; i++) {
-      nodes.add(net.add("n" + i, i + 1, config));
-    }
-    for (int i = 1; i < n; i++) {
-      net.join(nodes.get(i), nodes.get(0));
-    }
-    return nodes;
-  }
-
-  private static void assertAllSee(TestNetwork net, List<Membership> observers, String name, MemberState state) {
+  private static void assertAllSee(List<Membership> observers, String name, MemberState state) {
     for (Membership m : observers) {
-      assertThat(net.stateOf(m, name)).as("%s sees %s", m.name(), name).isEqualTo(state);
+      assertThat(stateOf(m, name)).as("%s sees %s", m.name(), name).isEqualTo(state);
     }
   }
 
   @Test
   void nodesJoinThroughOneSeedAndAllConverge() {
-    TestNetwork net = new TestNetwork(1, 1);
-    List<Membership> nodes = cluster(net, 10, LAN);
-    net.runFor(5_000);
-    for (Membership m : nodes) {
+    StackCluster c = Members.cluster(10, 1, 1, LAN);
+    c.runFor(5_000);
+    for (Membership m : Members.all(c)) {
       assertThat(m.members()).hasSize(10).allMatch(x -> x.state() == MemberState.ALIVE);
       assertThat(m.liveCount()).isEqualTo(10);
     }
-    assertThat(net.events.get("n1")).anyMatch(e -> e instanceof JoinResult);
+    assertThat(c.node(1).events()).anyMatch(e -> e instanceof JoinResult);
   }
 
   @Test
   void crashedNodeIsSuspectedThenDeclaredDeadWithinTheSuspicionBound() {
-    TestNetwork net = new TestNetwork(2, 1);
-    List<Membership> nodes = cluster(net, 8, LAN);
-    net.runFor(5_000);
-    Membership victim = nodes.get(5);
-    long crashAt = net.now;
-    net.crash(victim);
-    List<Membership> survivors = net.live();
+    StackCluster c = Members.cluster(8, 2, 1, LAN);
+    VirtualNetwork net = c.network();
+    c.runFor(5_000);
+    long crashAt = net.now();
+    c.crash(5);
+    List<Membership> survivors = live(net);
 
     // Every member is probed within one shuffled round (N-1 intervals); then the suspicion runs
     // at most its maximum; then gossip spreads it.
     long bound = 8 * LAN.probeInterval.toMillis() + LAN.suspicionMaxMillis(8) + 5_000;
     long firstSuspect = -1;
-    while (net.now - crashAt < bound) {
+    while (net.now() - crashAt < bound) {
       net.runFor(100);
-      if (firstSuspect < 0 && survivors.stream().anyMatch(m -> net.stateOf(m, "n5") == MemberState.SUSPECT)) {
-        firstSuspect = net.now;
+      if (firstSuspect < 0 && survivors.stream().anyMatch(m -> stateOf(m, "n5") == MemberState.SUSPECT)) {
+        firstSuspect = net.now();
       }
-      if (survivors.stream().allMatch(m -> net.stateOf(m, "n5") == MemberState.DEAD)) {
+      if (survivors.stream().allMatch(m -> stateOf(m, "n5") == MemberState.DEAD)) {
         break;
       }
     }
     assertThat(firstSuspect).isPositive();
-    assertAllSee(net, survivors, "n5", MemberState.DEAD);
-    assertThat(net.now - crashAt).isLessThan(bound);
-    for (Membership m : survivors) {
-      assertThat(net.count(m, MemberEvent.Type.SUSPECTED, "n5") + net.count(m, MemberEvent.Type.DEAD, "n5"))
+    assertAllSee(survivors, "n5", MemberState.DEAD);
+    assertThat(net.now() - crashAt).isLessThan(bound);
+    for (VirtualNetwork.Node n : net.liveNodes()) {
+      assertThat(count(n, MemberEvent.Type.SUSPECTED, "n5") + count(n, MemberEvent.Type.DEAD, "n5"))
           .isGreaterThanOrEqualTo(1);
-      assertThat(m.liveCount()).isEqualTo(7);
+      assertThat(Members.membership(n).liveCount()).isEqualTo(7);
     }
   }
 
   @Test
   void suspectedNodeRefutesAndStaysAlive() {
-    TestNetwork net = new TestNetwork(3, 1);
-    List<Membership> nodes = cluster(net, 6, LAN);
-    net.runFor(5_000);
+    StackCluster c = Members.cluster(6, 3, 1, LAN);
+    VirtualNetwork net = c.network();
+    List<Membership> nodes = Members.all(c);
+    c.runFor(5_000);
     Membership n3 = nodes.get(3);
     long before = n3.localMember().incarnation();
     // Cut n3 off for one probe round's worth of time, long enough to be suspected, not declared dead.
-    net.drop = (from, to) -> from.equals(n3.endpoint()) || to.equals(n3.endpoint());
-    long start = net.now;
-    while (nodes.stream().noneMatch(m -> net.stateOf(m, "n3") == MemberState.SUSPECT)) {
-      net.runFor(50);
-      assertThat(net.now - start).as("someone suspects n3").isLessThan(20_000);
-    }
-    net.drop = (from, to) -> false;
-    long healed = net.now;
-    while (nodes.stream().anyMatch(m -> net.stateOf(m, "n3") != MemberState.ALIVE)) {
-      net.runFor(100);
-      assertThat(net.now - healed).as("n3 alive everywhere after the heal").isLessThan(30_000);
-    }
+    VirtualNetwork.LinkRule cut = net.isolate(c.node(3));
+    assertThat(net.runUntil(() -> nodes.stream().anyMatch(m -> stateOf(m, "n3") == MemberState.SUSPECT), 20_000))
+        .as("someone suspects n3").isTrue();
+    cut.remove();
+    assertThat(net.runUntil(() -> nodes.stream().allMatch(m -> stateOf(m, "n3") == MemberState.ALIVE), 30_000))
+        .as("n3 alive everywhere after the heal").isTrue();
 
     assertThat(n3.localMember().incarnation()).isGreaterThan(before);
     assertThat(n3.stats().selfRefutations()).isPositive();
@@ -101,30 +93,28 @@ class MembershipTest {
 
   @Test
   void gracefulLeaveIsLeftNotDead() {
-    TestNetwork net = new TestNetwork(4, 1);
-    List<Membership> nodes = cluster(net, 6, LAN);
-    net.runFor(5_000);
-    Membership leaver = nodes.get(2);
-    leaver.leave(net.now, net.outbox(leaver));
-    net.runFor(LAN.leavePropagateTime.toMillis());
-    net.crash(leaver);
-    net.runFor(20_000);
-    for (Membership m : net.live()) {
-      assertThat(net.stateOf(m, "n2")).isEqualTo(MemberState.LEFT);
-      assertThat(net.count(m, MemberEvent.Type.DEAD, "n2")).isZero();
+    StackCluster c = Members.cluster(6, 4, 1, LAN);
+    c.runFor(5_000);
+    Membership leaver = c.protocol(2, Membership.class);
+    c.call(2, leaver::leave);
+    c.runFor(LAN.leavePropagateTime.toMillis());
+    c.crash(2);
+    c.runFor(20_000);
+    for (VirtualNetwork.Node n : c.network().liveNodes()) {
+      assertThat(stateOf(Members.membership(n), "n2")).isEqualTo(MemberState.LEFT);
+      assertThat(count(n, MemberEvent.Type.DEAD, "n2")).isZero();
     }
   }
 
   @Test
   void crashIsDeadNotLeft() {
-    TestNetwork net = new TestNetwork(5, 1);
-    List<Membership> nodes = cluster(net, 6, LAN);
-    net.runFor(5_000);
-    net.crash(nodes.get(4));
-    net.runFor(60_000);
-    for (Membership m : net.live()) {
-      assertThat(net.stateOf(m, "n4")).isEqualTo(MemberState.DEAD);
-      assertThat(net.count(m, MemberEvent.Type.LEFT, "n4")).isZero();
+    StackCluster c = Members.cluster(6, 5, 1, LAN);
+    c.runFor(5_000);
+    c.crash(4);
+    c.runFor(60_000);
+    for (VirtualNetwork.Node n : c.network().liveNodes()) {
+      assertThat(stateOf(Members.membership(n), "n4")).isEqualTo(MemberState.DEAD);
+      assertThat(count(n, MemberEvent.Type.LEFT, "n4")).isZero();
     }
   }
 
@@ -147,197 +137,183 @@ class MembershipTest {
     assertThat(confirmed.deadlineMillis()).isEqualTo(min);
 
     // And in a cluster: a crash seen by many is declared dead sooner than the max timeout.
-    TestNetwork net = new TestNetwork(6, 1);
-    List<Membership> nodes = cluster(net, n, config);
-    net.runFor(5_000);
-    net.crash(nodes.get(7));
-    long crashAt = net.now;
-    Membership observer = nodes.get(0);
-    while (net.stateOf(observer, "n7") != MemberState.DEAD) {
-      net.runFor(100);
-      assertThat(net.now - crashAt).isLessThan(120_000);
-    }
-    MemberEvent suspected = firstEvent(net, observer, MemberEvent.Type.SUSPECTED, "n7");
-    MemberEvent dead = firstEvent(net, observer, MemberEvent.Type.DEAD, "n7");
+    StackCluster c = Members.cluster(n, 6, 1, config);
+    c.runFor(5_000);
+    c.crash(7);
+    Membership observer = c.protocol(0, Membership.class);
+    assertThat(c.runUntil(() -> stateOf(observer, "n7") == MemberState.DEAD, 120_000)).isTrue();
+    MemberEvent suspected = firstEvent(c.node(0), MemberEvent.Type.SUSPECTED, "n7");
+    MemberEvent dead = firstEvent(c.node(0), MemberEvent.Type.DEAD, "n7");
     assertThat(dead.member().stateSinceMillis() - suspected.member().stateSinceMillis())
         .as("suspicion shortened by confirmations")
         .isLessThan(max);
   }
 
-  private static MemberEvent firstEvent(TestNetwork net, Membership observer, MemberEvent.Type type, String name) {
-    return net.events.get(observer.name()).stream()
-        .filter(e -> e instanceof MemberEvent me && me.type() == type && me.member().name().equals(name))
-        .map(e -> (MemberEvent) e)
-        .findFirst()
-        .orElseThrow(() -> new AssertionError(observer.name() + " never saw " + type + " of " + name));
-  }
-
   @Test
   void higherIncarnationWinsAndStaleClaimsAreIgnored() {
-    TestNetwork net = new TestNetwork(7, 1);
-    List<Membership> nodes = cluster(net, 3, LAN);
-    net.runFor(3_000);
-    Membership n1 = nodes.get(1);
+    StackCluster c = Members.cluster(3, 7, 1, LAN);
+    c.runFor(3_000);
+    Membership n1 = c.protocol(1, Membership.class);
     long inc = n1.localMember().incarnation();
-    Membership observer = nodes.get(0);
+    VirtualNetwork.Node observerNode = c.node(0);
+    Membership observer = Members.membership(observerNode);
     // A stale suspicion (lower incarnation) changes nothing.
-    MembershipMessagesTestAccess.deliverSuspect(net, observer, "n1", inc - 1, "n2");
-    assertThat(net.stateOf(observer, "n1")).isEqualTo(MemberState.ALIVE);
+    MembershipMessagesTestAccess.deliverSuspect(observerNode, "n1", inc - 1, "n2");
+    assertThat(stateOf(observer, "n1")).isEqualTo(MemberState.ALIVE);
     // A current one does.
-    MembershipMessagesTestAccess.deliverSuspect(net, observer, "n1", inc, "n2");
-    assertThat(net.stateOf(observer, "n1")).isEqualTo(MemberState.SUSPECT);
+    MembershipMessagesTestAccess.deliverSuspect(observerNode, "n1", inc, "n2");
+    assertThat(stateOf(observer, "n1")).isEqualTo(MemberState.SUSPECT);
     // An alive at the same incarnation does not clear it; a higher one does.
-    MembershipMessagesTestAccess.deliverAlive(net, observer, n1, inc);
-    assertThat(net.stateOf(observer, "n1")).isEqualTo(MemberState.SUSPECT);
-    MembershipMessagesTestAccess.deliverAlive(net, observer, n1, inc + 1);
-    assertThat(net.stateOf(observer, "n1")).isEqualTo(MemberState.ALIVE);
+    MembershipMessagesTestAccess.deliverAlive(observerNode, n1, inc);
+    assertThat(stateOf(observer, "n1")).isEqualTo(MemberState.SUSPECT);
+    MembershipMessagesTestAccess.deliverAlive(observerNode, n1, inc + 1);
+    assertThat(stateOf(observer, "n1")).isEqualTo(MemberState.ALIVE);
     assertThat(observer.member("n1").incarnation()).isEqualTo(inc + 1);
   }
 
   @Test
   void deadMembersAreReapedAndTombstonesKeepStaleGossipOut() {
     MembershipConfig config = LAN.toBuilder().deadMemberRetention(Duration.ofSeconds(30)).build();
-    TestNetwork net = new TestNetwork(8, 1);
-    List<Membership> nodes = cluster(net, 5, config);
-    net.runFor(5_000);
-    Membership victim = nodes.get(4);
+    StackCluster c = Members.cluster(5, 8, 1, config);
+    VirtualNetwork net = c.network();
+    c.runFor(5_000);
+    Membership victim = c.protocol(4, Membership.class);
     long oldInc = victim.localMember().incarnation();
-    net.crash(victim);
-    net.runFor(60_000 + 30_000);
-    for (Membership m : net.live()) {
-      assertThat(m.member("n4")).as("%s reaped n4", m.name()).isNull();
-      assertThat(net.count(m, MemberEvent.Type.REAPED, "n4")).isEqualTo(1);
+    c.crash(4);
+    c.runFor(60_000 + 30_000);
+    for (VirtualNetwork.Node n : net.liveNodes()) {
+      assertThat(Members.membership(n).member("n4")).as("%s reaped n4", n.name()).isNull();
+      assertThat(count(n, MemberEvent.Type.REAPED, "n4")).isEqualTo(1);
     }
     // Stale gossip (the old incarnation) does not bring it back.
-    Membership observer = nodes.get(0);
-    MembershipMessagesTestAccess.deliverAlive(net, observer, victim, oldInc);
-    assertThat(observer.member("n4")).isNull();
+    VirtualNetwork.Node observer = c.node(0);
+    MembershipMessagesTestAccess.deliverAlive(observer, victim, oldInc);
+    assertThat(Members.membership(observer).member("n4")).isNull();
     // A real restart (new incarnation) does.
-    net.nodes.remove(victim.endpoint());
-    Membership restarted = net.add("n4", victim.endpoint(), oldInc + 1000, config);
-    net.join(restarted, observer);
-    net.runFor(10_000);
-    for (Membership m : net.live()) {
-      assertThat(net.stateOf(m, "n4")).as("%s sees restarted n4", m.name()).isEqualTo(MemberState.ALIVE);
+    c.node(4).restart(Members.stack("n4", c.endpoint(4), oldInc + 1000, config, new SplittableRandom(8)));
+    Members.join(c.node(4), observer);
+    c.runFor(10_000);
+    for (Membership m : live(net)) {
+      assertThat(stateOf(m, "n4")).as("%s sees restarted n4", m.name()).isEqualTo(MemberState.ALIVE);
     }
   }
 
   @Test
   void forceLeaveRemovesADeadNodeForGood() {
-    TestNetwork net = new TestNetwork(9, 1);
-    List<Membership> nodes = cluster(net, 5, LAN);
-    net.runFor(5_000);
-    Membership victim = nodes.get(3);
+    StackCluster c = Members.cluster(5, 9, 1, LAN);
+    c.runFor(5_000);
+    Membership victim = c.protocol(3, Membership.class);
     long oldInc = victim.localMember().incarnation();
-    net.crash(victim);
-    net.runFor(60_000);
-    Membership operator = nodes.get(0);
-    assertThat(operator.forceLeave(net.now, "n1", net.outbox(operator))).as("alive node").isFalse();
-    assertThat(operator.forceLeave(net.now, "n3", net.outbox(operator))).isTrue();
+    c.crash(3);
+    c.runFor(60_000);
+    Membership operator = c.protocol(0, Membership.class);
+    boolean aliveRemoved = c.apply(0, (now, out) -> operator.forceLeave(now, "n1", out));
+    assertThat(aliveRemoved).as("alive node").isFalse();
+    boolean deadRemoved = c.apply(0, (now, out) -> operator.forceLeave(now, "n3", out));
+    assertThat(deadRemoved).isTrue();
     assertThat(operator.member("n3")).isNull();
-    net.runFor(5_000);
-    for (Membership m : net.live()) {
+    c.runFor(5_000);
+    for (Membership m : live(c.network())) {
       if (m != operator) {
-        assertThat(net.stateOf(m, "n3")).isEqualTo(MemberState.LEFT);
+        assertThat(stateOf(m, "n3")).isEqualTo(MemberState.LEFT);
       }
     }
-    MembershipMessagesTestAccess.deliverAlive(net, operator, victim, oldInc);
+    MembershipMessagesTestAccess.deliverAlive(c.node(0), victim, oldInc);
     assertThat(operator.member("n3")).isNull();
   }
 
   @Test
   void metadataUpdateSpreadsToEveryone() {
-    TestNetwork net = new TestNetwork(10, 1);
-    List<Membership> nodes = cluster(net, 6, LAN);
-    net.runFor(5_000);
-    Membership n2 = nodes.get(2);
-    n2.updateMetadata(net.now, "zone=b".getBytes(), net.outbox(n2));
-    net.runFor(3_000);
-    for (Membership m : nodes) {
-      assertThat(new String(m.member("n2").metadata())).isEqualTo("zone=b");
-      if (m != n2) {
-        assertThat(net.count(m, MemberEvent.Type.UPDATED, "n2")).isEqualTo(1);
+    StackCluster c = Members.cluster(6, 10, 1, LAN);
+    c.runFor(5_000);
+    Membership n2 = c.protocol(2, Membership.class);
+    c.call(2, (now, out) -> n2.updateMetadata(now, "zone=b".getBytes(), out));
+    c.runFor(3_000);
+    for (VirtualNetwork.Node n : c.nodes()) {
+      assertThat(new String(Members.membership(n).member("n2").metadata())).isEqualTo("zone=b");
+      if (n.index() != 2) {
+        assertThat(count(n, MemberEvent.Type.UPDATED, "n2")).isEqualTo(1);
       }
     }
   }
 
   @Test
   void eachUpdateIsRetransmittedAtMostTheLimit() {
-    TestNetwork net = new TestNetwork(11, 1);
-    List<Membership> nodes = cluster(net, 10, LAN);
-    net.runFor(10_000);
-    Membership n2 = nodes.get(2);
+    StackCluster c = Members.cluster(10, 11, 1, LAN);
+    c.runFor(10_000);
+    Membership n2 = c.protocol(2, Membership.class);
     int limit = n2.retransmitLimit();
     assertThat(limit).isEqualTo(LAN.retransmitMult * 2); // ceil(log10(11)) = 2
-    n2.updateMetadata(net.now, new byte[] {1}, net.outbox(n2));
+    c.call(2, (now, out) -> n2.updateMetadata(now, new byte[] {1}, out));
     assertThat(n2.hasPendingBroadcast("n2")).isTrue();
     // Gossip rounds pack it into at most `limit` packets, then it is retired.
-    net.runFor(limit * LAN.gossipInterval.toMillis() + 2_000);
+    c.runFor(limit * LAN.gossipInterval.toMillis() + 2_000);
     assertThat(n2.hasPendingBroadcast("n2")).isFalse();
   }
 
   @Test
   void selfIsNeverDeclaredDeadByStaleClaims() {
-    TestNetwork net = new TestNetwork(12, 1);
-    List<Membership> nodes = cluster(net, 3, LAN);
-    net.runFor(3_000);
-    Membership n1 = nodes.get(1);
+    StackCluster c = Members.cluster(3, 12, 1, LAN);
+    c.runFor(3_000);
+    Membership n1 = c.protocol(1, Membership.class);
     long inc = n1.localMember().incarnation();
-    MembershipMessagesTestAccess.deliverDead(net, n1, "n1", inc, "n0");
+    MembershipMessagesTestAccess.deliverDead(c.node(1), "n1", inc, "n0");
     assertThat(n1.localMember().state()).isEqualTo(MemberState.ALIVE);
     assertThat(n1.localMember().incarnation()).isEqualTo(inc + 1);
   }
 
   @Test
   void duplicateNameFromAnotherAddressIsReported() {
-    TestNetwork net = new TestNetwork(13, 1);
-    List<Membership> nodes = cluster(net, 3, LAN);
-    net.runFor(3_000);
-    Membership impostor = net.add("n1", TestNetwork.endpoint(99), 1_000_000, LAN);
-    net.join(impostor, nodes.get(0));
-    net.runFor(3_000);
-    assertThat(nodes.get(0).member("n1").endpoint()).isEqualTo(TestNetwork.endpoint(2));
-    assertThat(nodes.stream().mapToLong(m -> m.stats().nameConflicts()).sum()
+    StackCluster c = Members.cluster(3, 13, 1, LAN);
+    VirtualNetwork net = c.network();
+    c.runFor(3_000);
+    VirtualNetwork.Node impostorNode = net.add(
+        Members.stack("n1", VirtualNetwork.endpointOf(98), 1_000_000, LAN, new SplittableRandom(13))).start();
+    Membership impostor = Members.membership(impostorNode);
+    Members.join(impostorNode, c.node(0));
+    c.runFor(3_000);
+    assertThat(c.protocol(0, Membership.class).member("n1").endpoint()).isEqualTo(c.endpoint(1));
+    assertThat(Members.all(c).stream().mapToLong(m -> m.stats().nameConflicts()).sum()
         + impostor.stats().nameConflicts()).isPositive();
-    assertThat(net.events.values().stream().flatMap(List::stream)).anyMatch(e -> e instanceof NameConflict);
+    assertThat(net.events()).anyMatch(e -> e instanceof NameConflict);
   }
 
   @Test
   void withoutLifeguardSuspicionTimeoutIsFixed() {
     MembershipConfig swim = LAN.toBuilder().lifeguard(false).build();
-    TestNetwork net = new TestNetwork(14, 1);
-    List<Membership> nodes = cluster(net, 6, swim);
-    net.runFor(5_000);
-    net.crash(nodes.get(5));
-    net.runFor(60_000);
-    Membership observer = nodes.get(0);
-    assertThat(net.stateOf(observer, "n5")).isEqualTo(MemberState.DEAD);
+    StackCluster c = Members.cluster(6, 14, 1, swim);
+    c.runFor(5_000);
+    c.crash(5);
+    c.runFor(60_000);
+    Membership observer = c.protocol(0, Membership.class);
+    assertThat(stateOf(observer, "n5")).isEqualTo(MemberState.DEAD);
     assertThat(observer.healthScore()).isZero();
-    MemberEvent suspected = firstEvent(net, observer, MemberEvent.Type.SUSPECTED, "n5");
-    MemberEvent dead = firstEvent(net, observer, MemberEvent.Type.DEAD, "n5");
+    MemberEvent suspected = firstEvent(c.node(0), MemberEvent.Type.SUSPECTED, "n5");
+    MemberEvent dead = firstEvent(c.node(0), MemberEvent.Type.DEAD, "n5");
     assertThat(dead.member().stateSinceMillis() - suspected.member().stateSinceMillis())
         .isLessThanOrEqualTo(swim.suspicionMinMillis(6) + 10);
   }
 
   @Test
   void probesOfASuspectCarryTheSuspicionFirst() throws Exception {
-    TestNetwork net = new TestNetwork(15, 1);
-    List<Membership> nodes = cluster(net, 4, LAN);
-    net.runFor(5_000);
-    Membership observer = nodes.get(0);
-    Membership suspect = nodes.get(2);
+    StackCluster c = Members.cluster(4, 15, 1, LAN);
+    VirtualNetwork net = c.network();
+    c.runFor(5_000);
+    VirtualNetwork.Node observer = c.node(0);
+    Membership suspect = c.protocol(2, Membership.class);
     // Keep n2 from hearing anything, so it cannot refute before the observer probes it.
-    net.drop = (from, to) -> to.equals(suspect.endpoint());
-    MembershipMessagesTestAccess.deliverSuspect(net, observer, "n2", suspect.localMember().incarnation(), "n1");
-    net.sniff = true;
-    net.runFor(10_000);
-    io.grapevine.wire.PacketReader reader = new io.grapevine.wire.PacketReader(TestNetwork.CLUSTER);
+    net.drop((from, to) -> to.equals(suspect.endpoint()), Traffic.ALL);
+    MembershipMessagesTestAccess.deliverSuspect(observer, "n2", suspect.localMember().incarnation(), "n1");
+    List<Packet> sniffed = new ArrayList<>();
+    net.onSend(sniffed::add);
+    c.runFor(10_000);
+    io.grapevine.wire.PacketReader reader = new io.grapevine.wire.PacketReader(Members.CLUSTER);
     boolean found = false;
-    for (Object[] p : net.sniffed) {
-      if (!p[0].equals(observer.endpoint()) || !p[1].equals(suspect.endpoint())) {
+    for (Packet p : sniffed) {
+      if (!p.from().equals(observer.endpoint()) || !p.to().equals(suspect.endpoint())) {
         continue;
       }
-      reader.open(java.nio.ByteBuffer.wrap((byte[]) p[2]));
+      reader.open(p.buffer());
       reader.nextMessage();
       byte first = reader.type();
       if (reader.nextMessage() && reader.type() == io.grapevine.wire.MessageType.PING.code()) {
@@ -352,18 +328,16 @@ class MembershipTest {
   void tenPercentLossCausesNoFalseDeaths() {
     // Datagrams only: TCP (push-pull, fallback pings) retransmits what IP loses.
     for (long seed = 16; seed < 22; seed++) {
-      TestNetwork net = new TestNetwork(seed, 1);
-      java.util.SplittableRandom loss = new java.util.SplittableRandom(seed);
-      List<Membership> nodes = cluster(net, 20, LAN);
-      net.runFor(10_000);
-      net.dropStreams = false;
-      net.drop = (from, to) -> loss.nextInt(100) < 10;
-      net.runFor(300_000);
-      for (Membership m : nodes) {
+      StackCluster c = Members.cluster(20, seed, 1, LAN);
+      c.runFor(10_000);
+      c.network().loss(0.10, Traffic.DATAGRAMS);
+      c.runFor(300_000);
+      for (VirtualNetwork.Node n : c.nodes()) {
         // A transient suspicion under loss is expected (and refuted); a death is not.
-        assertThat(m.members()).as("seed %d, %s", seed, m.name()).noneMatch(x -> x.state().isGone());
-        for (Membership other : nodes) {
-          assertThat(net.count(m, MemberEvent.Type.DEAD, other.name())).as("seed %d", seed).isZero();
+        assertThat(Members.membership(n).members()).as("seed %d, %s", seed, n.name())
+            .noneMatch(x -> x.state().isGone());
+        for (VirtualNetwork.Node other : c.nodes()) {
+          assertThat(count(n, MemberEvent.Type.DEAD, other.name())).as("seed %d", seed).isZero();
         }
       }
     }
@@ -372,16 +346,18 @@ class MembershipTest {
   @Test
   void hundredNodesConvergeAndSameSeedGivesSameRun() {
     long[] sent = new long[2];
+    long[] datagrams = new long[2];
     for (int run = 0; run < 2; run++) {
-      TestNetwork net = new TestNetwork(17, 2);
-      List<Membership> nodes = cluster(net, 100, LAN);
-      net.runFor(20_000);
-      for (Membership m : nodes) {
+      StackCluster c = Members.cluster(100, 17, 2, LAN);
+      c.runFor(20_000);
+      for (Membership m : Members.all(c)) {
         assertThat(m.liveCount()).as("%s", m.name()).isEqualTo(100);
       }
-      sent[run] = net.packetsSent;
+      sent[run] = c.network().packetsSent();
+      datagrams[run] = c.network().packetsSent(Delivery.DATAGRAM);
     }
     assertThat(sent[0]).isEqualTo(sent[1]);
+    assertThat(datagrams[0]).isEqualTo(datagrams[1]);
   }
 
   /**
@@ -396,10 +372,10 @@ class MembershipTest {
         .pushPullInterval(Duration.ofMinutes(10)).build();
     int n = 250;
     for (long seed = 1; seed <= 2; seed++) {
-      TestNetwork on = new TestNetwork(seed, 2);
-      List<Membership> withSync = cluster(on, n, slowGossip.toBuilder().backlogSyncAfter(Duration.ofSeconds(5)).build());
-      TestNetwork off = new TestNetwork(seed, 2);
-      List<Membership> without = cluster(off, n, slowGossip.toBuilder().backlogSyncAfter(Duration.ZERO).build());
+      StackCluster on = Members.cluster(n, seed, 2, slowGossip.toBuilder().backlogSyncAfter(Duration.ofSeconds(5)).build());
+      List<Membership> withSync = Members.all(on);
+      StackCluster off = Members.cluster(n, seed, 2, slowGossip.toBuilder().backlogSyncAfter(Duration.ZERO).build());
+      List<Membership> without = Members.all(off);
       int fullWith = -1;
       int fullWithout = -1;
       for (int s = 1; s <= 40 && fullWithout < 0; s++) {

@@ -9,6 +9,9 @@ import io.grapevine.dissemination.UserEvent;
 import io.grapevine.node.Endpoint;
 import io.grapevine.node.ProtocolEvent;
 import io.grapevine.stack.ProtocolStack;
+import io.grapevine.testkit.LinkLatency;
+import io.grapevine.testkit.StackCluster;
+import io.grapevine.testkit.VirtualNetwork;
 import io.grapevine.wire.MessageType;
 import io.grapevine.wire.PacketWriter;
 import java.nio.ByteBuffer;
@@ -21,46 +24,47 @@ import org.junit.jupiter.api.Test;
 class HyParViewTest {
   static final HyParViewConfig CONFIG = HyParViewConfig.defaults();
 
-  /** N nodes with HyParView only; node i joins at i × 20 ms through a random earlier node. */
-  static OverlayNetwork overlay(int n, long seed, HyParView[] hpv) {
-    OverlayNetwork net = new OverlayNetwork(n, seed);
+  /** Nodes with HyParView only, on a network with a random 1..20 ms latency; none started. */
+  static StackCluster nodes(int n, long seed, HyParViewConfig config) {
+    return StackCluster.builder(seed).deferStart().latency(LinkLatency.uniform(1, 20))
+        .build(n, (node, stack) -> stack.add(new HyParView(config, node.random("hyparview"))));
+  }
+
+  /** N nodes with HyParView only; node i starts and joins at i × 20 ms through a random earlier node. */
+  static StackCluster overlay(int n, long seed) {
+    StackCluster net = nodes(n, seed, CONFIG);
     SplittableRandom contacts = new SplittableRandom(seed ^ 0x5DEECE66DL);
-    for (int i = 0; i < n; i++) {
-      install(net, i, hpv);
-    }
-    net.call(0, out -> hpv[0].start(0));
+    net.start(0);
     for (int i = 1; i < n; i++) {
       net.runUntil(i * 20L);
-      int contact = contacts.nextInt(i);
-      final int node = i;
-      net.call(i, out -> hpv[node].join(net.now, List.of(net.endpoints.get(contact)), out));
+      join(net, i, List.of(net.endpoint(contacts.nextInt(i))));
     }
     return net;
   }
 
-  static void install(OverlayNetwork net, int i, HyParView[] hpv) {
-    install(net, i, hpv, CONFIG);
+  /** Starts node {@code i} (if it is not) and has it join through {@code contacts}. */
+  static void join(StackCluster net, int i, List<Endpoint> contacts) {
+    net.start(i);
+    HyParView h = hpv(net, i);
+    net.call(i, (now, out) -> h.join(now, contacts, out));
   }
 
-  static void install(OverlayNetwork net, int i, HyParView[] hpv, HyParViewConfig config) {
-    net.install(i, (e, r) -> {
-      HyParView h = new HyParView(config, r);
-      hpv[i] = h;
-      return ProtocolStack.builder("n" + i, e, "test").peers(h).add(h).build();
-    });
+  static HyParView hpv(StackCluster net, int i) {
+    return net.protocol(i, HyParView.class);
   }
 
-  static double symmetric(OverlayNetwork net, HyParView[] hpv) {
+  static boolean connected(StackCluster net) {
+    return Overlays.connected(net.network(), node -> node.protocol(HyParView.class).activeView());
+  }
+
+  static double symmetric(StackCluster net) {
     long entries = 0;
     long sym = 0;
-    for (int i = 0; i < net.n; i++) {
-      if (!net.up[i]) {
-        continue;
-      }
-      for (Endpoint e : hpv[i].activeView()) {
-        int j = net.index(e);
+    for (VirtualNetwork.Node node : net.network().liveNodes()) {
+      for (Endpoint e : node.protocol(HyParView.class).activeView()) {
+        VirtualNetwork.Node other = net.network().node(e);
         entries++;
-        if (net.up[j] && hpv[j].isActive(net.endpoints.get(i))) {
+        if (other.isUp() && other.protocol(HyParView.class).isActive(node.endpoint())) {
           sym++;
         }
       }
@@ -71,10 +75,10 @@ class HyParViewTest {
   @Test
   void joinsFormAConnectedSymmetricOverlayWithBoundedViews() {
     int n = 300;
-    HyParView[] hpv = new HyParView[n];
-    OverlayNetwork net = overlay(n, 11, hpv);
-    net.runUntil(net.now + 20_000);
-    assertThat(OverlayNetwork.connected(net, i -> hpv[i].activeView())).isTrue();
+    StackCluster net = overlay(n, 11);
+    net.runFor(20_000);
+    assertThat(connected(net)).isTrue();
+    List<HyParView> hpv = net.protocols(HyParView.class);
     double meanActive = 0;
     for (HyParView h : hpv) {
       assertThat(h.activeSize()).isBetween(1, CONFIG.activeViewSize);
@@ -82,71 +86,65 @@ class HyParViewTest {
       meanActive += h.activeSize() / (double) n;
     }
     assertThat(meanActive).isGreaterThan(CONFIG.activeViewSize - 1);
-    assertThat(symmetric(net, hpv)).isGreaterThan(0.97);
+    assertThat(symmetric(net)).isGreaterThan(0.97);
     long rejoins = 0;
     for (HyParView h : hpv) {
       rejoins += h.stats().rejoins;
     }
     assertThat(rejoins).as("re-joins in a healthy overlay (a refusal is an answer)").isZero();
     // Shuffles fill the passive views.
-    assertThat(hpv[n / 2].passiveView().size()).isGreaterThan(CONFIG.passiveViewSize / 2);
+    assertThat(hpv.get(n / 2).passiveView().size()).isGreaterThan(CONFIG.passiveViewSize / 2);
   }
 
   @Test
   void staysConnectedAndSymmetricUnderChurn() {
     int n = 250;
-    HyParView[] hpv = new HyParView[n];
-    OverlayNetwork net = overlay(n, 12, hpv);
-    net.runUntil(net.now + 10_000);
+    StackCluster net = overlay(n, 12);
+    net.runFor(10_000);
     SplittableRandom churn = new SplittableRandom(99);
     // 2% of the nodes replaced per second for 20 s: crash, and a fresh node joins at the same address.
     for (int s = 0; s < 20; s++) {
       for (int k = 0; k < n / 50; k++) {
         int victim = 1 + churn.nextInt(n - 1);
-        net.crash(victim);
-        install(net, victim, hpv);
+        net.restart(victim);
         int contact;
         do {
           contact = churn.nextInt(n);
         } while (contact == victim);
-        final int c = contact;
-        net.call(victim, out -> hpv[victim].join(net.now, List.of(net.endpoints.get(c)), out));
+        join(net, victim, List.of(net.endpoint(contact)));
       }
-      net.runUntil(net.now + 1000);
+      net.runFor(1000);
     }
-    net.runUntil(net.now + 10_000);
-    assertThat(OverlayNetwork.connected(net, i -> hpv[i].activeView())).isTrue();
-    assertThat(symmetric(net, hpv)).isGreaterThan(0.95);
+    net.runFor(10_000);
+    assertThat(connected(net)).isTrue();
+    assertThat(symmetric(net)).isGreaterThan(0.95);
   }
 
   @Test
   void repairsActiveViewsFromPassiveViewsAfterMassCrash() {
     int n = 250;
-    HyParView[] hpv = new HyParView[n];
-    OverlayNetwork net = overlay(n, 13, hpv);
-    net.runUntil(net.now + 15_000);
+    StackCluster net = overlay(n, 13);
+    net.runFor(15_000);
     SplittableRandom r = new SplittableRandom(5);
     int crashed = 0;
     while (crashed < n * 4 / 10) {
       int i = r.nextInt(n);
-      if (net.up[i]) {
+      if (net.node(i).isUp()) {
         net.crash(i);
         crashed++;
       }
     }
-    net.runUntil(net.now + 15_000);
+    net.runFor(15_000);
     long promotions = 0;
-    for (int i = 0; i < n; i++) {
-      if (!net.up[i]) {
-        continue;
+    for (VirtualNetwork.Node node : net.network().liveNodes()) {
+      HyParView h = node.protocol(HyParView.class);
+      for (Endpoint e : h.activeView()) {
+        assertThat(net.network().node(e).isUp()).as("%s keeps a crashed active peer", node).isTrue();
       }
-      for (Endpoint e : hpv[i].activeView()) {
-        assertThat(net.up[net.index(e)]).as("node %d keeps a crashed active peer", i).isTrue();
-      }
-      promotions += hpv[i].stats().promotions;
+      promotions += h.stats().promotions;
     }
     assertThat(promotions).isPositive();
-    assertThat(OverlayNetwork.connected(net, i -> hpv[i].activeView())).isTrue();
+    assertThat(connected(net)).isTrue();
   }
 
   /**
@@ -172,15 +170,15 @@ class HyParViewTest {
   @Test
   void aClusterSmallerThanTheActiveViewBacksOffItsRejoins() {
     int n = 3;
-    HyParView[] hpv = new HyParView[n];
-    OverlayNetwork net = overlay(n, 19, hpv);
-    net.runUntil(net.now + 600_000);
-    assertThat(OverlayNetwork.connected(net, i -> hpv[i].activeView())).isTrue();
+    StackCluster net = overlay(n, 19);
+    net.runFor(600_000);
+    assertThat(connected(net)).isTrue();
+    List<HyParView> hpv = net.protocols(HyParView.class);
     for (HyParView h : hpv) {
       assertThat(h.activeSize()).isEqualTo(2);
       assertThat(h.stats().rejoins).isBetween(0L, 8L);
     }
-    assertThat(hpv[1].stats().rejoins + hpv[2].stats().rejoins).as("the joiners did re-join").isPositive();
+    assertThat(hpv.get(1).stats().rejoins + hpv.get(2).stats().rejoins).as("the joiners did re-join").isPositive();
   }
 
   record MassCrash(boolean connected, long rejoins) {}
@@ -192,71 +190,56 @@ class HyParViewTest {
   static MassCrash afterMassCrash(HyParViewConfig config, long seed, int tenths) {
     int n = 300;
     int seeds = 3;
-    HyParView[] hpv = new HyParView[n];
-    OverlayNetwork net = new OverlayNetwork(n, seed);
+    StackCluster net = nodes(n, seed, config);
     SplittableRandom contacts = new SplittableRandom(seed);
-    for (int i = 0; i < n; i++) {
-      install(net, i, hpv, config);
-    }
-    net.call(0, out -> hpv[0].start(0));
+    net.start(0);
     for (int i = 1; i < n; i++) {
       net.runUntil(i * 20L);
       List<Endpoint> join = new ArrayList<>();
-      join.add(net.endpoints.get(contacts.nextInt(i)));
+      join.add(net.endpoint(contacts.nextInt(i)));
       for (int s = 0; s < Math.min(i, seeds); s++) {
-        join.add(net.endpoints.get(s));
+        join.add(net.endpoint(s));
       }
-      final int node = i;
-      net.call(i, out -> hpv[node].join(net.now, join, out));
+      join(net, i, join);
     }
-    net.runUntil(net.now + 15_000);
+    net.runFor(15_000);
     SplittableRandom r = new SplittableRandom(seed + 6);
     int crashed = 0;
     while (crashed < n * tenths / 10) {
       int i = seeds + r.nextInt(n - seeds);
-      if (net.up[i]) {
+      if (net.node(i).isUp()) {
         net.crash(i);
         crashed++;
       }
     }
-    net.runUntil(net.now + 30_000);
+    net.runFor(30_000);
     long rejoins = 0;
-    for (int i = 0; i < n; i++) {
-      if (net.up[i]) {
-        rejoins += hpv[i].stats().rejoins;
-      }
+    for (VirtualNetwork.Node node : net.network().liveNodes()) {
+      rejoins += node.protocol(HyParView.class).stats().rejoins;
     }
-    return new MassCrash(OverlayNetwork.connected(net, i -> hpv[i].activeView()), rejoins);
+    return new MassCrash(connected(net), rejoins);
   }
 
   @Test
   void disseminationRunsUnchangedOverTheActiveView() {
     int n = 200;
-    HyParView[] hpv = new HyParView[n];
-    Dissemination[] dis = new Dissemination[n];
-    OverlayNetwork net = new OverlayNetwork(n, 14);
     DisseminationConfig dc = DisseminationConfig.defaults().toBuilder().mode(DisseminationConfig.Mode.PUSH)
         .roundInterval(Duration.ofMillis(200)).antiEntropyInterval(Duration.ofSeconds(2)).build();
-    for (int i = 0; i < n; i++) {
-      final int node = i;
-      net.install(i, (e, r) -> {
-        hpv[node] = new HyParView(CONFIG, r);
-        dis[node] = new Dissemination(dc, 1, r);
-        return ProtocolStack.builder("n" + node, e, "test").peers(hpv[node]).add(hpv[node]).add(dis[node]).build();
-      });
-    }
-    net.call(0, out -> hpv[0].start(0));
+    // HyParView is the stack's peer sampler: dissemination gossips over the active view.
+    StackCluster net = StackCluster.builder(14).deferStart().latency(LinkLatency.uniform(1, 20))
+        .build(n, (node, stack) -> stack.add(new HyParView(CONFIG, node.random("hyparview")))
+            .add(new Dissemination(dc, 1, node.random("events"))));
+    net.start(0);
     for (int i = 1; i < n; i++) {
       net.runUntil(i * 20L);
-      final int node = i;
-      net.call(i, out -> hpv[node].join(net.now, List.of(net.endpoints.get(0)), out));
+      join(net, i, List.of(net.endpoint(0)));
     }
-    net.runUntil(net.now + 10_000);
-    net.call(7, out -> dis[7].publish(net.now, "deploy", new byte[] {1, 2, 3}, null, out));
-    net.runUntil(net.now + 20_000);
+    net.runFor(10_000);
+    Dissemination origin = net.protocol(7, Dissemination.class);
+    net.call(7, (now, out) -> origin.publish(now, "deploy", new byte[] {1, 2, 3}, null, out));
+    net.runFor(20_000);
     for (int i = 0; i < n; i++) {
-      long got = net.events.get(i).stream().filter(e -> e instanceof UserEvent u && u.topic().equals("deploy"))
-          .count();
+      long got = net.node(i).events(UserEvent.class).stream().filter(u -> u.topic().equals("deploy")).count();
       assertThat(got).as("node %d", i).isEqualTo(1);
     }
   }

@@ -7,66 +7,62 @@ import io.grapevine.node.Delivery;
 import io.grapevine.node.Endpoint;
 import io.grapevine.node.ProtocolEvent;
 import io.grapevine.stack.ProtocolStack;
+import io.grapevine.testkit.LinkLatency;
+import io.grapevine.testkit.StackCluster;
+import io.grapevine.testkit.VirtualNetwork;
 import io.grapevine.wire.MessageType;
 import io.grapevine.wire.PacketWriter;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 
 class PlumtreeTest {
 
+  /** N nodes running HyParView and Plumtree on a 1..20 ms network; node i joins at i × 20 ms. */
   static final class Cluster {
-    final OverlayNetwork net;
-    final HyParView[] hpv;
-    final Plumtree[] pt;
+    final StackCluster net;
+    final int n;
 
     Cluster(int n, long seed, PlumtreeConfig config) {
-      net = new OverlayNetwork(n, seed);
-      hpv = new HyParView[n];
-      pt = new Plumtree[n];
+      this.n = n;
+      net = StackCluster.builder(seed).deferStart().latency(LinkLatency.uniform(1, 20)).build(n, (node, stack) -> {
+        HyParView h = new HyParView(HyParViewConfig.defaults(), node.random("hyparview"));
+        stack.add(h).add(new Plumtree(config, h, node.random("plumtree")));
+      });
       SplittableRandom contacts = new SplittableRandom(seed + 1);
-      for (int i = 0; i < n; i++) {
-        final int node = i;
-        net.install(i, (e, r) -> {
-          hpv[node] = new HyParView(HyParViewConfig.defaults(), r);
-          pt[node] = new Plumtree(config, hpv[node], r);
-          return ProtocolStack.builder("n" + node, e, "test").peers(hpv[node]).add(hpv[node]).add(pt[node]).build();
-        });
-      }
-      net.call(0, out -> hpv[0].start(0));
+      net.start(0);
       for (int i = 1; i < n; i++) {
         net.runUntil(i * 20L);
-        final int node = i;
-        final int contact = contacts.nextInt(i);
-        net.call(i, out -> hpv[node].join(net.now, List.of(net.endpoints.get(contact)), out));
+        HyParViewTest.join(net, i, List.of(net.endpoint(contacts.nextInt(i))));
       }
-      net.runUntil(net.now + 15_000);
+      net.runFor(15_000);
+    }
+
+    Plumtree pt(int i) {
+      return net.protocol(i, Plumtree.class);
     }
 
     long gossipSent() {
       long s = 0;
-      for (Plumtree p : pt) {
+      for (Plumtree p : net.protocols(Plumtree.class)) {
         s += p.stats().gossipSent;
       }
       return s;
     }
 
     long broadcast(int origin) {
-      long[] id = new long[1];
-      net.call(origin, out -> id[0] = pt[origin].broadcast(net.now, new byte[] {(byte) origin}, out));
-      return id[0];
+      Plumtree p = pt(origin);
+      return net.apply(origin, (now, out) -> p.broadcast(now, new byte[] {(byte) origin}, out));
     }
 
     /** Deliveries of message {@code id} per node. */
     int[] deliveries(long id) {
-      int[] c = new int[net.n];
-      for (int i = 0; i < net.n; i++) {
-        for (ProtocolEvent e : net.events.get(i)) {
-          if (e instanceof Plumtree.Delivered d && d.messageId() == id) {
+      int[] c = new int[n];
+      for (int i = 0; i < n; i++) {
+        for (Plumtree.Delivered d : net.node(i).events(Plumtree.Delivered.class)) {
+          if (d.messageId() == id) {
             c[i]++;
           }
         }
@@ -85,7 +81,7 @@ class PlumtreeTest {
     for (int b = 0; b < 12; b++) {
       long before = c.gossipSent();
       long id = c.broadcast(r.nextInt(n));
-      c.net.runUntil(c.net.now + 2000);
+      c.net.runFor(2000);
       int[] d = c.deliveries(id);
       for (int i = 0; i < n; i++) {
         assertThat(d[i]).as("broadcast %d at node %d", b, i).isEqualTo(1);
@@ -100,7 +96,7 @@ class PlumtreeTest {
     assertThat(firstRmr).isGreaterThan(1.0);
     assertThat(lastRmr).isLessThan(0.1);
     int eagerLinks = 0;
-    for (Plumtree p : c.pt) {
+    for (Plumtree p : c.net.protocols(Plumtree.class)) {
       eagerLinks += p.eagerPeers().size();
     }
     // A spanning tree has n - 1 undirected (2(n - 1) directed) eager links.
@@ -151,14 +147,14 @@ class PlumtreeTest {
     for (int b = 0; b < 30; b++) {
       long before = c.gossipSent();
       long id = c.broadcast(r.nextInt(n));
-      c.net.runUntil(c.net.now + 2000);
+      c.net.runFor(2000);
       assertThat(c.deliveries(id)).as("broadcast %d", b).containsOnly(1);
       if (b >= 20) {
         rmr += ((c.gossipSent() - before) / (double) (n - 1) - 1) / 10;
         int max = 0;
         for (int i = 0; i < n; i++) {
-          for (ProtocolEvent e : c.net.events.get(i)) {
-            if (e instanceof Plumtree.Delivered d && d.messageId() == id) {
+          for (Plumtree.Delivered d : c.net.node(i).events(Plumtree.Delivered.class)) {
+            if (d.messageId() == id) {
               hops += d.hops() / (10.0 * n);
               max = Math.max(max, d.hops());
             }
@@ -168,7 +164,7 @@ class PlumtreeTest {
       }
     }
     long optimisations = 0;
-    for (Plumtree p : c.pt) {
+    for (Plumtree p : c.net.protocols(Plumtree.class)) {
       optimisations += p.stats().optimizations;
     }
     return new double[] {hops, rmr, optimisations, maxHops};
@@ -181,7 +177,7 @@ class PlumtreeTest {
     for (int b = 0; b < 4; b++) {
       long before = c.gossipSent();
       long id = c.broadcast(b);
-      c.net.runUntil(c.net.now + 2000);
+      c.net.runFor(2000);
       assertThat(c.deliveries(id)).containsOnly(1);
       assertThat((c.gossipSent() - before) / (double) (n - 1) - 1).isGreaterThan(2.0);
     }
@@ -193,7 +189,7 @@ class PlumtreeTest {
     Cluster c = new Cluster(n, 23, PlumtreeConfig.defaults());
     for (int b = 0; b < 5; b++) {
       c.broadcast(b);
-      c.net.runUntil(c.net.now + 2000);
+      c.net.runFor(2000);
     }
     SplittableRandom r = new SplittableRandom(8);
     for (int k = 0; k < n / 10; k++) {
@@ -202,13 +198,13 @@ class PlumtreeTest {
     // Broadcast at once, before HyParView notices: tree branches through crashed nodes are cut and
     // only IHAVE/GRAFT can bring the payload to the nodes below them.
     long id = c.broadcast(0);
-    c.net.runUntil(c.net.now + 5000);
+    c.net.runFor(5000);
     int[] d = c.deliveries(id);
     long grafts = 0;
     for (int i = 0; i < n; i++) {
-      if (c.net.up[i]) {
+      if (c.net.node(i).isUp()) {
         assertThat(d[i]).as("node %d", i).isEqualTo(1);
-        grafts += c.pt[i].stats().graftSent;
+        grafts += c.pt(i).stats().graftSent;
       }
     }
     assertThat(grafts).isPositive();
@@ -235,14 +231,14 @@ class PlumtreeTest {
   @Test
   void historyAnnouncesTheNewest64Messages() {
     Cluster c = new Cluster(2, 26, PlumtreeConfig.defaults());
-    c.net.cut[1] = true;
+    VirtualNetwork.LinkRule cut = c.net.network().isolate(c.net.node(1));
     long[] ids = new long[70];
     for (int b = 0; b < ids.length; b++) {
       ids[b] = c.broadcast(0);
-      c.net.runUntil(c.net.now + 10);
+      c.net.runFor(10);
     }
-    c.net.cut[1] = false;
-    c.net.runUntil(c.net.now + 10_000);
+    cut.remove();
+    c.net.runFor(10_000);
     for (int b = 0; b < ids.length; b++) {
       assertThat(c.deliveries(ids[b])[1]).as("broadcast %d at the cut node", b).isEqualTo(b < 6 ? 0 : 1);
     }
@@ -254,17 +250,17 @@ class PlumtreeTest {
     Cluster c = new Cluster(n, 25, config);
     for (int b = 0; b < 4; b++) {
       c.broadcast(b);
-      c.net.runUntil(c.net.now + 2000);
+      c.net.runFor(2000);
     }
     int victim = 77;
-    c.net.cut[victim] = true;
+    VirtualNetwork.LinkRule cut = c.net.network().isolate(c.net.node(victim));
     long[] ids = new long[3];
     for (int b = 0; b < 3; b++) {
       ids[b] = c.broadcast(10 + b);
-      c.net.runUntil(c.net.now + 500);
+      c.net.runFor(500);
     }
-    c.net.cut[victim] = false;
-    c.net.runUntil(c.net.now + 10_000);
+    cut.remove();
+    c.net.runFor(10_000);
     int[] got = new int[3];
     for (int b = 0; b < 3; b++) {
       got[b] = c.deliveries(ids[b])[victim];

@@ -7,6 +7,9 @@ import io.grapevine.node.Endpoint;
 import io.grapevine.node.PeerSampler;
 import io.grapevine.node.ProtocolEvent;
 import io.grapevine.stack.ProtocolStack;
+import io.grapevine.testkit.LinkLatency;
+import io.grapevine.testkit.StackCluster;
+import io.grapevine.testkit.VirtualNetwork;
 import io.grapevine.wire.MessageType;
 import io.grapevine.wire.PacketWriter;
 import java.nio.ByteBuffer;
@@ -21,69 +24,47 @@ import org.junit.jupiter.api.Test;
 
 class SortedRingTest {
 
-  static PeerSampler uniform(OverlayNetwork net, int self, SplittableRandom r) {
-    return new PeerSampler() {
-      @Override
-      public void sample(int k, List<Endpoint> out) {
-        while (out.size() < k) {
-          int j = r.nextInt(net.n - 1);
-          out.add(net.endpoints.get(j >= self ? j + 1 : j));
-        }
-      }
-
-      @Override
-      public int size() {
-        return net.n - 1;
-      }
-    };
-  }
-
-  /** A peer sampler for node {@code self} of {@code net}. */
-  interface SamplerFactory {
-    PeerSampler create(OverlayNetwork net, int self, SplittableRandom random);
-  }
-
   /**
-   * Installs a sorted ring and a tree aggregation (value = node index) on every node of {@code net},
-   * with random ids drawn from {@code seed}, and starts them at time 0; returns the ids.
+   * A sorted ring and a tree aggregation (value = node index) on {@code n} nodes, with random ids
+   * drawn from {@code seed} into {@code ids}, over uniform random peers among the live nodes (as
+   * membership's view would be once its verdicts are in) and a random 1..20 ms latency; all started
+   * at time 0.
    */
-  static long[] startRing(OverlayNetwork net, long seed, SortedRing[] ring, TreeAggregation[] agg,
-      SamplerFactory sampler) {
-    long[] ids = new long[net.n];
+  static StackCluster startRing(int n, long seed, long[] ids) {
     SplittableRandom idRandom = new SplittableRandom(seed * 31);
-    for (int i = 0; i < net.n; i++) {
+    for (int i = 0; i < n; i++) {
       ids[i] = idRandom.nextLong();
-      final int node = i;
-      net.install(i, (e, r) -> {
-        ring[node] = new SortedRing(SortedRingConfig.defaults(), ids[node], r);
-        agg[node] = new TreeAggregation(ring[node], Duration.ofSeconds(1), node);
-        return ProtocolStack.builder("n" + node, e, "test").peers(sampler.create(net, node, r)).add(ring[node]).add(agg[node]).build();
-      });
-      net.call(i, out -> {
-        ring[node].start(0);
-        agg[node].start(0);
-      });
     }
-    return ids;
+    return StackCluster.builder(seed).latency(LinkLatency.uniform(1, 20)).build(n, (node, stack) -> {
+      SortedRing ring = new SortedRing(SortedRingConfig.defaults(), ids[node.index()], node.random("ring"));
+      stack.add(ring).add(new TreeAggregation(ring, Duration.ofSeconds(1), node.index()));
+    });
+  }
+
+  static SortedRing ring(StackCluster net, int i) {
+    return net.protocol(i, SortedRing.class);
+  }
+
+  static TreeAggregation agg(StackCluster net, int i) {
+    return net.protocol(i, TreeAggregation.class);
   }
 
   @ParameterizedTest(name = "seed {0}")
   @ValueSource(longs = {1, 2, 3})
   void ringConvergesAndTreeCountIsExactEverywhere(long seed) {
     int n = 1024;
-    OverlayNetwork net = new OverlayNetwork(n, seed);
-    SortedRing[] ring = new SortedRing[n];
-    TreeAggregation[] agg = new TreeAggregation[n];
-    long[] ids = startRing(net, seed, ring, agg, SortedRingTest::uniform);
+    long[] ids = new long[n];
+    StackCluster net = startRing(n, seed, ids);
     Long[] sorted = Arrays.stream(ids).boxed().sorted(Long::compareUnsigned).toArray(Long[]::new);
     int ringRound = -1;
     for (int r = 1; r <= 40 && ringRound < 0; r++) {
       net.runUntil(r * 1000L);
       boolean all = true;
       for (int i = 0; i < n && all; i++) {
+        SortedRing ring = ring(net, i);
         int pos = Arrays.binarySearch(sorted, ids[i], Long::compareUnsigned);
-        all = ring[i].hasSuccessor() && ring[i].successorId() == sorted[(pos + 1) % n]
-            && ring[i].predecessorId() == sorted[(pos - 1 + n) % n];
+        all = ring.hasSuccessor() && ring.successorId() == sorted[(pos + 1) % n]
+            && ring.predecessorId() == sorted[(pos - 1 + n) % n];
       }
       if (all) {
         ringRound = r;
@@ -95,13 +76,13 @@ class SortedRingTest {
     int roots = 0;
     int maxDepth = 0;
     for (int i = 0; i < n; i++) {
-      if (ring[i].isRoot()) {
+      if (ring(net, i).isRoot()) {
         roots++;
       }
       int depth = 0;
-      SortedRing cur = ring[i];
+      SortedRing cur = ring(net, i);
       while (!cur.isRoot()) {
-        cur = ring[net.index(cur.parent().endpoint())];
+        cur = net.network().node(cur.parent().endpoint()).protocol(SortedRing.class);
         depth++;
         assertThat(depth).as("cycle from node %d", i).isLessThan(n);
       }
@@ -109,12 +90,12 @@ class SortedRingTest {
     }
     assertThat(roots).isEqualTo(1);
     assertThat(maxDepth).isLessThanOrEqualTo(3 * 10);
-    net.runUntil(net.now + (2L * maxDepth + 4) * 1000);
+    net.runFor((2L * maxDepth + 4) * 1000);
     double trueSum = n * (n - 1) / 2.0;
     for (int i = 0; i < n; i++) {
-      assertThat(agg[i].known()).isTrue();
-      assertThat(agg[i].count()).as("COUNT at node %d", i).isEqualTo(n);
-      assertThat(agg[i].sum()).isEqualTo(trueSum);
+      assertThat(agg(net, i).known()).isTrue();
+      assertThat(agg(net, i).count()).as("COUNT at node %d", i).isEqualTo(n);
+      assertThat(agg(net, i).sum()).isEqualTo(trueSum);
     }
   }
 
@@ -127,87 +108,66 @@ class SortedRingTest {
   void ringClosesOverCrashedNodesAndTreeCountFollows() {
     int n = 512;
     long seed = 4;
-    OverlayNetwork net = new OverlayNetwork(n, seed);
-    SortedRing[] ring = new SortedRing[n];
-    TreeAggregation[] agg = new TreeAggregation[n];
-    long[] ids = startRing(net, seed, ring, agg, SortedRingTest::liveUniform);
+    long[] ids = new long[n];
+    StackCluster net = startRing(n, seed, ids);
     net.runUntil(40_000);
-    assertThat(ringRoundsUntilSorted(net, ring, ids, 0)).as("ring before the crash").isZero();
+    assertThat(ringRoundsUntilSorted(net, ids, 0)).as("ring before the crash").isZero();
     SplittableRandom crash = new SplittableRandom(seed);
     List<Integer> crashed = new ArrayList<>();
     while (crashed.size() < n / 10) {
       int i = crash.nextInt(n);
-      if (net.up[i]) {
+      if (net.node(i).isUp()) {
         net.crash(i);
         crashed.add(i);
       }
     }
-    for (int i = 0; i < n; i++) {
-      if (net.up[i]) {
-        for (int c : crashed) {
-          ring[i].forget(net.now, net.endpoints.get(c));
-        }
+    for (VirtualNetwork.Node node : net.network().liveNodes()) {
+      SortedRing ring = node.protocol(SortedRing.class);
+      for (int c : crashed) {
+        node.call((now, out) -> ring.forget(now, net.endpoint(c)));
       }
     }
-    int rounds = ringRoundsUntilSorted(net, ring, ids, 30);
+    int rounds = ringRoundsUntilSorted(net, ids, 30);
     System.out.println("ring closed over " + crashed.size() + " crashed nodes in " + rounds + " rounds");
     assertThat(rounds).as("rounds until the live ring is sorted again").isBetween(0, 30);
-    net.runUntil(net.now + 30_000);
+    net.runFor(30_000);
     int live = n - crashed.size();
     double liveSum = 0;
     for (int i = 0; i < n; i++) {
-      if (net.up[i]) {
+      if (net.node(i).isUp()) {
         liveSum += i;
       }
     }
     for (int i = 0; i < n; i++) {
-      if (net.up[i]) {
-        assertThat(agg[i].count()).as("COUNT at node %d", i).isEqualTo(live);
-        assertThat(agg[i].sum()).as("SUM at node %d", i).isEqualTo(liveSum);
+      if (net.node(i).isUp()) {
+        assertThat(agg(net, i).count()).as("COUNT at node %d", i).isEqualTo(live);
+        assertThat(agg(net, i).sum()).as("SUM at node %d", i).isEqualTo(liveSum);
       }
     }
-  }
-
-  /** A uniform sampler over the nodes that are up (membership's view once the verdicts are in). */
-  static PeerSampler liveUniform(OverlayNetwork net, int self, SplittableRandom r) {
-    return new PeerSampler() {
-      @Override
-      public void sample(int k, List<Endpoint> out) {
-        for (int tries = 0; out.size() < k && tries < 100; tries++) {
-          int j = r.nextInt(net.n);
-          if (j != self && net.up[j]) {
-            out.add(net.endpoints.get(j));
-          }
-        }
-      }
-
-      @Override
-      public int size() {
-        return net.n - 1;
-      }
-    };
   }
 
   /**
    * Rounds (of 1 s) run until every live node has its true live successor and predecessor, at most
    * {@code maxRounds}; 0 when already sorted, -1 when not sorted in time.
    */
-  static int ringRoundsUntilSorted(OverlayNetwork net, SortedRing[] ring, long[] ids, int maxRounds) {
-    Long[] sorted = java.util.stream.IntStream.range(0, net.n).filter(i -> net.up[i]).mapToObj(i -> ids[i])
+  static int ringRoundsUntilSorted(StackCluster net, long[] ids, int maxRounds) {
+    int n = net.size();
+    Long[] sorted = java.util.stream.IntStream.range(0, n).filter(i -> net.node(i).isUp()).mapToObj(i -> ids[i])
         .sorted(Long::compareUnsigned).toArray(Long[]::new);
     int m = sorted.length;
     for (int r = 0; r <= maxRounds; r++) {
       if (r > 0) {
-        net.runUntil(net.now + 1000);
+        net.runFor(1000);
       }
       boolean all = true;
-      for (int i = 0; i < net.n && all; i++) {
-        if (!net.up[i]) {
+      for (int i = 0; i < n && all; i++) {
+        if (!net.node(i).isUp()) {
           continue;
         }
+        SortedRing ring = ring(net, i);
         int pos = Arrays.binarySearch(sorted, ids[i], Long::compareUnsigned);
-        all = ring[i].hasSuccessor() && ring[i].hasPredecessor()
-            && ring[i].successorId() == sorted[(pos + 1) % m] && ring[i].predecessorId() == sorted[(pos - 1 + m) % m];
+        all = ring.hasSuccessor() && ring.hasPredecessor()
+            && ring.successorId() == sorted[(pos + 1) % m] && ring.predecessorId() == sorted[(pos - 1 + m) % m];
       }
       if (all) {
         return r;

@@ -9,6 +9,8 @@ import io.grapevine.node.Outbox;
 import io.grapevine.node.ProtocolEvent;
 import io.grapevine.stack.ProtocolStack;
 import io.grapevine.runtime.EventLoop;
+import io.grapevine.testkit.LinkLatency;
+import io.grapevine.testkit.StackCluster;
 import io.grapevine.transport.NioTransport;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
@@ -25,9 +27,28 @@ import org.junit.jupiter.api.Test;
 /**
  * 50 nodes on real UDP sockets on loopback, each a {@link ProtocolStack} running HyParView (its
  * peer sampler) and Plumtree, driven by the runtime's event loop and NIO transport: every broadcast
- * reaches every node exactly once.
+ * reaches every node exactly once. The same stacks (same configuration, same seeds) also run on
+ * the test kit's virtual network, where the outcome is deterministic: a failure there is the
+ * protocols', not the sockets' or the scheduler's.
  */
 class OverlayLoopbackClusterTest {
+  private static final int N = 50;
+  private static final String CLUSTER = "overlay-test";
+  private static final HyParViewConfig HYPARVIEW = HyParViewConfig.defaults().toBuilder()
+      .roundInterval(Duration.ofMillis(200)).failureTimeout(Duration.ofMillis(1500))
+      .neighborTimeout(Duration.ofMillis(500)).build();
+
+  /** Node {@code i}'s protocols, both drawing on {@code random} (one split of the seed per node). */
+  private static void protocols(int i, SplittableRandom random, HyParView[] hpv, Plumtree[] pt) {
+    hpv[i] = new HyParView(HYPARVIEW, random);
+    pt[i] = new Plumtree(PlumtreeConfig.defaults(), hpv[i], random);
+  }
+
+  /** The origin of broadcast {@code b}. */
+  private static int origin(int b) {
+    return (b * 7) % N;
+  }
+
   private final EventLoop loop = new EventLoop();
   private final List<NioTransport> transports = new ArrayList<>();
 
@@ -84,11 +105,59 @@ class OverlayLoopbackClusterTest {
     loop.close();
   }
 
+  /**
+   * The socket test's run on the virtual network (0-2 ms latency): n0 starts, every other node joins
+   * through it at once, ten broadcasts go out once every active view has two peers.
+   *
+   * @return each delivery, in order: virtual time, node, message id, hops
+   */
+  private static List<String> onTheVirtualNetwork() {
+    HyParView[] hpv = new HyParView[N];
+    Plumtree[] pt = new Plumtree[N];
+    SplittableRandom seeds = new SplittableRandom(42);
+    StackCluster c = StackCluster.builder(42).deferStart().clusterName(CLUSTER).latency(LinkLatency.uniform(0, 2))
+        .build(N, (node, stack) -> {
+          protocols(node.index(), seeds.split(), hpv, pt);
+          stack.add(hpv[node.index()]).add(pt[node.index()]);
+        });
+    List<String> trace = new ArrayList<>();
+    c.network().onEvent((node, now, event) -> {
+      if (event instanceof Plumtree.Delivered d) {
+        trace.add(now + " " + node.name() + " " + d.messageId() + " " + d.hops());
+      }
+    });
+    c.start(0);
+    for (int i = 1; i < N; i++) {
+      HyParView h = hpv[i];
+      c.start(i);
+      c.call(i, (now, out) -> h.join(now, List.of(c.endpoint(0)), out));
+    }
+    assertThat(c.runUntil(() -> java.util.Arrays.stream(hpv).allMatch(h -> h.activeSize() >= 2), 30_000))
+        .as("every active view has two peers").isTrue();
+    List<Long> ids = new ArrayList<>();
+    for (int b = 0; b < 10; b++) {
+      int origin = origin(b);
+      long id = c.apply(origin, (now, out) -> pt[origin].broadcast(now, ("event " + origin).getBytes(), out));
+      ids.add(id);
+    }
+    c.runFor(30_000);
+    for (int i = 0; i < N; i++) {
+      List<Long> got = c.node(i).events(Plumtree.Delivered.class).stream().map(Plumtree.Delivered::messageId).toList();
+      assertThat(got).as("deliveries at node %d", i).containsExactlyInAnyOrderElementsOf(ids);
+    }
+    return trace;
+  }
+
+  @Test
+  void theSameStacksDeliverEveryBroadcastExactlyOnceOnTheVirtualNetworkAndRepeat() {
+    List<String> first = onTheVirtualNetwork();
+    assertThat(first).hasSize(10 * N);
+    assertThat(onTheVirtualNetwork()).as("same seeds, same run").isEqualTo(first);
+  }
+
   @Test
   void fiftyNodesDeliverEveryBroadcastToEveryNodeExactlyOnce() throws Exception {
-    int n = 50;
-    HyParViewConfig hc = HyParViewConfig.defaults().toBuilder().roundInterval(Duration.ofMillis(200))
-        .failureTimeout(Duration.ofMillis(1500)).neighborTimeout(Duration.ofMillis(500)).build();
+    int n = N;
     List<Map<Long, AtomicInteger>> delivered = new ArrayList<>();
     List<Driver> drivers = new ArrayList<>();
     HyParView[] hpv = new HyParView[n];
@@ -103,10 +172,8 @@ class OverlayLoopbackClusterTest {
       transports.add(t);
       driver.transport = t;
       t.start(driver::onPacket);
-      SplittableRandom r = seeds.split();
-      hpv[i] = new HyParView(hc, r);
-      pt[i] = new Plumtree(PlumtreeConfig.defaults(), hpv[i], r);
-      driver.host = ProtocolStack.builder("n" + i, t.localEndpoint(), "overlay-test")
+      protocols(i, seeds.split(), hpv, pt);
+      driver.host = ProtocolStack.builder("n" + i, t.localEndpoint(), CLUSTER)
           .add(hpv[i]).add(pt[i]).build();
       drivers.add(driver);
     }
@@ -130,7 +197,7 @@ class OverlayLoopbackClusterTest {
     }));
     List<Long> ids = new ArrayList<>();
     for (int b = 0; b < 10; b++) {
-      int origin = (b * 7) % n;
+      int origin = origin(b);
       ids.add(loop.call(() -> {
         long id = pt[origin].broadcast(loop.nowMillis(), ("event " + origin).getBytes(), drivers.get(origin));
         drivers.get(origin).rearm();
