@@ -112,4 +112,22 @@ public interface Cluster extends AutoCloseable {
 
   /** True once a join has succeeded (or the node was started without seeds as the first node). */
   boolean isJoined();
+
+  /**
+   * Runs {@code command} on the node's thread against its protocols (an application protocol's own
+   * commands, see {@link ClusterBuilder#protocol}), then steps the node as after any input. The
+   * command gets the node's time and outbox.
+   */
+  <T> java.util.concurrent.CompletableFuture<T> submit(
+      java.util.function.BiFunction<Long, io.grapevine.node.Outbox, T> command);
+
+  /**
+   * Calls {@code handler} on the node's thread with every event of class {@code type} (or a
+   * subclass) the node's protocols emit: membership changes, user events, an application
+   * protocol's own. It must not block.
+   *
+   * @return closing it ends the subscription
+   */
+  <E extends io.grapevine.node.ProtocolEvent> AutoCloseable on(Class<E> type,
+      java.util.function.Consumer<? super E> handler);
 }

@@ -1,7 +1,7 @@
 package io.grapevine.membership;
 
-import io.grapevine.broadcast.BroadcastQueue;
-import io.grapevine.collect.KeyedTable;
+import io.grapevine.internal.broadcast.BroadcastQueue;
+import io.grapevine.internal.collect.KeyedTable;
 import io.grapevine.membership.MembershipMessages.Ack;
 import io.grapevine.membership.MembershipMessages.Alive;
 import io.grapevine.membership.MembershipMessages.Dead;
@@ -127,7 +127,7 @@ public final class Membership implements Protocol<Message>, PeerSampler, Piggyba
   private final Awareness awareness;
   private final PacketWriter datagram;
   private final MessageEncoder encoder;
-  private final MembershipStats stats = new MembershipStats();
+  private final MembershipCounters stats = new MembershipCounters();
   /** The push-pull header of the packet being applied, and the entries it announced so far. */
   private PushPull pendingPushPull;
   private final List<MemberStateEntry> pendingEntries = new ArrayList<>();
@@ -411,8 +411,9 @@ public final class Membership implements Protocol<Message>, PeerSampler, Piggyba
     return awareness.score();
   }
 
+  /** This node's counters now: an immutable snapshot. */
   public MembershipStats stats() {
-    return stats;
+    return stats.snapshot();
   }
 
   public boolean isLeaving() {

@@ -4,66 +4,149 @@ import io.grapevine.stack.StackStats;
 import io.grapevine.wire.DropReason;
 
 /**
- * Counters of one membership node. Written by the node's driver thread; other threads may read a
- * slightly stale value.
+ * The counters of one membership node at one moment: an immutable snapshot, safe to keep and to
+ * read from any thread. {@link Membership#stats()} takes a new one each call.
  */
 public final class MembershipStats {
-  /** The node's stack counts what arrives and what is dropped; null until membership is on one. */
-  volatile StackStats stack;
-  volatile long packetsOut;
-  volatile long bytesOut;
-  volatile long probes;
-  volatile long probeFailures;
-  volatile long indirectProbes;
-  volatile long tcpFallbackPings;
-  volatile long nacksReceived;
-  volatile long suspicionsRaised;
-  volatile long suspicionsRefuted;
-  volatile long selfRefutations;
-  volatile long deathsDeclared;
-  volatile long pushPulls;
-  volatile long backlogSyncs;
-  volatile long nameConflicts;
-  private final long[] dropped = new long[DropReason.values().length];
+  private static final DropReason[] REASONS = DropReason.values();
+
+  private final long packetsIn;
+  private final long bytesIn;
+  private final long packetsOut;
+  private final long bytesOut;
+  private final long probes;
+  private final long probeFailures;
+  private final long indirectProbes;
+  private final long tcpFallbackPings;
+  private final long nacksReceived;
+  private final long suspicionsRaised;
+  private final long suspicionsRefuted;
+  private final long selfRefutations;
+  private final long deathsDeclared;
+  private final long pushPulls;
+  private final long backlogSyncs;
+  private final long nameConflicts;
+  private final long[] dropped = new long[REASONS.length];
+
+  MembershipStats(MembershipCounters c) {
+    StackStats st = c.stack;
+    this.packetsIn = st == null ? 0 : st.packetsIn();
+    this.bytesIn = st == null ? 0 : st.bytesIn();
+    this.packetsOut = c.packetsOut;
+    this.bytesOut = c.bytesOut;
+    this.probes = c.probes;
+    this.probeFailures = c.probeFailures;
+    this.indirectProbes = c.indirectProbes;
+    this.tcpFallbackPings = c.tcpFallbackPings;
+    this.nacksReceived = c.nacksReceived;
+    this.suspicionsRaised = c.suspicionsRaised;
+    this.suspicionsRefuted = c.suspicionsRefuted;
+    this.selfRefutations = c.selfRefutations;
+    this.deathsDeclared = c.deathsDeclared;
+    this.pushPulls = c.pushPulls;
+    this.backlogSyncs = c.backlogSyncs;
+    this.nameConflicts = c.nameConflicts;
+    for (int i = 0; st != null && i < REASONS.length; i++) {
+      dropped[i] = st.dropped(REASONS[i]);
+    }
+  }
+
+  /** All zero: the counters of a node that has done nothing (for tests and fakes). */
+  public static MembershipStats empty() {
+    return new MembershipStats(new MembershipCounters());
+  }
 
   /** Packets the node received, for any of its protocols (counted by its stack). */
-  public long packetsIn() { StackStats s = stack; return s == null ? 0 : s.packetsIn(); }
-  /** Packets membership sent. */
-  public long packetsOut() { return packetsOut; }
+  public long packetsIn() {
+    return packetsIn;
+  }
+
   /** Bytes the node received, for any of its protocols (counted by its stack). */
-  public long bytesIn() { StackStats s = stack; return s == null ? 0 : s.bytesIn(); }
-  public long bytesOut() { return bytesOut; }
+  public long bytesIn() {
+    return bytesIn;
+  }
+
+  /** Packets membership sent. */
+  public long packetsOut() {
+    return packetsOut;
+  }
+
+  /** Bytes membership sent. */
+  public long bytesOut() {
+    return bytesOut;
+  }
+
   /** Probes started by this node. */
-  public long probes() { return probes; }
+  public long probes() {
+    return probes;
+  }
+
   /** Probes that got no ack, direct or indirect. */
-  public long probeFailures() { return probeFailures; }
+  public long probeFailures() {
+    return probeFailures;
+  }
+
   /** Indirect ping-requests this node sent. */
-  public long indirectProbes() { return indirectProbes; }
-  public long tcpFallbackPings() { return tcpFallbackPings; }
-  public long nacksReceived() { return nacksReceived; }
+  public long indirectProbes() {
+    return indirectProbes;
+  }
+
+  /** TCP pings sent after a failed UDP probe. */
+  public long tcpFallbackPings() {
+    return tcpFallbackPings;
+  }
+
+  /** Nacks from indirect probe relays. */
+  public long nacksReceived() {
+    return nacksReceived;
+  }
+
   /** Members this node moved from alive to suspect (its own or learned suspicions). */
-  public long suspicionsRaised() { return suspicionsRaised; }
+  public long suspicionsRaised() {
+    return suspicionsRaised;
+  }
+
   /** Suspected members seen to refute (come back alive). */
-  public long suspicionsRefuted() { return suspicionsRefuted; }
+  public long suspicionsRefuted() {
+    return suspicionsRefuted;
+  }
+
   /** Times this node refuted a suspicion or death claim about itself. */
-  public long selfRefutations() { return selfRefutations; }
+  public long selfRefutations() {
+    return selfRefutations;
+  }
+
   /** Members this node marked dead (its own timeouts or learned). */
-  public long deathsDeclared() { return deathsDeclared; }
+  public long deathsDeclared() {
+    return deathsDeclared;
+  }
+
   /** Push-pull exchanges handled (sent or answered). */
-  public long pushPulls() { return pushPulls; }
+  public long pushPulls() {
+    return pushPulls;
+  }
+
   /** Push-pulls this node started because its gossip queue was backlogged. */
-  public long backlogSyncs() { return backlogSyncs; }
-  public long nameConflicts() { return nameConflicts; }
+  public long backlogSyncs() {
+    return backlogSyncs;
+  }
+
+  /** Two nodes seen claiming one name. */
+  public long nameConflicts() {
+    return nameConflicts;
+  }
 
   /** Packets the node dropped for {@code reason}, whichever protocol they were for. */
   public long dropped(DropReason reason) {
-    StackStats s = stack;
-    return s == null ? 0 : s.dropped(reason);
+    return dropped[reason.ordinal()];
   }
 
   /** All drops, any reason. */
   public long droppedTotal() {
-    StackStats s = stack;
-    return s == null ? 0 : s.droppedTotal();
+    long sum = 0;
+    for (long d : dropped) {
+      sum += d;
+    }
+    return sum;
   }
 }

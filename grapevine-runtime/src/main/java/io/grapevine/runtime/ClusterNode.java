@@ -227,19 +227,13 @@ public final class ClusterNode implements Cluster {
     return driver.call((now, out) -> membership.forceLeave(now, name, out));
   }
 
-  /**
-   * Runs {@code command} on the node's thread against its protocols (an application protocol's
-   * own commands, for instance), then steps the node as after any input.
-   */
+  @Override
   public <T> CompletableFuture<T> submit(BiFunction<Long, Outbox, T> command) {
     return driver == null ? CompletableFuture.failedFuture(new IllegalStateException("node is starting"))
         : driver.submit(command);
   }
 
-  /**
-   * Calls {@code handler} on the node's thread with every event of class {@code type} its protocols
-   * emit (an application protocol's typed events, for instance); it must not block.
-   */
+  @Override
   public <E extends ProtocolEvent> AutoCloseable on(Class<E> type, Consumer<? super E> handler) {
     return router.on(type, handler);
   }

@@ -11,9 +11,9 @@ import io.grapevine.antientropy.InMemoryReplicaStore;
 import io.grapevine.antientropy.Names;
 import io.grapevine.antientropy.Replica;
 import io.grapevine.antientropy.ReplicaStore;
+import io.grapevine.antientropy.ReplicaStoreProvider;
 import io.grapevine.antientropy.StoreKey;
 import io.grapevine.node.Outbox;
-import io.grapevine.store.MvReplicaStore;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayDeque;
@@ -106,7 +106,7 @@ public final class KvService {
    */
   public static KvService create(String nodeName, long incarnation, Path dataDir, AntiEntropyConfig config,
       RandomGenerator random, long loopNowMillis, Stepper stepper, UnaryOperator<ReplicaStore> storeDecorator) {
-    ReplicaStore opened = dataDir == null ? new InMemoryReplicaStore() : MvReplicaStore.open(dataDir, config);
+    ReplicaStore opened = dataDir == null ? new InMemoryReplicaStore() : durableStores().open(dataDir, config);
     ReplicaStore store = opened;
     try {
       store = storeDecorator.apply(opened);
@@ -131,6 +131,20 @@ public final class KvService {
       throw e;
     }
   }
+
+  /**
+   * The durable store's provider (grapevine-store's, found through {@link java.util.ServiceLoader}).
+   *
+   * @throws IllegalStateException in one line when none is on the classpath
+   */
+  static ReplicaStoreProvider durableStores() {
+    return java.util.ServiceLoader.load(ReplicaStoreProvider.class, KvService.class.getClassLoader()).findFirst()
+        .orElseThrow(() -> new IllegalStateException(NO_DURABLE_STORE));
+  }
+
+  /** Said when a data directory is set but no durable store is on the classpath. */
+  static final String NO_DURABLE_STORE = "a data directory needs the durable store on the classpath "
+      + "(io.grapevine:grapevine-store); add it, or leave dataDir unset to keep the replicated store in memory";
 
   /** The protocol extension to attach to the node's membership. */
   public AntiEntropy extension() {

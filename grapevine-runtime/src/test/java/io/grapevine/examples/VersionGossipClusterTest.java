@@ -9,7 +9,6 @@ import io.grapevine.membership.MembershipConfig;
 import io.grapevine.node.Delivery;
 import io.grapevine.node.Endpoint;
 import io.grapevine.node.Outbox;
-import io.grapevine.runtime.ClusterNode;
 import io.grapevine.stack.Protocol;
 import io.grapevine.stack.ProtocolContext;
 import io.grapevine.wire.MessageRange;
@@ -40,23 +39,23 @@ class VersionGossipClusterTest {
     nodes.forEach(Cluster::close);
   }
 
-  private ClusterNode start(String name, Protocol<?> protocol) {
+  private Cluster start(String name, Protocol<?> protocol) {
     Cluster c = Cluster.builder().name(name).clusterName("versions").bind("127.0.0.1:0")
         .config(CONFIG).protocol(protocol).start();
     nodes.add(c);
-    return (ClusterNode) c;
+    return c;
   }
 
   @Test
   void everyNodeLearnsEveryVersionAndAnUpgradeSpreads() throws Exception {
     int n = 5;
-    List<ClusterNode> cluster = new ArrayList<>();
+    List<Cluster> cluster = new ArrayList<>();
     List<VersionGossip> protocols = new ArrayList<>();
     // What each node's application has been told, through the typed event alone.
     List<Map<String, String>> seen = new ArrayList<>();
     for (int i = 0; i < n; i++) {
       VersionGossip p = new VersionGossip("1.0");
-      ClusterNode node = start("v" + i, p);
+      Cluster node = start("v" + i, p);
       Map<String, String> view = new ConcurrentHashMap<>();
       node.on(VersionGossip.VersionSeen.class, e -> view.put(e.node(), e.version()));
       cluster.add(node);
@@ -91,8 +90,8 @@ class VersionGossipClusterTest {
         .get(5, TimeUnit.SECONDS);
     assertThat(atZero).containsEntry("v3", "1.1").containsEntry("v1", "1.0").hasSize(n);
     // It rode on membership's datagrams: no protocol packet was dropped anywhere.
-    for (ClusterNode node : cluster) {
-      assertThat(node.stack().stats().droppedTotal()).as(node.name()).isZero();
+    for (Cluster node : cluster) {
+      assertThat(node.stats().droppedTotal()).as(node.localMember().name()).isZero();
     }
   }
 

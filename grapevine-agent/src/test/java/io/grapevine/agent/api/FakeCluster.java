@@ -19,7 +19,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 /** A scripted {@link Cluster} for unit tests of the HTTP handlers and formatting. */
 final class FakeCluster implements Cluster {
   final Map<String, Member> members = new ConcurrentHashMap<>();
-  final MembershipStats stats = new MembershipStats();
+  final MembershipStats stats = MembershipStats.empty();
   final io.grapevine.transport.TransportStats transport = new io.grapevine.transport.TransportStats();
   final List<Collection<String>> joins = new ArrayList<>();
   volatile CompletableFuture<Integer> joinResult = CompletableFuture.completedFuture(1);
@@ -123,6 +123,18 @@ final class FakeCluster implements Cluster {
   @Override
   public boolean isJoined() {
     return joined;
+  }
+
+  @Override
+  public <T> java.util.concurrent.CompletableFuture<T> submit(
+      java.util.function.BiFunction<Long, io.grapevine.node.Outbox, T> command) {
+    throw new UnsupportedOperationException("the API server never steps protocols directly");
+  }
+
+  @Override
+  public <E extends io.grapevine.node.ProtocolEvent> AutoCloseable on(Class<E> type,
+      java.util.function.Consumer<? super E> handler) {
+    throw new UnsupportedOperationException("the API server subscribes through the Cluster facades");
   }
 
   final FakeEvents events = new FakeEvents();

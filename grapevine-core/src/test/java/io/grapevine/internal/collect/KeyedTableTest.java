@@ -1,4 +1,4 @@
-package io.grapevine.collect;
+package io.grapevine.internal.collect;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

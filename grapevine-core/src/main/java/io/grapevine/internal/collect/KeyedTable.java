@@ -1,4 +1,4 @@
-package io.grapevine.collect;
+package io.grapevine.internal.collect;
 
 import java.util.Iterator;
 import java.util.NoSuchElementException;

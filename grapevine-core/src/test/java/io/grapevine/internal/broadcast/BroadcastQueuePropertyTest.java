@@ -1,4 +1,4 @@
-package io.grapevine.broadcast;
+package io.grapevine.internal.broadcast;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

@@ -1,6 +1,6 @@
-package io.grapevine.broadcast;
+package io.grapevine.internal.broadcast;
 
-import io.grapevine.collect.KeyedTable;
+import io.grapevine.internal.collect.KeyedTable;
 import io.grapevine.wire.PacketWriter;
 import java.util.ArrayList;
 import java.util.Arrays;

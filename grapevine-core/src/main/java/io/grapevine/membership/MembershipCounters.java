@@ -1,0 +1,30 @@
+package io.grapevine.membership;
+
+import io.grapevine.stack.StackStats;
+
+/**
+ * The live counters of one membership node, written by the node's driver thread alone; readers get
+ * an immutable {@link MembershipStats} from {@link #snapshot()}.
+ */
+final class MembershipCounters {
+  /** The node's stack counts what arrives and what is dropped; null until membership is on one. */
+  volatile StackStats stack;
+  volatile long packetsOut;
+  volatile long bytesOut;
+  volatile long probes;
+  volatile long probeFailures;
+  volatile long indirectProbes;
+  volatile long tcpFallbackPings;
+  volatile long nacksReceived;
+  volatile long suspicionsRaised;
+  volatile long suspicionsRefuted;
+  volatile long selfRefutations;
+  volatile long deathsDeclared;
+  volatile long pushPulls;
+  volatile long backlogSyncs;
+  volatile long nameConflicts;
+
+  MembershipStats snapshot() {
+    return new MembershipStats(this);
+  }
+}
