@@ -1,6 +1,6 @@
 package io.grapevine;
 
-import io.grapevine.aggregate.AggregateEstimate;
+import io.grapevine.api.AggregateEstimate;
 import io.grapevine.aggregate.AggregationStats;
 import java.util.Map;
 import java.util.Optional;

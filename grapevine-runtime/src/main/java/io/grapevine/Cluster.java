@@ -1,7 +1,7 @@
 package io.grapevine;
 
-import io.grapevine.membership.Member;
-import io.grapevine.membership.MembershipConfig;
+import io.grapevine.api.Member;
+import io.grapevine.config.MembershipConfig;
 import io.grapevine.membership.MembershipStats;
 import io.grapevine.node.Endpoint;
 import java.util.Collection;

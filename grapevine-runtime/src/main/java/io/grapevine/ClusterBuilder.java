@@ -1,17 +1,17 @@
 package io.grapevine;
 
-import io.grapevine.aggregate.AggregationConfig;
-import io.grapevine.antientropy.AntiEntropyConfig;
+import io.grapevine.config.AggregationConfig;
+import io.grapevine.config.AntiEntropyConfig;
 import io.grapevine.antientropy.ReplicaStore;
 import io.grapevine.config.ClusterNames;
 import io.grapevine.config.HostPort;
 import io.grapevine.config.ProtocolConfigs;
-import io.grapevine.dissemination.DisseminationConfig;
-import io.grapevine.membership.MembershipConfig;
+import io.grapevine.config.DisseminationConfig;
+import io.grapevine.config.MembershipConfig;
 import io.grapevine.node.Endpoint;
-import io.grapevine.overlay.HyParViewConfig;
-import io.grapevine.overlay.PlumtreeConfig;
-import io.grapevine.overlay.SortedRingConfig;
+import io.grapevine.config.HyParViewConfig;
+import io.grapevine.config.PlumtreeConfig;
+import io.grapevine.config.SortedRingConfig;
 import io.grapevine.runtime.ClusterNode;
 import io.grapevine.runtime.EventLoop;
 import io.grapevine.runtime.NodeSettings;

@@ -1,8 +1,8 @@
 package io.grapevine;
 
 import io.grapevine.dissemination.DisseminationStats;
-import io.grapevine.dissemination.RumorId;
-import io.grapevine.dissemination.UserEvent;
+import io.grapevine.api.RumorId;
+import io.grapevine.api.UserEvent;
 import java.util.function.Consumer;
 
 /**

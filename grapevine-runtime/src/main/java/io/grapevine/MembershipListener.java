@@ -1,7 +1,7 @@
 package io.grapevine;
 
-import io.grapevine.membership.MemberEvent;
-import io.grapevine.membership.NameConflict;
+import io.grapevine.api.MemberEvent;
+import io.grapevine.api.NameConflict;
 
 /** Receives membership changes. Runs on the event-loop thread: keep it short and non-blocking. */
 @FunctionalInterface

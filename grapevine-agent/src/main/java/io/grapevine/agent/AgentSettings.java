@@ -8,7 +8,7 @@ import io.grapevine.config.Durations;
 import io.grapevine.config.HostPort;
 import io.grapevine.config.ProtocolConfigs;
 import io.grapevine.config.Setting;
-import io.grapevine.membership.MembershipConfig;
+import io.grapevine.config.MembershipConfig;
 import io.grapevine.runtime.Seeds;
 import java.net.InetAddress;
 import java.net.UnknownHostException;

@@ -96,31 +96,12 @@ public final class GrapevineCommand implements Runnable {
       }
       String typed = arg.contains("=") ? arg.substring(0, arg.indexOf('=')) : arg;
       for (String option : cmd.getCommandSpec().optionsMap().keySet()) {
-        if (option.startsWith("--") && editDistance(typed, option) <= 2 && !near.contains(option)) {
+        if (option.startsWith("--") && io.grapevine.config.Spelling.editDistance(typed, option) <= 2 && !near.contains(option)) {
           near.add(option);
         }
       }
     }
     return near;
-  }
-
-  static int editDistance(String a, String b) {
-    int[] prev = new int[b.length() + 1];
-    int[] cur = new int[b.length() + 1];
-    for (int j = 0; j <= b.length(); j++) {
-      prev[j] = j;
-    }
-    for (int i = 1; i <= a.length(); i++) {
-      cur[0] = i;
-      for (int j = 1; j <= b.length(); j++) {
-        int cost = a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1;
-        cur[j] = Math.min(Math.min(cur[j - 1] + 1, prev[j] + 1), prev[j - 1] + cost);
-      }
-      int[] t = prev;
-      prev = cur;
-      cur = t;
-    }
-    return prev[b.length()];
   }
 
   private static int failed(Exception e, CommandLine cmd) {

@@ -1,9 +1,9 @@
 package io.grapevine.bench;
 
 import io.grapevine.Cluster;
-import io.grapevine.dissemination.RumorId;
-import io.grapevine.membership.MemberState;
-import io.grapevine.membership.MembershipConfig;
+import io.grapevine.api.RumorId;
+import io.grapevine.api.MemberState;
+import io.grapevine.config.MembershipConfig;
 import io.grapevine.runtime.EventLoop;
 import io.grapevine.transport.FaultInjectingTransport;
 import java.util.ArrayList;

@@ -1,8 +1,8 @@
 package io.grapevine.bench;
 
 import io.grapevine.Cluster;
-import io.grapevine.membership.MemberEvent;
-import io.grapevine.membership.MembershipConfig;
+import io.grapevine.api.MemberEvent;
+import io.grapevine.config.MembershipConfig;
 import io.grapevine.membership.MembershipStats;
 import io.grapevine.transport.TransportStats;
 import java.io.BufferedReader;

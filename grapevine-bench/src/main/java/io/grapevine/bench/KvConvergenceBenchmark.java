@@ -1,9 +1,9 @@
 package io.grapevine.bench;
 
 import io.grapevine.Cluster;
-import io.grapevine.antientropy.AntiEntropyConfig;
-import io.grapevine.membership.MemberState;
-import io.grapevine.membership.MembershipConfig;
+import io.grapevine.config.AntiEntropyConfig;
+import io.grapevine.api.MemberState;
+import io.grapevine.config.MembershipConfig;
 import io.grapevine.runtime.EventLoop;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;

@@ -1,9 +1,9 @@
 package io.grapevine.bench;
 
 import io.grapevine.Cluster;
-import io.grapevine.membership.MemberEvent;
-import io.grapevine.membership.MemberState;
-import io.grapevine.membership.MembershipConfig;
+import io.grapevine.api.MemberEvent;
+import io.grapevine.api.MemberState;
+import io.grapevine.config.MembershipConfig;
 import io.grapevine.runtime.EventLoop;
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryMXBean;

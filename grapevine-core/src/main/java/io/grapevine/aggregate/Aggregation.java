@@ -1,14 +1,15 @@
 package io.grapevine.aggregate;
 
+import io.grapevine.config.AggregationConfig;
+import io.grapevine.api.AggregateEstimate;
 import io.grapevine.stack.Protocol;
 import io.grapevine.stack.ProtocolContext;
 import io.grapevine.wire.MessageRange;
-import io.grapevine.aggregate.AggregationConfig.Mode;
-import io.grapevine.membership.MemberEvent;
+import io.grapevine.config.AggregationConfig.Mode;
+import io.grapevine.api.MemberEvent;
 import io.grapevine.node.Delivery;
 import io.grapevine.node.Endpoint;
 import io.grapevine.node.Outbox;
-import io.grapevine.node.ProtocolEvent;
 import io.grapevine.wire.DropReason;
 import io.grapevine.wire.MalformedPacketException;
 import io.grapevine.wire.MessageType;

@@ -1,5 +1,6 @@
 package io.grapevine.antientropy;
 
+import io.grapevine.config.AntiEntropyConfig;
 import io.grapevine.stack.Protocol;
 import io.grapevine.stack.ProtocolContext;
 import io.grapevine.wire.MessageRange;
@@ -8,11 +9,10 @@ import io.grapevine.antientropy.AntiEntropyMessages.Nodes;
 import io.grapevine.antientropy.AntiEntropyMessages.Rumor;
 import io.grapevine.antientropy.AntiEntropyMessages.SyncEntry;
 import io.grapevine.antientropy.AntiEntropyMessages.Want;
-import io.grapevine.membership.MemberEvent;
+import io.grapevine.api.MemberEvent;
 import io.grapevine.node.Delivery;
 import io.grapevine.node.Endpoint;
 import io.grapevine.node.Outbox;
-import io.grapevine.node.ProtocolEvent;
 import io.grapevine.wire.MalformedPacketException;
 import io.grapevine.wire.MessageType;
 import io.grapevine.wire.PacketReader;

@@ -1,5 +1,6 @@
 package io.grapevine.antientropy;
 
+import io.grapevine.config.AntiEntropyConfig;
 import io.grapevine.wire.DropReason;
 import io.grapevine.wire.MalformedPacketException;
 import java.nio.charset.StandardCharsets;

@@ -1,5 +1,6 @@
 package io.grapevine.antientropy;
 
+import io.grapevine.config.AntiEntropyConfig;
 import java.nio.file.Path;
 
 /**

@@ -1,12 +1,12 @@
 package io.grapevine.config;
 
-import io.grapevine.aggregate.AggregationConfig;
-import io.grapevine.antientropy.AntiEntropyConfig;
-import io.grapevine.dissemination.DisseminationConfig;
-import io.grapevine.membership.MembershipConfig;
-import io.grapevine.overlay.HyParViewConfig;
-import io.grapevine.overlay.PlumtreeConfig;
-import io.grapevine.overlay.SortedRingConfig;
+import io.grapevine.config.AggregationConfig;
+import io.grapevine.config.AntiEntropyConfig;
+import io.grapevine.config.DisseminationConfig;
+import io.grapevine.config.MembershipConfig;
+import io.grapevine.config.HyParViewConfig;
+import io.grapevine.config.PlumtreeConfig;
+import io.grapevine.config.SortedRingConfig;
 import java.util.List;
 import java.util.Optional;
 

@@ -1,10 +1,13 @@
 package io.grapevine.dissemination;
 
+import io.grapevine.config.DisseminationConfig;
+import io.grapevine.api.RumorId;
+import io.grapevine.api.UserEvent;
 import io.grapevine.stack.Protocol;
 import io.grapevine.stack.ProtocolContext;
 import io.grapevine.wire.MessageRange;
-import io.grapevine.dissemination.DisseminationConfig.Mode;
-import io.grapevine.dissemination.DisseminationConfig.Stop;
+import io.grapevine.config.DisseminationConfig.Mode;
+import io.grapevine.config.DisseminationConfig.Stop;
 import io.grapevine.node.Delivery;
 import io.grapevine.node.Endpoint;
 import io.grapevine.node.Outbox;

@@ -1,5 +1,11 @@
 package io.grapevine.membership;
 
+import io.grapevine.config.MembershipConfig;
+import io.grapevine.api.JoinResult;
+import io.grapevine.api.NameConflict;
+import io.grapevine.api.MemberEvent;
+import io.grapevine.api.MemberState;
+import io.grapevine.api.Member;
 import io.grapevine.internal.broadcast.BroadcastQueue;
 import io.grapevine.internal.collect.KeyedTable;
 import io.grapevine.membership.MembershipMessages.Ack;

@@ -1,5 +1,6 @@
 package io.grapevine.membership;
 
+import io.grapevine.api.MemberState;
 import io.grapevine.node.Endpoint;
 import io.grapevine.wire.DropReason;
 import io.grapevine.wire.FieldWriter;

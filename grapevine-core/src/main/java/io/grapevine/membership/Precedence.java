@@ -1,5 +1,6 @@
 package io.grapevine.membership;
 
+import io.grapevine.api.MemberState;
 /**
  * The SWIM ordering of membership claims, as one pure function.
  *

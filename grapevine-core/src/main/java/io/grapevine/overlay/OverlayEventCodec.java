@@ -1,7 +1,7 @@
 package io.grapevine.overlay;
 
-import io.grapevine.dissemination.RumorId;
-import io.grapevine.dissemination.UserEvent;
+import io.grapevine.api.RumorId;
+import io.grapevine.api.UserEvent;
 import java.nio.BufferUnderflowException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;

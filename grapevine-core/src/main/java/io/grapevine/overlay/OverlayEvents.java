@@ -1,7 +1,7 @@
 package io.grapevine.overlay;
 
-import io.grapevine.dissemination.RumorId;
-import io.grapevine.dissemination.UserEvent;
+import io.grapevine.api.RumorId;
+import io.grapevine.api.UserEvent;
 import io.grapevine.node.Outbox;
 import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;

@@ -1,5 +1,6 @@
 package io.grapevine.overlay;
 
+import io.grapevine.config.PlumtreeConfig;
 import io.grapevine.stack.Protocol;
 import io.grapevine.stack.ProtocolContext;
 import io.grapevine.wire.MessageRange;

@@ -1,13 +1,13 @@
 package io.grapevine.overlay;
 
+import io.grapevine.config.SortedRingConfig;
 import io.grapevine.stack.Protocol;
 import io.grapevine.stack.ProtocolContext;
 import io.grapevine.wire.MessageRange;
-import io.grapevine.membership.MemberEvent;
+import io.grapevine.api.MemberEvent;
 import io.grapevine.node.Delivery;
 import io.grapevine.node.Endpoint;
 import io.grapevine.node.Outbox;
-import io.grapevine.node.ProtocolEvent;
 import io.grapevine.wire.DropReason;
 import io.grapevine.wire.MalformedPacketException;
 import io.grapevine.wire.MessageType;

@@ -72,7 +72,9 @@ public final class TreeAggregation implements Protocol<TreeAggregation.Message> 
    * @param value this node's contribution to SUM
    */
   public TreeAggregation(SortedRing ring, Duration roundInterval, double value) {
-    HyParViewConfig.check(HyParViewConfig.positive(roundInterval), "roundInterval must be positive, got " + roundInterval);
+    if (roundInterval == null || roundInterval.isNegative() || roundInterval.isZero()) {
+      throw new IllegalArgumentException("roundInterval must be positive, got " + roundInterval);
+    }
     this.ring = ring;
     this.roundMillis = roundInterval.toMillis();
     this.value = value;

@@ -1,6 +1,6 @@
 package io.grapevine.stack;
 
-import io.grapevine.membership.MemberEvent;
+import io.grapevine.api.MemberEvent;
 import io.grapevine.node.Delivery;
 import io.grapevine.node.Endpoint;
 import io.grapevine.node.Outbox;

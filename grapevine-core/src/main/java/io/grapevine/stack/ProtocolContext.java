@@ -49,7 +49,7 @@ public interface ProtocolContext {
 
   /**
    * Reports {@code event} to the application through {@code out} and, if it is a membership change
-   * ({@link io.grapevine.membership.MemberEvent}), to every other protocol of the stack through
+   * ({@link io.grapevine.api.MemberEvent}), to every other protocol of the stack through
    * {@link Protocol#onPeerEvent}.
    */
   void emit(long nowMillis, ProtocolEvent event, Outbox out);

@@ -1,10 +1,12 @@
 package io.grapevine.aggregate;
 
+import io.grapevine.config.AggregationConfig;
+import io.grapevine.api.AggregateEstimate;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
-import io.grapevine.aggregate.AggregationConfig.Mode;
+import io.grapevine.config.AggregationConfig.Mode;
 import io.grapevine.testkit.LinkLatency;
 import io.grapevine.testkit.StackCluster;
 import java.time.Duration;

@@ -1,5 +1,6 @@
 package io.grapevine.antientropy;
 
+import io.grapevine.config.AntiEntropyConfig;
 import static io.grapevine.antientropy.Replicas.kv;
 import static io.grapevine.antientropy.Replicas.replica;
 import static org.assertj.core.api.Assertions.assertThat;

@@ -1,5 +1,6 @@
 package io.grapevine.antientropy;
 
+import io.grapevine.config.AntiEntropyConfig;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.time.Duration;

@@ -1,12 +1,13 @@
 package io.grapevine.antientropy;
 
+import io.grapevine.config.AntiEntropyConfig;
 import static io.grapevine.antientropy.Replicas.kv;
 import static io.grapevine.antientropy.Replicas.replica;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.grapevine.membership.Member;
-import io.grapevine.membership.MemberEvent;
-import io.grapevine.membership.MemberState;
+import io.grapevine.api.Member;
+import io.grapevine.api.MemberEvent;
+import io.grapevine.api.MemberState;
 import io.grapevine.node.Delivery;
 import io.grapevine.wire.MalformedPacketException;
 import io.grapevine.wire.MessageType;

@@ -1,5 +1,6 @@
 package io.grapevine.antientropy;
 
+import io.grapevine.config.AntiEntropyConfig;
 import io.grapevine.node.Endpoint;
 import io.grapevine.stack.ProtocolStack;
 import io.grapevine.testkit.VirtualNetwork;

@@ -4,11 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
-import io.grapevine.aggregate.AggregationConfig;
-import io.grapevine.antientropy.AntiEntropyConfig;
-import io.grapevine.dissemination.DisseminationConfig;
-import io.grapevine.membership.MembershipConfig;
-import io.grapevine.overlay.SortedRingConfig;
+import io.grapevine.config.AggregationConfig;
+import io.grapevine.config.AntiEntropyConfig;
+import io.grapevine.config.DisseminationConfig;
+import io.grapevine.config.MembershipConfig;
+import io.grapevine.config.SortedRingConfig;
 import java.lang.reflect.Method;
 import java.lang.reflect.Modifier;
 import java.time.Duration;

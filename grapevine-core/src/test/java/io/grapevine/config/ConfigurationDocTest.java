@@ -2,7 +2,7 @@ package io.grapevine.config;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.grapevine.membership.MembershipConfig;
+import io.grapevine.config.MembershipConfig;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

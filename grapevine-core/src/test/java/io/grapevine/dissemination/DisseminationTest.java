@@ -1,10 +1,13 @@
 package io.grapevine.dissemination;
 
+import io.grapevine.config.DisseminationConfig;
+import io.grapevine.api.RumorId;
+import io.grapevine.api.UserEvent;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.grapevine.dissemination.DisseminationConfig.Mode;
-import io.grapevine.dissemination.DisseminationConfig.Stop;
+import io.grapevine.config.DisseminationConfig.Mode;
+import io.grapevine.config.DisseminationConfig.Stop;
 import io.grapevine.testkit.StackCluster;
 import java.time.Duration;
 import java.util.ArrayList;

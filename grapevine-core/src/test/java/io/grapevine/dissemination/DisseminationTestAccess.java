@@ -1,5 +1,6 @@
 package io.grapevine.dissemination;
 
+import io.grapevine.api.RumorId;
 import io.grapevine.dissemination.Dissemination.RumorMessage;
 import io.grapevine.node.Delivery;
 import io.grapevine.testkit.VirtualNetwork;

@@ -1,5 +1,8 @@
 package io.grapevine.membership;
 
+import io.grapevine.config.MembershipConfig;
+import io.grapevine.api.MemberState;
+import io.grapevine.api.Member;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.fail;
 

@@ -1,11 +1,12 @@
 package io.grapevine.membership;
 
+import io.grapevine.config.MembershipConfig;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.grapevine.dissemination.Dissemination;
-import io.grapevine.dissemination.DisseminationConfig;
-import io.grapevine.dissemination.RumorId;
-import io.grapevine.dissemination.UserEvent;
+import io.grapevine.config.DisseminationConfig;
+import io.grapevine.api.RumorId;
+import io.grapevine.api.UserEvent;
 import io.grapevine.testkit.StackCluster;
 import io.grapevine.testkit.Traffic;
 import io.grapevine.testkit.VirtualNetwork;

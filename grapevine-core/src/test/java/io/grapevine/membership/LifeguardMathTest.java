@@ -1,5 +1,6 @@
 package io.grapevine.membership;
 
+import io.grapevine.config.MembershipConfig;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 

@@ -1,5 +1,9 @@
 package io.grapevine.membership;
 
+import io.grapevine.config.MembershipConfig;
+import io.grapevine.api.MemberEvent;
+import io.grapevine.api.MemberState;
+import io.grapevine.api.Member;
 import io.grapevine.node.Endpoint;
 import io.grapevine.stack.ProtocolStack;
 import io.grapevine.testkit.StackCluster;

@@ -1,5 +1,10 @@
 package io.grapevine.membership;
 
+import io.grapevine.config.MembershipConfig;
+import io.grapevine.api.JoinResult;
+import io.grapevine.api.NameConflict;
+import io.grapevine.api.MemberEvent;
+import io.grapevine.api.MemberState;
 import static io.grapevine.membership.Members.count;
 import static io.grapevine.membership.Members.firstEvent;
 import static io.grapevine.membership.Members.live;

@@ -1,5 +1,6 @@
 package io.grapevine.membership;
 
+import io.grapevine.api.MemberState;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import org.junit.jupiter.api.Test;

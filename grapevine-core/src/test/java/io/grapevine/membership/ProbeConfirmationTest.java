@@ -1,5 +1,7 @@
 package io.grapevine.membership;
 
+import io.grapevine.config.MembershipConfig;
+import io.grapevine.api.MemberEvent;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.grapevine.testkit.StackCluster;

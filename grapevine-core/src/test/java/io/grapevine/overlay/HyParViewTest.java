@@ -1,11 +1,12 @@
 package io.grapevine.overlay;
 
+import io.grapevine.config.HyParViewConfig;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.grapevine.dissemination.Dissemination;
-import io.grapevine.dissemination.DisseminationConfig;
-import io.grapevine.dissemination.UserEvent;
+import io.grapevine.config.DisseminationConfig;
+import io.grapevine.api.UserEvent;
 import io.grapevine.node.Endpoint;
 import io.grapevine.node.ProtocolEvent;
 import io.grapevine.stack.ProtocolStack;
@@ -291,9 +292,9 @@ class HyParViewTest {
           io.grapevine.node.Delivery.DATAGRAM, new Collect(events));
     }
     assertThat(h.activeView()).containsExactlyInAnyOrder(b, c);
-    h.onPeerEvent(10, memberEvent(io.grapevine.membership.MemberEvent.Type.SUSPECTED, c), new Collect(events));
+    h.onPeerEvent(10, memberEvent(io.grapevine.api.MemberEvent.Type.SUSPECTED, c), new Collect(events));
     assertThat(h.activeView()).containsExactlyInAnyOrder(b, c);
-    h.onPeerEvent(10, memberEvent(io.grapevine.membership.MemberEvent.Type.DEAD, b), new Collect(events));
+    h.onPeerEvent(10, memberEvent(io.grapevine.api.MemberEvent.Type.DEAD, b), new Collect(events));
     assertThat(h.activeView()).containsExactly(c);
     assertThat(h.passiveView()).doesNotContain(b);
     assertThat(h.stats().failuresReported).isEqualTo(1);
@@ -304,10 +305,10 @@ class HyParViewTest {
     assertThat(h.stats().failuresReported).isEqualTo(2);
   }
 
-  private static io.grapevine.membership.MemberEvent memberEvent(io.grapevine.membership.MemberEvent.Type type,
+  private static io.grapevine.api.MemberEvent memberEvent(io.grapevine.api.MemberEvent.Type type,
       Endpoint e) {
-    return new io.grapevine.membership.MemberEvent(type, new io.grapevine.membership.Member("m", e,
-        io.grapevine.membership.MemberState.ALIVE, 1, new byte[0], 1, 1, 0));
+    return new io.grapevine.api.MemberEvent(type, new io.grapevine.api.Member("m", e,
+        io.grapevine.api.MemberState.ALIVE, 1, new byte[0], 1, 1, 0));
   }
 
   @Test

@@ -1,10 +1,12 @@
 package io.grapevine.overlay;
 
+import io.grapevine.config.PlumtreeConfig;
+import io.grapevine.config.HyParViewConfig;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.grapevine.dissemination.RumorId;
-import io.grapevine.dissemination.UserEvent;
+import io.grapevine.api.RumorId;
+import io.grapevine.api.UserEvent;
 import io.grapevine.node.Delivery;
 import io.grapevine.node.Endpoint;
 import io.grapevine.node.Outbox;

@@ -1,5 +1,6 @@
 package io.grapevine.overlay;
 
+import io.grapevine.config.SortedRingConfig;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.grapevine.node.Delivery;

@@ -3,9 +3,9 @@ package io.grapevine.stack;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.grapevine.membership.Member;
-import io.grapevine.membership.MemberEvent;
-import io.grapevine.membership.MemberState;
+import io.grapevine.api.Member;
+import io.grapevine.api.MemberEvent;
+import io.grapevine.api.MemberState;
 import io.grapevine.node.Delivery;
 import io.grapevine.node.Endpoint;
 import io.grapevine.node.Outbox;

@@ -1,7 +1,7 @@
 package io.grapevine.runtime;
 
 import io.grapevine.Aggregates;
-import io.grapevine.aggregate.AggregateEstimate;
+import io.grapevine.api.AggregateEstimate;
 import io.grapevine.aggregate.Aggregation;
 import io.grapevine.aggregate.AggregationStats;
 import io.grapevine.node.Outbox;

@@ -1,8 +1,8 @@
 package io.grapevine.runtime;
 
-import io.grapevine.membership.JoinResult;
-import io.grapevine.membership.Member;
-import io.grapevine.membership.MemberState;
+import io.grapevine.api.JoinResult;
+import io.grapevine.api.Member;
+import io.grapevine.api.MemberState;
 import io.grapevine.membership.Membership;
 import io.grapevine.node.Endpoint;
 import io.grapevine.overlay.HyParView;

@@ -3,7 +3,7 @@ package io.grapevine.runtime;
 import io.grapevine.KvChange;
 import io.grapevine.ReplicatedMap;
 import io.grapevine.antientropy.AntiEntropy;
-import io.grapevine.antientropy.AntiEntropyConfig;
+import io.grapevine.config.AntiEntropyConfig;
 import io.grapevine.antientropy.AntiEntropyStats;
 import io.grapevine.antientropy.Durability;
 import io.grapevine.antientropy.Entry;

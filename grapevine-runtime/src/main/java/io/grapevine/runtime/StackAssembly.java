@@ -6,7 +6,7 @@ import io.grapevine.assembly.NodeSetup;
 import io.grapevine.assembly.ProtocolRegistry;
 import io.grapevine.dissemination.Dissemination;
 import io.grapevine.membership.Membership;
-import io.grapevine.membership.MembershipConfig;
+import io.grapevine.config.MembershipConfig;
 import io.grapevine.node.Endpoint;
 import io.grapevine.overlay.HyParView;
 import io.grapevine.overlay.OverlayEvents;

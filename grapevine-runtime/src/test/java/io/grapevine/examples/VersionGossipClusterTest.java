@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import io.grapevine.Cluster;
-import io.grapevine.membership.MembershipConfig;
+import io.grapevine.config.MembershipConfig;
 import io.grapevine.node.Delivery;
 import io.grapevine.node.Endpoint;
 import io.grapevine.node.Outbox;

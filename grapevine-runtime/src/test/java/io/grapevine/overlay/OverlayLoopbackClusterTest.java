@@ -1,5 +1,7 @@
 package io.grapevine.overlay;
 
+import io.grapevine.config.PlumtreeConfig;
+import io.grapevine.config.HyParViewConfig;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 

@@ -7,8 +7,8 @@ import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.grapevine.Cluster;
-import io.grapevine.membership.MemberEvent;
-import io.grapevine.membership.MemberState;
+import io.grapevine.api.MemberEvent;
+import io.grapevine.api.MemberState;
 import io.grapevine.node.Endpoint;
 import java.io.IOException;
 import java.net.InetAddress;

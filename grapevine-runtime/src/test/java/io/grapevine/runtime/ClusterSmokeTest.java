@@ -4,9 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.grapevine.Cluster;
-import io.grapevine.membership.Member;
-import io.grapevine.membership.MemberState;
-import io.grapevine.membership.MembershipConfig;
+import io.grapevine.api.Member;
+import io.grapevine.api.MemberState;
+import io.grapevine.config.MembershipConfig;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;

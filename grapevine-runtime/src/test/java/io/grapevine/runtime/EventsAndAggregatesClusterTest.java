@@ -5,11 +5,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.grapevine.Cluster;
-import io.grapevine.aggregate.AggregateEstimate;
-import io.grapevine.aggregate.AggregationConfig;
-import io.grapevine.dissemination.DisseminationConfig;
-import io.grapevine.dissemination.RumorId;
-import io.grapevine.membership.MemberState;
+import io.grapevine.api.AggregateEstimate;
+import io.grapevine.config.AggregationConfig;
+import io.grapevine.config.DisseminationConfig;
+import io.grapevine.api.RumorId;
+import io.grapevine.api.MemberState;
 import io.grapevine.transport.FaultInjectingTransport;
 import java.time.Duration;
 import java.util.ArrayList;

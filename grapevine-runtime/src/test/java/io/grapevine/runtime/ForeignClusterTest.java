@@ -6,8 +6,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import io.grapevine.Cluster;
-import io.grapevine.membership.Member;
-import io.grapevine.membership.MemberState;
+import io.grapevine.api.Member;
+import io.grapevine.api.MemberState;
 import io.grapevine.wire.DropReason;
 import java.time.Duration;
 import java.util.List;

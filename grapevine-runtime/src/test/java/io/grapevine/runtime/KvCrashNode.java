@@ -2,7 +2,7 @@ package io.grapevine.runtime;
 
 import io.grapevine.Cluster;
 import io.grapevine.ReplicatedMap;
-import io.grapevine.antientropy.AntiEntropyConfig;
+import io.grapevine.config.AntiEntropyConfig;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;

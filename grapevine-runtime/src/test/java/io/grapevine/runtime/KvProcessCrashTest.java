@@ -5,8 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.grapevine.Cluster;
-import io.grapevine.antientropy.AntiEntropyConfig;
-import io.grapevine.membership.MemberState;
+import io.grapevine.config.AntiEntropyConfig;
+import io.grapevine.api.MemberState;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;

@@ -5,8 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.grapevine.Cluster;
-import io.grapevine.membership.MemberEvent;
-import io.grapevine.membership.MemberState;
+import io.grapevine.api.MemberEvent;
+import io.grapevine.api.MemberState;
 import io.grapevine.transport.FaultInjectingTransport;
 import java.time.Duration;
 import java.util.List;

@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.grapevine.Cluster;
-import io.grapevine.membership.MemberState;
+import io.grapevine.api.MemberState;
 import io.grapevine.wire.DropReason;
 import io.grapevine.wire.WireFormat;
 import java.net.InetSocketAddress;

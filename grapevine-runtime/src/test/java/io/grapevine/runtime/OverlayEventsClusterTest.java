@@ -6,9 +6,9 @@ import static org.awaitility.Awaitility.await;
 
 import io.grapevine.Cluster;
 import io.grapevine.EventOverlay;
-import io.grapevine.dissemination.RumorId;
+import io.grapevine.api.RumorId;
 import io.grapevine.node.Endpoint;
-import io.grapevine.overlay.HyParViewConfig;
+import io.grapevine.config.HyParViewConfig;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayDeque;

@@ -6,8 +6,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.grapevine.Cluster;
-import io.grapevine.membership.MemberState;
-import io.grapevine.membership.MembershipConfig;
+import io.grapevine.api.MemberState;
+import io.grapevine.config.MembershipConfig;
 import io.grapevine.node.Endpoint;
 import java.time.Duration;
 import java.util.List;

@@ -7,7 +7,7 @@ import static org.awaitility.Awaitility.await;
 import io.grapevine.Cluster;
 import io.grapevine.KvChange;
 import io.grapevine.ReplicatedMap;
-import io.grapevine.antientropy.AntiEntropyConfig;
+import io.grapevine.config.AntiEntropyConfig;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;

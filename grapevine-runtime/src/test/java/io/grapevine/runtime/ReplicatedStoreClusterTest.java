@@ -6,8 +6,8 @@ import static org.awaitility.Awaitility.await;
 
 import io.grapevine.Cluster;
 import io.grapevine.ReplicatedMap;
-import io.grapevine.antientropy.AntiEntropyConfig;
-import io.grapevine.membership.MemberState;
+import io.grapevine.config.AntiEntropyConfig;
+import io.grapevine.api.MemberState;
 import io.grapevine.node.Endpoint;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;

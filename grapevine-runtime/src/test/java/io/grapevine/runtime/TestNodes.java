@@ -2,9 +2,9 @@ package io.grapevine.runtime;
 
 import io.grapevine.Cluster;
 import io.grapevine.ClusterBuilder;
-import io.grapevine.membership.Member;
-import io.grapevine.membership.MemberState;
-import io.grapevine.membership.MembershipConfig;
+import io.grapevine.api.Member;
+import io.grapevine.api.MemberState;
+import io.grapevine.config.MembershipConfig;
 import io.grapevine.transport.FaultInjectingTransport;
 import java.time.Duration;
 import java.util.ArrayList;

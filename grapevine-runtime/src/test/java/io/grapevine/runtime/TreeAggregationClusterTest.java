@@ -7,7 +7,7 @@ import static org.awaitility.Awaitility.await;
 import io.grapevine.Cluster;
 import io.grapevine.TreeService;
 import io.grapevine.TreeSnapshot;
-import io.grapevine.overlay.SortedRingConfig;
+import io.grapevine.config.SortedRingConfig;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;

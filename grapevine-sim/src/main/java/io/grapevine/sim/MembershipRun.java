@@ -1,14 +1,14 @@
 package io.grapevine.sim;
 
-import io.grapevine.membership.Member;
-import io.grapevine.membership.MemberEvent;
-import io.grapevine.membership.MemberState;
+import io.grapevine.api.Member;
+import io.grapevine.api.MemberEvent;
+import io.grapevine.api.MemberState;
 import io.grapevine.membership.Membership;
 import io.grapevine.assembly.NodeSetup;
 import io.grapevine.assembly.ProtocolRegistry;
 import io.grapevine.overlay.HyParView;
 import io.grapevine.stack.ProtocolStack;
-import io.grapevine.membership.NameConflict;
+import io.grapevine.api.NameConflict;
 import io.grapevine.node.Endpoint;
 import io.grapevine.node.ProtocolEvent;
 import java.util.ArrayList;

@@ -13,8 +13,7 @@ import io.grapevine.config.Durations;
 import io.grapevine.config.Knob;
 import io.grapevine.config.ProtocolConfigs;
 import io.grapevine.config.Setting;
-import io.grapevine.membership.Membership;
-import io.grapevine.membership.MembershipConfig;
+import io.grapevine.config.MembershipConfig;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -307,7 +306,7 @@ public final class ScenarioParser {
     for (JsonNode n : list) {
       String name = n.asText();
       String problem = null;
-      if (name.equals(Membership.PROTOCOL_NAME)) {
+      if (name.equals(ConfigRegistry.MEMBERSHIP.name())) {
         problem = "membership always runs; list the protocols beside it";
       } else if (registry.find(name).isEmpty()) {
         problem = registry.unknown(name);

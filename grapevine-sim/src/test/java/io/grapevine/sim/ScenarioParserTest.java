@@ -57,7 +57,7 @@ class ScenarioParserTest {
     assertThat(s.membership.lifeguard).isFalse();
     assertThat(s.membership.indirectChecks).isEqualTo(2);
     assertThat(s.membership.suspicionMult).isEqualTo(6); // from the wan profile
-    assertThat(s.dissemination.mode).isEqualTo(io.grapevine.dissemination.DisseminationConfig.Mode.PUSH);
+    assertThat(s.dissemination.mode).isEqualTo(io.grapevine.config.DisseminationConfig.Mode.PUSH);
     assertThat(s.dissemination.fanout).isEqualTo(2);
     assertThat(s.kv.syncInterval.toMillis()).isEqualTo(1500);
     assertThat(s.aggregation.epochRounds).isEqualTo(90);

@@ -1,6 +1,6 @@
 package io.grapevine.store;
 
-import io.grapevine.antientropy.AntiEntropyConfig;
+import io.grapevine.config.AntiEntropyConfig;
 import io.grapevine.antientropy.ReplicaStore;
 import io.grapevine.antientropy.ReplicaStoreProvider;
 import java.nio.file.Path;

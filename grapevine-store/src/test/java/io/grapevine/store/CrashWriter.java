@@ -1,6 +1,6 @@
 package io.grapevine.store;
 
-import io.grapevine.antientropy.AntiEntropyConfig;
+import io.grapevine.config.AntiEntropyConfig;
 import io.grapevine.antientropy.Replica;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;

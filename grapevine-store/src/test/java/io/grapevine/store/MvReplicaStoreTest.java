@@ -3,7 +3,7 @@ package io.grapevine.store;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.grapevine.antientropy.AntiEntropyConfig;
+import io.grapevine.config.AntiEntropyConfig;
 import io.grapevine.antientropy.Entry;
 import io.grapevine.antientropy.Replica;
 import io.grapevine.antientropy.StoreKey;

@@ -3,11 +3,11 @@ package io.grapevine.testkit;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.grapevine.dissemination.Dissemination;
-import io.grapevine.dissemination.DisseminationConfig;
-import io.grapevine.dissemination.RumorId;
-import io.grapevine.dissemination.UserEvent;
+import io.grapevine.config.DisseminationConfig;
+import io.grapevine.api.RumorId;
+import io.grapevine.api.UserEvent;
 import io.grapevine.overlay.HyParView;
-import io.grapevine.overlay.HyParViewConfig;
+import io.grapevine.config.HyParViewConfig;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;

@@ -2,9 +2,9 @@ package io.grapevine.agent.api;
 
 import io.grapevine.Cluster;
 import io.grapevine.aggregate.AggregationStats;
-import io.grapevine.membership.Member;
+import io.grapevine.api.Member;
 import io.grapevine.runtime.ClusterNode;
-import io.grapevine.membership.MemberState;
+import io.grapevine.api.MemberState;
 import io.grapevine.membership.MembershipStats;
 import io.grapevine.transport.TransportStats;
 import io.grapevine.wire.DropReason;

@@ -1,12 +1,12 @@
 package io.grapevine.agent.demo;
 
 import io.grapevine.Cluster;
-import io.grapevine.aggregate.AggregationConfig;
+import io.grapevine.config.AggregationConfig;
 import io.grapevine.transport.FaultInjectingTransport;
-import io.grapevine.membership.Member;
-import io.grapevine.membership.MemberEvent;
-import io.grapevine.membership.MemberState;
-import io.grapevine.membership.MembershipConfig;
+import io.grapevine.api.Member;
+import io.grapevine.api.MemberEvent;
+import io.grapevine.api.MemberState;
+import io.grapevine.config.MembershipConfig;
 import io.grapevine.runtime.EventLoop;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
@@ -267,7 +267,7 @@ final class Demo {
             () -> {
               int k = 0;
               for (int i : live) {
-                Optional<io.grapevine.aggregate.AggregateEstimate> e = nodes[i].aggregates().estimate("load");
+                Optional<io.grapevine.api.AggregateEstimate> e = nodes[i].aggregates().estimate("load");
                 if (e.isPresent() && close(e.get().count(), truthCount) && close(e.get().avg(), truthAvg)) {
                   k++;
                 }

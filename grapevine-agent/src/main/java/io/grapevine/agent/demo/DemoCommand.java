@@ -1,6 +1,6 @@
 package io.grapevine.agent.demo;
 
-import io.grapevine.membership.MembershipConfig;
+import io.grapevine.config.MembershipConfig;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;

@@ -3,7 +3,7 @@ package io.grapevine.agent.api;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.grapevine.membership.MemberState;
+import io.grapevine.api.MemberState;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.http.HttpClient;

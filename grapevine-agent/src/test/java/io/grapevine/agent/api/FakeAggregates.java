@@ -1,7 +1,7 @@
 package io.grapevine.agent.api;
 
 import io.grapevine.Aggregates;
-import io.grapevine.aggregate.AggregateEstimate;
+import io.grapevine.api.AggregateEstimate;
 import io.grapevine.aggregate.AggregationStats;
 import java.util.Map;
 import java.util.Optional;

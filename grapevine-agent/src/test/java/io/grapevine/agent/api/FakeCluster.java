@@ -2,9 +2,9 @@ package io.grapevine.agent.api;
 
 import io.grapevine.Cluster;
 import io.grapevine.MembershipListener;
-import io.grapevine.membership.Member;
-import io.grapevine.membership.MemberState;
-import io.grapevine.membership.MembershipConfig;
+import io.grapevine.api.Member;
+import io.grapevine.api.MemberState;
+import io.grapevine.config.MembershipConfig;
 import io.grapevine.membership.MembershipStats;
 import io.grapevine.node.Endpoint;
 import java.util.ArrayList;

@@ -2,8 +2,8 @@ package io.grapevine.agent.api;
 
 import io.grapevine.Events;
 import io.grapevine.dissemination.DisseminationStats;
-import io.grapevine.dissemination.RumorId;
-import io.grapevine.dissemination.UserEvent;
+import io.grapevine.api.RumorId;
+import io.grapevine.api.UserEvent;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Consumer;

@@ -1,9 +1,9 @@
 package io.grapevine.sim.experiments;
 
-import io.grapevine.aggregate.AggregateEstimate;
+import io.grapevine.api.AggregateEstimate;
 import io.grapevine.aggregate.Aggregation;
-import io.grapevine.aggregate.AggregationConfig;
-import io.grapevine.aggregate.AggregationConfig.Mode;
+import io.grapevine.config.AggregationConfig;
+import io.grapevine.config.AggregationConfig.Mode;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;

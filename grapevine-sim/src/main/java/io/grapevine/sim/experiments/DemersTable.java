@@ -1,8 +1,8 @@
 package io.grapevine.sim.experiments;
 
-import io.grapevine.dissemination.DisseminationConfig;
-import io.grapevine.dissemination.DisseminationConfig.Mode;
-import io.grapevine.dissemination.DisseminationConfig.Stop;
+import io.grapevine.config.DisseminationConfig;
+import io.grapevine.config.DisseminationConfig.Mode;
+import io.grapevine.config.DisseminationConfig.Stop;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;

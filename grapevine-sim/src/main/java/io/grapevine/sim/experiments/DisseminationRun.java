@@ -1,8 +1,8 @@
 package io.grapevine.sim.experiments;
 
 import io.grapevine.dissemination.Dissemination;
-import io.grapevine.dissemination.DisseminationConfig;
-import io.grapevine.dissemination.UserEvent;
+import io.grapevine.config.DisseminationConfig;
+import io.grapevine.api.UserEvent;
 import io.grapevine.stack.ProtocolStack;
 import io.grapevine.wire.MessageType;
 import io.grapevine.wire.WireFormat;

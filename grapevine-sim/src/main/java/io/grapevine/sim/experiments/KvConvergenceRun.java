@@ -1,7 +1,7 @@
 package io.grapevine.sim.experiments;
 
 import io.grapevine.antientropy.AntiEntropy;
-import io.grapevine.antientropy.AntiEntropyConfig;
+import io.grapevine.config.AntiEntropyConfig;
 import io.grapevine.antientropy.AntiEntropyStats;
 import io.grapevine.antientropy.Entry;
 import io.grapevine.antientropy.Replica;

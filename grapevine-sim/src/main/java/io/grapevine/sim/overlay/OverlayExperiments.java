@@ -1,7 +1,7 @@
 package io.grapevine.sim.overlay;
 
-import io.grapevine.overlay.HyParViewConfig;
-import io.grapevine.overlay.PlumtreeConfig;
+import io.grapevine.config.HyParViewConfig;
+import io.grapevine.config.PlumtreeConfig;
 import io.grapevine.sim.Chart;
 import io.grapevine.sim.Latency;
 import java.io.IOException;

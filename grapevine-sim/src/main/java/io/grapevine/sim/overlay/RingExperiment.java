@@ -2,7 +2,7 @@ package io.grapevine.sim.overlay;
 
 import io.grapevine.stack.ProtocolStack;
 import io.grapevine.overlay.SortedRing;
-import io.grapevine.overlay.SortedRingConfig;
+import io.grapevine.config.SortedRingConfig;
 import io.grapevine.overlay.TreeAggregation;
 import io.grapevine.sim.Chart;
 import io.grapevine.sim.Engine;

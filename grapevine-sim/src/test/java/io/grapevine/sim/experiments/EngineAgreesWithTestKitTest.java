@@ -3,7 +3,7 @@ package io.grapevine.sim.experiments;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.grapevine.antientropy.AntiEntropy;
-import io.grapevine.antientropy.AntiEntropyConfig;
+import io.grapevine.config.AntiEntropyConfig;
 import io.grapevine.antientropy.Entry;
 import io.grapevine.antientropy.InMemoryReplicaStore;
 import io.grapevine.antientropy.Replica;

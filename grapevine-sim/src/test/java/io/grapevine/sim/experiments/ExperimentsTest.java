@@ -2,10 +2,10 @@ package io.grapevine.sim.experiments;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.grapevine.aggregate.AggregationConfig;
-import io.grapevine.dissemination.DisseminationConfig;
-import io.grapevine.dissemination.DisseminationConfig.Mode;
-import io.grapevine.dissemination.DisseminationConfig.Stop;
+import io.grapevine.config.AggregationConfig;
+import io.grapevine.config.DisseminationConfig;
+import io.grapevine.config.DisseminationConfig.Mode;
+import io.grapevine.config.DisseminationConfig.Stop;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;

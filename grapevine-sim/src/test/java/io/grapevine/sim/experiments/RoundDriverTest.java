@@ -2,9 +2,9 @@ package io.grapevine.sim.experiments;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.grapevine.dissemination.DisseminationConfig;
-import io.grapevine.dissemination.DisseminationConfig.Mode;
-import io.grapevine.dissemination.DisseminationConfig.Stop;
+import io.grapevine.config.DisseminationConfig;
+import io.grapevine.config.DisseminationConfig.Mode;
+import io.grapevine.config.DisseminationConfig.Stop;
 import org.junit.jupiter.api.Test;
 
 /** The synchronous-round driver with the real {@code Dissemination} at small N. */

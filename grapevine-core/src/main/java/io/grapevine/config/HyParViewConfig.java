@@ -1,5 +1,6 @@
-package io.grapevine.overlay;
+package io.grapevine.config;
 
+import io.grapevine.overlay.HyParView;
 import io.grapevine.config.KnobDoc;
 import java.time.Duration;
 

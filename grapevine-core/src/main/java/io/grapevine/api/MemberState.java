@@ -1,5 +1,6 @@
-package io.grapevine.membership;
+package io.grapevine.api;
 
+import io.grapevine.membership.Suspicion;
 /** What a node believes about a member. */
 public enum MemberState {
   /** Answering probes, or not yet shown otherwise. */

@@ -1,4 +1,4 @@
-package io.grapevine.dissemination;
+package io.grapevine.api;
 
 /**
  * Identity of one rumor: the origin node, the origin's epoch (a value that grows across its

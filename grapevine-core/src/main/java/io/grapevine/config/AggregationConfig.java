@@ -1,4 +1,4 @@
-package io.grapevine.aggregate;
+package io.grapevine.config;
 
 import static io.grapevine.node.ConfigChecks.positive;
 import static io.grapevine.node.ConfigChecks.range;

@@ -1,4 +1,4 @@
-package io.grapevine.membership;
+package io.grapevine.api;
 
 import io.grapevine.node.ProtocolEvent;
 

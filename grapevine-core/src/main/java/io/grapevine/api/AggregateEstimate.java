@@ -1,4 +1,4 @@
-package io.grapevine.aggregate;
+package io.grapevine.api;
 
 /**
  * One node's estimate of a cluster-wide aggregate.

@@ -1,4 +1,4 @@
-package io.grapevine.membership;
+package io.grapevine.config;
 
 import static io.grapevine.node.ConfigChecks.nonNegative;
 import static io.grapevine.node.ConfigChecks.positive;

@@ -1,5 +1,6 @@
-package io.grapevine.antientropy;
+package io.grapevine.config;
 
+import io.grapevine.antientropy.Entry;
 import static io.grapevine.node.ConfigChecks.nonNegative;
 import static io.grapevine.node.ConfigChecks.positive;
 import static io.grapevine.node.ConfigChecks.range;
