@@ -71,7 +71,7 @@ import java.util.random.RandomGenerator;
  *
  * <p>Both paths count the keys they change ({@link AntiEntropyStats}).
  */
-public final class AntiEntropy implements Protocol<Object> {
+public final class AntiEntropy implements Protocol<AntiEntropyMessages.Message> {
   /** Type codes owned: the anti-entropy range. */
   public static final int FIRST_TYPE = 0x40;
 
@@ -149,12 +149,12 @@ public final class AntiEntropy implements Protocol<Object> {
   }
 
   @Override
-  public Object decode(PacketReader reader) throws MalformedPacketException {
+  public AntiEntropyMessages.Message decode(PacketReader reader) throws MalformedPacketException {
     return AntiEntropyMessages.decode(reader, config);
   }
 
   @Override
-  public void onMessage(long nowMillis, Endpoint from, Object message, Delivery delivery, Outbox out) {
+  public void onMessage(long nowMillis, Endpoint from, AntiEntropyMessages.Message message, Delivery delivery, Outbox out) {
     long phys = physicalMillis(nowMillis);
     if (message instanceof Rumor r) {
       stats.rumorsReceived++;

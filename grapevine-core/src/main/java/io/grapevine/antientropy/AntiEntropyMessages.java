@@ -38,21 +38,25 @@ public final class AntiEntropyMessages {
 
   private AntiEntropyMessages() {}
 
+  /** A message of the replicated store's protocol on the wire. */
+  public sealed interface Message permits Rumor, SyncEntry, Nodes, Buckets, Want {}
+
   /** A version spreading as a rumor. */
-  public record Rumor(Entry entry) {}
+  public record Rumor(Entry entry) implements Message {}
 
   /** A version shipped by reconciliation. */
-  public record SyncEntry(Entry entry) {}
+  public record SyncEntry(Entry entry) implements Message {}
 
   /** The sender's 16 child hashes of each listed node at {@code level}. */
-  public record Nodes(long session, Endpoint replyTo, int depth, int level, int[] indexes, long[] hashes) {}
+  public record Nodes(long session, Endpoint replyTo, int depth, int level, int[] indexes, long[] hashes)
+      implements Message {}
 
   /** The sender's digests of the listed buckets; bucket i has items {@code offsets[i]..offsets[i+1]}. */
   public record Buckets(long session, Endpoint replyTo, int depth, int[] buckets, int[] offsets, long[] keyHashes,
-      long[] entryHashes) {}
+      long[] entryHashes) implements Message {}
 
   /** Key hashes whose versions the sender asks for. */
-  public record Want(long session, Endpoint replyTo, long[] keyHashes) {}
+  public record Want(long session, Endpoint replyTo, long[] keyHashes) implements Message {}
 
   // ------------------------------------------------------------------ encoding (whole messages)
 
@@ -143,13 +147,13 @@ public final class AntiEntropyMessages {
   // ------------------------------------------------------------------ decoding
 
   /** Decodes the current message of {@code r}, whose type is in 0x40..0x5F. */
-  static Object decode(PacketReader r, AntiEntropyConfig config) throws MalformedPacketException {
+  static Message decode(PacketReader r, AntiEntropyConfig config) throws MalformedPacketException {
     MessageType type = MessageType.of(r.type());
     if (type == null) {
       throw new MalformedPacketException(DropReason.UNKNOWN_TYPE, "type " + (r.type() & 0xff));
     }
     FieldSource in = FieldSource.of(r);
-    Object m = switch (type) {
+    Message m = switch (type) {
       case KV_RUMOR -> new Rumor(Entry.read(in, config));
       case KV_SYNC_ENTRY -> new SyncEntry(Entry.read(in, config));
       case KV_SYNC_NODES -> readNodes(in, r);
