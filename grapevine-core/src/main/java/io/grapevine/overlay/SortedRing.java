@@ -123,14 +123,7 @@ public final class SortedRing implements Protocol<SortedRing.Exchange> {
    * other's id from its name alone (names are unique, as membership requires).
    */
   public static long idOf(String nodeName) {
-    long h = 0xcbf29ce484222325L;
-    for (byte b : nodeName.getBytes(java.nio.charset.StandardCharsets.UTF_8)) {
-      h ^= b & 0xff;
-      h *= 0x100000001b3L;
-    }
-    h = (h ^ (h >>> 30)) * 0xbf58476d1ce4e5b9L;
-    h = (h ^ (h >>> 27)) * 0x94d049bb133111ebL;
-    return h ^ (h >>> 31);
+    return io.grapevine.internal.hash.Hash64.mix(io.grapevine.internal.hash.Hash64.fnv1a(nodeName));
   }
 
   /** The protocol's name on a stack. */

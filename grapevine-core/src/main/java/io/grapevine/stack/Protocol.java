@@ -74,11 +74,13 @@ public interface Protocol<M> {
    */
   default void onPacketEnd(long nowMillis, Endpoint from, Delivery delivery, Outbox out) {}
 
-  /** Fires this protocol's timers due at or before {@code nowMillis}. */
-  void onTick(long nowMillis, Outbox out);
+  /** Fires this protocol's timers due at or before {@code nowMillis}. The default has none. */
+  default void onTick(long nowMillis, Outbox out) {}
 
-  /** When {@link #onTick} must next run, or {@link Long#MAX_VALUE}. */
-  long nextDeadlineMillis();
+  /** When {@link #onTick} must next run, or {@link Long#MAX_VALUE} (the default: no timers). */
+  default long nextDeadlineMillis() {
+    return Long.MAX_VALUE;
+  }
 
   /**
    * A member joined, was suspected, died, left...: every membership change of the stack's

@@ -1,6 +1,7 @@
 package io.grapevine.stack;
 
 import io.grapevine.api.MemberEvent;
+import io.grapevine.internal.hash.Hash64;
 import io.grapevine.node.Delivery;
 import io.grapevine.node.Endpoint;
 import io.grapevine.node.Outbox;
@@ -13,7 +14,6 @@ import io.grapevine.wire.MalformedPacketException;
 import io.grapevine.wire.PacketReader;
 import io.grapevine.wire.WireFormat;
 import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
@@ -109,14 +109,8 @@ public final class ProtocolStack implements ProtocolNode {
 
   /** The seed {@link #randomFor} uses: the node's seed mixed with a 64-bit hash of the name. */
   public static long seedFor(long nodeSeed, String protocolName) {
-    long h = 0xcbf29ce484222325L; // FNV-1a, then a SplitMix64 finalizer over the pair
-    for (byte b : protocolName.getBytes(StandardCharsets.UTF_8)) {
-      h = (h ^ (b & 0xff)) * 0x100000001b3L;
-    }
-    long z = nodeSeed ^ Long.rotateLeft(h, 29) ^ h;
-    z = (z ^ (z >>> 30)) * 0xbf58476d1ce4e5b9L;
-    z = (z ^ (z >>> 27)) * 0x94d049bb133111ebL;
-    return z ^ (z >>> 31);
+    long h = Hash64.fnv1a(protocolName);
+    return Hash64.mix(nodeSeed ^ Long.rotateLeft(h, 29) ^ h);
   }
 
   private <T> T firstOf(Class<T> kind, T otherwise) {

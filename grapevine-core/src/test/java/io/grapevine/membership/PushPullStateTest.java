@@ -56,13 +56,6 @@ class PushPullStateTest {
     @Override
     public void onMessage(long nowMillis, Endpoint from, Object message, Delivery delivery, Outbox out) {}
 
-    @Override
-    public void onTick(long nowMillis, Outbox out) {}
-
-    @Override
-    public long nextDeadlineMillis() {
-      return Long.MAX_VALUE;
-    }
 
     @Override
     public byte[] localState(boolean join) {

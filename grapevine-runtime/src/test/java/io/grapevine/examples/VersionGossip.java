@@ -9,6 +9,7 @@ import io.grapevine.stack.Protocol;
 import io.grapevine.stack.ProtocolContext;
 import io.grapevine.stack.PushPullState;
 import io.grapevine.wire.DropReason;
+import io.grapevine.wire.FieldWriter;
 import io.grapevine.wire.MalformedPacketException;
 import io.grapevine.wire.MessageEncoder;
 import io.grapevine.wire.MessageRange;
@@ -90,7 +91,13 @@ public final class VersionGossip implements Protocol<VersionGossip.Announcement>
   }
 
   private byte[] encode(Announcement a) {
-    return encoder.begin(ANNOUNCE).putString8(a.node()).putLong(a.counter()).putString8(a.version()).end();
+    writeBody(encoder.begin(ANNOUNCE), a);
+    return encoder.end();
+  }
+
+  /** The body on the wire, written alike to a queued message and to a packet. */
+  private static void writeBody(FieldWriter w, Announcement a) {
+    w.putString8(a.node()).putLong(a.counter()).putString8(a.version());
   }
 
   @Override
@@ -130,7 +137,8 @@ public final class VersionGossip implements Protocol<VersionGossip.Announcement>
       // A newcomer missed the earlier gossip: tell it ours directly.
       io.grapevine.wire.PacketWriter w = new io.grapevine.wire.PacketWriter(700, ctx.clusterName()).begin();
       Announcement mine = known.get(ctx.localName());
-      w.beginMessage(ANNOUNCE).putString8(mine.node()).putLong(mine.counter()).putString8(mine.version()).endMessage();
+      writeBody(w.beginMessage(ANNOUNCE), mine);
+      w.endMessage();
       out.send(event.member().endpoint(), w.finish(), Delivery.DATAGRAM);
     }
   }
@@ -173,11 +181,4 @@ public final class VersionGossip implements Protocol<VersionGossip.Announcement>
     }
   }
 
-  @Override
-  public void onTick(long nowMillis, Outbox out) {}
-
-  @Override
-  public long nextDeadlineMillis() {
-    return Long.MAX_VALUE;
-  }
 }

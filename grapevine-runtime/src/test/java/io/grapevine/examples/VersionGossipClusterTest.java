@@ -118,13 +118,6 @@ class VersionGossipClusterTest {
     @Override
     public void onMessage(long nowMillis, Endpoint from, Object message, Delivery delivery, Outbox out) {}
 
-    @Override
-    public void onTick(long nowMillis, Outbox out) {}
-
-    @Override
-    public long nextDeadlineMillis() {
-      return Long.MAX_VALUE;
-    }
   }
 
   @Test
