@@ -1,7 +1,7 @@
 package io.grapevine;
 
 import io.grapevine.api.AggregateEstimate;
-import io.grapevine.aggregate.AggregationStats;
+import io.grapevine.api.AggregationStats;
 import java.util.Map;
 import java.util.Optional;
 

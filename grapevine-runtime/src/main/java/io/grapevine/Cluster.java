@@ -2,7 +2,7 @@ package io.grapevine;
 
 import io.grapevine.api.Member;
 import io.grapevine.config.MembershipConfig;
-import io.grapevine.membership.MembershipStats;
+import io.grapevine.api.MembershipStats;
 import io.grapevine.node.Endpoint;
 import java.util.Collection;
 import java.util.List;

@@ -1,6 +1,6 @@
 package io.grapevine;
 
-import io.grapevine.dissemination.DisseminationStats;
+import io.grapevine.api.DisseminationStats;
 import io.grapevine.api.RumorId;
 import io.grapevine.api.UserEvent;
 import java.util.function.Consumer;

@@ -1,6 +1,6 @@
 package io.grapevine;
 
-import io.grapevine.antientropy.AntiEntropyStats;
+import io.grapevine.api.AntiEntropyStats;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.Set;

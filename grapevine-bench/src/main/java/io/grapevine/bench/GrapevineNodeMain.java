@@ -3,7 +3,7 @@ package io.grapevine.bench;
 import io.grapevine.Cluster;
 import io.grapevine.api.MemberEvent;
 import io.grapevine.config.MembershipConfig;
-import io.grapevine.membership.MembershipStats;
+import io.grapevine.api.MembershipStats;
 import io.grapevine.transport.TransportStats;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;

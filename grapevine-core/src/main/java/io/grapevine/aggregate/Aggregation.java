@@ -1,5 +1,6 @@
 package io.grapevine.aggregate;
 
+import io.grapevine.api.AggregationStats;
 import io.grapevine.config.AggregationConfig;
 import io.grapevine.api.AggregateEstimate;
 import io.grapevine.stack.Protocol;
@@ -169,7 +170,7 @@ public final class Aggregation implements Protocol<Aggregation.Exchange> {
   private int flowAttempts;
   private long flowRetryAtMillis;
   private Map<String, AggregateEstimate> previous = Map.of();
-  private final AggregationStats stats = new AggregationStats();
+  private final AggregationCounters stats = new AggregationCounters();
 
   private long epoch = -1;
   private String leader;
@@ -225,7 +226,7 @@ public final class Aggregation implements Protocol<Aggregation.Exchange> {
   }
 
   public AggregationStats stats() {
-    return stats;
+    return stats.snapshot();
   }
 
   public long epoch() {

@@ -1,5 +1,6 @@
 package io.grapevine.antientropy;
 
+import io.grapevine.api.AntiEntropyStats;
 import io.grapevine.config.AntiEntropyConfig;
 import io.grapevine.stack.Protocol;
 import io.grapevine.stack.ProtocolContext;
@@ -83,7 +84,7 @@ public final class AntiEntropy implements Protocol<AntiEntropyMessages.Message> 
   private final AntiEntropyConfig config;
   private final RandomGenerator random;
   private final long wallClockOffsetMillis;
-  private final AntiEntropyStats stats = new AntiEntropyStats();
+  private final AntiEntropyCounters stats = new AntiEntropyCounters();
   private final ByteSink sink = new ByteSink(4096);
   private final LinkedHashSet<Endpoint> pending = new LinkedHashSet<>();
   private final List<Endpoint> peers = new ArrayList<>();
@@ -117,7 +118,7 @@ public final class AntiEntropy implements Protocol<AntiEntropyMessages.Message> 
   }
 
   public AntiEntropyStats stats() {
-    return stats;
+    return stats.snapshot();
   }
 
   /** Physical milliseconds at driver time {@code now}. */

@@ -1,5 +1,6 @@
 package io.grapevine.dissemination;
 
+import io.grapevine.api.DisseminationStats;
 import io.grapevine.config.DisseminationConfig;
 import io.grapevine.api.RumorId;
 import io.grapevine.api.UserEvent;
@@ -116,7 +117,7 @@ public final class Dissemination implements Protocol<Dissemination.Message> {
   private final List<Rumor> hot = new ArrayList<>();
   private final LinkedHashMap<String, OriginState> origins;
   private final LinkedHashMap<String, long[]> coalesced;
-  private final DisseminationStats stats = new DisseminationStats();
+  private final DisseminationCounters stats = new DisseminationCounters();
   private final List<Endpoint> peers = new ArrayList<>();
 
   private long nextSeq = 1;
@@ -170,7 +171,7 @@ public final class Dissemination implements Protocol<Dissemination.Message> {
   }
 
   public DisseminationStats stats() {
-    return stats;
+    return stats.snapshot();
   }
 
   /** Rumors this node still spreads actively. */

@@ -1,5 +1,6 @@
 package io.grapevine.membership;
 
+import io.grapevine.api.MembershipStats;
 import io.grapevine.config.MembershipConfig;
 import io.grapevine.api.JoinResult;
 import io.grapevine.api.NameConflict;

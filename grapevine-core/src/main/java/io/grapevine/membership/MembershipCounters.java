@@ -1,6 +1,8 @@
 package io.grapevine.membership;
 
+import io.grapevine.api.MembershipStats;
 import io.grapevine.stack.StackStats;
+import io.grapevine.wire.DropReason;
 
 /**
  * The live counters of one membership node, written by the node's driver thread alone; readers get
@@ -25,6 +27,29 @@ final class MembershipCounters {
   volatile long nameConflicts;
 
   MembershipStats snapshot() {
-    return new MembershipStats(this);
+    StackStats st = stack;
+    DropReason[] reasons = DropReason.values();
+    long[] dropped = new long[reasons.length];
+    for (int i = 0; st != null && i < reasons.length; i++) {
+      dropped[i] = st.dropped(reasons[i]);
+    }
+    return new MembershipStats(
+        st == null ? 0 : st.packetsIn(),
+        st == null ? 0 : st.bytesIn(),
+        packetsOut,
+        bytesOut,
+        probes,
+        probeFailures,
+        indirectProbes,
+        tcpFallbackPings,
+        nacksReceived,
+        suspicionsRaised,
+        suspicionsRefuted,
+        selfRefutations,
+        deathsDeclared,
+        pushPulls,
+        backlogSyncs,
+        nameConflicts,
+        dropped);
   }
 }

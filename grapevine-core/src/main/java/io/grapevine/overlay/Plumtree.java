@@ -1,5 +1,6 @@
 package io.grapevine.overlay;
 
+import io.grapevine.api.PlumtreeStats;
 import io.grapevine.config.PlumtreeConfig;
 import io.grapevine.stack.Protocol;
 import io.grapevine.stack.ProtocolContext;
@@ -102,7 +103,7 @@ public final class Plumtree implements Protocol<Plumtree.Message>, HyParView.Lis
   private final LinkedHashMap<Long, Cached> cache = new LinkedHashMap<>();
   private final LinkedHashSet<Long> seen = new LinkedHashSet<>();
   private final Map<Long, Missing> missing = new HashMap<>();
-  private final PlumtreeStats stats = new PlumtreeStats();
+  private final PlumtreeCounters stats = new PlumtreeCounters();
   private long nextTimerMillis = Long.MAX_VALUE;
   private long nextHistoryMillis = Long.MAX_VALUE;
   private Endpoint self;
@@ -157,7 +158,7 @@ public final class Plumtree implements Protocol<Plumtree.Message>, HyParView.Lis
   }
 
   public PlumtreeStats stats() {
-    return stats;
+    return stats.snapshot();
   }
 
   public PlumtreeConfig config() {

@@ -1,5 +1,6 @@
 package io.grapevine.aggregate;
 
+import io.grapevine.api.AggregationStats;
 import io.grapevine.config.AggregationConfig;
 import io.grapevine.api.AggregateEstimate;
 import static org.assertj.core.api.Assertions.assertThat;

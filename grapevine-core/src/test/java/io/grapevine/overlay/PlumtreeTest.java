@@ -49,7 +49,7 @@ class PlumtreeTest {
     long gossipSent() {
       long s = 0;
       for (Plumtree p : net.protocols(Plumtree.class)) {
-        s += p.stats().gossipSent;
+        s += p.stats().gossipSent();
       }
       return s;
     }
@@ -167,7 +167,7 @@ class PlumtreeTest {
     }
     long optimisations = 0;
     for (Plumtree p : c.net.protocols(Plumtree.class)) {
-      optimisations += p.stats().optimizations;
+      optimisations += p.stats().optimizations();
     }
     return new double[] {hops, rmr, optimisations, maxHops};
   }
@@ -206,7 +206,7 @@ class PlumtreeTest {
     for (int i = 0; i < n; i++) {
       if (c.net.node(i).isUp()) {
         assertThat(d[i]).as("node %d", i).isEqualTo(1);
-        grafts += c.pt(i).stats().graftSent;
+        grafts += c.pt(i).stats().graftSent();
       }
     }
     assertThat(grafts).isPositive();

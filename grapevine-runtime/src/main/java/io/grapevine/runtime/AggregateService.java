@@ -3,7 +3,7 @@ package io.grapevine.runtime;
 import io.grapevine.Aggregates;
 import io.grapevine.api.AggregateEstimate;
 import io.grapevine.aggregate.Aggregation;
-import io.grapevine.aggregate.AggregationStats;
+import io.grapevine.api.AggregationStats;
 import io.grapevine.node.Outbox;
 import java.util.Map;
 import java.util.Optional;

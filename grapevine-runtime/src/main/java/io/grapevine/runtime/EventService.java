@@ -2,7 +2,7 @@ package io.grapevine.runtime;
 
 import io.grapevine.Events;
 import io.grapevine.dissemination.Dissemination;
-import io.grapevine.dissemination.DisseminationStats;
+import io.grapevine.api.DisseminationStats;
 import io.grapevine.api.RumorId;
 import io.grapevine.api.UserEvent;
 import io.grapevine.node.Outbox;

@@ -4,7 +4,7 @@ import io.grapevine.KvChange;
 import io.grapevine.ReplicatedMap;
 import io.grapevine.antientropy.AntiEntropy;
 import io.grapevine.config.AntiEntropyConfig;
-import io.grapevine.antientropy.AntiEntropyStats;
+import io.grapevine.api.AntiEntropyStats;
 import io.grapevine.antientropy.Durability;
 import io.grapevine.antientropy.Entry;
 import io.grapevine.antientropy.InMemoryReplicaStore;

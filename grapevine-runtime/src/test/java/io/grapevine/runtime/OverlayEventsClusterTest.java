@@ -133,7 +133,7 @@ class OverlayEventsClusterTest {
     awaitEveryoneDeliveredOnce(all, ids);
     // The events went through Plumtree, not the membership-gossip path.
     assertThat(all).allMatch(c -> c.events().stats().published() == 0 && c.events().stats().delivered() == 0);
-    long payloads = all.stream().mapToLong(c -> node(c).plumtreeStats().gossipSent).sum();
+    long payloads = all.stream().mapToLong(c -> node(c).plumtreeStats().gossipSent()).sum();
     assertThat(payloads).isGreaterThanOrEqualTo(10L * (N - 1));
     assertThat(all).allMatch(c -> node(c).overlayMalformedEvents() == 0);
   }

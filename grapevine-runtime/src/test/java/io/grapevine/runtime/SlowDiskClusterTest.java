@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.grapevine.Cluster;
-import io.grapevine.antientropy.AntiEntropyStats;
+import io.grapevine.api.AntiEntropyStats;
 import io.grapevine.antientropy.StoreKey;
 import io.grapevine.api.MemberEvent;
 import io.grapevine.api.MemberState;

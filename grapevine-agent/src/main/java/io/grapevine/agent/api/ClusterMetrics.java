@@ -1,11 +1,11 @@
 package io.grapevine.agent.api;
 
 import io.grapevine.Cluster;
-import io.grapevine.aggregate.AggregationStats;
+import io.grapevine.api.AggregationStats;
 import io.grapevine.api.Member;
 import io.grapevine.runtime.ClusterNode;
 import io.grapevine.api.MemberState;
-import io.grapevine.membership.MembershipStats;
+import io.grapevine.api.MembershipStats;
 import io.grapevine.transport.TransportStats;
 import io.grapevine.wire.DropReason;
 import io.micrometer.core.instrument.FunctionCounter;

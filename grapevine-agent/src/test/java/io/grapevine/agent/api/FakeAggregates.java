@@ -2,7 +2,7 @@ package io.grapevine.agent.api;
 
 import io.grapevine.Aggregates;
 import io.grapevine.api.AggregateEstimate;
-import io.grapevine.aggregate.AggregationStats;
+import io.grapevine.api.AggregationStats;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
@@ -42,6 +42,6 @@ final class FakeAggregates implements Aggregates {
 
   @Override
   public AggregationStats stats() {
-    return new AggregationStats();
+    return AggregationStats.empty();
   }
 }

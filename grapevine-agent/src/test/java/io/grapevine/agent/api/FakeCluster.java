@@ -5,7 +5,7 @@ import io.grapevine.MembershipListener;
 import io.grapevine.api.Member;
 import io.grapevine.api.MemberState;
 import io.grapevine.config.MembershipConfig;
-import io.grapevine.membership.MembershipStats;
+import io.grapevine.api.MembershipStats;
 import io.grapevine.node.Endpoint;
 import java.util.ArrayList;
 import java.util.Collection;

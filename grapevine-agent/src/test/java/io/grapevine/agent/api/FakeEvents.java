@@ -1,7 +1,7 @@
 package io.grapevine.agent.api;
 
 import io.grapevine.Events;
-import io.grapevine.dissemination.DisseminationStats;
+import io.grapevine.api.DisseminationStats;
 import io.grapevine.api.RumorId;
 import io.grapevine.api.UserEvent;
 import java.util.List;
@@ -13,7 +13,7 @@ final class FakeEvents implements Events {
   record Sub(String topic, Consumer<UserEvent> handler) {}
 
   final List<Sub> subs = new CopyOnWriteArrayList<>();
-  final DisseminationStats stats = new DisseminationStats();
+  final DisseminationStats stats = DisseminationStats.empty();
   private long seq;
 
   @Override

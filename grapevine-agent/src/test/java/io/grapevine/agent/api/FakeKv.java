@@ -2,7 +2,7 @@ package io.grapevine.agent.api;
 
 import io.grapevine.KvChange;
 import io.grapevine.ReplicatedMap;
-import io.grapevine.antientropy.AntiEntropyStats;
+import io.grapevine.api.AntiEntropyStats;
 import io.grapevine.antientropy.Entry;
 import io.grapevine.antientropy.StoreKey;
 import java.time.Duration;
@@ -133,6 +133,6 @@ final class FakeKv implements ReplicatedMap {
 
   @Override
   public AntiEntropyStats stats() {
-    return new AntiEntropyStats();
+    return AntiEntropyStats.empty();
   }
 }

@@ -2,7 +2,7 @@ package io.grapevine.sim.experiments;
 
 import io.grapevine.antientropy.AntiEntropy;
 import io.grapevine.config.AntiEntropyConfig;
-import io.grapevine.antientropy.AntiEntropyStats;
+import io.grapevine.api.AntiEntropyStats;
 import io.grapevine.antientropy.Entry;
 import io.grapevine.antientropy.Replica;
 import io.grapevine.sim.Latency;

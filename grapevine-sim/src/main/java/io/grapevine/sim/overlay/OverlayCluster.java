@@ -176,7 +176,7 @@ public final class OverlayCluster implements Engine.EventSink {
   public long gossipSent() {
     long s = 0;
     for (Plumtree p : plumtree) {
-      s += p.stats().gossipSent;
+      s += p.stats().gossipSent();
     }
     return s;
   }
@@ -184,7 +184,7 @@ public final class OverlayCluster implements Engine.EventSink {
   public long ihaveSent() {
     long s = 0;
     for (Plumtree p : plumtree) {
-      s += p.stats().ihaveSent;
+      s += p.stats().ihaveSent();
     }
     return s;
   }

@@ -1,11 +1,10 @@
-package io.grapevine.membership;
+package io.grapevine.api;
 
-import io.grapevine.stack.StackStats;
 import io.grapevine.wire.DropReason;
 
 /**
  * The counters of one membership node at one moment: an immutable snapshot, safe to keep and to
- * read from any thread. {@link Membership#stats()} takes a new one each call.
+ * read from any thread. {@link io.grapevine.membership.Membership#stats()} takes a new one each call.
  */
 public final class MembershipStats {
   private static final DropReason[] REASONS = DropReason.values();
@@ -28,32 +27,51 @@ public final class MembershipStats {
   private final long nameConflicts;
   private final long[] dropped = new long[REASONS.length];
 
-  MembershipStats(MembershipCounters c) {
-    StackStats st = c.stack;
-    this.packetsIn = st == null ? 0 : st.packetsIn();
-    this.bytesIn = st == null ? 0 : st.bytesIn();
-    this.packetsOut = c.packetsOut;
-    this.bytesOut = c.bytesOut;
-    this.probes = c.probes;
-    this.probeFailures = c.probeFailures;
-    this.indirectProbes = c.indirectProbes;
-    this.tcpFallbackPings = c.tcpFallbackPings;
-    this.nacksReceived = c.nacksReceived;
-    this.suspicionsRaised = c.suspicionsRaised;
-    this.suspicionsRefuted = c.suspicionsRefuted;
-    this.selfRefutations = c.selfRefutations;
-    this.deathsDeclared = c.deathsDeclared;
-    this.pushPulls = c.pushPulls;
-    this.backlogSyncs = c.backlogSyncs;
-    this.nameConflicts = c.nameConflicts;
-    for (int i = 0; st != null && i < REASONS.length; i++) {
-      dropped[i] = st.dropped(REASONS[i]);
-    }
+  /**
+   * A snapshot of the given values; the membership protocol takes one from its live counters.
+   *
+   * @param droppedByReason packets dropped, indexed by {@link DropReason#ordinal()}; copied
+   */
+  public MembershipStats(
+      long packetsIn,
+      long bytesIn,
+      long packetsOut,
+      long bytesOut,
+      long probes,
+      long probeFailures,
+      long indirectProbes,
+      long tcpFallbackPings,
+      long nacksReceived,
+      long suspicionsRaised,
+      long suspicionsRefuted,
+      long selfRefutations,
+      long deathsDeclared,
+      long pushPulls,
+      long backlogSyncs,
+      long nameConflicts,
+      long[] droppedByReason) {
+    this.packetsIn = packetsIn;
+    this.bytesIn = bytesIn;
+    this.packetsOut = packetsOut;
+    this.bytesOut = bytesOut;
+    this.probes = probes;
+    this.probeFailures = probeFailures;
+    this.indirectProbes = indirectProbes;
+    this.tcpFallbackPings = tcpFallbackPings;
+    this.nacksReceived = nacksReceived;
+    this.suspicionsRaised = suspicionsRaised;
+    this.suspicionsRefuted = suspicionsRefuted;
+    this.selfRefutations = selfRefutations;
+    this.deathsDeclared = deathsDeclared;
+    this.pushPulls = pushPulls;
+    this.backlogSyncs = backlogSyncs;
+    this.nameConflicts = nameConflicts;
+    System.arraycopy(droppedByReason, 0, dropped, 0, Math.min(droppedByReason.length, dropped.length));
   }
 
   /** All zero: the counters of a node that has done nothing (for tests and fakes). */
   public static MembershipStats empty() {
-    return new MembershipStats(new MembershipCounters());
+    return new MembershipStats(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, new long[0]);
   }
 
   /** Packets the node received, for any of its protocols (counted by its stack). */
