@@ -25,7 +25,7 @@ import java.util.SplittableRandom;
  * Cost of one anti-entropy reconciliation between two replicas of n keys that differ in d keys:
  * bytes on the wire (whole packets, envelope included), packets, one-way legs (round trips = legs /
  * 2), against a full digest exchange (every key's 16-byte digest, then the differing entries).
- * Runs the real protocol code ({@link AntiEntropy} on two {@link StandaloneHost}s) over an in-process
+ * Runs the real protocol code ({@link AntiEntropy} on two stacks) over an in-process
  * queue. Not a test: run {@code bench/kv-reconcile.sh [n] [depths]}.
  */
 public final class ReconciliationBenchmark {
