@@ -4,6 +4,7 @@ import io.grapevine.api.Member;
 import io.grapevine.config.MembershipConfig;
 import io.grapevine.api.MembershipStats;
 import io.grapevine.node.Endpoint;
+import java.time.Duration;
 import java.util.Collection;
 import java.util.List;
 import java.util.Optional;
@@ -109,6 +110,30 @@ public interface Cluster extends AutoCloseable {
 
   /** Lifeguard local-health score; 0 is healthy. */
   int healthScore();
+
+  /**
+   * This node's network coordinate; empty unless the node runs coordinates ({@link
+   * ClusterBuilder#coordinates}).
+   */
+  default java.util.Optional<io.grapevine.api.Coordinate> coordinate() {
+    return java.util.Optional.empty();
+  }
+
+  /**
+   * The last coordinate this node heard from {@code member} (its own for its own name); empty when
+   * none has arrived yet or coordinates are off.
+   */
+  default java.util.Optional<io.grapevine.api.Coordinate> coordinate(String member) {
+    return java.util.Optional.empty();
+  }
+
+  /**
+   * The round-trip time between members {@code a} and {@code b} estimated from their coordinates
+   * (either may be this node); empty when this node holds no coordinate for one of them.
+   */
+  default java.util.Optional<Duration> estimateRtt(String a, String b) {
+    return java.util.Optional.empty();
+  }
 
   /** True once a join has succeeded (or the node was started without seeds as the first node). */
   boolean isJoined();

@@ -4,6 +4,7 @@ import io.grapevine.config.AggregationConfig;
 import io.grapevine.config.AntiEntropyConfig;
 import io.grapevine.antientropy.ReplicaStore;
 import io.grapevine.config.ClusterNames;
+import io.grapevine.config.CoordinatesConfig;
 import io.grapevine.config.HostPort;
 import io.grapevine.config.ProtocolConfigs;
 import io.grapevine.config.DisseminationConfig;
@@ -54,6 +55,7 @@ public final class ClusterBuilder {
   private HyParViewConfig hyParViewConfig = HyParViewConfig.defaults();
   private PlumtreeConfig plumtreeConfig = PlumtreeConfig.defaults();
   private SortedRingConfig treeAggregation;
+  private CoordinatesConfig coordinates;
   private final List<Protocol<?>> protocols = new ArrayList<>();
   private UnaryOperator<ReplicaStore> storeDecorator = UnaryOperator.identity();
 
@@ -206,6 +208,18 @@ public final class ClusterBuilder {
   }
 
   /**
+   * Turns on network coordinates (Vivaldi, as in Serf) with these settings: every ack of a
+   * failure-detector probe carries the acking node's coordinate (48 bytes with 8 dimensions), and
+   * each node folds the probe's round-trip time into its own, so {@link Cluster#estimateRtt}
+   * estimates the RTT between any two members without measuring it. Default: off. Give every node
+   * the same setting: a node without it neither sends nor learns coordinates.
+   */
+  public ClusterBuilder coordinates(CoordinatesConfig config) {
+    this.coordinates = Objects.requireNonNull(config, "config");
+    return this;
+  }
+
+  /**
    * Turns on the sorted ring and exact SUM/COUNT along its spanning tree ({@link Cluster#tree()}),
    * with these ring settings; null turns it off. Default: off (nothing is attached, no extra
    * traffic). With it on, each node exchanges ring tables with its two ring neighbors, one long link
@@ -283,9 +297,11 @@ public final class ClusterBuilder {
     boolean overlay = eventOverlay == EventOverlay.HYPARVIEW_PLUMTREE;
     try {
       ProtocolConfigs configs = new ProtocolConfigs(config, eventsConfig, kvConfig, aggregatesConfig, hyParViewConfig,
-          plumtreeConfig, treeAggregation == null ? SortedRingConfig.defaults() : treeAggregation);
+          plumtreeConfig, treeAggregation == null ? SortedRingConfig.defaults() : treeAggregation,
+          coordinates == null ? CoordinatesConfig.defaults() : coordinates);
       return ClusterNode.start(l, ownsLoop, t, new NodeSettings(clusterName, name, advertise, metadata, configs, seed,
           joinTimeout.toMillis(), reconnectInterval.toMillis(), dataDir, overlay, treeAggregation != null,
+          coordinates != null,
           List.copyOf(protocols), storeDecorator));
     } catch (IOException e) {
       throw new UncheckedIOException("node " + name + ": cannot bind " + bind + ": " + e.getMessage(), e);

@@ -5,6 +5,7 @@ import io.grapevine.antientropy.AntiEntropy;
 import io.grapevine.antientropy.InMemoryReplicaStore;
 import io.grapevine.antientropy.Replica;
 import io.grapevine.config.ProtocolConfigs;
+import io.grapevine.coordinates.Coordinates;
 import io.grapevine.dissemination.Dissemination;
 import io.grapevine.membership.Membership;
 import io.grapevine.overlay.HyParView;
@@ -50,7 +51,9 @@ public final class ProtocolRegistry {
       ProtocolFactory.of(SortedRing.PROTOCOL_NAME, List.of(), (node, c, earlier) ->
           new SortedRing(c.ring(), SortedRing.idOf(node.name()), node.random(SortedRing.PROTOCOL_NAME))),
       ProtocolFactory.of(TreeAggregation.PROTOCOL_NAME, List.of(SortedRing.PROTOCOL_NAME), (node, c, earlier) ->
-          new TreeAggregation((SortedRing) earlier.apply(SortedRing.PROTOCOL_NAME), c.ring().roundInterval, 0))));
+          new TreeAggregation((SortedRing) earlier.apply(SortedRing.PROTOCOL_NAME), c.ring().roundInterval, 0)),
+      ProtocolFactory.of(Coordinates.PROTOCOL_NAME, List.of(), (node, c, earlier) ->
+          new Coordinates(c.coordinates(), node.random(Coordinates.PROTOCOL_NAME)))));
 
   private final Map<String, ProtocolFactory> factories;
 
@@ -62,7 +65,10 @@ public final class ProtocolRegistry {
     this.factories = Collections.unmodifiableMap(m);
   }
 
-  /** Grapevine's own protocols: membership, kv, dissemination, aggregation, hyparview, plumtree, ring, tree. */
+  /**
+   * Grapevine's own protocols: membership, kv, dissemination, aggregation, hyparview, plumtree, ring,
+   * tree, coordinates.
+   */
   public static ProtocolRegistry builtIn() {
     return BUILT_IN;
   }

@@ -26,6 +26,7 @@ import io.grapevine.node.Outbox;
 import io.grapevine.node.PeerSampler;
 import io.grapevine.node.ProtocolEvent;
 import io.grapevine.stack.Piggyback;
+import io.grapevine.stack.ProbeListener;
 import io.grapevine.stack.PushPullState;
 import io.grapevine.stack.Protocol;
 import io.grapevine.stack.ProtocolContext;
@@ -176,6 +177,10 @@ public final class Membership implements Protocol<Message>, PeerSampler, Piggyba
   private long probeIncarnation;
   private int probeSeq;
   private boolean probeAcked;
+  /** When the current probe's ping went out: its RTT, for {@link ProbeListener}s. */
+  private long probeSentMillis;
+  /** Protocols of the stack that ride on probes (network coordinates); found at start. */
+  private ProbeListener[] probeListeners = new ProbeListener[0];
   private boolean probeAckedDirectly;
   private boolean indirectSent;
   private long probeTimeoutMillis = Long.MAX_VALUE;
@@ -228,6 +233,13 @@ public final class Membership implements Protocol<Message>, PeerSampler, Piggyba
       throw new IllegalStateException("already started");
     }
     started = true;
+    java.util.List<ProbeListener> listeners = new java.util.ArrayList<>();
+    for (Protocol<?> p : context.protocols()) {
+      if (p instanceof ProbeListener l && p != this) {
+        listeners.add(l);
+      }
+    }
+    probeListeners = listeners.toArray(new ProbeListener[0]);
     self.stateSinceMillis = nowMillis;
     long probe = config.probeInterval.toMillis();
     // Random phase so nodes started together do not probe in lockstep.
@@ -575,7 +587,7 @@ public final class Membership implements Protocol<Message>, PeerSampler, Piggyba
     } else if (m instanceof IndirectPing ip) {
       handleIndirectPing(now, ip, out);
     } else if (m instanceof Ack a) {
-      handleAck(a, out);
+      handleAck(now, a, out);
     } else if (m instanceof Nack n) {
       if (probeTarget != null && n.seq() == probeSeq) {
         nacks++;
@@ -609,6 +621,13 @@ public final class Membership implements Protocol<Message>, PeerSampler, Piggyba
       return;
     }
     datagram.begin();
+    // Attachments first: the prober's listeners receive them before the ack (ProbeListener).
+    for (ProbeListener l : probeListeners) {
+      byte[] attachment = l.ackAttachment();
+      if (attachment != null && attachment.length < datagram.remaining() - 64) {
+        datagram.putEncodedMessage(attachment);
+      }
+    }
     write(datagram, new Ack(p.seq()));
     send(p.source(), out);
   }
@@ -626,10 +645,13 @@ public final class Membership implements Protocol<Message>, PeerSampler, Piggyba
     send(ip.target(), out);
   }
 
-  private void handleAck(Ack a, Outbox out) {
+  private void handleAck(long now, Ack a, Outbox out) {
     if (probeTarget != null && a.seq() == probeSeq) {
       if (!probeAcked && !indirectSent) {
         probeAckedDirectly = true;
+        for (ProbeListener l : probeListeners) {
+          l.onProbeAcked(now, probeTarget.name, now - probeSentMillis);
+        }
       }
       probeAcked = true;
       return;
@@ -675,6 +697,7 @@ public final class Membership implements Protocol<Message>, PeerSampler, Piggyba
     nacks = 0;
     expectedNacks = 0;
     probeTimeoutMillis = now + scaled(config.probeTimeout.toMillis());
+    probeSentMillis = now;
     stats.probes++;
     datagram.begin();
     if (config.lifeguard && target.state == MemberState.SUSPECT) {

@@ -6,11 +6,13 @@ import io.grapevine.Events;
 import io.grapevine.MembershipListener;
 import io.grapevine.ReplicatedMap;
 import io.grapevine.TreeService;
+import io.grapevine.api.Coordinate;
 import io.grapevine.api.UserEvent;
 import io.grapevine.api.JoinResult;
 import io.grapevine.api.Member;
 import io.grapevine.api.MemberEvent;
 import io.grapevine.api.MemberState;
+import io.grapevine.coordinates.Coordinates;
 import io.grapevine.membership.Membership;
 import io.grapevine.config.MembershipConfig;
 import io.grapevine.api.MembershipStats;
@@ -24,6 +26,7 @@ import io.grapevine.stack.ProtocolStack;
 import io.grapevine.transport.Transport;
 import io.grapevine.transport.TransportStats;
 import java.io.IOException;
+import java.time.Duration;
 import java.util.Collection;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -374,6 +377,28 @@ public final class ClusterNode implements Cluster {
   @Override
   public int healthScore() {
     return healthScore;
+  }
+
+  @Override
+  public Optional<Coordinate> coordinate() {
+    return coordinate(name());
+  }
+
+  @Override
+  public Optional<Coordinate> coordinate(String member) {
+    Coordinates c = parts.coordinates;
+    return c == null || driver.isClosed() ? Optional.empty()
+        : Optional.ofNullable(driver.call((now, out) -> c.coordinateOf(member)));
+  }
+
+  @Override
+  public Optional<Duration> estimateRtt(String a, String b) {
+    Coordinates c = parts.coordinates;
+    if (c == null || driver.isClosed()) {
+      return Optional.empty();
+    }
+    double millis = driver.call((now, out) -> c.estimateRttMillis(a, b));
+    return Double.isNaN(millis) ? Optional.empty() : Optional.of(Duration.ofNanos(Math.round(millis * 1e6)));
   }
 
   @Override

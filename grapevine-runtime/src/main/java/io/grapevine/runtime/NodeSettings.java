@@ -19,6 +19,7 @@ import java.util.function.UnaryOperator;
  * @param dataDir where the replicated store is kept; null keeps it in memory
  * @param overlay user events over a HyParView + Plumtree overlay instead of membership gossip
  * @param tree a sorted ring with exact SUM/COUNT along its tree
+ * @param coordinates network coordinates from membership's probes
  * @param protocols the application's own protocols, added to the stack after the built-in ones
  * @param storeDecorator wraps the replicated store (see {@link KvService#create}); identity for none
  */
@@ -34,5 +35,6 @@ public record NodeSettings(
     Path dataDir,
     boolean overlay,
     boolean tree,
+    boolean coordinates,
     List<Protocol<?>> protocols,
     UnaryOperator<ReplicaStore> storeDecorator) {}

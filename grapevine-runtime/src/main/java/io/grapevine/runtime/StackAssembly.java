@@ -4,6 +4,7 @@ import io.grapevine.aggregate.Aggregation;
 import io.grapevine.antientropy.AntiEntropy;
 import io.grapevine.assembly.NodeSetup;
 import io.grapevine.assembly.ProtocolRegistry;
+import io.grapevine.coordinates.Coordinates;
 import io.grapevine.dissemination.Dissemination;
 import io.grapevine.membership.Membership;
 import io.grapevine.config.MembershipConfig;
@@ -39,6 +40,8 @@ final class StackAssembly {
   /** The tree aggregation's ring; null without it. */
   final SortedRing ring;
   final TreeAggregation treeAggregation;
+  /** Network coordinates; null without them. */
+  final Coordinates coordinates;
 
   /**
    * @param adv the advertised endpoint
@@ -61,6 +64,9 @@ final class StackAssembly {
       // Membership is the ring's peer sampler and feeds it DEAD/LEFT verdicts.
       names.addAll(List.of(SortedRing.PROTOCOL_NAME, TreeAggregation.PROTOCOL_NAME));
     }
+    if (s.coordinates()) {
+      names.add(Coordinates.PROTOCOL_NAME);
+    }
     Map<String, Protocol<?>> built = ProtocolRegistry.builtIn().assemble(names, node, s.configs(),
         Map.of(AntiEntropy.PROTOCOL_NAME, kv), b);
     membership = (Membership) built.get(Membership.PROTOCOL_NAME);
@@ -70,6 +76,7 @@ final class StackAssembly {
     plumtree = (Plumtree) built.get(Plumtree.PROTOCOL_NAME);
     ring = (SortedRing) built.get(SortedRing.PROTOCOL_NAME);
     treeAggregation = (TreeAggregation) built.get(TreeAggregation.PROTOCOL_NAME);
+    coordinates = (Coordinates) built.get(Coordinates.PROTOCOL_NAME);
     // The event epoch is this life's incarnation, so event ids never repeat across restarts.
     overlayEvents = plumtree == null ? null : new OverlayEvents(s.name(), incarnation, plumtree);
     for (Protocol<?> p : s.protocols()) {

@@ -75,6 +75,8 @@ public final class Scenario {
   public PlumtreeConfig plumtree = PlumtreeConfig.defaults();
   /** Section {@code ring}. */
   public SortedRingConfig ring = SortedRingConfig.defaults();
+  /** Section {@code coordinates}. */
+  public io.grapevine.config.CoordinatesConfig coordinates = io.grapevine.config.CoordinatesConfig.defaults();
   /**
    * The knobs the scenario file set, {@code SECTION.KNOB} to the value as the registry writes it
    * ({@code membership.maxQueuedBroadcasts} to {@code 2048}); results.json lists them.
@@ -113,7 +115,7 @@ public final class Scenario {
 
   /** Every protocol section's config, membership included. */
   public ProtocolConfigs protocols() {
-    return new ProtocolConfigs(membership, dissemination, kv, aggregation, hyparview, plumtree, ring);
+    return new ProtocolConfigs(membership, dissemination, kv, aggregation, hyparview, plumtree, ring, coordinates);
   }
 
   /** The latency model these settings describe. */
