@@ -112,6 +112,15 @@ public interface Cluster extends AutoCloseable {
   int healthScore();
 
   /**
+   * The node's clock, in milliseconds from an arbitrary origin: the clock {@link
+   * Member#stateSinceMillis()} is read on, so {@code clockMillis() - m.stateSinceMillis()} is how long
+   * a member has been in its state.
+   */
+  default long clockMillis() {
+    return System.nanoTime() / 1_000_000;
+  }
+
+  /**
    * This node's network coordinate; empty unless the node runs coordinates ({@link
    * ClusterBuilder#coordinates}).
    */

@@ -73,6 +73,9 @@ final class Agent {
       if (settings.advertise() != null) {
         b.advertise(settings.advertise());
       }
+      if (settings.coordinates()) {
+        b.coordinates(protocols.coordinates());
+      }
       if (settings.tree()) {
         b.treeAggregation(protocols.ring());
       }
@@ -181,6 +184,8 @@ final class Agent {
     o.put("profile", settings.profile());
     o.put("overlay", settings.overlay().configName());
     o.put("tree", settings.tree() ? "on" : "off");
+    o.put("coordinates", settings.coordinates() ? "on" : "off");
+    o.put("version", String.valueOf(GrapevineCommand.class.getPackage().getImplementationVersion()));
     o.put("dataDir", settings.dataDir() == null ? null : settings.dataDir().toString());
     o.put("authRequired", settings.httpToken() != null);
     return o;

@@ -23,9 +23,9 @@ import picocli.CommandLine.Spec;
       "",
       "Config file (YAML if it ends in .yaml/.yml, else Java properties) keys:",
       "  name, cluster, bind, advertise, join (list), http, http-token, profile, data-dir,",
-      "  join-timeout (e.g. 10s), overlay (full-membership | hyparview-plumtree), tree (on | off),",
+      "  join-timeout (e.g. 10s), overlay (full-membership | hyparview-plumtree), tree (on | off), coordinates (on | off),",
       "  meta.KEY (or a 'meta:' map), and SECTION.KNOB for any protocol knob (or a 'SECTION:' map),",
-      "  sections membership, dissemination, kv, aggregation, hyparview, plumtree, ring (e.g.",
+      "  sections membership, dissemination, kv, aggregation, hyparview, plumtree, ring, coordinates (e.g.",
       "  membership.probe-interval: 500ms, kv.sync-interval: 1s; see docs/configuration.md).",
       "Durations: 250ms, 1.5s, 2m, 1h or ISO-8601 (PT1S). Unknown keys are errors.",
       "The HTTP API token can also come from $GRAPEVINE_HTTP_TOKEN."
@@ -66,6 +66,9 @@ public final class AgentCommand implements Callable<Integer> {
   @Option(names = "--tree", paramLabel = "on|off", description = "Run the sorted ring and its exact cluster-wide SUM/COUNT along the ring's tree (GET /v1/tree, 'grapevine tree'); default: off.")
   String tree;
 
+  @Option(names = "--coordinates", paramLabel = "on|off", description = "Keep network coordinates from probe round trips (48 bytes on every ack) so 'grapevine rtt' can estimate the RTT between any two members; default: off.")
+  String coordinates;
+
   @Option(names = "--config", paramLabel = "FILE", description = "Config file, YAML or properties; flags override it.")
   Path config;
 
@@ -88,6 +91,7 @@ public final class AgentCommand implements Callable<Integer> {
     flags.config = config;
     flags.overlay = overlay;
     flags.tree = tree;
+    flags.coordinates = coordinates;
     String level = logLevel.toLowerCase(java.util.Locale.ROOT);
     if (!List.of("trace", "debug", "info", "warn", "error").contains(level)) {
       throw new picocli.CommandLine.ParameterException(

@@ -51,6 +51,7 @@ import java.util.TreeSet;
  * @param overlay how user events travel: full membership (default) or HyParView + Plumtree
  * @param tree whether the node runs the sorted ring with exact SUM/COUNT along its tree (default
  *     off; {@code GET /v1/tree})
+ * @param coordinates whether the node keeps network coordinates (default off; {@code GET /v1/rtt})
  */
 public record AgentSettings(
     String name,
@@ -66,7 +67,8 @@ public record AgentSettings(
     ProtocolConfigs protocols,
     Duration joinTimeout,
     EventOverlay overlay,
-    boolean tree) {
+    boolean tree,
+    boolean coordinates) {
 
   /** Default gossip address; the same as the runtime's. */
   public static final String DEFAULT_BIND = "127.0.0.1:7946";
@@ -78,7 +80,7 @@ public record AgentSettings(
   private static final Set<String> KEYS =
       Set.of(
           "name", "cluster", "bind", "advertise", "join", "http", "http-token", "profile",
-          "data-dir", "join-timeout", "overlay", "tree");
+          "data-dir", "join-timeout", "overlay", "tree", "coordinates");
 
   /** The membership configuration: {@code protocols().membership()}. */
   public MembershipConfig membership() {
@@ -100,6 +102,7 @@ public record AgentSettings(
     public Path config;
     public String overlay;
     public String tree;
+    public String coordinates;
   }
 
   /**
@@ -161,6 +164,7 @@ public record AgentSettings(
       Value joinTimeout = pick(null, "--join-timeout", "join-timeout");
       Value overlay = pick(f.overlay, "--overlay", "overlay");
       Value tree = pick(f.tree, "--tree", "tree");
+      Value coordinates = pick(f.coordinates, "--coordinates", "coordinates");
 
       if (name.text == null || name.text.isBlank()) {
         errors.add("a node name is required: give --name NAME or 'name' in the config file");
@@ -278,6 +282,8 @@ public record AgentSettings(
         }
       }
 
+      boolean coordinatesValue = onOff(coordinates);
+
       // Knobs of a protocol this node does not run would be silently ignored: say so instead.
       for (Setting k : knobs) {
         String section = k.key().substring(0, k.key().indexOf('.'));
@@ -286,6 +292,8 @@ public record AgentSettings(
               + EventOverlay.HYPARVIEW_PLUMTREE.configName() + " (it is " + overlayValue.configName() + ")");
         } else if (section.equals("ring") && !treeValue) {
           errors.add(k.source() + ": " + k.key() + ": has no effect unless tree is on");
+        } else if (section.equals("coordinates") && !coordinatesValue) {
+          errors.add(k.source() + ": " + k.key() + ": has no effect unless coordinates is on");
         }
       }
 
@@ -294,7 +302,27 @@ public record AgentSettings(
       }
       return new AgentSettings(
           name.text, clusterName, bindText, advertise.text, List.copyOf(seeds), httpText, tokenText,
-          profileText, Map.copyOf(meta), dataPath, protocols, joinTimeoutValue, overlayValue, treeValue);
+          profileText, Map.copyOf(meta), dataPath, protocols, joinTimeoutValue, overlayValue, treeValue,
+          coordinatesValue);
+    }
+
+    /** An on/off switch; false when not given. YAML 1.1 readers may turn on/off into true/false. */
+    private boolean onOff(Value v) {
+      if (v.text == null) {
+        return false;
+      }
+      switch (v.text.strip().toLowerCase(Locale.ROOT)) {
+        case "on", "true" -> {
+          return true;
+        }
+        case "off", "false" -> {
+          return false;
+        }
+        default -> {
+          errors.add(v.origin + ": expected on or off, got '" + v.text + "'");
+          return false;
+        }
+      }
     }
 
     /** A setting's value and where it came from, for error messages. */

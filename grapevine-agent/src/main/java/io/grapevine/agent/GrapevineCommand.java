@@ -32,6 +32,8 @@ import picocli.CommandLine.UnmatchedArgumentException;
       ClientCommands.Leave.class,
       ClientCommands.ForceLeave.class,
       ClientCommands.Info.class,
+      io.grapevine.agent.client.OperatorCommands.Tags.class,
+      io.grapevine.agent.client.OperatorCommands.Rtt.class,
       DataCommands.Event.class,
       DataCommands.Aggregate.class,
       DataCommands.Tree.class,

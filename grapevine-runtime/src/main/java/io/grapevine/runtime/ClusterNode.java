@@ -380,6 +380,11 @@ public final class ClusterNode implements Cluster {
   }
 
   @Override
+  public long clockMillis() {
+    return driver.loop().nowMillis();
+  }
+
+  @Override
   public Optional<Coordinate> coordinate() {
     return coordinate(name());
   }

@@ -20,6 +20,8 @@ import java.security.MessageDigest;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import io.grapevine.agent.Metadata;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -246,6 +248,12 @@ public final class ApiServer implements AutoCloseable {
         return only(ex, "GET", () -> Response.json(200, Json.tree(cluster.tree().snapshot())));
       case "/v1/tree/value":
         return only(ex, "PUT", () -> setTreeValue(readBody(ex, MAX_BODY_BYTES)));
+      case "/v1/tags":
+        return method.equals("PUT") ? updateTags(readBody(ex, MAX_BODY_BYTES)) : only(ex, "GET", this::tags);
+      case "/v1/coordinates":
+        return only(ex, "GET", this::coordinates);
+      case "/v1/rtt":
+        return only(ex, "GET", () -> rtt(query(ex)));
       default:
         break;
     }
@@ -303,13 +311,13 @@ public final class ApiServer implements AutoCloseable {
   private Response members() {
     Map<String, Object> body = new LinkedHashMap<>();
     body.put("local", cluster.localMember().name());
-    body.put("members", Json.members(cluster.members()));
+    body.put("members", Json.members(cluster.members(), cluster.clockMillis()));
     return Response.json(200, body);
   }
 
   private Response member(String name) {
     Optional<Member> m = cluster.member(name);
-    return m.map(member -> Response.json(200, Json.member(member)))
+    return m.map(member -> Response.json(200, Json.member(member, cluster.clockMillis())))
         .orElseGet(() -> Response.error(404, "no member named '" + name + "'"));
   }
 
@@ -509,6 +517,112 @@ public final class ApiServer implements AutoCloseable {
       out.put("value", value);
       return Response.json(200, out);
     });
+  }
+
+  // ---- tags (the agent's key=value metadata) ----
+
+  private Response tags() {
+    Map<String, String> tags = Metadata.decode(cluster.localMember().metadata());
+    if (tags == null) {
+      return Response.error(409, "this node's metadata is not key=value tags");
+    }
+    Map<String, Object> out = new LinkedHashMap<>();
+    out.put("tags", tags);
+    return Response.json(200, out);
+  }
+
+  /** {@code {"set": {"k": "v"}, "delete": ["k2"]}}: one metadata update, spread like any other. */
+  private Response updateTags(byte[] body) {
+    Map<String, String> tags = Metadata.decode(cluster.localMember().metadata());
+    if (tags == null) {
+      return Response.error(409, "this node's metadata is not key=value tags");
+    }
+    tags = new java.util.TreeMap<>(tags);
+    JsonNode root;
+    try {
+      root = Json.MAPPER.readTree(body);
+    } catch (IOException e) {
+      return Response.error(400, "expected JSON like {\"set\": {\"role\": \"web\"}, \"delete\": [\"old\"]}");
+    }
+    if (root == null || !root.isObject()) {
+      return Response.error(400, "expected a JSON object with 'set' and/or 'delete'");
+    }
+    JsonNode set = root.path("set");
+    if (!set.isMissingNode() && !set.isObject()) {
+      return Response.error(400, "'set' must be an object of tag names to string values");
+    }
+    for (Iterator<Map.Entry<String, JsonNode>> it = set.fields(); it.hasNext(); ) {
+      Map.Entry<String, JsonNode> e = it.next();
+      if (!e.getValue().isTextual()) {
+        return Response.error(400, "tag '" + e.getKey() + "': value must be a string");
+      }
+      String error = Metadata.checkKey(e.getKey());
+      if (error == null) {
+        error = Metadata.checkValue(e.getKey(), e.getValue().asText());
+      }
+      if (error != null) {
+        return Response.error(400, error);
+      }
+      tags.put(e.getKey(), e.getValue().asText());
+    }
+    JsonNode delete = root.path("delete");
+    if (!delete.isMissingNode() && !delete.isArray()) {
+      return Response.error(400, "'delete' must be an array of tag names");
+    }
+    for (JsonNode k : delete) {
+      tags.remove(k.asText());
+    }
+    try {
+      cluster.updateMetadata(Metadata.encode(tags));
+    } catch (IllegalArgumentException e) {
+      return Response.error(400, firstLine(e.getMessage()));
+    }
+    Map<String, Object> out = new LinkedHashMap<>();
+    out.put("tags", tags);
+    return Response.json(200, out);
+  }
+
+  // ---- network coordinates ----
+
+  private Response coordinates() {
+    if (cluster.coordinate().isEmpty()) {
+      return Response.error(409, "network coordinates are off on this agent: start it with --coordinates on");
+    }
+    Map<String, Object> all = new java.util.TreeMap<>();
+    for (Member m : cluster.members()) {
+      cluster.coordinate(m.name()).ifPresent(c -> all.put(m.name(), Json.coordinate(c)));
+    }
+    Map<String, Object> out = new LinkedHashMap<>();
+    out.put("local", cluster.localMember().name());
+    out.put("coordinates", all);
+    return Response.json(200, out);
+  }
+
+  /** {@code ?a=NODE&b=NODE}: the RTT estimated between two members; b defaults to this node. */
+  private Response rtt(Map<String, String> q) {
+    if (cluster.coordinate().isEmpty()) {
+      return Response.error(409, "network coordinates are off on this agent: start it with --coordinates on");
+    }
+    String a = q.get("a");
+    if (a == null || a.isEmpty()) {
+      return Response.error(400, "missing query parameter a (a member name)");
+    }
+    String b = q.getOrDefault("b", cluster.localMember().name());
+    for (String n : List.of(a, b)) {
+      if (cluster.member(n).isEmpty()) {
+        return Response.error(404, "no member named '" + n + "'");
+      }
+    }
+    Optional<java.time.Duration> d = cluster.estimateRtt(a, b);
+    if (d.isEmpty()) {
+      return Response.error(404, "no coordinate known yet for " + (cluster.coordinate(a).isEmpty() ? a : b)
+          + " (coordinates arrive on probe acks: every member is probed within about N probe intervals)");
+    }
+    Map<String, Object> out = new LinkedHashMap<>();
+    out.put("a", a);
+    out.put("b", b);
+    out.put("rttMs", d.get().toNanos() / 1e6);
+    return Response.json(200, out);
   }
 
   // ---- replicated maps ----

@@ -82,6 +82,28 @@ public final class Json {
     return members.stream().sorted(Comparator.comparing(Member::name)).map(Json::member).toList();
   }
 
+  /** Members sorted by name, each with {@code stateAgeMs}: how long it has been in its state. */
+  public static List<Map<String, Object>> members(List<Member> members, long nowMillis) {
+    return members.stream().sorted(Comparator.comparing(Member::name)).map(m -> member(m, nowMillis)).toList();
+  }
+
+  /** {@link #member(Member)} with {@code stateAgeMs}, the time since its state last changed here. */
+  public static Map<String, Object> member(Member m, long nowMillis) {
+    Map<String, Object> o = member(m);
+    o.put("stateAgeMs", Math.max(0, nowMillis - m.stateSinceMillis()));
+    return o;
+  }
+
+  /** A network coordinate: vector, error, adjustment and height (milliseconds). */
+  public static Map<String, Object> coordinate(io.grapevine.api.Coordinate c) {
+    Map<String, Object> o = new LinkedHashMap<>();
+    o.put("vector", c.vector());
+    o.put("error", c.error());
+    o.put("adjustmentMs", c.adjustment());
+    o.put("heightMs", c.height());
+    return o;
+  }
+
   /** How many members are in each state (every state present, zero included). */
   public static Map<String, Long> countByState(List<Member> members) {
     Map<MemberState, Long> counts = new EnumMap<>(MemberState.class);

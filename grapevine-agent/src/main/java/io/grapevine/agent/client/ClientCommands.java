@@ -54,20 +54,76 @@ public final class ClientCommands {
       name = "members",
       mixinStandardHelpOptions = true,
       versionProvider = io.grapevine.agent.GrapevineCommand.Version.class,
-      description = "List the members a running agent knows: name, address, state, incarnation, metadata.")
+      description = {"List the members a running agent knows: name, address, state, incarnation, tags.",
+          "Filters combine (all must match); a regular expression must match the whole value."})
   public static final class Members extends Base {
     @Option(names = "--json", description = "Print JSON instead of a table.")
     boolean json;
 
+    @Option(names = "--status", paramLabel = "STATE", split = ",",
+        description = "Only members in these states: alive, suspect, dead, left (comma-separated or repeated).")
+    List<String> status = new ArrayList<>();
+
+    @Option(names = "--name", paramLabel = "REGEX", description = "Only members whose name matches.")
+    String name;
+
+    @Option(names = "--tag", paramLabel = "KEY=REGEX",
+        description = "Only members with tag KEY matching REGEX (repeatable; all must match).")
+    List<String> tags = new ArrayList<>();
+
+    @Option(names = "--detailed", description = "Also show protocol versions and how long ago the state last changed.")
+    boolean detailed;
+
     @Override
     void run(AgentClient client) throws AgentException {
+      MemberFilter filter;
+      try {
+        filter = MemberFilter.parse(status, name, tags);
+      } catch (IllegalArgumentException e) {
+        throw new picocli.CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+      }
       JsonNode body = client.get("/v1/members");
+      com.fasterxml.jackson.databind.node.ArrayNode kept = Json.MAPPER.createArrayNode();
+      for (JsonNode m : body.path("members")) {
+        if (filter.matches(m)) {
+          kept.add(m);
+        }
+      }
       if (json) {
+        ((com.fasterxml.jackson.databind.node.ObjectNode) body).set("members", kept);
         out().println(Json.write(body));
         return;
       }
-      out().print(membersTable(body.get("members")));
+      out().print(detailed ? detailedTable(kept) : membersTable(kept));
     }
+  }
+
+  /** The detailed members table: protocol versions and the age of the current state too. */
+  public static String detailedTable(JsonNode members) {
+    List<List<String>> rows = new ArrayList<>();
+    for (JsonNode m : members) {
+      rows.add(
+          List.of(
+              m.path("name").asText(),
+              m.path("address").asText(),
+              m.path("state").asText(),
+              m.path("incarnation").asText(),
+              m.path("protocolMin").asText() + ".." + m.path("protocolMax").asText(),
+              m.has("stateAgeMs") ? age(m.path("stateAgeMs").asLong()) : "-",
+              metadataCell(m)));
+    }
+    return Table.format(List.of("NAME", "ADDRESS", "STATE", "INCARNATION", "PROTOCOL", "SINCE", "TAGS"), rows);
+  }
+
+  private static String age(long millis) {
+    long s = millis / 1000;
+    if (s < 120) {
+      return s + "s ago";
+    }
+    if (s < 7200) {
+      return (s / 60) + "m ago";
+    }
+    return (s / 3600) + "h ago";
   }
 
   /** The members table: one row per member, sorted as the agent sent them (by name). */
@@ -82,7 +138,7 @@ public final class ClientCommands {
               m.path("incarnation").asText(),
               metadataCell(m)));
     }
-    return Table.format(List.of("NAME", "ADDRESS", "STATE", "INCARNATION", "METADATA"), rows);
+    return Table.format(List.of("NAME", "ADDRESS", "STATE", "INCARNATION", "TAGS"), rows);
   }
 
   private static String metadataCell(JsonNode m) {
