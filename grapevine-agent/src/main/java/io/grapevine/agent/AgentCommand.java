@@ -72,8 +72,14 @@ public final class AgentCommand implements Callable<Integer> {
   @Option(names = "--config", paramLabel = "FILE", description = "Config file, YAML or properties; flags override it.")
   Path config;
 
-  @Option(names = "--log-level", paramLabel = "LEVEL", defaultValue = "info", description = "trace, debug, info, warn or error (default: ${DEFAULT-VALUE}).")
+  @Option(names = "--log-level", paramLabel = "LEVEL", defaultValue = "info", description = "trace, debug, info, warn or error (default: ${DEFAULT-VALUE}); changeable at run time (PUT /v1/log-level).")
   String logLevel;
+
+  @Option(names = "--log-format", paramLabel = "human|json", defaultValue = "human", description = "Log lines for people (default) or one JSON object per line.")
+  String logFormat;
+
+  @Option(names = "--log-file", paramLabel = "FILE", description = "Also write the log to FILE, rotated at " + Logging.MAX_FILE_SIZE + " and daily, " + Logging.MAX_HISTORY + " old files kept.")
+  java.nio.file.Path logFile;
 
   @Override
   public Integer call() throws Exception {
@@ -97,9 +103,18 @@ public final class AgentCommand implements Callable<Integer> {
       throw new picocli.CommandLine.ParameterException(
           spec.commandLine(), "--log-level must be trace, debug, info, warn or error, got '" + logLevel + "'");
     }
+    Logging.Format format;
+    try {
+      format = Logging.Format.parse(logFormat);
+    } catch (IllegalArgumentException e) {
+      throw new picocli.CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+    }
+    if (logFile != null && logFile.getParent() != null && !java.nio.file.Files.isDirectory(logFile.getParent())) {
+      throw new picocli.CommandLine.ParameterException(spec.commandLine(),
+          "--log-file: directory " + logFile.getParent() + " does not exist");
+    }
     AgentSettings settings = AgentSettings.resolve(flags);
-    // Before the first logger is created: slf4j-simple reads its level once.
-    System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", level);
+    Logging.configure(level, format, logFile);
     return new Agent(settings).run();
   }
 }

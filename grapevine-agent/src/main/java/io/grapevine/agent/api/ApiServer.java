@@ -45,6 +45,7 @@ import java.util.function.Supplier;
  * thread-safe {@link Cluster} state or wait on its futures, so they never hold up the event loop.
  */
 public final class ApiServer implements AutoCloseable {
+  private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(ApiServer.class);
   private static final int MAX_BODY_BYTES = 64 * 1024;
   /**
    * Event payloads and values are checked by the runtime against its own limits (a 400 naming the
@@ -250,6 +251,10 @@ public final class ApiServer implements AutoCloseable {
         return only(ex, "PUT", () -> setTreeValue(readBody(ex, MAX_BODY_BYTES)));
       case "/v1/tags":
         return method.equals("PUT") ? updateTags(readBody(ex, MAX_BODY_BYTES)) : only(ex, "GET", this::tags);
+      case "/v1/monitor":
+        return only(ex, "GET", () -> monitor(query(ex).getOrDefault("level", "info")));
+      case "/v1/log-level":
+        return method.equals("PUT") ? setLogLevel(readBody(ex, MAX_BODY_BYTES)) : only(ex, "GET", this::logLevel);
       case "/v1/coordinates":
         return only(ex, "GET", this::coordinates);
       case "/v1/rtt":
@@ -517,6 +522,59 @@ public final class ApiServer implements AutoCloseable {
       out.put("value", value);
       return Response.json(200, out);
     });
+  }
+
+  // ---- monitor and log level ----
+
+  /**
+   * Streams (SSE) the agent's log lines at or above {@code level} and every membership event, as they
+   * happen: {@code grapevine monitor}.
+   */
+  private Response monitor(String level) {
+    String threshold;
+    try {
+      threshold = io.grapevine.agent.Logging.checkLevel(level);
+    } catch (IllegalArgumentException e) {
+      return Response.error(400, e.getMessage());
+    }
+    return watch(queue -> {
+      AutoCloseable logs = io.grapevine.agent.Logging.tap(line -> {
+        if (io.grapevine.agent.Logging.atLeast((String) line.get("level"), threshold)) {
+          queue.offer(line);
+        }
+      });
+      AutoCloseable members = cluster.addListener(e -> {
+        Map<String, Object> o = new LinkedHashMap<>();
+        o.put("type", "member-event");
+        o.put("time", java.time.Instant.now().toString());
+        o.put("event", e.type().name().toLowerCase(java.util.Locale.ROOT));
+        o.put("member", Json.member(e.member()));
+        queue.offer(o);
+      });
+      return () -> {
+        logs.close();
+        members.close();
+      };
+    });
+  }
+
+  private Response logLevel() {
+    return Response.json(200, Map.of("level", io.grapevine.agent.Logging.level()));
+  }
+
+  private Response setLogLevel(byte[] body) {
+    String text = new String(body, StandardCharsets.UTF_8).strip();
+    try {
+      if (text.startsWith("{")) {
+        text = Json.MAPPER.readTree(text).path("level").asText();
+      }
+      io.grapevine.agent.Logging.setLevel(text);
+    } catch (IOException | IllegalArgumentException e) {
+      return Response.error(400, e instanceof IllegalArgumentException ? e.getMessage()
+          : "expected a level (debug) or {\"level\": \"debug\"}");
+    }
+    log.info("log level set to {}", io.grapevine.agent.Logging.level());
+    return logLevel();
   }
 
   // ---- tags (the agent's key=value metadata) ----

@@ -52,8 +52,7 @@ public final class DemoCommand implements Callable<Integer> {
       config = config.toBuilder().retransmitMult(MembershipConfig.lan().retransmitMult).build();
       label = profile + " with retransmitMult " + config.retransmitMult;
     }
-    // Before any node creates its logger: slf4j-simple reads the level once.
-    System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", verbose ? "info" : "warn");
+    io.grapevine.agent.Logging.configure(verbose ? "info" : "warn", io.grapevine.agent.Logging.Format.HUMAN, null);
     return new Demo(nodes, label, config, spec.commandLine().getOut()).run() ? 0 : 1;
   }
 }
