@@ -14,6 +14,7 @@ import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -245,9 +246,14 @@ public record AgentSettings(
 
       Path dataPath = null;
       if (dataDir.text != null) {
-        dataPath = Path.of(dataDir.text);
-        if (Files.exists(dataPath) && !Files.isDirectory(dataPath)) {
-          errors.add(dataDir.origin + ": " + dataPath + " exists and is not a directory");
+        try {
+          dataPath = Path.of(dataDir.text);
+          if (Files.exists(dataPath) && !Files.isDirectory(dataPath)) {
+            errors.add(dataDir.origin + ": " + dataPath + " exists and is not a directory");
+          }
+        } catch (InvalidPathException e) {
+          // A file can hold what no command line can, a NUL say: still one line, not a stack trace.
+          errors.add(dataDir.origin + ": not a usable path (" + e.getReason() + ")");
         }
       }
 

@@ -295,6 +295,16 @@ class AgentSettingsTest {
     assertThat(problems(f)).containsExactly(yaml + ":4: kv.gcInterval: set twice (also at " + yaml + ":3)");
   }
 
+  /** Found by ConfigFuzzTest: a NUL in a path escaped as InvalidPathException, a stack trace. */
+  @Test
+  void aDataDirThatIsNoPathIsOneLine() throws IOException {
+    Path yaml = dir.resolve("nul.yaml");
+    Files.writeString(yaml, "name: n\ndata-dir: \"/var/lib/a\\0b\"\n");
+    AgentSettings.Flags f = new AgentSettings.Flags();
+    f.config = yaml;
+    assertThat(problems(f)).containsExactly(yaml + ":2: data-dir: not a usable path (Nul character not allowed)");
+  }
+
   /** The example files in docs/examples must stay valid and say the same thing. */
   @Test
   void documentedExamplesLoadAndAgree() {

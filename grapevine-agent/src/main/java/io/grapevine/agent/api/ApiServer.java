@@ -171,7 +171,11 @@ public final class ApiServer implements AutoCloseable {
     }
   }
 
-  private void handle(HttpExchange ex) throws IOException {
+  /**
+   * Answers one request: what the HTTP server calls for each. Package-private so the fuzz target
+   * drives the real handling in process, without a socket per request.
+   */
+  void handle(HttpExchange ex) throws IOException {
     Response r;
     try {
       r = safeRoute(ex);
