@@ -120,9 +120,9 @@ final class Agent {
         settings.name(), settings.clusterName(), cluster.endpoint(), settings.profile(),
         settings.overlay().configName(), settings.tree() ? "on" : "off", api.tls() ? "https" : "http",
         hostPort(api.address()));
-    if (!api.tls() && !api.address().getAddress().isLoopbackAddress()) {
-      log.warn("the HTTP API listens on {} without TLS: its bearer token and data cross the network in clear;"
-          + " give --http-tls-cert and --http-tls-key (or --http-tls-keystore)", hostPort(api.address()));
+    String warning = plainHttpWarning(api.address(), api.tls());
+    if (warning != null) {
+      log.warn(warning);
     }
     log.info(settings.dataDir() != null
         ? "replicated maps are stored in " + settings.dataDir()
@@ -191,6 +191,15 @@ final class Agent {
     o.put("authRequired", settings.httpToken() != null);
     o.put("tls", settings.httpTls() == null ? null : settings.httpTls().kind());
     return o;
+  }
+
+  /** The warning for an API reachable off this host without TLS, or null when it is loopback or TLS. */
+  static String plainHttpWarning(InetSocketAddress address, boolean tls) {
+    if (tls || address.getAddress().isLoopbackAddress()) {
+      return null;
+    }
+    return "the HTTP API listens on " + hostPort(address) + " without TLS: its bearer token and data cross the"
+        + " network in clear; give --http-tls-cert and --http-tls-key (or --http-tls-keystore)";
   }
 
   static String hostPort(InetSocketAddress a) {
