@@ -125,7 +125,7 @@ public final class MembershipConfig {
    * counted ({@code concurrent_limit}). Push-pulls are short: a node rarely holds more than a few.
    */
   @KnobDoc(
-      value = "concurrent inbound TCP connections; more are closed at accept and counted (push-pulls are short, a node rarely holds a few)",
+      value = "concurrent inbound TCP connections; more are closed at accept and counted (push-pulls are short: a node rarely holds more than a few)",
       unit = "connections", valid = "1..65536")
   public final int maxInboundConnections;
   /**
