@@ -1,7 +1,6 @@
 package io.grapevine.wire;
 
 import io.grapevine.node.Endpoint;
-import java.nio.charset.StandardCharsets;
 import java.util.function.Consumer;
 
 /**
@@ -51,8 +50,28 @@ public final class WireSize implements FieldWriter {
 
   @Override
   public FieldWriter putString8(String s) {
-    bytes += 1 + s.getBytes(StandardCharsets.UTF_8).length;
+    bytes += 1 + utf8Length(s);
     return this;
+  }
+
+  /** UTF-8 length without encoding (called per member entry of every push-pull, both ways). */
+  static int utf8Length(String s) {
+    int n = 0;
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      if (c < 0x80) {
+        n += 1;
+      } else if (c < 0x800) {
+        n += 2;
+      } else if (Character.isHighSurrogate(c) && i + 1 < s.length() && Character.isLowSurrogate(s.charAt(i + 1))) {
+        n += 4;
+        i++;
+      } else {
+        // A lone surrogate encodes as '?' (one byte), as String.getBytes does.
+        n += Character.isSurrogate(c) ? 1 : 3;
+      }
+    }
+    return n;
   }
 
   @Override
