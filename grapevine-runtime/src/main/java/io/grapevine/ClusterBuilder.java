@@ -286,7 +286,7 @@ public final class ClusterBuilder {
     Transport t;
     try {
       t = decorator.apply(
-          new NioTransport(l, bind.toSocketAddress(), NioTransport.Options.defaults(config.streamMessageMaxBytes)));
+          new NioTransport(l, bind.toSocketAddress(), NioTransport.Options.from(config)));
     } catch (RuntimeException e) {
       if (ownsLoop) {
         l.close();

@@ -50,7 +50,8 @@ final class Agent {
     HostPort hp = HostPort.parse(settings.http(), 0);
     HttpServer httpServer;
     try {
-      httpServer = ApiServer.bind(new InetSocketAddress(hp.host(), hp.port()));
+      httpServer = ApiServer.bind(new InetSocketAddress(hp.host(), hp.port()),
+          settings.httpTls() == null ? null : settings.httpTls().context());
     } catch (IOException e) {
       throw new StartException("cannot serve the HTTP API on " + settings.http() + ": " + e.getMessage());
     }
@@ -118,9 +119,14 @@ final class Agent {
             });
     Runtime.getRuntime().addShutdownHook(new Thread(this::shutdown, "grapevine-shutdown"));
     log.info(
-        "node {} of cluster '{}' up at {} (profile {}, events over {} overlay, tree {}); HTTP API on http://{}",
+        "node {} of cluster '{}' up at {} (profile {}, events over {} overlay, tree {}); HTTP API on {}://{}",
         settings.name(), settings.clusterName(), cluster.endpoint(), settings.profile(),
-        settings.overlay().configName(), settings.tree() ? "on" : "off", hostPort(api.address()));
+        settings.overlay().configName(), settings.tree() ? "on" : "off", api.tls() ? "https" : "http",
+        hostPort(api.address()));
+    String warning = plainHttpWarning(api.address(), api.tls());
+    if (warning != null) {
+      log.warn(warning);
+    }
     log.info(settings.dataDir() != null
         ? "replicated maps are stored in " + settings.dataDir()
         : "no --data-dir: replicated maps live in memory and a restart recovers them from peers");
@@ -188,7 +194,17 @@ final class Agent {
     o.put("version", String.valueOf(GrapevineCommand.class.getPackage().getImplementationVersion()));
     o.put("dataDir", settings.dataDir() == null ? null : settings.dataDir().toString());
     o.put("authRequired", settings.httpToken() != null);
+    o.put("tls", settings.httpTls() == null ? null : settings.httpTls().kind());
     return o;
+  }
+
+  /** The warning for an API reachable off this host without TLS, or null when it is loopback or TLS. */
+  static String plainHttpWarning(InetSocketAddress address, boolean tls) {
+    if (tls || address.getAddress().isLoopbackAddress()) {
+      return null;
+    }
+    return "the HTTP API listens on " + hostPort(address) + " without TLS: its bearer token and data cross the"
+        + " network in clear; give --http-tls-cert and --http-tls-key (or --http-tls-keystore)";
   }
 
   static String hostPort(InetSocketAddress a) {

@@ -22,8 +22,9 @@ import picocli.CommandLine.Spec;
     footer = {
       "",
       "Config file (YAML if it ends in .yaml/.yml, else Java properties) keys:",
-      "  name, cluster, bind, advertise, join (list), http, http-token, profile, data-dir,",
-      "  join-timeout (e.g. 10s), overlay (full-membership | hyparview-plumtree), tree (on | off), coordinates (on | off),",
+      "  name, cluster, bind, advertise, join (list), http, http-token, http-tls-cert, http-tls-key,",
+      "  http-tls-keystore, http-tls-keystore-password, profile, data-dir, join-timeout (e.g. 10s),",
+      "  overlay (full-membership | hyparview-plumtree), tree (on | off), coordinates (on | off),",
       "  meta.KEY (or a 'meta:' map), and SECTION.KNOB for any protocol knob (or a 'SECTION:' map),",
       "  sections membership, dissemination, kv, aggregation, hyparview, plumtree, ring, coordinates (e.g.",
       "  membership.probe-interval: 500ms, kv.sync-interval: 1s; see docs/configuration.md).",
@@ -47,6 +48,15 @@ public final class AgentCommand implements Callable<Integer> {
 
   @Option(names = "--http", paramLabel = "HOST:PORT", description = "HTTP API address (default: " + AgentSettings.DEFAULT_HTTP + "). A non-loopback address needs http-token in the config file.")
   String http;
+
+  @Option(names = "--http-tls-cert", paramLabel = "FILE", description = "Serve the HTTP API over TLS with this PEM certificate chain (server certificate first); needs --http-tls-key.")
+  Path httpTlsCert;
+
+  @Option(names = "--http-tls-key", paramLabel = "FILE", description = "The PEM PKCS#8 private key (BEGIN PRIVATE KEY) of --http-tls-cert.")
+  Path httpTlsKey;
+
+  @Option(names = "--http-tls-keystore", paramLabel = "FILE", description = "Serve the HTTP API over TLS with this PKCS12 keystore instead; its password comes from $" + AgentSettings.TLS_PASSWORD_ENV + " or http-tls-keystore-password in the config file.")
+  Path httpTlsKeystore;
 
   @Option(names = "--profile", paramLabel = "lan|wan|local", description = "Protocol timing profile (default: lan).")
   String profile;
@@ -98,6 +108,10 @@ public final class AgentCommand implements Callable<Integer> {
     flags.overlay = overlay;
     flags.tree = tree;
     flags.coordinates = coordinates;
+    flags.httpTlsCert = httpTlsCert;
+    flags.httpTlsKey = httpTlsKey;
+    flags.httpTlsKeystore = httpTlsKeystore;
+    flags.httpTlsKeystorePassword = System.getenv(AgentSettings.TLS_PASSWORD_ENV);
     String level = logLevel.toLowerCase(java.util.Locale.ROOT);
     if (!List.of("trace", "debug", "info", "warn", "error").contains(level)) {
       throw new picocli.CommandLine.ParameterException(

@@ -9,6 +9,7 @@ import io.grapevine.config.HostPort;
 import io.grapevine.config.ProtocolConfigs;
 import io.grapevine.config.Setting;
 import io.grapevine.config.MembershipConfig;
+import io.grapevine.agent.api.HttpTls;
 import io.grapevine.runtime.Seeds;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
@@ -25,6 +26,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import javax.net.ssl.SSLContext;
 
 /**
  * Everything an agent runs with, resolved from command-line flags over a config file over defaults,
@@ -53,6 +55,7 @@ import java.util.TreeSet;
  * @param tree whether the node runs the sorted ring with exact SUM/COUNT along its tree (default
  *     off; {@code GET /v1/tree})
  * @param coordinates whether the node keeps network coordinates (default off; {@code GET /v1/rtt})
+ * @param httpTls TLS for the HTTP API, or null for plain HTTP
  */
 public record AgentSettings(
     String name,
@@ -69,7 +72,18 @@ public record AgentSettings(
     Duration joinTimeout,
     EventOverlay overlay,
     boolean tree,
-    boolean coordinates) {
+    boolean coordinates,
+    Tls httpTls) {
+
+  /**
+   * The HTTP API's TLS: where its key came from ({@code pem} or {@code pkcs12}) and the server
+   * context loaded from it (loaded while settings are resolved, so a bad file stops the agent with
+   * one line before anything starts).
+   */
+  public record Tls(String kind, SSLContext context) {}
+
+  /** Environment variable holding the PKCS12 keystore password when the config file does not. */
+  public static final String TLS_PASSWORD_ENV = "GRAPEVINE_HTTP_TLS_PASSWORD";
 
   /** Default gossip address; the same as the runtime's. */
   public static final String DEFAULT_BIND = "127.0.0.1:7946";
@@ -81,7 +95,8 @@ public record AgentSettings(
   private static final Set<String> KEYS =
       Set.of(
           "name", "cluster", "bind", "advertise", "join", "http", "http-token", "profile",
-          "data-dir", "join-timeout", "overlay", "tree", "coordinates");
+          "data-dir", "join-timeout", "overlay", "tree", "coordinates", "http-tls-cert", "http-tls-key",
+          "http-tls-keystore", "http-tls-keystore-password");
 
   /** The membership configuration: {@code protocols().membership()}. */
   public MembershipConfig membership() {
@@ -104,6 +119,11 @@ public record AgentSettings(
     public String overlay;
     public String tree;
     public String coordinates;
+    public Path httpTlsCert;
+    public Path httpTlsKey;
+    public Path httpTlsKeystore;
+    /** From {@link #TLS_PASSWORD_ENV}; the config file's {@code http-tls-keystore-password} if null. */
+    public String httpTlsKeystorePassword;
   }
 
   /**
@@ -166,6 +186,11 @@ public record AgentSettings(
       Value overlay = pick(f.overlay, "--overlay", "overlay");
       Value tree = pick(f.tree, "--tree", "tree");
       Value coordinates = pick(f.coordinates, "--coordinates", "coordinates");
+      Value tlsCert = pick(f.httpTlsCert == null ? null : f.httpTlsCert.toString(), "--http-tls-cert", "http-tls-cert");
+      Value tlsKey = pick(f.httpTlsKey == null ? null : f.httpTlsKey.toString(), "--http-tls-key", "http-tls-key");
+      Value tlsStore = pick(f.httpTlsKeystore == null ? null : f.httpTlsKeystore.toString(), "--http-tls-keystore",
+          "http-tls-keystore");
+      Value tlsPassword = pick(f.httpTlsKeystorePassword, "$" + TLS_PASSWORD_ENV, "http-tls-keystore-password");
 
       if (name.text == null || name.text.isBlank()) {
         errors.add("a node name is required: give --name NAME or 'name' in the config file");
@@ -197,6 +222,8 @@ public record AgentSettings(
             http.origin + ": the HTTP API on non-loopback address " + httpText
                 + " requires a bearer token: set 'http-token' in the config file");
       }
+
+      Tls tls = tls(tlsCert, tlsKey, tlsStore, tlsPassword);
 
       List<String> seeds = new ArrayList<>();
       if (f.join != null && !f.join.isEmpty()) {
@@ -309,7 +336,7 @@ public record AgentSettings(
       return new AgentSettings(
           name.text, clusterName, bindText, advertise.text, List.copyOf(seeds), httpText, tokenText,
           profileText, Map.copyOf(meta), dataPath, protocols, joinTimeoutValue, overlayValue, treeValue,
-          coordinatesValue);
+          coordinatesValue, tls);
     }
 
     /** An on/off switch; false when not given. YAML 1.1 readers may turn on/off into true/false. */
@@ -329,6 +356,43 @@ public record AgentSettings(
           return false;
         }
       }
+    }
+
+    /** Loads the API's TLS material when some is given; each problem is one line naming its setting. */
+    Tls tls(Value cert, Value key, Value store, Value password) {
+      boolean pem = cert.text != null || key.text != null;
+      if (pem && store.text != null) {
+        errors.add(store.origin + ": give either http-tls-cert with http-tls-key (PEM) or http-tls-keystore"
+            + " (PKCS12), not both");
+        return null;
+      }
+      if (pem) {
+        if (cert.text == null || key.text == null) {
+          Value given = cert.text == null ? key : cert;
+          errors.add(given.origin + ": PEM TLS needs both http-tls-cert (certificate chain) and http-tls-key"
+              + " (PKCS#8 private key)");
+          return null;
+        }
+        try {
+          return new Tls("pem", HttpTls.serverFromPem(Path.of(cert.text), Path.of(key.text)));
+        } catch (IllegalArgumentException e) {
+          errors.add(cert.origin + ": " + e.getMessage());
+          return null;
+        }
+      }
+      if (store.text != null) {
+        char[] pw = password.text == null ? new char[0] : password.text.toCharArray();
+        try {
+          return new Tls("pkcs12", HttpTls.serverFromPkcs12(Path.of(store.text), pw));
+        } catch (IllegalArgumentException e) {
+          errors.add(store.origin + ": " + e.getMessage());
+          return null;
+        }
+      }
+      if (password.text != null && file.containsKey("http-tls-keystore-password")) {
+        errors.add(at("http-tls-keystore-password") + ": http-tls-keystore-password without http-tls-keystore");
+      }
+      return null;
     }
 
     /** A setting's value and where it came from, for error messages. */

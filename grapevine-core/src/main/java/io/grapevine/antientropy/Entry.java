@@ -314,7 +314,12 @@ public final class Entry {
       }
       case VALUE -> {
         long expires = in.i64();
-        byte[] v = in.bytes16(config.valueMaxBytes);
+        byte[] v;
+        try {
+          v = in.bytes16(config.valueMaxBytes);
+        } catch (MalformedPacketException e) {
+          throw e.oversizedAs(DropReason.KV_VALUE_TOO_LARGE);
+        }
         if (genOrigin.isEmpty() || hlc != genHlc || expires < 0) {
           throw bad("value version");
         }

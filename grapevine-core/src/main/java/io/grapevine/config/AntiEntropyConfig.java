@@ -28,7 +28,7 @@ public final class AntiEntropyConfig {
   public final int keyMaxBytes;
   /** Largest value, bytes. Default 32 KiB; at most 60,000 so an entry fits one wire message. */
   @KnobDoc(
-      value = "largest value: an entry must fit one wire message; the same on every node",
+      value = "largest value: an entry must fit one wire message; the same on every node; a larger one received is dropped and counted (kv_value_too_large)",
       unit = "bytes", valid = "0..60000")
   public final int valueMaxBytes;
   /**

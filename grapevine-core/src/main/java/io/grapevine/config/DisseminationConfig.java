@@ -69,7 +69,7 @@ public final class DisseminationConfig {
   public final Duration antiEntropyInterval;
   /** Largest event payload; larger ones are refused. Payloads that do not fit a datagram go over TCP. */
   @KnobDoc(
-      value = "largest event payload; payloads too large for a datagram go over TCP",
+      value = "largest event payload; payloads too large for a datagram go over TCP; a larger one received is dropped and counted (event_too_large)",
       unit = "bytes", valid = "0..16776192")
   public final int maxPayloadBytes;
   /** Rumors kept for anti-entropy repair (oldest dropped first). Bounds memory. */

@@ -93,11 +93,51 @@ public final class MembershipConfig {
       value = "largest datagram payload; 1400 fits an Ethernet MTU with IP and UDP headers",
       unit = "bytes", valid = "512..65000")
   public final int udpPayloadBytes;
-  /** Largest stream (TCP) message, bytes: bounds push-pull and large payloads. */
+  /**
+   * Largest stream (TCP) frame, bytes: the one frame-size limit. The socket transport refuses a
+   * frame announcing more (and closes the connection), the stack drops a larger stream packet, and
+   * a push-pull is truncated to fit it.
+   */
   @KnobDoc(
-      value = "largest TCP message: bounds push-pull state and large payloads",
+      value = "largest TCP frame, in and out: the transport closes a connection announcing more; bounds push-pull and large payloads",
       unit = "bytes", valid = "65536..1073741824")
   public final int streamMessageMaxBytes;
+  /**
+   * Most member entries accepted from one push-pull; a larger one is dropped whole and counted
+   * ({@code push_pull_too_many_members}). Senders stop at it too, so equal configs never trip it.
+   */
+  @KnobDoc(
+      value = "most member entries accepted from one push-pull (a larger one is dropped and counted); senders truncate to it",
+      unit = "members", valid = "1..10000000")
+  public final int pushPullMaxMembers;
+  /**
+   * Most bytes of state (member entries and other protocols' states, as framed on the wire)
+   * accepted from one push-pull; a larger one is dropped whole and counted ({@code
+   * push_pull_too_large}). Senders stop at it too. The smaller of it and {@link
+   * #streamMessageMaxBytes} applies.
+   */
+  @KnobDoc(
+      value = "most bytes of state accepted from one push-pull (a larger one is dropped and counted); senders truncate to it",
+      unit = "bytes", valid = "1024..1073741824")
+  public final int pushPullMaxBytes;
+  /**
+   * Concurrent inbound TCP connections the socket transport holds; more are closed at accept and
+   * counted ({@code concurrent_limit}). Push-pulls are short: a node rarely holds more than a few.
+   */
+  @KnobDoc(
+      value = "concurrent inbound TCP connections; more are closed at accept and counted (push-pulls are short: a node rarely holds more than a few)",
+      unit = "connections", valid = "1..65536")
+  public final int maxInboundConnections;
+  /**
+   * New inbound TCP connections accepted from one source address per second (a token bucket of
+   * this size refilled at this rate); more are closed at accept and counted ({@code rate_limit}).
+   * Nodes of one host share an address, so the default leaves room for a join storm of a hundred
+   * local nodes. Zero: no rate limit.
+   */
+  @KnobDoc(
+      value = "new inbound TCP connections accepted per source address per second (burst the same); more are closed and counted; 0 = off",
+      unit = "connections/s", valid = "0..1000000")
+  public final int inboundConnectionsPerSecondPerSource;
   /** Largest per-node metadata, bytes. Metadata rides in every alive message. */
   @KnobDoc(value = "largest per-node metadata; it rides in every alive message", unit = "bytes", valid = "0..1024")
   public final int metadataMaxBytes;
@@ -146,6 +186,10 @@ public final class MembershipConfig {
     this.tcpFallbackPing = b.tcpFallbackPing;
     this.udpPayloadBytes = b.udpPayloadBytes;
     this.streamMessageMaxBytes = b.streamMessageMaxBytes;
+    this.pushPullMaxMembers = b.pushPullMaxMembers;
+    this.pushPullMaxBytes = b.pushPullMaxBytes;
+    this.maxInboundConnections = b.maxInboundConnections;
+    this.inboundConnectionsPerSecondPerSource = b.inboundConnectionsPerSecondPerSource;
     this.metadataMaxBytes = b.metadataMaxBytes;
     this.deadMemberRetention = b.deadMemberRetention;
     this.tombstoneRetention = b.tombstoneRetention;
@@ -247,6 +291,10 @@ public final class MembershipConfig {
     private boolean tcpFallbackPing = true;
     private int udpPayloadBytes = 1400;
     private int streamMessageMaxBytes = 16 * 1024 * 1024;
+    private int pushPullMaxMembers = 65_536;
+    private int pushPullMaxBytes = 8 * 1024 * 1024;
+    private int maxInboundConnections = 256;
+    private int inboundConnectionsPerSecondPerSource = 256;
     private int metadataMaxBytes = 512;
     private Duration deadMemberRetention = Duration.ofMinutes(5);
     private Duration tombstoneRetention = Duration.ofMinutes(30);
@@ -273,6 +321,10 @@ public final class MembershipConfig {
       tcpFallbackPing = c.tcpFallbackPing;
       udpPayloadBytes = c.udpPayloadBytes;
       streamMessageMaxBytes = c.streamMessageMaxBytes;
+      pushPullMaxMembers = c.pushPullMaxMembers;
+      pushPullMaxBytes = c.pushPullMaxBytes;
+      maxInboundConnections = c.maxInboundConnections;
+      inboundConnectionsPerSecondPerSource = c.inboundConnectionsPerSecondPerSource;
       metadataMaxBytes = c.metadataMaxBytes;
       deadMemberRetention = c.deadMemberRetention;
       tombstoneRetention = c.tombstoneRetention;
@@ -297,6 +349,10 @@ public final class MembershipConfig {
     public Builder tcpFallbackPing(boolean v) { tcpFallbackPing = v; return this; }
     public Builder udpPayloadBytes(int v) { udpPayloadBytes = v; return this; }
     public Builder streamMessageMaxBytes(int v) { streamMessageMaxBytes = v; return this; }
+    public Builder pushPullMaxMembers(int v) { pushPullMaxMembers = v; return this; }
+    public Builder pushPullMaxBytes(int v) { pushPullMaxBytes = v; return this; }
+    public Builder maxInboundConnections(int v) { maxInboundConnections = v; return this; }
+    public Builder inboundConnectionsPerSecondPerSource(int v) { inboundConnectionsPerSecondPerSource = v; return this; }
     public Builder metadataMaxBytes(int v) { metadataMaxBytes = v; return this; }
     public Builder deadMemberRetention(Duration v) { deadMemberRetention = v; return this; }
     public Builder tombstoneRetention(Duration v) { tombstoneRetention = v; return this; }
@@ -329,6 +385,10 @@ public final class MembershipConfig {
       range(errors, "awarenessMaxMultiplier", awarenessMaxMultiplier, 1, 100);
       range(errors, "udpPayloadBytes", udpPayloadBytes, 512, 65_000);
       range(errors, "streamMessageMaxBytes", streamMessageMaxBytes, 65_536, 1 << 30);
+      range(errors, "pushPullMaxMembers", pushPullMaxMembers, 1, 10_000_000);
+      range(errors, "pushPullMaxBytes", pushPullMaxBytes, 1024, 1 << 30);
+      range(errors, "maxInboundConnections", maxInboundConnections, 1, 65_536);
+      range(errors, "inboundConnectionsPerSecondPerSource", inboundConnectionsPerSecondPerSource, 0, 1_000_000);
       range(errors, "metadataMaxBytes", metadataMaxBytes, 0, 1024);
       nonNegative(errors, "deadMemberRetention", deadMemberRetention);
       nonNegative(errors, "tombstoneRetention", tombstoneRetention);

@@ -20,7 +20,7 @@ public final class PlumtreeConfig {
   @KnobDoc(value = "then wait this long for the grafted copy before grafting the next announcer", valid = "positive")
   public final Duration regraftTimeout;
   /** Largest broadcast payload; bigger broadcasts are refused (they must fit a datagram). */
-  @KnobDoc(value = "largest broadcast: it must fit one datagram with its header", unit = "bytes", valid = "0..60000")
+  @KnobDoc(value = "largest broadcast: it must fit one datagram with its header; a larger one received is dropped and counted (event_too_large)", unit = "bytes", valid = "0..60000")
   public final int maxPayloadBytes;
   /** Messages kept to answer GRAFTs (oldest evicted first). */
   @KnobDoc(value = "messages kept to answer GRAFTs, oldest evicted first", unit = "messages", valid = "at least 1")

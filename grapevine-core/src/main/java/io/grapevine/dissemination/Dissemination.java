@@ -699,7 +699,13 @@ public final class Dissemination implements Protocol<Dissemination.Message> {
         }
         String topic = r.getString8();
         String key = flags == 1 ? r.getString8() : null;
-        m = new RumorMessage(id, lamport, topic, key, r.getBytes32(config.maxPayloadBytes));
+        byte[] payload;
+        try {
+          payload = r.getBytes32(config.maxPayloadBytes);
+        } catch (MalformedPacketException e) {
+          throw e.oversizedAs(DropReason.EVENT_TOO_LARGE);
+        }
+        m = new RumorMessage(id, lamport, topic, key, payload);
       }
       case RUMOR_FEEDBACK -> {
         int n = r.getShort();

@@ -31,6 +31,7 @@ import io.grapevine.stack.PushPullState;
 import io.grapevine.stack.Protocol;
 import io.grapevine.stack.ProtocolContext;
 import io.grapevine.wire.DropReason;
+import io.grapevine.wire.WireSize;
 import io.grapevine.wire.MalformedPacketException;
 import io.grapevine.wire.MessageEncoder;
 import io.grapevine.wire.MessageRange;
@@ -546,6 +547,30 @@ public final class Membership implements Protocol<Message>, PeerSampler, Piggyba
     if (pushPull && entries != ((PushPull) mine.get(0)).count()) {
       throw new MalformedPacketException(DropReason.BAD_FIELD, "push-pull count mismatch");
     }
+    if (pushPull) {
+      checkPushPullLimits(mine, entries);
+    }
+  }
+
+  /** A peer's full state is accepted only within this node's caps, so one exchange cannot flood it. */
+  private void checkPushPullLimits(List<Message> mine, int entries) throws MalformedPacketException {
+    if (entries > config.pushPullMaxMembers) {
+      throw new MalformedPacketException(DropReason.PUSH_PULL_TOO_MANY_MEMBERS,
+          "push-pull of " + entries + " members, above pushPullMaxMembers " + config.pushPullMaxMembers);
+    }
+    long bytes = 0;
+    for (int i = 1; i < mine.size(); i++) {
+      bytes += stateBytes(mine.get(i));
+    }
+    if (bytes > config.pushPullMaxBytes) {
+      throw new MalformedPacketException(DropReason.PUSH_PULL_TOO_LARGE,
+          "push-pull state of " + bytes + " bytes, above pushPullMaxBytes " + config.pushPullMaxBytes);
+    }
+  }
+
+  /** What a push-pull's entry or protocol state counts against pushPullMaxBytes: its framed size. */
+  static long stateBytes(Message m) {
+    return WireSize.message(m::writeBody);
   }
 
   @Override
@@ -1120,9 +1145,16 @@ public final class Membership implements Protocol<Message>, PeerSampler, Piggyba
     w.mark();
     write(w, new PushPull(join, reply, self.name, self.endpoint, 0));
     List<MemberStateEntry> written = new ArrayList<>(entries.size());
+    // The receiver's caps (the same config) bound what is worth sending: stop at them.
+    long stateBytes = 0;
     for (Record r : entries) {
       MemberStateEntry e = new MemberStateEntry(r.state, r.incarnation, r.name, r.endpoint, r.protocolMin,
           r.protocolMax, r.metadata);
+      long bytes = stateBytes(e);
+      if (written.size() >= config.pushPullMaxMembers || stateBytes + bytes > config.pushPullMaxBytes) {
+        break;
+      }
+      stateBytes += bytes;
       try {
         write(w, e);
         written.add(e);
@@ -1138,9 +1170,14 @@ public final class Membership implements Protocol<Message>, PeerSampler, Piggyba
       write(w, e);
     }
     for (ProtocolState st : states) {
+      long bytes = stateBytes(st);
+      if (stateBytes + bytes > config.pushPullMaxBytes) {
+        continue;
+      }
       w.mark();
       try {
         write(w, st);
+        stateBytes += bytes;
       } catch (BufferOverflowException full) {
         // Over the stream limit: the member list comes first; this state waits for a later exchange.
         w.reset();

@@ -302,7 +302,13 @@ public final class Plumtree implements Protocol<Plumtree.Message>, HyParView.Lis
       case PLUMTREE_GOSSIP -> {
         long id = r.getLong();
         int round = r.getShort();
-        yield new Gossip(sender, id, round, r.getBytes16(config.maxPayloadBytes));
+        byte[] payload;
+        try {
+          payload = r.getBytes16(config.maxPayloadBytes);
+        } catch (MalformedPacketException e) {
+          throw e.oversizedAs(DropReason.EVENT_TOO_LARGE);
+        }
+        yield new Gossip(sender, id, round, payload);
       }
       case PLUMTREE_IHAVE, PLUMTREE_HISTORY -> {
         int count = r.getByte();

@@ -19,7 +19,15 @@ public enum DropReason {
   /** A field holds a value outside its allowed range. */
   BAD_FIELD("bad_field"),
   /** Well-formed, but arrives on the wrong channel or in the wrong state. */
-  UNEXPECTED("unexpected");
+  UNEXPECTED("unexpected"),
+  /** A push-pull announcing more member entries than {@code membership.pushPullMaxMembers}. */
+  PUSH_PULL_TOO_MANY_MEMBERS("push_pull_too_many_members"),
+  /** A push-pull whose state (member entries and protocol states) exceeds {@code membership.pushPullMaxBytes}. */
+  PUSH_PULL_TOO_LARGE("push_pull_too_large"),
+  /** A user event whose payload exceeds {@code dissemination.maxPayloadBytes} or {@code plumtree.maxPayloadBytes}. */
+  EVENT_TOO_LARGE("event_too_large"),
+  /** A replicated-store value above {@code kv.valueMaxBytes}. */
+  KV_VALUE_TOO_LARGE("kv_value_too_large");
 
   private final String label;
 

@@ -16,4 +16,12 @@ public final class MalformedPacketException extends Exception {
   public DropReason reason() {
     return reason;
   }
+
+  /**
+   * This failure counted under {@code limit} when it was an over-size field, else itself: a field
+   * above a configured limit (an event payload, a stored value) gets the limit's own reason.
+   */
+  public MalformedPacketException oversizedAs(DropReason limit) {
+    return reason == DropReason.OVERSIZED ? new MalformedPacketException(limit, getMessage()) : this;
+  }
 }

@@ -60,7 +60,7 @@ class ConfigRegistryTest {
         }
       }
     }
-    assertThat(ConfigRegistry.MEMBERSHIP.knobs()).hasSize(22);
+    assertThat(ConfigRegistry.MEMBERSHIP.knobs()).hasSize(26);
     assertThat(ConfigRegistry.KV.knobs()).hasSize(11);
     assertThat(ConfigRegistry.RING.knobs()).extracting(Knob::name)
         .containsExactly("roundInterval", "randomPeersPerRound", "maxDescriptors", "forgetFailedFor");

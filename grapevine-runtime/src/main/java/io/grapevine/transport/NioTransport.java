@@ -29,7 +29,9 @@ import org.slf4j.LoggerFactory;
  * connection are accepted) and hands each to the node as {@link Delivery#STREAM}. Everything is
  * non-blocking on the loop's selector, with bounds everywhere a peer could make us hold memory: the
  * frame length ({@code streamMessageMaxBytes}), buffers grown only as bytes arrive, the number of
- * concurrent connections each way, connect and idle timeouts. Send failures are counted in {@link
+ * concurrent connections each way, new inbound connections per source address per second (a bounded
+ * table), connect and idle timeouts. Refused connections are counted by {@link
+ * TransportStats.ConnectionRefusal reason}. Send failures are counted in {@link
  * TransportStats}, never thrown at the protocol.
  *
  * <p>Binding port 0 picks a free UDP port and then binds TCP on the same number, retrying with a
@@ -60,6 +62,8 @@ public final class NioTransport implements Transport {
    *     Default 10,000 ms, against peers that open connections and go silent
    * @param socketBufferBytes SO_RCVBUF/SO_SNDBUF for the UDP socket. Default 1 MiB so bursts (a
    *     join storm of 100 nodes in one process) are not dropped by the kernel; the OS may cap it
+   * @param inboundConnectionsPerSecondPerSource new inbound connections accepted from one source
+   *     address per second (and as a burst); more are closed at accept. 0: no limit. Default 256
    */
   public record Options(
       int maxDatagramBytes,
@@ -68,7 +72,8 @@ public final class NioTransport implements Transport {
       int maxOutboundConnections,
       long connectTimeoutMillis,
       long streamIdleTimeoutMillis,
-      int socketBufferBytes) {
+      int socketBufferBytes,
+      int inboundConnectionsPerSecondPerSource) {
 
     public Options {
       check(maxDatagramBytes >= 512 && maxDatagramBytes <= 65_507, "maxDatagramBytes must be in 512..65507, got "
@@ -79,26 +84,43 @@ public final class NioTransport implements Transport {
       check(connectTimeoutMillis > 0, "connectTimeoutMillis must be > 0, got " + connectTimeoutMillis);
       check(streamIdleTimeoutMillis > 0, "streamIdleTimeoutMillis must be > 0, got " + streamIdleTimeoutMillis);
       check(socketBufferBytes >= 8192, "socketBufferBytes must be >= 8192, got " + socketBufferBytes);
+      check(inboundConnectionsPerSecondPerSource >= 0,
+          "inboundConnectionsPerSecondPerSource must be >= 0, got " + inboundConnectionsPerSecondPerSource);
     }
 
     /** Defaults, with the protocol's stream limit. */
     public static Options defaults(int streamMessageMaxBytes) {
-      return new Options(65_507, streamMessageMaxBytes, 256, 256, 3_000, 10_000, 1 << 20);
+      return new Options(65_507, streamMessageMaxBytes, 256, 256, 3_000, 10_000, 1 << 20, 256);
+    }
+
+    /**
+     * Defaults with the limits a membership config sets: the frame size ({@code
+     * streamMessageMaxBytes}), concurrent inbound connections and new connections per source.
+     */
+    public static Options from(io.grapevine.config.MembershipConfig config) {
+      return defaults(config.streamMessageMaxBytes)
+          .withMaxInboundConnections(config.maxInboundConnections)
+          .withInboundConnectionsPerSecondPerSource(config.inboundConnectionsPerSecondPerSource);
     }
 
     public Options withMaxDatagramBytes(int v) {
       return new Options(v, streamMessageMaxBytes, maxInboundConnections, maxOutboundConnections,
-          connectTimeoutMillis, streamIdleTimeoutMillis, socketBufferBytes);
+          connectTimeoutMillis, streamIdleTimeoutMillis, socketBufferBytes, inboundConnectionsPerSecondPerSource);
     }
 
     public Options withMaxInboundConnections(int v) {
       return new Options(maxDatagramBytes, streamMessageMaxBytes, v, maxOutboundConnections, connectTimeoutMillis,
-          streamIdleTimeoutMillis, socketBufferBytes);
+          streamIdleTimeoutMillis, socketBufferBytes, inboundConnectionsPerSecondPerSource);
     }
 
     public Options withStreamIdleTimeoutMillis(long v) {
       return new Options(maxDatagramBytes, streamMessageMaxBytes, maxInboundConnections, maxOutboundConnections,
-          connectTimeoutMillis, v, socketBufferBytes);
+          connectTimeoutMillis, v, socketBufferBytes, inboundConnectionsPerSecondPerSource);
+    }
+
+    public Options withInboundConnectionsPerSecondPerSource(int v) {
+      return new Options(maxDatagramBytes, streamMessageMaxBytes, maxInboundConnections, maxOutboundConnections,
+          connectTimeoutMillis, streamIdleTimeoutMillis, socketBufferBytes, v);
     }
 
     private static void check(boolean ok, String message) {
@@ -114,6 +136,7 @@ public final class NioTransport implements Transport {
   private final TransportStats stats = new TransportStats();
   private final Set<InboundConnection> inbound = new HashSet<>();
   private final Set<OutboundConnection> outbound = new HashSet<>();
+  private final SourceRateLimiter connectionRate;
   private DatagramChannel udp;
   private ServerSocketChannel tcp;
   private volatile Endpoint local;
@@ -127,6 +150,8 @@ public final class NioTransport implements Transport {
     this.loop = loop;
     this.bindAddress = bindAddress;
     this.options = options;
+    this.connectionRate =
+        new SourceRateLimiter(options.inboundConnectionsPerSecondPerSource(), SourceRateLimiter.DEFAULT_SOURCES);
   }
 
   @Override
@@ -374,12 +399,26 @@ public final class NioTransport implements Transport {
       }
       if (inbound.size() >= options.maxInboundConnections()) {
         stats.rejectedConnections.incrementAndGet();
+        stats.countRefused(TransportStats.ConnectionRefusal.CONCURRENT_LIMIT);
+        refuse(ch);
+        continue;
+      }
+      InetSocketAddress remote;
+      try {
+        remote = (InetSocketAddress) ch.getRemoteAddress();
+      } catch (IOException e) {
+        stats.streamReadErrors.incrementAndGet();
         closeQuietly(ch);
+        continue;
+      }
+      if (remote == null || !connectionRate.tryAcquire(remote.getAddress(), loop.nowMillis())) {
+        stats.countRefused(TransportStats.ConnectionRefusal.RATE_LIMIT);
+        refuse(ch);
         continue;
       }
       try {
         ch.configureBlocking(false);
-        InboundConnection c = new InboundConnection(ch, Endpoint.of((InetSocketAddress) ch.getRemoteAddress()));
+        InboundConnection c = new InboundConnection(ch, Endpoint.of(remote));
         inbound.add(c);
         c.key = loop.register(ch, SelectionKey.OP_READ, k -> c.onReadable());
         c.lastProgressMillis = loop.nowMillis();
@@ -389,6 +428,16 @@ public final class NioTransport implements Transport {
         closeQuietly(ch);
       }
     }
+  }
+
+  /** Closes a refused connection at once, with a reset rather than a lingering close. */
+  private static void refuse(SocketChannel ch) {
+    try {
+      ch.setOption(StandardSocketOptions.SO_LINGER, 0);
+    } catch (IOException | RuntimeException e) {
+      // Closed below either way.
+    }
+    closeQuietly(ch);
   }
 
   private final class InboundConnection {

@@ -1,6 +1,7 @@
 package io.grapevine.transport;
 
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicLongArray;
 
 /**
  * Counters of one socket transport. Written on the event-loop thread, readable from any thread.
@@ -22,6 +23,35 @@ public final class TransportStats {
   final AtomicLong connectTimeouts = new AtomicLong();
   final AtomicLong rejectedConnections = new AtomicLong();
   final AtomicLong streamReadErrors = new AtomicLong();
+  private final AtomicLongArray refused = new AtomicLongArray(ConnectionRefusal.values().length);
+
+  /** Why an inbound TCP connection was closed at accept; each has its own counter. */
+  public enum ConnectionRefusal {
+    /** The node already held {@code membership.maxInboundConnections} inbound connections. */
+    CONCURRENT_LIMIT("concurrent_limit"),
+    /** The source address opened more than {@code membership.inboundConnectionsPerSecondPerSource}. */
+    RATE_LIMIT("rate_limit");
+
+    private final String label;
+
+    ConnectionRefusal(String label) {
+      this.label = label;
+    }
+
+    /** The metric label, snake_case. */
+    public String label() {
+      return label;
+    }
+  }
+
+  void countRefused(ConnectionRefusal reason) {
+    refused.incrementAndGet(reason.ordinal());
+  }
+
+  /** Inbound TCP connections closed at accept for {@code reason}. */
+  public long refused(ConnectionRefusal reason) {
+    return refused.get(reason.ordinal());
+  }
 
   public long datagramsIn() { return datagramsIn.get(); }
   public long datagramsOut() { return datagramsOut.get(); }
@@ -41,7 +71,10 @@ public final class TransportStats {
   public long sendErrors() { return sendErrors.get(); }
   /** Outbound connections not established within the connect timeout. */
   public long connectTimeouts() { return connectTimeouts.get(); }
-  /** Inbound or outbound connections refused because the concurrent-connection cap was reached. */
+  /**
+   * Inbound or outbound connections refused because the concurrent-connection cap was reached (the
+   * inbound ones are also {@link #refused(ConnectionRefusal)} {@code CONCURRENT_LIMIT}).
+   */
   public long rejectedConnections() { return rejectedConnections.get(); }
   /** Inbound connections closed on a read error, idle timeout or a truncated frame. */
   public long streamReadErrors() { return streamReadErrors.get(); }
@@ -57,6 +90,7 @@ public final class TransportStats {
     return "TransportStats[dgIn=" + datagramsIn() + " dgOut=" + datagramsOut() + " streamIn="
         + streamMessagesIn() + " streamOut=" + streamMessagesOut() + " oversizedDg=" + oversizedDatagrams()
         + " oversizedStream=" + oversizedStreamMessages() + " sendErrors=" + sendErrors() + " connectTimeouts="
-        + connectTimeouts() + " rejected=" + rejectedConnections() + " readErrors=" + streamReadErrors() + "]";
+        + connectTimeouts() + " rejected=" + rejectedConnections() + " refusedRate="
+        + refused(ConnectionRefusal.RATE_LIMIT) + " readErrors=" + streamReadErrors() + "]";
   }
 }

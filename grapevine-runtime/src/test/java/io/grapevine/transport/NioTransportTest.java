@@ -140,6 +140,50 @@ class NioTransportTest {
   }
 
   @Test
+  void newConnectionsFromOneSourceAreRateLimitedAndCounted() throws Exception {
+    List<Received> b = new CopyOnWriteArrayList<>();
+    NioTransport tb = open("127.0.0.1",
+        NioTransport.Options.defaults(1 << 20).withInboundConnectionsPerSecondPerSource(2), b);
+    InetSocketAddress to = tb.localEndpoint().toSocketAddress();
+    long start = System.nanoTime();
+    for (int i = 0; i < 8; i++) {
+      try (SocketChannel c = SocketChannel.open(to)) {
+        // Opened and closed at once: only the rate limit, not the concurrent cap, can refuse these.
+      }
+    }
+    double seconds = (System.nanoTime() - start) / 1e9;
+    // A burst of 2, then 2 a second: every connection beyond that was refused.
+    long allowed = 2 + (long) Math.ceil(seconds * 2);
+    await().atMost(Duration.ofSeconds(5)).until(() ->
+        tb.stats().refused(TransportStats.ConnectionRefusal.RATE_LIMIT) >= 8 - allowed);
+    assertThat(tb.stats().refused(TransportStats.ConnectionRefusal.CONCURRENT_LIMIT)).isZero();
+  }
+
+  @Test
+  void theConcurrentCapCountsItsOwnRefusalReason() throws Exception {
+    List<Received> b = new CopyOnWriteArrayList<>();
+    NioTransport tb = open("127.0.0.1", NioTransport.Options.defaults(1 << 20).withMaxInboundConnections(1), b);
+    InetSocketAddress to = tb.localEndpoint().toSocketAddress();
+    try (SocketChannel c1 = SocketChannel.open(to)) {
+      await().atMost(Duration.ofSeconds(5)).until(() -> loop.call(tb::inboundConnections) == 1);
+      try (SocketChannel c2 = SocketChannel.open(to)) {
+        await().atMost(Duration.ofSeconds(5)).until(() ->
+            tb.stats().refused(TransportStats.ConnectionRefusal.CONCURRENT_LIMIT) == 1);
+        // The refused connection is closed from the far end: a read ends (EOF or reset).
+        c2.socket().setSoTimeout(5000);
+        int n;
+        try {
+          n = c2.socket().getInputStream().read();
+        } catch (java.io.IOException reset) {
+          n = -1;
+        }
+        assertThat(n).isEqualTo(-1);
+      }
+      assertThat(tb.stats().refused(TransportStats.ConnectionRefusal.RATE_LIMIT)).isZero();
+    }
+  }
+
+  @Test
   void sendFailuresAreCountedNotThrown() throws Exception {
     List<Received> a = new CopyOnWriteArrayList<>();
     NioTransport ta = open(a);

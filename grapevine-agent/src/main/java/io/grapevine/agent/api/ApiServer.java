@@ -3,6 +3,8 @@ package io.grapevine.agent.api;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import com.sun.net.httpserver.HttpsConfigurator;
+import com.sun.net.httpserver.HttpsServer;
 import io.grapevine.Cluster;
 import io.grapevine.ReplicatedMap;
 import io.grapevine.api.RumorId;
@@ -36,6 +38,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
+import javax.net.ssl.SSLContext;
 
 /**
  * The agent's HTTP API: JSON under {@code /v1/}, Prometheus text at {@code /metrics}. Endpoints and
@@ -130,6 +133,24 @@ public final class ApiServer implements AutoCloseable {
   /** Binds the HTTP port without serving yet. */
   public static HttpServer bind(InetSocketAddress address) throws IOException {
     return HttpServer.create(address, 64);
+  }
+
+  /**
+   * Binds the port without serving yet: HTTPS with {@code tls} (see {@link HttpTls}), plain HTTP
+   * when it is null.
+   */
+  public static HttpServer bind(InetSocketAddress address, SSLContext tls) throws IOException {
+    if (tls == null) {
+      return bind(address);
+    }
+    HttpsServer server = HttpsServer.create(address, 64);
+    server.setHttpsConfigurator(new HttpsConfigurator(tls));
+    return server;
+  }
+
+  /** True when the API is served over TLS. */
+  public boolean tls() {
+    return server instanceof HttpsServer;
   }
 
   /** The bound address (the real port when 0 was asked for). */

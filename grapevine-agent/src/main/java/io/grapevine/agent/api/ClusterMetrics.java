@@ -141,6 +141,13 @@ public final class ClusterMetrics {
         "Outbound TCP connections not established in time", TransportStats::connectTimeouts);
     transport(registry, cluster, "grapevine.transport.rejected.connections", null,
         "TCP connections refused at the concurrent-connection cap", TransportStats::rejectedConnections);
+    for (TransportStats.ConnectionRefusal reason : TransportStats.ConnectionRefusal.values()) {
+      FunctionCounter.builder("grapevine.transport.connections.refused", cluster,
+              c -> c.transportStats().refused(reason))
+          .tag("reason", reason.label())
+          .description("Inbound TCP connections closed at accept, by reason")
+          .register(registry);
+    }
     transport(registry, cluster, "grapevine.transport.stream.read.errors", null,
         "Inbound TCP connections closed on a read error, idle timeout or truncated frame",
         TransportStats::streamReadErrors);

@@ -175,6 +175,11 @@ public final class Json {
     o.put("streamReadErrors", t.streamReadErrors());
     o.put("oversizedDatagrams", t.oversizedDatagrams());
     o.put("oversizedStreamMessages", t.oversizedStreamMessages());
+    Map<String, Object> refused = new LinkedHashMap<>();
+    for (TransportStats.ConnectionRefusal r : TransportStats.ConnectionRefusal.values()) {
+      refused.put(r.label(), t.refused(r));
+    }
+    o.put("connectionsRefused", refused);
     return o;
   }
 

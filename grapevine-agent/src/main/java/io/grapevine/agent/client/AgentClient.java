@@ -11,14 +11,19 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.net.http.HttpTimeoutException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import io.grapevine.agent.api.HttpTls;
 import java.time.Duration;
 
-/** Talks to a running agent's HTTP API; every failure becomes one readable {@link AgentException}. */
+/**
+ * Talks to a running agent's HTTP API, over HTTPS when asked ({@code https://HOST:PORT} or a CA
+ * file); every failure becomes one readable {@link AgentException}.
+ */
 public final class AgentClient {
   private final String hostPort;
   private final String token;
-  private final HttpClient http =
-      HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(3)).build();
+  private final boolean https;
+  private final HttpClient http;
 
   /** A status and its parsed JSON body. */
   public record Reply(int status, JsonNode body) {}
@@ -35,6 +40,50 @@ public final class AgentClient {
   public AgentClient(String hostPort, String token) {
     this.hostPort = hostPort;
     this.token = token == null || token.isEmpty() ? null : token;
+    this.https = false;
+    this.http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(3)).build();
+  }
+
+  /**
+   * A client of the agent at {@code address}: {@code HOST:PORT}, {@code http://HOST:PORT} or
+   * {@code https://HOST:PORT}.
+   *
+   * @param token the bearer token, or null
+   * @param caFile PEM certificates to trust for HTTPS instead of the JDK's default trust store; giving
+   *     one implies HTTPS. Null for none
+   * @throws IllegalArgumentException with one line when the CA file cannot be used
+   */
+  public static AgentClient of(String address, String token, Path caFile) {
+    String a = address == null ? "" : address.strip();
+    boolean https = caFile != null;
+    if (a.regionMatches(true, 0, "https://", 0, 8)) {
+      https = true;
+      a = a.substring(8);
+    } else if (a.regionMatches(true, 0, "http://", 0, 7)) {
+      if (caFile != null) {
+        throw new IllegalArgumentException("--ca-file is for HTTPS, but --http says http://");
+      }
+      a = a.substring(7);
+    }
+    if (a.endsWith("/")) {
+      a = a.substring(0, a.length() - 1);
+    }
+    HttpClient.Builder b = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(3));
+    if (caFile != null) {
+      try {
+        b.sslContext(HttpTls.clientTrusting(caFile));
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException("--ca-file " + e.getMessage());
+      }
+    }
+    return new AgentClient(a, token, https, b.build());
+  }
+
+  private AgentClient(String hostPort, String token, boolean https, HttpClient http) {
+    this.hostPort = hostPort;
+    this.token = token == null || token.isEmpty() ? null : token;
+    this.https = https;
+    this.http = http;
   }
 
   /** GET, requiring a 2xx answer. */
@@ -133,7 +182,7 @@ public final class AgentClient {
     }
     URI uri;
     try {
-      uri = URI.create("http://" + hostPort.strip() + path);
+      uri = URI.create((https ? "https://" : "http://") + hostPort.strip() + path);
     } catch (IllegalArgumentException e) {
       throw new AgentException("bad --http address '" + hostPort + "': expected HOST:PORT");
     }
@@ -154,8 +203,12 @@ public final class AgentClient {
               + hostPort + "?)");
     } catch (HttpTimeoutException e) {
       throw new AgentException("the agent at " + hostPort + " did not answer in time");
+    } catch (javax.net.ssl.SSLException e) {
+      throw new AgentException("TLS with the agent at " + hostPort + " failed: " + e.getMessage()
+          + (https ? " (is its certificate signed by --ca-file, and for this address?)" : ""));
     } catch (IOException e) {
-      throw new AgentException("cannot talk to the agent at " + hostPort + ": " + e.getMessage());
+      throw new AgentException("cannot talk to the agent at " + hostPort + ": " + e.getMessage()
+          + (https ? "" : " (if its API uses TLS, use --http https://" + hostPort + " or --ca-file)"));
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new AgentException("interrupted");

@@ -41,7 +41,13 @@ public final class ClientCommands {
 
     @Override
     public Integer call() throws AgentException {
-      run(options.client());
+      AgentClient client;
+      try {
+        client = options.client();
+      } catch (IllegalArgumentException e) {
+        throw new picocli.CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+      }
+      run(client);
       out().flush();
       return 0;
     }

@@ -9,7 +9,8 @@ public final class ClientOptions {
       names = "--http",
       paramLabel = "HOST:PORT",
       defaultValue = "${env:GRAPEVINE_HTTP:-" + AgentSettings.DEFAULT_HTTP + "}",
-      description = "The agent's HTTP API (default: $GRAPEVINE_HTTP, else " + AgentSettings.DEFAULT_HTTP + ").")
+      description = "The agent's HTTP API: HOST:PORT, or https://HOST:PORT for TLS (default: $GRAPEVINE_HTTP, else "
+          + AgentSettings.DEFAULT_HTTP + ").")
   String http;
 
   @Option(
@@ -19,7 +20,15 @@ public final class ClientOptions {
       description = "Bearer token, needed when the agent's API is not on loopback (default: $GRAPEVINE_HTTP_TOKEN).")
   String token;
 
+  @Option(
+      names = "--ca-file",
+      paramLabel = "FILE",
+      defaultValue = "${env:GRAPEVINE_HTTP_CA}",
+      description = "PEM certificate(s) to trust for the agent's TLS certificate; implies HTTPS (default: $GRAPEVINE_HTTP_CA).")
+  java.nio.file.Path caFile;
+
+  /** The client these options describe; a bad CA file is an {@link IllegalArgumentException} of one line. */
   AgentClient client() {
-    return new AgentClient(http, token);
+    return AgentClient.of(http, token, caFile);
   }
 }

@@ -216,6 +216,12 @@ class ApiServerTest {
         .contains("grapevine_push_pulls_total")
         .contains("grapevine_transport_sent_bytes_total 0.0")
         .contains("grapevine_transport_datagrams_received_total 0.0")
-        .contains("grapevine_transport_send_errors_total 0.0");
+        .contains("grapevine_transport_send_errors_total 0.0")
+        .contains("grapevine_packets_dropped_total{reason=\"push_pull_too_many_members\"} 0.0")
+        .contains("grapevine_packets_dropped_total{reason=\"push_pull_too_large\"} 0.0")
+        .contains("grapevine_packets_dropped_total{reason=\"event_too_large\"} 0.0")
+        .contains("grapevine_packets_dropped_total{reason=\"kv_value_too_large\"} 0.0")
+        .contains("grapevine_transport_connections_refused_total{reason=\"concurrent_limit\"} 0.0")
+        .contains("grapevine_transport_connections_refused_total{reason=\"rate_limit\"} 0.0");
   }
 }
