@@ -118,6 +118,9 @@ final class Agent {
         "node {} of cluster '{}' up at {} (profile {}, events over {} overlay, tree {}); HTTP API on http://{}",
         settings.name(), settings.clusterName(), cluster.endpoint(), settings.profile(),
         settings.overlay().configName(), settings.tree() ? "on" : "off", hostPort(api.address()));
+    if (settings.advertiseNote() != null) {
+      log.info(settings.advertiseNote());
+    }
     log.info(settings.dataDir() != null
         ? "replicated maps are stored in " + settings.dataDir()
         : "no --data-dir: replicated maps live in memory and a restart recovers them from peers");

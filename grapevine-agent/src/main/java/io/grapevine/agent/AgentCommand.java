@@ -39,7 +39,7 @@ public final class AgentCommand implements Callable<Integer> {
   @Option(names = "--bind", paramLabel = "HOST:PORT", description = "Gossip address, UDP and TCP (default: " + AgentSettings.DEFAULT_BIND + ").")
   String bind;
 
-  @Option(names = "--advertise", paramLabel = "HOST:PORT", description = "Address others use to reach this node, if not the bind address (NAT, containers).")
+  @Option(names = "--advertise", paramLabel = "HOST:PORT", description = "Address others use to reach this node, if not the bind address (NAT, containers). With a wildcard --bind and no --advertise: the host's only private address.")
   String advertise;
 
   @Option(names = "--join", paramLabel = "SEED", split = ",", description = "Seeds to join through: HOST:PORT or dns:NAME[:PORT] (every A/AAAA record). Retried until one answers.")

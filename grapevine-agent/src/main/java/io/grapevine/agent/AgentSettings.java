@@ -37,7 +37,9 @@ import java.util.TreeSet;
  * @param name node name, unique in the cluster
  * @param clusterName cluster name carried in every packet
  * @param bind gossip bind address (UDP and TCP)
- * @param advertise address others use to reach this node, or null for the bind address
+ * @param advertise address others use to reach this node, or null for the bind address; picked
+ *     from the host's one private address when {@code bind} is a wildcard and none is given
+ * @param advertiseNote how {@code advertise} was picked, for the log; null when it was given
  * @param seeds {@code HOST:PORT} or {@code dns:NAME[:PORT]} to join through; empty to start a new
  *     cluster
  * @param http HTTP API address
@@ -57,6 +59,7 @@ public record AgentSettings(
     String clusterName,
     String bind,
     String advertise,
+    String advertiseNote,
     List<String> seeds,
     String http,
     String httpToken,
@@ -100,6 +103,8 @@ public record AgentSettings(
     public Path config;
     public String overlay;
     public String tree;
+    /** The host's interface addresses; null asks the operating system (tests pass made-up ones). */
+    public List<AdvertiseAddress.HostAddress> hostAddresses;
   }
 
   /**
@@ -176,10 +181,22 @@ public record AgentSettings(
         errors.add(cluster.origin + ": " + clusterError);
       }
       String bindText = bind.text == null ? DEFAULT_BIND : bind.text;
+      String advertiseText = advertise.text;
+      String advertiseNote = null;
       if (checkHostPort(bind.origin, bindText, 0) && advertise.text == null && isWildcard(bindText)) {
-        errors.add(
-            bind.origin + ": " + bindText + " is a wildcard address: also give --advertise HOST:PORT"
-                + " (or 'advertise'), the address other nodes should use");
+        HostPort hp = HostPort.parse(bindText, 0);
+        AdvertiseAddress.Choice choice = pickAdvertise(f, hp.isIpv6());
+        if (choice.picked()) {
+          // The endpoint's text is the short form (fd00::5, not fd00:0:0:0:0:0:0:5).
+          advertiseText = io.grapevine.node.Endpoint.of(
+              new java.net.InetSocketAddress(choice.address(), hp.port())).toString();
+          String host = advertiseText.substring(0, advertiseText.lastIndexOf(':'));
+          advertiseNote = "bound to wildcard " + bindText + ": advertising " + host + " (the only private address,"
+              + " on " + choice.interfaceName() + "); give --advertise to choose another";
+        } else {
+          errors.add(bind.origin + ": " + bindText + " is a wildcard address and " + choice.error()
+              + ": give --advertise HOST:PORT (or 'advertise'), the address other nodes should use");
+        }
       }
       if (advertise.text != null) {
         checkHostPort(advertise.origin, advertise.text, 1);
@@ -293,8 +310,20 @@ public record AgentSettings(
         throw new SettingsException(errors);
       }
       return new AgentSettings(
-          name.text, clusterName, bindText, advertise.text, List.copyOf(seeds), httpText, tokenText,
+          name.text, clusterName, bindText, advertiseText, advertiseNote, List.copyOf(seeds), httpText, tokenText,
           profileText, Map.copyOf(meta), dataPath, protocols, joinTimeoutValue, overlayValue, treeValue);
+    }
+
+    AdvertiseAddress.Choice pickAdvertise(Flags f, boolean ipv6) {
+      List<AdvertiseAddress.HostAddress> addresses = f.hostAddresses;
+      if (addresses == null) {
+        try {
+          addresses = AdvertiseAddress.hostAddresses();
+        } catch (java.net.SocketException e) {
+          return new AdvertiseAddress.Choice(null, null, "the host's addresses cannot be listed (" + e.getMessage() + ")");
+        }
+      }
+      return AdvertiseAddress.pick(addresses, ipv6);
     }
 
     /** A setting's value and where it came from, for error messages. */

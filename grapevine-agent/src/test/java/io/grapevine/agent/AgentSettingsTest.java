@@ -341,15 +341,41 @@ class AgentSettingsTest {
     assertThat(AgentSettings.resolve(f).httpToken()).isEqualTo("s3cret");
   }
 
+  private static AdvertiseAddress.HostAddress addr(String iface, String ip) throws Exception {
+    return new AdvertiseAddress.HostAddress(iface, java.net.InetAddress.getByName(ip), true, false);
+  }
+
   @Test
-  void wildcardBindNeedsAnAdvertiseAddress() {
+  void wildcardBindAdvertisesTheOnlyPrivateAddress() throws Exception {
     AgentSettings.Flags f = flags("n");
     f.bind = "0.0.0.0:7946";
-    assertThat(problems(f)).singleElement().asString()
-        .isEqualTo("--bind: 0.0.0.0:7946 is a wildcard address: also give --advertise HOST:PORT (or 'advertise'),"
-            + " the address other nodes should use");
+    f.hostAddresses = List.of(addr("eth0", "192.0.2.2"), addr("eth1", "198.18.0.5"), addr("eth1", "fd00::5"),
+        new AdvertiseAddress.HostAddress("lo", java.net.InetAddress.getByName("127.0.0.1"), true, true));
+    AgentSettings s = AgentSettings.resolve(f);
+    assertThat(s.advertise()).isEqualTo("198.18.0.5:7946");
+    assertThat(s.advertiseNote()).contains("advertising 198.18.0.5").contains("eth1");
+
+    f.bind = "[::]:7000";
+    assertThat(AgentSettings.resolve(f).advertise()).isEqualTo("[fd00::5]:7000");
+
+    // A given --advertise wins and nothing is picked.
     f.advertise = "10.1.2.3:7946";
     assertThat(AgentSettings.resolve(f).advertise()).isEqualTo("10.1.2.3:7946");
+    assertThat(AgentSettings.resolve(f).advertiseNote()).isNull();
+  }
+
+  @Test
+  void wildcardBindRefusesWhenAmbiguousOrNone() throws Exception {
+    AgentSettings.Flags f = flags("n");
+    f.bind = "0.0.0.0:7946";
+    f.hostAddresses = List.of(addr("eth0", "10.0.0.1"), addr("eth1", "192.168.1.9"));
+    assertThat(problems(f)).singleElement().asString()
+        .isEqualTo("--bind: 0.0.0.0:7946 is a wildcard address and found several private IPv4 (RFC 1918, RFC 6598"
+            + " or 198.18.0.0/15) addresses to advertise: 10.0.0.1 (eth0), 192.168.1.9 (eth1); pick one: give"
+            + " --advertise HOST:PORT (or 'advertise'), the address other nodes should use");
+    f.hostAddresses = List.of(addr("eth0", "192.0.2.2"));
+    assertThat(problems(f)).singleElement().asString()
+        .startsWith("--bind: 0.0.0.0:7946 is a wildcard address and found no private IPv4");
   }
 
   @Test
