@@ -67,6 +67,7 @@ final class Agent {
               .aggregatesConfig(protocols.aggregation())
               .hyParViewConfig(protocols.hyparview())
               .plumtreeConfig(protocols.plumtree())
+              .transportConfig(protocols.transport())
               .metadata(Metadata.encode(settings.meta()))
               .joinTimeout(settings.joinTimeout())
               .eventOverlay(settings.overlay());
@@ -115,8 +116,9 @@ final class Agent {
             });
     Runtime.getRuntime().addShutdownHook(new Thread(this::shutdown, "grapevine-shutdown"));
     log.info(
-        "node {} of cluster '{}' up at {} (profile {}, events over {} overlay, tree {}); HTTP API on http://{}",
+        "node {} of cluster '{}' up at {} (profile {}, transport {}, events over {} overlay, tree {}); HTTP API on http://{}",
         settings.name(), settings.clusterName(), cluster.endpoint(), settings.profile(),
+        protocols().transport().tcpOnly() ? "tcp-only" : "udp-and-tcp",
         settings.overlay().configName(), settings.tree() ? "on" : "off", hostPort(api.address()));
     if (settings.advertiseNote() != null) {
       log.info(settings.advertiseNote());
@@ -175,6 +177,10 @@ final class Agent {
     }
   }
 
+  private ProtocolConfigs protocols() {
+    return settings.protocols();
+  }
+
   private Map<String, Object> agentInfo() {
     Map<String, Object> o = new LinkedHashMap<>();
     o.put("bind", settings.bind());
@@ -184,6 +190,7 @@ final class Agent {
     o.put("profile", settings.profile());
     o.put("overlay", settings.overlay().configName());
     o.put("tree", settings.tree() ? "on" : "off");
+    o.put("transport", protocols().transport().tcpOnly() ? "tcp-only" : "udp-and-tcp");
     o.put("dataDir", settings.dataDir() == null ? null : settings.dataDir().toString());
     o.put("authRequired", settings.httpToken() != null);
     return o;

@@ -25,8 +25,8 @@ import picocli.CommandLine.Spec;
       "  name, cluster, bind, advertise, join (list), http, http-token, profile, data-dir,",
       "  join-timeout (e.g. 10s), overlay (full-membership | hyparview-plumtree), tree (on | off),",
       "  meta.KEY (or a 'meta:' map), and SECTION.KNOB for any protocol knob (or a 'SECTION:' map),",
-      "  sections membership, dissemination, kv, aggregation, hyparview, plumtree, ring (e.g.",
-      "  membership.probe-interval: 500ms, kv.sync-interval: 1s; see docs/configuration.md).",
+      "  sections membership, dissemination, kv, aggregation, hyparview, plumtree, ring, transport",
+      "  (e.g. membership.probe-interval: 500ms, transport.mode: tcp-only; see docs/configuration.md).",
       "Durations: 250ms, 1.5s, 2m, 1h or ISO-8601 (PT1S). Unknown keys are errors.",
       "The HTTP API token can also come from $GRAPEVINE_HTTP_TOKEN."
     })
@@ -66,6 +66,9 @@ public final class AgentCommand implements Callable<Integer> {
   @Option(names = "--tree", paramLabel = "on|off", description = "Run the sorted ring and its exact cluster-wide SUM/COUNT along the ring's tree (GET /v1/tree, 'grapevine tree'); default: off.")
   String tree;
 
+  @Option(names = "--tcp-only", description = "Send every packet, probes and gossip included, over TCP, for networks that drop UDP (transport.mode: tcp-only); costs a TCP connection per packet, see docs/networks.md.")
+  boolean tcpOnly;
+
   @Option(names = "--config", paramLabel = "FILE", description = "Config file, YAML or properties; flags override it.")
   Path config;
 
@@ -88,6 +91,7 @@ public final class AgentCommand implements Callable<Integer> {
     flags.config = config;
     flags.overlay = overlay;
     flags.tree = tree;
+    flags.tcpOnly = tcpOnly;
     String level = logLevel.toLowerCase(java.util.Locale.ROOT);
     if (!List.of("trace", "debug", "info", "warn", "error").contains(level)) {
       throw new picocli.CommandLine.ParameterException(

@@ -105,6 +105,8 @@ public record AgentSettings(
     public String tree;
     /** The host's interface addresses; null asks the operating system (tests pass made-up ones). */
     public List<AdvertiseAddress.HostAddress> hostAddresses;
+    /** {@code --tcp-only}: the same as {@code transport.mode: tcp-only}, over the file. */
+    public boolean tcpOnly;
   }
 
   /**
@@ -239,6 +241,9 @@ public record AgentSettings(
         base = MembershipConfig.profile(profileText);
       } catch (IllegalArgumentException e) {
         errors.add(profile.origin + ": " + e.getMessage());
+      }
+      if (f.tcpOnly) {
+        knobs.add(new Setting("transport.mode", "tcp-only", "--tcp-only"));
       }
       // Knobs are checked even when the profile is bad, so every problem shows at once.
       ProtocolConfigs protocols = null;

@@ -9,6 +9,7 @@ import io.grapevine.config.AntiEntropyConfig;
 import io.grapevine.config.ProtocolConfigs;
 import io.grapevine.config.DisseminationConfig;
 import io.grapevine.config.MembershipConfig;
+import io.grapevine.config.TransportConfig;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -250,7 +251,7 @@ class AgentSettingsTest {
     assertThat(problems(f)).containsExactlyInAnyOrder(
         yaml + ":3: kv.syncInterval: expected a duration like 250ms, 1.5s, 2m or PT1S, got 'soon'",
         yaml + ":5: unknown protocol 'gossipp'; known: membership, dissemination, kv, aggregation, hyparview,"
-            + " plumtree, ring",
+            + " plumtree, ring, transport",
         yaml + ":7: unknown knob 'membership.probeIntervall' (did you mean probeInterval?)",
         yaml + ":9: aggregation.roundInterval: expected a duration like 250ms, 1.5s, 2m or PT1S, got '500':"
             + " add a unit, like 500ms",
@@ -376,6 +377,21 @@ class AgentSettingsTest {
     f.hostAddresses = List.of(addr("eth0", "192.0.2.2"));
     assertThat(problems(f)).singleElement().asString()
         .startsWith("--bind: 0.0.0.0:7946 is a wildcard address and found no private IPv4");
+  }
+
+  @Test
+  void tcpOnlyFromTheFlagOrTheFile() throws IOException {
+    AgentSettings.Flags f = flags("n");
+    assertThat(AgentSettings.resolve(f).protocols().transport().tcpOnly()).isFalse();
+    f.tcpOnly = true;
+    assertThat(AgentSettings.resolve(f).protocols().transport().tcpOnly()).isTrue();
+    Path yaml = dir.resolve("tcp.yaml");
+    Files.writeString(yaml, "name: n\ntransport:\n  mode: tcp-only\n");
+    AgentSettings.Flags g = new AgentSettings.Flags();
+    g.config = yaml;
+    assertThat(AgentSettings.resolve(g).protocols().transport().mode).isEqualTo(TransportConfig.Mode.TCP_ONLY);
+    Files.writeString(yaml, "name: n\ntransport.mode: udp-only\n");
+    assertThat(problems(g)).singleElement().asString().contains("transport.mode").contains("udp-only");
   }
 
   @Test
