@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Membership benchmark on loopback (not part of the test suite).
-# Usage: bench/membership.sh [sizes=10,50,100] [runs=3] [steadySeconds=60]
+# Usage: bench/membership.sh [sizes=10,50,100] [runs=3] [steadySeconds=60] [transport=udp-and-tcp|tcp-only|both]
 # Builds the modules it needs (no install) and runs io.grapevine.bench.MembershipBenchmark.
 set -euo pipefail
 cd "$(dirname "$0")/.."

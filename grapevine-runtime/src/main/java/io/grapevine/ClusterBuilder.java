@@ -13,6 +13,8 @@ import io.grapevine.node.Endpoint;
 import io.grapevine.config.HyParViewConfig;
 import io.grapevine.config.PlumtreeConfig;
 import io.grapevine.config.SortedRingConfig;
+import io.grapevine.config.TransportConfig;
+import io.grapevine.transport.TcpOnlyTransport;
 import io.grapevine.runtime.ClusterNode;
 import io.grapevine.runtime.EventLoop;
 import io.grapevine.runtime.NodeSettings;
@@ -56,6 +58,7 @@ public final class ClusterBuilder {
   private PlumtreeConfig plumtreeConfig = PlumtreeConfig.defaults();
   private SortedRingConfig treeAggregation;
   private CoordinatesConfig coordinates;
+  private TransportConfig transportConfig = TransportConfig.defaults();
   private final List<Protocol<?>> protocols = new ArrayList<>();
   private UnaryOperator<ReplicaStore> storeDecorator = UnaryOperator.identity();
 
@@ -235,6 +238,17 @@ public final class ClusterBuilder {
   }
 
   /**
+   * How packets travel; default {@link TransportConfig#defaults()}, datagrams over UDP. With {@link
+   * TransportConfig.Mode#TCP_ONLY} every packet goes over TCP, one connection each, for networks that
+   * drop UDP; membership's TCP fallback ping is then redundant and is turned off. Give every node of
+   * a cluster the same mode where UDP is dropped: a node that still sends datagrams is not heard.
+   */
+  public ClusterBuilder transportConfig(TransportConfig config) {
+    this.transportConfig = Objects.requireNonNull(config, "transportConfig");
+    return this;
+  }
+
+  /**
    * Wraps the replicated store (in memory, or the one under {@link #dataDir}), e.g. to make its
    * disk slow in tests. The wrapper must keep the {@link ReplicaStore} contract; whether it is
    * {@link ReplicaStore#persistent() persistent} decides whether writes wait for its {@link
@@ -284,9 +298,16 @@ public final class ClusterBuilder {
     boolean ownsLoop = loop == null;
     EventLoop l = ownsLoop ? new EventLoop() : loop;
     Transport t;
+    boolean tcpOnly = transportConfig.tcpOnly();
+    // A failed probe is already a failed TCP exchange: a second one over TCP would only double it.
+    MembershipConfig membershipConfig = tcpOnly ? config.toBuilder().tcpFallbackPing(false).build() : config;
     try {
       t = decorator.apply(
           new NioTransport(l, bind.toSocketAddress(), NioTransport.Options.from(config)));
+      // Outermost, so a fault-injecting decorator sees the streams that really go out.
+      if (tcpOnly) {
+        t = new TcpOnlyTransport(t);
+      }
     } catch (RuntimeException e) {
       if (ownsLoop) {
         l.close();
@@ -296,9 +317,9 @@ public final class ClusterBuilder {
     long seed = randomSeed == null ? new SplittableRandom().nextLong() : randomSeed;
     boolean overlay = eventOverlay == EventOverlay.HYPARVIEW_PLUMTREE;
     try {
-      ProtocolConfigs configs = new ProtocolConfigs(config, eventsConfig, kvConfig, aggregatesConfig, hyParViewConfig,
-          plumtreeConfig, treeAggregation == null ? SortedRingConfig.defaults() : treeAggregation,
-          coordinates == null ? CoordinatesConfig.defaults() : coordinates);
+      ProtocolConfigs configs = new ProtocolConfigs(membershipConfig, eventsConfig, kvConfig, aggregatesConfig,
+          hyParViewConfig, plumtreeConfig, treeAggregation == null ? SortedRingConfig.defaults() : treeAggregation,
+          coordinates == null ? CoordinatesConfig.defaults() : coordinates, transportConfig);
       return ClusterNode.start(l, ownsLoop, t, new NodeSettings(clusterName, name, advertise, metadata, configs, seed,
           joinTimeout.toMillis(), reconnectInterval.toMillis(), dataDir, overlay, treeAggregation != null,
           coordinates != null,

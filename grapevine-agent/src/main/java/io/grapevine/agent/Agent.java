@@ -12,6 +12,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
@@ -30,6 +31,13 @@ import org.slf4j.LoggerFactory;
  */
 final class Agent {
   private static final long MAX_RETRY_MILLIS = 30_000;
+  /**
+   * Remembered members a restarted agent tries at once: each costs a full-state exchange, and the
+   * most recently seen few almost always include one that is up.
+   */
+  static final int REJOIN_TARGETS = 16;
+  /** Rejoin attempts (each waits the join timeout) before the agent runs alone and lets others find it. */
+  static final int REJOIN_ATTEMPTS = 3;
 
   private final AgentSettings settings;
   private final Logger log = LoggerFactory.getLogger("grapevine.agent");
@@ -39,6 +47,7 @@ final class Agent {
   private final CountDownLatch wake = new CountDownLatch(1);
   private Cluster cluster;
   private ApiServer api;
+  private SnapshotKeeper snapshots;
 
   Agent(AgentSettings settings) {
     this.settings = settings;
@@ -55,6 +64,8 @@ final class Agent {
     } catch (IOException e) {
       throw new StartException("cannot serve the HTTP API on " + settings.http() + ": " + e.getMessage());
     }
+    MemberSnapshot previous =
+        settings.dataDir() == null ? MemberSnapshot.empty() : SnapshotKeeper.load(settings.dataDir());
     try {
       ProtocolConfigs protocols = settings.protocols();
       ClusterBuilder b =
@@ -68,6 +79,7 @@ final class Agent {
               .aggregatesConfig(protocols.aggregation())
               .hyParViewConfig(protocols.hyparview())
               .plumtreeConfig(protocols.plumtree())
+              .transportConfig(protocols.transport())
               .metadata(Metadata.encode(settings.meta()))
               .joinTimeout(settings.joinTimeout())
               .eventOverlay(settings.overlay());
@@ -84,6 +96,10 @@ final class Agent {
         b.dataDir(settings.dataDir());
       }
       cluster = b.start();
+      if (settings.dataDir() != null) {
+        snapshots = new SnapshotKeeper(settings.dataDir(), cluster, previous);
+        snapshots.start();
+      }
     } catch (UncheckedIOException | IllegalArgumentException | IllegalStateException e) {
       httpServer.stop(0);
       throw new StartException("cannot start the node: " + e.getMessage());
@@ -119,21 +135,28 @@ final class Agent {
             });
     Runtime.getRuntime().addShutdownHook(new Thread(this::shutdown, "grapevine-shutdown"));
     log.info(
-        "node {} of cluster '{}' up at {} (profile {}, events over {} overlay, tree {}); HTTP API on {}://{}",
+        "node {} of cluster '{}' up at {} (profile {}, transport {}, events over {} overlay, tree {}); HTTP API on {}://{}",
         settings.name(), settings.clusterName(), cluster.endpoint(), settings.profile(),
+        protocols().transport().tcpOnly() ? "tcp-only" : "udp-and-tcp",
         settings.overlay().configName(), settings.tree() ? "on" : "off", api.tls() ? "https" : "http",
         hostPort(api.address()));
+    if (settings.advertiseNote() != null) {
+      log.info(settings.advertiseNote());
+    }
     String warning = plainHttpWarning(api.address(), api.tls());
     if (warning != null) {
       log.warn(warning);
     }
     log.info(settings.dataDir() != null
-        ? "replicated maps are stored in " + settings.dataDir()
+        ? "replicated maps and the member snapshot are stored in " + settings.dataDir()
         : "no --data-dir: replicated maps live in memory and a restart recovers them from peers");
-    if (settings.seeds().isEmpty()) {
-      log.info("no seeds given: this node starts a new cluster; others join it with --join {}", cluster.endpoint());
-    } else {
+    List<String> remembered = previous.rejoinTargets(settings.name(), cluster.endpoint().toString(), REJOIN_TARGETS);
+    if (!settings.seeds().isEmpty()) {
       joinWithRetry();
+    } else if (!remembered.isEmpty()) {
+      rejoin(remembered, previous.entries().size());
+    } else {
+      log.info("no seeds given: this node starts a new cluster; others join it with --join {}", cluster.endpoint());
     }
     stopped.await();
     return 0;
@@ -158,12 +181,44 @@ final class Agent {
     }
   }
 
+  /**
+   * Rejoins through the members of the snapshot, a bounded number of times; then runs alone. Alone,
+   * the runtime still tries one of them every reconnect interval, and they find this node when they
+   * come back themselves, so a cluster whose agents all restarted re-forms.
+   */
+  private void rejoin(List<String> targets, int remembered) throws InterruptedException {
+    log.info("no seeds given: rejoining through {} of the {} members remembered in the snapshot", targets.size(),
+        remembered);
+    long backoff = 1000;
+    for (int attempt = 1; attempt <= REJOIN_ATTEMPTS && !stopping.get(); attempt++) {
+      try {
+        cluster.join(targets).get(settings.joinTimeout().toMillis() + 5000, TimeUnit.MILLISECONDS);
+        return;
+      } catch (ExecutionException | TimeoutException e) {
+        Throwable cause = e instanceof ExecutionException && e.getCause() != null ? e.getCause() : e;
+        log.warn("rejoin attempt {} of {} failed ({})", attempt, REJOIN_ATTEMPTS, cause.getMessage());
+      }
+      if (attempt < REJOIN_ATTEMPTS && wake.await(backoff, TimeUnit.MILLISECONDS)) {
+        return;
+      }
+      backoff *= 2;
+    }
+    if (!stopping.get()) {
+      log.warn("no remembered member answered: running alone at {}; others can join it, and it keeps trying"
+          + " one remembered member every reconnect interval", cluster.endpoint());
+    }
+  }
+
   private void shutdown() {
     if (!stopping.compareAndSet(false, true)) {
       return;
     }
     wake.countDown();
     try {
+      if (snapshots != null) {
+        // Before leaving: what this node knew of the others, not what its departure looks like.
+        snapshots.close();
+      }
       if (left.get()) {
         return;
       }
@@ -181,6 +236,10 @@ final class Agent {
     }
   }
 
+  private ProtocolConfigs protocols() {
+    return settings.protocols();
+  }
+
   private Map<String, Object> agentInfo() {
     Map<String, Object> o = new LinkedHashMap<>();
     o.put("bind", settings.bind());
@@ -192,6 +251,7 @@ final class Agent {
     o.put("tree", settings.tree() ? "on" : "off");
     o.put("coordinates", settings.coordinates() ? "on" : "off");
     o.put("version", String.valueOf(GrapevineCommand.class.getPackage().getImplementationVersion()));
+    o.put("transport", protocols().transport().tcpOnly() ? "tcp-only" : "udp-and-tcp");
     o.put("dataDir", settings.dataDir() == null ? null : settings.dataDir().toString());
     o.put("authRequired", settings.httpToken() != null);
     o.put("tls", settings.httpTls() == null ? null : settings.httpTls().kind());

@@ -26,8 +26,8 @@ import picocli.CommandLine.Spec;
       "  http-tls-keystore, http-tls-keystore-password, profile, data-dir, join-timeout (e.g. 10s),",
       "  overlay (full-membership | hyparview-plumtree), tree (on | off), coordinates (on | off),",
       "  meta.KEY (or a 'meta:' map), and SECTION.KNOB for any protocol knob (or a 'SECTION:' map),",
-      "  sections membership, dissemination, kv, aggregation, hyparview, plumtree, ring, coordinates (e.g.",
-      "  membership.probe-interval: 500ms, kv.sync-interval: 1s; see docs/configuration.md).",
+      "  sections membership, dissemination, kv, aggregation, hyparview, plumtree, ring, coordinates,",
+      "  transport (e.g. membership.probe-interval: 500ms, transport.mode: tcp-only; see docs/configuration.md).",
       "Durations: 250ms, 1.5s, 2m, 1h or ISO-8601 (PT1S). Unknown keys are errors.",
       "The HTTP API token can also come from $GRAPEVINE_HTTP_TOKEN."
     })
@@ -40,7 +40,7 @@ public final class AgentCommand implements Callable<Integer> {
   @Option(names = "--bind", paramLabel = "HOST:PORT", description = "Gossip address, UDP and TCP (default: " + AgentSettings.DEFAULT_BIND + ").")
   String bind;
 
-  @Option(names = "--advertise", paramLabel = "HOST:PORT", description = "Address others use to reach this node, if not the bind address (NAT, containers).")
+  @Option(names = "--advertise", paramLabel = "HOST:PORT", description = "Address others use to reach this node, if not the bind address (NAT, containers). With a wildcard --bind and no --advertise: the host's only private address.")
   String advertise;
 
   @Option(names = "--join", paramLabel = "SEED", split = ",", description = "Seeds to join through: HOST:PORT or dns:NAME[:PORT] (every A/AAAA record). Retried until one answers.")
@@ -78,6 +78,8 @@ public final class AgentCommand implements Callable<Integer> {
 
   @Option(names = "--coordinates", paramLabel = "on|off", description = "Keep network coordinates from probe round trips (48 bytes on every ack) so 'grapevine rtt' can estimate the RTT between any two members; default: off.")
   String coordinates;
+  @Option(names = "--tcp-only", description = "Send every packet, probes and gossip included, over TCP, for networks that drop UDP (transport.mode: tcp-only); costs a TCP connection per packet, see docs/networks.md.")
+  boolean tcpOnly;
 
   @Option(names = "--config", paramLabel = "FILE", description = "Config file, YAML or properties; flags override it.")
   Path config;
@@ -112,6 +114,7 @@ public final class AgentCommand implements Callable<Integer> {
     flags.httpTlsKey = httpTlsKey;
     flags.httpTlsKeystore = httpTlsKeystore;
     flags.httpTlsKeystorePassword = System.getenv(AgentSettings.TLS_PASSWORD_ENV);
+    flags.tcpOnly = tcpOnly;
     String level = logLevel.toLowerCase(java.util.Locale.ROOT);
     if (!List.of("trace", "debug", "info", "warn", "error").contains(level)) {
       throw new picocli.CommandLine.ParameterException(

@@ -40,7 +40,9 @@ import javax.net.ssl.SSLContext;
  * @param name node name, unique in the cluster
  * @param clusterName cluster name carried in every packet
  * @param bind gossip bind address (UDP and TCP)
- * @param advertise address others use to reach this node, or null for the bind address
+ * @param advertise address others use to reach this node, or null for the bind address; picked
+ *     from the host's one private address when {@code bind} is a wildcard and none is given
+ * @param advertiseNote how {@code advertise} was picked, for the log; null when it was given
  * @param seeds {@code HOST:PORT} or {@code dns:NAME[:PORT]} to join through; empty to start a new
  *     cluster
  * @param http HTTP API address
@@ -62,6 +64,7 @@ public record AgentSettings(
     String clusterName,
     String bind,
     String advertise,
+    String advertiseNote,
     List<String> seeds,
     String http,
     String httpToken,
@@ -124,6 +127,10 @@ public record AgentSettings(
     public Path httpTlsKeystore;
     /** From {@link #TLS_PASSWORD_ENV}; the config file's {@code http-tls-keystore-password} if null. */
     public String httpTlsKeystorePassword;
+    /** The host's interface addresses; null asks the operating system (tests pass made-up ones). */
+    public List<AdvertiseAddress.HostAddress> hostAddresses;
+    /** {@code --tcp-only}: the same as {@code transport.mode: tcp-only}, over the file. */
+    public boolean tcpOnly;
   }
 
   /**
@@ -206,10 +213,22 @@ public record AgentSettings(
         errors.add(cluster.origin + ": " + clusterError);
       }
       String bindText = bind.text == null ? DEFAULT_BIND : bind.text;
+      String advertiseText = advertise.text;
+      String advertiseNote = null;
       if (checkHostPort(bind.origin, bindText, 0) && advertise.text == null && isWildcard(bindText)) {
-        errors.add(
-            bind.origin + ": " + bindText + " is a wildcard address: also give --advertise HOST:PORT"
-                + " (or 'advertise'), the address other nodes should use");
+        HostPort hp = HostPort.parse(bindText, 0);
+        AdvertiseAddress.Choice choice = pickAdvertise(f, hp.isIpv6());
+        if (choice.picked()) {
+          // The endpoint's text is the short form (fd00::5, not fd00:0:0:0:0:0:0:5).
+          advertiseText = io.grapevine.node.Endpoint.of(
+              new java.net.InetSocketAddress(choice.address(), hp.port())).toString();
+          String host = advertiseText.substring(0, advertiseText.lastIndexOf(':'));
+          advertiseNote = "bound to wildcard " + bindText + ": advertising " + host + " (the only private address,"
+              + " on " + choice.interfaceName() + "); give --advertise to choose another";
+        } else {
+          errors.add(bind.origin + ": " + bindText + " is a wildcard address and " + choice.error()
+              + ": give --advertise HOST:PORT (or 'advertise'), the address other nodes should use");
+        }
       }
       if (advertise.text != null) {
         checkHostPort(advertise.origin, advertise.text, 1);
@@ -254,6 +273,9 @@ public record AgentSettings(
         base = MembershipConfig.profile(profileText);
       } catch (IllegalArgumentException e) {
         errors.add(profile.origin + ": " + e.getMessage());
+      }
+      if (f.tcpOnly) {
+        knobs.add(new Setting("transport.mode", "tcp-only", "--tcp-only"));
       }
       // Knobs are checked even when the profile is bad, so every problem shows at once.
       ProtocolConfigs protocols = null;
@@ -334,7 +356,7 @@ public record AgentSettings(
         throw new SettingsException(errors);
       }
       return new AgentSettings(
-          name.text, clusterName, bindText, advertise.text, List.copyOf(seeds), httpText, tokenText,
+          name.text, clusterName, bindText, advertiseText, advertiseNote, List.copyOf(seeds), httpText, tokenText,
           profileText, Map.copyOf(meta), dataPath, protocols, joinTimeoutValue, overlayValue, treeValue,
           coordinatesValue, tls);
     }
@@ -393,6 +415,18 @@ public record AgentSettings(
         errors.add(at("http-tls-keystore-password") + ": http-tls-keystore-password without http-tls-keystore");
       }
       return null;
+    }
+
+    AdvertiseAddress.Choice pickAdvertise(Flags f, boolean ipv6) {
+      List<AdvertiseAddress.HostAddress> addresses = f.hostAddresses;
+      if (addresses == null) {
+        try {
+          addresses = AdvertiseAddress.hostAddresses();
+        } catch (java.net.SocketException e) {
+          return new AdvertiseAddress.Choice(null, null, "the host's addresses cannot be listed (" + e.getMessage() + ")");
+        }
+      }
+      return AdvertiseAddress.pick(addresses, ipv6);
     }
 
     /** A setting's value and where it came from, for error messages. */

@@ -9,6 +9,7 @@ import io.grapevine.config.AntiEntropyConfig;
 import io.grapevine.config.ProtocolConfigs;
 import io.grapevine.config.DisseminationConfig;
 import io.grapevine.config.MembershipConfig;
+import io.grapevine.config.TransportConfig;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -250,7 +251,7 @@ class AgentSettingsTest {
     assertThat(problems(f)).containsExactlyInAnyOrder(
         yaml + ":3: kv.syncInterval: expected a duration like 250ms, 1.5s, 2m or PT1S, got 'soon'",
         yaml + ":5: unknown protocol 'gossipp'; known: membership, dissemination, kv, aggregation, hyparview,"
-            + " plumtree, ring",
+            + " plumtree, ring, transport",
         yaml + ":7: unknown knob 'membership.probeIntervall' (did you mean probeInterval?)",
         yaml + ":9: aggregation.roundInterval: expected a duration like 250ms, 1.5s, 2m or PT1S, got '500':"
             + " add a unit, like 500ms",
@@ -351,15 +352,56 @@ class AgentSettingsTest {
     assertThat(AgentSettings.resolve(f).httpToken()).isEqualTo("s3cret");
   }
 
+  private static AdvertiseAddress.HostAddress addr(String iface, String ip) throws Exception {
+    return new AdvertiseAddress.HostAddress(iface, java.net.InetAddress.getByName(ip), true, false);
+  }
+
   @Test
-  void wildcardBindNeedsAnAdvertiseAddress() {
+  void wildcardBindAdvertisesTheOnlyPrivateAddress() throws Exception {
     AgentSettings.Flags f = flags("n");
     f.bind = "0.0.0.0:7946";
-    assertThat(problems(f)).singleElement().asString()
-        .isEqualTo("--bind: 0.0.0.0:7946 is a wildcard address: also give --advertise HOST:PORT (or 'advertise'),"
-            + " the address other nodes should use");
+    f.hostAddresses = List.of(addr("eth0", "192.0.2.2"), addr("eth1", "198.18.0.5"), addr("eth1", "fd00::5"),
+        new AdvertiseAddress.HostAddress("lo", java.net.InetAddress.getByName("127.0.0.1"), true, true));
+    AgentSettings s = AgentSettings.resolve(f);
+    assertThat(s.advertise()).isEqualTo("198.18.0.5:7946");
+    assertThat(s.advertiseNote()).contains("advertising 198.18.0.5").contains("eth1");
+
+    f.bind = "[::]:7000";
+    assertThat(AgentSettings.resolve(f).advertise()).isEqualTo("[fd00::5]:7000");
+
+    // A given --advertise wins and nothing is picked.
     f.advertise = "10.1.2.3:7946";
     assertThat(AgentSettings.resolve(f).advertise()).isEqualTo("10.1.2.3:7946");
+    assertThat(AgentSettings.resolve(f).advertiseNote()).isNull();
+  }
+
+  @Test
+  void wildcardBindRefusesWhenAmbiguousOrNone() throws Exception {
+    AgentSettings.Flags f = flags("n");
+    f.bind = "0.0.0.0:7946";
+    f.hostAddresses = List.of(addr("eth0", "10.0.0.1"), addr("eth1", "192.168.1.9"));
+    assertThat(problems(f)).singleElement().asString()
+        .isEqualTo("--bind: 0.0.0.0:7946 is a wildcard address and found several private IPv4 (RFC 1918, RFC 6598"
+            + " or 198.18.0.0/15) addresses to advertise: 10.0.0.1 (eth0), 192.168.1.9 (eth1); pick one: give"
+            + " --advertise HOST:PORT (or 'advertise'), the address other nodes should use");
+    f.hostAddresses = List.of(addr("eth0", "192.0.2.2"));
+    assertThat(problems(f)).singleElement().asString()
+        .startsWith("--bind: 0.0.0.0:7946 is a wildcard address and found no private IPv4");
+  }
+
+  @Test
+  void tcpOnlyFromTheFlagOrTheFile() throws IOException {
+    AgentSettings.Flags f = flags("n");
+    assertThat(AgentSettings.resolve(f).protocols().transport().tcpOnly()).isFalse();
+    f.tcpOnly = true;
+    assertThat(AgentSettings.resolve(f).protocols().transport().tcpOnly()).isTrue();
+    Path yaml = dir.resolve("tcp.yaml");
+    Files.writeString(yaml, "name: n\ntransport:\n  mode: tcp-only\n");
+    AgentSettings.Flags g = new AgentSettings.Flags();
+    g.config = yaml;
+    assertThat(AgentSettings.resolve(g).protocols().transport().mode).isEqualTo(TransportConfig.Mode.TCP_ONLY);
+    Files.writeString(yaml, "name: n\ntransport.mode: udp-only\n");
+    assertThat(problems(g)).singleElement().asString().contains("transport.mode").contains("udp-only");
   }
 
   @Test

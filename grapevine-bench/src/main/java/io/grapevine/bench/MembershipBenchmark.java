@@ -4,6 +4,7 @@ import io.grapevine.Cluster;
 import io.grapevine.api.MemberEvent;
 import io.grapevine.api.MemberState;
 import io.grapevine.config.MembershipConfig;
+import io.grapevine.config.TransportConfig;
 import io.grapevine.runtime.EventLoop;
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryMXBean;
@@ -22,16 +23,19 @@ import java.util.function.BooleanSupplier;
  * failure detection after one node is closed abruptly, steady-state bytes per node and heap per
  * node. All nodes run in this JVM on one shared event loop (one thread), with the LAN profile.
  *
- * <p>Usage: {@code MembershipBenchmark [sizes=10,50,100] [runs=3] [steadySeconds=60]}; see
- * {@code bench/membership.sh}. Every wait is bounded; the whole run takes a few minutes.
+ * <p>Usage: {@code MembershipBenchmark [sizes=10,50,100] [runs=3] [steadySeconds=60]
+ * [transport=udp-and-tcp|tcp-only|both]}; see {@code bench/membership.sh}. With {@code both}, each
+ * run is made in both transport modes, alternated, for a side-by-side table. Every wait is bounded;
+ * the whole run takes a few minutes.
  */
 public final class MembershipBenchmark {
   private static final long POLL_MILLIS = 5;
 
   /** One run's figures; NaN when a phase did not finish within its bound. */
-  record Result(int n, double joinReturnedMs, double convergedMs, double firstSuspectMs, double allDeadMs,
+  record Result(String mode, int n, double joinReturnedMs, double convergedMs, double firstSuspectMs, double allDeadMs,
       double bytesPerSecPerNode, double udpBytesPerSecPerNode, double pushPullModelBytesPerSecPerNode,
-      double cpuPercentPerNode, double heapKiBPerNode, long falseSuspicions, long falseDeaths) {}
+      double cpuPercentPerNode, double heapKiBPerNode, long falseSuspicions, long falseDeaths,
+      double connectionsPerSecPerNode, long sendErrors) {}
 
   public static void main(String[] args) throws Exception {
     int[] sizes = args.length > 0 ? Arrays.stream(args[0].split(",")).mapToInt(Integer::parseInt).toArray()
@@ -39,42 +43,63 @@ public final class MembershipBenchmark {
     int runs = args.length > 1 ? Integer.parseInt(args[1]) : 3;
     // 60 s: long enough to include push-pull at its real rate (every 30 s up to 32 nodes, 60 s above).
     int steadySeconds = args.length > 2 ? Integer.parseInt(args[2]) : 60;
+    String transport = args.length > 3 ? args[3] : "udp-and-tcp";
+    List<TransportConfig> modes = switch (transport) {
+      case "udp-and-tcp" -> List.of(TransportConfig.defaults());
+      case "tcp-only" -> List.of(tcpOnly());
+      case "both" -> List.of(TransportConfig.defaults(), tcpOnly());
+      default -> throw new IllegalArgumentException("transport must be udp-and-tcp, tcp-only or both, got " + transport);
+    };
     MembershipConfig config = MembershipConfig.lan();
     System.out.printf(Locale.ROOT, "Grapevine membership benchmark: LAN profile, loopback, all nodes in one JVM on"
-        + " ONE shared event loop (one thread); %d run(s) per size, medians reported; steady window %d s%n",
-        runs, steadySeconds);
+        + " ONE shared event loop (one thread); %d run(s) per size, medians reported; steady window %d s;"
+        + " transport %s%n", runs, steadySeconds, transport);
     System.out.printf(Locale.ROOT, "java %s (%s), %d cores visible%n", System.getProperty("java.version"),
         System.getProperty("java.vm.name"), Runtime.getRuntime().availableProcessors());
 
     // Warm-up: class loading and JIT, not counted.
-    runOnce(10, config, 3, 999);
+    runOnce(10, config, TransportConfig.defaults(), 3, 999);
 
     List<Result> medians = new ArrayList<>();
     for (int n : sizes) {
-      List<Result> results = new ArrayList<>();
+      List<List<Result>> results = new ArrayList<>();
+      modes.forEach(m -> results.add(new ArrayList<>()));
       for (int r = 0; r < runs; r++) {
-        Result res = runOnce(n, config, steadySeconds, r);
-        System.out.println("  " + res);
-        results.add(res);
+        // Modes alternate run by run, so a slow spell of a shared machine hits both alike.
+        for (int k = 0; k < modes.size(); k++) {
+          Result res = runOnce(n, config, modes.get(k), steadySeconds, r);
+          System.out.println("  " + res);
+          results.get(k).add(res);
+        }
       }
-      medians.add(median(results));
+      results.forEach(rs -> medians.add(median(rs)));
     }
     System.out.println();
-    System.out.println("| N | all joins returned | all see N alive | crash: first suspect | crash: all survivors"
-        + " mark dead | bytes/s out per node in window (UDP+TCP) | of which UDP | UDP + push-pull at its steady"
-        + " interval | loop CPU per node | heap per node | false suspicions / deaths (all runs) |");
-    System.out.println("|---|---|---|---|---|---|---|---|---|---|---|");
+    System.out.println("| transport | N | all joins returned | all see N alive | crash: first suspect | crash: all"
+        + " survivors mark dead | bytes/s out per node in window (UDP+TCP) | of which UDP | UDP + push-pull at its"
+        + " steady interval | TCP connections/s per node | loop CPU per node | heap per node | false suspicions /"
+        + " deaths (all runs) | send errors (whole runs) |");
+    System.out.println("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
     for (int i = 0; i < medians.size(); i++) {
       Result m = medians.get(i);
-      System.out.printf(Locale.ROOT, "| %d | %.0f ms | %.0f ms | %.2f s | %.2f s | %.0f B/s | %.0f B/s | %.0f B/s |"
-          + " %.2f%% | %.0f KiB | %d / %d |%n", m.n, m.joinReturnedMs, m.convergedMs, m.firstSuspectMs / 1000,
-          m.allDeadMs / 1000, m.bytesPerSecPerNode, m.udpBytesPerSecPerNode,
-          m.udpBytesPerSecPerNode + m.pushPullModelBytesPerSecPerNode, m.cpuPercentPerNode, m.heapKiBPerNode,
-          m.falseSuspicions, m.falseDeaths);
+      // The push-pull model divides stream bytes by stream messages: with every packet a stream
+      // message that is no longer the size of a full state, so it is not shown for tcp-only.
+      String model = m.mode.equals("tcp-only") ? "n/a"
+          : String.format(Locale.ROOT, "%.0f B/s", m.udpBytesPerSecPerNode + m.pushPullModelBytesPerSecPerNode);
+      System.out.printf(Locale.ROOT, "| %s | %d | %.0f ms | %.0f ms | %.2f s | %.2f s | %.0f B/s | %.0f B/s | %s |"
+          + " %.1f | %.2f%% | %.0f KiB | %d / %d | %d |%n", m.mode, m.n, m.joinReturnedMs, m.convergedMs,
+          m.firstSuspectMs / 1000, m.allDeadMs / 1000, m.bytesPerSecPerNode, m.udpBytesPerSecPerNode,
+          model, m.connectionsPerSecPerNode,
+          m.cpuPercentPerNode, m.heapKiBPerNode, m.falseSuspicions, m.falseDeaths, m.sendErrors);
     }
   }
 
-  private static Result runOnce(int n, MembershipConfig config, int steadySeconds, int run) throws Exception {
+  private static TransportConfig tcpOnly() {
+    return new TransportConfig.Builder().mode(TransportConfig.Mode.TCP_ONLY).build();
+  }
+
+  private static Result runOnce(int n, MembershipConfig config, TransportConfig transport, int steadySeconds, int run)
+      throws Exception {
     MemoryMXBean memory = ManagementFactory.getMemoryMXBean();
     EventLoop loop = new EventLoop();
     List<Cluster> nodes = new ArrayList<>(n);
@@ -87,7 +112,7 @@ public final class MembershipBenchmark {
       for (int i = 0; i < n; i++) {
         String name = String.format("node-%03d", i);
         Cluster c = Cluster.builder().name(name).clusterName("bench-" + n + "-" + run).bind("127.0.0.1:0")
-            .config(config).eventLoop(loop).randomSeed(run * 1000L + i).start();
+            .config(config).transportConfig(transport).eventLoop(loop).randomSeed(run * 1000L + i).start();
         c.addListener(e -> {
           String about = e.member().name();
           if (e.type() == MemberEvent.Type.SUSPECTED) {
@@ -132,6 +157,8 @@ public final class MembershipBenchmark {
       long tcp1 = nodes.stream().mapToLong(c -> c.transportStats().streamBytesOut()).sum();
       long msg1 = nodes.stream().mapToLong(c -> c.transportStats().streamMessagesOut()).sum();
       double cpuPercent = (loop.cpuTimeNanos() - cpu0) / (window * 1e9) * 100 / n;
+      // Every stream message is one TCP connection (the transport opens one per message).
+      double connectionsPerSec = (msg1 - msg0) / window / n;
       double bytesPerSec = (bytes1 - bytes0) / window / n;
       double udpPerSec = (udp1 - udp0) / window / n;
       // Push-pull at its steady rate: each node sends two full states per interval (its own
@@ -155,8 +182,9 @@ public final class MembershipBenchmark {
       double firstSuspectMs = fs == 0 ? Double.NaN : (fs - tc) / 1e6;
 
       double heapKiB = (heapAfter - heapBefore) / 1024.0 / n;
-      return new Result(n, joinReturnedMs, convergedMs, firstSuspectMs, allDeadMs, bytesPerSec, udpPerSec,
-          pushPullModel, cpuPercent, heapKiB, falseSuspicions.get(), falseDeaths.get());
+      long sendErrors = nodes.stream().mapToLong(c -> c.transportStats().sendErrors()).sum();
+      return new Result(transport.tcpOnly() ? "tcp-only" : "udp-and-tcp", n, joinReturnedMs, convergedMs, firstSuspectMs, allDeadMs, bytesPerSec, udpPerSec,
+          pushPullModel, cpuPercent, heapKiB, falseSuspicions.get(), falseDeaths.get(), connectionsPerSec, sendErrors);
     } finally {
       nodes.forEach(Cluster::close);
       loop.close();
@@ -192,7 +220,7 @@ public final class MembershipBenchmark {
   }
 
   private static Result median(List<Result> rs) {
-    return new Result(rs.get(0).n,
+    return new Result(rs.get(0).mode, rs.get(0).n,
         med(rs.stream().mapToDouble(Result::joinReturnedMs).toArray()),
         med(rs.stream().mapToDouble(Result::convergedMs).toArray()),
         med(rs.stream().mapToDouble(Result::firstSuspectMs).toArray()),
@@ -203,7 +231,9 @@ public final class MembershipBenchmark {
         med(rs.stream().mapToDouble(Result::cpuPercentPerNode).toArray()),
         med(rs.stream().mapToDouble(Result::heapKiBPerNode).toArray()),
         rs.stream().mapToLong(Result::falseSuspicions).sum(),
-        rs.stream().mapToLong(Result::falseDeaths).sum());
+        rs.stream().mapToLong(Result::falseDeaths).sum(),
+        med(rs.stream().mapToDouble(Result::connectionsPerSecPerNode).toArray()),
+        rs.stream().mapToLong(Result::sendErrors).sum());
   }
 
   private static double med(double[] v) {

@@ -26,6 +26,7 @@ import java.util.Optional;
  *   <tr><td>{@code plumtree}</td><td>{@link PlumtreeConfig}: broadcast over that overlay</td></tr>
  *   <tr><td>{@code ring}</td><td>{@link SortedRingConfig}: the sorted ring of tree aggregation</td></tr>
  *   <tr><td>{@code coordinates}</td><td>{@link CoordinatesConfig}: network coordinates</td></tr>
+ *   <tr><td>{@code transport}</td><td>{@link TransportConfig}: UDP and TCP, or TCP only (socket nodes)</td></tr>
  * </table>
  */
 public final class ConfigRegistry {
@@ -63,8 +64,13 @@ public final class ConfigRegistry {
       CoordinatesConfig.Builder.class, CoordinatesConfig::defaults, CoordinatesConfig::toBuilder,
       CoordinatesConfig.Builder::build);
 
+  /** {@link TransportConfig}: what a socket node's datagrams travel as. */
+  public static final Section<TransportConfig> TRANSPORT = Section.of("transport", TransportConfig.class,
+      TransportConfig.Builder.class, TransportConfig::defaults, TransportConfig::toBuilder,
+      TransportConfig.Builder::build);
+
   private static final List<Section<?>> SECTIONS =
-      List.of(MEMBERSHIP, DISSEMINATION, KV, AGGREGATION, HYPARVIEW, PLUMTREE, RING, COORDINATES);
+      List.of(MEMBERSHIP, DISSEMINATION, KV, AGGREGATION, HYPARVIEW, PLUMTREE, RING, COORDINATES, TRANSPORT);
 
   private ConfigRegistry() {}
 
@@ -73,7 +79,7 @@ public final class ConfigRegistry {
     return SECTIONS;
   }
 
-  /** The section names: membership, dissemination, kv, aggregation, hyparview, plumtree, ring, coordinates. */
+  /** The section names: membership, dissemination, kv, aggregation, hyparview, plumtree, ring, coordinates, transport. */
   public static List<String> names() {
     return SECTIONS.stream().map(Section::name).toList();
   }

@@ -26,6 +26,7 @@ import java.util.Optional;
  * @param plumtree section {@code plumtree}
  * @param ring section {@code ring}
  * @param coordinates section {@code coordinates}
+ * @param transport section {@code transport} (socket nodes only)
  */
 public record ProtocolConfigs(
     MembershipConfig membership,
@@ -35,7 +36,8 @@ public record ProtocolConfigs(
     HyParViewConfig hyparview,
     PlumtreeConfig plumtree,
     SortedRingConfig ring,
-    CoordinatesConfig coordinates) {
+    CoordinatesConfig coordinates,
+    TransportConfig transport) {
 
   /** Checks that every config is given. */
   public ProtocolConfigs {
@@ -47,13 +49,21 @@ public record ProtocolConfigs(
     Objects.requireNonNull(plumtree, "plumtree");
     Objects.requireNonNull(ring, "ring");
     Objects.requireNonNull(coordinates, "coordinates");
+    Objects.requireNonNull(transport, "transport");
+  }
+
+  /** The seven protocol sections, with default coordinates and transport. */
+  public ProtocolConfigs(MembershipConfig membership, DisseminationConfig dissemination, AntiEntropyConfig kv,
+      AggregationConfig aggregation, HyParViewConfig hyparview, PlumtreeConfig plumtree, SortedRingConfig ring) {
+    this(membership, dissemination, kv, aggregation, hyparview, plumtree, ring, CoordinatesConfig.defaults(),
+        TransportConfig.defaults());
   }
 
   /** Every section's defaults (membership: the {@code lan} profile). */
   public static ProtocolConfigs defaults() {
     return new ProtocolConfigs(MembershipConfig.lan(), DisseminationConfig.defaults(), AntiEntropyConfig.defaults(),
         AggregationConfig.defaults(), HyParViewConfig.defaults(), PlumtreeConfig.defaults(),
-        SortedRingConfig.defaults(), CoordinatesConfig.defaults());
+        SortedRingConfig.defaults(), CoordinatesConfig.defaults(), TransportConfig.defaults());
   }
 
   /** The config of {@code section}. */
@@ -68,6 +78,7 @@ public record ProtocolConfigs(
       case "plumtree" -> c = plumtree;
       case "ring" -> c = ring;
       case "coordinates" -> c = coordinates;
+      case "transport" -> c = transport;
       default -> throw new IllegalArgumentException(ConfigRegistry.unknownSection(section.name()));
     }
     return section.configClass().cast(c);
@@ -76,11 +87,11 @@ public record ProtocolConfigs(
   /** These configs with {@code section}'s replaced by {@code config}. */
   public <C> ProtocolConfigs with(Section<C> section, C config) {
     Objects.requireNonNull(config, "config");
-    Object[] c = {membership, dissemination, kv, aggregation, hyparview, plumtree, ring, coordinates};
+    Object[] c = {membership, dissemination, kv, aggregation, hyparview, plumtree, ring, coordinates, transport};
     c[ConfigRegistry.sections().indexOf(section)] = section.configClass().cast(config);
     return new ProtocolConfigs((MembershipConfig) c[0], (DisseminationConfig) c[1], (AntiEntropyConfig) c[2],
         (AggregationConfig) c[3], (HyParViewConfig) c[4], (PlumtreeConfig) c[5], (SortedRingConfig) c[6],
-        (CoordinatesConfig) c[7]);
+        (CoordinatesConfig) c[7], (TransportConfig) c[8]);
   }
 
   /** These configs with the membership config replaced, e.g. by a profile. */

@@ -115,7 +115,8 @@ public final class Scenario {
 
   /** Every protocol section's config, membership included. */
   public ProtocolConfigs protocols() {
-    return new ProtocolConfigs(membership, dissemination, kv, aggregation, hyparview, plumtree, ring, coordinates);
+    return new ProtocolConfigs(membership, dissemination, kv, aggregation, hyparview, plumtree, ring, coordinates,
+        io.grapevine.config.TransportConfig.defaults());
   }
 
   /** The latency model these settings describe. */

@@ -258,6 +258,14 @@ public final class ScenarioParser {
     if (config != null && object(config, "protocol.config")) {
       readKnobs(config, "", knobs);
     }
+    // The simulator models datagrams and streams itself: a transport setting would be ignored.
+    for (java.util.Iterator<Setting> it = knobs.iterator(); it.hasNext(); ) {
+      Setting k = it.next();
+      if (k.key().startsWith(ConfigRegistry.TRANSPORT.name() + ".")) {
+        located.add(k.source() + ": " + k.key() + ": the simulator has no sockets; transport settings apply to socket nodes only");
+        it.remove();
+      }
+    }
     try {
       ProtocolConfigs c = ProtocolConfigs.defaults().withMembership(base).apply(knobs);
       s.membership = c.membership();

@@ -109,6 +109,19 @@ class ScenarioParserTest {
   }
 
   @Test
+  void transportSettingsAreRefusedBecauseTheSimulatorHasNoSockets() {
+    ScenarioParser.ScenarioException e = failure("""
+        nodes: 10
+        protocol:
+          type: membership
+          config:
+            transport.mode: tcp-only
+        """);
+    assertThat(e.problems()).singleElement().asString()
+        .isEqualTo("bad.yaml:5: transport.mode: the simulator has no sockets; transport settings apply to socket nodes only");
+  }
+
+  @Test
   void knobsOfEverySectionAreCheckedLikeTheAgentsWithFileAndLine() {
     ScenarioParser.ScenarioException e = failure("""
         nodes: 10
