@@ -63,6 +63,7 @@ final class MembershipRun extends Simulation.Run implements Engine.EventSink {
   private long flakyUntil = -1;
   private double flakyLoss;
   private long flakyAgreedSince = -1;
+  private long flakyAliveAfter = -1;
   private final java.util.BitSet healthySuspected = new java.util.BitSet();
   private final java.util.BitSet healthyDead = new java.util.BitSet();
   private final java.util.BitSet flakyDead = new java.util.BitSet();
@@ -486,6 +487,22 @@ final class MembershipRun extends Simulation.Run implements Engine.EventSink {
     return states;
   }
 
+  /** Whether every healthy observer shows every flaky node alive. */
+  private boolean flakyAllAlive() {
+    for (int m : flakyNodes) {
+      String name = name(m);
+      for (int o = 0; o < n; o++) {
+        if (healthyObserver(o)) {
+          Member seen = members[o].member(name);
+          if (seen == null || seen.state() != MemberState.ALIVE) {
+            return false;
+          }
+        }
+      }
+    }
+    return true;
+  }
+
   /** Whether every healthy observer shows the same state for each flaky node. */
   private boolean flakyAgreed() {
     for (int m : flakyNodes) {
@@ -510,7 +527,10 @@ final class MembershipRun extends Simulation.Run implements Engine.EventSink {
 
   private void sample() {
     long now = engine.nowMillis();
-    if (flakyChanges != null && now >= flakyFrom) {
+    if (flakyChanges != null && now >= flakyUntil && flakyAliveAfter < 0 && flakyAllAlive()) {
+      flakyAliveAfter = now + 1 - flakyUntil;
+    }
+    if (flakyChanges != null && now >= flakyFrom && now < flakyUntil) {
       if (flakyAgreed()) {
         if (flakyAgreedSince < 0) {
           flakyAgreedSince = now + 1;
@@ -656,6 +676,7 @@ final class MembershipRun extends Simulation.Run implements Engine.EventSink {
       fr.agreedAfterMillis = flakyAgreedSince < 0 ? -1 : Math.max(0, flakyAgreedSince - flakyFrom);
       fr.statesBeforeFaultEnd = flakyStatesBeforeEnd == null ? Map.of() : flakyStatesBeforeEnd;
       fr.statesAtEnd = flakyStates();
+      fr.allAliveAfterFaultMillis = flakyAliveAfter;
       fr.healthyMembersSuspected = healthySuspected.cardinality();
       fr.healthyMembersDeclaredDead = healthyDead.cardinality();
       fr.flakyDeclaredDead = flakyDead.cardinality();

@@ -130,10 +130,12 @@ public final class SimulationResult {
     public long pairsOverTwoChanges;
     /**
      * From the fault's start, when every observer began to show the same state for every flaky
-     * node and kept doing so to the end of the run (checked every sample step); -1 if they
-     * disagreed at the end.
+     * node and kept doing so until the fault ended (checked every sample step); -1 if they
+     * disagreed at the last sample before the end.
      */
     public long agreedAfterMillis = -1;
+    /** From the fault's end, when every observer first showed every flaky node alive; -1 if never. */
+    public long allAliveAfterFaultMillis = -1;
     /** What the observers showed for the flaky nodes at the last sample before the fault ended: state to pairs. */
     public Map<String, Long> statesBeforeFaultEnd = new LinkedHashMap<>();
     /** The same at the end of the run. */
