@@ -169,7 +169,32 @@ public final class MembershipConfig {
       unit = "updates", valid = "16..10000000")
   public final int maxQueuedBroadcasts;
 
+  /**
+   * Verdicts on flaky members: a refuted suspect stays shown suspect until its flap penalty (one
+   * per refuted suspicion, halving every this long) falls below one half, so a member that keeps
+   * failing probes and refuting is suspect once, everywhere, instead of flapping. Zero: off, a
+   * refutation shows the member alive at once (plain SWIM).
+   */
+  @KnobDoc(
+      value = "a refuted suspect stays shown suspect until its flap penalty (one per refuted suspicion, halving every this long) is below 1/2: flaky members get one verdict instead of flapping; 0 = off",
+      valid = "0 or positive")
+  public final Duration flapHalfLife;
+  /** Cap on the flap penalty: a held member shows alive again at most flapHalfLife × log2(2 × this) after its last refutation. */
+  @KnobDoc(
+      value = "cap on a member's flap penalty; it is shown alive again at most flapHalfLife × log2(2 × this) after its last refutation",
+      unit = "refutations", valid = "1..64")
+  public final int flapPenaltyMax;
+  /**
+   * A failed probe accuses only if every relay's nack came back (else the prober's own receive path
+   * is as likely at fault), and accusations by members this node holds suspect are ignored.
+   */
+  @KnobDoc("a failed probe accuses only if every relay's nack came back, and accusations by members this node holds suspect are ignored: a deaf node cannot get healthy members suspected")
+  public final boolean accuseWhenHealthy;
+
   private MembershipConfig(Builder b) {
+    this.flapHalfLife = b.flapHalfLife;
+    this.flapPenaltyMax = b.flapPenaltyMax;
+    this.accuseWhenHealthy = b.accuseWhenHealthy;
     this.probeInterval = b.probeInterval;
     this.probeTimeout = b.probeTimeout;
     this.indirectChecks = b.indirectChecks;
@@ -301,6 +326,9 @@ public final class MembershipConfig {
     private int maxMembers = 100_000;
     private Duration leavePropagateTime = Duration.ofSeconds(1);
     private int maxQueuedBroadcasts = 65_536;
+    private Duration flapHalfLife = Duration.ofSeconds(10);
+    private int flapPenaltyMax = 4;
+    private boolean accuseWhenHealthy = true;
 
     public Builder() {}
 
@@ -331,6 +359,9 @@ public final class MembershipConfig {
       maxMembers = c.maxMembers;
       leavePropagateTime = c.leavePropagateTime;
       maxQueuedBroadcasts = c.maxQueuedBroadcasts;
+      flapHalfLife = c.flapHalfLife;
+      flapPenaltyMax = c.flapPenaltyMax;
+      accuseWhenHealthy = c.accuseWhenHealthy;
     }
 
     public Builder probeInterval(Duration v) { probeInterval = v; return this; }
@@ -359,6 +390,9 @@ public final class MembershipConfig {
     public Builder maxMembers(int v) { maxMembers = v; return this; }
     public Builder leavePropagateTime(Duration v) { leavePropagateTime = v; return this; }
     public Builder maxQueuedBroadcasts(int v) { maxQueuedBroadcasts = v; return this; }
+    public Builder flapHalfLife(Duration v) { flapHalfLife = v; return this; }
+    public Builder flapPenaltyMax(int v) { flapPenaltyMax = v; return this; }
+    public Builder accuseWhenHealthy(boolean v) { accuseWhenHealthy = v; return this; }
 
     /**
      * Validates and builds.
@@ -395,6 +429,8 @@ public final class MembershipConfig {
       range(errors, "maxMembers", maxMembers, 2, 10_000_000);
       nonNegative(errors, "leavePropagateTime", leavePropagateTime);
       range(errors, "maxQueuedBroadcasts", maxQueuedBroadcasts, 16, 10_000_000);
+      nonNegative(errors, "flapHalfLife", flapHalfLife);
+      range(errors, "flapPenaltyMax", flapPenaltyMax, 1, 64);
       if (!errors.isEmpty()) {
         throw ConfigChecks.invalid("membership", errors);
       }

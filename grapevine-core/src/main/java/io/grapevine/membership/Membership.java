@@ -96,6 +96,12 @@ public final class Membership implements Protocol<Message>, PeerSampler, Piggyba
     int protocolMin;
     int protocolMax;
     long stateSinceMillis;
+    /** Flap penalty: one per refuted suspicion, halving every flapHalfLife (as of flapAtMillis). */
+    double flapPenalty;
+    long flapAtMillis;
+    /** Refuted but still shown suspect, until the penalty decays (see docs/flaky-members.md). */
+    boolean held;
+    long releaseAtMillis;
 
     Record(String name, Endpoint endpoint, long incarnation, byte[] metadata, int pmin, int pmax, long now) {
       this.name = name;
@@ -108,15 +114,27 @@ public final class Membership implements Protocol<Message>, PeerSampler, Piggyba
       this.stateSinceMillis = now;
     }
 
+    /** What applications see: a held member shows as suspect although its refutation was accepted. */
+    MemberState shownState() {
+      return held && state == MemberState.ALIVE ? MemberState.SUSPECT : state;
+    }
+
     Member snapshot() {
-      return new Member(name, endpoint, state, incarnation, metadata, protocolMin, protocolMax, stateSinceMillis);
+      return new Member(name, endpoint, shownState(), incarnation, metadata, protocolMin, protocolMax,
+          stateSinceMillis);
     }
   }
 
   /** Broadcast-queue key of another protocol's piggybacked message, never equal to a member name. */
   private record ExtensionKey(String key) {}
 
-  private record Relay(Endpoint requester, int requesterSeq, long deadlineMillis, boolean wantNack) {}
+  /**
+   * An indirect probe this node relays. The nack goes out at {@code nackAtMillis}, early enough to
+   * reach the requester before its probe closes; a late ack is still forwarded until {@code
+   * deadlineMillis}.
+   */
+  private record Relay(Endpoint requester, int requesterSeq, long nackAtMillis, long deadlineMillis,
+      boolean wantNack) {}
 
   private record Tombstone(long incarnation, long sinceMillis) {}
 
@@ -132,6 +150,8 @@ public final class Membership implements Protocol<Message>, PeerSampler, Piggyba
   private final Map<String, Suspicion> suspicions = new HashMap<>();
   private final LinkedHashMap<String, Tombstone> tombstones = new LinkedHashMap<>();
   private final LinkedHashMap<Integer, Relay> relays = new LinkedHashMap<>();
+  /** Members refuted but still shown suspect (few: the flaky ones). */
+  private final ArrayList<Record> heldMembers = new ArrayList<>();
   private final BroadcastQueue broadcasts;
   private final Awareness awareness;
   private final PacketWriter datagram;
@@ -463,8 +483,15 @@ public final class Membership implements Protocol<Message>, PeerSampler, Piggyba
     if (probeTarget != null && !indirectSent && !probeAcked) {
       next = Math.min(next, probeTimeoutMillis);
     }
-    if (!relays.isEmpty()) {
-      next = Math.min(next, relays.values().iterator().next().deadlineMillis);
+    // Few relays are open at a time (one per indirect probe asked of this node in the last timeout).
+    for (Relay r : relays.values()) {
+      next = Math.min(next, r.wantNack ? r.nackAtMillis : r.deadlineMillis);
+    }
+    for (int i = 0; i < heldMembers.size(); i++) {
+      Record r = heldMembers.get(i);
+      if (r.state == MemberState.ALIVE) {
+        next = Math.min(next, r.releaseAtMillis);
+      }
     }
     for (Suspicion s : suspicions.values()) {
       next = Math.min(next, s.deadlineMillis());
@@ -488,6 +515,7 @@ public final class Membership implements Protocol<Message>, PeerSampler, Piggyba
     }
     expireRelays(nowMillis, out);
     expireSuspicions(nowMillis, out);
+    releaseHeld(nowMillis, out);
     if (nowMillis >= nextGossipMillis) {
       gossip(nowMillis, out);
       nextGossipMillis = nowMillis + config.gossipInterval.toMillis();
@@ -659,7 +687,8 @@ public final class Membership implements Protocol<Message>, PeerSampler, Piggyba
 
   private void handleIndirectPing(long now, IndirectPing ip, Outbox out) {
     int seq = nextSeq++;
-    relays.put(seq, new Relay(ip.requester(), ip.seq(), now + config.probeTimeout.toMillis(), ip.wantNack()));
+    relays.put(seq, new Relay(ip.requester(), ip.seq(), now + nackDelayMillis(), now + config.probeTimeout.toMillis(),
+        ip.wantNack()));
     if (relays.size() > RELAY_CAPACITY) {
       Iterator<Integer> it = relays.keySet().iterator();
       it.next();
@@ -689,18 +718,43 @@ public final class Membership implements Protocol<Message>, PeerSampler, Piggyba
     }
   }
 
+  /**
+   * When a relay nacks: the requester sent the indirect ping a probe timeout into its probe and
+   * closes the probe a probe interval after its start, so a nack sent a whole probe timeout later
+   * (as before) arrived after the probe had closed and never counted. Four fifths of the time
+   * left leaves room for the way back.
+   */
+  private long nackDelayMillis() {
+    long timeout = config.probeTimeout.toMillis();
+    long left = config.probeInterval.toMillis() - timeout;
+    return Math.max(1, Math.min(timeout, left) * 4 / 5);
+  }
+
   private void expireRelays(long now, Outbox out) {
     Iterator<Map.Entry<Integer, Relay>> it = relays.entrySet().iterator();
+    List<Map.Entry<Integer, Relay>> nacked = null;
     while (it.hasNext()) {
-      Relay r = it.next().getValue();
-      if (r.deadlineMillis > now) {
-        break;
-      }
-      it.remove();
-      if (r.wantNack) {
+      Map.Entry<Integer, Relay> e = it.next();
+      Relay r = e.getValue();
+      if (r.wantNack && r.nackAtMillis <= now) {
         datagram.begin();
         write(datagram, new Nack(r.requesterSeq));
         send(r.requester, out);
+        if (nacked == null) {
+          nacked = new ArrayList<>();
+        }
+        nacked.add(e);
+      }
+      if (r.deadlineMillis <= now) {
+        it.remove();
+      }
+    }
+    if (nacked != null) {
+      for (Map.Entry<Integer, Relay> e : nacked) {
+        Relay r = e.getValue();
+        if (relays.containsKey(e.getKey())) {
+          relays.put(e.getKey(), new Relay(r.requester, r.requesterSeq, r.nackAtMillis, r.deadlineMillis, false));
+        }
       }
     }
   }
@@ -753,7 +807,7 @@ public final class Membership implements Protocol<Message>, PeerSampler, Piggyba
   private void probeIndirectly(long now, Outbox out) {
     indirectSent = true;
     Record target = probeTarget;
-    pickRandom(config.indirectChecks, r -> r != target && r.state == MemberState.ALIVE);
+    pickRandom(config.indirectChecks, r -> r != target && r.state == MemberState.ALIVE && !r.held);
     for (Record relay : picks) {
       datagram.begin();
       write(datagram, new IndirectPing(probeSeq, target.name, target.endpoint, self.endpoint, config.lifeguard));
@@ -796,7 +850,11 @@ public final class Membership implements Protocol<Message>, PeerSampler, Piggyba
       // A failed probe of a member already suspect is an independent confirmation (Lifeguard): it
       // shortens the suspicion timeout and is re-gossiped. Accusing only alive members would leave
       // almost every suspicion at its maximum timeout, since gossip outruns the other probers.
-      if (members.get(target.name) == target
+      // A prober that did not get every relay's nack back cannot tell the target's silence from
+      // its own deafness (a host losing inbound packets): it keeps the doubt to itself (Lifeguard's
+      // local health already counted it) rather than accuse a member that may be healthy.
+      boolean ownPathSure = !config.accuseWhenHealthy || expectedNacks == 0 || nacks >= expectedNacks;
+      if (ownPathSure && members.get(target.name) == target
           && (target.state == MemberState.ALIVE || target.state == MemberState.SUSPECT)) {
         applySuspect(now, target.name, probeIncarnation, self.name, out);
       }
@@ -885,8 +943,23 @@ public final class Membership implements Protocol<Message>, PeerSampler, Piggyba
       suspicions.remove(name);
       if (before == MemberState.SUSPECT) {
         stats.suspicionsRefuted++;
-        emit(out, new MemberEvent(MemberEvent.Type.ALIVE, r.snapshot()));
+        if (flapHoldOn()) {
+          // The refutation is accepted (the member is probed and trusted as alive again), but it
+          // stays shown suspect until its flap penalty has decayed: one verdict, not a flap.
+          addPenalty(r, now);
+          hold(r, now);
+          if (changed) {
+            emit(out, new MemberEvent(MemberEvent.Type.UPDATED, r.snapshot()));
+          }
+        } else {
+          emit(out, new MemberEvent(MemberEvent.Type.ALIVE, r.snapshot()));
+        }
       } else {
+        // Back from dead: a member that was flapping comes back held, one that crashed and
+        // restarted (penalty decayed) comes back alive.
+        if (flapHoldOn() && penaltyNow(r, now) >= RELEASE_PENALTY) {
+          hold(r, now);
+        }
         emit(out, new MemberEvent(MemberEvent.Type.JOINED, r.snapshot()));
       }
     } else if (changed) {
@@ -903,6 +976,9 @@ public final class Membership implements Protocol<Message>, PeerSampler, Piggyba
     }
     Record r = members.get(name);
     if (r == null || incarnation < r.incarnation || r.state.isGone()) {
+      return;
+    }
+    if (doubtful(from)) {
       return;
     }
     Suspicion s = suspicions.get(name);
@@ -927,7 +1003,10 @@ public final class Membership implements Protocol<Message>, PeerSampler, Piggyba
     suspicions.put(name, new Suspicion(now, min, max, k, from));
     stats.suspicionsRaised++;
     queue(name, new Suspect(incarnation, name, from));
-    emit(out, new MemberEvent(MemberEvent.Type.SUSPECTED, r.snapshot()));
+    if (!r.held) {
+      // A held member is already shown suspect: a new suspicion of it changes nothing visible.
+      emit(out, new MemberEvent(MemberEvent.Type.SUSPECTED, r.snapshot()));
+    }
   }
 
   private void applyDead(long now, String name, long incarnation, String from, Outbox out) {
@@ -946,8 +1025,12 @@ public final class Membership implements Protocol<Message>, PeerSampler, Piggyba
     if (!Precedence.overrides(target, incarnation, r.state, r.incarnation)) {
       return;
     }
+    if (!left && doubtful(from)) {
+      return;
+    }
     r.incarnation = incarnation;
     suspicions.remove(name);
+    unhold(r);
     setState(r, target, now);
     if (!left) {
       stats.deathsDeclared++;
@@ -1044,6 +1127,7 @@ public final class Membership implements Protocol<Message>, PeerSampler, Piggyba
       probeIndex--;
     }
     suspicions.remove(r.name);
+    unhold(r);
     if (!r.state.isGone()) {
       liveCount--;
     }
@@ -1059,6 +1143,86 @@ public final class Membership implements Protocol<Message>, PeerSampler, Piggyba
       clearProbe();
     }
     emit(out, new MemberEvent(MemberEvent.Type.REAPED, r.snapshot()));
+  }
+
+  // ------------------------------------------------------------------ verdicts on flaky members
+
+  /** A held member is released (shown alive again) once its penalty decays below this. */
+  private static final double RELEASE_PENALTY = 0.5;
+
+  private boolean flapHoldOn() {
+    return !config.flapHalfLife.isZero();
+  }
+
+  /** The flap penalty of {@code r} now, decayed with half-life flapHalfLife (StrictMath: same on every JVM). */
+  private double penaltyNow(Record r, long now) {
+    if (r.flapPenalty == 0) {
+      return 0;
+    }
+    double halfLives = (now - r.flapAtMillis) / (double) config.flapHalfLife.toMillis();
+    return r.flapPenalty * StrictMath.pow(0.5, halfLives);
+  }
+
+  private void addPenalty(Record r, long now) {
+    r.flapPenalty = Math.min(config.flapPenaltyMax, penaltyNow(r, now) + 1);
+    r.flapAtMillis = now;
+  }
+
+  /** Shows {@code r} suspect until its penalty decays below {@link #RELEASE_PENALTY}. */
+  private void hold(Record r, long now) {
+    double p = penaltyNow(r, now);
+    long wait = p <= RELEASE_PENALTY ? 0
+        : (long) Math.ceil(config.flapHalfLife.toMillis() * (StrictMath.log(p / RELEASE_PENALTY) / StrictMath.log(2)));
+    r.releaseAtMillis = now + Math.max(1, wait);
+    if (!r.held) {
+      r.held = true;
+      heldMembers.add(r);
+      version++;
+    }
+  }
+
+  private void unhold(Record r) {
+    if (r.held) {
+      r.held = false;
+      heldMembers.remove(r);
+      version++;
+    }
+  }
+
+  /**
+   * Whether an accusation by {@code accuser} is to be ignored: with accuseWhenHealthy, a member this
+   * node itself holds suspect (or held) is likelier the broken one than the member it accuses.
+   */
+  private boolean doubtful(String accuser) {
+    if (!config.accuseWhenHealthy || accuser.equals(self.name)) {
+      return false;
+    }
+    Record a = members.get(accuser);
+    return a != null && a != self && (a.state == MemberState.SUSPECT || a.held);
+  }
+
+  /** Shows held members alive again once their penalty has decayed and no suspicion is pending. */
+  private void releaseHeld(long now, Outbox out) {
+    if (heldMembers.isEmpty()) {
+      return;
+    }
+    List<Record> due = null;
+    for (int i = 0; i < heldMembers.size(); i++) {
+      Record r = heldMembers.get(i);
+      if (r.state == MemberState.ALIVE && r.releaseAtMillis <= now) {
+        if (due == null) {
+          due = new ArrayList<>();
+        }
+        due.add(r);
+      }
+    }
+    if (due != null) {
+      for (Record r : due) {
+        unhold(r);
+        r.stateSinceMillis = now;
+        emit(out, new MemberEvent(MemberEvent.Type.ALIVE, r.snapshot()));
+      }
+    }
   }
 
   // ------------------------------------------------------------------ gossip and push-pull
@@ -1250,6 +1414,8 @@ public final class Membership implements Protocol<Message>, PeerSampler, Piggyba
   }
 
   private void mergeEntries(long now, Outbox out) {
+    // A sender this node holds suspect may be the deaf one: its suspicions of others are not taken.
+    boolean doubtfulSender = pendingPushPull != null && doubtful(pendingPushPull.senderName());
     for (int i = 0; i < pendingEntries.size(); i++) {
       MemberStateEntry e = pendingEntries.get(i);
       switch (e.state()) {
@@ -1257,6 +1423,9 @@ public final class Membership implements Protocol<Message>, PeerSampler, Piggyba
             e.protocolMax(), out);
         // A remote node's verdict of death is not trusted blindly: suspect, and let the member refute.
         case SUSPECT, DEAD -> {
+          if (doubtfulSender && members.containsKey(e.name())) {
+            continue;
+          }
           if (!members.containsKey(e.name())) {
             applyAlive(now, e.name(), e.endpoint(), e.incarnation(), e.metadata(), e.protocolMin(),
                 e.protocolMax(), out);

@@ -60,6 +60,8 @@ public final class Engine implements Outbox {
   private final long[] wakeAt;
   private final boolean[] up;
   private final long[] slowMicros;
+  /** Per node: probability that a packet to it is lost on the way in (a flaky host); null until set. */
+  private double[] inboundLoss;
   private final long[] linkFreeMicros;
   private final long[] packetsOut;
   private final long[] bytesOut;
@@ -87,6 +89,7 @@ public final class Engine implements Outbox {
   private long eventsProcessed;
   private long delivered;
   private long lost;
+  private long lostInbound;
   private long duplicated;
   private long droppedPartition;
   private long droppedDown;
@@ -189,6 +192,22 @@ public final class Engine implements Outbox {
 
   public long slowMillis(int i) {
     return slowMicros[i] / 1000;
+  }
+
+  /**
+   * Makes node {@code i} lose a fraction {@code loss} of the packets sent to it, datagrams and stream
+   * messages alike (0 = none), while what it sends goes out normally: a flaky host. A stream message
+   * lost here stands for a connection that did not get through in time.
+   */
+  public void setInboundLoss(int i, double loss) {
+    if (inboundLoss == null) {
+      inboundLoss = new double[n];
+    }
+    inboundLoss[i] = loss;
+  }
+
+  public double inboundLoss(int i) {
+    return inboundLoss == null ? 0 : inboundLoss[i];
   }
 
   /** Runs {@code action} against node {@code i} as if it were the node's own step, then re-reads its deadline. */
@@ -362,6 +381,11 @@ public final class Engine implements Outbox {
       lost++;
       return;
     }
+    // Drawn only for a flaky destination, so scenarios without one keep their random sequence.
+    if (inboundLoss != null && inboundLoss[dst] > 0 && netRandom.nextDouble() < inboundLoss[dst]) {
+      lostInbound++;
+      return;
+    }
     if (network.blocked(src, dst, nowMicros)) {
       droppedPartition++;
       return;
@@ -380,6 +404,10 @@ public final class Engine implements Outbox {
     enqueuePacket(arrival, src, dst, kind, data);
     if (datagram && network.duplicate > 0 && netRandom.nextDouble() < network.duplicate) {
       duplicated++;
+      if (inboundLoss != null && inboundLoss[dst] > 0 && netRandom.nextDouble() < inboundLoss[dst]) {
+        lostInbound++;
+        return;
+      }
       enqueuePacket(depart + network.latency.drawMicros(netRandom) + slowMicros[dst], src, dst, kind, data);
     }
   }
@@ -448,6 +476,11 @@ public final class Engine implements Outbox {
 
   public long lost() {
     return lost;
+  }
+
+  /** Packets lost on the way into a flaky node ({@link #setInboundLoss}). */
+  public long lostInbound() {
+    return lostInbound;
   }
 
   public long duplicated() {

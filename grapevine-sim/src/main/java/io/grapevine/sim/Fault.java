@@ -14,6 +14,7 @@ import java.util.List;
  * @param downtimeMillis churn: how long a churned node stays down before it restarts
  * @param groups partition: groups of nodes that cannot reach each other
  * @param links partition: pairs of nodes that cannot reach each other
+ * @param loss flaky: probability that a packet to one of the nodes is lost on its way in
  */
 public record Fault(
     Type type,
@@ -24,7 +25,8 @@ public record Fault(
     double ratePerSecond,
     long downtimeMillis,
     List<NodeSet> groups,
-    List<int[]> links) {
+    List<int[]> links,
+    double loss) {
 
   /** Kinds of fault. */
   public enum Type {
@@ -39,34 +41,43 @@ public record Fault(
     /** Groups or links are cut from {@code at} until {@code until}. */
     PARTITION,
     /** Random nodes crash at {@code ratePerSecond} and restart after {@code downtimeMillis}. */
-    CHURN
+    CHURN,
+    /**
+     * The nodes lose a fraction {@code loss} of their inbound packets (datagrams and stream messages)
+     * from {@code at} until {@code until}, while what they send goes out normally: a flaky host.
+     */
+    FLAKY
   }
 
   public static Fault crash(long atMillis, NodeSet nodes) {
-    return new Fault(Type.CRASH, atMillis, Long.MAX_VALUE, nodes, 0, 0, 0, List.of(), List.of());
+    return new Fault(Type.CRASH, atMillis, Long.MAX_VALUE, nodes, 0, 0, 0, List.of(), List.of(), 0);
   }
 
   public static Fault restart(long atMillis, NodeSet nodes) {
-    return new Fault(Type.RESTART, atMillis, Long.MAX_VALUE, nodes, 0, 0, 0, List.of(), List.of());
+    return new Fault(Type.RESTART, atMillis, Long.MAX_VALUE, nodes, 0, 0, 0, List.of(), List.of(), 0);
   }
 
   public static Fault leave(long atMillis, NodeSet nodes) {
-    return new Fault(Type.LEAVE, atMillis, Long.MAX_VALUE, nodes, 0, 0, 0, List.of(), List.of());
+    return new Fault(Type.LEAVE, atMillis, Long.MAX_VALUE, nodes, 0, 0, 0, List.of(), List.of(), 0);
   }
 
   public static Fault slow(long atMillis, long untilMillis, NodeSet nodes, long delayMillis) {
-    return new Fault(Type.SLOW, atMillis, untilMillis, nodes, delayMillis, 0, 0, List.of(), List.of());
+    return new Fault(Type.SLOW, atMillis, untilMillis, nodes, delayMillis, 0, 0, List.of(), List.of(), 0);
   }
 
   public static Fault partition(long atMillis, long healMillis, List<NodeSet> groups) {
-    return new Fault(Type.PARTITION, atMillis, healMillis, null, 0, 0, 0, groups, List.of());
+    return new Fault(Type.PARTITION, atMillis, healMillis, null, 0, 0, 0, groups, List.of(), 0);
   }
 
   public static Fault cutLinks(long atMillis, long healMillis, List<int[]> links) {
-    return new Fault(Type.PARTITION, atMillis, healMillis, null, 0, 0, 0, List.of(), links);
+    return new Fault(Type.PARTITION, atMillis, healMillis, null, 0, 0, 0, List.of(), links, 0);
   }
 
   public static Fault churn(long atMillis, long untilMillis, double ratePerSecond, long downtimeMillis) {
-    return new Fault(Type.CHURN, atMillis, untilMillis, null, 0, ratePerSecond, downtimeMillis, List.of(), List.of());
+    return new Fault(Type.CHURN, atMillis, untilMillis, null, 0, ratePerSecond, downtimeMillis, List.of(), List.of(), 0);
+  }
+
+  public static Fault flaky(long atMillis, long untilMillis, NodeSet nodes, double loss) {
+    return new Fault(Type.FLAKY, atMillis, untilMillis, nodes, 0, 0, 0, List.of(), List.of(), loss);
   }
 }

@@ -53,6 +53,21 @@ final class MembershipRun extends Simulation.Run implements Engine.EventSink {
   private final SharedInterner interner = new SharedInterner();
   /** Each node's membership protocol (of its current life), on the stack the engine steps. */
   private final Membership[] members;
+  /** Per node: its index among the flaky nodes, or -1. */
+  private final int[] flakyIndex;
+  private final List<Integer> flakyNodes = new ArrayList<>();
+  /** changes[flaky index][observer], whole run and before the fault ended. */
+  private int[][] flakyChanges;
+  private int[][] flakyChangesDuring;
+  private long flakyFrom = Long.MAX_VALUE;
+  private long flakyUntil = -1;
+  private double flakyLoss;
+  private long flakyAgreedSince = -1;
+  private long flakyAliveAfter = -1;
+  private final java.util.BitSet healthySuspected = new java.util.BitSet();
+  private final java.util.BitSet healthyDead = new java.util.BitSet();
+  private final java.util.BitSet flakyDead = new java.util.BitSet();
+  private Map<String, Long> flakyStatesBeforeEnd;
   /** Each node's stack (of its current life). */
   private final ProtocolStack[] stacks;
 
@@ -91,6 +106,8 @@ final class MembershipRun extends Simulation.Run implements Engine.EventSink {
     this.left = new boolean[n];
     this.joinAtMillis = new long[n];
     this.lastCrash = new CrashRecord[n];
+    this.flakyIndex = new int[n];
+    java.util.Arrays.fill(flakyIndex, -1);
     this.faultRandom = new SplittableRandom(Seeds.derive(scenario.seed, Seeds.FAULTS, 0));
   }
 
@@ -125,6 +142,13 @@ final class MembershipRun extends Simulation.Run implements Engine.EventSink {
     }
     scheduleJoins();
     scheduleFaults(net);
+    if (!flakyNodes.isEmpty()) {
+      flakyChanges = new int[flakyNodes.size()][n];
+      flakyChangesDuring = new int[flakyNodes.size()][n];
+      // The last sample before the fault ends records what observers showed while it lasted.
+      long before = Math.max(flakyFrom, flakyUntil - 1);
+      engine.schedule(before * 1000, () -> flakyStatesBeforeEnd = flakyStates());
+    }
     result.timeseriesColumns.addAll(List.of("time_s", "up", "full_view_fraction", "mean_view_fraction",
         "packets", "bytes", "false_suspicions", "false_dead", "crash_detected_fraction"));
     long end = scenario.durationMillis * 1000;
@@ -303,6 +327,30 @@ final class MembershipRun extends Simulation.Run implements Engine.EventSink {
             engine.schedule(heal, () -> net.refresh(engine.nowMicros()));
           }
         }
+        case FLAKY -> {
+          int[] nodes = f.nodes().resolve(n, faultRandom, seedCount);
+          for (int i : nodes) {
+            if (flakyIndex[i] < 0) {
+              flakyIndex[i] = flakyNodes.size();
+              flakyNodes.add(i);
+            }
+          }
+          flakyFrom = Math.min(flakyFrom, f.atMillis());
+          flakyUntil = Math.max(flakyUntil, Math.min(f.untilMillis(), scenario.durationMillis));
+          flakyLoss = Math.max(flakyLoss, f.loss());
+          engine.schedule(at, () -> {
+            for (int i : nodes) {
+              engine.setInboundLoss(i, f.loss());
+            }
+          });
+          if (f.untilMillis() != Long.MAX_VALUE) {
+            engine.schedule(f.untilMillis() * 1000, () -> {
+              for (int i : nodes) {
+                engine.setInboundLoss(i, 0);
+              }
+            });
+          }
+        }
         case CHURN -> scheduleChurn(f, f.atMillis() * 1000);
         default -> throw new AssertionError(f.type());
       }
@@ -346,12 +394,16 @@ final class MembershipRun extends Simulation.Run implements Engine.EventSink {
       Member member = e.member();
       int m = index(member.name());
       long inc = member.incarnation();
+      countFlakyChange(observer, m, e.type(), nowMillis);
       switch (e.type()) {
         case SUSPECTED -> {
           suspicions++;
           if (trulyUp(m, inc)) {
             falseSuspicions++;
-            boolean healthy = engine.slowMillis(m) == 0;
+            boolean healthy = engine.slowMillis(m) == 0 && flakyIndex[m] < 0;
+            if (healthy && nowMillis >= flakyFrom) {
+              healthySuspected.set(m);
+            }
             if (healthy) {
               falseSuspicionsOfHealthy++;
             }
@@ -371,8 +423,14 @@ final class MembershipRun extends Simulation.Run implements Engine.EventSink {
         }
         case DEAD -> {
           deadDeclared++;
+          if (m >= 0 && m < n && flakyIndex[m] >= 0) {
+            flakyDead.set(m);
+          }
           if (trulyUp(m, inc)) {
             falseDead++;
+            if (flakyIndex[m] < 0 && engine.slowMillis(m) == 0 && nowMillis >= flakyFrom) {
+              healthyDead.set(m);
+            }
           } else if (m >= 0 && lastCrash[m] != null && !engine.isUp(m)) {
             CrashRecord c = lastCrash[m];
             if (!c.dead.get(observer)) {
@@ -393,8 +451,94 @@ final class MembershipRun extends Simulation.Run implements Engine.EventSink {
     return 1;
   }
 
+  /** Counts a change of what a healthy observer believes about a flaky node, from the fault's start on. */
+  private void countFlakyChange(int observer, int m, MemberEvent.Type type, long nowMillis) {
+    if (flakyChanges == null || m < 0 || m >= n || flakyIndex[m] < 0 || nowMillis < flakyFrom
+        || flakyIndex[observer] >= 0) {
+      return;
+    }
+    switch (type) {
+      case SUSPECTED, ALIVE, DEAD, JOINED, LEFT -> {
+        flakyChanges[flakyIndex[m]][observer]++;
+        if (nowMillis < flakyUntil) {
+          flakyChangesDuring[flakyIndex[m]][observer]++;
+        }
+      }
+      default -> { }
+    }
+  }
+
+  private boolean healthyObserver(int o) {
+    return engine.isUp(o) && !left[o] && flakyIndex[o] < 0;
+  }
+
+  /** What healthy observers show for the flaky nodes: state (or "absent") to (observer, node) pairs. */
+  private Map<String, Long> flakyStates() {
+    Map<String, Long> states = new java.util.TreeMap<>();
+    for (int m : flakyNodes) {
+      String name = name(m);
+      for (int o = 0; o < n; o++) {
+        if (healthyObserver(o)) {
+          Member seen = members[o].member(name);
+          states.merge(seen == null ? "absent" : seen.state().name(), 1L, Long::sum);
+        }
+      }
+    }
+    return states;
+  }
+
+  /** Whether every healthy observer shows every flaky node alive. */
+  private boolean flakyAllAlive() {
+    for (int m : flakyNodes) {
+      String name = name(m);
+      for (int o = 0; o < n; o++) {
+        if (healthyObserver(o)) {
+          Member seen = members[o].member(name);
+          if (seen == null || seen.state() != MemberState.ALIVE) {
+            return false;
+          }
+        }
+      }
+    }
+    return true;
+  }
+
+  /** Whether every healthy observer shows the same state for each flaky node. */
+  private boolean flakyAgreed() {
+    for (int m : flakyNodes) {
+      String name = name(m);
+      MemberState first = null;
+      boolean any = false;
+      for (int o = 0; o < n; o++) {
+        if (healthyObserver(o)) {
+          Member seen = members[o].member(name);
+          MemberState st = seen == null ? null : seen.state();
+          if (!any) {
+            first = st;
+            any = true;
+          } else if (st != first) {
+            return false;
+          }
+        }
+      }
+    }
+    return true;
+  }
+
   private void sample() {
     long now = engine.nowMillis();
+    if (flakyChanges != null && now >= flakyUntil && flakyAliveAfter < 0 && flakyAllAlive()) {
+      flakyAliveAfter = now + 1 - flakyUntil;
+    }
+    if (flakyChanges != null && now >= flakyFrom && now < flakyUntil) {
+      if (flakyAgreed()) {
+        if (flakyAgreedSince < 0) {
+          flakyAgreedSince = now + 1;
+        }
+      } else {
+        flakyAgreedSince = -1;
+      }
+    }
     int full = 0;
     double viewSum = 0;
     int up = 0;
@@ -503,6 +647,41 @@ final class MembershipRun extends Simulation.Run implements Engine.EventSink {
       if (r.crashes.size() < 200) {
         r.crashes.add(rep);
       }
+    }
+    if (flakyChanges != null) {
+      SimulationResult.FlakyReport fr = new SimulationResult.FlakyReport();
+      fr.nodes.addAll(flakyNodes);
+      fr.fromMillis = flakyFrom;
+      fr.untilMillis = flakyUntil;
+      fr.inboundLoss = flakyLoss;
+      Distribution.Samples all = new Distribution.Samples();
+      Distribution.Samples during = new Distribution.Samples();
+      int observers = 0;
+      for (int o = 0; o < n; o++) {
+        if (!healthyObserver(o)) {
+          continue;
+        }
+        observers++;
+        for (int k = 0; k < flakyNodes.size(); k++) {
+          all.add(flakyChanges[k][o]);
+          during.add(flakyChangesDuring[k][o]);
+          if (flakyChanges[k][o] > 2) {
+            fr.pairsOverTwoChanges++;
+          }
+        }
+      }
+      fr.observers = observers;
+      fr.changes = all.summary();
+      fr.changesDuringFault = during.summary();
+      fr.agreedAfterMillis = flakyAgreedSince < 0 ? -1 : Math.max(0, flakyAgreedSince - flakyFrom);
+      fr.statesBeforeFaultEnd = flakyStatesBeforeEnd == null ? Map.of() : flakyStatesBeforeEnd;
+      fr.statesAtEnd = flakyStates();
+      fr.allAliveAfterFaultMillis = flakyAliveAfter;
+      fr.healthyMembersSuspected = healthySuspected.cardinality();
+      fr.healthyMembersDeclaredDead = healthyDead.cardinality();
+      fr.flakyDeclaredDead = flakyDead.cardinality();
+      fr.packetsLostInbound = engine.lostInbound();
+      r.flaky = fr;
     }
     r.detectionLatency = allDead.summary();
     r.firstSuspicionLatency = allSuspect.summary();

@@ -437,7 +437,8 @@ public final class ScenarioParser {
     if (!object(f, at)) {
       return null;
     }
-    keys(f, at + ".", Set.of("type", "at", "until", "heal", "nodes", "delay", "rate", "downtime", "groups", "links"));
+    keys(f, at + ".", Set.of("type", "at", "until", "heal", "nodes", "delay", "rate", "downtime", "groups", "links",
+        "loss"));
     String type = f.has("type") ? f.get("type").asText().toLowerCase(Locale.ROOT) : "";
     long atMs = f.has("at") ? millis(f.get("at"), at + ".at", 0) : 0;
     long until = Long.MAX_VALUE;
@@ -462,6 +463,12 @@ public final class ScenarioParser {
         NodeSet nodes = nodeSet(required(f, "nodes", at), at + ".nodes");
         long delay = f.has("delay") ? millis(f.get("delay"), at + ".delay", 0) : 0;
         return nodes == null ? null : Fault.slow(atMs, until, nodes, delay);
+      }
+      case "flaky": {
+        NodeSet nodes = nodeSet(required(f, "nodes", at), at + ".nodes");
+        JsonNode loss = required(f, "loss", at);
+        double p = loss == null ? 0 : fraction(loss, at + ".loss");
+        return nodes == null ? null : Fault.flaky(atMs, until, nodes, p);
       }
       case "partition": {
         if (f.has("groups")) {
@@ -514,7 +521,7 @@ public final class ScenarioParser {
         return Fault.churn(atMs, until, r, downtime);
       }
       default:
-        errors.add(at + ".type: expected crash, restart, leave, slow, partition or churn, got '" + type + "'");
+        errors.add(at + ".type: expected crash, restart, leave, slow, flaky, partition or churn, got '" + type + "'");
         return null;
     }
   }

@@ -74,6 +74,8 @@ public final class SimulationResult {
   public Distribution firstSuspicionLatency;
   /** Every crash still down at the end is marked dead (or removed) by every live node. */
   public boolean allCrashesDetectedEverywhere = true;
+  /** What healthy observers made of the flaky nodes ({@code flaky} faults); null without one. */
+  public FlakyReport flaky;
 
   // Cost.
   public long wallMillis;
@@ -107,6 +109,45 @@ public final class SimulationResult {
     public Distribution dead;
     /** Crash to the last observer's dead event; -1 if some never did. */
     public long allDeadAfterMillis = -1;
+  }
+
+  /**
+   * Flaky nodes (inbound loss) as healthy observers saw them. A state change is a member event that
+   * changes what the observer believes: suspected, alive again, dead, joined again, left.
+   */
+  public static final class FlakyReport {
+    public List<Integer> nodes = new ArrayList<>();
+    public long fromMillis;
+    public long untilMillis;
+    public double inboundLoss;
+    /** Nodes up, not flaky and not left at the end: the observers counted. */
+    public int observers;
+    /** State changes per (observer, flaky node) pair from the start of the fault to the end of the run. */
+    public Distribution changes;
+    /** The same, counting only changes before the fault ends. */
+    public Distribution changesDuringFault;
+    /** Pairs with more than two changes (whole run). */
+    public long pairsOverTwoChanges;
+    /**
+     * From the fault's start, when every observer began to show the same state for every flaky
+     * node and kept doing so until the fault ended (checked every sample step); -1 if they
+     * disagreed at the last sample before the end.
+     */
+    public long agreedAfterMillis = -1;
+    /** From the fault's end, when every observer first showed every flaky node alive; -1 if never. */
+    public long allAliveAfterFaultMillis = -1;
+    /** What the observers showed for the flaky nodes at the last sample before the fault ended: state to pairs. */
+    public Map<String, Long> statesBeforeFaultEnd = new LinkedHashMap<>();
+    /** The same at the end of the run. */
+    public Map<String, Long> statesAtEnd = new LinkedHashMap<>();
+    /** Distinct healthy members (up, neither flaky nor slow) suspected by anyone from the fault's start on. */
+    public int healthyMembersSuspected;
+    /** Distinct healthy members declared dead by anyone from the fault's start on. */
+    public int healthyMembersDeclaredDead;
+    /** Distinct flaky nodes declared dead by anyone. */
+    public int flakyDeclaredDead;
+    /** Packets lost on the way into flaky nodes. */
+    public long packetsLostInbound;
   }
 
   /** The timeseries column named {@code name}, or null. */
