@@ -342,7 +342,7 @@ public final class ApiServer implements AutoCloseable {
   private Response join(byte[] body) {
     List<String> seeds = new ArrayList<>();
     try {
-      JsonNode root = Json.MAPPER.readTree(body);
+      JsonNode root = Json.mapper().readTree(body);
       JsonNode list = root == null ? null : root.get("seeds");
       if (list == null || !list.isArray() || list.isEmpty()) {
         return Response.error(400, "expected a body like {\"seeds\": [\"127.0.0.1:7946\"]}");
@@ -652,15 +652,8 @@ public final class ApiServer implements AutoCloseable {
   }
 
   private static String compact(Object value) {
-    try {
-      return COMPACT.writeValueAsString(value);
-    } catch (IOException e) {
-      throw new IllegalStateException(e);
-    }
+    return JsonText.compact(value);
   }
-
-  private static final com.fasterxml.jackson.databind.ObjectWriter COMPACT =
-      Json.MAPPER.writer().without(com.fasterxml.jackson.databind.SerializationFeature.INDENT_OUTPUT);
 
   private static Map<String, String> query(HttpExchange ex) {
     Map<String, String> out = new LinkedHashMap<>();
