@@ -48,11 +48,20 @@ public final class Json {
   }
 
   /**
-   * Pretty-printed JSON text of {@code value}: maps, collections, strings, numbers, booleans,
-   * enums and nulls.
+   * Pretty-printed JSON text of {@code value}. Maps, collections, strings, numbers, booleans, enums
+   * and nulls (all the server writes) are written without the mapper; anything else, such as the
+   * client's JSON trees, goes through it, laid out the same way.
    */
   public static String write(Object value) {
-    return JsonText.pretty(value);
+    try {
+      return JsonText.pretty(value);
+    } catch (IllegalArgumentException notPlain) {
+      try {
+        return mapper().writeValueAsString(value);
+      } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+        throw new IllegalStateException("cannot serialize " + value.getClass().getSimpleName(), e);
+      }
+    }
   }
 
   /** The lower-case name used for a state in JSON and metrics: alive, suspect, dead, left. */

@@ -63,6 +63,13 @@ class JsonTextTest {
   }
 
   @Test
+  void jsonTreesStillGoThroughTheMapperWithTheSameLayout() throws Exception {
+    Object tree = PRETTY.readTree("{\"a\":[1,{\"b\":null}],\"c\":{}}");
+    assertThat(Json.write(tree)).isEqualTo(PRETTY.writeValueAsString(tree));
+    assertThat(Json.write(Map.of("tree", tree))).isEqualTo(PRETTY.writeValueAsString(Map.of("tree", tree)));
+  }
+
+  @Test
   void anUnknownTypeIsRefusedRatherThanGuessed() {
     assertThatThrownBy(() -> JsonText.pretty(Map.of("x", new Object())))
         .isInstanceOf(IllegalArgumentException.class)
