@@ -29,7 +29,7 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -110,14 +110,23 @@ public final class ApiServer implements AutoCloseable {
     this.joinTimeout = joinTimeout;
     this.afterLeave = afterLeave;
     AtomicInteger threads = new AtomicInteger();
-    this.executor =
-        Executors.newFixedThreadPool(
+    // Up to 4 requests plus every open watch at once; a thread that has had nothing to do for
+    // 30 s ends, so an agent that is asked something now and then keeps no idle threads (each
+    // holds a stack and a malloc arena) between the questions.
+    ThreadPoolExecutor pool =
+        new ThreadPoolExecutor(
             4 + MAX_WATCHES,
+            4 + MAX_WATCHES,
+            30,
+            TimeUnit.SECONDS,
+            new LinkedBlockingQueue<>(),
             r -> {
               Thread t = new Thread(r, "grapevine-http-" + threads.incrementAndGet());
               t.setDaemon(true);
               return t;
             });
+    pool.allowCoreThreadTimeOut(true);
+    this.executor = pool;
     this.server = server;
     server.setExecutor(executor);
     server.createContext("/", this::handle);
