@@ -14,12 +14,12 @@ import java.net.InetSocketAddress;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -104,26 +104,26 @@ final class Agent {
       httpServer.stop(0);
       throw new StartException("cannot start the node: " + e.getMessage());
     }
-    // The metrics registry takes a second or more to set up (JVM meters); the API must not wait.
+    // The metrics registry (Micrometer, Prometheus and JVM meters: some hundreds of classes and a
+    // second to set up) is built at the first scrape, so an agent nobody scrapes never pays for it.
+    // Every meter reads its value at scrape time, so nothing is missed by starting late.
     Cluster node = cluster;
-    CompletableFuture<PrometheusMeterRegistry> registry = new CompletableFuture<>();
-    Thread metricsSetup =
-        new Thread(
-            () -> {
-              try {
-                registry.complete(ClusterMetrics.registry(node));
-              } catch (RuntimeException | Error e) {
-                registry.completeExceptionally(e);
-              }
-            },
-            "grapevine-metrics-setup");
-    metricsSetup.setDaemon(true);
-    metricsSetup.start();
+    Supplier<PrometheusMeterRegistry> registry = new Supplier<>() {
+      private PrometheusMeterRegistry built;
+
+      @Override
+      public synchronized PrometheusMeterRegistry get() {
+        if (built == null) {
+          built = ClusterMetrics.registry(node);
+        }
+        return built;
+      }
+    };
     api =
         new ApiServer(
             httpServer,
             cluster,
-            registry::join,
+            registry,
             settings.httpToken(),
             this::agentInfo,
             settings.joinTimeout(),

@@ -57,17 +57,48 @@ public final class GrapevineCommand implements Runnable {
   }
 
   public static void main(String[] args) {
+    if (args.length > 0 && args[0].equals("agent")) {
+      System.exit(agentCommandLine().execute(args));
+    }
     System.exit(newCommandLine().execute(args));
   }
 
   /** The configured command line; tests call {@code execute} on it with their own writers. */
   public static CommandLine newCommandLine() {
-    CommandLine cl = new CommandLine(new GrapevineCommand());
+    CommandLine cl = handlers(new CommandLine(new GrapevineCommand()));
+    // The completion script command is for shells, not for the listing.
+    cl.getSubcommands().get("generate-completion").getCommandSpec().usageMessage().hidden(true);
+    return cl;
+  }
+
+  /**
+   * {@code grapevine} with the {@code agent} command only: parses {@code agent ...} exactly as
+   * {@link #newCommandLine()} does. A long-running agent started this way never loads the other
+   * commands and the classes their options and results need (the JSON data-binding library among
+   * them), which would stay resident for the life of the process (docs/benchmarks.md, "Agent
+   * footprint").
+   */
+  public static CommandLine agentCommandLine() {
+    CommandLine cl = new CommandLine(new AgentOnly());
+    cl.addSubcommand("agent", new AgentCommand());
+    return handlers(cl);
+  }
+
+  /** The root of {@link #agentCommandLine()}: named as the full command, so messages read the same. */
+  @Command(name = "grapevine")
+  static final class AgentOnly implements Runnable {
+    @Spec CommandSpec spec;
+
+    @Override
+    public void run() {
+      throw new ParameterException(spec.commandLine(), "missing a command");
+    }
+  }
+
+  private static CommandLine handlers(CommandLine cl) {
     cl.setParameterExceptionHandler(GrapevineCommand::badUsage);
     cl.setExecutionExceptionHandler(
         (e, commandLine, parseResult) -> failed(e, commandLine));
-    // The completion script command is for shells, not for the listing.
-    cl.getSubcommands().get("generate-completion").getCommandSpec().usageMessage().hidden(true);
     return cl;
   }
 

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import picocli.CommandLine;
 
@@ -76,6 +77,36 @@ class GrapevineCommandTest {
         "--meta", "--data-dir", "--config", "--cluster", "Directory for the replicated maps");
   }
 
+  /** What {@code args} print and return through the full command tree and through the agent-only one. */
+  private List<String> bothWays(String... args) {
+    int full = run(args);
+    String fullOut = out.toString();
+    String fullErr = err.toString();
+    out.getBuffer().setLength(0);
+    err.getBuffer().setLength(0);
+    CommandLine agent = GrapevineCommand.agentCommandLine();
+    agent.setOut(new PrintWriter(out, true));
+    agent.setErr(new PrintWriter(err, true));
+    int alone = agent.execute(args);
+    return List.of(full + "\n" + fullOut + "\n" + fullErr, alone + "\n" + out + "\n" + err);
+  }
+
+  @Test
+  void theAgentAloneParsesAndAnswersExactlyAsTheFullCommand() {
+    for (String[] args : List.of(
+        new String[] {"agent", "--help"},
+        new String[] {"agent", "--version"},
+        new String[] {"agent", "--nmae", "x"},
+        new String[] {"agent", "--name", "n", "--bind", "x", "--meta", "novalue"},
+        new String[] {"agent", "--name", "n", "--log-level", "loud"},
+        new String[] {"agent", "stray"})) {
+      List<String> both = bothWays(args);
+      assertThat(both.get(1)).as(String.join(" ", args)).isEqualTo(both.get(0));
+      out.getBuffer().setLength(0);
+      err.getBuffer().setLength(0);
+    }
+  }
+
   @Test
   void demoRejectsATooSmallCluster() {
     assertThat(run("demo", "--nodes", "2")).isEqualTo(2);
@@ -93,7 +124,7 @@ class GrapevineCommandTest {
     assertThat(code).as(err.toString()).isZero();
     java.nio.file.Path results = dir.resolve("results.json");
     assertThat(results).exists();
-    assertThat(io.grapevine.agent.api.Json.MAPPER.readTree(results.toFile())).isNotEmpty();
+    assertThat(io.grapevine.agent.api.Json.mapper().readTree(results.toFile())).isNotEmpty();
   }
 
   @Test

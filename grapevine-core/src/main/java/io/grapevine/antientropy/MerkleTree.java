@@ -49,22 +49,28 @@ public final class MerkleTree {
   }
 
   private final int depth;
-  private final long[][] levels;
-  private final ArrayList<Slot>[] buckets;
+  // Both are allocated at the first put: with the default depth they take about 800 KiB, which a
+  // node whose replicated maps stay empty (most agents) would otherwise hold for its whole life.
+  // Until then every hash is 0, as it is for a tree whose keys have all been removed.
+  private long[][] levels;
+  private ArrayList<Slot>[] buckets;
   private int size;
 
   /** @param depth levels below the root, 1..6 */
-  @SuppressWarnings("unchecked")
   public MerkleTree(int depth) {
     if (depth < 1 || depth > 6) {
       throw new IllegalArgumentException("depth must be 1..6, got " + depth);
     }
     this.depth = depth;
-    this.levels = new long[depth + 1][];
+  }
+
+  @SuppressWarnings("unchecked")
+  private void allocate() {
+    levels = new long[depth + 1][];
     for (int k = 0; k <= depth; k++) {
       levels[k] = new long[1 << (BITS * k)];
     }
-    this.buckets = new ArrayList[1 << (BITS * depth)];
+    buckets = new ArrayList[1 << (BITS * depth)];
   }
 
   /** The key hash that places {@code key} in the tree: 64 bits over map, a zero byte, and key. */
@@ -83,7 +89,7 @@ public final class MerkleTree {
 
   /** Number of buckets: 16^depth. */
   public int bucketCount() {
-    return buckets.length;
+    return 1 << (BITS * depth);
   }
 
   public int bucketOf(long keyHash) {
@@ -96,21 +102,33 @@ public final class MerkleTree {
   }
 
   public long root() {
-    return levels[0][0];
+    return levels == null ? 0 : levels[0][0];
   }
 
   /** Hash of node {@code index} at {@code level} (0 = root, depth = buckets). */
   public long node(int level, int index) {
+    if (levels == null) {
+      java.util.Objects.checkIndex(index, 1 << (BITS * level));
+      return 0;
+    }
     return levels[level][index];
   }
 
   /** Copies the 16 child hashes of node {@code index} at {@code level} (below depth) into {@code out}. */
   public void children(int level, int index, long[] out) {
+    if (levels == null) {
+      java.util.Objects.checkFromIndexSize(index * FANOUT, FANOUT, 1 << (BITS * (level + 1)));
+      java.util.Arrays.fill(out, 0, FANOUT, 0L);
+      return;
+    }
     System.arraycopy(levels[level + 1], index * FANOUT, out, 0, FANOUT);
   }
 
   /** Sets the entry hash for {@code key} (adding the key if new). */
   public void put(StoreKey key, long keyHash, long entryHash) {
+    if (levels == null) {
+      allocate();
+    }
     int b = bucketOf(keyHash);
     ArrayList<Slot> bucket = buckets[b];
     if (bucket == null) {
@@ -133,6 +151,9 @@ public final class MerkleTree {
 
   /** Removes {@code key}; no-op if absent. */
   public void remove(StoreKey key, long keyHash) {
+    if (buckets == null) {
+      return;
+    }
     int b = bucketOf(keyHash);
     ArrayList<Slot> bucket = buckets[b];
     if (bucket == null) {
@@ -151,6 +172,10 @@ public final class MerkleTree {
 
   /** The keys in bucket {@code b}, read-only (valid until the next change). */
   public List<Slot> bucket(int b) {
+    if (buckets == null) {
+      java.util.Objects.checkIndex(b, bucketCount());
+      return Collections.emptyList();
+    }
     ArrayList<Slot> bucket = buckets[b];
     return bucket == null ? Collections.emptyList() : Collections.unmodifiableList(bucket);
   }

@@ -33,7 +33,7 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -116,14 +116,23 @@ public final class ApiServer implements AutoCloseable {
     this.joinTimeout = joinTimeout;
     this.afterLeave = afterLeave;
     AtomicInteger threads = new AtomicInteger();
-    this.executor =
-        Executors.newFixedThreadPool(
+    // Up to 4 requests plus every open watch at once; a thread that has had nothing to do for
+    // 30 s ends, so an agent that is asked something now and then keeps no idle threads (each
+    // holds a stack and a malloc arena) between the questions.
+    ThreadPoolExecutor pool =
+        new ThreadPoolExecutor(
             4 + MAX_WATCHES,
+            4 + MAX_WATCHES,
+            30,
+            TimeUnit.SECONDS,
+            new LinkedBlockingQueue<>(),
             r -> {
               Thread t = new Thread(r, "grapevine-http-" + threads.incrementAndGet());
               t.setDaemon(true);
               return t;
             });
+    pool.allowCoreThreadTimeOut(true);
+    this.executor = pool;
     this.server = server;
     server.setExecutor(executor);
     server.createContext("/", this::handle);
@@ -380,7 +389,7 @@ public final class ApiServer implements AutoCloseable {
   private Response join(byte[] body) {
     List<String> seeds = new ArrayList<>();
     try {
-      JsonNode root = Json.MAPPER.readTree(body);
+      JsonNode root = Json.mapper().readTree(body);
       JsonNode list = root == null ? null : root.get("seeds");
       if (list == null || !list.isArray() || list.isEmpty()) {
         return Response.error(400, "expected a body like {\"seeds\": [\"127.0.0.1:7946\"]}");
@@ -849,15 +858,8 @@ public final class ApiServer implements AutoCloseable {
   }
 
   private static String compact(Object value) {
-    try {
-      return COMPACT.writeValueAsString(value);
-    } catch (IOException e) {
-      throw new IllegalStateException(e);
-    }
+    return JsonText.compact(value);
   }
-
-  private static final com.fasterxml.jackson.databind.ObjectWriter COMPACT =
-      Json.MAPPER.writer().without(com.fasterxml.jackson.databind.SerializationFeature.INDENT_OUTPUT);
 
   private static Map<String, String> query(HttpExchange ex) {
     Map<String, String> out = new LinkedHashMap<>();

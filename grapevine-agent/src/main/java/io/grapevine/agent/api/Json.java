@@ -1,6 +1,5 @@
 package io.grapevine.agent.api;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import io.grapevine.config.Durations;
@@ -34,18 +33,34 @@ import java.util.Map;
 
 /** The JSON shapes of the HTTP API, shared by the server and the command-line client. */
 public final class Json {
-  /** One mapper for the process: thread-safe once configured. */
-  public static final ObjectMapper MAPPER =
-      new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
-
   private Json() {}
 
-  /** Pretty-printed JSON text of {@code value}. */
+  /**
+   * One mapper for the process, thread-safe once configured; for reading JSON. Built on first use,
+   * so that an agent that only answers reads never loads it.
+   */
+  public static ObjectMapper mapper() {
+    return MapperHolder.MAPPER;
+  }
+
+  private static final class MapperHolder {
+    static final ObjectMapper MAPPER = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+  }
+
+  /**
+   * Pretty-printed JSON text of {@code value}. Maps, collections, strings, numbers, booleans, enums
+   * and nulls (all the server writes) are written without the mapper; anything else, such as the
+   * client's JSON trees, goes through it, laid out the same way.
+   */
   public static String write(Object value) {
     try {
-      return MAPPER.writeValueAsString(value);
-    } catch (JsonProcessingException e) {
-      throw new IllegalStateException("cannot serialize " + value.getClass().getSimpleName(), e);
+      return JsonText.pretty(value);
+    } catch (IllegalArgumentException notPlain) {
+      try {
+        return mapper().writeValueAsString(value);
+      } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+        throw new IllegalStateException("cannot serialize " + value.getClass().getSimpleName(), e);
+      }
     }
   }
 

@@ -140,7 +140,7 @@ public final class AgentClient {
       String text = response.body().collect(java.util.stream.Collectors.joining("\n"));
       JsonNode error = null;
       try {
-        error = Json.MAPPER.readTree(text).get("error");
+        error = Json.mapper().readTree(text).get("error");
       } catch (IOException notJson) {
         // fall through to the status
       }
@@ -157,7 +157,7 @@ public final class AgentClient {
         } else if (line.startsWith("data: ")) {
           JsonNode data;
           try {
-            data = Json.MAPPER.readTree(line.substring("data: ".length()));
+            data = Json.mapper().readTree(line.substring("data: ".length()));
           } catch (IOException e) {
             throw new AgentException("the agent sent a stream line that is not JSON");
           }
@@ -215,7 +215,7 @@ public final class AgentClient {
     }
     JsonNode body;
     try {
-      body = Json.MAPPER.readTree(response.body());
+      body = Json.mapper().readTree(response.body());
     } catch (IOException e) {
       throw new AgentException(
           "the agent at " + hostPort + " answered " + response.statusCode() + " with a body that is not JSON");

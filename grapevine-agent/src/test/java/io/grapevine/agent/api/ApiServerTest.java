@@ -56,7 +56,7 @@ class ApiServerTest {
 
   private static JsonNode json(HttpResponse<String> r) throws Exception {
     assertThat(r.headers().firstValue("Content-Type")).hasValue("application/json");
-    return Json.MAPPER.readTree(r.body());
+    return Json.mapper().readTree(r.body());
   }
 
   @Test

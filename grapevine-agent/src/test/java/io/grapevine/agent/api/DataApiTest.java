@@ -51,7 +51,7 @@ class DataApiTest {
   }
 
   private static JsonNode json(HttpResponse<String> r) throws Exception {
-    return Json.MAPPER.readTree(r.body());
+    return Json.mapper().readTree(r.body());
   }
 
   private static byte[] utf8(String s) {
@@ -95,11 +95,11 @@ class DataApiTest {
     cluster.events().publish("deploy", utf8("line1\nline2"));
     cluster.events().publish("deploy", new byte[] {(byte) 0xff, 0});
     String data = nextData(reader);
-    JsonNode first = Json.MAPPER.readTree(data);
+    JsonNode first = Json.mapper().readTree(data);
     assertThat(first.get("topic").asText()).isEqualTo("deploy");
     assertThat(first.get("payload").asText()).isEqualTo("line1\nline2");
     assertThat(first.get("id").asText()).isEqualTo("n1/1/2");
-    JsonNode second = Json.MAPPER.readTree(nextData(reader));
+    JsonNode second = Json.mapper().readTree(nextData(reader));
     assertThat(second.get("payloadBase64").asText()).isEqualTo("/wA=");
     conn.disconnect();
     // The next heartbeat write fails and the subscription goes.
@@ -241,11 +241,11 @@ class DataApiTest {
     cluster.kv("flags").put("other", utf8("x"));
     cluster.kv("flags").put("app.color", utf8("blue"));
     cluster.kv("flags").delete("app.color");
-    JsonNode put = Json.MAPPER.readTree(nextData(reader));
+    JsonNode put = Json.mapper().readTree(nextData(reader));
     assertThat(put.get("key").asText()).isEqualTo("app.color");
     assertThat(put.get("value").asText()).isEqualTo("blue");
     assertThat(put.get("deleted").asBoolean()).isFalse();
-    JsonNode del = Json.MAPPER.readTree(nextData(reader));
+    JsonNode del = Json.mapper().readTree(nextData(reader));
     assertThat(del.get("deleted").asBoolean()).isTrue();
     assertThat(del.has("value")).isFalse();
     conn.disconnect();
