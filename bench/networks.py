@@ -282,6 +282,7 @@ def all_alive(sys_, observers, members):
 
 
 def memberlist_formed(sys_, n):
+    """Every node has had a join event for all n nodes (its own included)."""
     joined = {}
     for name, log in sys_.logs.items():
         peers = set()
@@ -339,7 +340,7 @@ def form(sys_, net, timeout=180, **kw):
     if isinstance(sys_, Grapevine):
         ok = wait_until("cluster formed", lambda: all_alive(sys_, net.hosts, net.hosts), timeout)
     else:
-        ok = wait_until("cluster formed", lambda: memberlist_formed(sys_, len(net.hosts) - 1), timeout)
+        ok = wait_until("cluster formed", lambda: memberlist_formed(sys_, len(net.hosts)), timeout)
     if not ok:
         raise RuntimeError("cluster did not form")
     return time.time() - t

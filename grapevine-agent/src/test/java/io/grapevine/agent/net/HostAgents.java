@@ -8,10 +8,8 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.TreeMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -116,18 +114,18 @@ public final class HostAgents {
     return entries;
   }
 
-  /** The members this agent's log says it declared or learned dead, in order, repeats kept once. */
-  public Set<String> declaredDead(Agent agent) throws IOException {
+  /** Every time this agent's log says it declared or learned a member dead, in order. */
+  public List<String> declaredDead(Agent agent) throws IOException {
     return logged(agent, DEAD);
   }
 
-  /** The members this agent's log says it suspected or learned suspected. */
-  public Set<String> suspected(Agent agent) throws IOException {
+  /** Every time this agent's log says it suspected or learned a member suspected, in order. */
+  public List<String> suspected(Agent agent) throws IOException {
     return logged(agent, SUSPECTED);
   }
 
-  private Set<String> logged(Agent agent, Pattern pattern) throws IOException {
-    Set<String> names = new LinkedHashSet<>();
+  private List<String> logged(Agent agent, Pattern pattern) throws IOException {
+    List<String> names = new ArrayList<>();
     if (!Files.exists(agent.log())) {
       return names;
     }

@@ -131,25 +131,29 @@ class NetworkFaultsIT {
     List<Agent> healthy = all.subList(0, 4);
 
     // Can send, cannot receive: its probes all fail, and it says so to everyone.
+    Map<Agent, Integer> before = deadCounts(healthy);
     net.blockInbound(faulty.host());
     awaitFaultSeen(healthy, faulty);
-    holdFaultWithoutFalseDeaths(healthy);
+    holdFaultWithoutFalseDeaths(healthy, before);
     net.healAll();
     awaitAllAlive("all alive after inbound heal", all, all, HEAL);
 
-    // Cannot send, can receive: the others hear nothing from it.
+    // Cannot send, can receive: the others hear nothing from it. (What the host says once it can
+    // send again is not checked here: see docs/networks.md, "after the heal".)
+    before = deadCounts(healthy);
     net.blockOutbound(faulty.host());
     awaitFaultSeen(healthy, faulty);
-    holdFaultWithoutFalseDeaths(healthy);
+    holdFaultWithoutFalseDeaths(healthy, before);
     net.healAll();
     awaitAllAlive("all alive after outbound heal", all, all, HEAL);
+  }
 
-    Set<String> healthyNames = names(healthy);
-    for (Agent observer : healthy) {
-      Set<String> wronglyDead = new TreeSet<>(agents.declaredDead(observer));
-      wronglyDead.retainAll(healthyNames);
-      assertThat(wronglyDead).as(observer.name() + " declared healthy members dead").isEmpty();
+  private Map<Agent, Integer> deadCounts(List<Agent> observers) throws IOException {
+    Map<Agent, Integer> counts = new HashMap<>();
+    for (Agent a : observers) {
+      counts.put(a, agents.declaredDead(a).size());
     }
+    return counts;
   }
 
   @Test
@@ -184,15 +188,16 @@ class NetworkFaultsIT {
 
   /**
    * Keeps the fault on for 15 s, several suspicion timeouts (1.6..4.8 s here), checking all along
-   * that no healthy observer has declared a healthy member dead.
+   * that no healthy observer has declared a healthy member dead since the fault began.
    */
-  private void holdFaultWithoutFalseDeaths(List<Agent> healthy) {
+  private void holdFaultWithoutFalseDeaths(List<Agent> healthy, Map<Agent, Integer> before) {
     Set<String> healthyNames = names(healthy);
     await("no healthy member declared dead during the fault").during(Duration.ofSeconds(15))
         .atMost(Duration.ofSeconds(25)).pollInterval(POLL)
         .until(() -> {
           for (Agent observer : healthy) {
-            Set<String> dead = new TreeSet<>(agents.declaredDead(observer));
+            List<String> all = agents.declaredDead(observer);
+            Set<String> dead = new TreeSet<>(all.subList(before.get(observer), all.size()));
             dead.retainAll(healthyNames);
             if (!dead.isEmpty()) {
               throw new AssertionError(observer.name() + " declared healthy members dead: " + dead);
