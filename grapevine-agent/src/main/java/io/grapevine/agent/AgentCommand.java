@@ -25,7 +25,7 @@ import picocli.CommandLine.Spec;
       "  name, cluster, bind, advertise, join (list), http, http-token, profile, data-dir,",
       "  join-timeout (e.g. 10s), overlay (full-membership | hyparview-plumtree), tree (on | off),",
       "  meta.KEY (or a 'meta:' map), and SECTION.KNOB for any protocol knob (or a 'SECTION:' map),",
-      "  sections membership, dissemination, kv, aggregation, hyparview, plumtree, ring (e.g.",
+      "  sections membership, dissemination, kv, aggregation, hyparview, plumtree, ring, encryption (e.g.",
       "  membership.probe-interval: 500ms, kv.sync-interval: 1s; see docs/configuration.md).",
       "Durations: 250ms, 1.5s, 2m, 1h or ISO-8601 (PT1S). Unknown keys are errors.",
       "The HTTP API token can also come from $GRAPEVINE_HTTP_TOKEN."

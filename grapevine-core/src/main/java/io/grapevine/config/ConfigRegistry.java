@@ -25,6 +25,7 @@ import java.util.Optional;
  *   <tr><td>{@code hyparview}</td><td>{@link HyParViewConfig}: the partial-view overlay</td></tr>
  *   <tr><td>{@code plumtree}</td><td>{@link PlumtreeConfig}: broadcast over that overlay</td></tr>
  *   <tr><td>{@code ring}</td><td>{@link SortedRingConfig}: the sorted ring of tree aggregation</td></tr>
+ *   <tr><td>{@code encryption}</td><td>{@link EncryptionConfig}: sealed packets (switches, replay protection)</td></tr>
  * </table>
  */
 public final class ConfigRegistry {
@@ -57,8 +58,13 @@ public final class ConfigRegistry {
       SortedRingConfig.Builder.class, SortedRingConfig::defaults, SortedRingConfig::toBuilder,
       SortedRingConfig.Builder::build);
 
+  /** {@link EncryptionConfig}: what a node with a key does with plaintext, and replay protection. */
+  public static final Section<EncryptionConfig> ENCRYPTION = Section.of("encryption", EncryptionConfig.class,
+      EncryptionConfig.Builder.class, EncryptionConfig::defaults, EncryptionConfig::toBuilder,
+      EncryptionConfig.Builder::build);
+
   private static final List<Section<?>> SECTIONS =
-      List.of(MEMBERSHIP, DISSEMINATION, KV, AGGREGATION, HYPARVIEW, PLUMTREE, RING);
+      List.of(MEMBERSHIP, DISSEMINATION, KV, AGGREGATION, HYPARVIEW, PLUMTREE, RING, ENCRYPTION);
 
   private ConfigRegistry() {}
 
@@ -67,7 +73,7 @@ public final class ConfigRegistry {
     return SECTIONS;
   }
 
-  /** The section names: membership, dissemination, kv, aggregation, hyparview, plumtree, ring. */
+  /** The section names: membership, dissemination, kv, aggregation, hyparview, plumtree, ring, encryption. */
   public static List<String> names() {
     return SECTIONS.stream().map(Section::name).toList();
   }

@@ -19,7 +19,17 @@ public enum DropReason {
   /** A field holds a value outside its allowed range. */
   BAD_FIELD("bad_field"),
   /** Well-formed, but arrives on the wrong channel or in the wrong state. */
-  UNEXPECTED("unexpected");
+  UNEXPECTED("unexpected"),
+  /** Not sealed, while this node has a key and {@code encryption.verifyIncoming} is on. */
+  UNSEALED("unsealed"),
+  /** Sealed, but none of this node's keys opens it: another key, or altered in flight. */
+  BAD_SEAL("bad_seal"),
+  /** Sealed, but this node has no encryption key. */
+  NO_KEY("no_key"),
+  /** Sealed and authentic, but sent longer ago (or further ahead) than the replay window allows. */
+  REPLAY_STALE("replay_stale"),
+  /** Sealed and authentic, but opened before: a replayed copy. */
+  REPLAY_DUPLICATE("replay_duplicate");
 
   private final String label;
 
