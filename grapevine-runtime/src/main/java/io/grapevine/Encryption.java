@@ -3,6 +3,7 @@ package io.grapevine;
 import io.grapevine.security.KeyInfo;
 import io.grapevine.security.Keyring;
 import io.grapevine.security.PacketSeal;
+import io.grapevine.stack.StackStats;
 import java.util.List;
 
 /**
@@ -16,10 +17,12 @@ import java.util.List;
  */
 public final class Encryption {
   private final PacketSeal seal;
+  private final StackStats stats;
 
-  /** The encryption of a node whose stack seals with {@code seal}. */
-  public Encryption(PacketSeal seal) {
+  /** The encryption of a node whose stack seals with {@code seal} and counts in {@code stats}. */
+  public Encryption(PacketSeal seal, StackStats stats) {
     this.seal = seal;
+    this.stats = stats;
   }
 
   /** The node's keys: install, use (make primary), remove, list with per-key open counts. */
@@ -65,6 +68,16 @@ public final class Encryption {
   /** Sealed packets opened and accepted since the node started. */
   public long packetsOpened() {
     return seal.openedCount();
+  }
+
+  /** Refusals sent: peers' packets this node could not open or would not accept in plaintext. */
+  public long refusalsSent() {
+    return stats.refusalsSent();
+  }
+
+  /** Refusals received: peers that could not open, or would not accept, what this node sent. */
+  public long refusalsReceived() {
+    return stats.refusalsReceived();
   }
 
   @Override

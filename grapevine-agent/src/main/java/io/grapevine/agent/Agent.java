@@ -79,6 +79,13 @@ final class Agent {
       if (settings.dataDir() != null) {
         b.dataDir(settings.dataDir());
       }
+      b.encryptionConfig(protocols.encryption());
+      if (settings.encryptionKey() != null) {
+        b.encryptionKey(settings.encryptionKey());
+      }
+      if (settings.keyringFile() != null) {
+        b.keyringFile(settings.keyringFile());
+      }
       cluster = b.start();
     } catch (UncheckedIOException | IllegalArgumentException | IllegalStateException e) {
       httpServer.stop(0);
@@ -183,6 +190,7 @@ final class Agent {
     o.put("tree", settings.tree() ? "on" : "off");
     o.put("dataDir", settings.dataDir() == null ? null : settings.dataDir().toString());
     o.put("authRequired", settings.httpToken() != null);
+    o.put("keyringFile", settings.keyringFile() == null ? null : settings.keyringFile().toString());
     return o;
   }
 

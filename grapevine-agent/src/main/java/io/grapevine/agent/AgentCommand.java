@@ -24,6 +24,7 @@ import picocli.CommandLine.Spec;
       "Config file (YAML if it ends in .yaml/.yml, else Java properties) keys:",
       "  name, cluster, bind, advertise, join (list), http, http-token, profile, data-dir,",
       "  join-timeout (e.g. 10s), overlay (full-membership | hyparview-plumtree), tree (on | off),",
+      "  encrypt (base64 key), keyring-file,",
       "  meta.KEY (or a 'meta:' map), and SECTION.KNOB for any protocol knob (or a 'SECTION:' map),",
       "  sections membership, dissemination, kv, aggregation, hyparview, plumtree, ring, encryption (e.g.",
       "  membership.probe-interval: 500ms, kv.sync-interval: 1s; see docs/configuration.md).",
@@ -66,6 +67,12 @@ public final class AgentCommand implements Callable<Integer> {
   @Option(names = "--tree", paramLabel = "on|off", description = "Run the sorted ring and its exact cluster-wide SUM/COUNT along the ring's tree (GET /v1/tree, 'grapevine tree'); default: off.")
   String tree;
 
+  @Option(names = "--encrypt", paramLabel = "KEY", description = "Seal every packet with AES-GCM under KEY: base64 of 16, 24 or 32 bytes (make one with 'grapevine keygen'). Packets not sealed with an installed key are dropped.")
+  String encrypt;
+
+  @Option(names = "--keyring-file", paramLabel = "FILE", description = "Keep the keyring in FILE (mode 0600): loaded at start when it exists (its keys win over --encrypt), rewritten on every key change. Default with --data-dir: DIR/keyring.")
+  Path keyringFile;
+
   @Option(names = "--config", paramLabel = "FILE", description = "Config file, YAML or properties; flags override it.")
   Path config;
 
@@ -88,6 +95,8 @@ public final class AgentCommand implements Callable<Integer> {
     flags.config = config;
     flags.overlay = overlay;
     flags.tree = tree;
+    flags.encrypt = encrypt;
+    flags.keyringFile = keyringFile;
     String level = logLevel.toLowerCase(java.util.Locale.ROOT);
     if (!List.of("trace", "debug", "info", "warn", "error").contains(level)) {
       throw new picocli.CommandLine.ParameterException(

@@ -7,6 +7,8 @@ import io.grapevine.config.ConfigRegistry;
 import io.grapevine.config.Durations;
 import io.grapevine.config.HostPort;
 import io.grapevine.config.ProtocolConfigs;
+import io.grapevine.runtime.KeyringFile;
+import io.grapevine.security.Keys;
 import io.grapevine.config.Setting;
 import io.grapevine.config.MembershipConfig;
 import io.grapevine.runtime.Seeds;
@@ -51,6 +53,9 @@ import java.util.TreeSet;
  * @param overlay how user events travel: full membership (default) or HyParView + Plumtree
  * @param tree whether the node runs the sorted ring with exact SUM/COUNT along its tree (default
  *     off; {@code GET /v1/tree})
+ * @param encryptionKey the AES key packets are sealed with ({@code --encrypt}), or null
+ * @param keyringFile where the keyring is kept ({@code --keyring-file}, else {@code DATA_DIR/keyring}
+ *     with a data directory), or null to keep it in memory
  */
 public record AgentSettings(
     String name,
@@ -66,7 +71,12 @@ public record AgentSettings(
     ProtocolConfigs protocols,
     Duration joinTimeout,
     EventOverlay overlay,
-    boolean tree) {
+    boolean tree,
+    byte[] encryptionKey,
+    Path keyringFile) {
+
+  /** The keyring file's name in a data directory. */
+  public static final String KEYRING_FILE_NAME = "keyring";
 
   /** Default gossip address; the same as the runtime's. */
   public static final String DEFAULT_BIND = "127.0.0.1:7946";
@@ -78,7 +88,7 @@ public record AgentSettings(
   private static final Set<String> KEYS =
       Set.of(
           "name", "cluster", "bind", "advertise", "join", "http", "http-token", "profile",
-          "data-dir", "join-timeout", "overlay", "tree");
+          "data-dir", "join-timeout", "overlay", "tree", "encrypt", "keyring-file");
 
   /** The membership configuration: {@code protocols().membership()}. */
   public MembershipConfig membership() {
@@ -100,6 +110,8 @@ public record AgentSettings(
     public Path config;
     public String overlay;
     public String tree;
+    public String encrypt;
+    public Path keyringFile;
   }
 
   /**
@@ -161,6 +173,8 @@ public record AgentSettings(
       Value joinTimeout = pick(null, "--join-timeout", "join-timeout");
       Value overlay = pick(f.overlay, "--overlay", "overlay");
       Value tree = pick(f.tree, "--tree", "tree");
+      Value encrypt = pick(f.encrypt, "--encrypt", "encrypt");
+      Value keyringFile = pick(f.keyringFile == null ? null : f.keyringFile.toString(), "--keyring-file", "keyring-file");
 
       if (name.text == null || name.text.isBlank()) {
         errors.add("a node name is required: give --name NAME or 'name' in the config file");
@@ -247,6 +261,29 @@ public record AgentSettings(
         }
       }
 
+      byte[] key = null;
+      if (encrypt.text != null) {
+        try {
+          key = Keys.decode(encrypt.text);
+        } catch (IllegalArgumentException e) {
+          errors.add(encrypt.origin + ": " + e.getMessage());
+        }
+      }
+      Path keyringPath = keyringFile.text != null ? Path.of(keyringFile.text)
+          : dataPath != null ? dataPath.resolve(KEYRING_FILE_NAME) : null;
+      if (keyringPath != null && Files.exists(keyringPath)) {
+        if (Files.isDirectory(keyringPath)) {
+          errors.add((keyringFile.text != null ? keyringFile.origin : dataDir.origin) + ": " + keyringPath
+              + " is a directory, not a keyring file");
+        } else {
+          try {
+            KeyringFile.load(keyringPath);
+          } catch (IllegalArgumentException e) {
+            errors.add((keyringFile.text != null ? keyringFile.origin : dataDir.origin) + ": " + e.getMessage());
+          }
+        }
+      }
+
       Duration joinTimeoutValue = Duration.ofSeconds(10);
       if (joinTimeout.text != null) {
         try {
@@ -294,7 +331,8 @@ public record AgentSettings(
       }
       return new AgentSettings(
           name.text, clusterName, bindText, advertise.text, List.copyOf(seeds), httpText, tokenText,
-          profileText, Map.copyOf(meta), dataPath, protocols, joinTimeoutValue, overlayValue, treeValue);
+          profileText, Map.copyOf(meta), dataPath, protocols, joinTimeoutValue, overlayValue, treeValue, key,
+          keyringPath);
     }
 
     /** A setting's value and where it came from, for error messages. */

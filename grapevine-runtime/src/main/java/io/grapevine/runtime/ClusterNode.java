@@ -144,7 +144,7 @@ public final class ClusterNode implements Cluster {
         + " one of them", name(), nc.name(), nc.claimant(), nc.existing()));
     router.on(JoinResult.class, joiner::onJoinResult);
     router.on(UserEvent.class, events::deliver);
-    encryption = new Encryption(parts.seal);
+    encryption = new Encryption(parts.seal, parts.stack.stats());
     router.on(EncryptionMismatch.class, this::logMismatch);
     publish();
   }

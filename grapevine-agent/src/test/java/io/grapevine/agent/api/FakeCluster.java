@@ -112,7 +112,7 @@ final class FakeCluster implements Cluster {
 
   final io.grapevine.Encryption encryption = new io.grapevine.Encryption(new io.grapevine.security.PacketSeal(
       new io.grapevine.security.Keyring(), "test", io.grapevine.config.EncryptionConfig.defaults(),
-      System::currentTimeMillis, (dst, off, len) -> {}));
+      System::currentTimeMillis, (dst, off, len) -> {}), new io.grapevine.stack.StackStats());
 
   @Override
   public io.grapevine.Encryption encryption() {
