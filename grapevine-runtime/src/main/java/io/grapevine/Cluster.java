@@ -5,6 +5,7 @@ import io.grapevine.config.MembershipConfig;
 import io.grapevine.api.MembershipStats;
 import io.grapevine.node.Endpoint;
 import java.time.Duration;
+import io.grapevine.security.Keyring;
 import java.util.Collection;
 import java.util.List;
 import java.util.Optional;
@@ -84,6 +85,17 @@ public interface Cluster extends AutoCloseable {
 
   /** Protocol counters (packets, probes, suspicions, drops by reason...). */
   MembershipStats stats();
+
+  /**
+   * The node's encryption: its keyring (install, use, remove, list with per-key open counts) and the
+   * migration switches. Thread-safe; changes apply from the next packet on.
+   */
+  Encryption encryption();
+
+  /** The node's keys: {@code encryption().keyring()}. */
+  default Keyring keyring() {
+    return encryption().keyring();
+  }
 
   /** Socket counters (datagrams, stream messages, send errors, oversized and refused input...). */
   io.grapevine.transport.TransportStats transportStats();

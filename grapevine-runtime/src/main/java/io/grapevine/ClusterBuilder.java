@@ -8,6 +8,12 @@ import io.grapevine.config.CoordinatesConfig;
 import io.grapevine.config.HostPort;
 import io.grapevine.config.ProtocolConfigs;
 import io.grapevine.config.DisseminationConfig;
+import io.grapevine.config.EncryptionConfig;
+import io.grapevine.runtime.KeyringFile;
+import io.grapevine.security.Keyring;
+import io.grapevine.security.Keys;
+import io.grapevine.security.PacketSeal;
+import java.nio.file.Files;
 import io.grapevine.config.MembershipConfig;
 import io.grapevine.node.Endpoint;
 import io.grapevine.config.HyParViewConfig;
@@ -61,8 +67,44 @@ public final class ClusterBuilder {
   private TransportConfig transportConfig = TransportConfig.defaults();
   private final List<Protocol<?>> protocols = new ArrayList<>();
   private UnaryOperator<ReplicaStore> storeDecorator = UnaryOperator.identity();
+  private EncryptionConfig encryptionConfig = EncryptionConfig.defaults();
+  private byte[] encryptionKey;
+  private Path keyringFile;
 
   ClusterBuilder() {}
+
+  /**
+   * Seals every packet with AES-GCM under {@code key} (16, 24 or 32 bytes: AES-128, -192, -256), and
+   * drops packets not sealed with an installed key. With a {@link #keyringFile} that exists, the
+   * file's keys are used instead (they may have been rotated since).
+   */
+  public ClusterBuilder encryptionKey(byte[] key) {
+    Keys.check(key);
+    this.encryptionKey = key.clone();
+    return this;
+  }
+
+  /** {@link #encryptionKey(byte[])} from base64 text, as {@code grapevine keygen} prints it. */
+  public ClusterBuilder encryptionKey(String base64) {
+    this.encryptionKey = Keys.decode(base64);
+    return this;
+  }
+
+  /**
+   * Keeps the keyring in {@code file}: loaded at start when it exists (the keys, primary first, win
+   * over {@link #encryptionKey}), written (mode 0600) whenever the keyring changes, so a restart keeps
+   * rotated keys.
+   */
+  public ClusterBuilder keyringFile(Path file) {
+    this.keyringFile = Objects.requireNonNull(file, "keyringFile");
+    return this;
+  }
+
+  /** The encryption switches and replay protection (defaults: both switches on, 30 s window). */
+  public ClusterBuilder encryptionConfig(EncryptionConfig config) {
+    this.encryptionConfig = Objects.requireNonNull(config, "encryptionConfig");
+    return this;
+  }
 
   /** Unique node name, 1..255 UTF-8 bytes. Required. */
   public ClusterBuilder name(String name) {
@@ -302,8 +344,11 @@ public final class ClusterBuilder {
     // A failed probe is already a failed TCP exchange: a second one over TCP would only double it.
     MembershipConfig membershipConfig = tcpOnly ? config.toBuilder().tcpFallbackPing(false).build() : config;
     try {
-      t = decorator.apply(
-          new NioTransport(l, bind.toSocketAddress(), NioTransport.Options.from(config)));
+      // A sealed stream frame is the seal's overhead longer than the protocol's limit.
+      t = decorator.apply(new NioTransport(l, bind.toSocketAddress(),
+          NioTransport.Options.defaults(config.streamMessageMaxBytes + PacketSeal.OVERHEAD)
+              .withMaxInboundConnections(config.maxInboundConnections)
+              .withInboundConnectionsPerSecondPerSource(config.inboundConnectionsPerSecondPerSource)));
       // Outermost, so a fault-injecting decorator sees the streams that really go out.
       if (tcpOnly) {
         t = new TcpOnlyTransport(t);
@@ -314,19 +359,53 @@ public final class ClusterBuilder {
       }
       throw e;
     }
+    Keyring keyring;
+    try {
+      keyring = keyring();
+    } catch (RuntimeException e) {
+      t.close();
+      if (ownsLoop) {
+        l.close();
+      }
+      throw e;
+    }
     long seed = randomSeed == null ? new SplittableRandom().nextLong() : randomSeed;
     boolean overlay = eventOverlay == EventOverlay.HYPARVIEW_PLUMTREE;
     try {
       ProtocolConfigs configs = new ProtocolConfigs(membershipConfig, eventsConfig, kvConfig, aggregatesConfig,
           hyParViewConfig, plumtreeConfig, treeAggregation == null ? SortedRingConfig.defaults() : treeAggregation,
-          coordinates == null ? CoordinatesConfig.defaults() : coordinates, transportConfig);
+          coordinates == null ? CoordinatesConfig.defaults() : coordinates, transportConfig,
+          encryptionConfig);
       return ClusterNode.start(l, ownsLoop, t, new NodeSettings(clusterName, name, advertise, metadata, configs, seed,
           joinTimeout.toMillis(), reconnectInterval.toMillis(), dataDir, overlay, treeAggregation != null,
           coordinates != null,
-          List.copyOf(protocols), storeDecorator));
+          List.copyOf(protocols), storeDecorator, keyring));
     } catch (IOException e) {
       throw new UncheckedIOException("node " + name + ": cannot bind " + bind + ": " + e.getMessage(), e);
     }
+  }
+
+  /** The keys to start with: the keyring file's if it exists, else the key given, else none. */
+  private Keyring keyring() {
+    Keyring keyring;
+    if (keyringFile != null && Files.exists(keyringFile)) {
+      keyring = Keyring.of(KeyringFile.load(keyringFile));
+      if (encryptionKey != null && !keyring.contains(encryptionKey)) {
+        org.slf4j.LoggerFactory.getLogger(ClusterBuilder.class).warn("{}: the keyring file {} exists and does not"
+            + " hold the key given; using the file's keys (primary {})", name, keyringFile,
+            keyring.primaryFingerprint());
+      }
+    } else {
+      keyring = encryptionKey == null ? new Keyring() : Keyring.of(List.of(encryptionKey));
+      if (keyringFile != null && !keyring.isEmpty()) {
+        KeyringFile.save(keyringFile, keyring.keys());
+      }
+    }
+    if (keyringFile != null) {
+      Path file = keyringFile;
+      keyring.addListener(() -> KeyringFile.save(file, keyring.keys()));
+    }
+    return keyring;
   }
 
   private static Endpoint parseLocal(String what, String hostPort) {

@@ -95,6 +95,13 @@ final class Agent {
       if (settings.dataDir() != null) {
         b.dataDir(settings.dataDir());
       }
+      b.encryptionConfig(protocols.encryption());
+      if (settings.encryptionKey() != null) {
+        b.encryptionKey(settings.encryptionKey());
+      }
+      if (settings.keyringFile() != null) {
+        b.keyringFile(settings.keyringFile());
+      }
       cluster = b.start();
       if (settings.dataDir() != null) {
         snapshots = new SnapshotKeeper(settings.dataDir(), cluster, previous);
@@ -255,6 +262,7 @@ final class Agent {
     o.put("dataDir", settings.dataDir() == null ? null : settings.dataDir().toString());
     o.put("authRequired", settings.httpToken() != null);
     o.put("tls", settings.httpTls() == null ? null : settings.httpTls().kind());
+    o.put("keyringFile", settings.keyringFile() == null ? null : settings.keyringFile().toString());
     return o;
   }
 

@@ -25,9 +25,11 @@ import picocli.CommandLine.Spec;
       "  name, cluster, bind, advertise, join (list), http, http-token, http-tls-cert, http-tls-key,",
       "  http-tls-keystore, http-tls-keystore-password, profile, data-dir, join-timeout (e.g. 10s),",
       "  overlay (full-membership | hyparview-plumtree), tree (on | off), coordinates (on | off),",
+      "  encrypt (base64 key), keyring-file,",
       "  meta.KEY (or a 'meta:' map), and SECTION.KNOB for any protocol knob (or a 'SECTION:' map),",
       "  sections membership, dissemination, kv, aggregation, hyparview, plumtree, ring, coordinates,",
-      "  transport (e.g. membership.probe-interval: 500ms, transport.mode: tcp-only; see docs/configuration.md).",
+      "  transport, encryption (e.g. membership.probe-interval: 500ms, transport.mode: tcp-only;",
+      "  see docs/configuration.md).",
       "Durations: 250ms, 1.5s, 2m, 1h or ISO-8601 (PT1S). Unknown keys are errors.",
       "The HTTP API token can also come from $GRAPEVINE_HTTP_TOKEN."
     })
@@ -81,6 +83,12 @@ public final class AgentCommand implements Callable<Integer> {
   @Option(names = "--tcp-only", description = "Send every packet, probes and gossip included, over TCP, for networks that drop UDP (transport.mode: tcp-only); costs a TCP connection per packet, see docs/networks.md.")
   boolean tcpOnly;
 
+  @Option(names = "--encrypt", paramLabel = "KEY", description = "Seal every packet with AES-GCM under KEY: base64 of 16, 24 or 32 bytes (make one with 'grapevine keygen'). Packets not sealed with an installed key are dropped.")
+  String encrypt;
+
+  @Option(names = "--keyring-file", paramLabel = "FILE", description = "Keep the keyring in FILE (mode 0600): loaded at start when it exists (its keys win over --encrypt), rewritten on every key change. Default with --data-dir: DIR/keyring.")
+  Path keyringFile;
+
   @Option(names = "--config", paramLabel = "FILE", description = "Config file, YAML or properties; flags override it.")
   Path config;
 
@@ -115,6 +123,8 @@ public final class AgentCommand implements Callable<Integer> {
     flags.httpTlsKeystore = httpTlsKeystore;
     flags.httpTlsKeystorePassword = System.getenv(AgentSettings.TLS_PASSWORD_ENV);
     flags.tcpOnly = tcpOnly;
+    flags.encrypt = encrypt;
+    flags.keyringFile = keyringFile;
     String level = logLevel.toLowerCase(java.util.Locale.ROOT);
     if (!List.of("trace", "debug", "info", "warn", "error").contains(level)) {
       throw new picocli.CommandLine.ParameterException(

@@ -7,6 +7,8 @@ import io.grapevine.config.ConfigRegistry;
 import io.grapevine.config.Durations;
 import io.grapevine.config.HostPort;
 import io.grapevine.config.ProtocolConfigs;
+import io.grapevine.runtime.KeyringFile;
+import io.grapevine.security.Keys;
 import io.grapevine.config.Setting;
 import io.grapevine.config.MembershipConfig;
 import io.grapevine.agent.api.HttpTls;
@@ -58,6 +60,9 @@ import javax.net.ssl.SSLContext;
  *     off; {@code GET /v1/tree})
  * @param coordinates whether the node keeps network coordinates (default off; {@code GET /v1/rtt})
  * @param httpTls TLS for the HTTP API, or null for plain HTTP
+ * @param encryptionKey the AES key packets are sealed with ({@code --encrypt}), or null
+ * @param keyringFile where the keyring is kept ({@code --keyring-file}, else {@code DATA_DIR/keyring}
+ *     with a data directory), or null to keep it in memory
  */
 public record AgentSettings(
     String name,
@@ -76,7 +81,9 @@ public record AgentSettings(
     EventOverlay overlay,
     boolean tree,
     boolean coordinates,
-    Tls httpTls) {
+    Tls httpTls,
+    byte[] encryptionKey,
+    Path keyringFile) {
 
   /**
    * The HTTP API's TLS: where its key came from ({@code pem} or {@code pkcs12}) and the server
@@ -87,6 +94,9 @@ public record AgentSettings(
 
   /** Environment variable holding the PKCS12 keystore password when the config file does not. */
   public static final String TLS_PASSWORD_ENV = "GRAPEVINE_HTTP_TLS_PASSWORD";
+
+  /** The keyring file's name in a data directory. */
+  public static final String KEYRING_FILE_NAME = "keyring";
 
   /** Default gossip address; the same as the runtime's. */
   public static final String DEFAULT_BIND = "127.0.0.1:7946";
@@ -99,7 +109,8 @@ public record AgentSettings(
       Set.of(
           "name", "cluster", "bind", "advertise", "join", "http", "http-token", "profile",
           "data-dir", "join-timeout", "overlay", "tree", "coordinates", "http-tls-cert", "http-tls-key",
-          "http-tls-keystore", "http-tls-keystore-password");
+          "http-tls-keystore", "http-tls-keystore-password", "encrypt",
+          "keyring-file");
 
   /** The membership configuration: {@code protocols().membership()}. */
   public MembershipConfig membership() {
@@ -131,6 +142,8 @@ public record AgentSettings(
     public List<AdvertiseAddress.HostAddress> hostAddresses;
     /** {@code --tcp-only}: the same as {@code transport.mode: tcp-only}, over the file. */
     public boolean tcpOnly;
+    public String encrypt;
+    public Path keyringFile;
   }
 
   /**
@@ -198,6 +211,8 @@ public record AgentSettings(
       Value tlsStore = pick(f.httpTlsKeystore == null ? null : f.httpTlsKeystore.toString(), "--http-tls-keystore",
           "http-tls-keystore");
       Value tlsPassword = pick(f.httpTlsKeystorePassword, "$" + TLS_PASSWORD_ENV, "http-tls-keystore-password");
+      Value encrypt = pick(f.encrypt, "--encrypt", "encrypt");
+      Value keyringFile = pick(f.keyringFile == null ? null : f.keyringFile.toString(), "--keyring-file", "keyring-file");
 
       if (name.text == null || name.text.isBlank()) {
         errors.add("a node name is required: give --name NAME or 'name' in the config file");
@@ -306,6 +321,29 @@ public record AgentSettings(
         }
       }
 
+      byte[] key = null;
+      if (encrypt.text != null) {
+        try {
+          key = Keys.decode(encrypt.text);
+        } catch (IllegalArgumentException e) {
+          errors.add(encrypt.origin + ": " + e.getMessage());
+        }
+      }
+      Path keyringPath = keyringFile.text != null ? Path.of(keyringFile.text)
+          : dataPath != null ? dataPath.resolve(KEYRING_FILE_NAME) : null;
+      if (keyringPath != null && Files.exists(keyringPath)) {
+        if (Files.isDirectory(keyringPath)) {
+          errors.add((keyringFile.text != null ? keyringFile.origin : dataDir.origin) + ": " + keyringPath
+              + " is a directory, not a keyring file");
+        } else {
+          try {
+            KeyringFile.load(keyringPath);
+          } catch (IllegalArgumentException e) {
+            errors.add((keyringFile.text != null ? keyringFile.origin : dataDir.origin) + ": " + e.getMessage());
+          }
+        }
+      }
+
       Duration joinTimeoutValue = Duration.ofSeconds(10);
       if (joinTimeout.text != null) {
         try {
@@ -358,7 +396,7 @@ public record AgentSettings(
       return new AgentSettings(
           name.text, clusterName, bindText, advertiseText, advertiseNote, List.copyOf(seeds), httpText, tokenText,
           profileText, Map.copyOf(meta), dataPath, protocols, joinTimeoutValue, overlayValue, treeValue,
-          coordinatesValue, tls);
+          coordinatesValue, tls, key, keyringPath);
     }
 
     /** An on/off switch; false when not given. YAML 1.1 readers may turn on/off into true/false. */

@@ -27,6 +27,7 @@ import picocli.CommandLine.UnmatchedArgumentException;
     commandListHeading = "%nCommands:%n",
     subcommands = {
       AgentCommand.class,
+      KeygenCommand.class,
       ClientCommands.Members.class,
       ClientCommands.Join.class,
       ClientCommands.Leave.class,

@@ -36,6 +36,38 @@ class GrapevineCommandTest {
   }
 
   @Test
+  void keygenPrintsABase64KeyOfTheSizeAsked() {
+    assertThat(run("keygen")).isZero();
+    assertThat(java.util.Base64.getDecoder().decode(out.toString().strip())).hasSize(32);
+    out.getBuffer().setLength(0);
+    assertThat(run("keygen", "--bits", "128")).isZero();
+    assertThat(java.util.Base64.getDecoder().decode(out.toString().strip())).hasSize(16);
+    assertThat(run("keygen", "--bits", "100")).isEqualTo(2);
+    assertThat(err.toString().lines().toList()).singleElement().asString()
+        .startsWith("error: --bits must be 128, 192 or 256, got 100");
+  }
+
+  @Test
+  void aBadEncryptionKeyIsOneLineAndExit2(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+    assertThat(run("agent", "--name", "n", "--encrypt", "not-a-key!")).isEqualTo(2);
+    assertThat(err.toString().lines().toList()).containsExactly(
+        "error: --encrypt: encryption key is not valid base64; expected base64 of 16, 24 or 32 bytes"
+            + " (make one with: grapevine keygen)");
+    err.getBuffer().setLength(0);
+    String twentyBytes = java.util.Base64.getEncoder().encodeToString(new byte[20]);
+    assertThat(run("agent", "--name", "n", "--encrypt", twentyBytes)).isEqualTo(2);
+    assertThat(err.toString().lines().toList()).containsExactly(
+        "error: --encrypt: encryption key must be 16, 24 or 32 bytes (AES-128, -192 or -256), got 20 bytes");
+    err.getBuffer().setLength(0);
+    java.nio.file.Path ring = dir.resolve("ring");
+    java.nio.file.Files.writeString(ring, "# keys\n" + java.util.Base64.getEncoder().encodeToString(new byte[16])
+        + "\nshort\n");
+    assertThat(run("agent", "--name", "n", "--keyring-file", ring.toString())).isEqualTo(2);
+    assertThat(err.toString().lines().toList()).singleElement().asString()
+        .startsWith("error: --keyring-file: keyring file " + ring + " line 3: ");
+  }
+
+  @Test
   void noCommandIsAUsageError() {
     assertThat(run()).isEqualTo(2);
     assertThat(err.toString()).isEqualTo("error: missing a command; see 'grapevine --help'\n");

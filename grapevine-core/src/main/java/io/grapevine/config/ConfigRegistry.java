@@ -27,6 +27,7 @@ import java.util.Optional;
  *   <tr><td>{@code ring}</td><td>{@link SortedRingConfig}: the sorted ring of tree aggregation</td></tr>
  *   <tr><td>{@code coordinates}</td><td>{@link CoordinatesConfig}: network coordinates</td></tr>
  *   <tr><td>{@code transport}</td><td>{@link TransportConfig}: UDP and TCP, or TCP only (socket nodes)</td></tr>
+ *   <tr><td>{@code encryption}</td><td>{@link EncryptionConfig}: sealed packets (switches, replay protection)</td></tr>
  * </table>
  */
 public final class ConfigRegistry {
@@ -69,8 +70,14 @@ public final class ConfigRegistry {
       TransportConfig.Builder.class, TransportConfig::defaults, TransportConfig::toBuilder,
       TransportConfig.Builder::build);
 
+  /** {@link EncryptionConfig}: what a node with a key does with plaintext, and replay protection. */
+  public static final Section<EncryptionConfig> ENCRYPTION = Section.of("encryption", EncryptionConfig.class,
+      EncryptionConfig.Builder.class, EncryptionConfig::defaults, EncryptionConfig::toBuilder,
+      EncryptionConfig.Builder::build);
+
   private static final List<Section<?>> SECTIONS =
-      List.of(MEMBERSHIP, DISSEMINATION, KV, AGGREGATION, HYPARVIEW, PLUMTREE, RING, COORDINATES, TRANSPORT);
+      List.of(MEMBERSHIP, DISSEMINATION, KV, AGGREGATION, HYPARVIEW, PLUMTREE, RING, COORDINATES, TRANSPORT,
+          ENCRYPTION);
 
   private ConfigRegistry() {}
 
@@ -79,7 +86,7 @@ public final class ConfigRegistry {
     return SECTIONS;
   }
 
-  /** The section names: membership, dissemination, kv, aggregation, hyparview, plumtree, ring, coordinates, transport. */
+  /** The section names: membership, dissemination, kv, aggregation, hyparview, plumtree, ring, coordinates, transport, encryption. */
   public static List<String> names() {
     return SECTIONS.stream().map(Section::name).toList();
   }

@@ -27,6 +27,7 @@ import java.util.Optional;
  * @param ring section {@code ring}
  * @param coordinates section {@code coordinates}
  * @param transport section {@code transport} (socket nodes only)
+ * @param encryption section {@code encryption}: inert unless the node has a key
  */
 public record ProtocolConfigs(
     MembershipConfig membership,
@@ -37,7 +38,8 @@ public record ProtocolConfigs(
     PlumtreeConfig plumtree,
     SortedRingConfig ring,
     CoordinatesConfig coordinates,
-    TransportConfig transport) {
+    TransportConfig transport,
+    EncryptionConfig encryption) {
 
   /** Checks that every config is given. */
   public ProtocolConfigs {
@@ -50,20 +52,22 @@ public record ProtocolConfigs(
     Objects.requireNonNull(ring, "ring");
     Objects.requireNonNull(coordinates, "coordinates");
     Objects.requireNonNull(transport, "transport");
+    Objects.requireNonNull(encryption, "encryption");
   }
 
-  /** The seven protocol sections, with default coordinates and transport. */
+  /** The seven protocol sections, with the defaults of the later sections. */
   public ProtocolConfigs(MembershipConfig membership, DisseminationConfig dissemination, AntiEntropyConfig kv,
       AggregationConfig aggregation, HyParViewConfig hyparview, PlumtreeConfig plumtree, SortedRingConfig ring) {
     this(membership, dissemination, kv, aggregation, hyparview, plumtree, ring, CoordinatesConfig.defaults(),
-        TransportConfig.defaults());
+        TransportConfig.defaults(), EncryptionConfig.defaults());
   }
 
   /** Every section's defaults (membership: the {@code lan} profile). */
   public static ProtocolConfigs defaults() {
     return new ProtocolConfigs(MembershipConfig.lan(), DisseminationConfig.defaults(), AntiEntropyConfig.defaults(),
         AggregationConfig.defaults(), HyParViewConfig.defaults(), PlumtreeConfig.defaults(),
-        SortedRingConfig.defaults(), CoordinatesConfig.defaults(), TransportConfig.defaults());
+        SortedRingConfig.defaults(), CoordinatesConfig.defaults(), TransportConfig.defaults(),
+        EncryptionConfig.defaults());
   }
 
   /** The config of {@code section}. */
@@ -79,6 +83,7 @@ public record ProtocolConfigs(
       case "ring" -> c = ring;
       case "coordinates" -> c = coordinates;
       case "transport" -> c = transport;
+      case "encryption" -> c = encryption;
       default -> throw new IllegalArgumentException(ConfigRegistry.unknownSection(section.name()));
     }
     return section.configClass().cast(c);
@@ -87,11 +92,12 @@ public record ProtocolConfigs(
   /** These configs with {@code section}'s replaced by {@code config}. */
   public <C> ProtocolConfigs with(Section<C> section, C config) {
     Objects.requireNonNull(config, "config");
-    Object[] c = {membership, dissemination, kv, aggregation, hyparview, plumtree, ring, coordinates, transport};
+    Object[] c = {membership, dissemination, kv, aggregation, hyparview, plumtree, ring, coordinates, transport,
+        encryption};
     c[ConfigRegistry.sections().indexOf(section)] = section.configClass().cast(config);
     return new ProtocolConfigs((MembershipConfig) c[0], (DisseminationConfig) c[1], (AntiEntropyConfig) c[2],
         (AggregationConfig) c[3], (HyParViewConfig) c[4], (PlumtreeConfig) c[5], (SortedRingConfig) c[6],
-        (CoordinatesConfig) c[7], (TransportConfig) c[8]);
+        (CoordinatesConfig) c[7], (TransportConfig) c[8], (EncryptionConfig) c[9]);
   }
 
   /** These configs with the membership config replaced, e.g. by a profile. */

@@ -154,8 +154,8 @@ public final class Membership implements Protocol<Message>, PeerSampler, Piggyba
   private final ArrayList<Record> heldMembers = new ArrayList<>();
   private final BroadcastQueue broadcasts;
   private final Awareness awareness;
-  private final PacketWriter datagram;
-  private final MessageEncoder encoder;
+  private PacketWriter datagram;
+  private MessageEncoder encoder;
   private final MembershipCounters stats = new MembershipCounters();
   /** The push-pull header of the packet being applied, and the entries it announced so far. */
   private PushPull pendingPushPull;
@@ -365,6 +365,11 @@ public final class Membership implements Protocol<Message>, PeerSampler, Piggyba
     }
     this.context = context;
     stats.stack = context.stats();
+    if (context.datagramBytes() < config.udpPayloadBytes) {
+      // The stack keeps room for something of its own (a seal): fill only what is left.
+      datagram = new PacketWriter(context.datagramBytes(), clusterName);
+      encoder = new MessageEncoder(context.datagramBytes());
+    }
   }
 
   /** Live members as gossip partners: this protocol is its stack's {@link PeerSampler}. */

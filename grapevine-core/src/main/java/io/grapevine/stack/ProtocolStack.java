@@ -8,6 +8,8 @@ import io.grapevine.node.Outbox;
 import io.grapevine.node.PeerSampler;
 import io.grapevine.node.ProtocolEvent;
 import io.grapevine.node.ProtocolNode;
+import io.grapevine.security.EncryptionMismatch;
+import io.grapevine.security.PacketSeal;
 import io.grapevine.wire.DropReason;
 import io.grapevine.wire.EndpointResolver;
 import io.grapevine.wire.MalformedPacketException;
@@ -18,6 +20,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
 import java.util.random.RandomGenerator;
+import java.util.zip.CRC32C;
 
 /**
  * One node: the protocols it runs, stacked on one port and one packet envelope. The stack is what a
@@ -31,7 +34,15 @@ import java.util.random.RandomGenerator;
  * gossip, and a random generator of its own, seeded from the node's seed and the protocol's name.
  *
  * <p>Application commands ({@code join}, {@code put}, {@code publish}...) are called on the protocol
- * itself, with the time and the driver's outbox, between the stack's own calls.
+ * itself, with the time and the driver's outbox as {@link #outbox(Outbox)} returns it, between the
+ * stack's own calls.
+ *
+ * <p>With a {@link PacketSeal} ({@link Builder#seal}), the stack seals every packet its protocols
+ * send and opens every sealed packet before anything reads it; the protocols never see the
+ * difference. A packet it cannot open, or a plaintext packet it refuses, is dropped and counted
+ * ({@code bad_seal}, {@code no_key}, {@code unsealed}, {@code replay_*}); if it came as a datagram,
+ * the sender gets a small plaintext refusal (at most one a second), so a node with the wrong key can
+ * say why it cannot join ({@link EncryptionMismatch}).
  *
  * <p>Not thread-safe: a driver steps one stack from one thread at a time.
  */
@@ -47,6 +58,13 @@ public final class ProtocolStack implements ProtocolNode {
   private final Piggyback piggyback;
   private final PacketReader reader;
   private final StackStats stats;
+  /** Null without encryption: the plaintext path then runs exactly as before. */
+  private final PacketSeal seal;
+  private SealingOutbox lastOutbox;
+  private long nextNoticeMillis = Long.MIN_VALUE;
+  /** The refusal budget: one refusal is due for each {@code 1000 / REFUSALS_PER_SECOND} ms since. */
+  private long refusalCreditFromMillis = Long.MIN_VALUE;
+  private long nextRefusedEventMillis = Long.MIN_VALUE;
 
   /**
    * Per-packet scratch, shared by the stacks a thread steps (a simulator holds a million stacks, so
@@ -77,7 +95,9 @@ public final class ProtocolStack implements ProtocolNode {
     this.name = b.name;
     this.endpoint = b.endpoint;
     this.clusterName = b.clusterName;
-    this.datagramBytes = b.datagramBytes;
+    this.seal = b.seal;
+    // Protocols fill what is left once the seal's overhead is set aside.
+    this.datagramBytes = b.seal == null ? b.datagramBytes : b.datagramBytes - PacketSeal.OVERHEAD;
     this.streamMessageMaxBytes = b.streamMessageMaxBytes;
     this.seed = b.seed;
     this.protocols = b.protocols.toArray(new Protocol<?>[0]);
@@ -133,6 +153,7 @@ public final class ProtocolStack implements ProtocolNode {
       throw new IllegalStateException("stack of " + name + " already started");
     }
     started = true;
+    out = outbox(out);
     for (Protocol<?> p : protocols) {
       p.start(nowMillis, out);
     }
@@ -143,6 +164,7 @@ public final class ProtocolStack implements ProtocolNode {
     if (!started || stopped) {
       return;
     }
+    out = outbox(out);
     for (int i = protocols.length - 1; i >= 0; i--) {
       protocols[i].stop(nowMillis, out);
     }
@@ -159,9 +181,45 @@ public final class ProtocolStack implements ProtocolNode {
       stats.drop(DropReason.UNEXPECTED);
       return;
     }
-    if (size > (delivery == Delivery.DATAGRAM ? WireFormat.MAX_DATAGRAM_BYTES : streamMessageMaxBytes)) {
+    int limit = delivery == Delivery.DATAGRAM ? WireFormat.MAX_DATAGRAM_BYTES
+        : seal == null ? streamMessageMaxBytes : streamMessageMaxBytes + PacketSeal.OVERHEAD;
+    if (size > limit) {
       stats.drop(DropReason.OVERSIZED);
       return;
+    }
+    boolean checksummed = true;
+    int flags = size > WireFormat.FLAGS_OFFSET ? packet.get(packet.position() + WireFormat.FLAGS_OFFSET) & 0xff : 0;
+    if (seal != null || flags != 0) {
+      // Sealed, control, or a node with a key: all off the plain path.
+      if ((flags & WireFormat.FLAG_SEALED) != 0) {
+        if (seal == null) {
+          stats.drop(DropReason.NO_KEY);
+          notice(nowMillis, from, EncryptionMismatch.Kind.NO_KEY, delivery, out);
+          return;
+        }
+        try {
+          packet = seal.open(packet);
+        } catch (MalformedPacketException e) {
+          stats.drop(e.reason());
+          if (e.reason() == DropReason.BAD_SEAL) {
+            notice(nowMillis, from, EncryptionMismatch.Kind.UNKNOWN_KEY, delivery, out);
+          } else if (e.reason() == DropReason.NO_KEY) {
+            notice(nowMillis, from, EncryptionMismatch.Kind.NO_KEY, delivery, out);
+          }
+          return;
+        }
+        checksummed = false;
+        flags &= ~WireFormat.FLAG_SEALED;
+      } else if (seal.refusesPlaintext() && !isRefusal(packet)) {
+        stats.drop(DropReason.UNSEALED);
+        notice(nowMillis, from, EncryptionMismatch.Kind.UNSEALED, delivery, out);
+        return;
+      }
+      if ((flags & WireFormat.FLAG_CONTROL) != 0) {
+        control(nowMillis, from, packet, checksummed, out);
+        return;
+      }
+      out = outbox(out);
     }
     // A nested call (an outbox that delivers synchronously) gets scratch of its own.
     Scratch sc = SCRATCH.get();
@@ -175,7 +233,7 @@ public final class ProtocolStack implements ProtocolNode {
     try {
       // Decode everything first: a packet is applied whole or not at all.
       try {
-        reader.open(packet);
+        reader.open(packet, checksummed, WireFormat.KNOWN_FLAGS);
         while (reader.nextMessage()) {
           Protocol<?> owner = ownerOf(reader.type() & 0xff);
           if (owner == null) {
@@ -209,6 +267,167 @@ public final class ProtocolStack implements ProtocolNode {
       // Nothing of a handled packet stays reachable from the stack.
       reader.close();
     }
+  }
+
+  // ------------------------------------------------------------------ encryption
+
+  /** Control codes: the message type of a control packet's one message. */
+  private static final int HELLO = 0x01;
+  private static final int REFUSED_UNSEALED = 0x02;
+  private static final int REFUSED_UNKNOWN_KEY = 0x03;
+  private static final int REFUSED_NO_KEY = 0x04;
+  /** Mismatch events emitted at most this often: enough for an operator to see why. */
+  private static final long NOTICE_INTERVAL_MILLIS = 1000;
+  /**
+   * Refusals sent at most this many a second (and in a burst): a few nodes joining with a wrong key
+   * at once each hear back, and a spoofed flood cannot turn the node into a reflector.
+   */
+  private static final int REFUSALS_PER_SECOND = 8;
+
+  /**
+   * The outbox the stack's protocols and commands send through: {@code driverOutbox} itself without
+   * a seal, else a wrapper sealing each packet while the seal says so. Drivers pass what this returns
+   * to application commands; the stack's own calls wrap what they are given.
+   */
+  public Outbox outbox(Outbox driverOutbox) {
+    if (seal == null || driverOutbox instanceof SealingOutbox s && s.stack() == this) {
+      return driverOutbox;
+    }
+    SealingOutbox last = lastOutbox;
+    if (last != null && last.inner == driverOutbox) {
+      return last;
+    }
+    last = new SealingOutbox(driverOutbox);
+    lastOutbox = last;
+    return last;
+  }
+
+  /** The seal, or null when the node has no encryption. */
+  public PacketSeal seal() {
+    return seal;
+  }
+
+  /**
+   * Sends {@code to} a hello: a control packet, sealed when we seal, that a node which cannot open or
+   * accept it answers with a refusal, so a joining node learns of a key mismatch (an {@link
+   * EncryptionMismatch} event) instead of only hearing nothing. A node that accepts it stays silent.
+   */
+  public void hello(long nowMillis, Endpoint to, Outbox out) {
+    outbox(out).send(to, controlPacket(HELLO), Delivery.DATAGRAM);
+  }
+
+  private final class SealingOutbox implements Outbox {
+    final Outbox inner;
+
+    SealingOutbox(Outbox inner) {
+      this.inner = inner;
+    }
+
+    ProtocolStack stack() {
+      return ProtocolStack.this;
+    }
+
+    @Override
+    public void send(Endpoint to, ByteBuffer packet, Delivery delivery) {
+      inner.send(to, seal.sealsOutgoing() ? seal.seal(packet) : packet, delivery);
+    }
+
+    @Override
+    public void emit(ProtocolEvent event) {
+      inner.emit(event);
+    }
+  }
+
+  private static Outbox raw(Outbox out) {
+    return out instanceof SealingOutbox s ? s.inner : out;
+  }
+
+  /** A plaintext control packet of ours with a refusal code: accepted even when plaintext is not. */
+  private boolean isRefusal(ByteBuffer packet) {
+    try {
+      reader.open(packet, true, WireFormat.FLAG_CONTROL);
+      int flags = packet.get(packet.position() + WireFormat.FLAGS_OFFSET);
+      if ((flags & WireFormat.FLAG_CONTROL) == 0 || !reader.nextMessage()) {
+        return false;
+      }
+      int code = reader.type() & 0xff;
+      return code == REFUSED_UNSEALED || code == REFUSED_UNKNOWN_KEY || code == REFUSED_NO_KEY;
+    } catch (MalformedPacketException e) {
+      return false;
+    } finally {
+      reader.close();
+    }
+  }
+
+  /** A control packet, opened if it was sealed: a hello (nothing to do) or a peer's refusal. */
+  private void control(long nowMillis, Endpoint from, ByteBuffer packet, boolean checksummed, Outbox out) {
+    int code;
+    try {
+      reader.open(packet, checksummed, WireFormat.FLAG_CONTROL);
+      if (!reader.nextMessage()) {
+        throw new MalformedPacketException(DropReason.TRUNCATED, "no control message");
+      }
+      code = reader.type() & 0xff;
+    } catch (MalformedPacketException e) {
+      stats.drop(e.reason());
+      return;
+    } finally {
+      reader.close();
+    }
+    EncryptionMismatch.Kind kind;
+    switch (code) {
+      case HELLO -> {
+        return;
+      }
+      case REFUSED_UNSEALED -> kind = EncryptionMismatch.Kind.UNSEALED;
+      case REFUSED_UNKNOWN_KEY -> kind = EncryptionMismatch.Kind.UNKNOWN_KEY;
+      case REFUSED_NO_KEY -> kind = EncryptionMismatch.Kind.NO_KEY;
+      default -> {
+        stats.drop(DropReason.UNKNOWN_TYPE);
+        return;
+      }
+    }
+    stats.refusalReceived();
+    if (nowMillis >= nextRefusedEventMillis) {
+      nextRefusedEventMillis = nowMillis + NOTICE_INTERVAL_MILLIS;
+      raw(out).emit(new EncryptionMismatch(from, kind, true));
+    }
+  }
+
+  /** A packet of {@code from} was refused: tell the application, and the sender if it can hear us. */
+  private void notice(long nowMillis, Endpoint from, EncryptionMismatch.Kind kind, Delivery delivery, Outbox out) {
+    Outbox plain = raw(out);
+    if (nowMillis >= nextNoticeMillis) {
+      nextNoticeMillis = nowMillis + NOTICE_INTERVAL_MILLIS;
+      plain.emit(new EncryptionMismatch(from, kind, false));
+    }
+    // A datagram came from the sender's own port; a stream's source port is not where it listens.
+    long step = 1000 / REFUSALS_PER_SECOND;
+    // Credit for at most one second's refusals: the burst.
+    refusalCreditFromMillis = Math.max(refusalCreditFromMillis, nowMillis - 1000);
+    if (delivery == Delivery.DATAGRAM && nowMillis - refusalCreditFromMillis >= step) {
+      refusalCreditFromMillis += step;
+      int code = switch (kind) {
+        case UNSEALED -> REFUSED_UNSEALED;
+        case UNKNOWN_KEY -> REFUSED_UNKNOWN_KEY;
+        case NO_KEY -> REFUSED_NO_KEY;
+      };
+      plain.send(from, controlPacket(code), Delivery.DATAGRAM);
+      stats.refusalSent();
+    }
+  }
+
+  /** A plaintext control packet: header with the control flag, one empty message of type {@code code}, CRC. */
+  private ByteBuffer controlPacket(int code) {
+    byte[] cluster = clusterName.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    int header = WireFormat.CLUSTER_OFFSET + cluster.length;
+    ByteBuffer b = ByteBuffer.allocate(header + WireFormat.MESSAGE_HEADER_LENGTH + WireFormat.CRC_LENGTH);
+    b.put(WireFormat.MAGIC_0).put(WireFormat.MAGIC_1).put(WireFormat.VERSION).put((byte) WireFormat.FLAG_CONTROL)
+        .put((byte) cluster.length).put(cluster).put((byte) code).putShort((short) 0);
+    CRC32C crc = new CRC32C();
+    crc.update(b.array(), 0, b.position());
+    b.putInt((int) crc.getValue());
+    return b.flip();
   }
 
   /**
@@ -255,6 +474,7 @@ public final class ProtocolStack implements ProtocolNode {
     if (stopped) {
       return;
     }
+    out = outbox(out);
     for (int i = 0; i < protocols.length; i++) {
       Protocol<?> p = protocols[i];
       if (p.nextDeadlineMillis() <= nowMillis) {
@@ -457,6 +677,7 @@ public final class ProtocolStack implements ProtocolNode {
     private int streamMessageMaxBytes = WireFormat.MAX_MESSAGE_LENGTH;
     private long seed;
     private PeerSampler peers;
+    private PacketSeal seal;
 
     private Builder(String name, Endpoint endpoint, String clusterName) {
       this.name = name;
@@ -494,6 +715,17 @@ public final class ProtocolStack implements ProtocolNode {
     }
 
     /**
+     * Seals and opens this node's packets with {@code seal} (null: plaintext, the default). The
+     * protocols then get {@link PacketSeal#OVERHEAD} bytes less than {@link #datagramBytes} to fill, so
+     * a sealed datagram is never larger than that; a protocol that sizes its datagrams from its own
+     * config (membership's {@code udpPayloadBytes}) must be given the smaller size too.
+     */
+    public Builder seal(PacketSeal seal) {
+      this.seal = seal;
+      return this;
+    }
+
+    /**
      * Gossip partners for every protocol; by default the first protocol that is a {@link
      * PeerSampler} (membership, or HyParView), or none.
      */
@@ -522,8 +754,9 @@ public final class ProtocolStack implements ProtocolNode {
           }
         }
       }
-      if (datagramBytes < 64 || datagramBytes > WireFormat.MAX_DATAGRAM_BYTES) {
-        errors.add("datagramBytes must be 64.." + WireFormat.MAX_DATAGRAM_BYTES + ", got " + datagramBytes);
+      int least = seal == null ? 64 : 64 + PacketSeal.OVERHEAD;
+      if (datagramBytes < least || datagramBytes > WireFormat.MAX_DATAGRAM_BYTES) {
+        errors.add("datagramBytes must be " + least + ".." + WireFormat.MAX_DATAGRAM_BYTES + ", got " + datagramBytes);
       }
       if (!errors.isEmpty()) {
         throw new IllegalArgumentException("stack of node " + name + ": " + String.join("; ", errors));

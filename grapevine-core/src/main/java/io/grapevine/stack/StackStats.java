@@ -13,6 +13,8 @@ public final class StackStats {
   private final long[] messagesIn;
   private volatile long packetsIn;
   private volatile long bytesIn;
+  private volatile long refusalsSent;
+  private volatile long refusalsReceived;
   /** Allocated at the first drop: most simulated nodes never drop anything. */
   private volatile AtomicLongArray dropped;
 
@@ -64,6 +66,24 @@ public final class StackStats {
       sum += d.get(i);
     }
     return sum;
+  }
+
+  /** Refusals this node sent: a peer's packet it could not open or would not accept in plaintext. */
+  public long refusalsSent() {
+    return refusalsSent;
+  }
+
+  /** Refusals this node received: a peer could not open, or would not accept, what it sent. */
+  public long refusalsReceived() {
+    return refusalsReceived;
+  }
+
+  void refusalSent() {
+    refusalsSent++;
+  }
+
+  void refusalReceived() {
+    refusalsReceived++;
   }
 
   void received(int bytes) {

@@ -27,7 +27,17 @@ public enum DropReason {
   /** A user event whose payload exceeds {@code dissemination.maxPayloadBytes} or {@code plumtree.maxPayloadBytes}. */
   EVENT_TOO_LARGE("event_too_large"),
   /** A replicated-store value above {@code kv.valueMaxBytes}. */
-  KV_VALUE_TOO_LARGE("kv_value_too_large");
+  KV_VALUE_TOO_LARGE("kv_value_too_large"),
+  /** Not sealed, while this node has a key and {@code encryption.verifyIncoming} is on. */
+  UNSEALED("unsealed"),
+  /** Sealed, but none of this node's keys opens it: another key, or altered in flight. */
+  BAD_SEAL("bad_seal"),
+  /** Sealed, but this node has no encryption key. */
+  NO_KEY("no_key"),
+  /** Sealed and authentic, but sent longer ago (or further ahead) than the replay window allows. */
+  REPLAY_STALE("replay_stale"),
+  /** Sealed and authentic, but opened before: a replayed copy. */
+  REPLAY_DUPLICATE("replay_duplicate");
 
   private final String label;
 

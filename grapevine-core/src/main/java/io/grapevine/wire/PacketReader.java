@@ -35,9 +35,19 @@ public final class PacketReader {
 
   /** Checks magic, version, flags, cluster name and checksum; positions before the first message. */
   public void open(ByteBuffer packet) throws MalformedPacketException {
+    open(packet, true, WireFormat.KNOWN_FLAGS);
+  }
+
+  /**
+   * Like {@link #open(ByteBuffer)}, for the stack's own packets: {@code checksummed} false for a
+   * packet whose integrity its seal already proved (it has no CRC trailer), and {@code allowedFlags}
+   * the flag bits the caller handles itself.
+   */
+  public void open(ByteBuffer packet, boolean checksummed, int allowedFlags) throws MalformedPacketException {
     ByteBuffer b = packet.slice().order(ByteOrder.BIG_ENDIAN);
     int length = b.remaining();
-    if (length < WireFormat.CLUSTER_OFFSET + WireFormat.CRC_LENGTH) {
+    int trailer = checksummed ? WireFormat.CRC_LENGTH : 0;
+    if (length < WireFormat.CLUSTER_OFFSET + trailer) {
       throw new MalformedPacketException(DropReason.TRUNCATED, "packet of " + length + " bytes");
     }
     if (b.get(0) != WireFormat.MAGIC_0 || b.get(1) != WireFormat.MAGIC_1) {
@@ -47,13 +57,15 @@ public final class PacketReader {
     if (version < WireFormat.MIN_VERSION || version > WireFormat.MAX_VERSION) {
       throw new MalformedPacketException(DropReason.UNSUPPORTED_VERSION, "version " + version);
     }
-    int end = length - WireFormat.CRC_LENGTH;
-    crcUpdate(b, end);
-    if ((int) crc.getValue() != b.getInt(end)) {
-      throw new MalformedPacketException(DropReason.BAD_CHECKSUM, "crc mismatch");
+    int end = length - trailer;
+    if (checksummed) {
+      crcUpdate(b, end);
+      if ((int) crc.getValue() != b.getInt(end)) {
+        throw new MalformedPacketException(DropReason.BAD_CHECKSUM, "crc mismatch");
+      }
     }
     int flags = b.get(WireFormat.FLAGS_OFFSET) & 0xff;
-    if ((flags & ~WireFormat.KNOWN_FLAGS) != 0) {
+    if ((flags & ~allowedFlags) != 0) {
       throw new MalformedPacketException(DropReason.BAD_FIELD, "unknown flags " + flags);
     }
     int clen = b.get(WireFormat.CLUSTER_LENGTH_OFFSET) & 0xff;

@@ -15,9 +15,10 @@ package io.grapevine.wire;
  * +--------------------------------------------------------------+
  * </pre>
  *
- * All integers are big-endian. Flag bit 0 is reserved for an authenticated-encryption wrapper
- * (the header then stays in clear as associated data and the messages are sealed); receivers drop
- * packets with flags they do not understand. See docs/wire-format.md.
+ * All integers are big-endian. Flag bit 0 marks a sealed packet (AES-GCM; the header stays in clear
+ * as associated data and the messages are sealed, see {@link #FLAG_SEALED}); bit 1 a control packet
+ * of the stack ({@link #FLAG_CONTROL}); receivers drop packets with flags they do not understand.
+ * See docs/wire-format.md.
  */
 public final class WireFormat {
   private WireFormat() {}
@@ -51,8 +52,18 @@ public final class WireFormat {
   public static final int EXTENDED_LENGTH = 0xFFFF;
   /** Longest message body at all. */
   public static final int MAX_MESSAGE_LENGTH = 16 * 1024 * 1024;
-  /** Flags this version understands (none set yet). */
+  /** Flags a packet of protocol messages carries once opened: none. */
   public static final int KNOWN_FLAGS = 0;
+  /**
+   * Flag bit 0: the bytes after the cluster name are sealed (nonce, AES-GCM ciphertext, tag; no
+   * CRC). See {@code io.grapevine.security.PacketSeal}.
+   */
+  public static final int FLAG_SEALED = 0x01;
+  /**
+   * Flag bit 1: a control packet of the stack itself (a hello, or a refusal when a peer cannot open
+   * what we sent), not of a protocol.
+   */
+  public static final int FLAG_CONTROL = 0x02;
 
   /** Envelope overhead for a given cluster name length: header plus trailer. */
   public static int overhead(int clusterNameBytes) {

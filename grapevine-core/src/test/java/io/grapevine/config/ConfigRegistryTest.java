@@ -32,7 +32,7 @@ class ConfigRegistryTest {
   void sectionsAreTheProtocolConfigsAndTheTransport() {
     assertThat(ConfigRegistry.names())
         .containsExactly("membership", "dissemination", "kv", "aggregation", "hyparview", "plumtree", "ring",
-            "coordinates", "transport");
+            "coordinates", "transport", "encryption");
     assertThat(ProtocolConfigs.defaults().apply(List.of(new Setting("transport.mode", "tcp-only", "t")))
         .transport().mode).isEqualTo(TransportConfig.Mode.TCP_ONLY);
     assertThat(ConfigRegistry.section("kv")).isSameAs(ConfigRegistry.KV);
@@ -40,7 +40,7 @@ class ConfigRegistryTest {
     assertThat(ConfigRegistry.RING.configClass()).isEqualTo(SortedRingConfig.class);
     assertThatThrownBy(() -> ConfigRegistry.section("gossipp")).hasMessage(
         "unknown protocol 'gossipp'; known: membership, dissemination, kv, aggregation, hyparview, plumtree, ring,"
-            + " coordinates, transport");
+            + " coordinates, transport, encryption");
   }
 
   /** Every setter of every builder is a knob, and every knob is documented for the reference table. */
@@ -239,7 +239,8 @@ class ConfigRegistryTest {
         new Setting("aggregation.epochRounds", "90", "a:4"),
         new Setting("hyparview.activeViewSize", "6", "a:5"),
         new Setting("plumtree.graftTimeout", "300ms", "a:6"),
-        new Setting("ring.maxDescriptors", "12", "a:7")));
+        new Setting("ring.maxDescriptors", "12", "a:7"),
+        new Setting("encryption.verifyIncoming", "false", "a:8")));
     assertThat(c.membership().probeInterval).isEqualTo(Duration.ofSeconds(2));
     assertThat(c.dissemination().fanout).isEqualTo(2);
     assertThat(c.kv().syncInterval).isEqualTo(Duration.ofMillis(500));
@@ -247,6 +248,8 @@ class ConfigRegistryTest {
     assertThat(c.hyparview().activeViewSize).isEqualTo(6);
     assertThat(c.plumtree().graftTimeout).isEqualTo(Duration.ofMillis(300));
     assertThat(c.ring().maxDescriptors).isEqualTo(12);
+    assertThat(c.encryption().verifyIncoming).isFalse();
+    assertThat(c.encryption().verifyOutgoing).isTrue();
     assertThat(c.get(ConfigRegistry.KV)).isSameAs(c.kv());
     assertThat(c.aggregation().mode).isEqualTo(AggregationConfig.defaults().mode);
 
@@ -257,7 +260,7 @@ class ConfigRegistryTest {
         new Setting("fanout", "3", "agent.yaml:8")))))
         .containsExactly(
             "agent.yaml:3: unknown protocol 'gossipp'; known: membership, dissemination, kv, aggregation,"
-                + " hyparview, plumtree, ring, coordinates, transport",
+                + " hyparview, plumtree, ring, coordinates, transport, encryption",
             "agent.yaml:8: expected SECTION.KNOB like kv.syncInterval, got 'fanout'",
             "agent.yaml:12: kv.syncInterval: expected a duration like 250ms, 1.5s, 2m or PT1S, got 'soon'",
             "agent.yaml:7: unknown knob 'membership.probeIntervall' (did you mean probeInterval?)");

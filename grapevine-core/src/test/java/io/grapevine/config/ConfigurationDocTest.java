@@ -37,7 +37,9 @@ class ConfigurationDocTest {
           + " with another overlay.",
       "ring", "The sorted ring whose tree carries exact SUM/COUNT with `tree: on`"
           + " ([overlays.md](overlays.md#the-sorted-ring-and-its-tree-aggregation)); the agent refuses these knobs"
-          + " with the tree off.");
+          + " with the tree off.",
+      "encryption", "Sealed packets ([wire-format.md](wire-format.md#sealed-packets)): inert without a key"
+          + " (`--encrypt`, `--keyring-file`); the switches move a running cluster to encryption and back.");
 
   static String generate() {
     StringBuilder b = new StringBuilder();

@@ -10,7 +10,9 @@ import io.grapevine.api.Coordinate;
 import io.grapevine.api.UserEvent;
 import io.grapevine.api.JoinResult;
 import io.grapevine.api.Member;
+import io.grapevine.Encryption;
 import io.grapevine.api.MemberEvent;
+import io.grapevine.security.EncryptionMismatch;
 import io.grapevine.api.MemberState;
 import io.grapevine.coordinates.Coordinates;
 import io.grapevine.membership.Membership;
@@ -71,6 +73,9 @@ public final class ClusterNode implements Cluster {
   private volatile Map<String, Member> memberMap = Map.of();
   private volatile Member local;
   private volatile int healthScore;
+  private Encryption encryption;
+  /** Per kind of mismatch (and side), when it may next be logged: once a minute at most. */
+  private final Map<String, Long> mismatchLoggedAt = new java.util.concurrent.ConcurrentHashMap<>();
 
   private ClusterNode(boolean ownsLoop) {
     this.ownsLoop = ownsLoop;
@@ -117,6 +122,11 @@ public final class ClusterNode implements Cluster {
     loop.execute(node.joiner::start);
     log.info("{}: started in cluster '{}' at {} (bound {}, incarnation {}, loop {})", s.name(), s.clusterName(),
         node.endpoint(), transport.localEndpoint(), node.local.incarnation(), loop.threadName());
+    Encryption enc = node.encryption;
+    if (!enc.keyring().isEmpty()) {
+      log.info("{}: encryption on: {} key(s), primary {}, verifyIncoming={}, verifyOutgoing={}", s.name(),
+          enc.keyring().size(), enc.keyring().primaryFingerprint(), enc.verifyIncoming(), enc.verifyOutgoing());
+    }
     return node;
   }
 
@@ -137,6 +147,8 @@ public final class ClusterNode implements Cluster {
         + " one of them", name(), nc.name(), nc.claimant(), nc.existing()));
     router.on(JoinResult.class, joiner::onJoinResult);
     router.on(UserEvent.class, events::deliver);
+    encryption = new Encryption(parts.seal, parts.stack.stats());
+    router.on(EncryptionMismatch.class, this::logMismatch);
     publish();
   }
 
@@ -156,6 +168,18 @@ public final class ClusterNode implements Cluster {
     memberList = Collections.unmodifiableList(list);
     memberMap = Collections.unmodifiableMap(map);
     local = membership.localMember();
+  }
+
+  /** One line per kind of mismatch, at most once a minute: the cause, not a flood. */
+  private void logMismatch(EncryptionMismatch m) {
+    String key = m.kind() + "/" + m.reportedByPeer();
+    long now = driver.loop().nowMillis();
+    Long next = mismatchLoggedAt.get(key);
+    if (next != null && now < next) {
+      return;
+    }
+    mismatchLoggedAt.put(key, now + 60_000);
+    log.warn("{}: {}", name(), m.describe());
   }
 
   private void logEvent(MemberEvent e) {
@@ -414,6 +438,11 @@ public final class ClusterNode implements Cluster {
   /** This node's name. */
   public String name() {
     return membership.name();
+  }
+
+  @Override
+  public Encryption encryption() {
+    return encryption;
   }
 
   /** The node's protocol stack (step it only on {@link #eventLoop()}'s thread). */

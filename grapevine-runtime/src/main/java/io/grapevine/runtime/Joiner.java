@@ -139,6 +139,11 @@ final class Joiner {
     }
     driver.stepOnLoop((t, out) -> {
       membership.join(t, a.seeds, out);
+      // A seed that cannot open or accept our packets answers a hello with a refusal, which the
+      // node logs as a key mismatch; a seed that can stays silent.
+      for (Endpoint seed : a.seeds) {
+        driver.stack().hello(t, seed, out);
+      }
       return null;
     });
     // Retry while waiting (a seed may still be starting), backing off exponentially: during a join

@@ -3,6 +3,7 @@ package io.grapevine.runtime;
 import io.grapevine.antientropy.ReplicaStore;
 import io.grapevine.config.ProtocolConfigs;
 import io.grapevine.node.Endpoint;
+import io.grapevine.security.Keyring;
 import io.grapevine.stack.Protocol;
 import java.nio.file.Path;
 import java.util.List;
@@ -22,6 +23,8 @@ import java.util.function.UnaryOperator;
  * @param coordinates network coordinates from membership's probes
  * @param protocols the application's own protocols, added to the stack after the built-in ones
  * @param storeDecorator wraps the replicated store (see {@link KvService#create}); identity for none
+ * @param keyring the encryption keys, possibly none (plaintext until a key is installed); the
+ *     switches and replay window are {@code configs.encryption()}
  */
 public record NodeSettings(
     String clusterName,
@@ -37,4 +40,5 @@ public record NodeSettings(
     boolean tree,
     boolean coordinates,
     List<Protocol<?>> protocols,
-    UnaryOperator<ReplicaStore> storeDecorator) {}
+    UnaryOperator<ReplicaStore> storeDecorator,
+    Keyring keyring) {}

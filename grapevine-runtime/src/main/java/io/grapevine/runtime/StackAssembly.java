@@ -14,6 +14,9 @@ import io.grapevine.overlay.OverlayEvents;
 import io.grapevine.overlay.Plumtree;
 import io.grapevine.overlay.SortedRing;
 import io.grapevine.overlay.TreeAggregation;
+import io.grapevine.security.PacketSeal;
+import java.security.NoSuchAlgorithmException;
+import java.security.SecureRandom;
 import io.grapevine.stack.Protocol;
 import io.grapevine.stack.ProtocolStack;
 import java.util.ArrayList;
@@ -42,6 +45,8 @@ final class StackAssembly {
   final TreeAggregation treeAggregation;
   /** Network coordinates; null without them. */
   final Coordinates coordinates;
+  /** Seals and opens every packet; inert while the keyring is empty. */
+  final PacketSeal seal;
 
   /**
    * @param adv the advertised endpoint
@@ -51,9 +56,19 @@ final class StackAssembly {
   StackAssembly(NodeSettings s, Endpoint adv, long incarnation, Protocol<?> kv) {
     NodeSetup node = new NodeSetup(s.name(), adv, s.clusterName(), incarnation, s.seed(), s.metadata());
     MembershipConfig m = s.configs().membership();
+    // Every node has a seal, so a key can be installed while it runs (migration); the stack then
+    // leaves the protocols the seal's room within udpPayloadBytes.
+    SecureRandom nonces = strongRandom();
+    seal = new PacketSeal(s.keyring(), s.clusterName(), s.configs().encryption(), System::currentTimeMillis,
+        (dst, off, len) -> {
+          byte[] n = new byte[len];
+          nonces.nextBytes(n);
+          System.arraycopy(n, 0, dst, off, len);
+        });
     ProtocolStack.Builder b = node.stackBuilder()
         .datagramBytes(m.udpPayloadBytes)
-        .streamMessageMaxBytes(m.streamMessageMaxBytes);
+        .streamMessageMaxBytes(m.streamMessageMaxBytes)
+        .seal(seal);
     // Membership first: the peer sampler and piggyback carrier of the others.
     List<String> names = new ArrayList<>(List.of(Membership.PROTOCOL_NAME, AntiEntropy.PROTOCOL_NAME,
         Dissemination.PROTOCOL_NAME, Aggregation.PROTOCOL_NAME));
@@ -83,5 +98,14 @@ final class StackAssembly {
       b.add(p);
     }
     stack = b.build();
+  }
+
+  /** DRBG: a strong generator that does not read the OS on every call; the platform default otherwise. */
+  private static SecureRandom strongRandom() {
+    try {
+      return SecureRandom.getInstance("DRBG");
+    } catch (NoSuchAlgorithmException e) {
+      return new SecureRandom();
+    }
   }
 }

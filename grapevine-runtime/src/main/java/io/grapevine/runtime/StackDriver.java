@@ -29,7 +29,7 @@ public final class StackDriver {
   private final Runnable afterStep;
   private final ArrayDeque<ProtocolEvent> pending = new ArrayDeque<>();
   private final AtomicBoolean closed = new AtomicBoolean();
-  private final Outbox outbox = new Outbox() {
+  private final Outbox transportOutbox = new Outbox() {
     @Override
     public void send(Endpoint to, ByteBuffer packet, Delivery delivery) {
       transport.send(to, packet, delivery);
@@ -40,6 +40,8 @@ public final class StackDriver {
       pending.add(event);
     }
   };
+  /** What commands and the stack send through: sealed by the stack when it has a key. */
+  private final Outbox outbox;
   private EventLoop.Timer tick;
   private long tickAtMillis = Long.MAX_VALUE;
   private boolean dispatching;
@@ -55,6 +57,7 @@ public final class StackDriver {
     this.stack = stack;
     this.events = events;
     this.afterStep = afterStep;
+    this.outbox = stack.outbox(transportOutbox);
   }
 
   /** Starts the stack on the loop; returns when it has started. */

@@ -216,7 +216,8 @@ public final class Engine implements Outbox {
       return;
     }
     current = i;
-    action.accept(this);
+    // A stack with a seal seals what commands send, as it does what it sends itself.
+    action.accept(nodes[i] instanceof io.grapevine.stack.ProtocolStack stack ? stack.outbox(this) : this);
     current = -1;
     nodeCalls++;
     reschedule(i, false);

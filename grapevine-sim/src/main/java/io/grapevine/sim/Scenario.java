@@ -115,8 +115,9 @@ public final class Scenario {
 
   /** Every protocol section's config, membership included. */
   public ProtocolConfigs protocols() {
-    return new ProtocolConfigs(membership, dissemination, kv, aggregation, hyparview, plumtree, ring, coordinates,
-        io.grapevine.config.TransportConfig.defaults());
+    // Sections the simulator does not set (transport, encryption, ...) keep their defaults.
+    return new ProtocolConfigs(membership, dissemination, kv, aggregation, hyparview, plumtree, ring)
+        .with(io.grapevine.config.ConfigRegistry.COORDINATES, coordinates);
   }
 
   /** The latency model these settings describe. */

@@ -452,12 +452,12 @@ public final class VirtualNetwork {
   }
 
   private void call(Node node, Command command) {
-    command.run(now, node.outbox);
+    command.run(now, node.outbox());
     reschedule(node, false);
   }
 
   private <T> T apply(Node node, Query<T> query) {
-    T result = query.run(now, node.outbox);
+    T result = query.run(now, node.outbox());
     reschedule(node, false);
     return result;
   }
@@ -877,7 +877,8 @@ public final class VirtualNetwork {
      * since every run starts by re-reading every deadline.
      */
     public Outbox outbox() {
-      return outbox;
+      // A stack with a seal seals what commands send, as it does what it sends itself.
+      return target instanceof ProtocolStack stack ? stack.outbox(outbox) : outbox;
     }
 
     /** The events it emitted, oldest first, across restarts; a live list the test may clear. */

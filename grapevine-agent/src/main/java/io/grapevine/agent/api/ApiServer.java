@@ -383,6 +383,7 @@ public final class ApiServer implements AutoCloseable {
     body.put("config", Json.config(cluster.config()));
     body.put("stats", Json.stats(cluster.stats()));
     body.put("transport", Json.transport(cluster.transportStats()));
+    body.put("encryption", Json.encryption(cluster.encryption()));
     return Response.json(200, body);
   }
 
@@ -600,7 +601,7 @@ public final class ApiServer implements AutoCloseable {
     String text = new String(body, StandardCharsets.UTF_8).strip();
     try {
       if (text.startsWith("{")) {
-        text = Json.MAPPER.readTree(text).path("level").asText();
+        text = Json.mapper().readTree(text).path("level").asText();
       }
       io.grapevine.agent.Logging.setLevel(text);
     } catch (IOException | IllegalArgumentException e) {
@@ -632,7 +633,7 @@ public final class ApiServer implements AutoCloseable {
     tags = new java.util.TreeMap<>(tags);
     JsonNode root;
     try {
-      root = Json.MAPPER.readTree(body);
+      root = Json.mapper().readTree(body);
     } catch (IOException e) {
       return Response.error(400, "expected JSON like {\"set\": {\"role\": \"web\"}, \"delete\": [\"old\"]}");
     }

@@ -119,6 +119,44 @@ public final class ClusterMetrics {
           .register(registry);
     }
     transportCounters(cluster, registry);
+    encryptionMeters(cluster, registry);
+  }
+
+  private static void encryptionMeters(Cluster cluster, MeterRegistry registry) {
+    FunctionCounter.builder("grapevine.packets.sealed", cluster, c -> c.encryption().packetsSealed())
+        .description("Packets sealed with the primary key").register(registry);
+    FunctionCounter.builder("grapevine.packets.opened", cluster, c -> c.encryption().packetsOpened())
+        .description("Sealed packets opened and accepted").register(registry);
+    FunctionCounter.builder("grapevine.encryption.refusals.sent", cluster, c -> c.encryption().refusalsSent())
+        .description("Peers told their packet could not be opened or accepted").register(registry);
+    FunctionCounter.builder("grapevine.encryption.refusals.received", cluster,
+        c -> c.encryption().refusalsReceived())
+        .description("Peers that said they could not open or accept our packets").register(registry);
+    Gauge.builder("grapevine.keyring.keys", cluster, c -> c.keyring().size())
+        .description("Installed encryption keys").register(registry);
+    // One counter per installed key, by fingerprint (never the key); kept in step with the keyring.
+    java.util.Map<String, io.micrometer.core.instrument.Meter> perKey = new java.util.concurrent.ConcurrentHashMap<>();
+    Runnable sync = () -> {
+      java.util.Set<String> now = new java.util.HashSet<>();
+      for (io.grapevine.security.KeyInfo k : cluster.keyring().list()) {
+        now.add(k.fingerprint());
+        perKey.computeIfAbsent(k.fingerprint(), fp -> FunctionCounter.builder("grapevine.keyring.opened", cluster,
+                c -> c.keyring().list().stream().filter(i -> i.fingerprint().equals(fp)).mapToLong(
+                    io.grapevine.security.KeyInfo::opened).findFirst().orElse(0))
+            .tag("key", fp)
+            .description("Packets each installed key opened: an old key at 0 for long can be removed")
+            .register(registry));
+      }
+      perKey.keySet().removeIf(fp -> {
+        if (now.contains(fp)) {
+          return false;
+        }
+        registry.remove(perKey.get(fp));
+        return true;
+      });
+    };
+    sync.run();
+    cluster.keyring().addListener(sync);
   }
 
   private static void transportCounters(Cluster cluster, MeterRegistry registry) {

@@ -177,6 +177,29 @@ public final class Json {
     return o;
   }
 
+  /** Encryption state and counters; keys by fingerprint only, never the key itself. */
+  public static Map<String, Object> encryption(io.grapevine.Encryption e) {
+    Map<String, Object> o = new LinkedHashMap<>();
+    o.put("active", e.active());
+    o.put("verifyIncoming", e.verifyIncoming());
+    o.put("verifyOutgoing", e.verifyOutgoing());
+    o.put("packetsSealed", e.packetsSealed());
+    o.put("packetsOpened", e.packetsOpened());
+    o.put("refusalsSent", e.refusalsSent());
+    o.put("refusalsReceived", e.refusalsReceived());
+    List<Map<String, Object>> keys = new java.util.ArrayList<>();
+    for (io.grapevine.security.KeyInfo k : e.keys()) {
+      Map<String, Object> key = new LinkedHashMap<>();
+      key.put("fingerprint", k.fingerprint());
+      key.put("bits", k.bits());
+      key.put("primary", k.primary());
+      key.put("opened", k.opened());
+      keys.add(key);
+    }
+    o.put("keys", keys);
+    return o;
+  }
+
   /** The socket transport's own counters (what it failed to send or refused to read). */
   public static Map<String, Object> transport(TransportStats t) {
     Map<String, Object> o = new LinkedHashMap<>();

@@ -89,7 +89,7 @@ public final class ClientCommands {
         throw new picocli.CommandLine.ParameterException(spec.commandLine(), e.getMessage());
       }
       JsonNode body = client.get("/v1/members");
-      com.fasterxml.jackson.databind.node.ArrayNode kept = Json.MAPPER.createArrayNode();
+      com.fasterxml.jackson.databind.node.ArrayNode kept = Json.mapper().createArrayNode();
       for (JsonNode m : body.path("members")) {
         if (filter.matches(m)) {
           kept.add(m);
@@ -264,6 +264,16 @@ public final class ClientCommands {
     rows.add(List.of("counters", pairs(stats, "=", " ", "packetsDropped")));
     rows.add(List.of("dropped", pairs(stats.path("packetsDropped"), "=", " ")));
     rows.add(List.of("transport", pairs(info.path("transport"), "=", " ")));
+    JsonNode enc = info.path("encryption");
+    if (!enc.isMissingNode()) {
+      rows.add(List.of("encryption", pairs(enc, "=", " ", "keys")));
+      List<String> keys = new ArrayList<>();
+      for (JsonNode k : enc.path("keys")) {
+        keys.add(k.path("fingerprint").asText() + " (" + k.path("bits").asText() + " bits"
+            + (k.path("primary").asBoolean() ? ", primary" : "") + ", opened " + k.path("opened").asText() + ")");
+      }
+      rows.add(List.of("keys", keys.isEmpty() ? "none: packets are plaintext" : String.join(", ", keys)));
+    }
     StringBuilder sb = new StringBuilder();
     for (List<String> row : rows) {
       sb.append(String.format("%-10s %s%n", row.get(0), row.get(1)));

@@ -110,6 +110,15 @@ final class FakeCluster implements Cluster {
     return stats;
   }
 
+  final io.grapevine.Encryption encryption = new io.grapevine.Encryption(new io.grapevine.security.PacketSeal(
+      new io.grapevine.security.Keyring(), "test", io.grapevine.config.EncryptionConfig.defaults(),
+      System::currentTimeMillis, (dst, off, len) -> {}), new io.grapevine.stack.StackStats());
+
+  @Override
+  public io.grapevine.Encryption encryption() {
+    return encryption;
+  }
+
   @Override
   public io.grapevine.transport.TransportStats transportStats() {
     return transport;

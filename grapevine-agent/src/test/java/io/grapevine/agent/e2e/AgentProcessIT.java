@@ -362,6 +362,70 @@ class AgentProcessIT {
     assertThat(bigOnC.err()).contains("plumtree maxPayloadBytes 1024");
   }
 
+  @Test
+  void encryptedAgentsRefuseOutsidersAndKeepTheirKeyringAcrossARestart() throws Exception {
+    int[] ports = freePorts(8);
+    Run keygen = cli("keygen");
+    assertThat(keygen.exit()).as(keygen.err()).isZero();
+    String key = keygen.out().strip();
+    String otherKey = cli("keygen", "--bits", "128").out().strip();
+    Path dataDir = Files.createTempDirectory(work, "keyring");
+    Agent a = startAgent("enc-a", ports[0], ports[1], "--config", fastConfig("enc-a"), "--encrypt", key,
+        "--data-dir", dataDir.toString());
+    Agent b = startAgent("enc-b", ports[2], ports[3], "--join", a.gossip(), "--config", fastConfig("enc-b"),
+        "--encrypt", key);
+    await("two encrypted agents alive").atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(200))
+        .ignoreExceptions().untilAsserted(() -> {
+          assertThat(states(a)).containsOnly(Map.entry("enc-a", "alive"), Map.entry("enc-b", "alive"));
+          assertThat(states(b)).containsOnly(Map.entry("enc-a", "alive"), Map.entry("enc-b", "alive"));
+        });
+    // The keyring is kept in the data directory, readable by its owner only.
+    Path ring = dataDir.resolve("keyring");
+    assertThat(Files.readString(ring)).contains(key);
+    assertThat(java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(ring)))
+        .isEqualTo("rw-------");
+
+    // One agent with another key, one with none: neither gets in, each log says why in one line.
+    Agent wrong = startAgent("enc-wrong", ports[4], ports[5], "--join", a.gossip(), "--config",
+        fastConfig("enc-wrong"), "--encrypt", otherKey);
+    Agent none = startAgent("enc-none", ports[6], ports[7], "--join", a.gossip(), "--config", fastConfig("enc-none"));
+    await("both outsiders told why").atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(200))
+        .untilAsserted(() -> {
+          assertThat(Files.readString(wrong.log())).contains(
+              "the cluster refused our packets: encryption key mismatch (none of the keys at " + a.gossip());
+          assertThat(Files.readString(none.log())).contains(
+              "the cluster refused our packets: encryption key mismatch (" + a.gossip()
+                  + " requires encrypted packets and we sent plaintext");
+        });
+    assertThat(Files.readString(wrong.log()).lines().filter(l -> l.contains("encryption key mismatch")).count())
+        .isEqualTo(1);
+    String metrics = get(a, "/metrics", null).body();
+    assertThat(metricValue(metrics, "grapevine_packets_dropped_total{reason=\"bad_seal\"}")).isPositive();
+    assertThat(metricValue(metrics, "grapevine_packets_dropped_total{reason=\"unsealed\"}")).isPositive();
+    assertThat(metrics).contains("grapevine_keyring_opened_total{key=\"");
+    assertThat(metricValue(metrics, "grapevine_packets_sealed_total")).isPositive();
+    assertThat(states(a)).containsOnlyKeys("enc-a", "enc-b");
+    Run info = cli("info", "--http", a.http());
+    assertThat(info.exit()).as(info.err()).isZero();
+    assertThat(info.out()).contains("active=true").contains("bits, primary, opened").doesNotContain(key);
+
+    // Restarted without --encrypt, a still has its key (from the data directory) and rejoins b.
+    a.process().destroyForcibly();
+    assertThat(a.process().waitFor(30, TimeUnit.SECONDS)).isTrue();
+    Agent again = startAgent("enc-a", ports[0], ports[1], "--join", b.gossip(), "--config", fastConfig("enc-a"),
+        "--data-dir", dataDir.toString());
+    await("restarted agent rejoins with its stored key").atMost(Duration.ofSeconds(90))
+        .pollInterval(Duration.ofMillis(200)).ignoreExceptions().untilAsserted(() -> {
+          assertThat(states(again)).containsEntry("enc-b", "alive").containsEntry("enc-a", "alive");
+          assertThat(states(b)).containsEntry("enc-a", "alive");
+        });
+  }
+
+  private static double metricValue(String metrics, String name) {
+    return metrics.lines().filter(l -> l.startsWith(name + " ")).mapToDouble(
+        l -> Double.parseDouble(l.substring(name.length() + 1).strip())).findFirst().orElse(-1);
+  }
+
   private HttpResponse<String> send(Agent agent, String method, String path, String body) throws Exception {
     HttpRequest r = HttpRequest.newBuilder(URI.create("http://" + agent.http() + path))
         .timeout(Duration.ofSeconds(5)).method(method, HttpRequest.BodyPublishers.ofString(body)).build();
