@@ -250,7 +250,7 @@ class AgentSettingsTest {
     assertThat(problems(f)).containsExactlyInAnyOrder(
         yaml + ":3: kv.syncInterval: expected a duration like 250ms, 1.5s, 2m or PT1S, got 'soon'",
         yaml + ":5: unknown protocol 'gossipp'; known: membership, dissemination, kv, aggregation, hyparview,"
-            + " plumtree, ring",
+            + " plumtree, ring, query",
         yaml + ":7: unknown knob 'membership.probeIntervall' (did you mean probeInterval?)",
         yaml + ":9: aggregation.roundInterval: expected a duration like 250ms, 1.5s, 2m or PT1S, got '500':"
             + " add a unit, like 500ms",

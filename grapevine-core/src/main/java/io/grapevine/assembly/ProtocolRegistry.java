@@ -11,6 +11,7 @@ import io.grapevine.overlay.HyParView;
 import io.grapevine.overlay.Plumtree;
 import io.grapevine.overlay.SortedRing;
 import io.grapevine.overlay.TreeAggregation;
+import io.grapevine.query.Query;
 import io.grapevine.stack.Protocol;
 import io.grapevine.stack.ProtocolStack;
 import java.util.ArrayList;
@@ -50,7 +51,10 @@ public final class ProtocolRegistry {
       ProtocolFactory.of(SortedRing.PROTOCOL_NAME, List.of(), (node, c, earlier) ->
           new SortedRing(c.ring(), SortedRing.idOf(node.name()), node.random(SortedRing.PROTOCOL_NAME))),
       ProtocolFactory.of(TreeAggregation.PROTOCOL_NAME, List.of(SortedRing.PROTOCOL_NAME), (node, c, earlier) ->
-          new TreeAggregation((SortedRing) earlier.apply(SortedRing.PROTOCOL_NAME), c.ring().roundInterval, 0))));
+          new TreeAggregation((SortedRing) earlier.apply(SortedRing.PROTOCOL_NAME), c.ring().roundInterval, 0)),
+      // Default timeouts count membership's gossip rounds; ids are unique per life by the incarnation.
+      ProtocolFactory.of(Query.PROTOCOL_NAME, List.of(), (node, c, earlier) ->
+          new Query(c.query(), c.membership().gossipInterval, node.incarnation()))));
 
   private final Map<String, ProtocolFactory> factories;
 
@@ -62,7 +66,7 @@ public final class ProtocolRegistry {
     this.factories = Collections.unmodifiableMap(m);
   }
 
-  /** Grapevine's own protocols: membership, kv, dissemination, aggregation, hyparview, plumtree, ring, tree. */
+  /** Grapevine's own protocols: membership, kv, dissemination, aggregation, hyparview, plumtree, ring, tree, query. */
   public static ProtocolRegistry builtIn() {
     return BUILT_IN;
   }

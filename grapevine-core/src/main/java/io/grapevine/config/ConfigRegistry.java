@@ -25,6 +25,7 @@ import java.util.Optional;
  *   <tr><td>{@code hyparview}</td><td>{@link HyParViewConfig}: the partial-view overlay</td></tr>
  *   <tr><td>{@code plumtree}</td><td>{@link PlumtreeConfig}: broadcast over that overlay</td></tr>
  *   <tr><td>{@code ring}</td><td>{@link SortedRingConfig}: the sorted ring of tree aggregation</td></tr>
+ *   <tr><td>{@code query}</td><td>{@link QueryConfig}: cluster-wide queries</td></tr>
  * </table>
  */
 public final class ConfigRegistry {
@@ -57,8 +58,12 @@ public final class ConfigRegistry {
       SortedRingConfig.Builder.class, SortedRingConfig::defaults, SortedRingConfig::toBuilder,
       SortedRingConfig.Builder::build);
 
+  /** {@link QueryConfig}, cluster-wide queries. */
+  public static final Section<QueryConfig> QUERY = Section.of("query", QueryConfig.class,
+      QueryConfig.Builder.class, QueryConfig::defaults, QueryConfig::toBuilder, QueryConfig.Builder::build);
+
   private static final List<Section<?>> SECTIONS =
-      List.of(MEMBERSHIP, DISSEMINATION, KV, AGGREGATION, HYPARVIEW, PLUMTREE, RING);
+      List.of(MEMBERSHIP, DISSEMINATION, KV, AGGREGATION, HYPARVIEW, PLUMTREE, RING, QUERY);
 
   private ConfigRegistry() {}
 
@@ -67,7 +72,7 @@ public final class ConfigRegistry {
     return SECTIONS;
   }
 
-  /** The section names: membership, dissemination, kv, aggregation, hyparview, plumtree, ring. */
+  /** The section names: membership, dissemination, kv, aggregation, hyparview, plumtree, ring, query. */
   public static List<String> names() {
     return SECTIONS.stream().map(Section::name).toList();
   }

@@ -25,6 +25,7 @@ import java.util.Optional;
  * @param hyparview section {@code hyparview}
  * @param plumtree section {@code plumtree}
  * @param ring section {@code ring}
+ * @param query section {@code query}
  */
 public record ProtocolConfigs(
     MembershipConfig membership,
@@ -33,7 +34,8 @@ public record ProtocolConfigs(
     AggregationConfig aggregation,
     HyParViewConfig hyparview,
     PlumtreeConfig plumtree,
-    SortedRingConfig ring) {
+    SortedRingConfig ring,
+    QueryConfig query) {
 
   /** Checks that every config is given. */
   public ProtocolConfigs {
@@ -44,13 +46,20 @@ public record ProtocolConfigs(
     Objects.requireNonNull(hyparview, "hyparview");
     Objects.requireNonNull(plumtree, "plumtree");
     Objects.requireNonNull(ring, "ring");
+    Objects.requireNonNull(query, "query");
+  }
+
+  /** The seven sections before {@code query}, with the query section's defaults. */
+  public ProtocolConfigs(MembershipConfig membership, DisseminationConfig dissemination, AntiEntropyConfig kv,
+      AggregationConfig aggregation, HyParViewConfig hyparview, PlumtreeConfig plumtree, SortedRingConfig ring) {
+    this(membership, dissemination, kv, aggregation, hyparview, plumtree, ring, QueryConfig.defaults());
   }
 
   /** Every section's defaults (membership: the {@code lan} profile). */
   public static ProtocolConfigs defaults() {
     return new ProtocolConfigs(MembershipConfig.lan(), DisseminationConfig.defaults(), AntiEntropyConfig.defaults(),
         AggregationConfig.defaults(), HyParViewConfig.defaults(), PlumtreeConfig.defaults(),
-        SortedRingConfig.defaults());
+        SortedRingConfig.defaults(), QueryConfig.defaults());
   }
 
   /** The config of {@code section}. */
@@ -64,6 +73,7 @@ public record ProtocolConfigs(
       case "hyparview" -> c = hyparview;
       case "plumtree" -> c = plumtree;
       case "ring" -> c = ring;
+      case "query" -> c = query;
       default -> throw new IllegalArgumentException(ConfigRegistry.unknownSection(section.name()));
     }
     return section.configClass().cast(c);
@@ -72,10 +82,11 @@ public record ProtocolConfigs(
   /** These configs with {@code section}'s replaced by {@code config}. */
   public <C> ProtocolConfigs with(Section<C> section, C config) {
     Objects.requireNonNull(config, "config");
-    Object[] c = {membership, dissemination, kv, aggregation, hyparview, plumtree, ring};
+    Object[] c = {membership, dissemination, kv, aggregation, hyparview, plumtree, ring, query};
     c[ConfigRegistry.sections().indexOf(section)] = section.configClass().cast(config);
     return new ProtocolConfigs((MembershipConfig) c[0], (DisseminationConfig) c[1], (AntiEntropyConfig) c[2],
-        (AggregationConfig) c[3], (HyParViewConfig) c[4], (PlumtreeConfig) c[5], (SortedRingConfig) c[6]);
+        (AggregationConfig) c[3], (HyParViewConfig) c[4], (PlumtreeConfig) c[5], (SortedRingConfig) c[6],
+        (QueryConfig) c[7]);
   }
 
   /** These configs with the membership config replaced, e.g. by a profile. */

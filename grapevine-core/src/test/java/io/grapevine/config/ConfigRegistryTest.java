@@ -29,14 +29,15 @@ class ConfigRegistryTest {
   }
 
   @Test
-  void sectionsAreTheSevenProtocolConfigs() {
+  void sectionsAreTheEightProtocolConfigs() {
     assertThat(ConfigRegistry.names())
-        .containsExactly("membership", "dissemination", "kv", "aggregation", "hyparview", "plumtree", "ring");
+        .containsExactly("membership", "dissemination", "kv", "aggregation", "hyparview", "plumtree", "ring",
+            "query");
     assertThat(ConfigRegistry.section("kv")).isSameAs(ConfigRegistry.KV);
     assertThat(ConfigRegistry.KV.configClass()).isEqualTo(AntiEntropyConfig.class);
     assertThat(ConfigRegistry.RING.configClass()).isEqualTo(SortedRingConfig.class);
     assertThatThrownBy(() -> ConfigRegistry.section("gossipp")).hasMessage(
-        "unknown protocol 'gossipp'; known: membership, dissemination, kv, aggregation, hyparview, plumtree, ring");
+        "unknown protocol 'gossipp'; known: membership, dissemination, kv, aggregation, hyparview, plumtree, ring, query");
   }
 
   /** Every setter of every builder is a knob, and every knob is documented for the reference table. */
@@ -249,7 +250,7 @@ class ConfigRegistryTest {
         new Setting("fanout", "3", "agent.yaml:8")))))
         .containsExactly(
             "agent.yaml:3: unknown protocol 'gossipp'; known: membership, dissemination, kv, aggregation,"
-                + " hyparview, plumtree, ring",
+                + " hyparview, plumtree, ring, query",
             "agent.yaml:8: expected SECTION.KNOB like kv.syncInterval, got 'fanout'",
             "agent.yaml:12: kv.syncInterval: expected a duration like 250ms, 1.5s, 2m or PT1S, got 'soon'",
             "agent.yaml:7: unknown knob 'membership.probeIntervall' (did you mean probeInterval?)");

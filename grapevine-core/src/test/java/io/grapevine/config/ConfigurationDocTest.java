@@ -37,7 +37,8 @@ class ConfigurationDocTest {
           + " with another overlay.",
       "ring", "The sorted ring whose tree carries exact SUM/COUNT with `tree: on`"
           + " ([overlays.md](overlays.md#the-sorted-ring-and-its-tree-aggregation)); the agent refuses these knobs"
-          + " with the tree off.");
+          + " with the tree off.",
+      "query", "Cluster-wide queries: a request spread by gossip, answered directly ([queries.md](queries.md)).");
 
   static String generate() {
     StringBuilder b = new StringBuilder();

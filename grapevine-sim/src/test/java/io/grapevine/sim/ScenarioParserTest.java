@@ -126,7 +126,7 @@ class ScenarioParserTest {
     assertThat(e.problems()).containsExactlyInAnyOrder(
         "bad.yaml:11: protocol.config.ring: expected the knobs of section ring, like ring: {roundInterval: ...}",
         "bad.yaml:9: unknown protocol 'gossipp'; known: membership, dissemination, kv, aggregation, hyparview,"
-            + " plumtree, ring",
+            + " plumtree, ring, query",
         "bad.yaml:6: membership: suspicionMult must be in 1..100, got 0",
         "bad.yaml:8: kv.syncInterval: expected a duration like 250ms, 1.5s, 2m or PT1S, got 'soon'",
         "bad.yaml:10: dissemination.mode: expected one of push, pull, push-pull, piggyback, got 'shout'");
