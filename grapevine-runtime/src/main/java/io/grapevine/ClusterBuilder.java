@@ -12,6 +12,7 @@ import io.grapevine.node.Endpoint;
 import io.grapevine.config.HyParViewConfig;
 import io.grapevine.config.PlumtreeConfig;
 import io.grapevine.config.SortedRingConfig;
+import io.grapevine.config.QueryConfig;
 import io.grapevine.runtime.ClusterNode;
 import io.grapevine.runtime.EventLoop;
 import io.grapevine.runtime.NodeSettings;
@@ -53,6 +54,7 @@ public final class ClusterBuilder {
   private EventOverlay eventOverlay = EventOverlay.FULL_MEMBERSHIP;
   private HyParViewConfig hyParViewConfig = HyParViewConfig.defaults();
   private PlumtreeConfig plumtreeConfig = PlumtreeConfig.defaults();
+  private QueryConfig queryConfig = QueryConfig.defaults();
   private SortedRingConfig treeAggregation;
   private final List<Protocol<?>> protocols = new ArrayList<>();
   private UnaryOperator<ReplicaStore> storeDecorator = UnaryOperator.identity();
@@ -205,6 +207,12 @@ public final class ClusterBuilder {
     return this;
   }
 
+  /** Query settings ({@link Cluster#query}, {@link Cluster#onQuery}); default {@link QueryConfig#defaults()}. */
+  public ClusterBuilder queryConfig(QueryConfig config) {
+    this.queryConfig = Objects.requireNonNull(config, "queryConfig");
+    return this;
+  }
+
   /**
    * Turns on the sorted ring and exact SUM/COUNT along its spanning tree ({@link Cluster#tree()}),
    * with these ring settings; null turns it off. Default: off (nothing is attached, no extra
@@ -283,7 +291,7 @@ public final class ClusterBuilder {
     boolean overlay = eventOverlay == EventOverlay.HYPARVIEW_PLUMTREE;
     try {
       ProtocolConfigs configs = new ProtocolConfigs(config, eventsConfig, kvConfig, aggregatesConfig, hyParViewConfig,
-          plumtreeConfig, treeAggregation == null ? SortedRingConfig.defaults() : treeAggregation);
+          plumtreeConfig, treeAggregation == null ? SortedRingConfig.defaults() : treeAggregation, queryConfig);
       return ClusterNode.start(l, ownsLoop, t, new NodeSettings(clusterName, name, advertise, metadata, configs, seed,
           joinTimeout.toMillis(), reconnectInterval.toMillis(), dataDir, overlay, treeAggregation != null,
           List.copyOf(protocols), storeDecorator));

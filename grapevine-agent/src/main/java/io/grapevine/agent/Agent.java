@@ -67,6 +67,7 @@ final class Agent {
               .aggregatesConfig(protocols.aggregation())
               .hyParViewConfig(protocols.hyparview())
               .plumtreeConfig(protocols.plumtree())
+              .queryConfig(protocols.query())
               .metadata(Metadata.encode(settings.meta()))
               .joinTimeout(settings.joinTimeout())
               .eventOverlay(settings.overlay());

@@ -38,16 +38,19 @@ import java.util.regex.PatternSyntaxException;
  * whether to acknowledge, a relay factor) rides on membership's datagrams through the stack's
  * piggyback queue, retransmitted {@code retransmitMult × ceil(log10(N + 1))} times like a membership
  * update; every node re-queues it on first receipt, so it spreads epidemically as Serf's queries and
- * user events do. The whole encoded query must therefore fit one gossip datagram (checked when
- * issued). On a stack without a piggyback carrier (no membership), each node pushes a query once,
- * on first receipt, to {@code ceil(ln N) + 2} random peers instead.
+ * user events do. The originator also sends it at once to {@code ceil(ln N) + 2} random peers: with
+ * a small retransmit budget ({@code retransmitMult} 2 at N = 5 is two transmissions) piggybacking
+ * alone can miss a node, and these first copies start the epidemic from several places. The whole
+ * encoded query must fit one gossip datagram (checked when issued). On a stack without a piggyback
+ * carrier (no membership), every node pushes a query once, on first receipt, to {@code ceil(ln N) +
+ * 2} random peers instead.
  *
  * <p><b>Delivery.</b> Each node delivers a query at most once: its id is remembered for twice the
  * query's timeout, in a window of at most {@code query.dedupeWindow} ids. When the window is full, a
  * new query is dropped (and counted) rather than an id forgotten early: a forgotten id's copies,
  * still gossiped, would be delivered and spread again, so a flood could echo forever. A node
  * delivers a query only if it passes the filters (its name among the listed ones, its metadata
- * matching the pattern), as a {@link QueryRequest} event; with acks asked for, it acknowledges at
+ * matching every pattern), as a {@link QueryRequest} event; with acks asked for, it acknowledges at
  * once.
  *
  * <p><b>Answers</b> go straight to the originator's endpoint: a datagram, or a stream (TCP) message
@@ -73,13 +76,14 @@ public final class Query implements Protocol<Query.Message> {
   public static final String INTERNAL_PREFIX = "_grapevine-";
   /** The largest relay factor a query may ask for (Serf's cap). */
   public static final int MAX_RELAY_FACTOR = 5;
+  /** The most metadata patterns one query carries (all must match). */
+  public static final int MAX_PATTERNS = 16;
   /** The longest metadata pattern, UTF-8 bytes. */
   public static final int MAX_REGEX_BYTES = 1024;
   /** Characters a metadata match may read before it is abandoned (a pathological pattern). */
   static final int MATCH_BUDGET = 1_000_000;
 
   private static final int FLAG_ACK = 1;
-  private static final int FLAG_REGEX = 2;
   private static final int KIND_ACK = 0;
   private static final int KIND_RESPONSE = 1;
   /** How often forgotten ids are swept; an id may outlive its retention by this much. */
@@ -94,7 +98,7 @@ public final class Query implements Protocol<Query.Message> {
 
   /** QUERY: the query itself. */
   record Request(QueryId id, Endpoint originator, int timeoutMillis, boolean ackRequested, int relayFactor,
-      String name, List<String> nodes, String regex, byte[] payload) implements Message {}
+      String name, List<String> nodes, List<String> patterns, byte[] payload) implements Message {}
 
   /** QUERY_ACK (payload null) or QUERY_RESPONSE. */
   record Answer(QueryId id, String responder, byte[] payload) implements Message {
@@ -340,8 +344,12 @@ public final class Query implements Protocol<Query.Message> {
       throw new IllegalArgumentException("query payload is " + payload.length + " bytes, above query.maxPayloadBytes "
           + config.maxPayloadBytes);
     }
-    String regex = options.metadataRegex();
-    if (regex != null) {
+    List<String> patterns = options.metadataPatterns();
+    if (patterns.size() > MAX_PATTERNS) {
+      throw new IllegalArgumentException("a query takes at most " + MAX_PATTERNS + " metadata patterns, got "
+          + patterns.size());
+    }
+    for (String regex : patterns) {
       int len = regex.getBytes(StandardCharsets.UTF_8).length;
       if (len == 0 || len > MAX_REGEX_BYTES) {
         throw new IllegalArgumentException("metadata pattern must be 1.." + MAX_REGEX_BYTES + " UTF-8 bytes, got " + len);
@@ -374,7 +382,7 @@ public final class Query implements Protocol<Query.Message> {
     }
     QueryId id = new QueryId(ctx.localName(), epoch, nextSeq);
     Request r = new Request(id, ctx.localEndpoint(), (int) Math.max(1, timeout.toMillis()), options.requestAck(),
-        options.relayFactor(), name, List.copyOf(options.nodes()), regex, payload.clone());
+        options.relayFactor(), name, List.copyOf(options.nodes()), patterns, payload.clone());
     byte[] encoded = encode(r);
     int budget = gossipBudget();
     if (encoded.length > budget) {
@@ -383,13 +391,13 @@ public final class Query implements Protocol<Query.Message> {
     }
     nextSeq++;
     counters.issued++;
-    Pattern pattern = regex == null ? null : Pattern.compile(regex);
+    List<Pattern> compiled = patterns.stream().map(Pattern::compile).toList();
     Set<String> expected = new LinkedHashSet<>();
     Membership m = membership();
     if (m != null) {
       for (Member member : m.members()) {
         if ((member.state() == MemberState.ALIVE || member.state() == MemberState.SUSPECT)
-            && matches(member.name(), member.metadata(), r.nodes(), pattern)) {
+            && matches(member.name(), member.metadata(), r.nodes(), compiled)) {
           expected.add(member.name());
         }
       }
@@ -542,10 +550,10 @@ public final class Query implements Protocol<Query.Message> {
 
   /** First receipt (or issue) of a query: remember, pass on, deliver if the filters match. */
   private void receive(long now, Request r, byte[] encoded, Outbox out) {
-    Pattern pattern = null;
-    if (r.regex() != null) {
+    List<Pattern> compiled = new ArrayList<>(r.patterns().size());
+    for (String p : r.patterns()) {
       try {
-        pattern = Pattern.compile(r.regex());
+        compiled.add(Pattern.compile(p));
       } catch (PatternSyntaxException e) {
         counters.badFilter++;
         ctx.dropped(DropReason.BAD_FIELD);
@@ -563,13 +571,13 @@ public final class Query implements Protocol<Query.Message> {
     if (nextSweepMillis == Long.MAX_VALUE) {
       nextSweepMillis = now + SWEEP_MILLIS;
     }
-    spread(r, encoded == null ? encode(r) : encoded, out);
+    spread(r, encoded == null ? encode(r) : encoded, isMine(r.id()), out);
     byte[] metadata = new byte[0];
     Membership m = membership();
-    if (m != null && (r.regex() != null)) {
+    if (m != null && !compiled.isEmpty()) {
       metadata = m.localMember().metadata();
     }
-    if (!matches(ctx.localName(), metadata, r.nodes(), pattern)) {
+    if (!matches(ctx.localName(), metadata, r.nodes(), compiled)) {
       counters.filteredOut++;
       return;
     }
@@ -582,10 +590,14 @@ public final class Query implements Protocol<Query.Message> {
     out.emit(new QueryRequest(r.id(), r.name(), r.payload(), r.originator(), deadline));
   }
 
-  /** Passes a query on: on the gossip carrier, or pushed to a few peers without one. */
-  private void spread(Request r, byte[] encoded, Outbox out) {
+  /**
+   * Passes a query on: on the gossip carrier, and pushed to a few peers by its originator (or by
+   * every node, without a carrier).
+   */
+  private void spread(Request r, byte[] encoded, boolean originator, Outbox out) {
     QueryId id = r.id();
-    if (ctx.piggyback("q:" + id.origin() + "\u0000" + id.epoch() + "\u0000" + id.seq(), encoded)) {
+    boolean carried = ctx.piggyback("q:" + id.origin() + "\u0000" + id.epoch() + "\u0000" + id.seq(), encoded);
+    if (carried && !originator) {
       return;
     }
     int n = Math.max(2, ctx.clusterSize());
@@ -600,16 +612,22 @@ public final class Query implements Protocol<Query.Message> {
     }
   }
 
-  private boolean matches(String name, byte[] metadata, List<String> nodes, Pattern pattern) {
+  private boolean matches(String name, byte[] metadata, List<String> nodes, List<Pattern> patterns) {
     if (!nodes.isEmpty() && !nodes.contains(name)) {
       return false;
     }
-    if (pattern == null) {
+    if (patterns.isEmpty()) {
       return true;
     }
+    String text = new String(metadata, StandardCharsets.UTF_8);
+    int[] budget = {MATCH_BUDGET}; // shared by the patterns: the whole check is bounded
     try {
-      return pattern.matcher(new BudgetedChars(new String(metadata, StandardCharsets.UTF_8),
-          new int[] {MATCH_BUDGET})).find();
+      for (Pattern p : patterns) {
+        if (!p.matcher(new BudgetedChars(text, budget)).find()) {
+          return false;
+        }
+      }
+      return true;
     } catch (BudgetExceeded | StackOverflowError e) {
       counters.filterBudgetExceeded++;
       return false;
@@ -692,10 +710,13 @@ public final class Query implements Protocol<Query.Message> {
 
   /**
    * QUERY: origin(str8) epoch(8) seq(8) originator(endpoint) timeoutMillis(4) flags(1) relayFactor(1)
-   * name(str8) nodeCount(2) node(str8)* [regex(bytes16) if flag 2] payload(bytes32).
+   * name(str8) nodeCount(2) node(str8)* patternCount(1) pattern(bytes16)* payload(bytes32).
    */
   private byte[] encode(Request r) {
-    int size = 64 + 3 * 255 * 2 + r.payload().length + (r.regex() == null ? 0 : 2 + MAX_REGEX_BYTES * 3);
+    int size = 64 + 3 * 255 * 2 + r.payload().length;
+    for (String p : r.patterns()) {
+      size += 2 + p.length() * 3;
+    }
     for (String n : r.nodes()) {
       size += 1 + n.length() * 3;
     }
@@ -703,13 +724,14 @@ public final class Query implements Protocol<Query.Message> {
     e.begin(MessageType.QUERY);
     writeId(e, r.id());
     e.putEndpoint(r.originator()).putInt(r.timeoutMillis())
-        .putByte((r.ackRequested() ? FLAG_ACK : 0) | (r.regex() != null ? FLAG_REGEX : 0))
+        .putByte(r.ackRequested() ? FLAG_ACK : 0)
         .putByte(r.relayFactor()).putString8(r.name()).putShort(r.nodes().size());
     for (String n : r.nodes()) {
       e.putString8(n);
     }
-    if (r.regex() != null) {
-      e.putBytes16(r.regex().getBytes(StandardCharsets.UTF_8));
+    e.putByte(r.patterns().size());
+    for (String p : r.patterns()) {
+      e.putBytes16(p.getBytes(StandardCharsets.UTF_8));
     }
     e.putBytes32(r.payload());
     return e.end();
@@ -762,7 +784,7 @@ public final class Query implements Protocol<Query.Message> {
         int timeout = r.getInt();
         int flags = r.getByte();
         int relay = r.getByte();
-        if (timeout <= 0 || (flags & ~(FLAG_ACK | FLAG_REGEX)) != 0 || relay > MAX_RELAY_FACTOR) {
+        if (timeout <= 0 || (flags & ~FLAG_ACK) != 0 || relay > MAX_RELAY_FACTOR) {
           throw new MalformedPacketException(DropReason.BAD_FIELD, "query header");
         }
         String name = r.getString8();
@@ -771,16 +793,20 @@ public final class Query implements Protocol<Query.Message> {
         for (int i = 0; i < count; i++) {
           nodes.add(r.getString8());
         }
-        String regex = null;
-        if ((flags & FLAG_REGEX) != 0) {
+        int patternCount = r.getByte();
+        if (patternCount > MAX_PATTERNS) {
+          throw new MalformedPacketException(DropReason.BAD_FIELD, patternCount + " metadata patterns");
+        }
+        List<String> patterns = new ArrayList<>(patternCount);
+        for (int i = 0; i < patternCount; i++) {
           byte[] b = r.getBytes16(MAX_REGEX_BYTES);
           if (b.length == 0) {
             throw new MalformedPacketException(DropReason.BAD_FIELD, "empty metadata pattern");
           }
-          regex = new String(b, StandardCharsets.UTF_8);
+          patterns.add(new String(b, StandardCharsets.UTF_8));
         }
         byte[] payload = r.getBytes32(config.maxPayloadBytes);
-        m = new Request(id, originator, timeout, (flags & FLAG_ACK) != 0, relay, name, List.copyOf(nodes), regex,
+        m = new Request(id, originator, timeout, (flags & FLAG_ACK) != 0, relay, name, List.copyOf(nodes), List.copyOf(patterns),
             payload);
       }
       case QUERY_ACK -> m = readAnswer(r, true);

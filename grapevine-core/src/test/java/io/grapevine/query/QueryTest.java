@@ -215,14 +215,17 @@ class QueryTest {
   @Test
   void filtersSelectExactlyTheMatchingNodes() {
     Nodes n = new Nodes(20, 4, QueryConfig.defaults(),
-        i -> ("dc=eu,role=" + (i % 2 == 0 ? "web" : "db")).getBytes(StandardCharsets.UTF_8));
+        // The agent's tag format: key=value lines.
+        i -> ("dc=" + (i < 10 ? "eu" : "us") + "\nrole=" + (i % 2 == 0 ? "web" : "db")).getBytes(StandardCharsets.UTF_8));
 
     QueryId byName = n.issue(0, "who", new byte[0],
         QueryOptions.defaults().nodes(List.of("n3", "n7", "n11", "nobody")).timeout(Duration.ofSeconds(3)));
     QueryId byMeta = n.issue(1, "who", new byte[0],
         QueryOptions.defaults().metadataRegex("role=web$").timeout(Duration.ofSeconds(3)));
     QueryId both = n.issue(2, "who", new byte[0], QueryOptions.defaults().nodes(List.of("n3", "n4", "n6"))
-        .metadataRegex("(^|,)role=web(,|$)").timeout(Duration.ofSeconds(3)));
+        .tag("role", "web").timeout(Duration.ofSeconds(3)));
+    QueryId tags = n.issue(3, "who", new byte[0], QueryOptions.defaults().tag("role", "web|api").tag("dc", "eu")
+        .timeout(Duration.ofSeconds(3)));
     n.run(4_000);
 
     assertThat(n.deliveries(byName).keySet()).isEqualTo(n.names(3, 7, 11));
@@ -238,7 +241,10 @@ class QueryTest {
 
     assertThat(n.deliveries(both).keySet()).isEqualTo(n.names(4, 6));
     assertThat(n.result(2, both).responses().keySet()).isEqualTo(n.names(4, 6));
-    assertThat(n.sum(QueryStats::filteredOut)).isEqualTo(17 + 10 + 18);
+    assertThat(n.deliveries(tags).keySet()).isEqualTo(n.names(0, 2, 4, 6, 8));
+    assertThat(n.result(3, tags).expected()).isEqualTo(n.names(0, 2, 4, 6, 8));
+    assertThat(n.result(3, tags).responses().keySet()).isEqualTo(n.names(0, 2, 4, 6, 8));
+    assertThat(n.sum(QueryStats::filteredOut)).isEqualTo(17 + 10 + 18 + 15);
   }
 
   @Test
@@ -378,7 +384,7 @@ class QueryTest {
     PacketWriter w = new PacketWriter(1400, CLUSTER).begin();
     w.beginMessage(MessageType.QUERY).putString8(origin).putLong(1).putLong(seq)
         .putEndpoint(VirtualNetwork.endpointOf(200)).putInt(timeoutMillis).putByte(flags).putByte(0)
-        .putString8("flood").putShort(0).putBytes32(new byte[0]).endMessage();
+        .putString8("flood").putShort(0).putByte(0).putBytes32(new byte[0]).endMessage();
     return w.finish();
   }
 }

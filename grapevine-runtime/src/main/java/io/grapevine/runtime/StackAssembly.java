@@ -13,6 +13,7 @@ import io.grapevine.overlay.OverlayEvents;
 import io.grapevine.overlay.Plumtree;
 import io.grapevine.overlay.SortedRing;
 import io.grapevine.overlay.TreeAggregation;
+import io.grapevine.query.Query;
 import io.grapevine.stack.Protocol;
 import io.grapevine.stack.ProtocolStack;
 import java.util.ArrayList;
@@ -23,6 +24,7 @@ import java.util.Map;
  * The one place the socket runtime puts a node's protocols together, by name from the {@link
  * ProtocolRegistry}: membership first (the peer sampler and piggyback carrier of the others), then
  * the replicated store (the caller's instance, around its durable store), user events, aggregates,
+ * queries,
  * the optional overlays, and the application's own protocols. Each protocol's randomness derives
  * from the node's seed and the protocol's name ({@link ProtocolStack#randomFor}).
  */
@@ -39,6 +41,7 @@ final class StackAssembly {
   /** The tree aggregation's ring; null without it. */
   final SortedRing ring;
   final TreeAggregation treeAggregation;
+  final Query query;
 
   /**
    * @param adv the advertised endpoint
@@ -53,7 +56,7 @@ final class StackAssembly {
         .streamMessageMaxBytes(m.streamMessageMaxBytes);
     // Membership first: the peer sampler and piggyback carrier of the others.
     List<String> names = new ArrayList<>(List.of(Membership.PROTOCOL_NAME, AntiEntropy.PROTOCOL_NAME,
-        Dissemination.PROTOCOL_NAME, Aggregation.PROTOCOL_NAME));
+        Dissemination.PROTOCOL_NAME, Aggregation.PROTOCOL_NAME, Query.PROTOCOL_NAME));
     if (s.overlay()) {
       names.addAll(List.of(HyParView.PROTOCOL_NAME, Plumtree.PROTOCOL_NAME));
     }
@@ -70,6 +73,7 @@ final class StackAssembly {
     plumtree = (Plumtree) built.get(Plumtree.PROTOCOL_NAME);
     ring = (SortedRing) built.get(SortedRing.PROTOCOL_NAME);
     treeAggregation = (TreeAggregation) built.get(TreeAggregation.PROTOCOL_NAME);
+    query = (Query) built.get(Query.PROTOCOL_NAME);
     // The event epoch is this life's incarnation, so event ids never repeat across restarts.
     overlayEvents = plumtree == null ? null : new OverlayEvents(s.name(), incarnation, plumtree);
     for (Protocol<?> p : s.protocols()) {
