@@ -120,6 +120,31 @@ public interface Cluster extends AutoCloseable {
    */
   TreeService tree();
 
+  /**
+   * Answers the queries named {@code name} that reach this node with {@code handler} (see {@link
+   * QueryHandler}); one handler per name. Names starting with {@code _grapevine-} are reserved.
+   *
+   * @return closing it removes the handler
+   * @throws IllegalArgumentException for a name that is not 1..255 UTF-8 bytes or is reserved
+   * @throws IllegalStateException if the name has a handler already
+   */
+  AutoCloseable onQuery(String name, QueryHandler handler);
+
+  /**
+   * Asks the cluster: spreads the query by gossip to every node (this one included) that passes the
+   * options' filters; each answers this node directly, until the deadline. See docs/queries.md.
+   *
+   * @param name what is asked, 1..255 UTF-8 bytes, not starting with {@code _grapevine-}
+   * @param payload the question, at most {@code query.maxPayloadBytes} (1 KiB by default)
+   * @throws IllegalArgumentException for a bad name, payload, filter, timeout or relay factor, or a
+   *     query too large for one gossip datagram; the message says which
+   * @throws IllegalStateException when {@code query.maxOutstanding} queries are collecting already
+   */
+  QueryHandle query(String name, byte[] payload, io.grapevine.query.QueryOptions options);
+
+  /** Query counters: issued, delivered, answers sent and received, drops by reason. */
+  io.grapevine.query.QueryStats queryStats();
+
   /** Lifeguard local-health score; 0 is healthy. */
   int healthScore();
 

@@ -21,6 +21,7 @@ import io.grapevine.config.PlumtreeConfig;
 import io.grapevine.config.SortedRingConfig;
 import io.grapevine.config.TransportConfig;
 import io.grapevine.transport.TcpOnlyTransport;
+import io.grapevine.config.QueryConfig;
 import io.grapevine.runtime.ClusterNode;
 import io.grapevine.runtime.EventLoop;
 import io.grapevine.runtime.NodeSettings;
@@ -62,6 +63,7 @@ public final class ClusterBuilder {
   private EventOverlay eventOverlay = EventOverlay.FULL_MEMBERSHIP;
   private HyParViewConfig hyParViewConfig = HyParViewConfig.defaults();
   private PlumtreeConfig plumtreeConfig = PlumtreeConfig.defaults();
+  private QueryConfig queryConfig = QueryConfig.defaults();
   private SortedRingConfig treeAggregation;
   private CoordinatesConfig coordinates;
   private TransportConfig transportConfig = TransportConfig.defaults();
@@ -252,6 +254,12 @@ public final class ClusterBuilder {
     return this;
   }
 
+  /** Query settings ({@link Cluster#query}, {@link Cluster#onQuery}); default {@link QueryConfig#defaults()}. */
+  public ClusterBuilder queryConfig(QueryConfig config) {
+    this.queryConfig = Objects.requireNonNull(config, "queryConfig");
+    return this;
+  }
+
   /**
    * Turns on network coordinates (Vivaldi, as in Serf) with these settings: every ack of a
    * failure-detector probe carries the acking node's coordinate (48 bytes with 8 dimensions), and
@@ -375,7 +383,7 @@ public final class ClusterBuilder {
       ProtocolConfigs configs = new ProtocolConfigs(membershipConfig, eventsConfig, kvConfig, aggregatesConfig,
           hyParViewConfig, plumtreeConfig, treeAggregation == null ? SortedRingConfig.defaults() : treeAggregation,
           coordinates == null ? CoordinatesConfig.defaults() : coordinates, transportConfig,
-          encryptionConfig);
+          encryptionConfig, queryConfig);
       return ClusterNode.start(l, ownsLoop, t, new NodeSettings(clusterName, name, advertise, metadata, configs, seed,
           joinTimeout.toMillis(), reconnectInterval.toMillis(), dataDir, overlay, treeAggregation != null,
           coordinates != null,

@@ -80,6 +80,7 @@ final class Agent {
               .hyParViewConfig(protocols.hyparview())
               .plumtreeConfig(protocols.plumtree())
               .transportConfig(protocols.transport())
+              .queryConfig(protocols.query())
               .metadata(Metadata.encode(settings.meta()))
               .joinTimeout(settings.joinTimeout())
               .eventOverlay(settings.overlay());

@@ -12,6 +12,7 @@ import io.grapevine.overlay.HyParView;
 import io.grapevine.overlay.Plumtree;
 import io.grapevine.overlay.SortedRing;
 import io.grapevine.overlay.TreeAggregation;
+import io.grapevine.query.Query;
 import io.grapevine.stack.Protocol;
 import io.grapevine.stack.ProtocolStack;
 import java.util.ArrayList;
@@ -53,7 +54,10 @@ public final class ProtocolRegistry {
       ProtocolFactory.of(TreeAggregation.PROTOCOL_NAME, List.of(SortedRing.PROTOCOL_NAME), (node, c, earlier) ->
           new TreeAggregation((SortedRing) earlier.apply(SortedRing.PROTOCOL_NAME), c.ring().roundInterval, 0)),
       ProtocolFactory.of(Coordinates.PROTOCOL_NAME, List.of(), (node, c, earlier) ->
-          new Coordinates(c.coordinates(), node.random(Coordinates.PROTOCOL_NAME)))));
+          new Coordinates(c.coordinates(), node.random(Coordinates.PROTOCOL_NAME))),
+      // Default timeouts count membership's gossip rounds; ids are unique per life by the incarnation.
+      ProtocolFactory.of(Query.PROTOCOL_NAME, List.of(), (node, c, earlier) ->
+          new Query(c.query(), c.membership().gossipInterval, node.incarnation()))));
 
   private final Map<String, ProtocolFactory> factories;
 
@@ -67,7 +71,7 @@ public final class ProtocolRegistry {
 
   /**
    * Grapevine's own protocols: membership, kv, dissemination, aggregation, hyparview, plumtree, ring,
-   * tree, coordinates.
+   * tree, coordinates, query.
    */
   public static ProtocolRegistry builtIn() {
     return BUILT_IN;

@@ -28,6 +28,7 @@ import java.util.Optional;
  *   <tr><td>{@code coordinates}</td><td>{@link CoordinatesConfig}: network coordinates</td></tr>
  *   <tr><td>{@code transport}</td><td>{@link TransportConfig}: UDP and TCP, or TCP only (socket nodes)</td></tr>
  *   <tr><td>{@code encryption}</td><td>{@link EncryptionConfig}: sealed packets (switches, replay protection)</td></tr>
+ *   <tr><td>{@code query}</td><td>{@link QueryConfig}: cluster-wide queries</td></tr>
  * </table>
  */
 public final class ConfigRegistry {
@@ -75,9 +76,13 @@ public final class ConfigRegistry {
       EncryptionConfig.Builder.class, EncryptionConfig::defaults, EncryptionConfig::toBuilder,
       EncryptionConfig.Builder::build);
 
+  /** {@link QueryConfig}, cluster-wide queries. */
+  public static final Section<QueryConfig> QUERY = Section.of("query", QueryConfig.class,
+      QueryConfig.Builder.class, QueryConfig::defaults, QueryConfig::toBuilder, QueryConfig.Builder::build);
+
   private static final List<Section<?>> SECTIONS =
       List.of(MEMBERSHIP, DISSEMINATION, KV, AGGREGATION, HYPARVIEW, PLUMTREE, RING, COORDINATES, TRANSPORT,
-          ENCRYPTION);
+          ENCRYPTION, QUERY);
 
   private ConfigRegistry() {}
 
@@ -86,7 +91,7 @@ public final class ConfigRegistry {
     return SECTIONS;
   }
 
-  /** The section names: membership, dissemination, kv, aggregation, hyparview, plumtree, ring, coordinates, transport, encryption. */
+  /** The section names: membership, dissemination, kv, aggregation, hyparview, plumtree, ring, coordinates, transport, encryption, query. */
   public static List<String> names() {
     return SECTIONS.stream().map(Section::name).toList();
   }

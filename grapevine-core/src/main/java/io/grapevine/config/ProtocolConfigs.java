@@ -28,6 +28,7 @@ import java.util.Optional;
  * @param coordinates section {@code coordinates}
  * @param transport section {@code transport} (socket nodes only)
  * @param encryption section {@code encryption}: inert unless the node has a key
+ * @param query section {@code query}
  */
 public record ProtocolConfigs(
     MembershipConfig membership,
@@ -39,7 +40,8 @@ public record ProtocolConfigs(
     SortedRingConfig ring,
     CoordinatesConfig coordinates,
     TransportConfig transport,
-    EncryptionConfig encryption) {
+    EncryptionConfig encryption,
+    QueryConfig query) {
 
   /** Checks that every config is given. */
   public ProtocolConfigs {
@@ -53,13 +55,15 @@ public record ProtocolConfigs(
     Objects.requireNonNull(coordinates, "coordinates");
     Objects.requireNonNull(transport, "transport");
     Objects.requireNonNull(encryption, "encryption");
+    Objects.requireNonNull(query, "query");
   }
 
   /** The seven protocol sections, with the defaults of the later sections. */
   public ProtocolConfigs(MembershipConfig membership, DisseminationConfig dissemination, AntiEntropyConfig kv,
       AggregationConfig aggregation, HyParViewConfig hyparview, PlumtreeConfig plumtree, SortedRingConfig ring) {
     this(membership, dissemination, kv, aggregation, hyparview, plumtree, ring, CoordinatesConfig.defaults(),
-        TransportConfig.defaults(), EncryptionConfig.defaults());
+        TransportConfig.defaults(), EncryptionConfig.defaults(),
+        QueryConfig.defaults());
   }
 
   /** Every section's defaults (membership: the {@code lan} profile). */
@@ -67,7 +71,7 @@ public record ProtocolConfigs(
     return new ProtocolConfigs(MembershipConfig.lan(), DisseminationConfig.defaults(), AntiEntropyConfig.defaults(),
         AggregationConfig.defaults(), HyParViewConfig.defaults(), PlumtreeConfig.defaults(),
         SortedRingConfig.defaults(), CoordinatesConfig.defaults(), TransportConfig.defaults(),
-        EncryptionConfig.defaults());
+        EncryptionConfig.defaults(), QueryConfig.defaults());
   }
 
   /** The config of {@code section}. */
@@ -84,6 +88,7 @@ public record ProtocolConfigs(
       case "coordinates" -> c = coordinates;
       case "transport" -> c = transport;
       case "encryption" -> c = encryption;
+      case "query" -> c = query;
       default -> throw new IllegalArgumentException(ConfigRegistry.unknownSection(section.name()));
     }
     return section.configClass().cast(c);
@@ -93,11 +98,12 @@ public record ProtocolConfigs(
   public <C> ProtocolConfigs with(Section<C> section, C config) {
     Objects.requireNonNull(config, "config");
     Object[] c = {membership, dissemination, kv, aggregation, hyparview, plumtree, ring, coordinates, transport,
-        encryption};
+        encryption, query};
     c[ConfigRegistry.sections().indexOf(section)] = section.configClass().cast(config);
     return new ProtocolConfigs((MembershipConfig) c[0], (DisseminationConfig) c[1], (AntiEntropyConfig) c[2],
         (AggregationConfig) c[3], (HyParViewConfig) c[4], (PlumtreeConfig) c[5], (SortedRingConfig) c[6],
-        (CoordinatesConfig) c[7], (TransportConfig) c[8], (EncryptionConfig) c[9]);
+        (CoordinatesConfig) c[7], (TransportConfig) c[8], (EncryptionConfig) c[9],
+        (QueryConfig) c[10]);
   }
 
   /** These configs with the membership config replaced, e.g. by a profile. */

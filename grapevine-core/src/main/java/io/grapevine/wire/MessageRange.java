@@ -26,6 +26,8 @@ public record MessageRange(int first, int last) {
   public static final MessageRange RING = new MessageRange(0x90, 0x97);
   /** Exact aggregation along the ring's tree. */
   public static final MessageRange TREE = new MessageRange(0x98, 0x9F);
+  /** Cluster-wide queries (request by gossip, answers directly). */
+  public static final MessageRange QUERY = new MessageRange(0xA0, 0xA7);
   /** Network coordinates (Vivaldi), carried on acks. */
   public static final MessageRange COORDINATES = new MessageRange(0xB0, 0xB7);
   /**

@@ -51,6 +51,15 @@ public enum MessageType {
   RING_EXCHANGE_REPLY(0x91),
   TREE_REPORT(0x98),
   TREE_RESULT(0x99),
+  // queries: 0xA0..0xA7
+  /** A query, spread by gossip. */
+  QUERY(0xA0),
+  /** A node received a query (sent to its originator when it asked for acks). */
+  QUERY_ACK(0xA1),
+  /** A node's answer to a query, sent to its originator. */
+  QUERY_RESPONSE(0xA2),
+  /** An ack or answer handed to another node to forward to the originator (the relay factor). */
+  QUERY_RELAY(0xA3),
   ;
 
   private static final MessageType[] BY_CODE = new MessageType[256];

@@ -32,7 +32,7 @@ class ConfigRegistryTest {
   void sectionsAreTheProtocolConfigsAndTheTransport() {
     assertThat(ConfigRegistry.names())
         .containsExactly("membership", "dissemination", "kv", "aggregation", "hyparview", "plumtree", "ring",
-            "coordinates", "transport", "encryption");
+            "coordinates", "transport", "encryption", "query");
     assertThat(ProtocolConfigs.defaults().apply(List.of(new Setting("transport.mode", "tcp-only", "t")))
         .transport().mode).isEqualTo(TransportConfig.Mode.TCP_ONLY);
     assertThat(ConfigRegistry.section("kv")).isSameAs(ConfigRegistry.KV);
@@ -40,7 +40,7 @@ class ConfigRegistryTest {
     assertThat(ConfigRegistry.RING.configClass()).isEqualTo(SortedRingConfig.class);
     assertThatThrownBy(() -> ConfigRegistry.section("gossipp")).hasMessage(
         "unknown protocol 'gossipp'; known: membership, dissemination, kv, aggregation, hyparview, plumtree, ring,"
-            + " coordinates, transport, encryption");
+            + " coordinates, transport, encryption, query");
   }
 
   /** Every setter of every builder is a knob, and every knob is documented for the reference table. */
@@ -260,7 +260,7 @@ class ConfigRegistryTest {
         new Setting("fanout", "3", "agent.yaml:8")))))
         .containsExactly(
             "agent.yaml:3: unknown protocol 'gossipp'; known: membership, dissemination, kv, aggregation,"
-                + " hyparview, plumtree, ring, coordinates, transport, encryption",
+                + " hyparview, plumtree, ring, coordinates, transport, encryption, query",
             "agent.yaml:8: expected SECTION.KNOB like kv.syncInterval, got 'fanout'",
             "agent.yaml:12: kv.syncInterval: expected a duration like 250ms, 1.5s, 2m or PT1S, got 'soon'",
             "agent.yaml:7: unknown knob 'membership.probeIntervall' (did you mean probeInterval?)");

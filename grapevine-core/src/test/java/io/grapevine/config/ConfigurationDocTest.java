@@ -39,7 +39,8 @@ class ConfigurationDocTest {
           + " ([overlays.md](overlays.md#the-sorted-ring-and-its-tree-aggregation)); the agent refuses these knobs"
           + " with the tree off.",
       "encryption", "Sealed packets ([wire-format.md](wire-format.md#sealed-packets)): inert without a key"
-          + " (`--encrypt`, `--keyring-file`); the switches move a running cluster to encryption and back.");
+          + " (`--encrypt`, `--keyring-file`); the switches move a running cluster to encryption and back.",
+      "query", "Cluster-wide queries: a request spread by gossip, answered directly ([queries.md](queries.md)).");
 
   static String generate() {
     StringBuilder b = new StringBuilder();

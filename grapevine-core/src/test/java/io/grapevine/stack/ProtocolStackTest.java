@@ -254,7 +254,7 @@ class ProtocolStackTest {
   void everyBuiltInMessageTypeFallsInExactlyOneBuiltInRange() {
     List<MessageRange> ranges = List.of(MessageRange.MEMBERSHIP, MessageRange.DISSEMINATION, MessageRange.KV,
         MessageRange.AGGREGATION, MessageRange.HYPARVIEW, MessageRange.PLUMTREE, MessageRange.RING,
-        MessageRange.TREE);
+        MessageRange.TREE, MessageRange.QUERY);
     for (io.grapevine.wire.MessageType t : io.grapevine.wire.MessageType.values()) {
       long owners = ranges.stream().filter(r -> r.contains(t.code() & 0xff)).count();
       assertThat(owners).as(t.name()).isEqualTo(1);

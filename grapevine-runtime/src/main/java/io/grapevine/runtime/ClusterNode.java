@@ -68,6 +68,7 @@ public final class ClusterNode implements Cluster {
   private EventService events;
   private AggregateService aggregates;
   private TreeService tree;
+  private QueryService queries;
   private long publishedVersion = -1;
   private volatile List<Member> memberList = List.of();
   private volatile Map<String, Member> memberMap = Map.of();
@@ -149,6 +150,11 @@ public final class ClusterNode implements Cluster {
     router.on(UserEvent.class, events::deliver);
     encryption = new Encryption(parts.seal, parts.stack.stats());
     router.on(EncryptionMismatch.class, this::logMismatch);
+    queries = new QueryService(s.name(), parts.query, driver::call, driver::submit);
+    router.on(io.grapevine.query.QueryRequest.class, queries::onRequest);
+    router.on(io.grapevine.query.QueryAck.class, queries::onAck);
+    router.on(io.grapevine.query.QueryResponse.class, queries::onResponse);
+    router.on(io.grapevine.query.QueryResult.class, queries::onResult);
     publish();
   }
 
@@ -228,6 +234,7 @@ public final class ClusterNode implements Cluster {
     if (driver.close(() -> {
       kv.close();
       joiner.close();
+      queries.close();
     })) {
       log.info("{}: closed", name());
       if (ownsLoop) {
@@ -307,6 +314,49 @@ public final class ClusterNode implements Cluster {
   @Override
   public TreeService tree() {
     return tree;
+  }
+
+  @Override
+  public AutoCloseable onQuery(String name, io.grapevine.QueryHandler handler) {
+    requireOpen();
+    return queries.onQuery(name, handler);
+  }
+
+  @Override
+  public io.grapevine.QueryHandle query(String name, byte[] payload, io.grapevine.query.QueryOptions options) {
+    requireOpen();
+    return queries.query(name, payload, options);
+  }
+
+  @Override
+  public io.grapevine.query.QueryStats queryStats() {
+    return queries.stats();
+  }
+
+  /**
+   * Answers internal queries named {@code name} (it must start with {@link
+   * io.grapevine.query.Query#INTERNAL_PREFIX}): for Grapevine's own cluster-wide commands, such as
+   * keyring operations, carried by the same protocol as the application's queries.
+   *
+   * @throws IllegalArgumentException for a name without the reserved prefix
+   */
+  public AutoCloseable onInternalQuery(String name, io.grapevine.QueryHandler handler) {
+    requireOpen();
+    return queries.onInternalQuery(name, handler);
+  }
+
+  /**
+   * Issues an internal query (its name starts with {@link io.grapevine.query.Query#INTERNAL_PREFIX});
+   * otherwise as {@link #query}.
+   */
+  public io.grapevine.QueryHandle internalQuery(String name, byte[] payload, io.grapevine.query.QueryOptions options) {
+    requireOpen();
+    return queries.internalQuery(name, payload, options);
+  }
+
+  /** Exceptions thrown by query handlers and callbacks, and answers they failed to give (logged). */
+  public long queryHandlerErrors() {
+    return queries.handlerErrors();
   }
 
   /** Whether user events travel over the HyParView + Plumtree overlay. */

@@ -17,6 +17,7 @@ import io.grapevine.overlay.TreeAggregation;
 import io.grapevine.security.PacketSeal;
 import java.security.NoSuchAlgorithmException;
 import java.security.SecureRandom;
+import io.grapevine.query.Query;
 import io.grapevine.stack.Protocol;
 import io.grapevine.stack.ProtocolStack;
 import java.util.ArrayList;
@@ -27,6 +28,7 @@ import java.util.Map;
  * The one place the socket runtime puts a node's protocols together, by name from the {@link
  * ProtocolRegistry}: membership first (the peer sampler and piggyback carrier of the others), then
  * the replicated store (the caller's instance, around its durable store), user events, aggregates,
+ * queries,
  * the optional overlays, and the application's own protocols. Each protocol's randomness derives
  * from the node's seed and the protocol's name ({@link ProtocolStack#randomFor}).
  */
@@ -47,6 +49,7 @@ final class StackAssembly {
   final Coordinates coordinates;
   /** Seals and opens every packet; inert while the keyring is empty. */
   final PacketSeal seal;
+  final Query query;
 
   /**
    * @param adv the advertised endpoint
@@ -71,7 +74,7 @@ final class StackAssembly {
         .seal(seal);
     // Membership first: the peer sampler and piggyback carrier of the others.
     List<String> names = new ArrayList<>(List.of(Membership.PROTOCOL_NAME, AntiEntropy.PROTOCOL_NAME,
-        Dissemination.PROTOCOL_NAME, Aggregation.PROTOCOL_NAME));
+        Dissemination.PROTOCOL_NAME, Aggregation.PROTOCOL_NAME, Query.PROTOCOL_NAME));
     if (s.overlay()) {
       names.addAll(List.of(HyParView.PROTOCOL_NAME, Plumtree.PROTOCOL_NAME));
     }
@@ -92,6 +95,7 @@ final class StackAssembly {
     ring = (SortedRing) built.get(SortedRing.PROTOCOL_NAME);
     treeAggregation = (TreeAggregation) built.get(TreeAggregation.PROTOCOL_NAME);
     coordinates = (Coordinates) built.get(Coordinates.PROTOCOL_NAME);
+    query = (Query) built.get(Query.PROTOCOL_NAME);
     // The event epoch is this life's incarnation, so event ids never repeat across restarts.
     overlayEvents = plumtree == null ? null : new OverlayEvents(s.name(), incarnation, plumtree);
     for (Protocol<?> p : s.protocols()) {

@@ -3,6 +3,7 @@ package io.grapevine.sim;
 import io.grapevine.config.AggregationConfig;
 import io.grapevine.config.AntiEntropyConfig;
 import io.grapevine.config.ProtocolConfigs;
+import io.grapevine.config.QueryConfig;
 import io.grapevine.config.DisseminationConfig;
 import io.grapevine.config.MembershipConfig;
 import io.grapevine.config.HyParViewConfig;
@@ -52,7 +53,7 @@ public final class Scenario {
   /**
    * Protocols each node runs on its stack beside membership, by their names in the core's {@link
    * io.grapevine.assembly.ProtocolRegistry} ({@code dissemination}, {@code kv}, {@code aggregation},
-   * {@code hyparview}, {@code plumtree}, {@code ring}, {@code tree}), in order, with the configs of
+   * {@code hyparview}, {@code plumtree}, {@code ring}, {@code tree}, {@code query}), in order, with the configs of
    * their sections; empty: membership alone.
    */
   public final List<String> stack = new ArrayList<>();
@@ -77,6 +78,8 @@ public final class Scenario {
   public SortedRingConfig ring = SortedRingConfig.defaults();
   /** Section {@code coordinates}. */
   public io.grapevine.config.CoordinatesConfig coordinates = io.grapevine.config.CoordinatesConfig.defaults();
+  /** Section {@code query}. */
+  public QueryConfig query = QueryConfig.defaults();
   /**
    * The knobs the scenario file set, {@code SECTION.KNOB} to the value as the registry writes it
    * ({@code membership.maxQueuedBroadcasts} to {@code 2048}); results.json lists them.
@@ -117,7 +120,8 @@ public final class Scenario {
   public ProtocolConfigs protocols() {
     // Sections the simulator does not set (transport, encryption, ...) keep their defaults.
     return new ProtocolConfigs(membership, dissemination, kv, aggregation, hyparview, plumtree, ring)
-        .with(io.grapevine.config.ConfigRegistry.COORDINATES, coordinates);
+        .with(io.grapevine.config.ConfigRegistry.COORDINATES, coordinates)
+        .with(io.grapevine.config.ConfigRegistry.QUERY, query);
   }
 
   /** The latency model these settings describe. */

@@ -276,6 +276,7 @@ public final class ScenarioParser {
       s.plumtree = c.plumtree();
       s.ring = c.ring();
       s.coordinates = c.coordinates();
+      s.query = c.query();
       for (Setting k : knobs) {
         String section = k.key().substring(0, k.key().indexOf('.'));
         Knob knob = ConfigRegistry.section(section).knob(k.key().substring(section.length() + 1)).orElseThrow();

@@ -57,4 +57,27 @@ class ScenarioStackTest {
     // Rounds twice as often: about twice the ring's exchanges.
     assertThat((double) ringFast / ringSlow).isBetween(1.6, 2.4);
   }
+
+  @Test
+  void aScenarioNamesTheQueryProtocolAndConfiguresIt() {
+    Scenario s = ScenarioParser.parse("""
+        name: queries
+        nodes: 20
+        seed: 5
+        protocol:
+          stack: [query]
+          config:
+            query: {maxPayloadBytes: 512, dedupeWindow: 256}
+        join: {seeds: 1, over: 2s}
+        network: {latency: 1ms}
+        duration: 10s
+        """, "queries.yaml");
+    assertThat(s.query.maxPayloadBytes).isEqualTo(512);
+    assertThat(s.query.dedupeWindow).isEqualTo(256);
+    SimulationResult r = Simulation.run(s);
+    assertThat(r.converged).isTrue();
+    // No workload: the protocol runs on every stack, silent until a query is issued.
+    assertThat(r.messagesByProtocol).containsEntry("query", 0L);
+    assertThat(r.settings.get("stack")).isEqualTo(List.of("query"));
+  }
 }

@@ -174,4 +174,19 @@ final class FakeCluster implements Cluster {
   public io.grapevine.TreeService tree() {
     return tree;
   }
+
+  @Override
+  public AutoCloseable onQuery(String name, io.grapevine.QueryHandler handler) {
+    throw new UnsupportedOperationException("queries");
+  }
+
+  @Override
+  public io.grapevine.QueryHandle query(String name, byte[] payload, io.grapevine.query.QueryOptions options) {
+    throw new UnsupportedOperationException("queries");
+  }
+
+  @Override
+  public io.grapevine.query.QueryStats queryStats() {
+    throw new UnsupportedOperationException("queries");
+  }
 }
