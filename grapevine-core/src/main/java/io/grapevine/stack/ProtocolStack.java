@@ -210,7 +210,7 @@ public final class ProtocolStack implements ProtocolNode {
         }
         checksummed = false;
         flags &= ~WireFormat.FLAG_SEALED;
-      } else if (seal.refusesPlaintext() && !isRefusal(packet)) {
+      } else if (seal != null && seal.refusesPlaintext() && !isRefusal(packet)) {
         stats.drop(DropReason.UNSEALED);
         notice(nowMillis, from, EncryptionMismatch.Kind.UNSEALED, delivery, out);
         return;
