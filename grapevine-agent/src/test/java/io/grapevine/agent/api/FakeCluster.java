@@ -120,6 +120,11 @@ final class FakeCluster implements Cluster {
   }
 
   @Override
+  public io.grapevine.KeyManager keys() {
+    throw new UnsupportedOperationException("no keyring operations on a fake node");
+  }
+
+  @Override
   public io.grapevine.transport.TransportStats transportStats() {
     return transport;
   }
