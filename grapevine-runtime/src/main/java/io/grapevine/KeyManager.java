@@ -15,7 +15,8 @@ import java.util.concurrent.CompletableFuture;
  * failed) before the next.
  *
  * <p>Only key holders take part: the query travels in sealed packets, so a node that cannot open them
- * never hears it. The key itself travels inside those sealed packets, as it must to be installed.
+ * never hears it. Only {@link #install} sends the key itself, sealed under the current primary key;
+ * {@link #use} and {@link #remove} name it by fingerprint.
  *
  * <p>Keys are base64 of 16, 24 or 32 bytes; a key that is not is refused at once, with an {@link
  * IllegalArgumentException} of one line, before anything is sent.

@@ -32,7 +32,8 @@ import org.slf4j.LoggerFactory;
  * <p>Wire format (all within {@code query.maxPayloadBytes} and {@code query.maxResponseBytes}):
  *
  * <pre>
- * request:  version(1)=1 | op(1) | flags(1: bit 0 = send keys) | keyLength(1) | key
+ * request:  version(1)=1 | op(1) | flags(1: bit 0 = send keys) | length(1) | the key (install) or
+ *           its fingerprint's 4 bytes (use, remove); nothing for list
  * response: version(1)=1 | flags(1: bit 0 = failed, bit 1 = keys included) | errorLength(2) | error (UTF-8)
  *           | count(1) | count × (keyLength(1) | fingerprint(4) | key if included), primary first
  * </pre>
@@ -137,9 +138,14 @@ public final class KeyService implements KeyManager {
     return issue.apply(payload, options).result().thenApply(r -> aggregate(OP_NAMES[op], fingerprint, r));
   }
 
-  /** The request payload of {@code op} (unit tests build requests with it). */
+  /**
+   * The request payload of {@code op} (unit tests build requests with it). Only {@code install}
+   * carries the key; {@code use} and {@code remove} name it by fingerprint, so a key that is already
+   * everywhere (installed out of band after a leak, say) never crosses the network again.
+   */
   static byte[] request(int op, byte[] key, boolean withKeys) {
-    byte[] k = key == null ? new byte[0] : key;
+    byte[] k = key == null ? new byte[0]
+        : op == OP_INSTALL ? key : HexFormat.of().parseHex(Keys.fingerprint(key));
     return ByteBuffer.allocate(4 + k.length).put((byte) VERSION).put((byte) op)
         .put((byte) (withKeys ? 1 : 0)).put((byte) k.length).put(k).array();
   }
@@ -175,10 +181,23 @@ public final class KeyService implements KeyManager {
     if (keyring.isEmpty()) {
       return "encryption is off on this node (no key)";
     }
-    if (op != OP_LIST) {
+    String fp = null;
+    if (op == OP_INSTALL) {
       Keys.check(key);
+      fp = Keys.fingerprint(key);
+    } else if (op != OP_LIST) {
+      if (key.length != FINGERPRINT_BYTES) {
+        throw new IllegalArgumentException("malformed keyring request");
+      }
+      fp = HexFormat.of().formatHex(key);
+      key = held(fp);
+      if (key == null) {
+        if (op == OP_USE) {
+          return "key " + fp + " is not installed; install it first";
+        }
+        return null; // removing a key this node lacks: nothing to do
+      }
     }
-    String fp = op == OP_LIST ? null : Keys.fingerprint(key);
     try {
       switch (op) {
         case OP_INSTALL -> {
@@ -206,6 +225,22 @@ public final class KeyService implements KeyManager {
       return "keyring changed but not saved: " + e.getMessage();
     }
     return null;
+  }
+
+  /** The installed key of fingerprint {@code fp}, or null. */
+  private byte[] held(String fp) {
+    byte[] found = null;
+    for (byte[] k : keyring.keys()) {
+      if (Keys.fingerprint(k).equals(fp)) {
+        if (found != null) {
+          // Two keys sharing 32 bits of hash: astronomically unlikely, but never act on the wrong one.
+          throw new IllegalArgumentException("two installed keys share fingerprint " + fp
+              + "; change this node's keyring locally");
+        }
+        found = k;
+      }
+    }
+    return found;
   }
 
   private byte[] encode(String error, boolean withKeys) {

@@ -55,6 +55,25 @@ class KeyServiceTest {
   }
 
   @Test
+  void onlyInstallCarriesTheKey() {
+    byte[] k = key();
+    assertThat(KeyService.request(KeyService.OP_INSTALL, k, false)).hasSize(4 + 32);
+    for (int op : new int[] {KeyService.OP_USE, KeyService.OP_REMOVE}) {
+      byte[] payload = KeyService.request(op, k, false);
+      assertThat(payload).hasSize(4 + 4);
+      assertThat(java.util.HexFormat.of().formatHex(payload, 4, 8)).isEqualTo(Keys.fingerprint(k));
+    }
+    Keyring ring = Keyring.of(List.of(key(), k));
+    assertThat(ask(ring, 1024, KeyService.request(KeyService.OP_USE, k, false)).error()).isNull();
+    assertThat(ring.primaryFingerprint()).isEqualTo(Keys.fingerprint(k));
+    byte[] absent = key();
+    assertThat(ask(ring, 1024, KeyService.request(KeyService.OP_USE, absent, false)).error())
+        .isEqualTo("key " + Keys.fingerprint(absent) + " is not installed; install it first");
+    assertThat(ask(ring, 1024, KeyService.request(KeyService.OP_REMOVE, absent, false)).error()).isNull();
+    assertThat(ring.size()).isEqualTo(2);
+  }
+
+  @Test
   void aNodeWithoutKeysSaysSoAndChangesNothing() {
     Keyring ring = new Keyring();
     KeyService.Answer a = ask(ring, 1024, KeyService.request(KeyService.OP_INSTALL, key(), false));
