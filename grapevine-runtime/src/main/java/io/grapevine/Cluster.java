@@ -92,6 +92,12 @@ public interface Cluster extends AutoCloseable {
    */
   Encryption encryption();
 
+  /**
+   * Keyring operations on every member at once ({@code list}, {@code install}, {@code use}, {@code
+   * remove}), carried by the query protocol; {@link #keyring()} changes this node's only.
+   */
+  KeyManager keys();
+
   /** The node's keys: {@code encryption().keyring()}. */
   default Keyring keyring() {
     return encryption().keyring();

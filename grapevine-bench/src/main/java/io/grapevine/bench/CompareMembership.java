@@ -62,7 +62,22 @@ public final class CompareMembership {
   static final String GV = "grapevine";
   static final String ML = "memberlist";
   static final String RC = "redis";
-  private static final List<String> ORDER = List.of(GV, ML, RC);
+  /** Grapevine with every packet sealed (AES-256-GCM, one key shared by the run's nodes). */
+  static final String GVK = "grapevine-key";
+  /** memberlist with its keyring on (AES-256-GCM, {@code mlnode -key}). */
+  static final String MLK = "memberlist-key";
+  private static final List<String> ORDER = List.of(GV, ML, RC, GVK, MLK);
+  /** The AES-256 key of the keyed systems: fixed, so runs are comparable; loopback only. */
+  private static final byte[] BENCH_KEY = new byte[32];
+
+  static {
+    new Random(20261206L).nextBytes(BENCH_KEY);
+  }
+
+  /** Whether {@code system} runs Grapevine nodes (plain or keyed). */
+  static boolean isGv(String system) {
+    return system.equals(GV) || system.equals(GVK);
+  }
   private static final Pattern FIELD =
       Pattern.compile("\"([A-Za-z_0-9]+)\":(\"((?:[^\"\\\\]|\\\\.)*)\"|[-0-9.eE+]+|true|false|null)");
   private static final List<Child> CHILDREN = new java.util.concurrent.CopyOnWriteArrayList<>();
@@ -176,8 +191,7 @@ public final class CompareMembership {
           Result r;
           try {
             r = switch (sys) {
-              case GV -> new LineCluster(GV, n, rep).run();
-              case ML -> new LineCluster(ML, n, rep).run();
+              case GV, ML, GVK, MLK -> new LineCluster(sys, n, rep).run();
               default -> new RedisCluster(n, rep).run();
             };
           } catch (Exception e) {
@@ -239,7 +253,7 @@ public final class CompareMembership {
           r.extra.put(k, d(f, k));
         }
       }
-      r.extra.put("join_from_start_ms", r.system.equals(GV) ? d(f, "join_from_join_sent_ms")
+      r.extra.put("join_from_start_ms", isGv(r.system) ? d(f, "join_from_join_sent_ms")
           : d(f, "join_from_first_spawn_ms"));
       if (r.system.equals(RC)) {
         r.extra.put("join_from_start_ms", r.joinMs);
@@ -405,9 +419,18 @@ public final class CompareMembership {
       for (String s : cols) {
         sb.append(name(s)).append(" | ");
       }
-      List<String> peers = cols.contains(GV) ? cols.stream().filter(s -> !s.equals(GV)).toList() : List.of();
-      for (String p : peers) {
-        sb.append("Grapevine / ").append(name(p)).append(" | ");
+      // Ratio columns: Grapevine against each other system, and the keyed Grapevine against plain
+      // Grapevine (the cost of encryption) and against keyed memberlist.
+      List<String[]> pairs = new ArrayList<>();
+      if (cols.contains(GV)) {
+        cols.stream().filter(s -> !s.equals(GV) && !s.equals(GVK)).forEach(s -> pairs.add(new String[] {GV, s}));
+      }
+      if (cols.contains(GVK)) {
+        cols.stream().filter(s -> s.equals(GV) || s.equals(MLK)).forEach(s -> pairs.add(new String[] {GVK, s}));
+      }
+      List<String> peers = pairs.stream().map(pr -> pr[1]).toList();
+      for (String[] pr : pairs) {
+        sb.append(name(pr[0])).append(" / ").append(name(pr[1])).append(" | ");
       }
       sb.append("\n|---|");
       sb.append("---|".repeat(cols.size() + peers.size()));
@@ -419,9 +442,9 @@ public final class CompareMembership {
           double[] v = rs.stream().mapToDouble(m.f).filter(d -> !Double.isNaN(d)).map(d -> d * m.scale).toArray();
           sb.append(cell(v, m.fmt, rs.size())).append(" | ");
         }
-        for (String p : peers) {
-          List<Result> g = all.getOrDefault(GV + "/" + n, List.of());
-          List<Result> o = all.getOrDefault(p + "/" + n, List.of());
+        for (String[] pr : pairs) {
+          List<Result> g = all.getOrDefault(pr[0] + "/" + n, List.of());
+          List<Result> o = all.getOrDefault(pr[1] + "/" + n, List.of());
           List<Double> ratios = new ArrayList<>();
           for (Result gr : g) {
             for (Result or : o) {
@@ -456,6 +479,8 @@ public final class CompareMembership {
     return switch (s) {
       case GV -> "Grapevine";
       case ML -> "memberlist";
+      case GVK -> "Grapevine+key";
+      case MLK -> "memberlist+key";
       default -> "Redis Cluster";
     };
   }
@@ -678,6 +703,9 @@ public final class CompareMembership {
   /** Grapevine (GrapevineNodeMain) or memberlist (mlnode): the same line protocol, one process per node. */
   final class LineCluster {
     final String sys;
+    /** Grapevine nodes (plain or keyed), else memberlist nodes. */
+    final boolean gv;
+    final boolean keyed;
     final int n;
     final int rep;
     final int base;
@@ -693,9 +721,12 @@ public final class CompareMembership {
 
     LineCluster(String sys, int n, int rep) throws IOException {
       this.sys = sys;
+      this.gv = isGv(sys);
+      this.keyed = sys.equals(GVK) || sys.equals(MLK);
       this.n = n;
       this.rep = rep;
-      this.base = (sys.equals(GV) ? gvPortBase : mlPortBase) + (rep % 3) * 200;
+      // Keyed runs take the upper half of the rep's 200 ports (N <= 100), never the plain run's.
+      this.base = (gv ? gvPortBase : mlPortBase) + (rep % 3) * 200 + (keyed ? 100 : 0);
       count = new int[n];
       reachedN = new double[n];
       joinedT = new double[n];
@@ -709,19 +740,25 @@ public final class CompareMembership {
     }
 
     String nodeName(int i) {
-      return (sys.equals(GV) ? "g" : "n") + (base + i);
+      return (gv ? "g" : "n") + (base + i);
     }
 
     Child spawn(int i) throws IOException {
       int port = base + i;
       List<String> cmd = new ArrayList<>();
-      if (sys.equals(GV)) {
+      if (gv) {
         cmd.add(javaCmd);
         cmd.addAll(gvJvmOpts);
         cmd.addAll(List.of("-cp", gvClasspath, GrapevineNodeMain.class.getName(), "--port", "" + port,
             "--profile", "lan", "--cluster", "cmp-" + n + "-" + rep));
+        if (keyed) {
+          cmd.addAll(List.of("--key", java.util.Base64.getEncoder().encodeToString(BENCH_KEY)));
+        }
       } else {
         cmd.addAll(List.of(mlnode, "-port", "" + port, "-profile", "lan", "-quiet", "-print-config=false"));
+        if (keyed) {
+          cmd.addAll(List.of("-key", java.util.HexFormat.of().formatHex(BENCH_KEY)));
+        }
         if (i > 0) {
           cmd.addAll(List.of("-join", "127.0.0.1:" + base));
         }
@@ -875,7 +912,7 @@ public final class CompareMembership {
         for (int i = 1; i < n; i++) {
           spawn(i);
         }
-        if (sys.equals(GV)) {
+        if (gv) {
           // A JVM takes far longer to start than a Go binary; on 2 cores N JVMs starting at once
           // starve the nodes already running. Start them all first, then join them all at once.
           if (!pump(400, e -> Arrays.stream(readyT).noneMatch(Double::isNaN))) {
@@ -931,7 +968,7 @@ public final class CompareMembership {
         if (s1.containsKey(0)) {
           // What the join cost the seed, everything it sent since it started.
           r.extra.put("seed_tcp_out_b_after_join", s1.get(0).num("tcp_out_b"));
-          r.extra.put("seed_streams_out_after_join", sys.equals(GV) ? s1.get(0).num("tcp_out_m")
+          r.extra.put("seed_streams_out_after_join", gv ? s1.get(0).num("tcp_out_m")
               : s1.get(0).num("tcp_dial") + s1.get(0).num("tcp_acc"));
         }
         pump(windowSec, null);
@@ -964,7 +1001,7 @@ public final class CompareMembership {
           // Push-pull states this node wrote: Grapevine counts every exchange it takes part in twice
           // (its own state sent and the peer's handled); memberlist's counting transport only knows
           // connections dialed and accepted, which also include TCP fallback pings (rare when quiet).
-          streams += sys.equals(GV) ? (b.num("pushpulls") - a.num("pushpulls")) / 2
+          streams += gv ? (b.num("pushpulls") - a.num("pushpulls")) / 2
               : b.num("tcp_dial") - a.num("tcp_dial") + b.num("tcp_acc") - a.num("tcp_acc");
           counted++;
         }
@@ -986,7 +1023,7 @@ public final class CompareMembership {
           r.extra.put("pushpull_interval_s", interval);
         }
         cpuRss(r, p1, p2, (w2 - w1) / 1000);
-        if (sys.equals(GV)) {
+        if (gv) {
           double pp = 0;
           for (int i = 0; i < n; i++) {
             if (s1.containsKey(i) && s2.containsKey(i)) {
@@ -1047,7 +1084,7 @@ public final class CompareMembership {
             suspectEvents++;
           }
         }
-        if (sys.equals(GV)) {
+        if (gv) {
           r.falseSuspicions = (long) s2.values().stream().mapToDouble(e -> e.num("probe_failures")).sum();
           r.extra.put("suspect_events_all_observers", suspectEvents);
         }

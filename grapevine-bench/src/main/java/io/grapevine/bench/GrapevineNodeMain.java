@@ -21,7 +21,8 @@ import java.util.concurrent.TimeUnit;
  * speaks the same line protocol as the memberlist reference node, so both are measured by the same
  * code: one JSON object per line on stdout ({@code t} = Unix time in ms), commands on stdin.
  *
- * <p>Usage: {@code GrapevineNodeMain --port P [--join HOST:PORT] [--profile lan] [--cluster NAME]}.
+ * <p>Usage: {@code GrapevineNodeMain --port P [--join HOST:PORT] [--profile lan] [--cluster NAME] [--key BASE64]};
+ * with {@code --key} every packet is sealed (AES-GCM) under that key.
  * Events: {@code ready}, {@code joined}, {@code err}, {@code join}/{@code leave} (a member became
  * alive / dead or left; {@code n} = members not dead or left, self included), {@code suspect},
  * {@code stats}, {@code bcast} (this node published a user event) and {@code user} (first delivery
@@ -44,6 +45,7 @@ public final class GrapevineNodeMain {
     String join = null;
     String profile = "lan";
     String clusterName = "compare";
+    String key = null;
     for (int i = 0; i < args.length; i++) {
       String a = args[i];
       if (i + 1 >= args.length) {
@@ -54,7 +56,8 @@ public final class GrapevineNodeMain {
         case "--join" -> join = args[++i];
         case "--profile" -> profile = args[++i];
         case "--cluster" -> clusterName = args[++i];
-        default -> fail("unknown option " + a + " (expected --port, --join, --profile, --cluster)");
+        case "--key" -> key = args[++i];
+        default -> fail("unknown option " + a + " (expected --port, --join, --profile, --cluster, --key)");
       }
     }
     if (port <= 0 || port >= 32768) {
@@ -64,8 +67,12 @@ public final class GrapevineNodeMain {
     MembershipConfig config = MembershipConfig.profile(profile);
     Set<String> live = new HashSet<>();
     live.add(name);
-    Cluster node = Cluster.builder().name(name).clusterName(clusterName).bind("127.0.0.1:" + port)
-        .config(config).start();
+    io.grapevine.ClusterBuilder builder = Cluster.builder().name(name).clusterName(clusterName)
+        .bind("127.0.0.1:" + port).config(config);
+    if (key != null) {
+      builder.encryptionKey(key);
+    }
+    Cluster node = builder.start();
     node.addListener(e -> {
       String peer = e.member().name();
       if (peer.equals(name)) {

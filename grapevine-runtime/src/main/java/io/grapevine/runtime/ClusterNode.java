@@ -69,6 +69,7 @@ public final class ClusterNode implements Cluster {
   private AggregateService aggregates;
   private TreeService tree;
   private QueryService queries;
+  private KeyService keys;
   private long publishedVersion = -1;
   private volatile List<Member> memberList = List.of();
   private volatile Map<String, Member> memberMap = Map.of();
@@ -109,6 +110,7 @@ public final class ClusterNode implements Cluster {
           ProtocolStack.randomFor(s.seed(), io.grapevine.antientropy.AntiEntropy.PROTOCOL_NAME), loop.nowMillis(),
           node::submit, s.storeDecorator());
       node.assemble(loop, transport, s, adv, incarnation);
+      node.keys = KeyService.start(node, node.encryption.keyring(), s.configs().query().maxResponseBytes);
     } catch (IOException | RuntimeException e) {
       transport.close();
       if (node.kv != null) {
@@ -493,6 +495,11 @@ public final class ClusterNode implements Cluster {
   @Override
   public Encryption encryption() {
     return encryption;
+  }
+
+  @Override
+  public io.grapevine.KeyManager keys() {
+    return keys;
   }
 
   /** The node's protocol stack (step it only on {@link #eventLoop()}'s thread). */

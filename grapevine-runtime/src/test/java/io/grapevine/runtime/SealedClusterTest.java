@@ -198,6 +198,74 @@ class SealedClusterTest {
   }
 
   @Test
+  void sealedPacketsReplayedAfterTheWindowAreStaleOverRealSockets() throws Exception {
+    byte[] k = key();
+    // The shortest window the knob allows, so "later than the window" is seconds, not a minute.
+    EncryptionConfig oneSecond = EncryptionConfig.defaults().toBuilder().replayWindow(Duration.ofSeconds(1)).build();
+    List<byte[]> sentByN1 = new CopyOnWriteArrayList<>();
+    java.util.concurrent.atomic.AtomicBoolean capturing = new java.util.concurrent.atomic.AtomicBoolean(true);
+    try (TestNodes nodes = new TestNodes(CLUSTER, TestNodes.fastConfig(), 1, false);
+        DatagramChannel attacker = DatagramChannel.open().bind(new InetSocketAddress("127.0.0.1", 0))) {
+      Suspicions suspicions = new Suspicions();
+      for (int i = 0; i < 5; i++) {
+        int index = i;
+        Cluster c = nodes.start("n" + i, "127.0.0.1:0", b -> {
+          b.encryptionKey(k).encryptionConfig(oneSecond);
+          if (index == 1) {
+            b.transportDecorator(t -> capturing(t, capturingOnly(capturing, sentByN1)));
+          }
+        });
+        suspicions.watch(c);
+      }
+      nodes.joinAllThrough("n0");
+      await().atMost(Duration.ofSeconds(20)).until(() -> allAlive(nodes, 5));
+      capturing.set(false);
+      long capturedBy = System.currentTimeMillis();
+      List<byte[]> captured = sentByN1.stream().filter(b -> (b[WireFormat.FLAGS_OFFSET] & WireFormat.FLAG_CONTROL) == 0)
+          .limit(30).toList();
+      assertThat(captured).isNotEmpty().allMatch(b -> (b[WireFormat.FLAGS_OFFSET] & WireFormat.FLAG_SEALED) != 0);
+      Map<String, Long> before = incarnations(nodes);
+      // Twice the window after the last capture: every captured packet is older than any receiver accepts.
+      await().pollDelay(Duration.ofMillis(2_100)).atMost(Duration.ofSeconds(5))
+          .until(() -> System.currentTimeMillis() > capturedBy + 2_000);
+      long staleBefore = nodes.nodes.values().stream().mapToLong(c -> c.stats().dropped(DropReason.REPLAY_STALE)).sum();
+      int sent = 0;
+      for (byte[] b : captured) {
+        for (Cluster c : nodes.except("n1")) {
+          sendDatagram(attacker, c.endpoint(), ByteBuffer.wrap(b));
+          sent++;
+        }
+      }
+      int expected = sent;
+      await().atMost(Duration.ofSeconds(5)).until(() -> nodes.nodes.values().stream()
+          .mapToLong(c -> c.stats().dropped(DropReason.REPLAY_STALE)).sum() - staleBefore == expected);
+      await().during(Duration.ofSeconds(2)).atMost(Duration.ofSeconds(4)).until(() -> allAlive(nodes, 5)
+          && incarnations(nodes).equals(before));
+      assertThat(suspicions.count.get()).isZero();
+    }
+  }
+
+  /** Adds to {@code into} only while {@code on} is set. */
+  private static List<byte[]> capturingOnly(java.util.concurrent.atomic.AtomicBoolean on, List<byte[]> into) {
+    return new java.util.AbstractList<byte[]>() {
+      @Override
+      public boolean add(byte[] b) {
+        return on.get() && into.add(b);
+      }
+
+      @Override
+      public byte[] get(int i) {
+        return into.get(i);
+      }
+
+      @Override
+      public int size() {
+        return into.size();
+      }
+    };
+  }
+
+  @Test
   void nodesWithTheWrongKeyOrNoKeyCannotJoinAndAreToldWhy() throws Exception {
     byte[] k = key();
     try (TestNodes nodes = new TestNodes(CLUSTER, TestNodes.fastConfig(), 1, false)) {

@@ -293,6 +293,13 @@ public final class ApiServer implements AutoCloseable {
         return only(ex, "GET", this::coordinates);
       case "/v1/rtt":
         return only(ex, "GET", () -> rtt(query(ex)));
+      case "/v1/keys":
+        return only(ex, "GET", () -> listKeys(query(ex)));
+      case "/v1/keys/install":
+      case "/v1/keys/use":
+      case "/v1/keys/remove":
+        String operation = path.substring("/v1/keys/".length());
+        return only(ex, "POST", () -> changeKeys(operation, readBody(ex, MAX_BODY_BYTES)));
       default:
         break;
     }
@@ -557,6 +564,64 @@ public final class ApiServer implements AutoCloseable {
       out.put("value", value);
       return Response.json(200, out);
     });
+  }
+
+  // ---- keyring (cluster-wide, over internal queries) ----
+
+  /** Longest wait for a keyring operation's answers: below the client's 30 s request timeout. */
+  private static final long KEYS_WAIT_MILLIS = 25_000;
+
+  private Response listKeys(Map<String, String> q) {
+    String show = q.getOrDefault("showKeys", "false");
+    if (!show.equals("true") && !show.equals("false")) {
+      return Response.error(400, "showKeys must be true or false, got '" + show + "'");
+    }
+    return keys(() -> show.equals("true") ? cluster.keys().listWithKeys() : cluster.keys().list());
+  }
+
+  /** {@code {"key": "BASE64"}} to install, use or remove on every member. */
+  private Response changeKeys(String operation, byte[] body) {
+    String key;
+    try {
+      JsonNode root = Json.mapper().readTree(body);
+      JsonNode k = root == null ? null : root.get("key");
+      if (k == null || !k.isTextual()) {
+        return Response.error(400, "expected a body like {\"key\": \"BASE64\"} (make a key with: grapevine keygen)");
+      }
+      key = k.asText();
+    } catch (IOException e) {
+      return Response.error(400, "body is not valid JSON: " + firstLine(e instanceof com.fasterxml.jackson.core.JsonProcessingException j ? j.getOriginalMessage() : e.getMessage()));
+    }
+    return keys(() -> switch (operation) {
+      case "install" -> cluster.keys().install(key);
+      case "use" -> cluster.keys().use(key);
+      default -> cluster.keys().remove(key);
+    });
+  }
+
+  private Response keys(Supplier<java.util.concurrent.CompletableFuture<io.grapevine.KeyResponse>> operation) {
+    java.util.concurrent.CompletableFuture<io.grapevine.KeyResponse> f;
+    try {
+      f = operation.get();
+    } catch (IllegalArgumentException e) {
+      return Response.error(400, e.getMessage());
+    } catch (IllegalStateException e) {
+      return Response.error(409, e.getMessage());
+    }
+    try {
+      io.grapevine.KeyResponse r = f.get(KEYS_WAIT_MILLIS, TimeUnit.MILLISECONDS);
+      log.info("keyring {}{}: {} of {} nodes answered, {} failed, {} missing", r.operation(),
+          r.fingerprint() == null ? "" : " " + r.fingerprint(), r.nodesAnswered(), r.nodesAsked(), r.failed().size(),
+          r.missing().size());
+      return Response.json(200, Json.keys(r));
+    } catch (ExecutionException e) {
+      return Response.error(503, "keyring operation failed: " + (e.getCause() == null ? e : e.getCause()).getMessage());
+    } catch (TimeoutException e) {
+      return Response.error(503, "keyring operation: no result within " + KEYS_WAIT_MILLIS + " ms");
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return Response.error(503, "interrupted");
+    }
   }
 
   // ---- monitor and log level ----

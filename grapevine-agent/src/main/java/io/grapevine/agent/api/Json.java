@@ -200,6 +200,38 @@ public final class Json {
     return o;
   }
 
+  /**
+   * A cluster-wide keyring operation's outcome ({@code /v1/keys}): keys by fingerprint, their text
+   * only when the response carries it (asked for with {@code showKeys=true}).
+   */
+  public static Map<String, Object> keys(io.grapevine.KeyResponse r) {
+    Map<String, Object> o = new LinkedHashMap<>();
+    o.put("operation", r.operation());
+    if (r.fingerprint() != null) {
+      o.put("fingerprint", r.fingerprint());
+    }
+    o.put("complete", r.complete());
+    o.put("nodesAsked", r.nodesAsked());
+    o.put("nodesAnswered", r.nodesAnswered());
+    List<Map<String, Object>> keys = new java.util.ArrayList<>();
+    for (io.grapevine.KeyResponse.KeyStatus k : r.keys()) {
+      Map<String, Object> key = new LinkedHashMap<>();
+      key.put("fingerprint", k.fingerprint());
+      key.put("bits", k.bits());
+      key.put("nodes", k.nodes());
+      key.put("primaryNodes", k.primaryNodes());
+      if (k.key() != null) {
+        key.put("key", k.key());
+      }
+      keys.add(key);
+    }
+    o.put("keys", keys);
+    o.put("primaries", new java.util.TreeMap<>(r.primaries()));
+    o.put("failed", new java.util.TreeMap<>(r.failed()));
+    o.put("missing", r.missing().stream().sorted().toList());
+    return o;
+  }
+
   /** The socket transport's own counters (what it failed to send or refused to read). */
   public static Map<String, Object> transport(TransportStats t) {
     Map<String, Object> o = new LinkedHashMap<>();

@@ -105,6 +105,12 @@ public final class AgentClient {
     return ok(send(request(path).timeout(timeout).header("Content-Type", "application/json").POST(publisher)));
   }
 
+  /** POST a JSON body, returning any status the agent answers with. */
+  public Reply postAny(String path, Object body) throws AgentException {
+    return send(request(path).header("Content-Type", "application/json")
+        .POST(HttpRequest.BodyPublishers.ofString(Json.write(body), StandardCharsets.UTF_8)));
+  }
+
   /** POST raw bytes, requiring a 2xx answer. */
   public JsonNode postBytes(String path, byte[] body) throws AgentException {
     return ok(send(request(path).header("Content-Type", "application/octet-stream")

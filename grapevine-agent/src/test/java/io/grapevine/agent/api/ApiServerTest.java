@@ -224,4 +224,103 @@ class ApiServerTest {
         .contains("grapevine_transport_connections_refused_total{reason=\"concurrent_limit\"} 0.0")
         .contains("grapevine_transport_connections_refused_total{reason=\"rate_limit\"} 0.0");
   }
+
+  /** Keyring operations answered at once with a canned outcome; records what was asked. */
+  private static class CannedKeys implements io.grapevine.KeyManager {
+    final List<String> asked = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+    private CompletableFuture<io.grapevine.KeyResponse> answer(String op, String key) {
+      asked.add(op + (key == null ? "" : " " + key));
+      if (key != null) {
+        io.grapevine.security.Keys.decode(key);
+      }
+      if (op.equals("remove")) {
+        throw new IllegalArgumentException("key abcd0123 is the primary key of node n1 and cannot be removed");
+      }
+      return CompletableFuture.completedFuture(new io.grapevine.KeyResponse(op, key == null ? null : "abcd0123", 3, 2,
+          List.of(new io.grapevine.KeyResponse.KeyStatus("abcd0123", 256, 2, 1, op.equals("list+") ? "S0VZ" : null)),
+          Map.of("n1", "abcd0123", "n2", "ffff0000"), Map.of("n2", "key abcd0123 is not installed; install it first"),
+          List.of("n3")));
+    }
+
+    @Override
+    public CompletableFuture<io.grapevine.KeyResponse> list() {
+      return answer("list", null);
+    }
+
+    @Override
+    public CompletableFuture<io.grapevine.KeyResponse> listWithKeys() {
+      return answer("list+", null);
+    }
+
+    @Override
+    public CompletableFuture<io.grapevine.KeyResponse> install(String key) {
+      return answer("install", key);
+    }
+
+    @Override
+    public CompletableFuture<io.grapevine.KeyResponse> use(String key) {
+      return answer("use", key);
+    }
+
+    @Override
+    public CompletableFuture<io.grapevine.KeyResponse> remove(String key) {
+      return answer("remove", key);
+    }
+
+    @Override
+    public io.grapevine.KeyManager withTimeout(Duration timeout) {
+      return this;
+    }
+  }
+
+  @Test
+  void keyringOperationsAnswerPerNodeAndRefuseBadRequests() throws Exception {
+    CannedKeys keys = new CannedKeys();
+    cluster.keys = keys;
+    start(null);
+    String key = io.grapevine.security.Keys.encode(new byte[32]);
+
+    JsonNode list = json(call("GET", "/v1/keys", null, null));
+    assertThat(list.get("operation").asText()).isEqualTo("list");
+    assertThat(list.has("fingerprint")).isFalse();
+    assertThat(list.get("complete").asBoolean()).isFalse();
+    assertThat(list.get("nodesAsked").asInt()).isEqualTo(3);
+    assertThat(list.get("nodesAnswered").asInt()).isEqualTo(2);
+    assertThat(list.get("keys").get(0).get("nodes").asInt()).isEqualTo(2);
+    assertThat(list.get("keys").get(0).get("primaryNodes").asInt()).isEqualTo(1);
+    assertThat(list.get("keys").get(0).has("key")).isFalse();
+    assertThat(list.get("primaries").get("n2").asText()).isEqualTo("ffff0000");
+    assertThat(list.get("failed").get("n2").asText()).contains("is not installed");
+    assertThat(list.get("missing").get(0).asText()).isEqualTo("n3");
+    assertThat(json(call("GET", "/v1/keys?showKeys=true", null, null)).get("keys").get(0).get("key").asText())
+        .isEqualTo("S0VZ");
+    assertThat(call("GET", "/v1/keys?showKeys=yes", null, null).statusCode()).isEqualTo(400);
+
+    HttpResponse<String> used = call("POST", "/v1/keys/use", "{\"key\": \"" + key + "\"}", null);
+    assertThat(used.statusCode()).isEqualTo(200);
+    assertThat(json(used).get("fingerprint").asText()).isEqualTo("abcd0123");
+    assertThat(keys.asked).containsExactly("list", "list+", "use " + key);
+
+    HttpResponse<String> bad = call("POST", "/v1/keys/install", "{\"key\": \"short\"}", null);
+    assertThat(bad.statusCode()).isEqualTo(400);
+    assertThat(json(bad).get("error").asText()).startsWith("encryption key");
+    assertThat(call("POST", "/v1/keys/install", "{}", null).statusCode()).isEqualTo(400);
+    assertThat(call("POST", "/v1/keys/install", "not json", null).statusCode()).isEqualTo(400);
+    HttpResponse<String> primary = call("POST", "/v1/keys/remove", "{\"key\": \"" + key + "\"}", null);
+    assertThat(primary.statusCode()).isEqualTo(400);
+    assertThat(json(primary).get("error").asText()).contains("is the primary key of node n1");
+    assertThat(call("GET", "/v1/keys/use", null, null).statusCode()).isEqualTo(405);
+    assertThat(call("POST", "/v1/keys", null, null).statusCode()).isEqualTo(405);
+
+    cluster.keys = new CannedKeys() {
+      @Override
+      public CompletableFuture<io.grapevine.KeyResponse> list() {
+        throw new IllegalStateException("encryption is off on node n1");
+      }
+    };
+    HttpResponse<String> off = call("GET", "/v1/keys", null, null);
+    assertThat(off.statusCode()).isEqualTo(409);
+    assertThat(json(off).get("error").asText()).isEqualTo("encryption is off on node n1");
+  }
 }

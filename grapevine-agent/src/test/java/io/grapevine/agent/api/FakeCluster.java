@@ -119,6 +119,17 @@ final class FakeCluster implements Cluster {
     return encryption;
   }
 
+  /** What {@link #keys()} returns; tests set their own. */
+  io.grapevine.KeyManager keys;
+
+  @Override
+  public io.grapevine.KeyManager keys() {
+    if (keys == null) {
+      throw new UnsupportedOperationException("no keyring operations on a fake node");
+    }
+    return keys;
+  }
+
   @Override
   public io.grapevine.transport.TransportStats transportStats() {
     return transport;
