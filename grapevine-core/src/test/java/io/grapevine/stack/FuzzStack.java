@@ -143,7 +143,11 @@ final class FuzzStack {
     @Override
     public void send(Endpoint to, ByteBuffer packet, Delivery delivery) {
       try {
-        reader.open(packet.duplicate());
+        // A stack control packet (a refusal sent back to a sender whose packet could not be opened)
+        // carries the control flag, which the receiving stack expects.
+        int flags = packet.remaining() > WireFormat.FLAGS_OFFSET
+            ? packet.get(packet.position() + WireFormat.FLAGS_OFFSET) & 0xff : 0;
+        reader.open(packet.duplicate(), true, flags == WireFormat.FLAG_CONTROL ? WireFormat.FLAG_CONTROL : 0);
         if (!reader.nextMessage()) {
           throw new AssertionError("sent a packet without messages to " + to);
         }
