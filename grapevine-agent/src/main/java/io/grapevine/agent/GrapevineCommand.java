@@ -35,6 +35,7 @@ import picocli.CommandLine.UnmatchedArgumentException;
       ClientCommands.Info.class,
       io.grapevine.agent.client.OperatorCommands.Tags.class,
       io.grapevine.agent.client.OperatorCommands.Rtt.class,
+      io.grapevine.agent.client.QueryCommand.class,
       DataCommands.Event.class,
       DataCommands.Aggregate.class,
       DataCommands.Tree.class,
