@@ -36,6 +36,7 @@ import picocli.CommandLine.UnmatchedArgumentException;
       io.grapevine.agent.client.OperatorCommands.Tags.class,
       io.grapevine.agent.client.OperatorCommands.Rtt.class,
       io.grapevine.agent.client.KeysCommands.Keys.class,
+      io.grapevine.agent.client.QueryCommand.class,
       DataCommands.Event.class,
       DataCommands.Aggregate.class,
       DataCommands.Tree.class,

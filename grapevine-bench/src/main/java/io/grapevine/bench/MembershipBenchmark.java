@@ -50,7 +50,9 @@ public final class MembershipBenchmark {
       case "both" -> List.of(TransportConfig.defaults(), tcpOnly());
       default -> throw new IllegalArgumentException("transport must be udp-and-tcp, tcp-only or both, got " + transport);
     };
-    MembershipConfig config = MembershipConfig.lan();
+    // -Dgrapevine.bench.deflateLevel=0 measures plain push-pulls (the default deflates them).
+    MembershipConfig config = MembershipConfig.lan().toBuilder().pushPullDeflateLevel(
+        Integer.getInteger("grapevine.bench.deflateLevel", MembershipConfig.lan().pushPullDeflateLevel)).build();
     System.out.printf(Locale.ROOT, "Grapevine membership benchmark: LAN profile, loopback, all nodes in one JVM on"
         + " ONE shared event loop (one thread); %d run(s) per size, medians reported; steady window %d s;"
         + " transport %s%n", runs, steadySeconds, transport);
@@ -166,6 +168,8 @@ public final class MembershipBenchmark {
       // hold a different number of rounds: every node's first push-pull comes 30 s after start.
       double stateMessageBytes = msg1 > msg0 ? (tcp1 - tcp0) / (double) (msg1 - msg0) : Double.NaN;
       double pushPullModel = 2 * stateMessageBytes * 1000.0 / config.pushPullIntervalMillis(n);
+      System.out.printf(Locale.ROOT, "  N=%d, push-pull deflate level %d: %.0f bytes per stream message in the window"
+          + " (%d messages)%n", n, config.pushPullDeflateLevel, stateMessageBytes, msg1 - msg0);
 
       // Crash: close one node's sockets without a leave.
       Cluster dead = nodes.get(1 + new SplittableRandom(run).nextInt(n - 1));

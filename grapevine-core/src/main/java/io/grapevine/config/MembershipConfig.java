@@ -121,6 +121,15 @@ public final class MembershipConfig {
       unit = "bytes", valid = "1024..1073741824")
   public final int pushPullMaxBytes;
   /**
+   * Deflate level (1..9) of the push-pulls this node sends to peers that said they read deflated
+   * ones; 0 sends none and does not ask for them (deflated ones are read at any setting). A peer
+   * that never says so, such as one of an earlier version, is sent plain push-pulls.
+   */
+  @KnobDoc(
+      value = "deflate level of push-pulls sent to peers that read them (they say so in their own); 0: plain only. Deflated ones are read at any level",
+      unit = "level", valid = "0..9")
+  public final int pushPullDeflateLevel;
+  /**
    * Concurrent inbound TCP connections the socket transport holds; more are closed at accept and
    * counted ({@code concurrent_limit}). Push-pulls are short: a node rarely holds more than a few.
    */
@@ -213,6 +222,7 @@ public final class MembershipConfig {
     this.streamMessageMaxBytes = b.streamMessageMaxBytes;
     this.pushPullMaxMembers = b.pushPullMaxMembers;
     this.pushPullMaxBytes = b.pushPullMaxBytes;
+    this.pushPullDeflateLevel = b.pushPullDeflateLevel;
     this.maxInboundConnections = b.maxInboundConnections;
     this.inboundConnectionsPerSecondPerSource = b.inboundConnectionsPerSecondPerSource;
     this.metadataMaxBytes = b.metadataMaxBytes;
@@ -318,6 +328,7 @@ public final class MembershipConfig {
     private int streamMessageMaxBytes = 16 * 1024 * 1024;
     private int pushPullMaxMembers = 65_536;
     private int pushPullMaxBytes = 8 * 1024 * 1024;
+    private int pushPullDeflateLevel = 6;
     private int maxInboundConnections = 256;
     private int inboundConnectionsPerSecondPerSource = 256;
     private int metadataMaxBytes = 512;
@@ -351,6 +362,7 @@ public final class MembershipConfig {
       streamMessageMaxBytes = c.streamMessageMaxBytes;
       pushPullMaxMembers = c.pushPullMaxMembers;
       pushPullMaxBytes = c.pushPullMaxBytes;
+      pushPullDeflateLevel = c.pushPullDeflateLevel;
       maxInboundConnections = c.maxInboundConnections;
       inboundConnectionsPerSecondPerSource = c.inboundConnectionsPerSecondPerSource;
       metadataMaxBytes = c.metadataMaxBytes;
@@ -382,6 +394,7 @@ public final class MembershipConfig {
     public Builder streamMessageMaxBytes(int v) { streamMessageMaxBytes = v; return this; }
     public Builder pushPullMaxMembers(int v) { pushPullMaxMembers = v; return this; }
     public Builder pushPullMaxBytes(int v) { pushPullMaxBytes = v; return this; }
+    public Builder pushPullDeflateLevel(int v) { pushPullDeflateLevel = v; return this; }
     public Builder maxInboundConnections(int v) { maxInboundConnections = v; return this; }
     public Builder inboundConnectionsPerSecondPerSource(int v) { inboundConnectionsPerSecondPerSource = v; return this; }
     public Builder metadataMaxBytes(int v) { metadataMaxBytes = v; return this; }
@@ -421,6 +434,7 @@ public final class MembershipConfig {
       range(errors, "streamMessageMaxBytes", streamMessageMaxBytes, 65_536, 1 << 30);
       range(errors, "pushPullMaxMembers", pushPullMaxMembers, 1, 10_000_000);
       range(errors, "pushPullMaxBytes", pushPullMaxBytes, 1024, 1 << 30);
+      range(errors, "pushPullDeflateLevel", pushPullDeflateLevel, 0, 9);
       range(errors, "maxInboundConnections", maxInboundConnections, 1, 65_536);
       range(errors, "inboundConnectionsPerSecondPerSource", inboundConnectionsPerSecondPerSource, 0, 1_000_000);
       range(errors, "metadataMaxBytes", metadataMaxBytes, 0, 1024);

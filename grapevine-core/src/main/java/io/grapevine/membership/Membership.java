@@ -12,6 +12,7 @@ import io.grapevine.internal.collect.KeyedTable;
 import io.grapevine.membership.MembershipMessages.Ack;
 import io.grapevine.membership.MembershipMessages.Alive;
 import io.grapevine.membership.MembershipMessages.Dead;
+import io.grapevine.membership.MembershipMessages.Deflated;
 import io.grapevine.membership.MembershipMessages.IndirectPing;
 import io.grapevine.membership.MembershipMessages.MemberStateEntry;
 import io.grapevine.membership.MembershipMessages.Message;
@@ -35,6 +36,7 @@ import io.grapevine.wire.WireSize;
 import io.grapevine.wire.MalformedPacketException;
 import io.grapevine.wire.MessageEncoder;
 import io.grapevine.wire.MessageRange;
+import io.grapevine.wire.MessageType;
 import io.grapevine.wire.PacketReader;
 import io.grapevine.wire.PacketWriter;
 import io.grapevine.wire.WireFormat;
@@ -102,6 +104,8 @@ public final class Membership implements Protocol<Message>, PeerSampler, Piggyba
     /** Refuted but still shown suspect, until the penalty decays (see docs/flaky-members.md). */
     boolean held;
     long releaseAtMillis;
+    /** It said, in its last push-pull to this node, that it reads deflated push-pulls. */
+    boolean inflates;
 
     Record(String name, Endpoint endpoint, long incarnation, byte[] metadata, int pmin, int pmax, long now) {
       this.name = name;
@@ -281,7 +285,7 @@ public final class Membership implements Protocol<Message>, PeerSampler, Piggyba
     lastNow = nowMillis;
     for (Endpoint seed : seeds) {
       if (!seed.equals(self.endpoint)) {
-        sendPushPull(seed, true, false, out);
+        sendPushPull(seed, true, false, false, out);
       }
     }
   }
@@ -540,6 +544,14 @@ public final class Membership implements Protocol<Message>, PeerSampler, Piggyba
 
   @Override
   public Message decode(PacketReader reader) throws MalformedPacketException {
+    if ((reader.type() & 0xff) == MessageType.PUSH_PULL_DEFLATED.code()) {
+      Deflated d = Deflated.read(reader, clusterName, Math.min(config.pushPullMaxBytes, config.streamMessageMaxBytes),
+          config.metadataMaxBytes);
+      if (reader.remaining() != 0) {
+        throw new MalformedPacketException(DropReason.BAD_FIELD, "trailing bytes in " + MessageType.PUSH_PULL_DEFLATED);
+      }
+      return d;
+    }
     Message m = MembershipMessages.read(reader, config.metadataMaxBytes);
     if (m == null) {
       throw new MalformedPacketException(DropReason.UNKNOWN_TYPE, "membership has no type " + (reader.type() & 0xff));
@@ -553,6 +565,23 @@ public final class Membership implements Protocol<Message>, PeerSampler, Piggyba
       throws MalformedPacketException {
     if (!started) {
       throw new MalformedPacketException(DropReason.UNEXPECTED, "membership not started");
+    }
+    if (mine.get(0) instanceof PushPull h && h.deflated()) {
+      // Checked as the plain push-pull it stands for: the header, then the inflated messages.
+      if (mine.size() != 2 || messagesInPacket != 2 || !(mine.get(1) instanceof Deflated d)) {
+        throw new MalformedPacketException(DropReason.UNEXPECTED, "deflated push-pull without its one deflated body");
+      }
+      List<Message> plain = new ArrayList<>(1 + d.inner().size());
+      plain.add(h);
+      plain.addAll(d.inner());
+      mine = plain;
+      messagesInPacket = plain.size();
+    } else {
+      for (Message m : mine) {
+        if (m instanceof Deflated) {
+          throw new MalformedPacketException(DropReason.UNEXPECTED, "deflated body outside a deflated push-pull");
+        }
+      }
     }
     boolean pushPull = mine.get(0) instanceof PushPull;
     if (pushPull && delivery != Delivery.STREAM) {
@@ -618,6 +647,14 @@ public final class Membership implements Protocol<Message>, PeerSampler, Piggyba
       pendingEntries.add(entry);
     } else if (message instanceof ProtocolState state) {
       pendingStates.add(state);
+    } else if (message instanceof Deflated d) {
+      for (Message m : d.inner()) {
+        if (m instanceof MemberStateEntry entry) {
+          pendingEntries.add(entry);
+        } else if (m instanceof ProtocolState state) {
+          pendingStates.add(state);
+        }
+      }
     } else {
       handle(nowMillis, message, delivery, out);
     }
@@ -1288,11 +1325,16 @@ public final class Membership implements Protocol<Message>, PeerSampler, Piggyba
     if (picks.isEmpty()) {
       return false;
     }
-    sendPushPull(picks.get(0).endpoint, false, false, out);
+    sendPushPull(picks.get(0).endpoint, false, false, picks.get(0).inflates, out);
     return true;
   }
 
-  private void sendPushPull(Endpoint to, boolean join, boolean reply, Outbox out) {
+  /**
+   * Sends this node's state. Deflated when {@code deflate} (the peer said it reads deflated
+   * push-pulls) and it comes out smaller; plain ones carry the {@link #INFLATES} marker when this node
+   * deflates, so that the peer learns it may deflate in return.
+   */
+  private void sendPushPull(Endpoint to, boolean join, boolean reply, boolean deflate, Outbox out) {
     stats.pushPulls++;
     int size = WireFormat.overhead(64) + 400;
     for (Record r : members) {
@@ -1352,9 +1394,71 @@ public final class Membership implements Protocol<Message>, PeerSampler, Piggyba
         w.reset();
       }
     }
+    if (config.pushPullDeflateLevel > 0) {
+      ProtocolState marker = new ProtocolState(INFLATES, new byte[0]);
+      if (stateBytes + stateBytes(marker) <= config.pushPullMaxBytes) {
+        w.mark();
+        try {
+          write(w, marker);
+        } catch (BufferOverflowException full) {
+          w.reset();
+        }
+      }
+    }
     ByteBuffer packet = w.finish();
+    if (deflate && config.pushPullDeflateLevel > 0) {
+      packet = deflated(packet, new PushPull(join, reply, self.name, self.endpoint, count));
+    }
     countOut(packet);
     out.send(to, packet, Delivery.STREAM);
+  }
+
+  /**
+   * Name of the empty protocol state a node adds to its plain push-pulls to say it reads deflated
+   * ones. Nodes that do not know it pass it over, as any state of a protocol they do not run.
+   */
+  static final String INFLATES = "membership.inflates";
+
+  /**
+   * {@code plain} with everything after its header deflated into one {@link Deflated} message, or
+   * {@code plain} itself when that is not smaller.
+   */
+  private ByteBuffer deflated(ByteBuffer plain, PushPull header) {
+    int start = WireFormat.CLUSTER_OFFSET + (plain.get(plain.position() + WireFormat.CLUSTER_LENGTH_OFFSET) & 0xff)
+        + (int) WireSize.message(header::writeBody);
+    int end = plain.limit() - WireFormat.CRC_LENGTH;
+    byte[] raw = new byte[end - start];
+    plain.get(plain.position() + start, raw);
+    java.util.zip.Deflater deflater = new java.util.zip.Deflater(config.pushPullDeflateLevel);
+    byte[] data;
+    try {
+      deflater.setInput(raw);
+      deflater.finish();
+      java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream(raw.length / 3 + 64);
+      byte[] chunk = new byte[8192];
+      while (!deflater.finished()) {
+        int n = deflater.deflate(chunk);
+        bytes.write(chunk, 0, n);
+        if (bytes.size() >= raw.length) {
+          return plain;
+        }
+      }
+      data = bytes.toByteArray();
+    } finally {
+      deflater.end();
+    }
+    PushPull flagged = new PushPull(header.join(), header.reply(), header.senderName(), header.sender(),
+        header.count(), true);
+    Deflated body = new Deflated(raw.length, data, List.of());
+    int size = WireFormat.overhead(64) + (int) WireSize.message(flagged::writeBody) + (int) WireSize.message(
+        body::writeBody);
+    if (size >= plain.remaining()) {
+      return plain;
+    }
+    PacketWriter w = new PacketWriter(size, clusterName).begin();
+    write(w, flagged);
+    write(w, body);
+    return w.finish();
   }
 
   /** The states of the stack's other protocols that take part in push-pull. */
@@ -1389,6 +1493,14 @@ public final class Membership implements Protocol<Message>, PeerSampler, Piggyba
   private void handlePushPull(long now, PushPull header, Outbox out) {
     stats.pushPulls++;
     mergeState(now, header, out);
+    boolean inflates = header.deflated();
+    for (int i = 0; i < pendingStates.size() && !inflates; i++) {
+      inflates = pendingStates.get(i).protocol().equals(INFLATES);
+    }
+    Record sender = members.get(header.senderName());
+    if (sender != null && sender != self) {
+      sender.inflates = inflates;
+    }
     // Then the other protocols' states, to those of this node's protocols that take part (a peer
     // may run protocols this node does not: their states are passed over).
     for (int i = 0; i < pendingStates.size(); i++) {
@@ -1399,7 +1511,7 @@ public final class Membership implements Protocol<Message>, PeerSampler, Piggyba
       }
     }
     if (!header.reply()) {
-      sendPushPull(header.sender(), header.join(), true, out);
+      sendPushPull(header.sender(), header.join(), true, inflates, out);
     } else if (header.join()) {
       // One more full sync soon after joining catches members that joined at the same time as we
       // did, whose announcements may have run out of retransmissions while the cluster looked small.

@@ -19,7 +19,7 @@ final class MembershipMessages {
 
   /** Any membership message. */
   sealed interface Message permits Ping, IndirectPing, Ack, Nack, Alive, Suspect, Dead, PushPull, MemberStateEntry,
-      ProtocolState {
+      ProtocolState, Deflated {
     MessageType type();
 
     void writeBody(FieldWriter w);
@@ -136,24 +136,32 @@ final class MembershipMessages {
   }
 
   /**
-   * Header of a full-state exchange: flags(1: bit0 join, bit1 reply) senderName(str8)
-   * sender(endpoint) count(4); followed in the same packet by {@code count} member entries.
+   * Header of a full-state exchange: flags(1: bit0 join, bit1 reply, bit2 deflated) senderName(str8)
+   * sender(endpoint) count(4); followed in the same packet by {@code count} member entries and any
+   * protocol states, or, with bit2, by one {@link Deflated} message holding them.
    */
-  record PushPull(boolean join, boolean reply, String senderName, Endpoint sender, int count) implements Message {
+  record PushPull(boolean join, boolean reply, String senderName, Endpoint sender, int count, boolean deflated)
+      implements Message {
+    PushPull(boolean join, boolean reply, String senderName, Endpoint sender, int count) {
+      this(join, reply, senderName, sender, count, false);
+    }
+
     public MessageType type() {
       return MessageType.PUSH_PULL;
     }
 
     public void writeBody(FieldWriter w) {
-      w.putByte((join ? 1 : 0) | (reply ? 2 : 0)).putString8(senderName).putEndpoint(sender).putInt(count);
+      w.putByte((join ? 1 : 0) | (reply ? 2 : 0) | (deflated ? 4 : 0)).putString8(senderName).putEndpoint(sender)
+          .putInt(count);
     }
 
     static PushPull read(PacketReader r) throws MalformedPacketException {
       int flags = r.getByte();
-      if ((flags & ~3) != 0) {
+      if ((flags & ~7) != 0) {
         throw new MalformedPacketException(DropReason.BAD_FIELD, "push-pull flags " + flags);
       }
-      PushPull p = new PushPull((flags & 1) != 0, (flags & 2) != 0, r.getString8(), r.getEndpoint(), r.getInt());
+      PushPull p = new PushPull((flags & 1) != 0, (flags & 2) != 0, r.getString8(), r.getEndpoint(), r.getInt(),
+          (flags & 4) != 0);
       if (p.count < 0) {
         throw new MalformedPacketException(DropReason.BAD_FIELD, "negative count");
       }
@@ -201,6 +209,85 @@ final class MembershipMessages {
 
     static ProtocolState read(PacketReader r) throws MalformedPacketException {
       return new ProtocolState(r.getString8(), r.getBytes32(WireFormat.MAX_MESSAGE_LENGTH));
+    }
+  }
+
+  /**
+   * rawLength(4) data(bytes32): the framed member entries and protocol states of a push-pull, as
+   * they would follow its header uncompressed, deflated (zlib). Decoded, {@code inner} holds them;
+   * a receiver inflates at most {@code rawLength} bytes, which must be within its caps, and the
+   * stream must end exactly there.
+   */
+  record Deflated(int rawLength, byte[] data, java.util.List<Message> inner) implements Message {
+    public MessageType type() {
+      return MessageType.PUSH_PULL_DEFLATED;
+    }
+
+    public void writeBody(FieldWriter w) {
+      w.putInt(rawLength).putBytes32(data);
+    }
+
+    /**
+     * Reads and inflates a deflated push-pull body.
+     *
+     * @param clusterName the cluster's name, to read the inflated messages as a packet of it
+     * @param maxRaw the most inflated bytes accepted: larger declared lengths are refused unread
+     */
+    static Deflated read(PacketReader r, String clusterName, int maxRaw, int maxMeta) throws MalformedPacketException {
+      int rawLength = r.getInt();
+      if (rawLength < 0 || rawLength > maxRaw) {
+        throw new MalformedPacketException(DropReason.PUSH_PULL_TOO_LARGE,
+            "deflated push-pull of " + rawLength + " bytes inflated, above " + maxRaw);
+      }
+      byte[] data = r.getBytes32(WireFormat.MAX_MESSAGE_LENGTH);
+      // The inflated messages behind a packet header of this cluster (no flags, no CRC: the
+      // packet carrying them was checked whole), so the one message reader parses them.
+      byte[] name = clusterName.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+      int head = WireFormat.CLUSTER_OFFSET + name.length;
+      byte[] packet = new byte[head + rawLength];
+      packet[0] = WireFormat.MAGIC_0;
+      packet[1] = WireFormat.MAGIC_1;
+      packet[WireFormat.VERSION_OFFSET] = WireFormat.VERSION;
+      packet[WireFormat.CLUSTER_LENGTH_OFFSET] = (byte) name.length;
+      System.arraycopy(name, 0, packet, WireFormat.CLUSTER_OFFSET, name.length);
+      java.util.zip.Inflater inflater = new java.util.zip.Inflater();
+      try {
+        inflater.setInput(data);
+        int at = head;
+        // Never more than rawLength bytes come out: the output ends there.
+        while (at < packet.length && !inflater.finished()) {
+          int n = inflater.inflate(packet, at, packet.length - at);
+          if (n == 0 && (inflater.needsInput() || inflater.needsDictionary())) {
+            break;
+          }
+          at += n;
+        }
+        if (at == packet.length && !inflater.finished() && inflater.inflate(new byte[1]) != 0) {
+          throw new MalformedPacketException(DropReason.PUSH_PULL_TOO_LARGE,
+              "deflated push-pull inflates beyond its declared " + rawLength + " bytes");
+        }
+        if (at != packet.length || !inflater.finished() || inflater.getRemaining() != 0) {
+          throw new MalformedPacketException(DropReason.BAD_FIELD, "deflated push-pull does not inflate to its "
+              + rawLength + " bytes");
+        }
+      } catch (java.util.zip.DataFormatException e) {
+        throw new MalformedPacketException(DropReason.BAD_FIELD, "deflated push-pull: " + e.getMessage());
+      } finally {
+        inflater.end();
+      }
+      PacketReader inner = new PacketReader(clusterName);
+      java.util.List<Message> messages = new java.util.ArrayList<>();
+      inner.open(java.nio.ByteBuffer.wrap(packet), false, 0);
+      while (inner.nextMessage()) {
+        Message m = MembershipMessages.read(inner, maxMeta);
+        if (!(m instanceof MemberStateEntry) && !(m instanceof ProtocolState)) {
+          throw new MalformedPacketException(DropReason.BAD_FIELD,
+              "deflated push-pull holds " + (m == null ? "a foreign message" : m.type()));
+        }
+        messages.add(m);
+      }
+      inner.close();
+      return new Deflated(rawLength, data, java.util.List.copyOf(messages));
     }
   }
 

@@ -17,6 +17,8 @@ public enum MessageType {
   MEMBER_STATE(0x09),
   /** Another protocol's state in a push-pull: protocol name, state bytes. */
   PUSH_PULL_STATE(0x0A),
+  /** A push-pull's member entries and protocol states, deflated: raw length, zlib stream. */
+  PUSH_PULL_DEFLATED(0x0B),
   // dissemination: 0x20..0x3F
   USER_EVENT(0x20),
   RUMOR_HEADER(0x21),

@@ -332,6 +332,13 @@ public final class ApiServer implements AutoCloseable {
     if (path.startsWith("/v1/kv/")) {
       return kv(ex, path.substring("/v1/kv/".length()));
     }
+    if (path.equals("/v1/query")) {
+      return Response.error(400, "missing query name: POST /v1/query/{name} with the payload as the body");
+    }
+    if (path.startsWith("/v1/query/")) {
+      String name = decode(path.substring("/v1/query/".length()));
+      return only(ex, "POST", () -> query(name, queryAll(ex), readBody(ex, MAX_BODY_BYTES)));
+    }
     return Response.error(404, "no such endpoint: " + method + " " + path + " (see docs/http-api.md)");
   }
 
@@ -783,6 +790,151 @@ public final class ApiServer implements AutoCloseable {
     return Response.json(200, out);
   }
 
+  // ---- queries ----
+
+  /**
+   * {@code POST /v1/query/{name}?node=N&tag=K=RE&timeout=D&ack=true&relay=K}: issues a query with the
+   * body as payload and streams (SSE) each ack and answer as it arrives, then the result, and ends.
+   * Bad arguments are a 400 before any stream starts.
+   */
+  private Response query(String name, Map<String, List<String>> params, byte[] payload) {
+    for (String p : params.keySet()) {
+      if (!List.of("node", "tag", "timeout", "ack", "relay").contains(p)) {
+        return Response.error(400, "unknown query parameter '" + p + "' (use node, tag, timeout, ack, relay)");
+      }
+    }
+    io.grapevine.query.QueryOptions options = io.grapevine.query.QueryOptions.defaults();
+    List<String> nodes = new ArrayList<>();
+    for (String n : params.getOrDefault("node", List.of())) {
+      for (String one : n.split(",")) {
+        if (!one.isBlank()) {
+          nodes.add(one.strip());
+        }
+      }
+    }
+    if (!nodes.isEmpty()) {
+      options = options.nodes(nodes);
+    }
+    for (String t : params.getOrDefault("tag", List.of())) {
+      int eq = t.indexOf('=');
+      if (eq <= 0) {
+        return Response.error(400, "tag filter must be KEY=REGEX, got '" + abbreviate(t) + "'");
+      }
+      String error = Metadata.checkKey(t.substring(0, eq));
+      if (error != null) {
+        return Response.error(400, "tag filter: " + error);
+      }
+      options = options.tag(t.substring(0, eq), t.substring(eq + 1));
+    }
+    String timeout = last(params, "timeout");
+    if (timeout != null) {
+      try {
+        options = options.timeout(io.grapevine.config.Durations.parse(timeout));
+      } catch (IllegalArgumentException e) {
+        return Response.error(400, "timeout: " + e.getMessage());
+      }
+    }
+    String ack = last(params, "ack");
+    if (ack != null) {
+      if (!ack.equals("true") && !ack.equals("false") && !ack.isEmpty()) {
+        return Response.error(400, "ack must be true or false, got '" + abbreviate(ack) + "'");
+      }
+      options = options.requestAck(!ack.equals("false"));
+    }
+    String relay = last(params, "relay");
+    if (relay != null) {
+      try {
+        options = options.relayFactor(Integer.parseInt(relay));
+      } catch (NumberFormatException e) {
+        return Response.error(400, "relay must be a whole number 0.." + io.grapevine.query.Query.MAX_RELAY_FACTOR
+            + ", got '" + abbreviate(relay) + "'");
+      }
+    }
+    // A query's stream holds a pool thread until its deadline, like a watch.
+    if (!watchSlots.tryAcquire()) {
+      return Response.error(503, "too many open streams (at most " + MAX_WATCHES + "); retry when one ends");
+    }
+    io.grapevine.QueryHandle handle;
+    long start = System.nanoTime();
+    try {
+      handle = cluster.query(name, payload, options);
+    } catch (IllegalArgumentException e) {
+      watchSlots.release();
+      return Response.error(400, firstLine(e.getMessage()));
+    } catch (IllegalStateException e) {
+      watchSlots.release();
+      return Response.error(503, firstLine(e.getMessage()));
+    } catch (RuntimeException e) {
+      watchSlots.release();
+      throw e;
+    }
+    boolean ackRequested = options.requestAck();
+    return Response.stream(ex -> {
+      // Items are bounded by the protocol: at most one ack and one answer per node, then the end.
+      BlockingQueue<Map<String, Object>> queue = new LinkedBlockingQueue<>();
+      try {
+        handle.onAck(a -> queue.offer(queryItem("ack", a.from(), null, start)));
+        handle.onResponse(r -> queue.offer(queryItem("response", r.from(), r.payload(), start)));
+        handle.result().whenComplete((result, failure) -> {
+          Map<String, Object> end = new LinkedHashMap<>();
+          if (failure != null) {
+            end.put("type", "error");
+            end.put("error", firstLine(String.valueOf(failure.getMessage())));
+          } else {
+            end.put("type", "done");
+            end.putAll(Json.queryResult(result));
+            end.put("elapsedMs", (System.nanoTime() - start) / 1_000_000);
+          }
+          queue.offer(end);
+        });
+        ex.getResponseHeaders().set("Content-Type", "text/event-stream; charset=utf-8");
+        ex.getResponseHeaders().set("Cache-Control", "no-cache");
+        ex.sendResponseHeaders(200, 0);
+        OutputStream out = ex.getResponseBody();
+        Map<String, Object> opened = new LinkedHashMap<>();
+        opened.put("type", "query");
+        opened.put("id", handle.id().toString());
+        opened.put("name", name);
+        opened.put("ackRequested", ackRequested);
+        out.write(("event: query\ndata: " + compact(opened) + "\n\n").getBytes(StandardCharsets.UTF_8));
+        out.flush();
+        while (true) {
+          Map<String, Object> item = queue.poll(HEARTBEAT_MILLIS, TimeUnit.MILLISECONDS);
+          if (item == null) {
+            out.write(": heartbeat\n\n".getBytes(StandardCharsets.UTF_8));
+          } else {
+            out.write(("event: " + item.get("type") + "\ndata: " + compact(item) + "\n\n")
+                .getBytes(StandardCharsets.UTF_8));
+          }
+          out.flush();
+          if (item != null && ("done".equals(item.get("type")) || "error".equals(item.get("type")))) {
+            return;
+          }
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      } finally {
+        watchSlots.release();
+      }
+    });
+  }
+
+  private static Map<String, Object> queryItem(String type, String from, byte[] payload, long startNanos) {
+    Map<String, Object> o = new LinkedHashMap<>();
+    o.put("type", type);
+    o.put("from", from);
+    o.put("elapsedMs", (System.nanoTime() - startNanos) / 1_000_000);
+    if (payload != null) {
+      Json.putBytes(o, "payload", payload);
+    }
+    return o;
+  }
+
+  private static String last(Map<String, List<String>> params, String key) {
+    List<String> v = params.get(key);
+    return v == null || v.isEmpty() ? null : v.get(v.size() - 1);
+  }
+
   // ---- replicated maps ----
 
   private Response kv(HttpExchange ex, String rest) throws IOException {
@@ -938,6 +1090,25 @@ public final class ApiServer implements AutoCloseable {
       String k = URLDecoder.decode(eq < 0 ? pair : pair.substring(0, eq), StandardCharsets.UTF_8);
       String v = eq < 0 ? "" : URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8);
       out.putIfAbsent(k, v);
+    }
+    return out;
+  }
+
+  /** Every value of each parameter, in order: filters may be given more than once. */
+  private static Map<String, List<String>> queryAll(HttpExchange ex) {
+    Map<String, List<String>> out = new LinkedHashMap<>();
+    String raw = ex.getRequestURI().getRawQuery();
+    if (raw == null || raw.isEmpty()) {
+      return out;
+    }
+    for (String pair : raw.split("&")) {
+      if (pair.isEmpty()) {
+        continue;
+      }
+      int eq = pair.indexOf('=');
+      String k = URLDecoder.decode(eq < 0 ? pair : pair.substring(0, eq), StandardCharsets.UTF_8);
+      String v = eq < 0 ? "" : URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8);
+      out.computeIfAbsent(k, x -> new ArrayList<>()).add(v);
     }
     return out;
   }

@@ -284,6 +284,26 @@ public final class Json {
     }
   }
 
+  /**
+   * A finished query, without the answers' payloads (streamed before it): who was expected, who
+   * acknowledged and answered, who did not, and counts of each.
+   */
+  public static Map<String, Object> queryResult(io.grapevine.query.QueryResult r) {
+    Map<String, Object> o = new LinkedHashMap<>();
+    o.put("id", r.id().toString());
+    o.put("name", r.name());
+    o.put("ackRequested", r.ackRequested());
+    o.put("timedOut", r.timedOut());
+    o.put("expected", List.copyOf(r.expected()));
+    o.put("acks", r.acked().size());
+    o.put("responses", r.responses().size());
+    o.put("acked", List.copyOf(r.acked()));
+    o.put("responded", List.copyOf(r.responses().keySet()));
+    o.put("missingAcks", r.missingAcks());
+    o.put("missingResponses", r.missingResponses());
+    return o;
+  }
+
   /** A delivered event: id, topic, origin, lamport time, coalesce key and payload. */
   public static Map<String, Object> event(UserEvent e) {
     Map<String, Object> o = new LinkedHashMap<>();

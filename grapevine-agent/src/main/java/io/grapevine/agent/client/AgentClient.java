@@ -32,8 +32,21 @@ public final class AgentClient {
   public static final class AgentException extends Exception {
     private static final long serialVersionUID = 1L;
 
+    private final int status;
+
     public AgentException(String message) {
+      this(message, 0);
+    }
+
+    /** A failure the agent answered with HTTP {@code status}. */
+    public AgentException(String message, int status) {
       super(message);
+      this.status = status;
+    }
+
+    /** The agent's HTTP status, or 0 when the failure was not an answer (no connection, a bad stream). */
+    public int status() {
+      return status;
     }
   }
 
@@ -179,6 +192,64 @@ public final class AgentClient {
       throw new AgentException("lost the stream from the agent at " + hostPort + ": " + e.getCause().getMessage());
     }
     throw new AgentException("the agent at " + hostPort + " closed the stream");
+  }
+
+  /**
+   * POSTs {@code body} and follows the server-sent event stream of the answer: {@code onEvent} gets
+   * each event's name (null when it has none) and the JSON of its {@code data:} line, until the
+   * agent ends the stream. A refusal before the stream starts is an {@link AgentException} carrying
+   * the agent's status and error.
+   */
+  public void postStream(String path, byte[] body, java.util.function.BiConsumer<String, JsonNode> onEvent)
+      throws AgentException {
+    HttpRequest.Builder request = request(path).timeout(Duration.ofDays(1))
+        .header("Accept", "text/event-stream").header("Content-Type", "application/octet-stream")
+        .POST(HttpRequest.BodyPublishers.ofByteArray(body));
+    HttpResponse<java.util.stream.Stream<String>> response;
+    try {
+      response = http.send(request.build(), HttpResponse.BodyHandlers.ofLines());
+    } catch (ConnectException e) {
+      throw new AgentException(
+          "cannot reach an agent at " + hostPort + " (is 'grapevine agent' running with --http " + hostPort + "?)");
+    } catch (IOException e) {
+      throw new AgentException("cannot talk to the agent at " + hostPort + ": " + e.getMessage());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new AgentException("interrupted");
+    }
+    if (response.statusCode() / 100 != 2) {
+      String text = response.body().collect(java.util.stream.Collectors.joining("\n"));
+      JsonNode error = null;
+      try {
+        error = Json.mapper().readTree(text).get("error");
+      } catch (IOException notJson) {
+        // fall through to the status
+      }
+      throw new AgentException(error != null ? error.asText() : "the agent answered HTTP " + response.statusCode(),
+          response.statusCode());
+    }
+    try (java.util.stream.Stream<String> lines = response.body()) {
+      java.util.Iterator<String> it = lines.iterator();
+      String event = null;
+      while (it.hasNext()) {
+        String line = it.next();
+        if (line.startsWith("event: ")) {
+          event = line.substring("event: ".length());
+        } else if (line.startsWith("data: ")) {
+          JsonNode data;
+          try {
+            data = Json.mapper().readTree(line.substring("data: ".length()));
+          } catch (IOException e) {
+            throw new AgentException("the agent sent a stream line that is not JSON");
+          }
+          onEvent.accept(event, data);
+        } else if (line.isEmpty()) {
+          event = null;
+        }
+      }
+    } catch (java.io.UncheckedIOException e) {
+      throw new AgentException("lost the stream from the agent at " + hostPort + ": " + e.getCause().getMessage());
+    }
   }
 
   private HttpRequest.Builder request(String path) throws AgentException {
