@@ -339,7 +339,7 @@ public final class MembershipConfig {
     private int maxQueuedBroadcasts = 65_536;
     private Duration flapHalfLife = Duration.ofSeconds(10);
     private int flapPenaltyMax = 4;
-    private boolean accuseWhenHealthy = true;
+    private boolean accuseWhenHealthy = false;
 
     public Builder() {}
 

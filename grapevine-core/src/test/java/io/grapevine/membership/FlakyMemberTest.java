@@ -25,7 +25,7 @@ import org.junit.jupiter.api.Test;
  * without healthy members being suspected; a real crash is detected as fast as without the feature.
  */
 class FlakyMemberTest {
-  private static final MembershipConfig ON = MembershipConfig.lan();
+  private static final MembershipConfig ON = MembershipConfig.lan().toBuilder().accuseWhenHealthy(true).build();
   /** The behaviour before verdicts: refutations clear suspicion at once, any failed probe accuses. */
   private static final MembershipConfig OFF =
       ON.toBuilder().flapHalfLife(Duration.ZERO).accuseWhenHealthy(false).build();
