@@ -166,31 +166,12 @@ public final class AgentClient {
       throw new AgentException(error != null ? error.asText() : "the agent answered HTTP " + response.statusCode());
     }
     onOpen.run();
-    try (java.util.stream.Stream<String> lines = response.body()) {
-      java.util.Iterator<String> it = lines.iterator();
-      String event = null;
-      while (it.hasNext()) {
-        String line = it.next();
-        if (line.startsWith("event: ")) {
-          event = line.substring("event: ".length());
-        } else if (line.startsWith("data: ")) {
-          JsonNode data;
-          try {
-            data = Json.mapper().readTree(line.substring("data: ".length()));
-          } catch (IOException e) {
-            throw new AgentException("the agent sent a stream line that is not JSON");
-          }
-          if ("overflow".equals(event)) {
-            throw new AgentException(data.path("error").asText("the agent ended the stream"));
-          }
-          onData.accept(data);
-        } else if (line.isEmpty()) {
-          event = null;
-        }
+    readEvents(response.body(), (event, data) -> {
+      if ("overflow".equals(event)) {
+        throw new AgentException(data.path("error").asText("the agent ended the stream"));
       }
-    } catch (java.io.UncheckedIOException e) {
-      throw new AgentException("lost the stream from the agent at " + hostPort + ": " + e.getCause().getMessage());
-    }
+      onData.accept(data);
+    });
     throw new AgentException("the agent at " + hostPort + " closed the stream");
   }
 
@@ -228,7 +209,17 @@ public final class AgentClient {
       throw new AgentException(error != null ? error.asText() : "the agent answered HTTP " + response.statusCode(),
           response.statusCode());
     }
-    try (java.util.stream.Stream<String> lines = response.body()) {
+    readEvents(response.body(), onEvent::accept);
+  }
+
+  /** One server-sent event: its name (null when it has none) and the JSON of its data line. */
+  private interface EventSink {
+    void accept(String event, JsonNode data) throws AgentException;
+  }
+
+  /** Reads a server-sent event stream to its end, handing each event to {@code sink}. */
+  private void readEvents(java.util.stream.Stream<String> body, EventSink sink) throws AgentException {
+    try (java.util.stream.Stream<String> lines = body) {
       java.util.Iterator<String> it = lines.iterator();
       String event = null;
       while (it.hasNext()) {
@@ -242,7 +233,7 @@ public final class AgentClient {
           } catch (IOException e) {
             throw new AgentException("the agent sent a stream line that is not JSON");
           }
-          onEvent.accept(event, data);
+          sink.accept(event, data);
         } else if (line.isEmpty()) {
           event = null;
         }
