@@ -35,6 +35,8 @@ import picocli.CommandLine.UnmatchedArgumentException;
       ClientCommands.Info.class,
       io.grapevine.agent.client.OperatorCommands.Tags.class,
       io.grapevine.agent.client.OperatorCommands.Rtt.class,
+      io.grapevine.agent.client.OperatorCommands.Monitor.class,
+      io.grapevine.agent.client.OperatorCommands.LogLevel.class,
       DataCommands.Event.class,
       DataCommands.Aggregate.class,
       DataCommands.Tree.class,

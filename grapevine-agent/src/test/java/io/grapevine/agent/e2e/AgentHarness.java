@@ -79,6 +79,23 @@ final class AgentHarness implements AutoCloseable {
     return new Run(p.exitValue(), Files.readString(out), Files.readString(err));
   }
 
+  /** A command that keeps running (monitor, watch): its process and the file its stdout goes to. */
+  record Background(Process process, Path out) {
+    String output() throws IOException {
+      return Files.readString(out);
+    }
+  }
+
+  Background cliInBackground(String... args) throws IOException {
+    List<String> cmd = new ArrayList<>(List.of(javaBin(), "-Xmx64m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
+        "-jar", jar.toString()));
+    cmd.addAll(List.of(args));
+    Path out = Files.createTempFile(work, "bg", ".out");
+    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(out.toFile()).start();
+    started.add(p);
+    return new Background(p, out);
+  }
+
   static String javaBin() {
     return Path.of(System.getProperty("java.home"), "bin", "java").toString();
   }
