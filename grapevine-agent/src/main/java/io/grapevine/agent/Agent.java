@@ -48,6 +48,7 @@ final class Agent {
   private Cluster cluster;
   private ApiServer api;
   private SnapshotKeeper snapshots;
+  private EventHandlers handlers;
 
   Agent(AgentSettings settings) {
     this.settings = settings;
@@ -108,7 +109,15 @@ final class Agent {
         snapshots = new SnapshotKeeper(settings.dataDir(), cluster, previous);
         snapshots.start();
       }
+      if (!settings.eventHandlers().isEmpty()) {
+        // Before the join, so that the handlers hear of the members it finds.
+        handlers = new EventHandlers(cluster, settings.eventHandlers(), settings.eventHandlerQueue(),
+            settings.eventHandlerTimeout(), protocols.query().maxResponseBytes);
+      }
     } catch (UncheckedIOException | IllegalArgumentException | IllegalStateException e) {
+      if (cluster != null) {
+        cluster.close();
+      }
       httpServer.stop(0);
       throw new StartException("cannot start the node: " + e.getMessage());
     }
@@ -116,6 +125,7 @@ final class Agent {
     // second to set up) is built at the first scrape, so an agent nobody scrapes never pays for it.
     // Every meter reads its value at scrape time, so nothing is missed by starting late.
     Cluster node = cluster;
+    EventHandlers handlers = this.handlers;
     Supplier<PrometheusMeterRegistry> registry = new Supplier<>() {
       private PrometheusMeterRegistry built;
 
@@ -123,6 +133,9 @@ final class Agent {
       public synchronized PrometheusMeterRegistry get() {
         if (built == null) {
           built = ClusterMetrics.registry(node);
+          if (handlers != null) {
+            handlers.bindMetrics(built);
+          }
         }
         return built;
       }
@@ -239,6 +252,9 @@ final class Agent {
       Thread.currentThread().interrupt();
     } finally {
       api.close();
+      if (handlers != null) {
+        handlers.close();
+      }
       cluster.close();
       stopped.countDown();
     }

@@ -265,7 +265,7 @@ public final class ApiServer implements AutoCloseable {
         return only(ex, "GET", this::health);
       case "/v1/info":
         return only(ex, "GET", this::info);
-      case "/metrics":
+      case "/metrics", "/v1/metrics":
         return only(ex, "GET", () -> new Response(200, registry.get().scrape(), "text/plain; version=0.0.4; charset=utf-8"));
       case "/v1/join":
         return only(ex, "POST", () -> join(readBody(ex)));
