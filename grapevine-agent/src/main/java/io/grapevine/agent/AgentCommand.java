@@ -17,11 +17,12 @@ import picocli.CommandLine.Spec;
     description = {
       "Run a Grapevine node in the foreground with its HTTP API.",
       "SIGTERM or Ctrl-C leaves the cluster gracefully (others see the node as 'left'), then exits.",
-      "Settings come from flags, then the --config file, then defaults."
+      "Settings come from flags, then the --config-dir files (last name wins), then the --config file, then",
+      "defaults."
     },
     footer = {
       "",
-      "Config file (YAML if it ends in .yaml/.yml, else Java properties) keys:",
+      "Config file (YAML if it ends in .yaml/.yml, JSON if .json, else Java properties) keys:",
       "  name, cluster, bind, advertise, join (list), http, http-token, http-tls-cert, http-tls-key,",
       "  http-tls-keystore, http-tls-keystore-password, profile, data-dir, join-timeout (e.g. 10s),",
       "  overlay (full-membership | hyparview-plumtree), tree (on | off), coordinates (on | off),",
@@ -105,8 +106,11 @@ public final class AgentCommand implements Callable<Integer> {
   @Option(names = "--retry-join-interval", paramLabel = "DURATION", description = "Longest wait between two join attempts; the wait starts at 1 s and doubles up to it (default: 30s).")
   String retryJoinInterval;
 
-  @Option(names = "--config", paramLabel = "FILE", description = "Config file, YAML or properties; flags override it.")
+  @Option(names = "--config", paramLabel = "FILE", description = "Config file, YAML (.yaml, .yml), JSON (.json) or properties; flags override it.")
   Path config;
+
+  @Option(names = "--config-dir", paramLabel = "DIR", description = "Read every *.yaml, *.yml, *.json and *.properties file of DIR in file-name order after --config; a later file's settings win, event handlers add up; flags override them all.")
+  Path configDir;
 
   @Option(names = "--log-level", paramLabel = "LEVEL", defaultValue = "info", description = "trace, debug, info, warn or error (default: ${DEFAULT-VALUE}); changeable at run time (PUT /v1/log-level).")
   String logLevel;
@@ -131,6 +135,7 @@ public final class AgentCommand implements Callable<Integer> {
     flags.clusterName = cluster;
     flags.dataDir = dataDir;
     flags.config = config;
+    flags.configDir = configDir;
     flags.overlay = overlay;
     flags.tree = tree;
     flags.coordinates = coordinates;

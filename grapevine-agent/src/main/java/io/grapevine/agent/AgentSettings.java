@@ -123,6 +123,9 @@ public record AgentSettings(
           "keyring-file", "event-handler", "event-handler-queue", "event-handler-timeout", "retry-join-max",
           "retry-join-interval");
 
+  /** Keys whose lists add up across config files instead of the later replacing the earlier. */
+  static final Set<String> APPENDED = Set.of("event-handler");
+
   /** Default of {@code event-handler-queue}. */
   public static final int DEFAULT_EVENT_HANDLER_QUEUE = 256;
   /** Default of {@code event-handler-timeout}. */
@@ -148,6 +151,8 @@ public record AgentSettings(
     public List<String> meta;
     public Path dataDir;
     public Path config;
+    /** {@code --config-dir}: its files, in name order, over {@link #config}. */
+    public Path configDir;
     public String overlay;
     public String tree;
     public String coordinates;
@@ -177,6 +182,10 @@ public record AgentSettings(
    */
   public static AgentSettings resolve(Flags flags) {
     Map<String, ConfigFile.Entry> file = flags.config == null ? Map.of() : ConfigFile.load(flags.config);
+    if (flags.configDir != null) {
+      // The directory's files come after --config: later wins, event handlers add up.
+      file = ConfigFile.merge(file, ConfigFile.loadDir(flags.configDir, APPENDED), APPENDED);
+    }
     String fileLabel = flags.config == null ? "" : flags.config.toString();
     Resolver r = new Resolver(file, fileLabel);
     return r.resolve(flags);
@@ -563,7 +572,8 @@ public record AgentSettings(
     /** The file and line of {@code key}: {@code agent.yaml:3}. */
     String at(String key) {
       ConfigFile.Entry e = file.get(key);
-      return e == null || e.line() <= 0 ? fileLabel : fileLabel + ":" + e.line();
+      String label = e == null || e.file() == null ? fileLabel : e.file();
+      return e == null || e.line() <= 0 ? label : label + ":" + e.line();
     }
 
     String scalar(String key) {

@@ -29,10 +29,22 @@ public final class AgentClient {
   public record Reply(int status, JsonNode body) {}
 
   /** Why a command could not get its answer. */
-  public static final class AgentException extends Exception {
+  public static class AgentException extends Exception {
     private static final long serialVersionUID = 1L;
 
     public AgentException(String message) {
+      super(message);
+    }
+  }
+
+  /**
+   * The agent refused the request as malformed (HTTP 400): what the command was given is wrong, so
+   * the command exits with the usage status.
+   */
+  public static final class BadRequestException extends AgentException {
+    private static final long serialVersionUID = 1L;
+
+    public BadRequestException(String message) {
       super(message);
     }
   }
@@ -67,6 +79,10 @@ public final class AgentClient {
     }
     if (a.endsWith("/")) {
       a = a.substring(0, a.length() - 1);
+    }
+    String error = HostPort.error(a, 1);
+    if (error != null) {
+      throw new IllegalArgumentException("--http: " + error);
     }
     HttpClient.Builder b = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(3));
     if (caFile != null) {
@@ -144,7 +160,8 @@ public final class AgentClient {
       } catch (IOException notJson) {
         // fall through to the status
       }
-      throw new AgentException(error != null ? error.asText() : "the agent answered HTTP " + response.statusCode());
+      String message = error != null ? error.asText() : "the agent answered HTTP " + response.statusCode();
+      throw response.statusCode() == 400 ? new BadRequestException(message) : new AgentException(message);
     }
     onOpen.run();
     try (java.util.stream.Stream<String> lines = response.body()) {
@@ -226,7 +243,8 @@ public final class AgentClient {
   private JsonNode ok(Reply r) throws AgentException {
     if (r.status() / 100 != 2) {
       JsonNode error = r.body() == null ? null : r.body().get("error");
-      throw new AgentException(error != null ? error.asText() : "the agent answered HTTP " + r.status());
+      String message = error != null ? error.asText() : "the agent answered HTTP " + r.status();
+      throw r.status() == 400 ? new BadRequestException(message) : new AgentException(message);
     }
     return r.body();
   }

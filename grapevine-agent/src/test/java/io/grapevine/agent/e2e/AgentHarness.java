@@ -58,7 +58,14 @@ final class AgentHarness implements AutoCloseable {
   }
 
   Agent start(String name, int gossipPort, int httpPort, String... args) throws IOException {
-    List<String> cmd = new ArrayList<>(List.of(javaBin(), "-Xmx128m", "-XX:+UseSerialGC", "-jar", jar.toString(),
+    return start(List.of(), name, gossipPort, httpPort, args);
+  }
+
+  /** An agent whose JVM also gets {@code jvmOptions} (e.g. a hosts file instead of DNS). */
+  Agent start(List<String> jvmOptions, String name, int gossipPort, int httpPort, String... args) throws IOException {
+    List<String> cmd = new ArrayList<>(List.of(javaBin(), "-Xmx128m", "-XX:+UseSerialGC"));
+    cmd.addAll(jvmOptions);
+    cmd.addAll(List.of("-jar", jar.toString(),
         "agent", "--name", name, "--bind", "127.0.0.1:" + gossipPort, "--http", "127.0.0.1:" + httpPort));
     cmd.addAll(List.of(args));
     Path log = work.resolve(name + ".log");

@@ -127,7 +127,7 @@ class AgentProcessIT {
     assertThat(table.exit()).as(table.err()).isZero();
     assertThat(table.out().lines().toList())
         .hasSize(4)
-        .first().asString().matches("NAME +ADDRESS +STATE +INCARNATION +METADATA");
+        .first().asString().matches("NAME +ADDRESS +STATE +INCARNATION +TAGS");
     assertThat(table.out()).contains("role=web").contains(a.gossip());
 
     // The token guards node-a's API; health and metrics answer with it.
