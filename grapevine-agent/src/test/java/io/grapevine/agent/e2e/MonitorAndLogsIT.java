@@ -90,4 +90,29 @@ class MonitorAndLogsIT {
         .contains("others join it with --join 127.0.0.1:" + a.gossipPort()));
     assertThat(lines).noneSatisfy(l -> assertThat(l.path("message").asText()).contains("{}"));
   }
+
+  @Test
+  void debugLogsSayWhyAMemberWasSuspectedAndDeclaredDead() throws Exception {
+    int[] p = AgentProcessIT.freePorts(6);
+    Agent a = h.start("why-a", p[0], p[1], "--log-level", "debug", "--config", h.fastConfig("why-a"));
+    Agent b = h.start("why-b", p[2], p[3], "--join", a.gossip(), "--config", h.fastConfig("why-b"));
+    Agent c = h.start("why-c", p[4], p[5], "--join", a.gossip(), "--config", h.fastConfig("why-c"));
+    await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(300)).ignoreExceptions().untilAsserted(() ->
+        assertThat(h.cli("members", "--json", "--status", "alive", "--http", a.http()).json().path("members"))
+            .hasSize(3));
+    assertThat(Files.readString(a.log())).as("nothing to explain while all answer").doesNotContain("probe of");
+    c.process().destroyForcibly();
+    await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(300)).untilAsserted(() ->
+        assertThat(Files.readString(a.log())).contains("member why-c at 127.0.0.1:" + c.gossipPort() + " declared dead"));
+    String log = Files.readString(a.log());
+    assertThat(log).containsPattern("DEBUG \\[[^]]+\\] FailureDetector: why-a: probe of why-c at 127\\.0\\.0\\.1:"
+        + c.gossipPort() + " \\(alive\\) failed: no ack to the direct ping within \\d+ ms, nor through relays why-b,"
+        + " nor over TCP; 1 of 1 nacks back; suspecting it");
+    assertThat(log).containsPattern("FailureDetector: why-a: why-c \\(incarnation \\d+\\) suspected by"
+        + " (this node \\(failed probe\\)|why-b): declared dead in \\d+ ms unless it refutes");
+    assertThat(log).containsPattern("FailureDetector: why-a: (suspicion of why-c ran out after \\d+ ms with \\d of \\d"
+        + " confirmations and no refutation: declaring it dead|why-b confirms the suspicion of why-c)");
+    // b logs at info: no reasons there.
+    assertThat(Files.readString(b.log())).contains("why-c").doesNotContain("FailureDetector:");
+  }
 }
