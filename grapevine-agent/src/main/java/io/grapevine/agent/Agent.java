@@ -30,7 +30,6 @@ import org.slf4j.LoggerFactory;
  * exits.
  */
 final class Agent {
-  private static final long MAX_RETRY_MILLIS = 30_000;
   /**
    * Remembered members a restarted agent tries at once: each costs a full-state exchange, and the
    * most recently seen few almost always include one that is up.
@@ -48,6 +47,7 @@ final class Agent {
   private Cluster cluster;
   private ApiServer api;
   private SnapshotKeeper snapshots;
+  private EventHandlers handlers;
 
   Agent(AgentSettings settings) {
     this.settings = settings;
@@ -108,7 +108,15 @@ final class Agent {
         snapshots = new SnapshotKeeper(settings.dataDir(), cluster, previous);
         snapshots.start();
       }
+      if (!settings.eventHandlers().isEmpty()) {
+        // Before the join, so that the handlers hear of the members it finds.
+        handlers = new EventHandlers(cluster, settings.eventHandlers(), settings.eventHandlerQueue(),
+            settings.eventHandlerTimeout(), protocols.query().maxResponseBytes);
+      }
     } catch (UncheckedIOException | IllegalArgumentException | IllegalStateException e) {
+      if (cluster != null) {
+        cluster.close();
+      }
       httpServer.stop(0);
       throw new StartException("cannot start the node: " + e.getMessage());
     }
@@ -116,6 +124,7 @@ final class Agent {
     // second to set up) is built at the first scrape, so an agent nobody scrapes never pays for it.
     // Every meter reads its value at scrape time, so nothing is missed by starting late.
     Cluster node = cluster;
+    EventHandlers handlers = this.handlers;
     Supplier<PrometheusMeterRegistry> registry = new Supplier<>() {
       private PrometheusMeterRegistry built;
 
@@ -123,6 +132,13 @@ final class Agent {
       public synchronized PrometheusMeterRegistry get() {
         if (built == null) {
           built = ClusterMetrics.registry(node);
+          io.micrometer.core.instrument.Gauge.builder("grapevine.build.info", () -> 1)
+              .tag("version", version())
+              .description("Always 1; the version label says which build this agent runs")
+              .register(built);
+          if (handlers != null) {
+            handlers.bindMetrics(built);
+          }
         }
         return built;
       }
@@ -160,7 +176,37 @@ final class Agent {
         : "no --data-dir: replicated maps live in memory and a restart recovers them from peers");
     List<String> remembered = previous.rejoinTargets(settings.name(), cluster.endpoint().toString(), REJOIN_TARGETS);
     if (!settings.seeds().isEmpty()) {
-      joinWithRetry();
+      // Another member alive under this node's name answers the join with a state listing that name
+      // at another address: the node sees a name conflict about itself before the join completes.
+      java.util.concurrent.atomic.AtomicReference<io.grapevine.api.NameConflict> conflict =
+          new java.util.concurrent.atomic.AtomicReference<>();
+      AutoCloseable conflicts = cluster.addListener(new io.grapevine.MembershipListener() {
+        @Override
+        public void onMemberEvent(io.grapevine.api.MemberEvent event) {}
+
+        @Override
+        public void onNameConflict(io.grapevine.api.NameConflict nc) {
+          if (nc.name().equals(settings.name())) {
+            conflict.compareAndSet(null, nc);
+          }
+        }
+      });
+      boolean joined = joinWithRetry();
+      closeQuietly(conflicts);
+      io.grapevine.api.NameConflict nc = conflict.get();
+      if (nc != null) {
+        log.error("refusing to run: the name '{}' is taken by a member alive at {}; start this agent with another"
+            + " --name (or stop that member first)", settings.name(),
+            nc.existing().equals(cluster.endpoint()) ? nc.claimant() : nc.existing());
+        // No leave: a leave under this name would announce the other member's departure.
+        left.set(true);
+        shutdown();
+        return GrapevineCommand.EXIT_FAILURE;
+      }
+      if (!joined) {
+        shutdown();
+        return GrapevineCommand.EXIT_FAILURE;
+      }
     } else if (!remembered.isEmpty()) {
       rejoin(remembered, previous.entries().size());
     } else {
@@ -170,23 +216,45 @@ final class Agent {
     return 0;
   }
 
-  private void joinWithRetry() throws InterruptedException {
-    long backoff = 1000;
-    while (!stopping.get()) {
+  /**
+   * Joins through the seeds, one attempt after another (each waits up to the join timeout), the wait
+   * between them doubling from 1 s up to {@code retry-join-interval}; a name that does not resolve
+   * yet counts as a failed attempt (DNS may catch up). Returns false when {@code retry-join-max}
+   * attempts all failed.
+   */
+  private boolean joinWithRetry() throws InterruptedException {
+    long interval = settings.retryJoinInterval().toMillis();
+    long backoff = Math.min(1000, interval);
+    int max = settings.retryJoinMax();
+    for (int attempt = 1; !stopping.get(); attempt++) {
+      String of = max == 0 ? "" : " of " + max;
+      log.info("join attempt {}{}: waiting up to {} ms for an answer from {}", attempt, of,
+          settings.joinTimeout().toMillis(), String.join(", ", settings.seeds()));
+      String failure;
       try {
         // The runtime logs the outcome; only failures need a word here.
         cluster.join(settings.seeds()).get(settings.joinTimeout().toMillis() + 5000, TimeUnit.MILLISECONDS);
-        return;
+        return true;
       } catch (ExecutionException | TimeoutException e) {
         Throwable cause = e instanceof ExecutionException && e.getCause() != null ? e.getCause() : e;
-        log.warn("join through {} failed ({}); retrying in {} s", settings.seeds(), cause.getMessage(), backoff / 1000);
+        failure = cause.getMessage();
+      } catch (IllegalArgumentException e) {
+        failure = e.getMessage();
       }
+      if (max > 0 && attempt >= max) {
+        log.error("join attempt {}{} through {} failed ({}); giving up (retry-join-max {})", attempt, of,
+            settings.seeds(), failure, max);
+        return false;
+      }
+      log.warn("join attempt {}{} through {} failed ({}); retrying in {} ms", attempt, of, settings.seeds(), failure,
+          backoff);
       // Wait for the back-off, or until shutdown wakes us early.
       if (wake.await(backoff, TimeUnit.MILLISECONDS)) {
-        return;
+        return true;
       }
-      backoff = Math.min(backoff * 2, MAX_RETRY_MILLIS);
+      backoff = Math.min(backoff * 2, Math.max(interval, 1));
     }
+    return true;
   }
 
   /**
@@ -217,6 +285,14 @@ final class Agent {
     }
   }
 
+  private static void closeQuietly(AutoCloseable c) {
+    try {
+      c.close();
+    } catch (Exception ignored) {
+      // A listener handle: nothing to do if it cannot close.
+    }
+  }
+
   private void shutdown() {
     if (!stopping.compareAndSet(false, true)) {
       return;
@@ -239,6 +315,9 @@ final class Agent {
       Thread.currentThread().interrupt();
     } finally {
       api.close();
+      if (handlers != null) {
+        handlers.close();
+      }
       cluster.close();
       stopped.countDown();
     }
@@ -258,13 +337,19 @@ final class Agent {
     o.put("overlay", settings.overlay().configName());
     o.put("tree", settings.tree() ? "on" : "off");
     o.put("coordinates", settings.coordinates() ? "on" : "off");
-    o.put("version", String.valueOf(GrapevineCommand.class.getPackage().getImplementationVersion()));
+    o.put("version", version());
     o.put("transport", protocols().transport().tcpOnly() ? "tcp-only" : "udp-and-tcp");
     o.put("dataDir", settings.dataDir() == null ? null : settings.dataDir().toString());
     o.put("authRequired", settings.httpToken() != null);
     o.put("tls", settings.httpTls() == null ? null : settings.httpTls().kind());
     o.put("keyringFile", settings.keyringFile() == null ? null : settings.keyringFile().toString());
     return o;
+  }
+
+  /** The jar's version, or {@code development} when run from classes. */
+  static String version() {
+    String v = GrapevineCommand.class.getPackage().getImplementationVersion();
+    return v == null ? "development" : v;
   }
 
   /** The warning for an API reachable off this host without TLS, or null when it is loopback or TLS. */

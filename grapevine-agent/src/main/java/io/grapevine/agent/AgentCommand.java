@@ -17,15 +17,17 @@ import picocli.CommandLine.Spec;
     description = {
       "Run a Grapevine node in the foreground with its HTTP API.",
       "SIGTERM or Ctrl-C leaves the cluster gracefully (others see the node as 'left'), then exits.",
-      "Settings come from flags, then the --config file, then defaults."
+      "Settings come from flags, then the --config-dir files (last name wins), then the --config file, then",
+      "defaults."
     },
     footer = {
       "",
-      "Config file (YAML if it ends in .yaml/.yml, else Java properties) keys:",
+      "Config file (YAML if it ends in .yaml/.yml, JSON if .json, else Java properties) keys:",
       "  name, cluster, bind, advertise, join (list), http, http-token, http-tls-cert, http-tls-key,",
       "  http-tls-keystore, http-tls-keystore-password, profile, data-dir, join-timeout (e.g. 10s),",
       "  overlay (full-membership | hyparview-plumtree), tree (on | off), coordinates (on | off),",
-      "  encrypt (base64 key), keyring-file,",
+      "  encrypt (base64 key), keyring-file, event-handler (list), event-handler-queue,",
+      "  event-handler-timeout, retry-join-max, retry-join-interval,",
       "  meta.KEY (or a 'meta:' map), and SECTION.KNOB for any protocol knob (or a 'SECTION:' map),",
       "  sections membership, dissemination, kv, aggregation, hyparview, plumtree, ring, coordinates,",
       "  transport, encryption (e.g. membership.probe-interval: 500ms, transport.mode: tcp-only;",
@@ -89,8 +91,26 @@ public final class AgentCommand implements Callable<Integer> {
   @Option(names = "--keyring-file", paramLabel = "FILE", description = "Keep the keyring in FILE (mode 0600): loaded at start when it exists (its keys win over --encrypt), rewritten on every key change. Default with --data-dir: DIR/keyring.")
   Path keyringFile;
 
-  @Option(names = "--config", paramLabel = "FILE", description = "Config file, YAML or properties; flags override it.")
+  @Option(names = "--event-handler", paramLabel = "[FILTER=]COMMAND", description = "Run COMMAND (by /bin/sh -c) on events; FILTER is a comma-separated list of member-join, member-leave, member-failed, member-update, member-reap, user, user:NAME, query:NAME (the command's output answers the query); none: every member and user event. Repeatable; adds to the config file's list. See docs/cli.md.")
+  List<String> eventHandlers;
+
+  @Option(names = "--event-handler-queue", paramLabel = "N", description = "Events waiting for a handler at most (queries apart); more are dropped and counted (default: " + AgentSettings.DEFAULT_EVENT_HANDLER_QUEUE + ").")
+  String eventHandlerQueue;
+
+  @Option(names = "--event-handler-timeout", paramLabel = "DURATION", description = "Kill a handler still running after this long, and count it (default: 30s).")
+  String eventHandlerTimeout;
+
+  @Option(names = "--retry-join-max", paramLabel = "N", description = "Join attempts through the seeds before the agent gives up and exits with status 1; 0 (default) retries for ever.")
+  String retryJoinMax;
+
+  @Option(names = "--retry-join-interval", paramLabel = "DURATION", description = "Longest wait between two join attempts; the wait starts at 1 s and doubles up to it (default: 30s).")
+  String retryJoinInterval;
+
+  @Option(names = "--config", paramLabel = "FILE", description = "Config file, YAML (.yaml, .yml), JSON (.json) or properties; flags override it.")
   Path config;
+
+  @Option(names = "--config-dir", paramLabel = "DIR", description = "Read every *.yaml, *.yml, *.json and *.properties file of DIR in file-name order after --config; a later file's settings win, event handlers add up; flags override them all.")
+  Path configDir;
 
   @Option(names = "--log-level", paramLabel = "LEVEL", defaultValue = "info", description = "trace, debug, info, warn or error (default: ${DEFAULT-VALUE}); changeable at run time (PUT /v1/log-level).")
   String logLevel;
@@ -115,6 +135,7 @@ public final class AgentCommand implements Callable<Integer> {
     flags.clusterName = cluster;
     flags.dataDir = dataDir;
     flags.config = config;
+    flags.configDir = configDir;
     flags.overlay = overlay;
     flags.tree = tree;
     flags.coordinates = coordinates;
@@ -125,6 +146,11 @@ public final class AgentCommand implements Callable<Integer> {
     flags.tcpOnly = tcpOnly;
     flags.encrypt = encrypt;
     flags.keyringFile = keyringFile;
+    flags.eventHandlers = eventHandlers;
+    flags.eventHandlerQueue = eventHandlerQueue;
+    flags.eventHandlerTimeout = eventHandlerTimeout;
+    flags.retryJoinMax = retryJoinMax;
+    flags.retryJoinInterval = retryJoinInterval;
     String level = logLevel.toLowerCase(java.util.Locale.ROOT);
     if (!List.of("trace", "debug", "info", "warn", "error").contains(level)) {
       throw new picocli.CommandLine.ParameterException(

@@ -63,6 +63,11 @@ import javax.net.ssl.SSLContext;
  * @param encryptionKey the AES key packets are sealed with ({@code --encrypt}), or null
  * @param keyringFile where the keyring is kept ({@code --keyring-file}, else {@code DATA_DIR/keyring}
  *     with a data directory), or null to keep it in memory
+ * @param eventHandlers commands run on events ({@code --event-handler}, the file's ones first)
+ * @param eventHandlerQueue events (and, apart, queries) that may wait for a handler; more are dropped
+ * @param eventHandlerTimeout a handler still running after this long is killed
+ * @param retryJoinMax join attempts through the seeds before the agent gives up; 0 for no limit
+ * @param retryJoinInterval the longest wait between two join attempts (the wait doubles from 1 s)
  */
 public record AgentSettings(
     String name,
@@ -83,7 +88,12 @@ public record AgentSettings(
     boolean coordinates,
     Tls httpTls,
     byte[] encryptionKey,
-    Path keyringFile) {
+    Path keyringFile,
+    List<EventHandlers.Spec> eventHandlers,
+    int eventHandlerQueue,
+    Duration eventHandlerTimeout,
+    int retryJoinMax,
+    Duration retryJoinInterval) {
 
   /**
    * The HTTP API's TLS: where its key came from ({@code pem} or {@code pkcs12}) and the server
@@ -110,7 +120,18 @@ public record AgentSettings(
           "name", "cluster", "bind", "advertise", "join", "http", "http-token", "profile",
           "data-dir", "join-timeout", "overlay", "tree", "coordinates", "http-tls-cert", "http-tls-key",
           "http-tls-keystore", "http-tls-keystore-password", "encrypt",
-          "keyring-file");
+          "keyring-file", "event-handler", "event-handler-queue", "event-handler-timeout", "retry-join-max",
+          "retry-join-interval");
+
+  /** Keys whose lists add up across config files instead of the later replacing the earlier. */
+  static final Set<String> APPENDED = Set.of("event-handler");
+
+  /** Default of {@code event-handler-queue}. */
+  public static final int DEFAULT_EVENT_HANDLER_QUEUE = 256;
+  /** Default of {@code event-handler-timeout}. */
+  public static final Duration DEFAULT_EVENT_HANDLER_TIMEOUT = Duration.ofSeconds(30);
+  /** Default of {@code retry-join-interval}. */
+  public static final Duration DEFAULT_RETRY_JOIN_INTERVAL = Duration.ofSeconds(30);
 
   /** The membership configuration: {@code protocols().membership()}. */
   public MembershipConfig membership() {
@@ -130,6 +151,8 @@ public record AgentSettings(
     public List<String> meta;
     public Path dataDir;
     public Path config;
+    /** {@code --config-dir}: its files, in name order, over {@link #config}. */
+    public Path configDir;
     public String overlay;
     public String tree;
     public String coordinates;
@@ -144,6 +167,12 @@ public record AgentSettings(
     public boolean tcpOnly;
     public String encrypt;
     public Path keyringFile;
+    /** {@code --event-handler}: added after the file's handlers. */
+    public List<String> eventHandlers;
+    public String eventHandlerQueue;
+    public String eventHandlerTimeout;
+    public String retryJoinMax;
+    public String retryJoinInterval;
   }
 
   /**
@@ -153,6 +182,10 @@ public record AgentSettings(
    */
   public static AgentSettings resolve(Flags flags) {
     Map<String, ConfigFile.Entry> file = flags.config == null ? Map.of() : ConfigFile.load(flags.config);
+    if (flags.configDir != null) {
+      // The directory's files come after --config: later wins, event handlers add up.
+      file = ConfigFile.merge(file, ConfigFile.loadDir(flags.configDir, APPENDED), APPENDED);
+    }
     String fileLabel = flags.config == null ? "" : flags.config.toString();
     Resolver r = new Resolver(file, fileLabel);
     return r.resolve(flags);
@@ -213,6 +246,10 @@ public record AgentSettings(
       Value tlsPassword = pick(f.httpTlsKeystorePassword, "$" + TLS_PASSWORD_ENV, "http-tls-keystore-password");
       Value encrypt = pick(f.encrypt, "--encrypt", "encrypt");
       Value keyringFile = pick(f.keyringFile == null ? null : f.keyringFile.toString(), "--keyring-file", "keyring-file");
+      Value handlerQueue = pick(f.eventHandlerQueue, "--event-handler-queue", "event-handler-queue");
+      Value handlerTimeout = pick(f.eventHandlerTimeout, "--event-handler-timeout", "event-handler-timeout");
+      Value retryMax = pick(f.retryJoinMax, "--retry-join-max", "retry-join-max");
+      Value retryInterval = pick(f.retryJoinInterval, "--retry-join-interval", "retry-join-interval");
 
       if (name.text == null || name.text.isBlank()) {
         errors.add("a node name is required: give --name NAME or 'name' in the config file");
@@ -344,15 +381,22 @@ public record AgentSettings(
         }
       }
 
-      Duration joinTimeoutValue = Duration.ofSeconds(10);
-      if (joinTimeout.text != null) {
-        try {
-          joinTimeoutValue = Durations.parse(joinTimeout.text);
-          if (joinTimeoutValue.isZero() || joinTimeoutValue.isNegative()) {
-            errors.add(joinTimeout.origin + ": must be positive");
-          }
-        } catch (IllegalArgumentException e) {
-          errors.add(joinTimeout.origin + ": " + e.getMessage());
+      Duration joinTimeoutValue = positiveDuration(joinTimeout, Duration.ofSeconds(10));
+      Duration handlerTimeoutValue = positiveDuration(handlerTimeout, DEFAULT_EVENT_HANDLER_TIMEOUT);
+      Duration retryIntervalValue = positiveDuration(retryInterval, DEFAULT_RETRY_JOIN_INTERVAL);
+      int handlerQueueValue = count(handlerQueue, DEFAULT_EVENT_HANDLER_QUEUE, 1, 1_000_000);
+      int retryMaxValue = count(retryMax, 0, 0, Integer.MAX_VALUE);
+
+      List<EventHandlers.Spec> handlers = new ArrayList<>();
+      if (file.containsKey("event-handler")) {
+        Object v = file.get("event-handler").value();
+        for (Object h : v instanceof List<?> l ? l : List.of(v)) {
+          handler(handlers, h.toString(), at("event-handler") + ": event-handler");
+        }
+      }
+      if (f.eventHandlers != null) {
+        for (String h : f.eventHandlers) {
+          handler(handlers, h, "--event-handler");
         }
       }
 
@@ -396,7 +440,52 @@ public record AgentSettings(
       return new AgentSettings(
           name.text, clusterName, bindText, advertiseText, advertiseNote, List.copyOf(seeds), httpText, tokenText,
           profileText, Map.copyOf(meta), dataPath, protocols, joinTimeoutValue, overlayValue, treeValue,
-          coordinatesValue, tls, key, keyringPath);
+          coordinatesValue, tls, key, keyringPath, List.copyOf(handlers), handlerQueueValue, handlerTimeoutValue,
+          retryMaxValue, retryIntervalValue);
+    }
+
+    void handler(List<EventHandlers.Spec> out, String text, String origin) {
+      try {
+        out.add(EventHandlers.Spec.parse(text));
+      } catch (IllegalArgumentException e) {
+        errors.add(origin + ": " + e.getMessage());
+      }
+    }
+
+    /** A positive duration, or {@code otherwise} when not given. */
+    Duration positiveDuration(Value v, Duration otherwise) {
+      if (v.text == null) {
+        return otherwise;
+      }
+      try {
+        Duration d = Durations.parse(v.text);
+        if (d.isZero() || d.isNegative()) {
+          errors.add(v.origin + ": must be positive");
+          return otherwise;
+        }
+        return d;
+      } catch (IllegalArgumentException e) {
+        errors.add(v.origin + ": " + e.getMessage());
+        return otherwise;
+      }
+    }
+
+    /** A whole number in {@code min..max}, or {@code otherwise} when not given. */
+    int count(Value v, int otherwise, int min, int max) {
+      if (v.text == null) {
+        return otherwise;
+      }
+      try {
+        long n = Long.parseLong(v.text.strip());
+        if (n < min || n > max) {
+          errors.add(v.origin + ": must be " + min + ".." + max + ", got " + n);
+          return otherwise;
+        }
+        return (int) n;
+      } catch (NumberFormatException e) {
+        errors.add(v.origin + ": expected a whole number, got '" + v.text + "'");
+        return otherwise;
+      }
     }
 
     /** An on/off switch; false when not given. YAML 1.1 readers may turn on/off into true/false. */
@@ -483,7 +572,8 @@ public record AgentSettings(
     /** The file and line of {@code key}: {@code agent.yaml:3}. */
     String at(String key) {
       ConfigFile.Entry e = file.get(key);
-      return e == null || e.line() <= 0 ? fileLabel : fileLabel + ":" + e.line();
+      String label = e == null || e.file() == null ? fileLabel : e.file();
+      return e == null || e.line() <= 0 ? label : label + ":" + e.line();
     }
 
     String scalar(String key) {

@@ -20,7 +20,7 @@ import java.util.Properties;
 
 /**
  * Reads an agent config file into flat settings, each with the line it is on: YAML ({@code .yaml},
- * {@code .yml}) or Java properties (any other name). Nested YAML maps flatten to dotted keys ({@code
+ * {@code .yml}), JSON ({@code .json}) or Java properties (any other name). Nested YAML maps flatten to dotted keys ({@code
  * meta: {role: web}} is {@code meta.role}, {@code kv: {sync-interval: 1s}} is {@code
  * kv.sync-interval}), so both formats name settings the same way; lists stay lists ({@code join}). A
  * key given twice is an error. Which keys are allowed is decided by {@link AgentSettings}.
@@ -31,10 +31,75 @@ public final class ConfigFile {
   /**
    * One setting of a file.
    *
-   * @param value a String, or a List of Strings for a YAML list
+   * @param value a String, or a List of Strings for a YAML or JSON list
    * @param line the line the key is on, from 1
+   * @param file the file it comes from, for messages
    */
-  public record Entry(Object value, int line) {}
+  public record Entry(Object value, int line, String file) {
+    public Entry(Object value, int line) {
+      this(value, line, null);
+    }
+  }
+
+  /** The names {@link #loadDir} reads. */
+  static boolean isConfigName(Path path) {
+    String n = path.getFileName().toString().toLowerCase(java.util.Locale.ROOT);
+    return n.endsWith(".yaml") || n.endsWith(".yml") || n.endsWith(".json") || n.endsWith(".properties");
+  }
+
+  /**
+   * Merges settings: {@code later}'s keys over {@code earlier}'s, except {@code appended} keys, whose
+   * lists are joined (event handlers add up, as Serf's do across files).
+   */
+  static Map<String, Entry> merge(Map<String, Entry> earlier, Map<String, Entry> later, java.util.Set<String> appended) {
+    Map<String, Entry> out = new LinkedHashMap<>(earlier);
+    later.forEach((k, e) -> {
+      Entry before = out.get(k);
+      if (before != null && appended.contains(k)) {
+        List<Object> joined = new ArrayList<>(before.value() instanceof List<?> l ? l : List.of(before.value()));
+        joined.addAll(e.value() instanceof List<?> l ? l : List.of(e.value()));
+        out.put(k, new Entry(List.copyOf(joined), e.line(), e.file()));
+      } else {
+        out.remove(k);
+        out.put(k, e);
+      }
+    });
+    return out;
+  }
+
+  /**
+   * Loads every {@code *.yaml}, {@code *.yml}, {@code *.json} and {@code *.properties} file of
+   * {@code dir} in file-name order, later files over earlier ones ({@link #merge}); other files are
+   * skipped.
+   *
+   * @throws SettingsException naming the directory or the file and line of each problem
+   */
+  public static Map<String, Entry> loadDir(Path dir, java.util.Set<String> appended) {
+    if (!Files.isDirectory(dir)) {
+      throw new SettingsException(dir + ": " + (Files.exists(dir) ? "is not a directory" : "no such directory")
+          + " (--config-dir)");
+    }
+    List<Path> files;
+    try (java.util.stream.Stream<Path> list = Files.list(dir)) {
+      files = list.filter(Files::isRegularFile).filter(ConfigFile::isConfigName)
+          .sorted(Comparator.comparing(f -> f.getFileName().toString())).toList();
+    } catch (IOException e) {
+      throw new SettingsException(dir + ": cannot list: " + e.getMessage());
+    }
+    Map<String, Entry> merged = new LinkedHashMap<>();
+    List<String> problems = new ArrayList<>();
+    for (Path f : files) {
+      try {
+        merged = merge(merged, load(f), appended);
+      } catch (SettingsException e) {
+        problems.addAll(e.problems());
+      }
+    }
+    if (!problems.isEmpty()) {
+      throw new SettingsException(problems);
+    }
+    return merged;
+  }
 
   /**
    * Loads {@code path}.
@@ -52,12 +117,18 @@ public final class ConfigFile {
     }
     try {
       String text = Files.readString(path, StandardCharsets.UTF_8);
-      return isYaml(path) ? loadYaml(text, label) : loadProperties(text, label);
+      Map<String, Entry> flat = isYaml(path) ? loadTree(new YAMLFactory(), text, label)
+          : isJson(path) ? loadTree(new com.fasterxml.jackson.core.JsonFactory(), text, label)
+          : loadProperties(text, label);
+      Map<String, Entry> labelled = new LinkedHashMap<>();
+      flat.forEach((k, e) -> labelled.put(k, new Entry(e.value(), e.line(), label)));
+      return labelled;
     } catch (NoSuchFileException e) {
       throw new SettingsException(label + ": no such file");
     } catch (JsonProcessingException e) {
       String where = e.getLocation() == null ? "" : ":" + e.getLocation().getLineNr();
-      throw new SettingsException(label + where + ": not valid YAML: " + oneLine(e.getOriginalMessage()));
+      throw new SettingsException(label + where + ": not valid " + (isJson(path) ? "JSON" : "YAML") + ": "
+          + oneLine(e.getOriginalMessage()));
     } catch (IOException | IllegalArgumentException e) {
       throw new SettingsException(label + ": cannot read: " + e.getMessage());
     }
@@ -80,10 +151,16 @@ public final class ConfigFile {
     return n.endsWith(".yaml") || n.endsWith(".yml");
   }
 
-  private static Map<String, Entry> loadYaml(String text, String label) throws IOException {
+  static boolean isJson(Path path) {
+    return path.getFileName().toString().toLowerCase(java.util.Locale.ROOT).endsWith(".json");
+  }
+
+  /** YAML or JSON: the same tree of maps, lists and scalars, read with the factory's parser. */
+  private static Map<String, Entry> loadTree(com.fasterxml.jackson.core.JsonFactory factory, String text, String label)
+      throws IOException {
     Map<String, Entry> flat = new LinkedHashMap<>();
     List<String> errors = new ArrayList<>();
-    try (JsonParser p = new YAMLFactory().createParser(text)) {
+    try (JsonParser p = factory.createParser(text)) {
       JsonToken first = p.nextToken();
       if (first == null || first == JsonToken.VALUE_NULL) {
         return flat;

@@ -16,8 +16,8 @@ import picocli.CommandLine.UnmatchedArgumentException;
 
 /**
  * The {@code grapevine} command: runs an agent, drives a running one over its HTTP API, or plays the
- * demo. Bad flags and bad settings print one line on stderr (plus a hint to {@code --help}) and exit
- * with status 2; a failure talking to an agent exits with 1.
+ * demo. Bad flags, bad settings and requests the agent refuses as malformed print one line on stderr
+ * and exit with status 2; a failure talking to an agent (or an operation that failed) exits with 1.
  */
 @Command(
     name = "grapevine",
@@ -37,6 +37,8 @@ import picocli.CommandLine.UnmatchedArgumentException;
       io.grapevine.agent.client.OperatorCommands.Rtt.class,
       io.grapevine.agent.client.KeysCommands.Keys.class,
       io.grapevine.agent.client.QueryCommand.class,
+      io.grapevine.agent.client.OperatorCommands.Monitor.class,
+      io.grapevine.agent.client.OperatorCommands.LogLevel.class,
       DataCommands.Event.class,
       DataCommands.Aggregate.class,
       DataCommands.Tree.class,
@@ -150,7 +152,8 @@ public final class GrapevineCommand implements Runnable {
       status = EXIT_USAGE;
     } else if (e instanceof AgentException) {
       err.println("error: " + e.getMessage());
-      status = EXIT_FAILURE;
+      // The agent refusing the request as malformed means the command's input was wrong.
+      status = e instanceof io.grapevine.agent.client.AgentClient.BadRequestException ? EXIT_USAGE : EXIT_FAILURE;
     } else {
       err.println("error: " + (e.getMessage() == null ? e.toString() : firstLine(e.getMessage())));
       if (System.getenv("GRAPEVINE_DEBUG") != null) {

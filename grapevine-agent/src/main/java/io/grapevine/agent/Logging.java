@@ -3,12 +3,13 @@ package io.grapevine.agent;
 import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.LoggerContext;
-import ch.qos.logback.classic.encoder.JsonEncoder;
 import ch.qos.logback.classic.encoder.PatternLayoutEncoder;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.AppenderBase;
 import ch.qos.logback.core.ConsoleAppender;
+import ch.qos.logback.core.LayoutBase;
 import ch.qos.logback.core.encoder.Encoder;
+import ch.qos.logback.core.encoder.LayoutWrappingEncoder;
 import ch.qos.logback.core.rolling.RollingFileAppender;
 import ch.qos.logback.core.rolling.SizeAndTimeBasedRollingPolicy;
 import ch.qos.logback.core.util.FileSize;
@@ -108,12 +109,13 @@ public final class Logging {
 
   private static Encoder<ILoggingEvent> encoder(LoggerContext ctx, Format format) {
     if (format == Format.JSON) {
-      JsonEncoder json = new JsonEncoder();
+      JsonLineLayout layout = new JsonLineLayout();
+      layout.setContext(ctx);
+      layout.start();
+      LayoutWrappingEncoder<ILoggingEvent> json = new LayoutWrappingEncoder<>();
       json.setContext(ctx);
-      json.setWithSequenceNumber(false);
-      json.setWithNanoseconds(false);
-      json.setWithContext(false);
-      json.setWithArguments(false);
+      json.setLayout(layout);
+      json.setCharset(java.nio.charset.StandardCharsets.UTF_8);
       json.start();
       return json;
     }
@@ -165,6 +167,57 @@ public final class Logging {
       for (Consumer<Map<String, Object>> t : TAPS) {
         t.accept(line);
       }
+    }
+  }
+
+  /**
+   * One JSON object a line: {@code timestamp} (ISO-8601, UTC), {@code level}, {@code logger},
+   * {@code thread}, {@code message} (with its arguments filled in) and {@code exception} when there is
+   * one. Written by hand so that the agent needs no JSON library to log.
+   */
+  static final class JsonLineLayout extends LayoutBase<ILoggingEvent> {
+    @Override
+    public String doLayout(ILoggingEvent e) {
+      StringBuilder sb = new StringBuilder(160);
+      sb.append("{\"timestamp\":");
+      string(sb, Instant.ofEpochMilli(e.getTimeStamp()).toString());
+      sb.append(",\"level\":");
+      string(sb, e.getLevel().toString());
+      sb.append(",\"logger\":");
+      string(sb, e.getLoggerName());
+      sb.append(",\"thread\":");
+      string(sb, e.getThreadName());
+      sb.append(",\"message\":");
+      string(sb, e.getFormattedMessage());
+      if (e.getThrowableProxy() != null) {
+        sb.append(",\"exception\":");
+        string(sb, ch.qos.logback.classic.spi.ThrowableProxyUtil.asString(e.getThrowableProxy()));
+      }
+      return sb.append("}\n").toString();
+    }
+
+    static void string(StringBuilder sb, String s) {
+      sb.append('"');
+      if (s != null) {
+        for (int i = 0; i < s.length(); i++) {
+          char c = s.charAt(i);
+          switch (c) {
+            case '"' -> sb.append("\\\"");
+            case '\\' -> sb.append("\\\\");
+            case '\n' -> sb.append("\\n");
+            case '\r' -> sb.append("\\r");
+            case '\t' -> sb.append("\\t");
+            default -> {
+              if (c < 0x20) {
+                sb.append(String.format(Locale.ROOT, "\\u%04x", (int) c));
+              } else {
+                sb.append(c);
+              }
+            }
+          }
+        }
+      }
+      sb.append('"');
     }
   }
 }

@@ -434,4 +434,105 @@ class AgentSettingsTest {
     assertThat(AgentSettings.isWildcard("[::]:7946")).isTrue();
     assertThat(AgentSettings.isWildcard("10.0.0.1:7946")).isFalse();
   }
+
+  @Test
+  void jsonFileSetsWhatYamlSets() throws IOException {
+    Path json = dir.resolve("agent.json");
+    Files.writeString(json, String.join("\n",
+        "{",
+        "  \"name\": \"j1\",",
+        "  \"join\": [\"127.0.0.1:7001\", \"127.0.0.1:7002\"],",
+        "  \"meta\": {\"role\": \"web\"},",
+        "  \"membership\": {\"probe-interval\": \"1500ms\"},",
+        "  \"event-handler\": [\"member-join=./a.sh\", \"user:deploy=./b.sh\"],",
+        "  \"retry-join-max\": 5",
+        "}"));
+    AgentSettings.Flags f = new AgentSettings.Flags();
+    f.config = json;
+    AgentSettings s = AgentSettings.resolve(f);
+    assertThat(s.name()).isEqualTo("j1");
+    assertThat(s.seeds()).containsExactly("127.0.0.1:7001", "127.0.0.1:7002");
+    assertThat(s.meta()).containsEntry("role", "web");
+    assertThat(s.membership().probeInterval).isEqualTo(Duration.ofMillis(1500));
+    assertThat(s.eventHandlers()).extracting(EventHandlers.Spec::command).containsExactly("./a.sh", "./b.sh");
+    assertThat(s.retryJoinMax()).isEqualTo(5);
+
+    Files.writeString(json, "{\n  \"name\": \"j1\",\n  \"tree\": maybe\n}");
+    assertThat(problems(f)).singleElement().asString().startsWith(json + ":3: not valid JSON: ");
+    Files.writeString(json, "{\"name\": \"j1\",\n\"bind\": \"127.0.0.1:1\",\n\"bind\": \"127.0.0.1:2\"}");
+    assertThat(problems(f)).containsExactly(json + ":3: bind: given twice (also on line 2)");
+    Files.writeString(json, "{\"name\": \"j1\",\n\"retry-join-max\": -1}");
+    assertThat(problems(f)).containsExactly(json + ":2: retry-join-max: must be 0..2147483647, got -1");
+  }
+
+  @Test
+  void configDirFilesMergeInNameOrderLaterWinningAndHandlersAddingUp() throws IOException {
+    Path conf = Files.createDirectories(dir.resolve("conf.d"));
+    Files.writeString(conf.resolve("10-base.yaml"), String.join("\n",
+        "name: base", "cluster: prod", "join: [127.0.0.1:7001]", "event-handler: [member-join=./join.sh]",
+        "membership:", "  probe-interval: 4s", ""));
+    Files.writeString(conf.resolve("20-site.json"),
+        "{\"name\": \"site\", \"join\": [\"127.0.0.1:7002\"], \"event-handler\": \"user=./user.sh\"}");
+    Files.writeString(conf.resolve("30-last.properties"), "membership.probe-interval=5s\nretry-join-interval=5s\n");
+    Files.writeString(conf.resolve("README.md"), "not read: name: nope");
+    Path base = dir.resolve("agent.yaml");
+    Files.writeString(base, "name: from-config\nprofile: wan\ncluster: first\n");
+    AgentSettings.Flags f = new AgentSettings.Flags();
+    f.config = base;
+    f.configDir = conf;
+    AgentSettings s = AgentSettings.resolve(f);
+    assertThat(s.name()).isEqualTo("site");
+    assertThat(s.clusterName()).isEqualTo("prod");
+    assertThat(s.profile()).isEqualTo("wan");
+    assertThat(s.seeds()).containsExactly("127.0.0.1:7002");
+    assertThat(s.membership().probeInterval).isEqualTo(Duration.ofSeconds(5));
+    assertThat(s.retryJoinInterval()).isEqualTo(Duration.ofSeconds(5));
+    assertThat(s.eventHandlers()).extracting(EventHandlers.Spec::command).containsExactly("./join.sh", "./user.sh");
+    // Flags still win, and add their handlers last.
+    f.name = "flag";
+    f.eventHandlers = List.of("./all.sh");
+    s = AgentSettings.resolve(f);
+    assertThat(s.name()).isEqualTo("flag");
+    assertThat(s.eventHandlers()).extracting(EventHandlers.Spec::command)
+        .containsExactly("./join.sh", "./user.sh", "./all.sh");
+
+    // A problem names the file (and line) it is in, whichever file of the directory that is.
+    Files.writeString(conf.resolve("40-bad.yaml"), "tree: sometimes\nevent-handler: [member-joined=x]\n");
+    assertThat(problems(f)).containsExactlyInAnyOrder(
+        conf.resolve("40-bad.yaml") + ":1: tree: expected on or off, got 'sometimes'",
+        conf.resolve("40-bad.yaml") + ":2: event-handler: unknown event 'member-joined' in 'member-joined' (known:"
+            + " member-join, member-leave, member-failed, member-update, member-reap, user, user:NAME, query:NAME)");
+    f.configDir = dir.resolve("missing.d");
+    assertThat(problems(f)).containsExactly(dir.resolve("missing.d") + ": no such directory (--config-dir)");
+  }
+
+  @Test
+  void retryJoinAndHandlerKnobsHaveDefaultsAndAreChecked() {
+    AgentSettings s = AgentSettings.resolve(flags("n"));
+    assertThat(s.retryJoinMax()).isZero();
+    assertThat(s.retryJoinInterval()).isEqualTo(Duration.ofSeconds(30));
+    assertThat(s.eventHandlerQueue()).isEqualTo(256);
+    assertThat(s.eventHandlerTimeout()).isEqualTo(Duration.ofSeconds(30));
+    assertThat(s.eventHandlers()).isEmpty();
+    AgentSettings.Flags f = flags("n");
+    f.retryJoinMax = "3";
+    f.retryJoinInterval = "2s";
+    f.eventHandlerQueue = "8";
+    f.eventHandlerTimeout = "500ms";
+    s = AgentSettings.resolve(f);
+    assertThat(s.retryJoinMax()).isEqualTo(3);
+    assertThat(s.retryJoinInterval()).isEqualTo(Duration.ofSeconds(2));
+    assertThat(s.eventHandlerQueue()).isEqualTo(8);
+    assertThat(s.eventHandlerTimeout()).isEqualTo(Duration.ofMillis(500));
+    f.retryJoinMax = "some";
+    f.retryJoinInterval = "0s";
+    f.eventHandlerQueue = "0";
+    f.eventHandlerTimeout = "soon";
+    assertThat(problems(f)).containsExactlyInAnyOrder(
+        "--retry-join-max: expected a whole number, got 'some'",
+        "--retry-join-interval: must be positive",
+        "--event-handler-queue: must be 1..1000000, got 0",
+        "--event-handler-timeout: " + catchThrowableOfType(IllegalArgumentException.class,
+            () -> io.grapevine.config.Durations.parse("soon")).getMessage());
+  }
 }

@@ -3,6 +3,7 @@ package io.grapevine.membership;
 import io.grapevine.api.MembershipStats;
 import io.grapevine.config.MembershipConfig;
 import io.grapevine.api.JoinResult;
+import io.grapevine.api.FailureDetectorTrace;
 import io.grapevine.api.NameConflict;
 import io.grapevine.api.MemberEvent;
 import io.grapevine.api.MemberState;
@@ -211,6 +212,13 @@ public final class Membership implements Protocol<Message>, PeerSampler, Piggyba
   private long probeTimeoutMillis = Long.MAX_VALUE;
   private int expectedNacks;
   private int nacks;
+  /** Whether failure paths emit {@link FailureDetectorTrace}s; off unless a runtime asks. */
+  private volatile boolean trace;
+  /** The relays of the probe in flight, kept only while tracing. */
+  private List<String> traceRelays = List.of();
+  private MemberState probeState;
+  private long probeTimeoutScaled;
+  private boolean probeTcpFallback;
 
   /**
    * @param clusterName written into and required on every packet
@@ -819,6 +827,12 @@ public final class Membership implements Protocol<Message>, PeerSampler, Piggyba
     expectedNacks = 0;
     probeTimeoutMillis = now + scaled(config.probeTimeout.toMillis());
     probeSentMillis = now;
+    if (trace) {
+      probeState = target.state;
+      probeTimeoutScaled = probeTimeoutMillis - now;
+      traceRelays = List.of();
+      probeTcpFallback = false;
+    }
     stats.probes++;
     datagram.begin();
     if (config.lifeguard && target.state == MemberState.SUSPECT) {
@@ -857,6 +871,14 @@ public final class Membership implements Protocol<Message>, PeerSampler, Piggyba
       stats.indirectProbes++;
     }
     expectedNacks = config.lifeguard ? picks.size() : 0;
+    if (trace) {
+      List<String> names = new ArrayList<>(picks.size());
+      for (Record relay : picks) {
+        names.add(relay.name);
+      }
+      traceRelays = names;
+      probeTcpFallback = config.tcpFallbackPing;
+    }
     if (config.tcpFallbackPing) {
       PacketWriter w = new PacketWriter(600 + WireFormat.overhead(64), clusterName).begin();
       write(w, new Ping(probeSeq, target.name, self.name, self.endpoint));
@@ -896,12 +918,29 @@ public final class Membership implements Protocol<Message>, PeerSampler, Piggyba
       // its own deafness (a host losing inbound packets): it keeps the doubt to itself (Lifeguard's
       // local health already counted it) rather than accuse a member that may be healthy.
       boolean ownPathSure = !config.accuseWhenHealthy || expectedNacks == 0 || nacks >= expectedNacks;
-      if (ownPathSure && members.get(target.name) == target
-          && (target.state == MemberState.ALIVE || target.state == MemberState.SUSPECT)) {
+      boolean accuse = ownPathSure && members.get(target.name) == target
+          && (target.state == MemberState.ALIVE || target.state == MemberState.SUSPECT);
+      if (trace) {
+        // Before the suspicion it may raise, so that a log reads cause, then effect.
+        emit(out, new FailureDetectorTrace.ProbeFailed(target.name, target.endpoint,
+            probeState == null ? target.state : probeState, probeTimeoutScaled, traceRelays, expectedNacks, nacks,
+            probeTcpFallback, accuse));
+      }
+      if (accuse) {
         applySuspect(now, target.name, probeIncarnation, self.name, out);
       }
     }
     clearProbe();
+  }
+
+  /**
+   * Turns {@link FailureDetectorTrace} events on or off: why a probe failed (relays asked, nacks back,
+   * whether this node accused), and how each suspicion began, was confirmed and ran out. They are
+   * emitted only on those failure paths, so a healthy node pays nothing; a simulation of thousands
+   * of failing nodes that keeps every event may want them off (the default).
+   */
+  public void traceFailureDetector(boolean on) {
+    trace = on;
   }
 
   private void clearProbe() {
@@ -1031,6 +1070,10 @@ public final class Membership implements Protocol<Message>, PeerSampler, Piggyba
       }
       if (s.confirm(from)) {
         queue(name, new Suspect(incarnation, name, from));
+        if (trace) {
+          emit(out, new FailureDetectorTrace.SuspicionConfirmed(name, from, s.confirmations(),
+              s.expectedConfirmations(), Math.max(0, s.deadlineMillis() - now)));
+        }
       }
       return;
     }
@@ -1042,8 +1085,13 @@ public final class Membership implements Protocol<Message>, PeerSampler, Piggyba
     int k = config.lifeguard && liveCount - 2 >= config.indirectChecks ? config.indirectChecks : 0;
     long min = config.suspicionMinMillis(liveCount);
     long max = config.lifeguard ? config.suspicionMaxMillis(liveCount) : min;
-    suspicions.put(name, new Suspicion(now, min, max, k, from));
+    Suspicion suspicion = new Suspicion(now, min, max, k, from);
+    suspicions.put(name, suspicion);
     stats.suspicionsRaised++;
+    if (trace) {
+      emit(out, new FailureDetectorTrace.SuspicionRaised(name, from, incarnation, suspicion.deadlineMillis() - now,
+          suspicion.expectedConfirmations()));
+    }
     queue(name, new Suspect(incarnation, name, from));
     if (!r.held) {
       // A held member is already shown suspect: a new suspicion of it changes nothing visible.
@@ -1110,8 +1158,12 @@ public final class Membership implements Protocol<Message>, PeerSampler, Piggyba
       expired.sort(null);
       for (String name : expired) {
         Record r = members.get(name);
-        suspicions.remove(name);
+        Suspicion gone = suspicions.remove(name);
         if (r != null && r.state == MemberState.SUSPECT) {
+          if (trace) {
+            emit(out, new FailureDetectorTrace.SuspicionExpired(name, now - gone.startMillis(), gone.confirmations(),
+                gone.expectedConfirmations()));
+          }
           applyDead(now, name, r.incarnation, self.name, out);
         }
       }

@@ -66,6 +66,11 @@ public final class Suspicion {
     return true;
   }
 
+  /** k: the confirmations that bring the timeout down to its minimum. */
+  public int expectedConfirmations() {
+    return expectedConfirmations;
+  }
+
   public int confirmations() {
     return confirmations;
   }

@@ -56,6 +56,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class ClusterNode implements Cluster {
   private static final Logger log = LoggerFactory.getLogger(ClusterNode.class);
+  /** The failure detector's reasons, at DEBUG: a logger of their own so they can be turned on alone. */
+  private static final Logger TRACE_LOG = LoggerFactory.getLogger("io.grapevine.runtime.FailureDetector");
 
   private final boolean ownsLoop;
   private final AtomicLong listenerErrors = new AtomicLong();
@@ -136,6 +138,8 @@ public final class ClusterNode implements Cluster {
   private void assemble(EventLoop loop, Transport transport, NodeSettings s, Endpoint adv, long incarnation) {
     parts = new StackAssembly(s, adv, incarnation, kv.extension());
     membership = parts.membership;
+    // Traces cost nothing while members answer; their lines are written only at DEBUG.
+    membership.traceFailureDetector(true);
     driver = new StackDriver(loop, transport, parts.stack, router, this::publish);
     joiner = new Joiner(driver, membership, parts.hyParView, s.joinTimeoutMillis(), s.reconnectIntervalMillis(),
         new SplittableRandom(ProtocolStack.seedFor(s.seed(), "runtime")), () -> memberList);
@@ -146,6 +150,7 @@ public final class ClusterNode implements Cluster {
             + ": start it with ClusterBuilder.treeAggregation(SortedRingConfig)")
         : new TreeAggregationService(parts.ring, parts.treeAggregation, driver::call, this::memberNameAt);
     router.on(MemberEvent.class, this::logEvent);
+    router.on(io.grapevine.api.FailureDetectorTrace.class, this::logTrace);
     router.on(NameConflict.class, nc -> log.warn("{}: name conflict: '{}' is claimed by {} but known at {}; rename"
         + " one of them", name(), nc.name(), nc.claimant(), nc.existing()));
     router.on(JoinResult.class, joiner::onJoinResult);
@@ -204,6 +209,38 @@ public final class ClusterNode implements Cluster {
           m.incarnation(), m.metadata().length);
       case REAPED -> log.debug("{}: member {} removed from the list", self, m.name());
       default -> log.debug("{}: {}", self, e);
+    }
+  }
+
+  /**
+   * Why a member was suspected or declared dead, at DEBUG on the logger {@code
+   * io.grapevine.runtime.FailureDetector}: the probe that failed (direct ping, relays, nacks), who
+   * accused it, the confirmations, the expiry.
+   */
+  private void logTrace(io.grapevine.api.FailureDetectorTrace t) {
+    if (!TRACE_LOG.isDebugEnabled()) {
+      return;
+    }
+    String self = name();
+    if (t instanceof io.grapevine.api.FailureDetectorTrace.ProbeFailed f) {
+      String relays = f.relays().isEmpty() ? "no relay (no other alive member to ask)"
+          : "relays " + String.join(", ", f.relays());
+      TRACE_LOG.debug("{}: probe of {} at {} ({}) failed: no ack to the direct ping within {} ms, nor through {}{};"
+          + " {} of {} nacks back{}", self, f.member(), f.endpoint(), f.state().name().toLowerCase(java.util.Locale.ROOT),
+          f.probeTimeoutMillis(), relays, f.tcpFallback() ? ", nor over TCP" : "", f.nacksReceived(), f.nacksExpected(),
+          f.accused() ? (f.state() == io.grapevine.api.MemberState.SUSPECT ? "; confirming the suspicion" : "; suspecting it")
+              : "; not accusing it: with nacks missing, this node's own network may be at fault");
+    } else if (t instanceof io.grapevine.api.FailureDetectorTrace.SuspicionRaised r) {
+      TRACE_LOG.debug("{}: {} (incarnation {}) suspected by {}: declared dead in {} ms unless it refutes; {} independent"
+          + " confirmations would bring that down to the minimum", self, r.member(), r.incarnation(),
+          r.accuser().equals(self) ? "this node (failed probe)" : r.accuser(), r.timeoutMillis(),
+          r.confirmationsWanted());
+    } else if (t instanceof io.grapevine.api.FailureDetectorTrace.SuspicionConfirmed c) {
+      TRACE_LOG.debug("{}: {} confirms the suspicion of {} ({} of {} confirmations): dead in {} ms unless it refutes",
+          self, c.accuser(), c.member(), c.confirmations(), c.confirmationsWanted(), c.remainingMillis());
+    } else if (t instanceof io.grapevine.api.FailureDetectorTrace.SuspicionExpired e) {
+      TRACE_LOG.debug("{}: suspicion of {} ran out after {} ms with {} of {} confirmations and no refutation:"
+          + " declaring it dead", self, e.member(), e.suspectedMillis(), e.confirmations(), e.confirmationsWanted());
     }
   }
 

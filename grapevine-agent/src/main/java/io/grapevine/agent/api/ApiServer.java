@@ -31,6 +31,7 @@ import java.util.TreeMap;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.Semaphore;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.ThreadPoolExecutor;
@@ -209,6 +210,13 @@ public final class ApiServer implements AutoCloseable {
     Response r;
     try {
       r = safeRoute(ex);
+      boolean head = ex.getRequestMethod().equals("HEAD");
+      if (r.streamer != null && head) {
+        // The stream's headers only: no subscription is opened for a HEAD request.
+        ex.getResponseHeaders().set("Content-Type", "text/event-stream; charset=utf-8");
+        ex.sendResponseHeaders(200, -1);
+        return;
+      }
       if (r.streamer != null) {
         try {
           r.streamer.stream(ex);
@@ -265,7 +273,7 @@ public final class ApiServer implements AutoCloseable {
         return only(ex, "GET", this::health);
       case "/v1/info":
         return only(ex, "GET", this::info);
-      case "/metrics":
+      case "/metrics", "/v1/metrics":
         return only(ex, "GET", () -> new Response(200, registry.get().scrape(), "text/plain; version=0.0.4; charset=utf-8"));
       case "/v1/join":
         return only(ex, "POST", () -> join(readBody(ex)));
@@ -319,13 +327,14 @@ public final class ApiServer implements AutoCloseable {
       String name = decode(path.substring("/v1/aggregates/".length()));
       switch (method) {
         case "GET":
+        case "HEAD":
           return aggregate(name);
         case "PUT":
           return publishAggregate(name, readBody(ex, MAX_BODY_BYTES));
         case "DELETE":
           return unpublishAggregate(name);
         default:
-          ex.getResponseHeaders().add("Allow", "GET, PUT, DELETE");
+          ex.getResponseHeaders().add("Allow", "GET, HEAD, PUT, DELETE");
           return Response.error(405, method + " not allowed here; use GET, PUT or DELETE");
       }
     }
@@ -348,8 +357,10 @@ public final class ApiServer implements AutoCloseable {
   }
 
   private static Response only(HttpExchange ex, String method, Handler h) throws IOException {
-    if (!ex.getRequestMethod().equals(method)) {
-      ex.getResponseHeaders().add("Allow", method);
+    // HEAD is GET without the body, wherever GET is allowed (load balancers and probes use it).
+    boolean head = method.equals("GET") && ex.getRequestMethod().equals("HEAD");
+    if (!ex.getRequestMethod().equals(method) && !head) {
+      ex.getResponseHeaders().add("Allow", method.equals("GET") ? "GET, HEAD" : method);
       return Response.error(405, ex.getRequestMethod() + " not allowed here; use " + method);
     }
     return h.get();
@@ -424,7 +435,14 @@ public final class ApiServer implements AutoCloseable {
       return Response.error(400, "body is not valid JSON: " + firstLine(e instanceof com.fasterxml.jackson.core.JsonProcessingException j ? j.getOriginalMessage() : e.getMessage()));
     }
     try {
-      int answered = cluster.join(seeds).get(joinTimeout.toMillis() + 2000, TimeUnit.MILLISECONDS);
+      CompletableFuture<Integer> joining;
+      try {
+        joining = cluster.join(seeds);
+      } catch (IllegalArgumentException e) {
+        // Seeds are resolved first: a name that does not resolve is the caller's to fix.
+        return Response.error(400, "bad seed: " + firstLine(e.getMessage()));
+      }
+      int answered = joining.get(joinTimeout.toMillis() + 2000, TimeUnit.MILLISECONDS);
       Map<String, Object> out = new LinkedHashMap<>();
       out.put("joined", true);
       out.put("seedsAnswered", answered);
@@ -959,6 +977,7 @@ public final class ApiServer implements AutoCloseable {
     try {
       switch (method) {
         case "GET":
+        case "HEAD":
           return map.get(key)
               .map(v -> Response.json(200, kvEntry(map.name(), key, v)))
               .orElseGet(() -> Response.error(404, "no value for key '" + key + "' in map '" + map.name() + "'"));
@@ -982,7 +1001,7 @@ public final class ApiServer implements AutoCloseable {
           return Response.json(200, out);
         }
         default:
-          ex.getResponseHeaders().add("Allow", "GET, PUT, DELETE");
+          ex.getResponseHeaders().add("Allow", "GET, HEAD, PUT, DELETE");
           return Response.error(405, method + " not allowed here; use GET, PUT or DELETE");
       }
     } catch (IllegalArgumentException e) {
@@ -1030,10 +1049,12 @@ public final class ApiServer implements AutoCloseable {
    * idle streams makes a departed client fail a write, which ends the stream and the subscription.
    */
   private Response watch(Subscriber subscriber) {
-    if (!watchSlots.tryAcquire()) {
-      return Response.error(503, "too many open watches (at most " + MAX_WATCHES + "); close one and retry");
-    }
+    // The slot is taken when the stream starts (not for a HEAD request, which never starts it).
     return Response.stream(ex -> {
+      if (!watchSlots.tryAcquire()) {
+        send(ex, Response.error(503, "too many open watches (at most " + MAX_WATCHES + "); close one and retry"));
+        return;
+      }
       BlockingQueue<Object> queue = new LinkedBlockingQueue<>(WATCH_QUEUE);
       AutoCloseable subscription = null;
       try {
@@ -1151,6 +1172,12 @@ public final class ApiServer implements AutoCloseable {
     byte[] bytes =
         (r.body instanceof String s ? s : Json.write(r.body) + "\n").getBytes(StandardCharsets.UTF_8);
     ex.getResponseHeaders().set("Content-Type", r.contentType);
+    if (ex.getRequestMethod().equals("HEAD")) {
+      // The length the GET would have; the server sends no body for HEAD.
+      ex.getResponseHeaders().set("Content-Length", Integer.toString(bytes.length));
+      ex.sendResponseHeaders(r.status, -1);
+      return;
+    }
     ex.sendResponseHeaders(r.status, bytes.length);
     try (OutputStream out = ex.getResponseBody()) {
       out.write(bytes);

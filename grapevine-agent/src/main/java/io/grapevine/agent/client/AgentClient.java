@@ -29,7 +29,7 @@ public final class AgentClient {
   public record Reply(int status, JsonNode body) {}
 
   /** Why a command could not get its answer. */
-  public static final class AgentException extends Exception {
+  public static class AgentException extends Exception {
     private static final long serialVersionUID = 1L;
 
     private final int status;
@@ -47,6 +47,18 @@ public final class AgentClient {
     /** The agent's HTTP status, or 0 when the failure was not an answer (no connection, a bad stream). */
     public int status() {
       return status;
+    }
+  }
+
+  /**
+   * The agent refused the request as malformed (HTTP 400): what the command was given is wrong, so
+   * the command exits with the usage status.
+   */
+  public static final class BadRequestException extends AgentException {
+    private static final long serialVersionUID = 1L;
+
+    public BadRequestException(String message) {
+      super(message);
     }
   }
 
@@ -80,6 +92,10 @@ public final class AgentClient {
     }
     if (a.endsWith("/")) {
       a = a.substring(0, a.length() - 1);
+    }
+    String error = HostPort.error(a, 1);
+    if (error != null) {
+      throw new IllegalArgumentException("--http: " + error);
     }
     HttpClient.Builder b = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(3));
     if (caFile != null) {
@@ -163,7 +179,8 @@ public final class AgentClient {
       } catch (IOException notJson) {
         // fall through to the status
       }
-      throw new AgentException(error != null ? error.asText() : "the agent answered HTTP " + response.statusCode());
+      String message = error != null ? error.asText() : "the agent answered HTTP " + response.statusCode();
+      throw response.statusCode() == 400 ? new BadRequestException(message) : new AgentException(message);
     }
     onOpen.run();
     readEvents(response.body(), (event, data) -> {
@@ -294,7 +311,8 @@ public final class AgentClient {
   private JsonNode ok(Reply r) throws AgentException {
     if (r.status() / 100 != 2) {
       JsonNode error = r.body() == null ? null : r.body().get("error");
-      throw new AgentException(error != null ? error.asText() : "the agent answered HTTP " + r.status());
+      String message = error != null ? error.asText() : "the agent answered HTTP " + r.status();
+      throw r.status() == 400 ? new BadRequestException(message) : new AgentException(message);
     }
     return r.body();
   }

@@ -178,6 +178,12 @@ public final class ClientCommands {
 
     @Override
     void run(AgentClient client) throws AgentException {
+      for (String seed : seeds) {
+        String error = io.grapevine.runtime.Seeds.syntaxError(seed);
+        if (error != null) {
+          throw new picocli.CommandLine.ParameterException(spec.commandLine(), "SEED: " + error);
+        }
+      }
       JsonNode body = client.post("/v1/join", Map.of("seeds", seeds), Duration.ofSeconds(60));
       if (json) {
         out().println(Json.write(body));

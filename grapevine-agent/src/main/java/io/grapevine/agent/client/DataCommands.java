@@ -43,6 +43,22 @@ public final class DataCommands {
     return o.hasNonNull(field + "Base64") ? Base64.getDecoder().decode(o.get(field + "Base64").asText()) : new byte[0];
   }
 
+  /** A topic or aggregate name: 1..255 UTF-8 bytes, else a usage error naming {@code label}. */
+  static void checkName(CommandSpec spec, String label, String name) {
+    int bytes = name.getBytes(StandardCharsets.UTF_8).length;
+    if (bytes < 1 || bytes > 255) {
+      throw new ParameterException(spec.commandLine(), label + " must be 1..255 UTF-8 bytes, got " + bytes);
+    }
+  }
+
+  /** A replicated map's name, checked before asking the agent. */
+  static void checkMap(CommandSpec spec, String map) {
+    String problem = io.grapevine.antientropy.Names.mapNameProblem(map);
+    if (problem != null) {
+      throw new ParameterException(spec.commandLine(), "MAP: " + problem);
+    }
+  }
+
   /** Keeps one event or change on one line. */
   static String oneLine(String s) {
     return s.replace("\\", "\\\\").replace("\n", "\\n").replace("\r", "\\r");
@@ -84,6 +100,7 @@ public final class DataCommands {
 
     @Override
     void run(AgentClient client) throws AgentException {
+      checkName(spec, "TOPIC", topic);
       JsonNode body = client.postBytes("/v1/events/" + segment(topic), payload.getBytes(StandardCharsets.UTF_8));
       out().println(json ? Json.write(body) : body.path("id").asText());
     }
@@ -154,7 +171,17 @@ public final class DataCommands {
 
     @Override
     void run(AgentClient client) throws AgentException {
-      JsonNode body = client.put("/v1/aggregates/" + segment(name), value.getBytes(StandardCharsets.UTF_8));
+      checkName(spec, "NAME", name);
+      double v;
+      try {
+        v = Double.parseDouble(value.trim());
+      } catch (NumberFormatException e) {
+        v = Double.NaN;
+      }
+      if (!Double.isFinite(v)) {
+        throw new ParameterException(spec.commandLine(), "VALUE must be a finite number like 0.7, got '" + value + "'");
+      }
+      JsonNode body = client.put("/v1/aggregates/" + segment(name), value.trim().getBytes(StandardCharsets.UTF_8));
       out().println(json ? Json.write(body) : "published " + name + " = " + body.path("value").asText());
     }
   }
@@ -356,6 +383,7 @@ public final class DataCommands {
 
     @Override
     void run(AgentClient client) throws AgentException {
+      checkMap(spec, map);
       JsonNode body = client.put("/v1/kv/" + segment(map) + "/" + segment(key), value.getBytes(StandardCharsets.UTF_8));
       out().println(json ? Json.write(body) : "stored " + map + "/" + key + " (" + body.path("bytes").asInt() + " bytes)");
     }
@@ -373,6 +401,7 @@ public final class DataCommands {
 
     @Override
     void run(AgentClient client) throws AgentException {
+      checkMap(spec, map);
       JsonNode body = client.get("/v1/kv/" + segment(map) + "/" + segment(key));
       if (json) {
         out().println(Json.write(body));
@@ -394,6 +423,7 @@ public final class DataCommands {
 
     @Override
     void run(AgentClient client) throws AgentException {
+      checkMap(spec, map);
       JsonNode body = client.delete("/v1/kv/" + segment(map) + "/" + segment(key));
       out().println(json ? Json.write(body) : "deleted " + map + "/" + key
           + (body.path("existed").asBoolean() ? "" : " (it had no value)"));
@@ -412,6 +442,7 @@ public final class DataCommands {
 
     @Override
     void run(AgentClient client) throws AgentException {
+      checkMap(spec, map);
       String p = prefix == null ? "" : "?prefix=" + URLEncoder.encode(prefix, StandardCharsets.UTF_8);
       JsonNode body = client.get("/v1/kv/" + segment(map) + p);
       if (json) {
@@ -436,6 +467,7 @@ public final class DataCommands {
 
     @Override
     void run(AgentClient client) throws AgentException {
+      checkMap(spec, map);
       PrintWriter out = out();
       String p = "?watch=true" + (prefix == null ? "" : "&prefix=" + URLEncoder.encode(prefix, StandardCharsets.UTF_8));
       client.stream("/v1/kv/" + segment(map) + p, () -> err("watching map " + map

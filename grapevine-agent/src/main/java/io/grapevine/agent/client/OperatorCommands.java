@@ -143,4 +143,101 @@ public final class OperatorCommands {
       return URLEncoder.encode(s, StandardCharsets.UTF_8).replace("+", "%20");
     }
   }
+
+  /** {@code grapevine monitor}: follows a running agent's log lines and member events. */
+  @Command(
+      name = "monitor",
+      mixinStandardHelpOptions = true,
+      versionProvider = GrapevineCommand.Version.class,
+      description = {
+        "Stream a running agent's log lines (at or above --log-level) and its membership events as they",
+        "happen, until interrupted (Ctrl-C). Does not change the agent's own log level."
+      })
+  public static final class Monitor extends ClientCommands.Base {
+    @Option(names = "--log-level", paramLabel = "LEVEL", defaultValue = "info",
+        description = "Lowest level of the log lines to show: trace, debug, info, warn, error (default: info).")
+    String level;
+
+    @Option(names = "--json", description = "Print each line as the agent's JSON (one object a line).")
+    boolean json;
+
+    @Override
+    void run(AgentClient client) throws AgentException {
+      String l;
+      try {
+        l = io.grapevine.agent.Logging.checkLevel(level);
+      } catch (IllegalArgumentException e) {
+        throw new ParameterException(spec.commandLine(), "--log-level " + e.getMessage().replace("log level ", ""));
+      }
+      java.io.PrintWriter out = out();
+      client.stream("/v1/monitor?level=" + l, () -> err("monitoring " + options.http + " at level " + l
+          + " (Ctrl-C to stop)"), line -> {
+            out.println(json ? line.toString() : monitorLine(line));
+            out.flush();
+          });
+    }
+  }
+
+  /**
+   * The human form of one monitor line: {@code TIME LEVEL logger: message} for a log line,
+   * {@code TIME EVENT member-join NAME ADDRESS} for a member event (events named as Serf names them).
+   */
+  public static String monitorLine(JsonNode line) {
+    String time = line.path("time").asText();
+    if ("member-event".equals(line.path("type").asText())) {
+      JsonNode m = line.path("member");
+      return time + " EVENT " + memberEventName(line.path("event").asText()) + " " + m.path("name").asText() + " "
+          + m.path("address").asText() + " " + m.path("state").asText();
+    }
+    String logger = line.path("logger").asText();
+    int dot = logger.lastIndexOf('.');
+    return time + " " + String.format(Locale.ROOT, "%-5s", line.path("level").asText().toUpperCase(Locale.ROOT))
+        + " " + (dot < 0 ? logger : logger.substring(dot + 1)) + ": " + line.path("message").asText();
+  }
+
+  /** The operator's name of a member event type: member-join, member-leave, member-failed, ... */
+  public static String memberEventName(String type) {
+    return switch (type.toLowerCase(Locale.ROOT)) {
+      case "joined" -> "member-join";
+      case "left" -> "member-leave";
+      case "dead" -> "member-failed";
+      case "updated" -> "member-update";
+      case "suspected" -> "member-suspect";
+      case "alive" -> "member-alive";
+      case "reaped" -> "member-reap";
+      default -> "member-" + type.toLowerCase(Locale.ROOT);
+    };
+  }
+
+  /** {@code grapevine log-level [LEVEL]}: shows or changes a running agent's log level. */
+  @Command(
+      name = "log-level",
+      mixinStandardHelpOptions = true,
+      versionProvider = GrapevineCommand.Version.class,
+      description = "Show a running agent's log level, or change it (until it restarts) when LEVEL is given.")
+  public static final class LogLevel extends ClientCommands.Base {
+    @Parameters(arity = "0..1", paramLabel = "LEVEL", description = "trace, debug, info, warn or error.")
+    String level;
+
+    @Option(names = "--json", description = "Print the agent's JSON answer.")
+    boolean json;
+
+    @Override
+    void run(AgentClient client) throws AgentException {
+      JsonNode body;
+      if (level == null) {
+        body = client.get("/v1/log-level");
+      } else {
+        String l;
+        try {
+          l = io.grapevine.agent.Logging.checkLevel(level);
+        } catch (IllegalArgumentException e) {
+          throw new ParameterException(spec.commandLine(), "LEVEL must be trace, debug, info, warn or error, got '"
+              + level + "'");
+        }
+        body = client.put("/v1/log-level", Json.write(Map.of("level", l)).getBytes(StandardCharsets.UTF_8));
+      }
+      out().println(json ? Json.write(body) : body.path("level").asText());
+    }
+  }
 }

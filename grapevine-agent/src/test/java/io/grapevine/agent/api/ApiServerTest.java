@@ -157,7 +157,7 @@ class ApiServerTest {
     start(null);
     HttpResponse<String> r = call("POST", "/v1/members", "", null);
     assertThat(r.statusCode()).isEqualTo(405);
-    assertThat(r.headers().firstValue("Allow")).hasValue("GET");
+    assertThat(r.headers().firstValue("Allow")).hasValue("GET, HEAD");
     assertThat(call("GET", "/v1/leave", null, null).statusCode()).isEqualTo(405);
     HttpResponse<String> unknown = call("GET", "/v2/anything", null, null);
     assertThat(unknown.statusCode()).isEqualTo(404);

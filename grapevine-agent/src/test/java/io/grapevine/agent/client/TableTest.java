@@ -31,7 +31,7 @@ class TableTest {
         + "\"metadata\":{},\"metadataBase64\":\"/wA=\"}]";
     String t = ClientCommands.membersTable(new ObjectMapper().readTree(json));
     assertThat(t.lines().toList()).containsExactly(
-        "NAME    ADDRESS         STATE  INCARNATION  METADATA",
+        "NAME    ADDRESS         STATE  INCARNATION  TAGS",
         "n1      127.0.0.1:7946  alive  5            role=web,zone=a",
         "node-2  [::1]:7947      dead   12           base64:/wA=");
   }

@@ -58,7 +58,14 @@ final class AgentHarness implements AutoCloseable {
   }
 
   Agent start(String name, int gossipPort, int httpPort, String... args) throws IOException {
-    List<String> cmd = new ArrayList<>(List.of(javaBin(), "-Xmx128m", "-XX:+UseSerialGC", "-jar", jar.toString(),
+    return start(List.of(), name, gossipPort, httpPort, args);
+  }
+
+  /** An agent whose JVM also gets {@code jvmOptions} (e.g. a hosts file instead of DNS). */
+  Agent start(List<String> jvmOptions, String name, int gossipPort, int httpPort, String... args) throws IOException {
+    List<String> cmd = new ArrayList<>(List.of(javaBin(), "-Xmx128m", "-XX:+UseSerialGC"));
+    cmd.addAll(jvmOptions);
+    cmd.addAll(List.of("-jar", jar.toString(),
         "agent", "--name", name, "--bind", "127.0.0.1:" + gossipPort, "--http", "127.0.0.1:" + httpPort));
     cmd.addAll(List.of(args));
     Path log = work.resolve(name + ".log");
@@ -77,6 +84,23 @@ final class AgentHarness implements AutoCloseable {
     started.add(p);
     assertThat(p.waitFor(120, TimeUnit.SECONDS)).as("command finished: " + cmd).isTrue();
     return new Run(p.exitValue(), Files.readString(out), Files.readString(err));
+  }
+
+  /** A command that keeps running (monitor, watch): its process and the file its stdout goes to. */
+  record Background(Process process, Path out) {
+    String output() throws IOException {
+      return Files.readString(out);
+    }
+  }
+
+  Background cliInBackground(String... args) throws IOException {
+    List<String> cmd = new ArrayList<>(List.of(javaBin(), "-Xmx64m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
+        "-jar", jar.toString()));
+    cmd.addAll(List.of(args));
+    Path out = Files.createTempFile(work, "bg", ".out");
+    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(out.toFile()).start();
+    started.add(p);
+    return new Background(p, out);
   }
 
   static String javaBin() {
