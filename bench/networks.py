@@ -11,7 +11,8 @@ OUT/results.jsonl, agents' logs under OUT/logs/.
 
     python3 bench/networks.py --jar grapevine-agent/target/grapevine.jar --out /tmp/networks \
         [--hosts 10] [--experiments partition,oneway-in,oneway-out,flaky,ipv6] \
-        [--systems grapevine,memberlist] [--mlnode /tmp/grapevine-anchors/mlnode]
+        [--systems grapevine,memberlist] [--mlnode /tmp/grapevine-anchors/mlnode] \
+        [--agent-config FILE] [--after 60]
 """
 import argparse
 import atexit
@@ -146,8 +147,9 @@ class Grapevine:
     # The agent's current layout: ISO-8601 time with its zone, level, [thread], logger, message.
     ISO_LINE = re.compile(r"^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}(?:Z|[+-]\d\d:\d\d)) .*?: (\S+): member (\S+) (.*)$")
 
-    def __init__(self, net, jar, logdir, profile):
+    def __init__(self, net, jar, logdir, profile, config=None):
         self.net, self.jar, self.logdir, self.profile = net, jar, logdir, profile
+        self.config = config
         self.logs = {}
         self.day = dt.date.today()
 
@@ -160,6 +162,8 @@ class Grapevine:
             own = f"{Net.addr(h)}:{GOSSIP_PORT}"
             cmd = [java, "-Xmx64m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-jar", self.jar, "agent",
                    "--name", h["name"], "--http", f"{self.http_host(h)}:{HTTP_PORT}", "--profile", self.profile]
+            if self.config:
+                cmd += ["--config", self.config]
             if bind_wildcard:
                 cmd += ["--bind", ("0.0.0.0" if h["v4"] else "[::]") + f":{GOSSIP_PORT}", "--advertise", own]
             else:
@@ -496,6 +500,8 @@ def main():
     ap.add_argument("--experiments", default="partition,oneway-in,oneway-out,flaky,ipv6")
     ap.add_argument("--systems", default="grapevine,memberlist")
     ap.add_argument("--profile", default="lan")
+    ap.add_argument("--agent-config", help="a config file every Grapevine agent reads (--config), e.g. to "
+                    "change one membership knob")
     ap.add_argument("--loss", type=int, default=80)
     ap.add_argument("--flaky-seconds", type=int, default=120)
     ap.add_argument("--oneway-seconds", type=int, default=60)
@@ -507,6 +513,9 @@ def main():
         return 2
     if not 2 <= args.hosts <= 200 or not 0 <= args.loss <= 100:
         print("error: --hosts must be 2..200 and --loss 0..100", file=sys.stderr)
+        return 2
+    if args.agent_config and not os.path.isfile(args.agent_config):
+        print(f"error: --agent-config: no such file '{args.agent_config}'", file=sys.stderr)
         return 2
     for e in args.experiments.split(","):
         if e not in EXPERIMENTS:
@@ -524,7 +533,8 @@ def main():
             net = Net(args.hosts, ipv4=exp != "ipv6", ipv6=exp == "ipv6")
             try:
                 if system == "grapevine":
-                    s = Grapevine(net, os.path.abspath(args.jar), logdir, args.profile)
+                    s = Grapevine(net, os.path.abspath(args.jar), logdir, args.profile,
+                                  os.path.abspath(args.agent_config) if args.agent_config else None)
                 else:
                     s = Memberlist(net, args.mlnode, logdir, args.profile)
                 print(f"{exp} / {system}: {args.hosts} hosts", flush=True)
@@ -532,6 +542,9 @@ def main():
                 r = EXPERIMENTS[exp](s, net, args)
                 r = {"experiment": exp, "system": system, "hosts": args.hosts, "profile": args.profile,
                      "took_s": round(time.time() - t, 1), **r}
+                if system == "grapevine" and args.agent_config:
+                    with open(args.agent_config) as f:
+                        r["agent_config"] = f.read().strip()
             except Exception as ex:  # recorded, and the next experiment still runs
                 r = {"experiment": exp, "system": system, "hosts": args.hosts, "error": str(ex)}
             finally:

@@ -175,6 +175,13 @@ public final class Membership implements Protocol<Message>, PeerSampler, Piggyba
   private boolean merging;
   private long version;
   private long lastNow;
+  /**
+   * The last time this node was in trouble: its local health at its worst (its probes failing and
+   * the relays' nacks not coming back) or itself declared dead by others. A suspicion it raised
+   * since then is withdrawn at its deadline instead of becoming a death (see
+   * {@link #expireSuspicions}).
+   */
+  private long troubledAtMillis = Long.MIN_VALUE;
 
   private long nextProbeMillis = Long.MAX_VALUE;
   private long nextGossipMillis = Long.MAX_VALUE;
@@ -875,6 +882,10 @@ public final class Membership implements Protocol<Message>, PeerSampler, Piggyba
   private void applyAwareness(int delta) {
     if (config.lifeguard) {
       awareness.apply(delta);
+      if (delta > 0 && config.awarenessMaxMultiplier > 1
+          && awareness.score() == config.awarenessMaxMultiplier - 1) {
+        troubledAtMillis = lastNow;
+      }
     }
   }
 
@@ -1018,6 +1029,9 @@ public final class Membership implements Protocol<Message>, PeerSampler, Piggyba
     boolean left = name.equals(from);
     if (name.equals(self.name)) {
       if (!leaving && incarnation >= self.incarnation) {
+        // Declared dead: the others could not hear this node, so what it concluded alone about
+        // them meanwhile is no evidence either.
+        troubledAtMillis = now;
         refute(incarnation);
       }
       return;
@@ -1073,11 +1087,41 @@ public final class Membership implements Protocol<Message>, PeerSampler, Piggyba
       expired.sort(null);
       for (String name : expired) {
         Record r = members.get(name);
-        suspicions.remove(name);
+        Suspicion s = suspicions.remove(name);
         if (r != null && r.state == MemberState.SUSPECT) {
-          applyDead(now, name, r.incarnation, self.name, out);
+          if (raisedInTrouble(s)) {
+            withdraw(r, now, out);
+          } else {
+            applyDead(now, name, r.incarnation, self.name, out);
+          }
         }
       }
+    }
+  }
+
+  /**
+   * Whether a suspicion is this node's own and this node has been in trouble since it raised it
+   * (local health at its worst, or declared dead itself). A node that could not reach anyone
+   * suspects everyone; its verdicts would kill healthy members the moment its packets flow again
+   * (docs/flaky-members.md, "Verdicts reached in trouble"). Confirmations do not clear such a
+   * suspicion: a push-pull hands it to the receiver, who adopts it in its own name, so this node's
+   * own doubt comes back looking like an independent one. If the member really failed, the members
+   * that confirmed it run their own timers and their verdict reaches this node.
+   */
+  private boolean raisedInTrouble(Suspicion s) {
+    return self.name.equals(s.firstAccuser()) && troubledAtMillis >= s.startMillis();
+  }
+
+  /**
+   * Takes back a suspicion this node cannot stand behind: the member is shown as before (alive, or
+   * still held), and the suspicion, if it is still queued, is not gossiped further. If the member
+   * really failed, the others' own probes will say so, and their suspicions reach this node anew.
+   */
+  private void withdraw(Record r, long now, Outbox out) {
+    broadcasts.remove(r.name);
+    setState(r, MemberState.ALIVE, now);
+    if (!r.held) {
+      emit(out, new MemberEvent(MemberEvent.Type.ALIVE, r.snapshot()));
     }
   }
 

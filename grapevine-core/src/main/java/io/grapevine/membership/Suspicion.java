@@ -66,6 +66,11 @@ public final class Suspicion {
     return true;
   }
 
+  /** Who raised the suspicion (the first accuser this node heard of). */
+  public String firstAccuser() {
+    return confirmers[0];
+  }
+
   public int confirmations() {
     return confirmations;
   }
