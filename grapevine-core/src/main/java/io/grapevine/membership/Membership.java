@@ -85,6 +85,12 @@ public final class Membership implements Protocol<Message>, PeerSampler, Piggyba
 
   private static final int RELAY_CAPACITY = 1024;
   private static final long REAP_CHECK_MILLIS = 1000;
+  /**
+   * Silent probes in a row that put a node in trouble. Several, because a probe across a partition
+   * whose relays all happen to be on the far side is silent too; a node that cannot send or cannot
+   * receive gets nothing back from any probe.
+   */
+  private static final int SILENT_PROBES_IN_TROUBLE = 3;
 
   /** One member as this node tracks it. Mutable; owned by this class alone. */
   private static final class Record {
@@ -176,12 +182,14 @@ public final class Membership implements Protocol<Message>, PeerSampler, Piggyba
   private long version;
   private long lastNow;
   /**
-   * The last time this node was in trouble: its local health at its worst (its probes failing and
-   * the relays' nacks not coming back) or itself declared dead by others. A suspicion it raised
-   * since then is withdrawn at its deadline instead of becoming a death (see
-   * {@link #expireSuspicions}).
+   * The last time this node was in trouble: {@link #SILENT_PROBES_IN_TROUBLE} probes in a row that
+   * nobody answered (neither the target nor any relay, not even a nack), or itself declared dead by
+   * others. A suspicion it raised before then is withdrawn at its deadline instead of becoming a
+   * death (see {@link #expireSuspicions}).
    */
   private long troubledAtMillis = Long.MIN_VALUE;
+  /** Consecutive probes that got no ack and no nack at all although relays were asked. */
+  private int silentProbes;
 
   private long nextProbeMillis = Long.MAX_VALUE;
   private long nextGossipMillis = Long.MAX_VALUE;
@@ -844,12 +852,22 @@ public final class Membership implements Protocol<Message>, PeerSampler, Piggyba
       return;
     }
     if (probeAcked) {
+      silentProbes = 0;
       if (probeAckedDirectly) {
         applyAwareness(-1);
       }
     } else {
+      boolean relaysAsked = indirectSent && expectedNacks > 0;
       if (!indirectSent) {
         probeIndirectly(now, out);
+      }
+      // Nobody answered at all: this node's packets are not getting through, whoever is at fault.
+      if (relaysAsked && nacks == 0) {
+        if (++silentProbes >= SILENT_PROBES_IN_TROUBLE) {
+          troubledAtMillis = now;
+        }
+      } else {
+        silentProbes = 0;
       }
       stats.probeFailures++;
       if (expectedNacks > 0) {
@@ -882,10 +900,6 @@ public final class Membership implements Protocol<Message>, PeerSampler, Piggyba
   private void applyAwareness(int delta) {
     if (config.lifeguard) {
       awareness.apply(delta);
-      if (delta > 0 && config.awarenessMaxMultiplier > 1
-          && awareness.score() == config.awarenessMaxMultiplier - 1) {
-        troubledAtMillis = lastNow;
-      }
     }
   }
 
@@ -1101,7 +1115,7 @@ public final class Membership implements Protocol<Message>, PeerSampler, Piggyba
 
   /**
    * Whether a suspicion is this node's own and this node has been in trouble since it raised it
-   * (local health at its worst, or declared dead itself). A node that could not reach anyone
+   * (its probes unanswered by anyone, or declared dead itself). A node that could not reach anyone
    * suspects everyone; its verdicts would kill healthy members the moment its packets flow again
    * (docs/flaky-members.md, "Verdicts reached in trouble"). Confirmations do not clear such a
    * suspicion: a push-pull hands it to the receiver, who adopts it in its own name, so this node's

@@ -67,6 +67,38 @@ class MuteMemberTest {
     }
   }
 
+  /**
+   * The other side of the rule: a node in a partition still hears its own side, so it is not in
+   * trouble and its verdicts on the far side stand. (A rule keyed on local health alone failed
+   * here: the far side's relays never nack, which drives the health score to its maximum.)
+   */
+  @Test
+  void partitionedSidesStillDeclareEachOtherDead() {
+    for (long seed : new long[] {1, 2}) {
+      // Only with accuseWhenHealthy off: with it on, seed 2 does not detect the partition with or
+      // without the withdrawal (the far side's relays never nack, so nobody accuses): known, open.
+      for (MembershipConfig config : new MembershipConfig[] {ACCUSING}) {
+        StackCluster c = Members.cluster(N, seed, 1, config);
+        VirtualNetwork net = c.network();
+        c.runFor(10_000);
+        List<Membership> nodes = Members.all(c);
+        net.partition(c.node(0), c.node(1), c.node(2), c.node(3), c.node(4));
+        assertThat(net.runUntil(() -> {
+          for (int i = 0; i < N; i++) {
+            for (int j = 0; j < N; j++) {
+              boolean sameSide = (i < 5) == (j < 5);
+              if (!sameSide && stateOf(nodes.get(i), "n" + j) != MemberState.DEAD) {
+                return false;
+              }
+            }
+          }
+          return true;
+        }, 120_000)).as("seed %d, accuseWhenHealthy %s: each side sees the other dead", seed,
+            config.accuseWhenHealthy).isTrue();
+      }
+    }
+  }
+
   @Test
   void withTheDefaultsTooNoHealthyMemberDies() {
     for (long seed : new long[] {1, 2}) {
