@@ -11,7 +11,8 @@ OUT/results.jsonl, agents' logs under OUT/logs/.
 
     python3 bench/networks.py --jar grapevine-agent/target/grapevine.jar --out /tmp/networks \
         [--hosts 10] [--experiments partition,oneway-in,oneway-out,flaky,ipv6] \
-        [--systems grapevine,memberlist] [--mlnode /tmp/grapevine-anchors/mlnode]
+        [--systems grapevine,memberlist] [--mlnode /tmp/grapevine-anchors/mlnode] \
+        [--agent-config FILE] [--after 60]
 """
 import argparse
 import atexit
@@ -143,9 +144,12 @@ class Grapevine:
 
     name = "grapevine"
     LINE = re.compile(r"^(\d\d:\d\d:\d\d\.\d{3}) \S+ \S+ - (\S+): member (\S+) (.*)$")
+    # The agent's current layout: ISO-8601 time with its zone, level, [thread], logger, message.
+    ISO_LINE = re.compile(r"^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}(?:Z|[+-]\d\d:\d\d)) .*?: (\S+): member (\S+) (.*)$")
 
-    def __init__(self, net, jar, logdir, profile):
+    def __init__(self, net, jar, logdir, profile, config=None):
         self.net, self.jar, self.logdir, self.profile = net, jar, logdir, profile
+        self.config = config
         self.logs = {}
         self.day = dt.date.today()
 
@@ -158,6 +162,8 @@ class Grapevine:
             own = f"{Net.addr(h)}:{GOSSIP_PORT}"
             cmd = [java, "-Xmx64m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-jar", self.jar, "agent",
                    "--name", h["name"], "--http", f"{self.http_host(h)}:{HTTP_PORT}", "--profile", self.profile]
+            if self.config:
+                cmd += ["--config", self.config]
             if bind_wildcard:
                 cmd += ["--bind", ("0.0.0.0" if h["v4"] else "[::]") + f":{GOSSIP_PORT}", "--advertise", own]
             else:
@@ -198,10 +204,14 @@ class Grapevine:
         for name, log in self.logs.items():
             with open(log, errors="replace") as f:
                 for line in f:
-                    m = self.LINE.match(line)
-                    if not m:
-                        continue
-                    t = dt.datetime.combine(self.day, dt.time.fromisoformat(m.group(1))).timestamp()
+                    m = self.ISO_LINE.match(line)
+                    if m:
+                        t = dt.datetime.fromisoformat(m.group(1).replace("Z", "+00:00")).timestamp()
+                    else:
+                        m = self.LINE.match(line)
+                        if not m:
+                            continue
+                        t = dt.datetime.combine(self.day, dt.time.fromisoformat(m.group(1))).timestamp()
                     rest = m.group(4)
                     if rest.startswith("joined") or rest.startswith("refuted"):
                         st = "alive"
@@ -307,10 +317,12 @@ def changes_about(evs, subject, observers, t0, t1):
     for t, o, p, st in evs:
         if p != subject or o not in counts:
             continue
+        if t > t1:
+            break  # evs is sorted: cur is the state at t1
         st = "alive" if st == "joined" else st
         prev = cur.get(o, "alive")
         cur[o] = st
-        if t0 <= t <= t1 and st != prev:
+        if t0 <= t and st != prev:
             counts[o] += 1
             last = t
     return counts, last, cur
@@ -426,7 +438,13 @@ def exp_flaky(sys_, net, args):
     c = sorted(counts.values())
     finals = {o: final.get(o, "alive") for o in observers}
     agreed = len(set(finals.values())) == 1
+    # The whole observation (fault and --after seconds): a stable verdict is suspect once during
+    # the fault and alive once after it, so two changes.
+    whole, last_whole, end = changes_about(evs, flaky, observers, t0, t2)
+    w = sorted(whole.values())
+    ends = {o: end.get(o, "alive") for o in observers}
     return {"flaky": flaky, "loss_pct": args.loss, "fault_s": args.flaky_seconds,
+            "fault_start": round(t0, 3), "fault_end": round(t1, 3),
             "changes_per_observer": counts, "changes_median": statistics.median(c), "changes_max": max(c),
             # The last change any observer made during the fault: after it, all held one view.
             "agreed_after_s": round(last - t0, 1) if last is not None else 0.0,
@@ -434,7 +452,15 @@ def exp_flaky(sys_, net, args):
             "healthy_ever_suspected_by_healthy": suspected_members(evs, observers, observers, t0, t1),
             "healthy_ever_suspected_by_any": suspected_members(evs, observers, observers + [flaky], t0, t1),
             "healthy_declared_dead": [f"{o} saw {p} dead" for o, p in dead_declared(evs, observers, observers, t0, t1)],
-            "changes_after_heal": sum(changes_about(evs, flaky, observers, t1, t2)[0].values())}
+            "changes_after_heal": sum(changes_about(evs, flaky, observers, t1, t2)[0].values()),
+            "after_s": args.after, "changes_whole_per_observer": whole,
+            "changes_whole_median": statistics.median(w), "changes_whole_max": max(w),
+            # The last change by any observer, fault and after: from then on all held one view.
+            "last_change_s": round(last_whole - t0, 1) if last_whole is not None else 0.0,
+            "states_at_end": ends, "all_alive_at_end": all(v == "alive" for v in ends.values()),
+            "healthy_ever_suspected_whole": suspected_members(evs, observers, observers, t0, t2),
+            "healthy_declared_dead_whole": [f"{o} saw {p} dead"
+                                            for o, p in dead_declared(evs, observers, observers, t0, t2)]}
 
 
 def exp_ipv6(sys_, net, args):
@@ -453,7 +479,8 @@ def summarize(path):
     print("|---|---|---|---|")
     for r in rows:
         keep = {k: v for k, v in r.items() if k not in ("experiment", "system", "hosts", "changes_per_observer",
-                                                         "states_at_fault_end")}
+                                                         "states_at_fault_end", "changes_whole_per_observer",
+                                                         "states_at_end")}
         text = ", ".join(f"{k}={v}" for k, v in keep.items())
         print(f"| {r['experiment']} | {r['system']} | {r['hosts']} | {text} |")
     for r in rows:
@@ -473,6 +500,8 @@ def main():
     ap.add_argument("--experiments", default="partition,oneway-in,oneway-out,flaky,ipv6")
     ap.add_argument("--systems", default="grapevine,memberlist")
     ap.add_argument("--profile", default="lan")
+    ap.add_argument("--agent-config", help="a config file every Grapevine agent reads (--config), e.g. to "
+                    "change one membership knob")
     ap.add_argument("--loss", type=int, default=80)
     ap.add_argument("--flaky-seconds", type=int, default=120)
     ap.add_argument("--oneway-seconds", type=int, default=60)
@@ -484,6 +513,9 @@ def main():
         return 2
     if not 2 <= args.hosts <= 200 or not 0 <= args.loss <= 100:
         print("error: --hosts must be 2..200 and --loss 0..100", file=sys.stderr)
+        return 2
+    if args.agent_config and not os.path.isfile(args.agent_config):
+        print(f"error: --agent-config: no such file '{args.agent_config}'", file=sys.stderr)
         return 2
     for e in args.experiments.split(","):
         if e not in EXPERIMENTS:
@@ -501,7 +533,8 @@ def main():
             net = Net(args.hosts, ipv4=exp != "ipv6", ipv6=exp == "ipv6")
             try:
                 if system == "grapevine":
-                    s = Grapevine(net, os.path.abspath(args.jar), logdir, args.profile)
+                    s = Grapevine(net, os.path.abspath(args.jar), logdir, args.profile,
+                                  os.path.abspath(args.agent_config) if args.agent_config else None)
                 else:
                     s = Memberlist(net, args.mlnode, logdir, args.profile)
                 print(f"{exp} / {system}: {args.hosts} hosts", flush=True)
@@ -509,6 +542,9 @@ def main():
                 r = EXPERIMENTS[exp](s, net, args)
                 r = {"experiment": exp, "system": system, "hosts": args.hosts, "profile": args.profile,
                      "took_s": round(time.time() - t, 1), **r}
+                if system == "grapevine" and args.agent_config:
+                    with open(args.agent_config) as f:
+                        r["agent_config"] = f.read().strip()
             except Exception as ex:  # recorded, and the next experiment still runs
                 r = {"experiment": exp, "system": system, "hosts": args.hosts, "error": str(ex)}
             finally:

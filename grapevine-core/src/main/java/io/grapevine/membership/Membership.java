@@ -88,6 +88,12 @@ public final class Membership implements Protocol<Message>, PeerSampler, Piggyba
 
   private static final int RELAY_CAPACITY = 1024;
   private static final long REAP_CHECK_MILLIS = 1000;
+  /**
+   * Silent probes in a row that put a node in trouble. Several, because a probe across a partition
+   * whose relays all happen to be on the far side is silent too; a node that cannot send or cannot
+   * receive gets nothing back from any probe.
+   */
+  private static final int SILENT_PROBES_IN_TROUBLE = 3;
 
   /** One member as this node tracks it. Mutable; owned by this class alone. */
   private static final class Record {
@@ -180,6 +186,15 @@ public final class Membership implements Protocol<Message>, PeerSampler, Piggyba
   private boolean merging;
   private long version;
   private long lastNow;
+  /**
+   * The last time this node was in trouble: {@link #SILENT_PROBES_IN_TROUBLE} probes in a row that
+   * nobody answered (neither the target nor any relay, not even a nack), or itself declared dead by
+   * others. A suspicion it raised before then is withdrawn at its deadline instead of becoming a
+   * death (see {@link #expireSuspicions}).
+   */
+  private long troubledAtMillis = Long.MIN_VALUE;
+  /** Consecutive probes that got no ack and no nack at all although relays were asked. */
+  private int silentProbes;
 
   private long nextProbeMillis = Long.MAX_VALUE;
   private long nextGossipMillis = Long.MAX_VALUE;
@@ -896,12 +911,22 @@ public final class Membership implements Protocol<Message>, PeerSampler, Piggyba
       return;
     }
     if (probeAcked) {
+      silentProbes = 0;
       if (probeAckedDirectly) {
         applyAwareness(-1);
       }
     } else {
+      boolean relaysAsked = indirectSent && expectedNacks > 0;
       if (!indirectSent) {
         probeIndirectly(now, out);
+      }
+      // Nobody answered at all: this node's packets are not getting through, whoever is at fault.
+      if (relaysAsked && nacks == 0) {
+        if (++silentProbes >= SILENT_PROBES_IN_TROUBLE) {
+          troubledAtMillis = now;
+        }
+      } else {
+        silentProbes = 0;
       }
       stats.probeFailures++;
       if (expectedNacks > 0) {
@@ -1103,6 +1128,9 @@ public final class Membership implements Protocol<Message>, PeerSampler, Piggyba
     boolean left = name.equals(from);
     if (name.equals(self.name)) {
       if (!leaving && incarnation >= self.incarnation) {
+        // Declared dead: the others could not hear this node, so what it concluded alone about
+        // them meanwhile is no evidence either.
+        troubledAtMillis = now;
         refute(incarnation);
       }
       return;
@@ -1164,9 +1192,39 @@ public final class Membership implements Protocol<Message>, PeerSampler, Piggyba
             emit(out, new FailureDetectorTrace.SuspicionExpired(name, now - gone.startMillis(), gone.confirmations(),
                 gone.expectedConfirmations()));
           }
-          applyDead(now, name, r.incarnation, self.name, out);
+          if (raisedInTrouble(gone)) {
+            withdraw(r, now, out);
+          } else {
+            applyDead(now, name, r.incarnation, self.name, out);
+          }
         }
       }
+    }
+  }
+
+  /**
+   * Whether a suspicion is this node's own and this node has been in trouble since it raised it
+   * (its probes unanswered by anyone, or declared dead itself). A node that could not reach anyone
+   * suspects everyone; its verdicts would kill healthy members the moment its packets flow again
+   * (docs/flaky-members.md, "Verdicts reached in trouble"). Confirmations do not clear such a
+   * suspicion: a push-pull hands it to the receiver, who adopts it in its own name, so this node's
+   * own doubt comes back looking like an independent one. If the member really failed, the members
+   * that confirmed it run their own timers and their verdict reaches this node.
+   */
+  private boolean raisedInTrouble(Suspicion s) {
+    return self.name.equals(s.firstAccuser()) && troubledAtMillis >= s.startMillis();
+  }
+
+  /**
+   * Takes back a suspicion this node cannot stand behind: the member is shown as before (alive, or
+   * still held), and the suspicion, if it is still queued, is not gossiped further. If the member
+   * really failed, the others' own probes will say so, and their suspicions reach this node anew.
+   */
+  private void withdraw(Record r, long now, Outbox out) {
+    broadcasts.remove(r.name);
+    setState(r, MemberState.ALIVE, now);
+    if (!r.held) {
+      emit(out, new MemberEvent(MemberEvent.Type.ALIVE, r.snapshot()));
     }
   }
 

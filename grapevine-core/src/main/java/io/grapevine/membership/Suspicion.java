@@ -71,6 +71,11 @@ public final class Suspicion {
     return expectedConfirmations;
   }
 
+  /** Who raised the suspicion (the first accuser this node heard of). */
+  public String firstAccuser() {
+    return confirmers[0];
+  }
+
   public int confirmations() {
     return confirmations;
   }

@@ -131,6 +131,21 @@ public final class BroadcastQueue {
     return written;
   }
 
+  /**
+   * Drops the entry for {@code key}, if any, without sending it again: for news its sender takes
+   * back (a suspicion it cannot stand behind).
+   *
+   * @return whether an entry was queued
+   */
+  public boolean remove(Object key) {
+    Entry e = byKey.remove(key);
+    if (e == null) {
+      return false;
+    }
+    unlink(e);
+    return true;
+  }
+
   /** Whether an entry for {@code key} is still waiting to be (re)transmitted. */
   public boolean contains(Object key) {
     return byKey.containsKey(key);

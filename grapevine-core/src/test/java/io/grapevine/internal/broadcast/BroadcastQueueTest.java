@@ -53,6 +53,19 @@ class BroadcastQueueTest {
   }
 
   @Test
+  void aRemovedEntryIsNeverSentAgain() throws Exception {
+    BroadcastQueue q = new BroadcastQueue(100);
+    q.add("a", message("a", 0));
+    q.add("b", message("b", 0));
+    pack(q, 1400, 5);
+    assertThat(q.remove("a")).isTrue();
+    assertThat(q.remove("a")).isFalse();
+    assertThat(q.size()).isEqualTo(1);
+    assertThat(q.pendingTransmissions(5)).isEqualTo(4);
+    assertThat(pack(q, 1400, 5)).containsExactly("b");
+  }
+
+  @Test
   void leastTransmittedAndNewestGoFirstWhenSpaceIsShort() throws Exception {
     BroadcastQueue q = new BroadcastQueue(100);
     q.add("a", message("a", 200));
