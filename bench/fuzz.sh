@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs every fuzz target longer than the test suite does (docs/fuzzing.md), one after the other,
-# each in a JVM of its own, and prints the executions each ran. Not part of the test suite.
+# each in a JVM of its own, from a random seed (libFuzzer -seed=0), and prints the executions each
+# ran. Not part of the test suite.
 # Usage: bench/fuzz.sh [seconds per target=60]
 # A finding fails the run; its input is written next to the target's corpus as crash-<hash>.
 set -euo pipefail
@@ -13,7 +14,7 @@ mkdir -p target
 LOG=target/fuzz.log
 status=0
 mvn -B -pl grapevine-core,grapevine-sim,grapevine-agent -am test \
-  -Dfuzz.only=true -Dfuzz.seconds="$SECONDS_PER_TARGET" >"$LOG" 2>&1 || status=$?
+  -Dfuzz.only=true -Dfuzz.seconds="$SECONDS_PER_TARGET" -Dfuzz.runs=-1 -Dfuzz.seed=0 >"$LOG" 2>&1 || status=$?
 # libFuzzer prints "Done N runs in S second(s)" before surefire names the class that ran.
 awk '/^Done [0-9]+ runs in/ {done=$2" executions in "$5" s"}
      /Tests run:.*in io\.grapevine\..*FuzzTest/ {

@@ -32,7 +32,7 @@ class ConfigFuzzTest {
     }
   }
 
-  @FuzzTest(maxDuration = "5s")
+  @FuzzTest(maxDuration = "30m")
   void fuzz(byte[] input) throws IOException {
     if (input.length == 0) {
       return;

@@ -11,7 +11,7 @@ import com.code_intelligence.jazzer.junit.FuzzTest;
  * by {@link StackFuzzCorpus} with the messages real nodes exchanged.
  */
 class StackMessageFuzzTest {
-  @FuzzTest(maxDuration = "5s")
+  @FuzzTest(maxDuration = "30m")
   void fuzz(byte[] input) {
     FuzzStack.run(input, FuzzStack.FRAMED);
   }

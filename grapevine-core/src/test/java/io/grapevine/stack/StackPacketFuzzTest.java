@@ -12,7 +12,7 @@ import com.code_intelligence.jazzer.junit.FuzzTest;
  * by {@link StackFuzzCorpus} with packets real nodes exchanged.
  */
 class StackPacketFuzzTest {
-  @FuzzTest(maxDuration = "5s")
+  @FuzzTest(maxDuration = "30m")
   void fuzz(byte[] input) {
     FuzzStack.run(input, FuzzStack.RAW);
   }

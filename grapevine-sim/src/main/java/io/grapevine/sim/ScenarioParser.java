@@ -39,7 +39,7 @@ import java.util.regex.Pattern;
  * knob ({@code maxQueuedBroadcasts: 2048}), the form the first scenarios used.
  */
 public final class ScenarioParser {
-  private static final Pattern RANGE = Pattern.compile("(\\d+)\\s*-\\s*(\\d+)");
+  private static final Pattern RANGE = Pattern.compile("(\\d{1,9})\\s*-\\s*(\\d{1,9})");
   private static final Pattern PERCENT = Pattern.compile("(\\d+(?:\\.\\d+)?)%");
 
   private static final Pattern KEY_PATH = Pattern.compile("[A-Za-z0-9_.\\[\\]-]+");

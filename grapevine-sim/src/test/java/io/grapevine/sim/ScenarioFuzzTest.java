@@ -12,7 +12,7 @@ import java.nio.charset.StandardCharsets;
  * the repository's scenarios and the documented example of docs/simulation.md.
  */
 class ScenarioFuzzTest {
-  @FuzzTest(maxDuration = "5s")
+  @FuzzTest(maxDuration = "30m")
   void fuzz(byte[] input) {
     String text = new String(input, StandardCharsets.UTF_8);
     try {

@@ -42,7 +42,7 @@ class ApiFuzzTest {
     }
   }
 
-  @FuzzTest(maxDuration = "5s")
+  @FuzzTest(maxDuration = "30m")
   void fuzz(byte[] input) throws IOException {
     FuzzExchange ex = parse(input);
     if (ex == null) {
