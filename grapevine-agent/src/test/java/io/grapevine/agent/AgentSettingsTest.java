@@ -31,6 +31,18 @@ class AgentSettingsTest {
     return catchThrowableOfType(SettingsException.class, () -> AgentSettings.resolve(f)).problems();
   }
 
+  /** A properties key may hold a line break (the {@code \n} escape): the problem shows it escaped. */
+  @Test
+  void aProblemQuotingALineBreakStaysOneLine() throws IOException {
+    Path props = dir.resolve("nl.properties");
+    Files.writeString(props, "name=a\nba\\ntrval=0\n");
+    AgentSettings.Flags f = new AgentSettings.Flags();
+    f.config = props;
+    assertThat(problems(f)).singleElement().satisfies(p -> {
+      assertThat(p).doesNotContain("\n").contains("unknown setting 'ba\\ntrval'");
+    });
+  }
+
   @Test
   void defaults() {
     AgentSettings s = AgentSettings.resolve(flags("n1"));
