@@ -194,10 +194,11 @@ public final class MembershipConfig {
       unit = "refutations", valid = "1..64")
   public final int flapPenaltyMax;
   /**
-   * A failed probe accuses only if every relay's nack came back (else the prober's own receive path
-   * is as likely at fault), and accusations by members this node holds suspect are ignored.
+   * A failed probe accuses only if at least one relay's nack came back (a second witness that this
+   * node can hear; else its own receive path is as likely at fault), and accusations by members
+   * this node holds suspect are ignored.
    */
-  @KnobDoc("a failed probe accuses only if every relay's nack came back, and accusations by members this node holds suspect are ignored: a deaf node cannot get healthy members suspected")
+  @KnobDoc("a failed probe accuses only if at least one relay's nack came back, and accusations by members this node holds suspect are ignored: a deaf node cannot get healthy members suspected")
   public final boolean accuseWhenHealthy;
 
   private MembershipConfig(Builder b) {
@@ -339,7 +340,7 @@ public final class MembershipConfig {
     private int maxQueuedBroadcasts = 65_536;
     private Duration flapHalfLife = Duration.ofSeconds(10);
     private int flapPenaltyMax = 4;
-    private boolean accuseWhenHealthy = false;
+    private boolean accuseWhenHealthy = true;
 
     public Builder() {}
 

@@ -939,10 +939,13 @@ public final class Membership implements Protocol<Message>, PeerSampler, Piggyba
       // A failed probe of a member already suspect is an independent confirmation (Lifeguard): it
       // shortens the suspicion timeout and is re-gossiped. Accusing only alive members would leave
       // almost every suspicion at its maximum timeout, since gossip outruns the other probers.
-      // A prober that did not get every relay's nack back cannot tell the target's silence from
-      // its own deafness (a host losing inbound packets): it keeps the doubt to itself (Lifeguard's
-      // local health already counted it) rather than accuse a member that may be healthy.
-      boolean ownPathSure = !config.accuseWhenHealthy || expectedNacks == 0 || nacks >= expectedNacks;
+      // A relay's nack is a second witness: another member could not reach the target either, and
+      // this node could hear it. Without one, the prober cannot tell the target's silence from its
+      // own deafness (a host losing inbound packets loses the relays' forwarded acks too, and a
+      // relay that reached the target sends no nack): it keeps the doubt to itself (Lifeguard's
+      // local health already counted it). One nack, not all: in a partition the far side's relays
+      // never answer, and requiring all of them would leave the partition undetected.
+      boolean ownPathSure = !config.accuseWhenHealthy || expectedNacks == 0 || nacks > 0;
       boolean accuse = ownPathSure && members.get(target.name) == target
           && (target.state == MemberState.ALIVE || target.state == MemberState.SUSPECT);
       if (trace) {
