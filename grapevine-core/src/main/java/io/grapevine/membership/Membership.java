@@ -442,6 +442,21 @@ public final class Membership implements Protocol<Message>, PeerSampler, Piggyba
     return list;
   }
 
+  /**
+   * The members this node holds dead (not those that left), as snapshots: a driver's reconnect
+   * picks from them. Walks only the gone members, not the whole view.
+   */
+  public List<Member> deadMembers() {
+    List<Member> list = new ArrayList<>();
+    for (int i = 0; i < goneMembers.size(); i++) {
+      Record r = goneMembers.get(i);
+      if (r.state == MemberState.DEAD) {
+        list.add(r.snapshot());
+      }
+    }
+    return list;
+  }
+
   /** One member, or null. */
   public Member member(String name) {
     Record r = members.get(name);

@@ -103,4 +103,33 @@ class MuteMemberTest {
       assertThat(healthyDeclaredDead(MembershipConfig.lan(), seed, 60_000)).as("seed %d", seed).isEmpty();
     }
   }
+  /**
+   * A node cut off alone, both ways, with the defaults: the others (who have witnesses on their
+   * side) declare it dead; it cannot tell its isolation from everyone's failure, so it declares no
+   * one dead (no relay's nack comes back, and what it raises anyway is withdrawn: it is in
+   * trouble); once the link is back it refutes and everyone is alive everywhere.
+   */
+  @Test
+  void aNodeCutOffAloneDeclaresNoOneDead() {
+    for (long seed : new long[] {1, 2}) {
+      StackCluster c = Members.cluster(N, seed, 1, MembershipConfig.lan());
+      VirtualNetwork net = c.network();
+      c.runFor(10_000);
+      List<Membership> nodes = Members.all(c);
+      Membership island = nodes.get(MUTE);
+      VirtualNetwork.LinkRule cut = net.partition(c.node(MUTE));
+      assertThat(net.runUntil(() -> nodes.stream().filter(m -> m != island)
+          .allMatch(m -> stateOf(m, "n" + MUTE) == MemberState.DEAD), 120_000))
+          .as("seed %d: the others declare the island dead", seed).isTrue();
+      c.runFor(60_000);
+      for (int i = 0; i < N - 1; i++) {
+        assertThat(stateOf(island, "n" + i)).as("seed %d: the island's view of n%d", seed, i)
+            .isNotEqualTo(MemberState.DEAD);
+      }
+      cut.remove();
+      assertThat(net.runUntil(() -> nodes.stream().allMatch(m -> nodes.stream()
+          .allMatch(o -> stateOf(m, o.localMember().name()) == MemberState.ALIVE)), 120_000))
+          .as("seed %d: all alive everywhere after the heal", seed).isTrue();
+    }
+  }
 }

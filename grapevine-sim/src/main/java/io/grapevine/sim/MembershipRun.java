@@ -34,6 +34,7 @@ final class MembershipRun extends Simulation.Run implements Engine.EventSink {
   private final CrashRecord[] lastCrash;
   private final List<CrashRecord> crashes = new ArrayList<>();
   private final SplittableRandom faultRandom;
+  private final SplittableRandom reconnectRandom;
   private long lastJoinMillis;
   private int upCount;
 
@@ -109,6 +110,7 @@ final class MembershipRun extends Simulation.Run implements Engine.EventSink {
     this.flakyIndex = new int[n];
     java.util.Arrays.fill(flakyIndex, -1);
     this.faultRandom = new SplittableRandom(Seeds.derive(scenario.seed, Seeds.FAULTS, 0));
+    this.reconnectRandom = new SplittableRandom(Seeds.derive(scenario.seed, Seeds.RECONNECT, 0));
   }
 
   static String name(int i) {
@@ -227,6 +229,27 @@ final class MembershipRun extends Simulation.Run implements Engine.EventSink {
           view.join(engine.nowMillis(), targets, out);
         }
       }
+    });
+    scheduleReconnect(i, generation[i]);
+  }
+
+  /** The runtime's reconnect (its Joiner): a join to one random member this node holds dead. */
+  private void scheduleReconnect(int i, int gen) {
+    long every = scenario.reconnectEveryMillis;
+    if (every <= 0) {
+      return;
+    }
+    engine.schedule((engine.nowMillis() + every) * 1000, () -> {
+      if (!engine.isUp(i) || generation[i] != gen || left[i]) {
+        return;
+      }
+      Membership m = members[i];
+      List<Member> dead = m.deadMembers();
+      if (!dead.isEmpty()) {
+        Endpoint target = dead.get(reconnectRandom.nextInt(dead.size())).endpoint();
+        engine.call(i, out -> m.join(engine.nowMillis(), List.of(target), out));
+      }
+      scheduleReconnect(i, gen);
     });
   }
 

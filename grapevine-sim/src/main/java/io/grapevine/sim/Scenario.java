@@ -61,6 +61,12 @@ public final class Scenario {
   public int seedNodes = 1;
   /** Joins are spread uniformly over this window (a realistic rolling start); 0 = all at once. */
   public long joinOverMillis = 10_000;
+  /**
+   * Every this long each node sends a join (a push-pull) to one random member it holds dead, as
+   * the runtime's reconnect does (same default as {@code ClusterBuilder.reconnectInterval}): it is
+   * what merges the two sides of a healed partition once each has declared the other dead; 0 = off.
+   */
+  public long reconnectEveryMillis = 30_000;
 
   // The other protocol sections a scenario may set (protocol.config); the membership and rumor runs
   // do not read them, they are checked and carried for runs of those protocols.
@@ -153,6 +159,9 @@ public final class Scenario {
       }
       if (joinOverMillis < 0) {
         errors.add("join.over: must be zero or positive, got " + joinOverMillis + "ms");
+      }
+      if (reconnectEveryMillis < 0) {
+        errors.add("join.reconnect: must be zero (off) or positive, got " + reconnectEveryMillis + "ms");
       }
       if (durationMillis <= 0) {
         errors.add("duration: must be positive, got " + durationMillis + "ms");

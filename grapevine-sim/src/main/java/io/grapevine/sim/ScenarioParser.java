@@ -194,12 +194,15 @@ public final class ScenarioParser {
     }
     JsonNode join = root.get("join");
     if (join != null && object(join, "join")) {
-      keys(join, "join.", Set.of("seeds", "over"));
+      keys(join, "join.", Set.of("seeds", "over", "reconnect"));
       if (join.has("seeds")) {
         s.seedNodes = (int) longValue(join.get("seeds"), "join.seeds", 1, 1_000_000, s.seedNodes);
       }
       if (join.has("over")) {
         s.joinOverMillis = millis(join.get("over"), "join.over", s.joinOverMillis);
+      }
+      if (join.has("reconnect")) {
+        s.reconnectEveryMillis = millis(join.get("reconnect"), "join.reconnect", s.reconnectEveryMillis);
       }
     }
     JsonNode net = root.get("network");

@@ -12,6 +12,7 @@ public final class Seeds {
   public static final long NETWORK = -1;
   public static final long FAULTS = -2;
   public static final long TOPOLOGY = -3;
+  public static final long RECONNECT = -4;
 
   /** SplitMix64 finaliser: a bijective mix with good avalanche. */
   public static long mix(long z) {

@@ -33,7 +33,7 @@ class ScenarioParserTest {
             hyparview: {activeViewSize: 6}
             plumtree: {graftTimeout: PT0.3S}
             ring: {maxDescriptors: 12}
-        join: {seeds: 3, over: 20s}
+        join: {seeds: 3, over: 20s, reconnect: 45s}
         network:
           latency: {type: lognormal, median: 3ms, sigma: 0.4}
           loss: 5%
@@ -71,6 +71,7 @@ class ScenarioParserTest {
         .containsEntry("plumtree.graftTimeout", "300ms").hasSize(10);
     assertThat(s.seedNodes).isEqualTo(3);
     assertThat(s.joinOverMillis).isEqualTo(20_000);
+    assertThat(s.reconnectEveryMillis).isEqualTo(45_000);
     assertThat(s.latencyType).isEqualTo(Scenario.LatencyType.LOGNORMAL);
     assertThat(s.latencyMicros).isEqualTo(3000);
     assertThat(s.loss).isEqualTo(0.05);
