@@ -260,21 +260,20 @@ public final class ClusterMetrics {
 
   private static void nodeGauges(ClusterNode n, MeterRegistry registry) {
     GaugeReader reader = new GaugeReader(n);
-    NodeGauges first = n.gauges();
+    // The overlay's protocols run exactly when events travel over it.
+    boolean overlay = n.usesEventOverlay();
     gauge(registry, reader, "grapevine.broadcast.queue", "queue", "membership",
         "Updates queued for gossip: membership's piggyback queue, the dissemination protocol's rumors still pushed",
         NodeGauges::membershipBroadcasts);
-    if (first.disseminationRumors() >= 0) {
-      gauge(registry, reader, "grapevine.broadcast.queue", "queue", "dissemination", null,
-          NodeGauges::disseminationRumors);
-    }
-    if (first.hyParViewActive() >= 0) {
+    gauge(registry, reader, "grapevine.broadcast.queue", "queue", "dissemination", null,
+        NodeGauges::disseminationRumors);
+    if (overlay) {
       gauge(registry, reader, "grapevine.hyparview.view.size", "view", "active",
           "HyParView view sizes: active (the overlay's neighbours), passive (the reserve)", NodeGauges::hyParViewActive);
       gauge(registry, reader, "grapevine.hyparview.view.size", "view", "passive", null,
           NodeGauges::hyParViewPassive);
     }
-    if (first.plumtreeEager() >= 0) {
+    if (overlay) {
       gauge(registry, reader, "grapevine.plumtree.peers", "link", "eager",
           "Plumtree peers: eager (payloads pushed, the tree) and lazy (announced to only)", NodeGauges::plumtreeEager);
       gauge(registry, reader, "grapevine.plumtree.peers", "link", "lazy", null, NodeGauges::plumtreeLazy);
