@@ -48,6 +48,8 @@ final class Agent {
   private ApiServer api;
   private SnapshotKeeper snapshots;
   private EventHandlers handlers;
+  /** The metrics registry once the first scrape built it, closed at shutdown (GC listener, observers). */
+  private volatile PrometheusMeterRegistry metrics;
 
   Agent(AgentSettings settings) {
     this.settings = settings;
@@ -132,6 +134,7 @@ final class Agent {
       public synchronized PrometheusMeterRegistry get() {
         if (built == null) {
           built = ClusterMetrics.registry(node);
+          metrics = built;
           io.micrometer.core.instrument.Gauge.builder("grapevine.build.info", () -> 1)
               .tag("version", version())
               .description("Always 1; the version label says which build this agent runs")
@@ -317,6 +320,10 @@ final class Agent {
       api.close();
       if (handlers != null) {
         handlers.close();
+      }
+      PrometheusMeterRegistry m = metrics;
+      if (m != null) {
+        m.close();
       }
       cluster.close();
       stopped.countDown();

@@ -229,6 +229,8 @@ public final class Membership implements Protocol<Message>, PeerSampler, Piggyba
   private int nacks;
   /** Whether failure paths emit {@link FailureDetectorTrace}s; off unless a runtime asks. */
   private volatile boolean trace;
+  /** Hears probe round trips and suspicion verdicts (a runtime's histograms); none by default. */
+  private volatile MembershipObserver observer = MembershipObserver.NONE;
   /** The relays of the probe in flight, kept only while tracing. */
   private List<String> traceRelays = List.of();
   private MemberState probeState;
@@ -783,6 +785,7 @@ public final class Membership implements Protocol<Message>, PeerSampler, Piggyba
     if (probeTarget != null && a.seq() == probeSeq) {
       if (!probeAcked && !indirectSent) {
         probeAckedDirectly = true;
+        observer.probeAcked(now - probeSentMillis);
         for (ProbeListener l : probeListeners) {
           l.onProbeAcked(now, probeTarget.name, now - probeSentMillis);
         }
@@ -986,6 +989,14 @@ public final class Membership implements Protocol<Message>, PeerSampler, Piggyba
     trace = on;
   }
 
+  /**
+   * Sets what hears probe round trips and suspicion verdicts as they are measured ({@link
+   * MembershipObserver}); null for none. May be called from any thread.
+   */
+  public void observer(MembershipObserver o) {
+    observer = o == null ? MembershipObserver.NONE : o;
+  }
+
   private void clearProbe() {
     probeTarget = null;
     probeTimeoutMillis = Long.MAX_VALUE;
@@ -1064,9 +1075,12 @@ public final class Membership implements Protocol<Message>, PeerSampler, Piggyba
     queueAlive(r);
     if (before != MemberState.ALIVE) {
       setState(r, MemberState.ALIVE, now);
-      suspicions.remove(name);
+      Suspicion refuted = suspicions.remove(name);
       if (before == MemberState.SUSPECT) {
         stats.suspicionsRefuted++;
+        if (refuted != null) {
+          observer.suspicionResolved(now - refuted.startMillis(), false);
+        }
         if (flapHoldOn()) {
           // The refutation is accepted (the member is probed and trusted as alive again), but it
           // stays shown suspect until its flap penalty has decayed: one verdict, not a flap.
@@ -1143,6 +1157,11 @@ public final class Membership implements Protocol<Message>, PeerSampler, Piggyba
   }
 
   private void applyDead(long now, String name, long incarnation, String from, Outbox out) {
+    applyDead(now, name, incarnation, from, null, out);
+  }
+
+  /** @param expired the suspicion whose expiry brings this verdict (already removed), or null */
+  private void applyDead(long now, String name, long incarnation, String from, Suspicion expired, Outbox out) {
     boolean left = name.equals(from);
     if (name.equals(self.name)) {
       if (!leaving && incarnation >= self.incarnation) {
@@ -1165,11 +1184,17 @@ public final class Membership implements Protocol<Message>, PeerSampler, Piggyba
       return;
     }
     r.incarnation = incarnation;
-    suspicions.remove(name);
+    Suspicion ended = suspicions.remove(name);
+    if (ended == null) {
+      ended = expired;
+    }
     unhold(r);
     setState(r, target, now);
     if (!left) {
       stats.deathsDeclared++;
+      if (ended != null) {
+        observer.suspicionResolved(now - ended.startMillis(), true);
+      }
     }
     queue(name, new Dead(incarnation, name, from));
     emit(out, new MemberEvent(left ? MemberEvent.Type.LEFT : MemberEvent.Type.DEAD, r.snapshot()));
@@ -1213,7 +1238,7 @@ public final class Membership implements Protocol<Message>, PeerSampler, Piggyba
           if (raisedInTrouble(gone)) {
             withdraw(r, now, out);
           } else {
-            applyDead(now, name, r.incarnation, self.name, out);
+            applyDead(now, name, r.incarnation, self.name, gone, out);
           }
         }
       }

@@ -442,6 +442,36 @@ public final class ClusterNode implements Cluster {
     return any;
   }
 
+  /**
+   * Sets what hears the failure detector's timings (direct-probe round trips, suspicion verdicts) as
+   * they are measured; null for none. The observer runs on the loop thread: it must not block.
+   */
+  public void observeMembership(io.grapevine.membership.MembershipObserver observer) {
+    membership.observer(observer);
+  }
+
+  /**
+   * Sets what hears, for each user event this node publishes, the nanoseconds from the {@code
+   * publish} call to its delivery to this node's own subscribers; null for none. Runs on the loop
+   * thread: it must not block. Events carry no time of origin, so this is the part of the delivery
+   * latency a node can measure by itself.
+   */
+  public void observeOwnEventDelivery(java.util.function.LongConsumer nanos) {
+    events.observeOwnDelivery(nanos);
+  }
+
+  /** Queue depths and overlay view sizes, read on the loop (blocks the caller up to its 10 s limit). */
+  public NodeGauges gauges() {
+    return driver.loop().call(() -> new NodeGauges(
+        membership.pendingBroadcasts(),
+        parts.dissemination == null ? -1 : parts.dissemination.hotCount(),
+        parts.hyParView == null ? -1 : parts.hyParView.activeSize(),
+        parts.hyParView == null ? -1 : parts.hyParView.passiveSize(),
+        parts.plumtree == null ? -1 : parts.plumtree.eagerPeers().size(),
+        parts.plumtree == null ? -1 : parts.plumtree.lazyPeers().size(),
+        kv.replica().store().size()));
+  }
+
   /** Push-pulls sent to dead members or seeds to heal partitions (see {@link Joiner}). */
   public long reconnectAttempts() {
     return joiner.reconnectAttempts();

@@ -12,6 +12,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BiFunction;
 import java.util.function.Consumer;
+import java.util.function.LongConsumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -37,6 +38,14 @@ final class EventService implements Events {
   private final Caller caller;
   private final List<Subscription> subscriptions = new CopyOnWriteArrayList<>();
   private final AtomicLong handlerErrors = new AtomicLong();
+  /** Hears publish-to-own-delivery nanoseconds; null for none. */
+  private volatile LongConsumer ownDelivery;
+  /**
+   * The event being published and when its publish call began: set on the loop for the step that
+   * publishes it, matched by {@link #deliver} (own events are delivered in that step). Loop thread.
+   */
+  private RumorId publishing;
+  private long publishStartedNanos;
 
   /** @param overlay if not null, events are published over the overlay instead of {@code protocol} */
   EventService(String nodeName, Dissemination protocol, OverlayEvents overlay, Caller caller) {
@@ -53,12 +62,24 @@ final class EventService implements Events {
 
   @Override
   public RumorId publish(String topic, byte[] payload, String coalesceKey) {
+    long started = System.nanoTime();
     byte[] copy = payload.clone();
     if (overlay != null) {
       overlay.check(topic, copy, coalesceKey);
-      return caller.call((now, out) -> overlay.publish(now, topic, copy, coalesceKey, out));
+      return caller.call((now, out) -> timed(started, overlay.publish(now, topic, copy, coalesceKey, out)));
     }
-    return caller.call((now, out) -> protocol.publish(now, topic, copy, coalesceKey, out));
+    return caller.call((now, out) -> timed(started, protocol.publish(now, topic, copy, coalesceKey, out)));
+  }
+
+  /** Remembers the event just published, for {@link #deliver} later in the same step. Loop thread. */
+  private RumorId timed(long startedNanos, RumorId id) {
+    publishing = id;
+    publishStartedNanos = startedNanos;
+    return id;
+  }
+
+  void observeOwnDelivery(LongConsumer nanos) {
+    ownDelivery = nanos;
   }
 
   /** Events published through the overlay by this node. */
@@ -90,6 +111,13 @@ final class EventService implements Events {
 
   /** Hands a delivered event to the subscribers of its topic. Loop thread. */
   void deliver(UserEvent event) {
+    if (publishing != null && publishing.equals(event.id())) {
+      publishing = null;
+      LongConsumer o = ownDelivery;
+      if (o != null) {
+        o.accept(System.nanoTime() - publishStartedNanos);
+      }
+    }
     for (Subscription s : subscriptions) {
       if (s.topic == null || s.topic.equals(event.topic())) {
         try {

@@ -74,6 +74,11 @@ public final class ApiServer implements AutoCloseable {
   private final long startedNanos = System.nanoTime();
   private final HttpServer server;
   private final ExecutorService executor;
+  /**
+   * Request timings, once the registry exists (built at the first scrape: timings from before it
+   * would be part of no rate Prometheus computes).
+   */
+  private volatile HttpMetrics httpMetrics;
 
   /**
    * Binds and starts serving.
@@ -207,7 +212,8 @@ public final class ApiServer implements AutoCloseable {
    * drives the real handling in process, without a socket per request.
    */
   void handle(HttpExchange ex) throws IOException {
-    Response r;
+    long started = System.nanoTime();
+    Response r = null;
     try {
       r = safeRoute(ex);
       boolean head = ex.getRequestMethod().equals("HEAD");
@@ -228,6 +234,12 @@ public final class ApiServer implements AutoCloseable {
       send(ex, r);
     } finally {
       ex.close();
+      HttpMetrics m = httpMetrics;
+      if (m != null) {
+        // A response that was never built is an exception on its way out: the client sees a 500.
+        m.record(ex.getRequestMethod(), ex.getRequestURI().getRawPath(), r == null ? 500 : r.status,
+            System.nanoTime() - started);
+      }
     }
     if (r.afterSend != null) {
       // After the response is written, so the caller hears the result before the agent exits.
@@ -274,7 +286,7 @@ public final class ApiServer implements AutoCloseable {
       case "/v1/info":
         return only(ex, "GET", this::info);
       case "/metrics", "/v1/metrics":
-        return only(ex, "GET", () -> new Response(200, registry.get().scrape(), "text/plain; version=0.0.4; charset=utf-8"));
+        return only(ex, "GET", () -> new Response(200, scrape(), "text/plain; version=0.0.4; charset=utf-8"));
       case "/v1/join":
         return only(ex, "POST", () -> join(readBody(ex)));
       case "/v1/leave":
@@ -349,6 +361,18 @@ public final class ApiServer implements AutoCloseable {
       return only(ex, "POST", () -> query(name, queryAll(ex), readBody(ex, MAX_BODY_BYTES)));
     }
     return Response.error(404, "no such endpoint: " + method + " " + path + " (see docs/http-api.md)");
+  }
+
+  private String scrape() {
+    PrometheusMeterRegistry r = registry.get();
+    if (httpMetrics == null) {
+      synchronized (this) {
+        if (httpMetrics == null) {
+          httpMetrics = new HttpMetrics(r);
+        }
+      }
+    }
+    return r.scrape();
   }
 
   /** A handler that may fail reading the request body. */

@@ -11,13 +11,22 @@ import io.grapevine.wire.DropReason;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.core.instrument.binder.system.FileDescriptorMetrics;
 import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
 import io.micrometer.core.instrument.binder.system.UptimeMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.grapevine.api.AntiEntropyStats;
+import io.grapevine.api.PlumtreeStats;
+import io.grapevine.membership.MembershipObserver;
+import io.grapevine.runtime.NodeGauges;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
 import java.util.function.ToDoubleFunction;
 import java.util.function.ToLongFunction;
 
@@ -25,24 +34,87 @@ import java.util.function.ToLongFunction;
  * Exposes a node's counters to Prometheus. The protocol already keeps monotonic counters ({@link
  * Cluster#stats()}), so each is a Micrometer {@link FunctionCounter} read at scrape time: nothing is
  * counted twice and the event loop does no extra work. Names are prefixed {@code grapevine_}.
+ *
+ * <p>Latencies are histograms with fixed buckets (below), fed as they are measured: the failure
+ * detector's probe round trips and suspicion verdicts ({@link MembershipObserver}) and this node's
+ * own events from publish to delivery. They count from the moment the registry is built (the
+ * agent's first scrape), which loses nothing a rate over scrapes would use. Every label value comes
+ * from a fixed set, never from what peers or clients send.
  */
 public final class ClusterMetrics {
+  /** Buckets of {@code grapevine_probe_rtt_seconds}; the failure detector's clock counts whole milliseconds. */
+  public static final Duration[] PROBE_RTT_BUCKETS = millis(1, 2, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000);
+  /** Buckets of {@code grapevine_suspicion_duration_seconds}. */
+  public static final Duration[] SUSPICION_BUCKETS =
+      millis(500, 1000, 2000, 5000, 10_000, 20_000, 30_000, 60_000, 120_000, 300_000);
+  /** Buckets of {@code grapevine_events_local_delivery_seconds}. */
+  public static final Duration[] EVENT_DELIVERY_BUCKETS = {
+    Duration.ofNanos(100_000), Duration.ofNanos(250_000), Duration.ofNanos(500_000), Duration.ofMillis(1),
+    Duration.ofMillis(2), Duration.ofMillis(5), Duration.ofMillis(10), Duration.ofMillis(50), Duration.ofMillis(100),
+    Duration.ofMillis(500), Duration.ofSeconds(1)
+  };
+  /**
+   * How long one reading of the node's queue and view sizes serves the gauges: long enough for the
+   * gauges of one scrape to share it, short enough that the next scrape reads anew.
+   */
+  private static final long GAUGES_FRESH_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
+
   private ClusterMetrics() {}
 
-  /** A registry holding the node's metrics and the JVM's. */
+  private static Duration[] millis(long... values) {
+    Duration[] d = new Duration[values.length];
+    for (int i = 0; i < values.length; i++) {
+      d[i] = Duration.ofMillis(values[i]);
+    }
+    return d;
+  }
+
+  /**
+   * A registry holding the node's metrics and the JVM's and process's (memory, threads, classes,
+   * GC, CPU, file descriptors, uptime). Closing it stops the GC listener and detaches the node's
+   * observers.
+   */
   public static PrometheusMeterRegistry registry(Cluster cluster) {
-    PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    JvmGcMetrics gc = new JvmGcMetrics();
+    PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT) {
+      @Override
+      public void close() {
+        // The GC binder listens to JMX notifications until closed.
+        gc.close();
+        unbind(cluster);
+        super.close();
+      }
+    };
     bind(cluster, registry);
     new JvmMemoryMetrics().bindTo(registry);
     new JvmThreadMetrics().bindTo(registry);
     new ClassLoaderMetrics().bindTo(registry);
+    gc.bindTo(registry);
     new ProcessorMetrics().bindTo(registry);
+    new FileDescriptorMetrics().bindTo(registry);
     new UptimeMetrics().bindTo(registry);
     return registry;
   }
 
-  /** Registers the node's meters on {@code registry}. */
+  /** Stops feeding the histograms of {@link #bind}: the node's observers are removed. */
+  public static void unbind(Cluster cluster) {
+    if (cluster instanceof ClusterNode n && !n.isClosed()) {
+      n.observeMembership(null);
+      n.observeOwnEventDelivery(null);
+    }
+  }
+
+  /**
+   * Registers the node's meters on {@code registry}. The histograms are fed by observers set on the
+   * node (a {@link ClusterNode}); binding a second registry moves them there.
+   */
   public static void bind(Cluster cluster, MeterRegistry registry) {
+    histograms(cluster, registry);
+    if (cluster instanceof ClusterNode n) {
+      nodeGauges(n, registry);
+      kvMeters(n, registry);
+      overlayMeters(n, registry);
+    }
     for (MemberState state : MemberState.values()) {
       Gauge.builder("grapevine.members", cluster, c -> count(c, state))
           .tag("state", Json.state(state))
@@ -120,6 +192,162 @@ public final class ClusterMetrics {
     }
     transportCounters(cluster, registry);
     encryptionMeters(cluster, registry);
+  }
+
+  private static void histograms(Cluster cluster, MeterRegistry registry) {
+    Timer rtt = Timer.builder("grapevine.probe.rtt")
+        .description("Round trip of failure-detector probes acknowledged directly (ping to ack), 1 ms resolution")
+        .serviceLevelObjectives(PROBE_RTT_BUCKETS)
+        .register(registry);
+    Timer dead = suspicionTimer(registry, "dead");
+    Timer refuted = suspicionTimer(registry, "refuted");
+    Timer ownDelivery = Timer.builder("grapevine.events.local.delivery")
+        .description("User events this node published: from the publish call to delivery to its own subscribers")
+        .serviceLevelObjectives(EVENT_DELIVERY_BUCKETS)
+        .register(registry);
+    if (cluster instanceof ClusterNode n) {
+      n.observeMembership(new MembershipObserver() {
+        @Override
+        public void probeAcked(long rttMillis) {
+          rtt.record(rttMillis, TimeUnit.MILLISECONDS);
+        }
+
+        @Override
+        public void suspicionResolved(long suspectedMillis, boolean isDead) {
+          (isDead ? dead : refuted).record(suspectedMillis, TimeUnit.MILLISECONDS);
+        }
+      });
+      n.observeOwnEventDelivery(nanos -> ownDelivery.record(nanos, TimeUnit.NANOSECONDS));
+    }
+  }
+
+  private static Timer suspicionTimer(MeterRegistry registry, String verdict) {
+    return Timer.builder("grapevine.suspicion.duration")
+        .description("From this node suspecting a member to the verdict: dead, or refuted (alive again)")
+        .tag("verdict", verdict)
+        .serviceLevelObjectives(SUSPICION_BUCKETS)
+        .register(registry);
+  }
+
+  /** One reading of the node's sizes per scrape (each is a call on the loop), shared by the gauges. */
+  private static final class GaugeReader {
+    private final ClusterNode node;
+    private NodeGauges last;
+    private long readAt;
+
+    GaugeReader(ClusterNode node) {
+      this.node = node;
+    }
+
+    synchronized double read(ToLongFunction<NodeGauges> f) {
+      long now = System.nanoTime();
+      if (last == null || now - readAt > GAUGES_FRESH_NANOS) {
+        if (node.isClosed()) {
+          return Double.NaN;
+        }
+        try {
+          last = node.gauges();
+          readAt = now;
+        } catch (RuntimeException e) {
+          // The loop closed or did not answer in time: no reading rather than a failed scrape.
+          return Double.NaN;
+        }
+      }
+      long v = f.applyAsLong(last);
+      return v < 0 ? Double.NaN : v;
+    }
+  }
+
+  private static void nodeGauges(ClusterNode n, MeterRegistry registry) {
+    GaugeReader reader = new GaugeReader(n);
+    // The overlay's protocols run exactly when events travel over it.
+    boolean overlay = n.usesEventOverlay();
+    gauge(registry, reader, "grapevine.broadcast.queue", "queue", "membership",
+        "Updates queued for gossip: membership's piggyback queue, the dissemination protocol's rumors still pushed",
+        NodeGauges::membershipBroadcasts);
+    gauge(registry, reader, "grapevine.broadcast.queue", "queue", "dissemination", null,
+        NodeGauges::disseminationRumors);
+    if (overlay) {
+      gauge(registry, reader, "grapevine.hyparview.view.size", "view", "active",
+          "HyParView view sizes: active (the overlay's neighbours), passive (the reserve)", NodeGauges::hyParViewActive);
+      gauge(registry, reader, "grapevine.hyparview.view.size", "view", "passive", null,
+          NodeGauges::hyParViewPassive);
+    }
+    if (overlay) {
+      gauge(registry, reader, "grapevine.plumtree.peers", "link", "eager",
+          "Plumtree peers: eager (payloads pushed, the tree) and lazy (announced to only)", NodeGauges::plumtreeEager);
+      gauge(registry, reader, "grapevine.plumtree.peers", "link", "lazy", null, NodeGauges::plumtreeLazy);
+    }
+    gauge(registry, reader, "grapevine.kv.keys", null, null,
+        "Entries in the replicated key-value store, tombstones included", NodeGauges::kvKeys);
+  }
+
+  private static void gauge(MeterRegistry registry, GaugeReader reader, String name, String tag, String value,
+      String description, ToLongFunction<NodeGauges> f) {
+    // Strongly held: nothing else keeps the reader, and a gauge's object is otherwise weak (NaN after a GC).
+    Gauge.Builder<GaugeReader> b = Gauge.builder(name, reader, r -> r.read(f)).strongReference(true);
+    if (tag != null) {
+      b.tag(tag, value);
+    }
+    if (description != null) {
+      b.description(description);
+    }
+    b.register(registry);
+  }
+
+  private static void kvMeters(ClusterNode n, MeterRegistry registry) {
+    kvCounter(registry, n, "grapevine.kv.syncs", null, "Reconciliations (anti-entropy rounds) this node started",
+        AntiEntropyStats::syncsStarted);
+    kvCounter(registry, n, "grapevine.kv.syncs.equal", null,
+        "Reconciliation requests answered with nothing to do (trees equal)", AntiEntropyStats::syncsAlreadyEqual);
+    kvCounter(registry, n, "grapevine.kv.sync.sent", "bytes", "Bytes of reconciliation packets sent",
+        AntiEntropyStats::syncBytesSent);
+    kvCounter(registry, n, "grapevine.kv.entries.sent", null, "Entries shipped by reconciliation",
+        AntiEntropyStats::entriesSent);
+    kvCounter(registry, n, "grapevine.kv.rumors.sent", null, "Replicated-store rumors pushed directly",
+        AntiEntropyStats::rumorsSent);
+    kvCounter(registry, n, "grapevine.kv.exchanges.truncated", null,
+        "Reconciliations cut at their byte budget (the rest follows later)", AntiEntropyStats::exchangesTruncated);
+    for (String via : new String[] {"rumor", "anti_entropy"}) {
+      ToLongFunction<AntiEntropyStats> read = via.equals("rumor")
+          ? AntiEntropyStats::keysRepairedByRumor : AntiEntropyStats::keysRepairedByAntiEntropy;
+      FunctionCounter.builder("grapevine.kv.repairs", n, c -> read.applyAsLong(c.kvService().extension().stats()))
+          .tag("via", via)
+          .description("Keys changed here by a peer's update: by rumor (fast path) or by reconciliation (what it missed)")
+          .register(registry);
+    }
+  }
+
+  private static void kvCounter(MeterRegistry registry, ClusterNode n, String name, String unit, String description,
+      ToLongFunction<AntiEntropyStats> read) {
+    FunctionCounter.builder(name, n, c -> read.applyAsLong(c.kvService().extension().stats()))
+        .baseUnit(unit)
+        .description(description)
+        .register(registry);
+  }
+
+  private static void overlayMeters(ClusterNode n, MeterRegistry registry) {
+    if (!n.usesEventOverlay()) {
+      return;
+    }
+    plumtreeCounter(registry, n, "grapevine.plumtree.grafts", "GRAFTs sent: a missing message asked for, its link made eager",
+        PlumtreeStats::graftSent);
+    plumtreeCounter(registry, n, "grapevine.plumtree.prunes", "PRUNEs sent: a redundant eager link made lazy",
+        PlumtreeStats::pruneSent);
+    plumtreeCounter(registry, n, "grapevine.plumtree.ihaves", "IHAVE announcements sent on lazy links",
+        PlumtreeStats::ihaveSent);
+    plumtreeCounter(registry, n, "grapevine.plumtree.payloads.sent", "Plumtree payload messages sent",
+        PlumtreeStats::gossipSent);
+  }
+
+  private static void plumtreeCounter(MeterRegistry registry, ClusterNode n, String name, String description,
+      ToLongFunction<PlumtreeStats> read) {
+    FunctionCounter.builder(name, n, c -> {
+          PlumtreeStats s = c.plumtreeStats();
+          return s == null ? 0 : read.applyAsLong(s);
+        })
+        .description(description)
+        .register(registry);
   }
 
   private static void encryptionMeters(Cluster cluster, MeterRegistry registry) {
