@@ -391,6 +391,13 @@ public final class Json {
     byte[] value = c.value();
     if (value != null) {
       putBytes(o, "value", value);
+      if (c.entry().expiresAtMillis() > 0) {
+        o.put("expiresAtMillis", c.entry().expiresAtMillis());
+      }
+    } else if (!deleted && c.entry().kind() == io.grapevine.antientropy.Entry.Kind.COUNTER) {
+      o.put("counter", c.entry().counter().value());
+    } else if (!deleted && c.entry().kind() == io.grapevine.antientropy.Entry.Kind.SET) {
+      o.put("elements", new java.util.TreeSet<>(c.entry().set().elements()));
     }
     o.put("local", c.local());
     return o;
