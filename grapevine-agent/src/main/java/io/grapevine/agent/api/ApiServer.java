@@ -417,6 +417,7 @@ public final class ApiServer implements AutoCloseable {
     body.put("config", Json.config(cluster.config()));
     body.put("stats", Json.stats(cluster.stats()));
     body.put("transport", Json.transport(cluster.transportStats()));
+    body.put("events", Json.eventStats(cluster.events().stats()));
     body.put("encryption", Json.encryption(cluster.encryption()));
     return Response.json(200, body);
   }
