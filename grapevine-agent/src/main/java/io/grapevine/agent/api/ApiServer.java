@@ -695,7 +695,8 @@ public final class ApiServer implements AutoCloseable {
       AutoCloseable members = cluster.addListener(e -> {
         Map<String, Object> o = new LinkedHashMap<>();
         o.put("type", "member-event");
-        o.put("time", java.time.Instant.now().toString());
+        // Milliseconds, like the log lines around it.
+        o.put("time", io.grapevine.agent.Logging.time(System.currentTimeMillis()));
         o.put("event", e.type().name().toLowerCase(java.util.Locale.ROOT));
         o.put("member", Json.member(e.member()));
         queue.offer(o);

@@ -324,7 +324,9 @@ public final class Json {
     o.put("name", e.name());
     o.put("avg", finite(e.avg()));
     o.put("sum", finite(e.sum()));
+    // count is the cluster size (every node takes part); publishers, the nodes that published the name.
     o.put("count", finite(e.count()));
+    o.put("publishers", finite(e.publishers()));
     o.put("min", finite(e.min()));
     o.put("max", finite(e.max()));
     o.put("epoch", e.epoch());

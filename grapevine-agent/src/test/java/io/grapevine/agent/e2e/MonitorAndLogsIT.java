@@ -47,6 +47,8 @@ class MonitorAndLogsIT {
     Agent b = h.start("mon-b", p[2], p[3], "--join", a.gossip(), "--config", h.fastConfig("mon-b"));
     await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200)).untilAsserted(() ->
         assertThat(monitor.output()).containsPattern("EVENT member-join mon-b 127\\.0\\.0\\.1:" + b.gossipPort()));
+    // Member events carry milliseconds, like the log lines around them.
+    assertThat(monitor.output()).containsPattern("\\d\\d:\\d\\d:\\d\\d\\.\\d{3}Z EVENT member-join mon-b ");
 
     // Setting the level is itself logged at info: the monitor shows it as a log line.
     Run set = h.cli("log-level", "DEBUG", "--http", a.http());
