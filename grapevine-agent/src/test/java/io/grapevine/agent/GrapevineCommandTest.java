@@ -84,6 +84,14 @@ class GrapevineCommandTest {
   }
 
   @Test
+  void twoHandlersForOneQueryAreOneLineAndExit2BeforeAnythingStarts() {
+    assertThat(run("agent", "--name", "n", "--bind", "127.0.0.1:0", "--http", "127.0.0.1:0",
+        "--event-handler", "query:load=true", "--event-handler", "query:load,user=false")).isEqualTo(2);
+    assertThat(err.toString().lines().toList())
+        .containsExactly("error: event-handler: query 'load' has two handlers; give it one");
+  }
+
+  @Test
   void noCommandIsAUsageError() {
     assertThat(run()).isEqualTo(2);
     assertThat(err.toString()).isEqualTo("error: missing a command; see 'grapevine --help'\n");
