@@ -1098,7 +1098,13 @@ public final class ApiServer implements AutoCloseable {
               + abbreviate(text) + "'");
         }
         out.put("delta", delta);
-        out.put("value", map.increment(mk[1], delta));
+        try {
+          out.put("value", map.increment(mk[1], delta));
+        } catch (ArithmeticException e) {
+          // Each node's share of increments (and of decrements) is a 64-bit count.
+          return Response.error(400, "cannot add " + delta + " to counter '" + mk[1] + "': this node's total of"
+              + (delta < 0 ? " decrements" : " increments") + " would leave the 64-bit range");
+        }
       } else {
         out.put("value", map.counter(mk[1]));
       }

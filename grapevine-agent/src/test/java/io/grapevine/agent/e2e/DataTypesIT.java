@@ -110,6 +110,11 @@ class DataTypesIT {
     HttpResponse<String> badNumber = request(a, "POST", "/v1/counters/stats/logins", "lots");
     assertThat(badNumber.statusCode()).isEqualTo(400);
     assertThat(json(badNumber).path("error").asText()).isEqualTo("expected a whole number to add as the body (like 1 or -3), got 'lots'");
+    assertThat(request(a, "POST", "/v1/counters/stats/huge", Long.toString(Long.MAX_VALUE)).statusCode()).isEqualTo(200);
+    HttpResponse<String> overflow = request(a, "POST", "/v1/counters/stats/huge", "1");
+    assertThat(overflow.statusCode()).isEqualTo(400);
+    assertThat(json(overflow).path("error").asText()).contains("would leave the 64-bit range");
+    assertThat(request(a, "POST", "/v1/counters/stats/huge", Long.toString(Long.MIN_VALUE)).statusCode()).isEqualTo(400);
     HttpResponse<String> badJson = request(a, "POST", "/v1/sets/groups/admins", "{\"add\": [");
     assertThat(badJson.statusCode()).isEqualTo(400);
     assertThat(json(badJson).path("error").asText()).startsWith("body is not valid JSON: ");
