@@ -399,6 +399,16 @@ public record AgentSettings(
           handler(handlers, h, "--event-handler");
         }
       }
+      // A query has one answer per node: two commands for one name is a settings error, found here
+      // rather than once the node has started.
+      java.util.Set<String> answered = new java.util.HashSet<>();
+      for (EventHandlers.Spec h : handlers) {
+        for (String q : h.queries()) {
+          if (!answered.add(q)) {
+            errors.add("event-handler: query '" + q + "' has two handlers; give it one");
+          }
+        }
+      }
 
       EventOverlay overlayValue = EventOverlay.FULL_MEMBERSHIP;
       if (overlay.text != null) {

@@ -126,6 +126,17 @@ public final class Logging {
     return p;
   }
 
+  private static final java.time.format.DateTimeFormatter TIME =
+      java.time.format.DateTimeFormatter.ofPattern("uuuu-MM-dd'T'HH:mm:ss.SSS'Z'").withZone(java.time.ZoneOffset.UTC);
+
+  /**
+   * A monitor line's time: UTC with exactly three fraction digits (Instant#toString drops a zero
+   * fraction, so lines would not line up).
+   */
+  public static String time(long epochMillis) {
+    return TIME.format(Instant.ofEpochMilli(epochMillis));
+  }
+
   /** The root level now. */
   public static String level() {
     LoggerContext ctx = (LoggerContext) LoggerFactory.getILoggerFactory();
@@ -160,7 +171,7 @@ public final class Logging {
       }
       Map<String, Object> line = new LinkedHashMap<>();
       line.put("type", "log");
-      line.put("time", Instant.ofEpochMilli(e.getTimeStamp()).toString());
+      line.put("time", time(e.getTimeStamp()));
       line.put("level", e.getLevel().toString().toLowerCase(Locale.ROOT));
       line.put("logger", e.getLoggerName());
       line.put("message", e.getFormattedMessage());

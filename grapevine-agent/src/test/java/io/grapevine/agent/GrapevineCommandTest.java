@@ -68,6 +68,30 @@ class GrapevineCommandTest {
   }
 
   @Test
+  void everyCommandsFirstDescriptionLineIsAWholeSentence() {
+    // The command listing of --help shows only the first line: a sentence cut there reads as a bug.
+    List<String> cut = new java.util.ArrayList<>();
+    java.util.Deque<CommandLine> todo = new java.util.ArrayDeque<>(List.of(GrapevineCommand.newCommandLine()));
+    while (!todo.isEmpty()) {
+      CommandLine c = todo.pop();
+      String[] description = c.getCommandSpec().usageMessage().description();
+      if (description.length > 0 && !description[0].strip().endsWith(".")) {
+        cut.add(c.getCommandSpec().qualifiedName() + ": " + description[0]);
+      }
+      todo.addAll(c.getSubcommands().values());
+    }
+    assertThat(cut).isEmpty();
+  }
+
+  @Test
+  void twoHandlersForOneQueryAreOneLineAndExit2BeforeAnythingStarts() {
+    assertThat(run("agent", "--name", "n", "--bind", "127.0.0.1:0", "--http", "127.0.0.1:0",
+        "--event-handler", "query:load=true", "--event-handler", "query:load,user=false")).isEqualTo(2);
+    assertThat(err.toString().lines().toList())
+        .containsExactly("error: event-handler: query 'load' has two handlers; give it one");
+  }
+
+  @Test
   void noCommandIsAUsageError() {
     assertThat(run()).isEqualTo(2);
     assertThat(err.toString()).isEqualTo("error: missing a command; see 'grapevine --help'\n");

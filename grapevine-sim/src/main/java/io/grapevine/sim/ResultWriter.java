@@ -61,7 +61,7 @@ public final class ResultWriter {
           "round", "fraction informed")
           .yRange(0, 1)
           .line("measured (RumorNode)", r.column("round"), r.column("informed_fraction"), false)
-          .line("mean-field theory (REFERENCE §4)", r.column("round"), r.column("theory_fraction"), true);
+          .line("mean-field theory", r.column("round"), r.column("theory_fraction"), true);
     }
     return new Chart("Membership, N = " + r.nodes + " (" + r.settings.get("profile") + ", lifeguard "
         + r.settings.get("lifeguard") + ", loss " + r.settings.get("loss") + ")", "time (s)", "fraction of live nodes")

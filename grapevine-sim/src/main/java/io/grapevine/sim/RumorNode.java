@@ -10,7 +10,7 @@ import java.util.random.RandomGenerator;
 
 /**
  * Plain push-pull rumor spreading over uniformly random peers, as a sans-I/O {@link ProtocolNode}: the
- * protocol of Karp et al. (REFERENCE.md §4), kept minimal so a million of them fit in one JVM.
+ * protocol of Karp et al. ("Randomized Rumor Spreading", FOCS 2000), kept minimal so a million of them fit in one JVM.
  *
  * <p>Every period each node sends one request to a peer drawn uniformly at random; the request
  * carries the rumor if the node has it (push). A node that has the rumor answers a request that lacks

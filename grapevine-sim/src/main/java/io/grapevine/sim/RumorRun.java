@@ -124,7 +124,7 @@ final class RumorRun extends Simulation.Run implements Engine.EventSink, RumorNo
     result.settings.put("synchronousRounds", scenario.rumorAlignedRounds);
     result.settings.put("informedByPull", informedByPull);
     double log3 = Math.log(n) / Math.log(3);
-    result.theory.put("source", "REFERENCE.md §4: Karp, Schindelhauer, Shenker, Vöcking 2000");
+    result.theory.put("source", "Karp, Schindelhauer, Shenker, Vöcking, Randomized Rumor Spreading, FOCS 2000");
     result.theory.put("log3N", log3);
     result.theory.put("pushPullRounds", "log3 N + O(log log N)");
     result.theory.put("meanFieldRounds", meanFieldRounds(n));

@@ -16,7 +16,7 @@ class RumorTest {
     SimulationResult r = Simulation.run(s);
     assertThat(r.converged).isTrue();
     int theory = RumorRun.meanFieldRounds(20_000);
-    // log3 N = 9.0; Karp et al.: log3 N + O(log log N); REFERENCE.md measured ~11.6 at N = 1e4.
+    // log3 N = 9.0; Karp et al. (FOCS 2000): log3 N + O(log log N); the simulator needs 11 rounds at N = 1e4 (docs/simulation.md).
     assertThat(theory).isBetween(10, 14);
     assertThat(r.convergedRound).isBetween(theory - 2, theory + 2);
     // Each round, every node sends one request: N packets per round plus the pull answers.

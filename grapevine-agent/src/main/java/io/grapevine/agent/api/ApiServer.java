@@ -333,7 +333,7 @@ public final class ApiServer implements AutoCloseable {
     }
     if (path.startsWith("/v1/events/")) {
       String topic = decode(path.substring("/v1/events/".length()));
-      return only(ex, "POST", () -> publishEvent(topic, readBody(ex, MAX_DATA_BODY_BYTES)));
+      return only(ex, "POST", () -> publishEvent(topic, query(ex), readBody(ex, MAX_DATA_BODY_BYTES)));
     }
     if (path.startsWith("/v1/aggregates/")) {
       String name = decode(path.substring("/v1/aggregates/".length()));
@@ -352,6 +352,15 @@ public final class ApiServer implements AutoCloseable {
     }
     if (path.startsWith("/v1/kv/")) {
       return kv(ex, path.substring("/v1/kv/".length()));
+    }
+    if (path.equals("/v1/counters") || path.equals("/v1/sets")) {
+      return Response.error(400, "missing map and key: use " + path + "/{map}/{key}");
+    }
+    if (path.startsWith("/v1/counters/")) {
+      return counter(ex, path.substring("/v1/counters/".length()));
+    }
+    if (path.startsWith("/v1/sets/")) {
+      return set(ex, path.substring("/v1/sets/".length()));
     }
     if (path.equals("/v1/query")) {
       return Response.error(400, "missing query name: POST /v1/query/{name} with the payload as the body");
@@ -432,6 +441,7 @@ public final class ApiServer implements AutoCloseable {
     body.put("config", Json.config(cluster.config()));
     body.put("stats", Json.stats(cluster.stats()));
     body.put("transport", Json.transport(cluster.transportStats()));
+    body.put("events", Json.eventStats(cluster.events().stats()));
     body.put("encryption", Json.encryption(cluster.encryption()));
     return Response.json(200, body);
   }
@@ -521,16 +531,30 @@ public final class ApiServer implements AutoCloseable {
 
   // ---- events ----
 
-  private Response publishEvent(String topic, byte[] payload) {
+  /** {@code ?coalesce=KEY}: only the newest event per (topic, KEY) is delivered (see Events#publish). */
+  private Response publishEvent(String topic, Map<String, String> params, byte[] payload) {
+    for (String p : params.keySet()) {
+      if (!p.equals("coalesce")) {
+        return Response.error(400, "unknown query parameter '" + abbreviate(p) + "' (use coalesce)");
+      }
+    }
+    String coalesceKey = params.get("coalesce");
+    if (coalesceKey != null && coalesceKey.isEmpty()) {
+      return Response.error(400, "empty coalesce key: leave out ?coalesce= for an event without one");
+    }
     RumorId id;
     try {
-      id = cluster.events().publish(topic, payload);
+      id = coalesceKey == null ? cluster.events().publish(topic, payload)
+          : cluster.events().publish(topic, payload, coalesceKey);
     } catch (IllegalArgumentException e) {
       return Response.error(400, firstLine(e.getMessage()));
     }
     Map<String, Object> out = new LinkedHashMap<>();
     out.put("id", Json.eventId(id));
     out.put("topic", topic);
+    if (coalesceKey != null) {
+      out.put("coalesceKey", coalesceKey);
+    }
     out.put("bytes", payload.length);
     return Response.json(200, out);
   }
@@ -695,7 +719,8 @@ public final class ApiServer implements AutoCloseable {
       AutoCloseable members = cluster.addListener(e -> {
         Map<String, Object> o = new LinkedHashMap<>();
         o.put("type", "member-event");
-        o.put("time", java.time.Instant.now().toString());
+        // Milliseconds, like the log lines around it.
+        o.put("time", io.grapevine.agent.Logging.time(System.currentTimeMillis()));
         o.put("event", e.type().name().toLowerCase(java.util.Locale.ROOT));
         o.put("member", Json.member(e.member()));
         queue.offer(o);
@@ -1006,12 +1031,36 @@ public final class ApiServer implements AutoCloseable {
               .map(v -> Response.json(200, kvEntry(map.name(), key, v)))
               .orElseGet(() -> Response.error(404, "no value for key '" + key + "' in map '" + map.name() + "'"));
         case "PUT": {
+          Map<String, String> q = query(ex);
+          for (String p : q.keySet()) {
+            if (!p.equals("ttl")) {
+              return Response.error(400, "unknown query parameter '" + abbreviate(p) + "' (use ttl)");
+            }
+          }
+          Duration ttl = null;
+          if (q.containsKey("ttl")) {
+            try {
+              ttl = io.grapevine.config.Durations.parse(q.get("ttl"));
+            } catch (IllegalArgumentException e) {
+              return Response.error(400, "ttl: " + firstLine(e.getMessage()));
+            }
+            if (ttl.isZero()) {
+              return Response.error(400, "ttl must be above zero, like 30s; leave it out for a value that never expires");
+            }
+          }
           byte[] value = readBody(ex, MAX_DATA_BODY_BYTES);
-          map.put(key, value);
+          if (ttl == null) {
+            map.put(key, value);
+          } else {
+            map.put(key, value, ttl);
+          }
           Map<String, Object> out = new LinkedHashMap<>();
           out.put("map", map.name());
           out.put("key", key);
           out.put("bytes", value.length);
+          if (ttl != null) {
+            out.put("ttlMillis", ttl.toMillis());
+          }
           return Response.json(200, out);
         }
         case "DELETE": {
@@ -1033,6 +1082,149 @@ public final class ApiServer implements AutoCloseable {
     } catch (IllegalStateException e) {
       return Response.error(409, firstLine(e.getMessage()));
     }
+  }
+
+  /** Splits {@code MAP/KEY} (the key may contain '/'); null when either part is missing. */
+  private static String[] mapAndKey(String rest) {
+    int slash = rest.indexOf('/');
+    if (slash <= 0 || slash == rest.length() - 1) {
+      return null;
+    }
+    return new String[] {decode(rest.substring(0, slash)), decode(rest.substring(slash + 1))};
+  }
+
+  /**
+   * {@code GET /v1/counters/{map}/{key}}: a PN-counter's value here (0 if absent); {@code POST} adds
+   * the body, a whole number (empty: 1), and answers the new value here.
+   */
+  private Response counter(HttpExchange ex, String rest) throws IOException {
+    String[] mk = mapAndKey(rest);
+    if (mk == null) {
+      return Response.error(400, "expected /v1/counters/{map}/{key}");
+    }
+    String method = ex.getRequestMethod();
+    if (!method.equals("GET") && !method.equals("HEAD") && !method.equals("POST")) {
+      ex.getResponseHeaders().add("Allow", "GET, HEAD, POST");
+      return Response.error(405, method + " not allowed here; use GET, or POST with a whole number to add");
+    }
+    try {
+      ReplicatedMap map = cluster.kv(mk[0]);
+      Map<String, Object> out = new LinkedHashMap<>();
+      out.put("map", map.name());
+      out.put("key", mk[1]);
+      if (method.equals("POST")) {
+        String text = new String(readBody(ex, MAX_BODY_BYTES), StandardCharsets.UTF_8).strip();
+        long delta;
+        try {
+          delta = text.isEmpty() ? 1 : Long.parseLong(text.startsWith("+") ? text.substring(1) : text);
+        } catch (NumberFormatException e) {
+          return Response.error(400, "expected a whole number to add as the body (like 1 or -3), got '"
+              + abbreviate(text) + "'");
+        }
+        out.put("delta", delta);
+        try {
+          out.put("value", map.increment(mk[1], delta));
+        } catch (ArithmeticException e) {
+          // Each node's share of increments (and of decrements) is a 64-bit count.
+          return Response.error(400, "cannot add " + delta + " to counter '" + mk[1] + "': this node's total of"
+              + (delta < 0 ? " decrements" : " increments") + " would leave the 64-bit range");
+        }
+      } else {
+        out.put("value", map.counter(mk[1]));
+      }
+      return Response.json(200, out);
+    } catch (IllegalArgumentException e) {
+      return Response.error(400, firstLine(e.getMessage()));
+    } catch (IllegalStateException e) {
+      return Response.error(409, firstLine(e.getMessage()));
+    }
+  }
+
+  /**
+   * {@code GET /v1/sets/{map}/{key}}: an OR-set's elements here (empty if absent); {@code POST} with
+   * {@code {"add": [...], "remove": [...]}} changes it and answers the elements after.
+   */
+  private Response set(HttpExchange ex, String rest) throws IOException {
+    String[] mk = mapAndKey(rest);
+    if (mk == null) {
+      return Response.error(400, "expected /v1/sets/{map}/{key}");
+    }
+    String method = ex.getRequestMethod();
+    if (!method.equals("GET") && !method.equals("HEAD") && !method.equals("POST")) {
+      ex.getResponseHeaders().add("Allow", "GET, HEAD, POST");
+      return Response.error(405, method + " not allowed here; use GET, or POST {\"add\": [...], \"remove\": [...]}");
+    }
+    try {
+      ReplicatedMap map = cluster.kv(mk[0]);
+      if (method.equals("POST")) {
+        List<String> add = new ArrayList<>();
+        List<String> remove = new ArrayList<>();
+        String problem = setChange(readBody(ex, MAX_BODY_BYTES), add, remove);
+        if (problem != null) {
+          return Response.error(400, problem);
+        }
+        for (String e : add) {
+          map.addToSet(mk[1], e);
+        }
+        for (String e : remove) {
+          map.removeFromSet(mk[1], e);
+        }
+      }
+      Map<String, Object> out = new LinkedHashMap<>();
+      out.put("map", map.name());
+      out.put("key", mk[1]);
+      out.put("elements", new java.util.TreeSet<>(map.members(mk[1])));
+      return Response.json(200, out);
+    } catch (IllegalArgumentException e) {
+      return Response.error(400, firstLine(e.getMessage()));
+    } catch (IllegalStateException e) {
+      return Response.error(409, firstLine(e.getMessage()));
+    }
+  }
+
+  /** Parses {@code {"add": [...], "remove": [...]}} into the lists; the problem, or null. */
+  private static String setChange(byte[] body, List<String> add, List<String> remove) {
+    String shape = "expected a body like {\"add\": [\"alice\"], \"remove\": [\"bob\"]}";
+    JsonNode root;
+    try {
+      root = Json.mapper().readTree(body);
+    } catch (IOException e) {
+      return "body is not valid JSON: " + firstLine(e instanceof com.fasterxml.jackson.core.JsonProcessingException j
+          ? j.getOriginalMessage() : e.getMessage()) + "; " + shape;
+    }
+    if (root == null || !root.isObject()) {
+      return shape;
+    }
+    for (Iterator<String> it = root.fieldNames(); it.hasNext(); ) {
+      String f = it.next();
+      if (!f.equals("add") && !f.equals("remove")) {
+        return "unknown field '" + abbreviate(f) + "'; " + shape;
+      }
+    }
+    for (String field : List.of("add", "remove")) {
+      JsonNode list = root.path(field);
+      if (list.isMissingNode()) {
+        continue;
+      }
+      if (!list.isArray()) {
+        return "'" + field + "' must be an array of strings; " + shape;
+      }
+      for (JsonNode e : list) {
+        if (!e.isTextual()) {
+          return "'" + field + "' must be an array of strings, got " + abbreviate(e.toString());
+        }
+        String problem = io.grapevine.antientropy.Names.keyProblem(e.asText(), Integer.MAX_VALUE);
+        if (problem != null) {
+          // Checked before any change, so that a bad element does not leave the request half done.
+          return "set element: " + problem.replace("key", "element");
+        }
+        (field.equals("add") ? add : remove).add(e.asText());
+      }
+    }
+    if (add.isEmpty() && remove.isEmpty()) {
+      return "nothing to change: " + shape;
+    }
+    return null;
   }
 
   private static Map<String, Object> kvEntry(String map, String key, byte[] value) {

@@ -324,7 +324,9 @@ public final class Json {
     o.put("name", e.name());
     o.put("avg", finite(e.avg()));
     o.put("sum", finite(e.sum()));
+    // count is the cluster size (every node takes part); publishers, the nodes that published the name.
     o.put("count", finite(e.count()));
+    o.put("publishers", finite(e.publishers()));
     o.put("min", finite(e.min()));
     o.put("max", finite(e.max()));
     o.put("epoch", e.epoch());
@@ -391,6 +393,13 @@ public final class Json {
     byte[] value = c.value();
     if (value != null) {
       putBytes(o, "value", value);
+      if (c.entry().expiresAtMillis() > 0) {
+        o.put("expiresAtMillis", c.entry().expiresAtMillis());
+      }
+    } else if (!deleted && c.entry().kind() == io.grapevine.antientropy.Entry.Kind.COUNTER) {
+      o.put("counter", c.entry().counter().value());
+    } else if (!deleted && c.entry().kind() == io.grapevine.antientropy.Entry.Kind.SET) {
+      o.put("elements", new java.util.TreeSet<>(c.entry().set().elements()));
     }
     o.put("local", c.local());
     return o;

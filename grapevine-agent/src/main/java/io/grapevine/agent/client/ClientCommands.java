@@ -270,6 +270,9 @@ public final class ClientCommands {
     rows.add(List.of("counters", pairs(stats, "=", " ", "packetsDropped")));
     rows.add(List.of("dropped", pairs(stats.path("packetsDropped"), "=", " ")));
     rows.add(List.of("transport", pairs(info.path("transport"), "=", " ")));
+    if (info.has("events")) {
+      rows.add(List.of("events", pairs(info.path("events"), "=", " ")));
+    }
     JsonNode enc = info.path("encryption");
     if (!enc.isMissingNode()) {
       rows.add(List.of("encryption", pairs(enc, "=", " ", "keys")));

@@ -95,13 +95,21 @@ public final class DataCommands {
     @Parameters(index = "1", paramLabel = "PAYLOAD", description = "The payload, as UTF-8 text (64 KiB at most by default).")
     String payload;
 
+    @Option(names = "--coalesce", paramLabel = "KEY",
+        description = "Only the newest event of this topic and KEY matters: a node that already delivered a newer one skips it.")
+    String coalesce;
+
     @Option(names = "--json", description = "Print the agent's JSON answer.")
     boolean json;
 
     @Override
     void run(AgentClient client) throws AgentException {
       checkName(spec, "TOPIC", topic);
-      JsonNode body = client.postBytes("/v1/events/" + segment(topic), payload.getBytes(StandardCharsets.UTF_8));
+      if (coalesce != null) {
+        checkName(spec, "--coalesce", coalesce);
+      }
+      String query = coalesce == null ? "" : "?coalesce=" + URLEncoder.encode(coalesce, StandardCharsets.UTF_8);
+      JsonNode body = client.postBytes("/v1/events/" + segment(topic) + query, payload.getBytes(StandardCharsets.UTF_8));
       out().println(json ? Json.write(body) : body.path("id").asText());
     }
   }
@@ -360,13 +368,15 @@ public final class DataCommands {
       mixinStandardHelpOptions = true,
       versionProvider = GrapevineCommand.Version.class,
       description = "Read and write replicated maps: every node holds every map; writes spread by gossip.",
-      subcommands = {KvPut.class, KvGet.class, KvDelete.class, KvList.class, KvWatch.class})
+      subcommands = {KvPut.class, KvGet.class, KvDelete.class, KvList.class, KvWatch.class, KvIncr.class,
+          KvCounter.class, KvSetAdd.class, KvSetRemove.class, KvSetMembers.class})
   public static final class Kv implements Runnable {
     @Spec CommandSpec spec;
 
     @Override
     public void run() {
-      throw new ParameterException(spec.commandLine(), "missing a subcommand (put, get, delete, list or watch)");
+      throw new ParameterException(spec.commandLine(), "missing a subcommand (put, get, delete, list, watch, incr, counter,"
+          + " set-add, set-remove or set-members)");
     }
   }
 
@@ -378,14 +388,32 @@ public final class DataCommands {
     @Parameters(index = "1", paramLabel = "KEY") String key;
     @Parameters(index = "2", paramLabel = "VALUE", description = "UTF-8 text.") String value;
 
+    @Option(names = "--ttl", paramLabel = "DURATION",
+        description = "The value disappears on every node this long after now (wall clock), e.g. 30s or 10m.")
+    String ttl;
+
     @Option(names = "--json", description = "Print the agent's JSON answer.")
     boolean json;
 
     @Override
     void run(AgentClient client) throws AgentException {
       checkMap(spec, map);
-      JsonNode body = client.put("/v1/kv/" + segment(map) + "/" + segment(key), value.getBytes(StandardCharsets.UTF_8));
-      out().println(json ? Json.write(body) : "stored " + map + "/" + key + " (" + body.path("bytes").asInt() + " bytes)");
+      String query = "";
+      if (ttl != null) {
+        java.time.Duration d;
+        try {
+          d = io.grapevine.config.Durations.parse(ttl);
+        } catch (IllegalArgumentException e) {
+          throw new ParameterException(spec.commandLine(), "--ttl: " + e.getMessage());
+        }
+        if (d.isZero()) {
+          throw new ParameterException(spec.commandLine(), "--ttl must be above zero, like 30s; leave it out for a value that never expires");
+        }
+        query = "?ttl=" + d.toMillis() + "ms";
+      }
+      JsonNode body = client.put("/v1/kv/" + segment(map) + "/" + segment(key) + query, value.getBytes(StandardCharsets.UTF_8));
+      out().println(json ? Json.write(body) : "stored " + map + "/" + key + " (" + body.path("bytes").asInt() + " bytes"
+          + (ttl == null ? "" : ", expires in " + ttl.strip()) + ")");
     }
   }
 
@@ -476,11 +504,133 @@ public final class DataCommands {
               out.println(compact(c));
             } else if (c.path("deleted").asBoolean()) {
               out.println("delete " + c.path("key").asText());
+            } else if (c.has("counter")) {
+              out.println("counter " + c.path("key").asText() + " " + c.path("counter").asText());
+            } else if (c.has("elements")) {
+              List<String> els = new ArrayList<>();
+              c.path("elements").forEach(e -> els.add(e.asText()));
+              out.println("set " + c.path("key").asText() + " " + oneLine(String.join(",", els)));
             } else {
               out.println("put " + c.path("key").asText() + " " + oneLine(bytesText(c, "value")));
             }
             out.flush();
           });
+    }
+  }
+
+  /** {@code grapevine kv incr MAP KEY [DELTA]}: prints the counter's new value here. */
+  @Command(name = "incr", mixinStandardHelpOptions = true, versionProvider = GrapevineCommand.Version.class,
+      description = {"Add DELTA (default 1; may be negative) to the counter KEY of MAP and print its new value on this node.",
+          "Concurrent increments on different nodes all count (a PN-counter)."})
+  public static final class KvIncr extends ClientCommands.Base {
+    @Parameters(index = "0", paramLabel = "MAP") String map;
+    @Parameters(index = "1", paramLabel = "KEY") String key;
+    @Parameters(index = "2", arity = "0..1", paramLabel = "DELTA", description = "A whole number (default 1).")
+    String delta;
+
+    @Option(names = "--json", description = "Print the agent's JSON answer.")
+    boolean json;
+
+    @Override
+    void run(AgentClient client) throws AgentException {
+      checkMap(spec, map);
+      long d = 1;
+      if (delta != null) {
+        try {
+          d = Long.parseLong(delta.strip().startsWith("+") ? delta.strip().substring(1) : delta.strip());
+        } catch (NumberFormatException e) {
+          throw new ParameterException(spec.commandLine(), "DELTA must be a whole number like 1 or -3, got '" + delta + "'");
+        }
+      }
+      JsonNode body = client.postBytes("/v1/counters/" + segment(map) + "/" + segment(key),
+          Long.toString(d).getBytes(StandardCharsets.UTF_8));
+      out().println(json ? Json.write(body) : body.path("value").asText());
+    }
+  }
+
+  /** {@code grapevine kv counter MAP KEY}: the counter's value here. */
+  @Command(name = "counter", mixinStandardHelpOptions = true, versionProvider = GrapevineCommand.Version.class,
+      description = "Print the value of the counter KEY of MAP on this node (0 when it does not exist).")
+  public static final class KvCounter extends ClientCommands.Base {
+    @Parameters(index = "0", paramLabel = "MAP") String map;
+    @Parameters(index = "1", paramLabel = "KEY") String key;
+
+    @Option(names = "--json", description = "Print the agent's JSON answer.")
+    boolean json;
+
+    @Override
+    void run(AgentClient client) throws AgentException {
+      checkMap(spec, map);
+      JsonNode body = client.get("/v1/counters/" + segment(map) + "/" + segment(key));
+      out().println(json ? Json.write(body) : body.path("value").asText());
+    }
+  }
+
+  /** Adds or removes set elements: {@code POST /v1/sets/{map}/{key}}. */
+  abstract static class SetChange extends ClientCommands.Base {
+    @Parameters(index = "0", paramLabel = "MAP") String map;
+    @Parameters(index = "1", paramLabel = "KEY") String key;
+    @Parameters(index = "2", arity = "1..*", paramLabel = "ELEMENT") List<String> elements;
+
+    @Option(names = "--json", description = "Print the agent's JSON answer.")
+    boolean json;
+
+    abstract String field();
+
+    @Override
+    void run(AgentClient client) throws AgentException {
+      checkMap(spec, map);
+      JsonNode body = client.post("/v1/sets/" + segment(map) + "/" + segment(key),
+          java.util.Map.of(field(), elements), java.time.Duration.ofSeconds(30));
+      if (json) {
+        out().println(Json.write(body));
+        return;
+      }
+      int size = body.path("elements").size();
+      out().println((field().equals("add") ? "added to " : "removed from ") + map + "/" + key + "; it has "
+          + size + (size == 1 ? " element" : " elements"));
+    }
+  }
+
+  /** {@code grapevine kv set-add MAP KEY ELEMENT...}. */
+  @Command(name = "set-add", mixinStandardHelpOptions = true, versionProvider = GrapevineCommand.Version.class,
+      description = {"Add the elements to the set KEY of MAP (an OR-set: an add wins over a concurrent remove elsewhere)."})
+  public static final class KvSetAdd extends SetChange {
+    @Override
+    String field() {
+      return "add";
+    }
+  }
+
+  /** {@code grapevine kv set-remove MAP KEY ELEMENT...}. */
+  @Command(name = "set-remove", mixinStandardHelpOptions = true, versionProvider = GrapevineCommand.Version.class,
+      description = "Remove the elements from the set KEY of MAP (the adds this node has seen).")
+  public static final class KvSetRemove extends SetChange {
+    @Override
+    String field() {
+      return "remove";
+    }
+  }
+
+  /** {@code grapevine kv set-members MAP KEY}: one element per line. */
+  @Command(name = "set-members", mixinStandardHelpOptions = true, versionProvider = GrapevineCommand.Version.class,
+      description = "Print the elements of the set KEY of MAP on this node, one per line, sorted (nothing when empty).")
+  public static final class KvSetMembers extends ClientCommands.Base {
+    @Parameters(index = "0", paramLabel = "MAP") String map;
+    @Parameters(index = "1", paramLabel = "KEY") String key;
+
+    @Option(names = "--json", description = "Print the agent's JSON answer.")
+    boolean json;
+
+    @Override
+    void run(AgentClient client) throws AgentException {
+      checkMap(spec, map);
+      JsonNode body = client.get("/v1/sets/" + segment(map) + "/" + segment(key));
+      if (json) {
+        out().println(Json.write(body));
+        return;
+      }
+      body.path("elements").forEach(e -> out().println(oneLine(e.asText())));
     }
   }
 

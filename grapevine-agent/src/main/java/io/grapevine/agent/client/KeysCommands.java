@@ -27,8 +27,9 @@ public final class KeysCommands {
       mixinStandardHelpOptions = true,
       versionProvider = GrapevineCommand.Version.class,
       description = {
-        "Manage the encryption keyring of every member at once: list, install KEY, use KEY (make primary),",
-        "remove KEY. Rotate with install, use, remove, each complete before the next. With no subcommand, lists."
+        "Manage the encryption keyring of every member at once: list, install, use, remove.",
+        "install KEY, use KEY (make primary), remove KEY. Rotate with install, use, remove, each complete before",
+        "the next. With no subcommand, lists."
       },
       subcommands = {KeysList.class, KeysInstall.class, KeysUse.class, KeysRemove.class})
   public static final class Keys extends ClientCommands.Base {
@@ -46,8 +47,8 @@ public final class KeysCommands {
       name = "list",
       mixinStandardHelpOptions = true,
       versionProvider = GrapevineCommand.Version.class,
-      description = {"List the keys the members hold, by fingerprint: how many nodes hold each and how many seal",
-          "with it (primary). The keys themselves only with --show-keys."})
+      description = {"List the keys the members hold, by fingerprint.",
+          "How many nodes hold each and how many seal with it (primary). The keys themselves only with --show-keys."})
   public static final class KeysList extends ClientCommands.Base {
     @Option(names = "--show-keys", description = "Also print each key, base64 (secret: mind where the output goes).")
     boolean showKeys;

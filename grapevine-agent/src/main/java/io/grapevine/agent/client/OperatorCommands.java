@@ -27,8 +27,8 @@ public final class OperatorCommands {
       mixinStandardHelpOptions = true,
       versionProvider = GrapevineCommand.Version.class,
       description = {
-        "Show, set or delete a running agent's tags (its key=value metadata); changes spread to every member",
-        "like any metadata update. With no subcommand, shows them."
+        "Show, set or delete a running agent's tags (its key=value metadata).",
+        "Changes spread to every member like any metadata update. With no subcommand, shows them."
       },
       subcommands = {TagsSet.class, TagsDelete.class})
   public static final class Tags extends ClientCommands.Base {
@@ -114,8 +114,8 @@ public final class OperatorCommands {
       mixinStandardHelpOptions = true,
       versionProvider = GrapevineCommand.Version.class,
       description = {
-        "Estimate the round-trip time between two members from their network coordinates (B defaults to",
-        "the agent's own node). Needs agents started with --coordinates on."
+        "Estimate the round-trip time between two members from their network coordinates.",
+        "B defaults to the agent's own node. Needs agents started with --coordinates on."
       })
   public static final class Rtt extends ClientCommands.Base {
     @Parameters(index = "0", paramLabel = "A", description = "A member name.")
@@ -150,8 +150,8 @@ public final class OperatorCommands {
       mixinStandardHelpOptions = true,
       versionProvider = GrapevineCommand.Version.class,
       description = {
-        "Stream a running agent's log lines (at or above --log-level) and its membership events as they",
-        "happen, until interrupted (Ctrl-C). Does not change the agent's own log level."
+        "Stream a running agent's log lines and membership events as they happen.",
+        "Log lines at or above --log-level, until interrupted (Ctrl-C). Does not change the agent's own log level."
       })
   public static final class Monitor extends ClientCommands.Base {
     @Option(names = "--log-level", paramLabel = "LEVEL", defaultValue = "info",

@@ -26,7 +26,8 @@ import picocli.CommandLine.Parameters;
     mixinStandardHelpOptions = true,
     versionProvider = GrapevineCommand.Version.class,
     description = {
-      "Ask the cluster: the query spreads by gossip to every node that passes the filters; each acknowledges",
+      "Ask the cluster a question and print the answers as they arrive.",
+      "The query spreads by gossip to every node that passes the filters; each acknowledges",
       "and its handler for NAME answers. Prints acks and answers as they arrive, then 'acks n/m, responses n/m'",
       "(m: the nodes the agent knew that pass the filters). Ends at the timeout, or once every node answered."
     })

@@ -99,29 +99,57 @@ final class FakeKv implements ReplicatedMap {
     return out;
   }
 
+  // Counters and sets: one replica's view, with the runtime's kind and range checks mimicked.
+  final java.util.Map<String, Long> counters = new java.util.concurrent.ConcurrentHashMap<>();
+  final java.util.Map<String, Set<String>> sets = new java.util.concurrent.ConcurrentHashMap<>();
+
+  private void checkKind(String key, Object mine) {
+    checkKey(key);
+    if (values.containsKey(key) || (mine != counters && counters.containsKey(key))
+        || (mine != sets && sets.containsKey(key))) {
+      throw new IllegalStateException("key '" + key + "' in map '" + name + "' holds another kind");
+    }
+  }
+
   @Override
-  public long increment(String key, long delta) {
-    throw new UnsupportedOperationException();
+  public synchronized long increment(String key, long delta) {
+    checkKind(key, counters);
+    if (delta == Long.MIN_VALUE) {
+      throw new ArithmeticException("delta out of range");
+    }
+    long v = Math.addExact(counters.getOrDefault(key, 0L), delta);
+    counters.put(key, v);
+    return v;
   }
 
   @Override
   public long counter(String key) {
-    return 0;
+    return counters.getOrDefault(key, 0L);
+  }
+
+  private static void checkElement(String element) {
+    if (element.isEmpty() || element.length() > 512) {
+      throw new IllegalArgumentException("set element: element must be 1..512 UTF-8 bytes");
+    }
   }
 
   @Override
-  public void addToSet(String key, String element) {
-    throw new UnsupportedOperationException();
+  public synchronized void addToSet(String key, String element) {
+    checkKind(key, sets);
+    checkElement(element);
+    sets.computeIfAbsent(key, k -> new java.util.TreeSet<>()).add(element);
   }
 
   @Override
-  public void removeFromSet(String key, String element) {
-    throw new UnsupportedOperationException();
+  public synchronized void removeFromSet(String key, String element) {
+    checkKind(key, sets);
+    checkElement(element);
+    sets.computeIfAbsent(key, k -> new java.util.TreeSet<>()).remove(element);
   }
 
   @Override
   public Set<String> members(String key) {
-    return Set.of();
+    return Set.copyOf(sets.getOrDefault(key, Set.of()));
   }
 
   @Override
