@@ -1103,6 +1103,7 @@ public final class Membership implements Protocol<Message>, PeerSampler, Piggyba
         && digest(metadata) == r.wantDigest) {
       // The metadata this incarnation announced by reference: fetched, or brought by a push-pull.
       setMetadata(r, metadata, r.wantDigest, incarnation);
+      version++;
       emit(out, new MemberEvent(MemberEvent.Type.UPDATED, r.snapshot()));
       return;
     }
