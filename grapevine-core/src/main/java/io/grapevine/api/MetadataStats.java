@@ -11,6 +11,9 @@ package io.grapevine.api;
  * @param deferred newer versions learned while every fetch slot ({@code metadataFetchesInFlight})
  *     was busy: their fetch waited for a slot, or a push-pull brought them
  * @param served requests for this node's own metadata it answered
+ * @param refused requests it did not answer: from a node it does not list, alive or suspect, at the
+ *     address the request gives (a forged request, or a joiner not known yet, which asks again)
  * @param stale members whose current metadata this node does not hold yet, now
  */
-public record MetadataStats(long fetches, long fetched, long timeouts, long deferred, long served, int stale) {}
+public record MetadataStats(long fetches, long fetched, long timeouts, long deferred, long served, long refused,
+    int stale) {}

@@ -758,12 +758,14 @@ public final class Membership implements Protocol<Message>, PeerSampler, Piggyba
       serveMetadata(req, out);
     } else if (m instanceof Metadata md) {
       Record r = members.get(md.name());
-      if (r != null && r.fetchDeadlineMillis != 0) {
-        endFetch(r);
-        stats.metadataFetched++;
-      }
+      boolean asked = r != null && r.fetchDeadlineMillis != 0;
       applyAlive(now, md.name(), md.endpoint(), md.incarnation(), md.metadata(), md.protocolMin(),
           md.protocolMax(), out);
+      // Applying it ended the fetch if it was the metadata wanted; an answer that is not keeps the
+      // slot until the timeout, so a member answering wrong is not asked again in a tight loop.
+      if (asked && r.fetchDeadlineMillis == 0) {
+        stats.metadataFetched++;
+      }
     } else if (m instanceof Suspect s) {
       applySuspect(now, s.name(), s.incarnation(), s.from(), out);
     } else if (m instanceof Dead d) {
@@ -1105,6 +1107,25 @@ public final class Membership implements Protocol<Message>, PeerSampler, Piggyba
       setMetadata(r, metadata, r.wantDigest, incarnation);
       version++;
       emit(out, new MemberEvent(MemberEvent.Type.UPDATED, r.snapshot()));
+      return;
+    }
+    if (incarnation == r.incarnation && r.metaIncarnation < incarnation && !r.metaStale
+        && r.endpoint.equals(endpoint)) {
+      // A suspicion of this incarnation came before its alive (gossip reorders): the state stays,
+      // but the metadata is this incarnation's, else it would be held at the old value until the
+      // member's next incarnation.
+      if (metadata != null) {
+        boolean differs = !java.util.Arrays.equals(r.metadata, metadata);
+        setMetadata(r, differs ? metadata : r.metadata, differs ? digest(metadata) : r.metaDigest, incarnation);
+        if (differs) {
+          version++;
+          emit(out, new MemberEvent(MemberEvent.Type.UPDATED, r.snapshot()));
+        }
+      } else if (holds(r, refDigest, refLength)) {
+        setMetadata(r, r.metadata, r.metaDigest, incarnation);
+      } else {
+        markStale(r, refDigest, refLength);
+      }
       return;
     }
     if (!Precedence.overrides(MemberState.ALIVE, incarnation, r.state, r.incarnation)) {
@@ -1564,8 +1585,9 @@ public final class Membership implements Protocol<Message>, PeerSampler, Piggyba
     long stateBytes = 0;
     for (Record r : entries) {
       long incarnation = r.incarnation;
-      if (r.metaStale) {
-        // Only what is known: the metadata held, at the incarnation it is known for (none yet: skipped).
+      if (r != self && (r.metaStale || r.metaIncarnation < r.incarnation)) {
+        // Only what is known: the metadata held, at the incarnation it is known for (none yet:
+        // skipped). A suspicion at a later incarnation travels by gossip.
         if (r.metaIncarnation == Long.MIN_VALUE) {
           continue;
         }
@@ -1860,7 +1882,7 @@ public final class Membership implements Protocol<Message>, PeerSampler, Piggyba
       fetching.add(r);
       stats.metadataFetches++;
       datagram.begin();
-      write(datagram, new MetadataRequest(r.name, r.wantDigest, self.endpoint));
+      write(datagram, new MetadataRequest(r.name, r.wantDigest, self.name, self.endpoint));
       send(r.endpoint, out);
     }
   }
@@ -1883,8 +1905,18 @@ public final class Membership implements Protocol<Message>, PeerSampler, Piggyba
 
   /** Answers a fetch of this node's metadata with its alive state and whole metadata, over TCP. */
   private void serveMetadata(MetadataRequest req, Outbox out) {
+    Record requester = members.get(req.requesterName());
+    // Answered only to a member at its known address: a forged request cannot aim TCP traffic at
+    // an address outside the cluster.
     if (!req.name().equals(self.name)) {
+      // Meant for a node that used to live at this address.
       context.dropped(DropReason.UNEXPECTED);
+      return;
+    }
+    if (requester == null || requester == self || !requester.endpoint.equals(req.requester())
+        || requester.state.isGone()) {
+      // Not yet known (a joiner's request): it asks again after metadataFetchTimeout.
+      stats.metadataRequestsRefused++;
       return;
     }
     stats.metadataServed++;
@@ -1901,7 +1933,7 @@ public final class Membership implements Protocol<Message>, PeerSampler, Piggyba
   /** Counters of metadata travelling by reference and fetch. */
   public MetadataStats metadataStats() {
     return new MetadataStats(stats.metadataFetches, stats.metadataFetched, stats.metadataFetchTimeouts,
-        stats.metadataFetchesDeferred, stats.metadataServed, staleMetadata.size());
+        stats.metadataFetchesDeferred, stats.metadataServed, stats.metadataRequestsRefused, staleMetadata.size());
   }
 
   private void queue(String key, Message m) {

@@ -30,6 +30,7 @@ final class MembershipCounters {
   volatile long metadataFetchTimeouts;
   volatile long metadataFetchesDeferred;
   volatile long metadataServed;
+  volatile long metadataRequestsRefused;
 
   MembershipStats snapshot() {
     StackStats st = stack;

@@ -133,18 +133,22 @@ final class MembershipMessages {
     }
   }
 
-  /** name(str8) metaDigest(8) requester(endpoint): asks member {@code name} for its metadata. */
-  record MetadataRequest(String name, long metaDigest, Endpoint requester) implements Message {
+  /**
+   * name(str8) metaDigest(8) requesterName(str8) requester(endpoint): asks member {@code name} for its
+   * metadata, to be sent over TCP to {@code requester}.
+   */
+  record MetadataRequest(String name, long metaDigest, String requesterName, Endpoint requester)
+      implements Message {
     public MessageType type() {
       return MessageType.METADATA_REQUEST;
     }
 
     public void writeBody(FieldWriter w) {
-      w.putString8(name).putLong(metaDigest).putEndpoint(requester);
+      w.putString8(name).putLong(metaDigest).putString8(requesterName).putEndpoint(requester);
     }
 
     static MetadataRequest read(PacketReader r) throws MalformedPacketException {
-      return new MetadataRequest(r.getString8(), r.getLong(), r.getEndpoint());
+      return new MetadataRequest(r.getString8(), r.getLong(), r.getString8(), r.getEndpoint());
     }
   }
 

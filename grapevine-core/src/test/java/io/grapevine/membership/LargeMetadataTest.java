@@ -204,6 +204,52 @@ class LargeMetadataTest {
   }
 
   @Test
+  void aRequestFromOutsideTheClusterIsNotAnswered() {
+    StackCluster c = cluster(3, 37, BIG, i -> random(4096, i));
+    VirtualNetwork net = c.network();
+    c.runFor(5_000);
+    Membership n1 = c.protocol(1, Membership.class);
+    List<Packet> sent = new ArrayList<>();
+    net.onSend(sent::add);
+    io.grapevine.node.Endpoint victim = VirtualNetwork.endpointOf(199);
+    MembershipMessagesTestAccess.deliver(c.node(1),
+        new MembershipMessages.MetadataRequest("n1", 0, "n2", victim));
+    MembershipMessagesTestAccess.deliver(c.node(1),
+        new MembershipMessages.MetadataRequest("n1", 0, "stranger", victim));
+    c.runFor(1_000);
+    assertThat(n1.metadataStats().refused()).isEqualTo(2);
+    assertThat(n1.metadataStats().served()).isZero();
+    assertThat(sent).noneMatch(p -> p.to().equals(victim));
+    // The same request from a member at its address is answered, over TCP.
+    Membership n2 = c.protocol(2, Membership.class);
+    MembershipMessagesTestAccess.deliver(c.node(1),
+        new MembershipMessages.MetadataRequest("n1", 0, "n2", n2.endpoint()));
+    c.runFor(100);
+    assertThat(n1.metadataStats().served()).isEqualTo(1);
+    assertThat(sent).anyMatch(p -> p.to().equals(n2.endpoint()) && p.delivery() == Delivery.STREAM && p.size() > 4096);
+  }
+
+  @Test
+  void aSuspicionOfTheNewIncarnationArrivingFirstDoesNotHideItsMetadata() {
+    StackCluster c = cluster(3, 38, BIG, i -> random(4096, i));
+    VirtualNetwork net = c.network();
+    c.runFor(5_000);
+    Membership n0 = c.protocol(0, Membership.class);
+    Membership n2 = c.protocol(2, Membership.class);
+    long next = n2.localMember().incarnation() + 1;
+    // n2 must not hear of the suspicion (it would refute with a newer incarnation and hide the case).
+    VirtualNetwork.LinkRule deaf = net.drop((from, to) -> to.equals(n2.endpoint()), Traffic.ALL);
+    MembershipMessagesTestAccess.deliverSuspect(c.node(0), "n2", next, "n1");
+    assertThat(n0.member("n2").incarnation()).isEqualTo(next);
+    byte[] meta = random(8192, 4);
+    c.call(2, (now, out) -> n2.updateMetadata(now, meta, out));
+    assertThat(net.runUntil(() -> n0.metadataStats().stale() == 1, 2_000))
+        .as("n0 learns that incarnation %d has other metadata", next).isTrue();
+    deaf.remove();
+    assertThat(net.runUntil(() -> Arrays.equals(n0.member("n2").metadata(), meta), 5_000)).isTrue();
+  }
+
+  @Test
   void theKnobsAreValidatedWithAMessageNamingThem() {
     org.assertj.core.api.Assertions.assertThatThrownBy(() -> BIG.toBuilder().metadataMaxBytes(65_536).build())
         .hasMessageContaining("metadataMaxBytes must be in 0..65535, got 65536");
