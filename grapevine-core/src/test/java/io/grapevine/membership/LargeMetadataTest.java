@@ -250,6 +250,31 @@ class LargeMetadataTest {
   }
 
   @Test
+  void updatesUnderDatagramLossStillArriveByFetchNotByWaitingForPushPull() {
+    // Loss brings suspicions, refutations and reordered gossip; fetches must still deliver each
+    // update well before the next push-pull would.
+    MembershipConfig config = BIG.toBuilder().pushPullInterval(java.time.Duration.ofSeconds(120)).build();
+    for (long seed = 40; seed < 43; seed++) {
+      StackCluster c = cluster(30, seed, config, i -> random(8192, i));
+      VirtualNetwork net = c.network();
+      net.runUntil(() -> Members.all(c).stream().allMatch(m -> m.members().size() == 30), 30_000);
+      c.runFor(10_000);
+      net.loss(0.10, Traffic.DATAGRAMS);
+      for (int u = 0; u < 5; u++) {
+        int src = 1 + (int) ((seed * 7 + u * 11) % 29);
+        Membership m = c.protocol(src, Membership.class);
+        byte[] meta = random(8192, seed * 100 + u);
+        c.call(src, (now, out) -> m.updateMetadata(now, meta, out));
+        long t = net.now();
+        assertThat(net.runUntil(() -> allHold(c, m.name(), meta), 20_000))
+            .as("seed %d, update %d by %s", seed, u, m.name()).isTrue();
+        assertThat(net.now() - t).isLessThan(20_000);
+        c.runFor(1_000);
+      }
+    }
+  }
+
+  @Test
   void theKnobsAreValidatedWithAMessageNamingThem() {
     org.assertj.core.api.Assertions.assertThatThrownBy(() -> BIG.toBuilder().metadataMaxBytes(65_536).build())
         .hasMessageContaining("metadataMaxBytes must be in 0..65535, got 65536");
