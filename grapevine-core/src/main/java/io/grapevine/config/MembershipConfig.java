@@ -147,9 +147,39 @@ public final class MembershipConfig {
       value = "new inbound TCP connections accepted per source address per second (burst the same); more are closed and counted; 0 = off",
       unit = "connections/s", valid = "0..1000000")
   public final int inboundConnectionsPerSecondPerSource;
-  /** Largest per-node metadata, bytes. Metadata rides in every alive message. */
-  @KnobDoc(value = "largest per-node metadata; it rides in every alive message", unit = "bytes", valid = "0..1024")
+  /**
+   * Largest per-node metadata, bytes, sent and accepted: a member announcing more is dropped and
+   * counted ({@code oversized}) before anything is allocated. Up to {@link #metadataInlineBytes} it
+   * rides in alive messages; larger, it travels by TCP (push-pull, or a fetch when a member's
+   * metadata changes). 65,535 is the most a member entry's two-byte length holds.
+   */
+  @KnobDoc(
+      value = "largest per-node metadata, sent and accepted (more is dropped and counted); above metadataInlineBytes it travels by TCP, not in alive datagrams",
+      unit = "bytes", valid = "0..65535")
   public final int metadataMaxBytes;
+  /**
+   * Metadata up to this size rides inline in every alive message (gossip datagrams); larger
+   * metadata is named there by length and digest only, and a node that lacks it fetches it from the
+   * member over TCP or gets it in the next push-pull. The smaller of it and {@code udpPayloadBytes
+   * - 400} applies ({@link #inlineMetadataLimit()}), so an alive message always fits a datagram.
+   */
+  @KnobDoc(
+      value = "metadata up to this size rides in alive datagrams; larger is announced by digest and fetched over TCP",
+      unit = "bytes", valid = "0..1024 (the smaller of it and udpPayloadBytes − 400 applies)")
+  public final int metadataInlineBytes;
+  /**
+   * Metadata fetches a node has in flight at once (at most one per member); a fetch it cannot start
+   * is counted as deferred and retried when one finishes, or the next push-pull brings the data.
+   */
+  @KnobDoc(
+      value = "metadata fetches in flight at once (one per member at most); more wait, counted as deferred",
+      unit = "fetches", valid = "1..1024")
+  public final int metadataFetchesInFlight;
+  /** A metadata fetch unanswered this long is given up (counted) and its slot freed; it is tried again later. */
+  @KnobDoc(
+      value = "a metadata fetch unanswered this long is given up (counted) and retried later",
+      valid = "positive")
+  public final Duration metadataFetchTimeout;
   /** Dead and left members stay listed this long (visible to operators), then are reaped. */
   @KnobDoc(
       value = "dead and left members stay listed this long (for operators), then are reaped",
@@ -227,6 +257,9 @@ public final class MembershipConfig {
     this.maxInboundConnections = b.maxInboundConnections;
     this.inboundConnectionsPerSecondPerSource = b.inboundConnectionsPerSecondPerSource;
     this.metadataMaxBytes = b.metadataMaxBytes;
+    this.metadataInlineBytes = b.metadataInlineBytes;
+    this.metadataFetchesInFlight = b.metadataFetchesInFlight;
+    this.metadataFetchTimeout = b.metadataFetchTimeout;
     this.deadMemberRetention = b.deadMemberRetention;
     this.tombstoneRetention = b.tombstoneRetention;
     this.maxMembers = b.maxMembers;
@@ -283,6 +316,11 @@ public final class MembershipConfig {
     return new Builder(this);
   }
 
+  /** The largest metadata sent inline in alive messages: metadataInlineBytes, within a datagram's room. */
+  public int inlineMetadataLimit() {
+    return Math.max(0, Math.min(metadataInlineBytes, udpPayloadBytes - ALIVE_ROOM));
+  }
+
   /** Retransmissions of each update: retransmitMult * ceil(log10(n + 1)). */
   public int retransmitLimit(int n) {
     return retransmitMult * (int) Math.ceil(Math.log10(n + 1.0));
@@ -309,6 +347,12 @@ public final class MembershipConfig {
     return (long) (base * mult);
   }
 
+  /**
+   * Bytes of a datagram an inline alive message needs besides its metadata: the longest name and
+   * an IPv6 endpoint (about 300), the packet envelope with the longest cluster name, and a seal.
+   */
+  static final int ALIVE_ROOM = 400;
+
   /** Builder with LAN defaults. */
   public static final class Builder {
     private Duration probeInterval = Duration.ofSeconds(1);
@@ -333,6 +377,9 @@ public final class MembershipConfig {
     private int maxInboundConnections = 256;
     private int inboundConnectionsPerSecondPerSource = 256;
     private int metadataMaxBytes = 512;
+    private int metadataInlineBytes = 512;
+    private int metadataFetchesInFlight = 16;
+    private Duration metadataFetchTimeout = Duration.ofSeconds(2);
     private Duration deadMemberRetention = Duration.ofMinutes(5);
     private Duration tombstoneRetention = Duration.ofMinutes(30);
     private int maxMembers = 100_000;
@@ -367,6 +414,9 @@ public final class MembershipConfig {
       maxInboundConnections = c.maxInboundConnections;
       inboundConnectionsPerSecondPerSource = c.inboundConnectionsPerSecondPerSource;
       metadataMaxBytes = c.metadataMaxBytes;
+      metadataInlineBytes = c.metadataInlineBytes;
+      metadataFetchesInFlight = c.metadataFetchesInFlight;
+      metadataFetchTimeout = c.metadataFetchTimeout;
       deadMemberRetention = c.deadMemberRetention;
       tombstoneRetention = c.tombstoneRetention;
       maxMembers = c.maxMembers;
@@ -399,6 +449,9 @@ public final class MembershipConfig {
     public Builder maxInboundConnections(int v) { maxInboundConnections = v; return this; }
     public Builder inboundConnectionsPerSecondPerSource(int v) { inboundConnectionsPerSecondPerSource = v; return this; }
     public Builder metadataMaxBytes(int v) { metadataMaxBytes = v; return this; }
+    public Builder metadataInlineBytes(int v) { metadataInlineBytes = v; return this; }
+    public Builder metadataFetchesInFlight(int v) { metadataFetchesInFlight = v; return this; }
+    public Builder metadataFetchTimeout(Duration v) { metadataFetchTimeout = v; return this; }
     public Builder deadMemberRetention(Duration v) { deadMemberRetention = v; return this; }
     public Builder tombstoneRetention(Duration v) { tombstoneRetention = v; return this; }
     public Builder maxMembers(int v) { maxMembers = v; return this; }
@@ -438,7 +491,10 @@ public final class MembershipConfig {
       range(errors, "pushPullDeflateLevel", pushPullDeflateLevel, 0, 9);
       range(errors, "maxInboundConnections", maxInboundConnections, 1, 65_536);
       range(errors, "inboundConnectionsPerSecondPerSource", inboundConnectionsPerSecondPerSource, 0, 1_000_000);
-      range(errors, "metadataMaxBytes", metadataMaxBytes, 0, 1024);
+      range(errors, "metadataMaxBytes", metadataMaxBytes, 0, 65_535);
+      range(errors, "metadataInlineBytes", metadataInlineBytes, 0, 1024);
+      range(errors, "metadataFetchesInFlight", metadataFetchesInFlight, 1, 1024);
+      positive(errors, "metadataFetchTimeout", metadataFetchTimeout);
       nonNegative(errors, "deadMemberRetention", deadMemberRetention);
       nonNegative(errors, "tombstoneRetention", tombstoneRetention);
       range(errors, "maxMembers", maxMembers, 2, 10_000_000);

@@ -10,8 +10,13 @@ import io.grapevine.api.MemberState;
 import io.grapevine.api.Member;
 import io.grapevine.internal.broadcast.BroadcastQueue;
 import io.grapevine.internal.collect.KeyedTable;
+import io.grapevine.antientropy.Hash64;
+import io.grapevine.api.MetadataStats;
 import io.grapevine.membership.MembershipMessages.Ack;
 import io.grapevine.membership.MembershipMessages.Alive;
+import io.grapevine.membership.MembershipMessages.AliveRef;
+import io.grapevine.membership.MembershipMessages.Metadata;
+import io.grapevine.membership.MembershipMessages.MetadataRequest;
 import io.grapevine.membership.MembershipMessages.Dead;
 import io.grapevine.membership.MembershipMessages.Deflated;
 import io.grapevine.membership.MembershipMessages.IndirectPing;
@@ -113,6 +118,19 @@ public final class Membership implements Protocol<Message>, PeerSampler, Piggyba
     long releaseAtMillis;
     /** It said, in its last push-pull to this node, that it reads deflated push-pulls. */
     boolean inflates;
+    /** {@link #digest} of {@link #metadata}. */
+    long metaDigest;
+    /**
+     * The incarnation at which {@link #metadata} is known to be the member's: what a push-pull may
+     * claim for it. Long.MIN_VALUE: none (learned by reference, never fetched).
+     */
+    long metaIncarnation;
+    /** The current incarnation's metadata, announced by reference, is not held yet; these name it. */
+    boolean metaStale;
+    long wantDigest;
+    int wantLength;
+    /** When the metadata fetch in flight is given up; 0: none in flight (one per member at most). */
+    long fetchDeadlineMillis;
 
     Record(String name, Endpoint endpoint, long incarnation, byte[] metadata, int pmin, int pmax, long now) {
       this.name = name;
@@ -120,6 +138,8 @@ public final class Membership implements Protocol<Message>, PeerSampler, Piggyba
       this.state = MemberState.ALIVE;
       this.incarnation = incarnation;
       this.metadata = metadata;
+      this.metaDigest = digest(metadata);
+      this.metaIncarnation = incarnation;
       this.protocolMin = pmin;
       this.protocolMax = pmax;
       this.stateSinceMillis = now;
@@ -175,6 +195,10 @@ public final class Membership implements Protocol<Message>, PeerSampler, Piggyba
   private final List<ProtocolState> pendingStates = new ArrayList<>();
   private ProtocolContext context;
   private final List<Record> picks = new ArrayList<>();
+  /** Members whose current metadata is announced but not held (see {@link Record#metaStale}). */
+  private final ArrayList<Record> staleMetadata = new ArrayList<>();
+  /** Members whose metadata is being fetched; at most metadataFetchesInFlight. */
+  private final ArrayList<Record> fetching = new ArrayList<>();
 
   private Interner interner = Interner.NONE;
   private int liveCount = 1;
@@ -371,7 +395,9 @@ public final class Membership implements Protocol<Message>, PeerSampler, Piggyba
           "metadata is " + metadata.length + " bytes, above metadataMaxBytes " + config.metadataMaxBytes);
     }
     self.metadata = metadata.clone();
+    self.metaDigest = digest(self.metadata);
     self.incarnation++;
+    self.metaIncarnation = self.incarnation;
     version++;
     queueAlive(self);
     emit(out, new MemberEvent(MemberEvent.Type.UPDATED, self.snapshot()));
@@ -545,6 +571,9 @@ public final class Membership implements Protocol<Message>, PeerSampler, Piggyba
     for (Suspicion s : suspicions.values()) {
       next = Math.min(next, s.deadlineMillis());
     }
+    for (int i = 0; i < fetching.size(); i++) {
+      next = Math.min(next, fetching.get(i).fetchDeadlineMillis);
+    }
     return next;
   }
 
@@ -580,6 +609,8 @@ public final class Membership implements Protocol<Message>, PeerSampler, Piggyba
       reap(nowMillis, out);
       nextReapMillis = nowMillis + REAP_CHECK_MILLIS;
     }
+    expireFetches(nowMillis);
+    startFetches(nowMillis, out);
   }
 
   @Override
@@ -621,6 +652,11 @@ public final class Membership implements Protocol<Message>, PeerSampler, Piggyba
         if (m instanceof Deflated) {
           throw new MalformedPacketException(DropReason.UNEXPECTED, "deflated body outside a deflated push-pull");
         }
+      }
+    }
+    for (Message m : mine) {
+      if (m instanceof Metadata && delivery != Delivery.STREAM) {
+        throw new MalformedPacketException(DropReason.UNEXPECTED, "metadata in a datagram");
       }
     }
     boolean pushPull = mine.get(0) instanceof PushPull;
@@ -697,6 +733,7 @@ public final class Membership implements Protocol<Message>, PeerSampler, Piggyba
       }
     } else {
       handle(nowMillis, message, delivery, out);
+      startFetches(nowMillis, out);
     }
   }
 
@@ -714,6 +751,7 @@ public final class Membership implements Protocol<Message>, PeerSampler, Piggyba
       pendingEntries.clear();
       pendingStates.clear();
     }
+    startFetches(nowMillis, out);
   }
 
   private void handle(long now, Message m, Delivery delivery, Outbox out) {
@@ -730,6 +768,21 @@ public final class Membership implements Protocol<Message>, PeerSampler, Piggyba
       }
     } else if (m instanceof Alive a) {
       applyAlive(now, a.name(), a.endpoint(), a.incarnation(), a.metadata(), a.protocolMin(), a.protocolMax(), out);
+    } else if (m instanceof AliveRef a) {
+      applyAlive(now, a.name(), a.endpoint(), a.incarnation(), null, a.metaDigest(), a.metaLength(),
+          a.protocolMin(), a.protocolMax(), out);
+    } else if (m instanceof MetadataRequest req) {
+      serveMetadata(req, out);
+    } else if (m instanceof Metadata md) {
+      Record r = members.get(md.name());
+      boolean asked = r != null && r.fetchDeadlineMillis != 0;
+      applyAlive(now, md.name(), md.endpoint(), md.incarnation(), md.metadata(), md.protocolMin(),
+          md.protocolMax(), out);
+      // Applying it ended the fetch if it was the metadata wanted; an answer that is not keeps the
+      // slot until the timeout, so a member answering wrong is not asked again in a tight loop.
+      if (asked && r.fetchDeadlineMillis == 0) {
+        stats.metadataFetched++;
+      }
     } else if (m instanceof Suspect s) {
       applySuspect(now, s.name(), s.incarnation(), s.from(), out);
     } else if (m instanceof Dead d) {
@@ -1016,6 +1069,17 @@ public final class Membership implements Protocol<Message>, PeerSampler, Piggyba
 
   private void applyAlive(long now, String name, Endpoint endpoint, long incarnation, byte[] metadata, int pmin,
       int pmax, Outbox out) {
+    applyAlive(now, name, endpoint, incarnation, metadata, 0, 0, pmin, pmax, out);
+  }
+
+  /**
+   * An alive claim, with its metadata ({@code metadata}) or, when that is null, naming it by
+   * {@code refDigest} and {@code refLength} (an {@link AliveRef}): a member whose named metadata is
+   * not held is marked stale, keeps its previous metadata until the new one is fetched or a
+   * push-pull brings it, and is re-announced by reference meanwhile.
+   */
+  private void applyAlive(long now, String name, Endpoint endpoint, long incarnation, byte[] metadata,
+      long refDigest, int refLength, int pmin, int pmax, Outbox out) {
     if (name.equals(self.name)) {
       if (!endpoint.equals(self.endpoint)) {
         stats.nameConflicts++;
@@ -1039,7 +1103,12 @@ public final class Membership implements Protocol<Message>, PeerSampler, Piggyba
         context.dropped(DropReason.OVERSIZED);
         return;
       }
-      r = new Record(interner.name(name), interner.endpoint(endpoint), incarnation, metadata, pmin, pmax, now);
+      r = new Record(interner.name(name), interner.endpoint(endpoint), incarnation,
+          metadata == null ? NO_METADATA : metadata, pmin, pmax, now);
+      if (metadata == null && !holds(r, refDigest, refLength)) {
+        r.metaIncarnation = Long.MIN_VALUE;
+        markStale(r, refDigest, refLength);
+      }
       members.put(r);
       // Append, then swap with a random slot: a random probe position in O(1).
       others.add(r);
@@ -1061,14 +1130,53 @@ public final class Membership implements Protocol<Message>, PeerSampler, Piggyba
       }
       return;
     }
+    if (metadata != null && r.metaStale && incarnation == r.incarnation && metadata.length == r.wantLength
+        && digest(metadata) == r.wantDigest) {
+      // The metadata this incarnation announced by reference: fetched, or brought by a push-pull.
+      setMetadata(r, metadata, r.wantDigest, incarnation);
+      version++;
+      emit(out, new MemberEvent(MemberEvent.Type.UPDATED, r.snapshot()));
+      return;
+    }
+    if (incarnation == r.incarnation && r.metaIncarnation < incarnation && !r.metaStale
+        && r.endpoint.equals(endpoint)) {
+      // A suspicion of this incarnation came before its alive (gossip reorders): the state stays,
+      // but the metadata is this incarnation's, else it would be held at the old value until the
+      // member's next incarnation.
+      if (metadata != null) {
+        boolean differs = !java.util.Arrays.equals(r.metadata, metadata);
+        setMetadata(r, differs ? metadata : r.metadata, differs ? digest(metadata) : r.metaDigest, incarnation);
+        if (differs) {
+          version++;
+          emit(out, new MemberEvent(MemberEvent.Type.UPDATED, r.snapshot()));
+        }
+      } else if (holds(r, refDigest, refLength)) {
+        setMetadata(r, r.metadata, r.metaDigest, incarnation);
+      } else {
+        markStale(r, refDigest, refLength);
+      }
+      return;
+    }
     if (!Precedence.overrides(MemberState.ALIVE, incarnation, r.state, r.incarnation)) {
       return;
     }
     MemberState before = r.state;
-    boolean changed = !r.endpoint.equals(endpoint) || !java.util.Arrays.equals(r.metadata, metadata);
+    boolean changed = !r.endpoint.equals(endpoint);
+    if (metadata != null) {
+      if (!java.util.Arrays.equals(r.metadata, metadata)) {
+        changed = true;
+        setMetadata(r, metadata, digest(metadata), incarnation);
+      } else {
+        setMetadata(r, r.metadata, r.metaDigest, incarnation);
+      }
+    } else if (holds(r, refDigest, refLength)) {
+      setMetadata(r, r.metadata, r.metaDigest, incarnation);
+    } else {
+      // Shown with its previous metadata until the new one arrives (then an UPDATED event).
+      markStale(r, refDigest, refLength);
+    }
     r.incarnation = incarnation;
     r.endpoint = interner.endpoint(endpoint);
-    r.metadata = metadata;
     r.protocolMin = pmin;
     r.protocolMax = pmax;
     version++;
@@ -1323,6 +1431,13 @@ public final class Membership implements Protocol<Message>, PeerSampler, Piggyba
     }
     suspicions.remove(r.name);
     unhold(r);
+    if (r.metaStale) {
+      r.metaStale = false;
+      staleMetadata.remove(r);
+    }
+    if (r.fetchDeadlineMillis != 0) {
+      endFetch(r);
+    }
     if (!r.state.isGone()) {
       liveCount--;
     }
@@ -1512,7 +1627,16 @@ public final class Membership implements Protocol<Message>, PeerSampler, Piggyba
     // The receiver's caps (the same config) bound what is worth sending: stop at them.
     long stateBytes = 0;
     for (Record r : entries) {
-      MemberStateEntry e = new MemberStateEntry(r.state, r.incarnation, r.name, r.endpoint, r.protocolMin,
+      long incarnation = r.incarnation;
+      if (r != self && (r.metaStale || r.metaIncarnation < r.incarnation)) {
+        // Only what is known: the metadata held, at the incarnation it is known for (none yet:
+        // skipped). A suspicion at a later incarnation travels by gossip.
+        if (r.metaIncarnation == Long.MIN_VALUE) {
+          continue;
+        }
+        incarnation = r.metaIncarnation;
+      }
+      MemberStateEntry e = new MemberStateEntry(r.state, incarnation, r.name, r.endpoint, r.protocolMin,
           r.protocolMax, r.metadata);
       long bytes = stateBytes(e);
       if (written.size() >= config.pushPullMaxMembers || stateBytes + bytes > config.pushPullMaxBytes) {
@@ -1723,8 +1847,136 @@ public final class Membership implements Protocol<Message>, PeerSampler, Piggyba
     }
   }
 
+  /**
+   * Queues gossip of {@code r} alive: with its metadata when that fits {@link
+   * MembershipConfig#inlineMetadataLimit()}, else by reference (length and digest), as also while
+   * this node has not fetched it yet, so that gossip datagrams never carry large metadata.
+   */
   private void queueAlive(Record r) {
-    queue(r.name, new Alive(r.incarnation, r.name, r.endpoint, r.protocolMin, r.protocolMax, r.metadata));
+    if (r.metaStale) {
+      queue(r.name, new AliveRef(r.incarnation, r.name, r.endpoint, r.protocolMin, r.protocolMax, r.wantLength,
+          r.wantDigest));
+    } else if (r.metadata.length > config.inlineMetadataLimit()) {
+      queue(r.name, new AliveRef(r.incarnation, r.name, r.endpoint, r.protocolMin, r.protocolMax,
+          r.metadata.length, r.metaDigest));
+    } else {
+      queue(r.name, new Alive(r.incarnation, r.name, r.endpoint, r.protocolMin, r.protocolMax, r.metadata));
+    }
+  }
+
+  // ------------------------------------------------------------------ metadata by reference
+
+  private static final byte[] NO_METADATA = new byte[0];
+  private static final long DIGEST_SEED = 0x6d657461L;
+
+  /** The 64-bit digest that names metadata in an {@link AliveRef}. */
+  static long digest(byte[] metadata) {
+    return Hash64.hash(metadata, 0, metadata.length, DIGEST_SEED);
+  }
+
+  private static boolean holds(Record r, long digest, int length) {
+    return r.metadata.length == length && r.metaDigest == digest;
+  }
+
+  private void setMetadata(Record r, byte[] metadata, long digest, long incarnation) {
+    r.metadata = metadata;
+    r.metaDigest = digest;
+    r.metaIncarnation = incarnation;
+    if (r.metaStale) {
+      r.metaStale = false;
+      staleMetadata.remove(r);
+      if (r.fetchDeadlineMillis != 0) {
+        endFetch(r);
+      }
+    }
+  }
+
+  private void markStale(Record r, long digest, int length) {
+    if (!r.metaStale) {
+      r.metaStale = true;
+      staleMetadata.add(r);
+    }
+    r.wantDigest = digest;
+    r.wantLength = length;
+    if (fetching.size() >= config.metadataFetchesInFlight) {
+      stats.metadataFetchesDeferred++;
+    }
+  }
+
+  private void endFetch(Record r) {
+    r.fetchDeadlineMillis = 0;
+    fetching.remove(r);
+  }
+
+  /**
+   * Starts fetches of stale metadata while slots are free: one per member, at most
+   * metadataFetchesInFlight in all. The request is a datagram to the member itself, which answers
+   * with its metadata over TCP.
+   */
+  private void startFetches(long now, Outbox out) {
+    for (int i = 0; i < staleMetadata.size() && fetching.size() < config.metadataFetchesInFlight; ) {
+      Record r = staleMetadata.get(i);
+      i++;
+      // A gone member is not asked (it stays stale until it comes back or is reaped).
+      if (r.fetchDeadlineMillis != 0 || r.state.isGone() || leaving) {
+        continue;
+      }
+      r.fetchDeadlineMillis = Math.max(1, now + config.metadataFetchTimeout.toMillis());
+      fetching.add(r);
+      stats.metadataFetches++;
+      datagram.begin();
+      write(datagram, new MetadataRequest(r.name, r.wantDigest, self.name, self.endpoint));
+      send(r.endpoint, out);
+    }
+  }
+
+  /** Gives up fetches unanswered in time (a lost datagram, a slow member): tried again, last in line. */
+  private void expireFetches(long now) {
+    for (int i = 0; i < fetching.size(); ) {
+      Record r = fetching.get(i);
+      if (now >= r.fetchDeadlineMillis) {
+        endFetch(r);
+        stats.metadataFetchTimeouts++;
+        if (staleMetadata.remove(r)) {
+          staleMetadata.add(r);
+        }
+      } else {
+        i++;
+      }
+    }
+  }
+
+  /** Answers a fetch of this node's metadata with its alive state and whole metadata, over TCP. */
+  private void serveMetadata(MetadataRequest req, Outbox out) {
+    Record requester = members.get(req.requesterName());
+    // Answered only to a member at its known address: a forged request cannot aim TCP traffic at
+    // an address outside the cluster.
+    if (!req.name().equals(self.name)) {
+      // Meant for a node that used to live at this address.
+      context.dropped(DropReason.UNEXPECTED);
+      return;
+    }
+    if (requester == null || requester == self || !requester.endpoint.equals(req.requester())
+        || requester.state.isGone()) {
+      // Not yet known (a joiner's request): it asks again after metadataFetchTimeout.
+      stats.metadataRequestsRefused++;
+      return;
+    }
+    stats.metadataServed++;
+    Metadata m = new Metadata(self.incarnation, self.name, self.endpoint, self.protocolMin, self.protocolMax,
+        self.metadata);
+    PacketWriter w = new PacketWriter(WireFormat.overhead(64) + (int) WireSize.message(m::writeBody), clusterName)
+        .begin();
+    write(w, m);
+    ByteBuffer packet = w.finish();
+    countOut(packet);
+    out.send(req.requester(), packet, Delivery.STREAM);
+  }
+
+  /** Counters of metadata travelling by reference and fetch. */
+  public MetadataStats metadataStats() {
+    return new MetadataStats(stats.metadataFetches, stats.metadataFetched, stats.metadataFetchTimeouts,
+        stats.metadataFetchesDeferred, stats.metadataServed, stats.metadataRequestsRefused, staleMetadata.size());
   }
 
   private void queue(String key, Message m) {

@@ -25,6 +25,12 @@ final class MembershipCounters {
   volatile long pushPulls;
   volatile long backlogSyncs;
   volatile long nameConflicts;
+  volatile long metadataFetches;
+  volatile long metadataFetched;
+  volatile long metadataFetchTimeouts;
+  volatile long metadataFetchesDeferred;
+  volatile long metadataServed;
+  volatile long metadataRequestsRefused;
 
   MembershipStats snapshot() {
     StackStats st = stack;

@@ -19,7 +19,7 @@ final class MembershipMessages {
 
   /** Any membership message. */
   sealed interface Message permits Ping, IndirectPing, Ack, Nack, Alive, Suspect, Dead, PushPull, MemberStateEntry,
-      ProtocolState, Deflated {
+      ProtocolState, Deflated, AliveRef, MetadataRequest, Metadata {
     MessageType type();
 
     void writeBody(FieldWriter w);
@@ -102,6 +102,77 @@ final class MembershipMessages {
       Alive a = new Alive(r.getLong(), r.getString8(), r.getEndpoint(), r.getByte(), r.getByte(), r.getBytes16(maxMeta));
       checkVersions(a.protocolMin, a.protocolMax);
       return a;
+    }
+  }
+
+  /**
+   * incarnation(8) name(str8) endpoint protocolMin(1) protocolMax(1) metaLength(4) metaDigest(8): an
+   * ALIVE whose metadata is too large for a datagram, named by its length and {@link
+   * Membership#digest digest}; a receiver that does not hold it fetches it over TCP.
+   */
+  record AliveRef(long incarnation, String name, Endpoint endpoint, int protocolMin, int protocolMax, int metaLength,
+      long metaDigest) implements Message {
+    public MessageType type() {
+      return MessageType.ALIVE_REF;
+    }
+
+    public void writeBody(FieldWriter w) {
+      w.putLong(incarnation).putString8(name).putEndpoint(endpoint).putByte(protocolMin).putByte(protocolMax)
+          .putInt(metaLength).putLong(metaDigest);
+    }
+
+    static AliveRef read(PacketReader r, int maxMeta) throws MalformedPacketException {
+      AliveRef a = new AliveRef(r.getLong(), r.getString8(), r.getEndpoint(), r.getByte(), r.getByte(), r.getInt(),
+          r.getLong());
+      checkVersions(a.protocolMin, a.protocolMax);
+      if (a.metaLength < 0 || a.metaLength > maxMeta) {
+        // Refused before anything is fetched: metadata above this node's cap is never asked for.
+        throw new MalformedPacketException(DropReason.OVERSIZED, "metadata of " + a.metaLength + " bytes");
+      }
+      return a;
+    }
+  }
+
+  /**
+   * name(str8) metaDigest(8) requesterName(str8) requester(endpoint): asks member {@code name} for its
+   * metadata, to be sent over TCP to {@code requester}.
+   */
+  record MetadataRequest(String name, long metaDigest, String requesterName, Endpoint requester)
+      implements Message {
+    public MessageType type() {
+      return MessageType.METADATA_REQUEST;
+    }
+
+    public void writeBody(FieldWriter w) {
+      w.putString8(name).putLong(metaDigest).putString8(requesterName).putEndpoint(requester);
+    }
+
+    static MetadataRequest read(PacketReader r) throws MalformedPacketException {
+      return new MetadataRequest(r.getString8(), r.getLong(), r.getString8(), r.getEndpoint());
+    }
+  }
+
+  /**
+   * incarnation(8) name(str8) endpoint protocolMin(1) protocolMax(1) metadata(bytes32): a member's
+   * own alive state with its whole metadata, sent over TCP in answer to a {@link MetadataRequest}.
+   * The length is checked against the receiver's cap before anything is allocated.
+   */
+  record Metadata(long incarnation, String name, Endpoint endpoint, int protocolMin, int protocolMax,
+      byte[] metadata) implements Message {
+    public MessageType type() {
+      return MessageType.METADATA;
+    }
+
+    public void writeBody(FieldWriter w) {
+      w.putLong(incarnation).putString8(name).putEndpoint(endpoint).putByte(protocolMin).putByte(protocolMax)
+          .putBytes32(metadata);
+    }
+
+    static Metadata read(PacketReader r, int maxMeta) throws MalformedPacketException {
+      Metadata m = new Metadata(r.getLong(), r.getString8(), r.getEndpoint(), r.getByte(), r.getByte(),
+          r.getBytes32(maxMeta));
+      checkVersions(m.protocolMin, m.protocolMax);
+      return m;
     }
   }
 
@@ -309,6 +380,9 @@ final class MembershipMessages {
       case PUSH_PULL -> m = PushPull.read(r);
       case MEMBER_STATE -> m = MemberStateEntry.read(r, maxMeta);
       case PUSH_PULL_STATE -> m = ProtocolState.read(r);
+      case ALIVE_REF -> m = AliveRef.read(r, maxMeta);
+      case METADATA_REQUEST -> m = MetadataRequest.read(r);
+      case METADATA -> m = Metadata.read(r, maxMeta);
       default -> {
         return null;
       }

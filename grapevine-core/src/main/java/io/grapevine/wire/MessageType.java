@@ -19,6 +19,12 @@ public enum MessageType {
   PUSH_PULL_STATE(0x0A),
   /** A push-pull's member entries and protocol states, deflated: raw length, zlib stream. */
   PUSH_PULL_DEFLATED(0x0B),
+  /** As ALIVE, but naming the member's metadata by length and digest: it is fetched by TCP. */
+  ALIVE_REF(0x0C),
+  /** Asks a member for its metadata (datagram); answered with METADATA over TCP. */
+  METADATA_REQUEST(0x0D),
+  /** A member's alive state with its whole metadata, over TCP: the answer to METADATA_REQUEST. */
+  METADATA(0x0E),
   // dissemination: 0x20..0x3F
   USER_EVENT(0x20),
   RUMOR_HEADER(0x21),

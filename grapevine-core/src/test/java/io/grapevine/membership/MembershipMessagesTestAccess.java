@@ -14,7 +14,11 @@ final class MembershipMessagesTestAccess {
   private MembershipMessagesTestAccess() {}
 
   static ByteBuffer packet(Message... messages) {
-    PacketWriter w = new PacketWriter(1400, Members.CLUSTER).begin();
+    return packet(1400, messages);
+  }
+
+  static ByteBuffer packet(int capacity, Message... messages) {
+    PacketWriter w = new PacketWriter(capacity, Members.CLUSTER).begin();
     for (Message m : messages) {
       w.beginMessage(m.type());
       m.writeBody(w);

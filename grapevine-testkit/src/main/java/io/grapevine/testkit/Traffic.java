@@ -10,10 +10,12 @@ public enum Traffic {
    */
   DATAGRAMS,
   /** Datagrams and stream messages alike: a partition, a dead link, or a harsher test. */
-  ALL;
+  ALL,
+  /** Stream messages only: a TCP path that fails while datagrams still flow (a firewall, a full accept queue). */
+  STREAMS;
 
   /** Whether a packet carried as {@code delivery} is subject to a fault of this scope. */
   public boolean covers(Delivery delivery) {
-    return this == ALL || delivery == Delivery.DATAGRAM;
+    return this == ALL || (this == STREAMS ? delivery == Delivery.STREAM : delivery == Delivery.DATAGRAM);
   }
 }
