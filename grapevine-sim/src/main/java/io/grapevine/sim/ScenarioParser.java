@@ -18,6 +18,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Iterator;
 import java.util.List;
@@ -46,6 +47,11 @@ public final class ScenarioParser {
 
   /** Problems still to be given their line: each starts with the key it is about. */
   private final List<String> errors = new ArrayList<>();
+  /**
+   * Node indices a range or list may reach (the scenario's node count once read): ranges and lists
+   * are expanded to arrays, so their size is checked before anything is allocated.
+   */
+  private int nodeLimit = 16_000_000;
   /** Problems that already name their source and line (from the knob registry). */
   private final List<String> located = new ArrayList<>();
   private final String source;
@@ -185,6 +191,7 @@ public final class ScenarioParser {
     }
     if (root.has("nodes")) {
       s.nodes = (int) longValue(root.get("nodes"), "nodes", 1, 16_000_000, s.nodes);
+      nodeLimit = s.nodes;
     } else {
       errors.add("nodes: required (the cluster size)");
     }
@@ -552,6 +559,10 @@ public final class ScenarioParser {
           errors.add(key + ": range end before start in '" + t + "'");
           return null;
         }
+        if (b >= nodeLimit) {
+          errors.add(key + ": range '" + t + "' goes past the last node (" + (nodeLimit - 1) + ")");
+          return null;
+        }
         return NodeSet.range(a, b);
       }
       Matcher p = PERCENT.matcher(t);
@@ -567,7 +578,8 @@ public final class ScenarioParser {
       return null;
     }
     if (v.isArray()) {
-      List<Integer> all = new ArrayList<>();
+      int[] all = new int[Math.min(v.size(), nodeLimit)];
+      int size = 0;
       for (int i = 0; i < v.size(); i++) {
         NodeSet part = nodeSet(v.get(i), key + "[" + i + "]");
         if (part == null) {
@@ -578,11 +590,17 @@ public final class ScenarioParser {
           return null;
         }
         int[] idx = part.resolve(Integer.MAX_VALUE, null, 0);
-        for (int x : idx) {
-          all.add(x);
+        if ((long) size + idx.length > nodeLimit) {
+          errors.add(key + ": more entries than nodes (" + nodeLimit + ")");
+          return null;
         }
+        if (size + idx.length > all.length) {
+          all = Arrays.copyOf(all, (int) Math.min(nodeLimit, Math.max(2L * all.length, size + idx.length)));
+        }
+        System.arraycopy(idx, 0, all, size, idx.length);
+        size += idx.length;
       }
-      return NodeSet.of(all.stream().mapToInt(Integer::intValue).toArray());
+      return NodeSet.of(Arrays.copyOf(all, size));
     }
     if (v.isObject()) {
       keys(v, key + ".", Set.of("count", "fraction", "range"));
