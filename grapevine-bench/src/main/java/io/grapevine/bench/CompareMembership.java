@@ -98,7 +98,8 @@ public final class CompareMembership {
   private String javaCmd = ProcessHandle.current().info().command().orElse("java");
   private String gvClasspath = System.getProperty("java.class.path");
   private List<String> gvJvmOpts = List.of("-Xms8m", "-Xmx64m", "-Xss256k", "-XX:+UseSerialGC",
-      "-XX:TieredStopAtLevel=1", "-XX:CICompilerCount=1", "-XX:ReservedCodeCacheSize=16m",
+      "-XX:TieredStopAtLevel=1", "-XX:CICompilerCount=1", "-XX:CompileThresholdScaling=0.1", "-XX:-UsePerfData",
+      "-XX:ReservedCodeCacheSize=16m",
       "-XX:MaxMetaspaceSize=64m", "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn");
   private Path outDir = Path.of("/tmp/compare-membership/run");
   private int redisNodeTimeoutMs = 5000;

@@ -231,6 +231,8 @@ public final class Membership implements Protocol<Message>, PeerSampler, Piggyba
   private boolean wasBacklogged;
   /** Updates the last gossip round carried: the queue's drain rate. */
   private int lastGossipUpdates;
+  /** An update was queued while gossip rounds were idle (skipped); the next tick finds their phase. */
+  private boolean gossipResumed;
 
   // The probe in flight, if any.
   private Record probeTarget;
@@ -447,6 +449,7 @@ public final class Membership implements Protocol<Message>, PeerSampler, Piggyba
 
   @Override
   public boolean piggyback(String key, byte[] encodedMessage) {
+    resumeGossip();
     broadcasts.add(new ExtensionKey(key), interner.message(encodedMessage));
     return true;
   }
@@ -554,7 +557,10 @@ public final class Membership implements Protocol<Message>, PeerSampler, Piggyba
 
   @Override
   public long nextDeadlineMillis() {
-    long next = Math.min(Math.min(nextProbeMillis, nextGossipMillis), Math.min(nextPushPullMillis, nextReapMillis));
+    // An idle gossip round does nothing, so it needs no wake-up (five a second at the LAN profile's
+    // 200 ms): the rounds resume on their old phase when something is queued.
+    long gossip = gossipIdle() ? Long.MAX_VALUE : nextGossipMillis;
+    long next = Math.min(Math.min(nextProbeMillis, gossip), Math.min(nextPushPullMillis, nextReapMillis));
     if (probeTarget != null && !indirectSent && !probeAcked) {
       next = Math.min(next, probeTimeoutMillis);
     }
@@ -594,7 +600,16 @@ public final class Membership implements Protocol<Message>, PeerSampler, Piggyba
     expireRelays(nowMillis, out);
     expireSuspicions(nowMillis, out);
     releaseHeld(nowMillis, out);
-    if (nowMillis >= nextGossipMillis) {
+    if (gossipIdle()) {
+      nextGossipMillis = gossipPhaseAtOrAfter(nowMillis + 1);
+      gossipResumed = false;
+    } else if (gossipResumed) {
+      // The first tick since an update was queued in idle rounds: the next round is where the
+      // skipped rounds would have put it.
+      gossipResumed = false;
+      nextGossipMillis = gossipPhaseAtOrAfter(nowMillis);
+    }
+    if (!gossipIdle() && nowMillis >= nextGossipMillis) {
       gossip(nowMillis, out);
       nextGossipMillis = nowMillis + config.gossipInterval.toMillis();
       if (nowMillis >= nextBacklogSyncMillis) {
@@ -1537,6 +1552,39 @@ public final class Membership implements Protocol<Message>, PeerSampler, Piggyba
 
   // ------------------------------------------------------------------ gossip and push-pull
 
+  /**
+   * True when a gossip round would do nothing at all: no update queued, the last round carried none,
+   * and no backlog sync is owed or pending a reset (see {@link #syncIfBacklogged}). Such rounds are
+   * skipped rather than run, with the same outcome.
+   */
+  private boolean gossipIdle() {
+    return broadcasts.size() == 0 && lastGossipUpdates == 0 && !wasBacklogged
+        && backlogSyncWaitMillis == config.backlogSyncAfter.toMillis();
+  }
+
+  /**
+   * The first gossip round at or after {@code t} on the rounds' current phase: where the idle rounds
+   * skipped since {@link #nextGossipMillis} would have put it.
+   */
+  private long gossipPhaseAtOrAfter(long t) {
+    if (nextGossipMillis == Long.MAX_VALUE || t <= nextGossipMillis) {
+      return nextGossipMillis;
+    }
+    long interval = config.gossipInterval.toMillis();
+    return nextGossipMillis + (t - nextGossipMillis + interval - 1) / interval * interval;
+  }
+
+  /**
+   * Before queueing an update: if the rounds were idle, the next tick (due at once, as the deadline
+   * is the last skipped round's) moves them to their phase. Commands from other protocols carry no
+   * time here, so the phase is found at that tick.
+   */
+  private void resumeGossip() {
+    if (started && gossipIdle()) {
+      gossipResumed = true;
+    }
+  }
+
   private void gossip(long now, Outbox out) {
     lastGossipUpdates = 0;
     if (broadcasts.size() == 0) {
@@ -1985,6 +2033,7 @@ public final class Membership implements Protocol<Message>, PeerSampler, Piggyba
     // Member names key the queue directly (no per-update key string); other protocols' keys are wrapped
     // in ExtensionKey, so the two can never collide.
     byte[] message = interner.message(encoder.end());
+    resumeGossip();
     if (merging) {
       // State learned in bulk is mostly old news: it may fill a free slot but never evicts gossip.
       broadcasts.offer(key, message);

@@ -245,6 +245,29 @@ class MembershipTest {
   }
 
   @Test
+  void idleGossipRoundsAskForNoWakeUpAndQueuedNewsStillGoesOutWithinARound() {
+    StackCluster c = Members.cluster(4, 12, 1, LAN);
+    c.runFor(20_000);
+    Membership n1 = c.protocol(1, Membership.class);
+    assertThat(n1.pendingBroadcasts()).as("every update retired").isZero();
+    // Idle: over 3 s the node asks to be woken for its probes (one a second, with their timeouts)
+    // and nothing else; an idle gossip round every 200 ms would add fifteen deadlines.
+    java.util.Set<Long> deadlines = new java.util.TreeSet<>();
+    for (int i = 0; i < 300; i++) {
+      c.runFor(10);
+      deadlines.add(n1.nextDeadlineMillis());
+    }
+    assertThat(deadlines).as("deadlines asked for in 3 idle seconds").hasSizeLessThanOrEqualTo(8);
+    // News queued now still leaves within one gossip round (plus the link's 1 ms).
+    long queuedAt = c.now();
+    c.call(1, (now, out) -> n1.updateMetadata(now, "zone=c".getBytes(), out));
+    Membership n2 = c.protocol(2, Membership.class);
+    assertThat(c.runUntil(() -> "zone=c".equals(new String(n2.member("n1").metadata())),
+        LAN.gossipInterval.toMillis() + 2)).isTrue();
+    assertThat(c.now() - queuedAt).isLessThanOrEqualTo(LAN.gossipInterval.toMillis() + 2);
+  }
+
+  @Test
   void eachUpdateIsRetransmittedAtMostTheLimit() {
     StackCluster c = Members.cluster(10, 11, 1, LAN);
     c.runFor(10_000);

@@ -71,7 +71,13 @@ public final class StackDriver {
   /** A packet from the transport (loop thread). */
   public void onPacket(Endpoint from, ByteBuffer packet, Delivery delivery) {
     if (!closed.get()) {
-      step(() -> stack.onPacket(loop.nowMillis(), from, packet, delivery, outbox));
+      // No capturing lambda here or in onTimer: with C1 only (the agent's flags) each one is a call
+      // into the VM to allocate it, on every packet and tick.
+      try {
+        stack.onPacket(loop.nowMillis(), from, packet, delivery, outbox);
+      } finally {
+        afterCall();
+      }
     }
   }
 
@@ -79,7 +85,11 @@ public final class StackDriver {
     tick = null;
     tickAtMillis = Long.MAX_VALUE;
     if (!closed.get()) {
-      step(() -> stack.onTick(loop.nowMillis(), outbox));
+      try {
+        stack.onTick(loop.nowMillis(), outbox);
+      } finally {
+        afterCall();
+      }
     }
   }
 
