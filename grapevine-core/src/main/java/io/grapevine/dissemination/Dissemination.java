@@ -62,6 +62,10 @@ public final class Dissemination implements Protocol<Dissemination.Message> {
   private static final int KIND_REPAIR = 2;
   private static final int FLAG_FEEDBACK = 1;
   private static final int FLAG_EXCHANGE = 2;
+  /** USER_EVENT flags: a coalesce key follows the topic. */
+  private static final int EVENT_FLAG_KEY = 1;
+  /** USER_EVENT flags: the origin's publish time (epoch millis, 8 bytes) follows the flags. */
+  private static final int EVENT_FLAG_ORIGIN_TIME = 2;
   private static final int MAX_PACKETS_PER_CONTACT = 16;
   private static final int REPAIR_BUDGET_BYTES = 1 << 20;
   private static final int COALESCE_KEYS = 4096;
@@ -73,7 +77,12 @@ public final class Dissemination implements Protocol<Dissemination.Message> {
 
   record Header(int kind, int flags, Endpoint sender) implements Message {}
 
-  record RumorMessage(RumorId id, long lamport, String topic, String coalesceKey, byte[] payload) implements Message {}
+  record RumorMessage(RumorId id, long lamport, String topic, String coalesceKey, byte[] payload, long originMillis)
+      implements Message {
+    RumorMessage(RumorId id, long lamport, String topic, String coalesceKey, byte[] payload) {
+      this(id, lamport, topic, coalesceKey, payload, UserEvent.NO_ORIGIN_TIME);
+    }
+  }
 
   record Feedback(List<RumorId> ids) implements Message {}
 
@@ -222,6 +231,21 @@ public final class Dissemination implements Protocol<Dissemination.Message> {
    *     says which and why)
    */
   public RumorId publish(long nowMillis, String topic, byte[] payload, String coalesceKey, Outbox out) {
+    return publish(nowMillis, UserEvent.NO_ORIGIN_TIME, topic, payload, coalesceKey, out);
+  }
+
+  /**
+   * Publishes an event that carries its publish time: every node that delivers it sees {@code
+   * originMillis} in {@link UserEvent#originMillis()}. The core has no clock: the runtime reads its
+   * wall clock and passes it here ({@code nowMillis} is its monotonic loop time, not comparable
+   * across nodes).
+   *
+   * @param originMillis this node's wall clock in milliseconds since the epoch, or {@link
+   *     UserEvent#NO_ORIGIN_TIME} to send the event without it (the encoding older versions read)
+   * @throws IllegalArgumentException as {@link #publish(long, String, byte[], String, Outbox)}
+   */
+  public RumorId publish(long nowMillis, long originMillis, String topic, byte[] payload, String coalesceKey,
+      Outbox out) {
     ensureStarted(nowMillis);
     checkName("topic", topic);
     if (coalesceKey != null) {
@@ -233,7 +257,8 @@ public final class Dissemination implements Protocol<Dissemination.Message> {
     }
     RumorId id = new RumorId(ctx.localName(), epoch, nextSeq++);
     lamport++;
-    RumorMessage m = new RumorMessage(id, lamport, topic, coalesceKey, payload.clone());
+    RumorMessage m = new RumorMessage(id, lamport, topic, coalesceKey, payload.clone(),
+        originMillis < 0 ? UserEvent.NO_ORIGIN_TIME : originMillis);
     stats.published++;
     markDelivered(id);
     accept(nowMillis, m, KIND_PUSH, false, out);
@@ -296,7 +321,7 @@ public final class Dissemination implements Protocol<Dissemination.Message> {
       }
     }
     stats.delivered++;
-    out.emit(new UserEvent(m.id(), m.lamport(), m.topic(), m.coalesceKey(), m.payload()));
+    out.emit(new UserEvent(m.id(), m.lamport(), m.topic(), m.coalesceKey(), m.payload(), m.originMillis()));
   }
 
   /** Encodes the rumor for datagrams if it fits one alongside a header; caches the encoding. */
@@ -305,7 +330,7 @@ public final class Dissemination implements Protocol<Dissemination.Message> {
       return true;
     }
     RumorMessage m = r.message;
-    int estimate = 64 + m.topic().length() * 3 + (m.coalesceKey() == null ? 0 : m.coalesceKey().length() * 3)
+    int estimate = 72 + m.topic().length() * 3 + (m.coalesceKey() == null ? 0 : m.coalesceKey().length() * 3)
         + m.id().origin().length() * 3 + m.payload().length;
     int budget = ctx.datagramBytes() - WireFormat.overhead(64) - 64;
     if (estimate > budget) {
@@ -650,10 +675,18 @@ public final class Dissemination implements Protocol<Dissemination.Message> {
     write(w, MessageType.RUMOR_HEADER, fw -> fw.putByte(h.kind()).putByte(h.flags()).putEndpoint(h.sender()));
   }
 
-  /** origin(str8) epoch(8) seq(8) lamport(8) flags(1) topic(str8) [coalesceKey(str8)] payload(bytes32). */
+  /**
+   * origin(str8) epoch(8) seq(8) lamport(8) flags(1) [originMillis(8)] topic(str8) [coalesceKey(str8)]
+   * payload(bytes32). Without an origin time the bytes are those of versions that did not know it.
+   */
   private static void writeRumor(FieldWriter w, RumorMessage m) {
     w.putString8(m.id().origin()).putLong(m.id().epoch()).putLong(m.id().seq()).putLong(m.lamport());
-    w.putByte(m.coalesceKey() != null ? 1 : 0).putString8(m.topic());
+    boolean timed = m.originMillis() != UserEvent.NO_ORIGIN_TIME;
+    w.putByte((m.coalesceKey() != null ? EVENT_FLAG_KEY : 0) | (timed ? EVENT_FLAG_ORIGIN_TIME : 0));
+    if (timed) {
+      w.putLong(m.originMillis());
+    }
+    w.putString8(m.topic());
     if (m.coalesceKey() != null) {
       w.putString8(m.coalesceKey());
     }
@@ -694,18 +727,25 @@ public final class Dissemination implements Protocol<Dissemination.Message> {
         RumorId id = new RumorId(r.getString8(), r.getLong(), r.getLong());
         long lamport = r.getLong();
         int flags = r.getByte();
-        if (flags > 1 || id.seq() < 1) {
+        if ((flags & ~(EVENT_FLAG_KEY | EVENT_FLAG_ORIGIN_TIME)) != 0 || id.seq() < 1) {
           throw new MalformedPacketException(DropReason.BAD_FIELD, "rumor");
         }
+        long originMillis = UserEvent.NO_ORIGIN_TIME;
+        if ((flags & EVENT_FLAG_ORIGIN_TIME) != 0) {
+          originMillis = r.getLong();
+          if (originMillis < 0) {
+            throw new MalformedPacketException(DropReason.BAD_FIELD, "rumor origin time");
+          }
+        }
         String topic = r.getString8();
-        String key = flags == 1 ? r.getString8() : null;
+        String key = (flags & EVENT_FLAG_KEY) != 0 ? r.getString8() : null;
         byte[] payload;
         try {
           payload = r.getBytes32(config.maxPayloadBytes);
         } catch (MalformedPacketException e) {
           throw e.oversizedAs(DropReason.EVENT_TOO_LARGE);
         }
-        m = new RumorMessage(id, lamport, topic, key, payload);
+        m = new RumorMessage(id, lamport, topic, key, payload, originMillis);
       }
       case RUMOR_FEEDBACK -> {
         int n = r.getShort();

@@ -70,11 +70,23 @@ public final class OverlayEvents implements Plumtree.Receiver {
 
   /** Publishes an event (delivered here too, through Plumtree). {@link #check} it first. */
   public RumorId publish(long nowMillis, String topic, byte[] payload, String coalesceKey, Outbox out) {
+    return publish(nowMillis, UserEvent.NO_ORIGIN_TIME, topic, payload, coalesceKey, out);
+  }
+
+  /**
+   * Publishes an event that carries its publish time ({@link UserEvent#originMillis()} wherever it
+   * is delivered). The core has no clock: the runtime passes its wall clock.
+   *
+   * @param originMillis this node's wall clock in milliseconds since the epoch, or {@link
+   *     UserEvent#NO_ORIGIN_TIME} for none (the encoding older versions read)
+   */
+  public RumorId publish(long nowMillis, long originMillis, String topic, byte[] payload, String coalesceKey,
+      Outbox out) {
     check(topic, payload, coalesceKey);
     RumorId id = new RumorId(nodeName, epoch, ++seq);
     lamport++;
     published++;
-    plumtree.broadcast(nowMillis, OverlayEventCodec.encode(id, lamport, name("topic", topic, false),
+    plumtree.broadcast(nowMillis, OverlayEventCodec.encode(id, lamport, originMillis, name("topic", topic, false),
         name("coalesceKey", coalesceKey, true), originBytes, payload), out);
     return id;
   }

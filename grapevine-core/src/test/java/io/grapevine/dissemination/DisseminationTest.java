@@ -138,6 +138,28 @@ class DisseminationTest {
   }
 
   @Test
+  void theOriginTimeTravelsInPushRoundsLargeEventsAndRepairs() {
+    DisseminationConfig c = DisseminationConfig.demers(Mode.PUSH, false, Stop.COUNTER, 1).toBuilder()
+        .antiEntropyInterval(Duration.ofSeconds(1)).build();
+    StackCluster net = rumors(40, c, 11);
+    net.network().loss(0.1);
+    Dissemination d = net.protocol(0, Dissemination.class);
+    long wall = 1_765_000_000_000L;
+    RumorId small = net.apply(0, (now, out) -> d.publish(now, wall, "t", new byte[] {1}, null, out));
+    RumorId large = net.apply(0, (now, out) -> d.publish(now, wall + 7, "t", new byte[8_000], null, out));
+    net.runUntil(60_000);
+    assertThat(informed(net, small)).isEqualTo(40);
+    assertThat(informed(net, large)).isEqualTo(40);
+    long repaired = net.protocols(Dissemination.class).stream().mapToLong(p -> p.stats().repaired()).sum();
+    assertThat(repaired).as("some copies came by anti-entropy").isPositive();
+    for (int i = 0; i < 40; i++) {
+      for (UserEvent e : delivered(net, i)) {
+        assertThat(e.originMillis()).as("node %d, %s", i, e.id()).isEqualTo(e.id().equals(small) ? wall : wall + 7);
+      }
+    }
+  }
+
+  @Test
   void oversizedAndBadEventsAreRefusedClearly() {
     StackCluster net = rumors(2, DisseminationConfig.defaults(), 9);
     assertThatThrownBy(() -> publish(net, 0, "t", new byte[64 * 1024 + 1], null))

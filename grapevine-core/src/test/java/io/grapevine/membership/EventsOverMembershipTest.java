@@ -49,6 +49,27 @@ class EventsOverMembershipTest {
   }
 
   @Test
+  void everyNodeSeesTheOriginsPublishTimeAndUntimedEventsStayUntimed() {
+    StackCluster c = cluster(20, 23, DisseminationConfig.defaults());
+    Dissemination d = c.protocol(3, Dissemination.class);
+    // The virtual clock is the loop's monotonic time; the origin time is the wall clock the runtime
+    // would pass, chosen here so it cannot be mistaken for it.
+    long wall = 1_765_000_000_042L;
+    RumorId timed = c.apply(3, (now, out) -> d.publish(now, wall, "deploy", new byte[] {1}, "svc", out));
+    RumorId untimed = publish(c, 3, "deploy", new byte[] {2});
+    c.runFor(3_000);
+    assertThat(nodesDelivered(c.network(), timed)).isEqualTo(20);
+    assertThat(c.network().events(UserEvent.class)).filteredOn(u -> u.id().equals(timed))
+        .allSatisfy(u -> {
+          assertThat(u.originMillis()).isEqualTo(wall);
+          assertThat(u.coalesceKey()).isEqualTo("svc");
+        });
+    assertThat(nodesDelivered(c.network(), untimed)).isEqualTo(20);
+    assertThat(c.network().events(UserEvent.class)).filteredOn(u -> u.id().equals(untimed))
+        .allSatisfy(u -> assertThat(u.hasOriginTime()).isFalse());
+  }
+
+  @Test
   void withTenPercentLossAntiEntropyStillReachesEveryone() {
     DisseminationConfig config = DisseminationConfig.defaults().toBuilder()
         .antiEntropyInterval(Duration.ofSeconds(5)).build();

@@ -41,7 +41,7 @@ class OverlayEventsTest {
 
   private static byte[] event(String origin, long seq, long lamport, String topic, String key, String payload) {
     byte[] k = key == null ? new byte[0] : key.getBytes(StandardCharsets.UTF_8);
-    return OverlayEventCodec.encode(new RumorId(origin, 5, seq), lamport, topic.getBytes(StandardCharsets.UTF_8), k,
+    return OverlayEventCodec.encode(new RumorId(origin, 5, seq), lamport, UserEvent.NO_ORIGIN_TIME, topic.getBytes(StandardCharsets.UTF_8), k,
         origin.getBytes(StandardCharsets.UTF_8), payload.getBytes(StandardCharsets.UTF_8));
   }
 
@@ -73,6 +73,32 @@ class OverlayEventsTest {
     // The next own event is after everything seen.
     events.publish(5, "cfg", new byte[0], null, out);
     assertThat(((UserEvent) emitted.get(emitted.size() - 1)).lamport()).isEqualTo(41);
+  }
+
+  @Test
+  void anEventCarriesItsOriginsPublishTimeToTheNodesThatDeliverIt() {
+    OverlayEvents origin = node("a");
+    // The runtime's wall clock, passed in: the core reads no clock.
+    origin.publish(10, 1_700_000_000_123L, "deploy", new byte[] {1}, null, out);
+    UserEvent own = (UserEvent) emitted.get(0);
+    assertThat(own.originMillis()).isEqualTo(1_700_000_000_123L);
+
+    OverlayEvents remote = node("b");
+    byte[] timed = OverlayEventCodec.encode(new RumorId("a", 77, 2), 3, 1_700_000_000_456L,
+        "t".getBytes(StandardCharsets.UTF_8), new byte[0], "a".getBytes(StandardCharsets.UTF_8), new byte[] {7});
+    assertThat(timed[0]).as("version").isEqualTo((byte) OverlayEventCodec.VERSION_TIMED);
+    remote.delivered(1, new Plumtree.Delivered(1, timed, 1), out);
+    UserEvent e = (UserEvent) emitted.get(1);
+    assertThat(e.hasOriginTime()).isTrue();
+    assertThat(e.originMillis()).isEqualTo(1_700_000_000_456L);
+    assertThat(e.payload()).containsExactly(7);
+
+    // Events without a time keep the first version's bytes and still decode.
+    byte[] untimed = event("c", 1, 1, "t", null, "x");
+    assertThat(untimed[0]).isEqualTo((byte) OverlayEventCodec.VERSION);
+    remote.delivered(2, new Plumtree.Delivered(2, untimed, 1), out);
+    assertThat(((UserEvent) emitted.get(2)).hasOriginTime()).isFalse();
+    assertThat(remote.malformed()).isZero();
   }
 
   @Test
