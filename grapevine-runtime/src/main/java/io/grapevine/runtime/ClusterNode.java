@@ -460,6 +460,18 @@ public final class ClusterNode implements Cluster {
     events.observeOwnDelivery(nanos);
   }
 
+  /**
+   * Sets what hears, for each user event from another node that this node delivers, the
+   * milliseconds from its publish on the origin to its delivery here: this node's wall clock minus
+   * the origin's wall clock at publish, which the event carries. Only as good as the two clocks'
+   * synchronization: it may be negative, or absurdly large, when they disagree; the observer
+   * decides what to do with such values. Events from nodes that send no origin time are not
+   * reported. Null for none. Runs on the loop thread: it must not block.
+   */
+  public void observeRemoteEventDelivery(java.util.function.LongConsumer millis) {
+    events.observeRemoteDelivery(millis);
+  }
+
   /** Queue depths and overlay view sizes, read on the loop (blocks the caller up to its 10 s limit). */
   public NodeGauges gauges() {
     return driver.loop().call(() -> new NodeGauges(

@@ -13,6 +13,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BiFunction;
 import java.util.function.Consumer;
 import java.util.function.LongConsumer;
+import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -40,6 +41,10 @@ final class EventService implements Events {
   private final AtomicLong handlerErrors = new AtomicLong();
   /** Hears publish-to-own-delivery nanoseconds; null for none. */
   private volatile LongConsumer ownDelivery;
+  /** Hears, per event from another node, this node's wall clock minus the origin's at publish; null for none. */
+  private volatile LongConsumer remoteDelivery;
+  /** Wall clock, milliseconds since the epoch: stamps published events and times remote ones. */
+  private final LongSupplier wallClock;
   /**
    * The event being published and when its publish call began: set on the loop for the step that
    * publishes it, matched by {@link #deliver} (own events are delivered in that step). Loop thread.
@@ -49,6 +54,15 @@ final class EventService implements Events {
 
   /** @param overlay if not null, events are published over the overlay instead of {@code protocol} */
   EventService(String nodeName, Dissemination protocol, OverlayEvents overlay, Caller caller) {
+    this(nodeName, protocol, overlay, caller, System::currentTimeMillis);
+  }
+
+  /**
+   * @param wallClock milliseconds since the epoch; not the loop's clock, which is monotonic and
+   *     means nothing on another node
+   */
+  EventService(String nodeName, Dissemination protocol, OverlayEvents overlay, Caller caller, LongSupplier wallClock) {
+    this.wallClock = wallClock;
     this.nodeName = nodeName;
     this.protocol = protocol;
     this.overlay = overlay;
@@ -66,9 +80,11 @@ final class EventService implements Events {
     byte[] copy = payload.clone();
     if (overlay != null) {
       overlay.check(topic, copy, coalesceKey);
-      return caller.call((now, out) -> timed(started, overlay.publish(now, topic, copy, coalesceKey, out)));
+      return caller.call((now, out) ->
+          timed(started, overlay.publish(now, wallClock.getAsLong(), topic, copy, coalesceKey, out)));
     }
-    return caller.call((now, out) -> timed(started, protocol.publish(now, topic, copy, coalesceKey, out)));
+    return caller.call((now, out) ->
+        timed(started, protocol.publish(now, wallClock.getAsLong(), topic, copy, coalesceKey, out)));
   }
 
   /** Remembers the event just published, for {@link #deliver} later in the same step. Loop thread. */
@@ -80,6 +96,10 @@ final class EventService implements Events {
 
   void observeOwnDelivery(LongConsumer nanos) {
     ownDelivery = nanos;
+  }
+
+  void observeRemoteDelivery(LongConsumer millis) {
+    remoteDelivery = millis;
   }
 
   /** Events published through the overlay by this node. */
@@ -116,6 +136,11 @@ final class EventService implements Events {
       LongConsumer o = ownDelivery;
       if (o != null) {
         o.accept(System.nanoTime() - publishStartedNanos);
+      }
+    } else if (event.hasOriginTime() && !event.id().origin().equals(nodeName)) {
+      LongConsumer o = remoteDelivery;
+      if (o != null) {
+        o.accept(wallClock.getAsLong() - event.originMillis());
       }
     }
     for (Subscription s : subscriptions) {
