@@ -453,8 +453,8 @@ public final class ClusterNode implements Cluster {
   /**
    * Sets what hears, for each user event this node publishes, the nanoseconds from the {@code
    * publish} call to its delivery to this node's own subscribers; null for none. Runs on the loop
-   * thread: it must not block. Events carry no time of origin, so this is the part of the delivery
-   * latency a node can measure by itself.
+   * thread: it must not block. Measured on one monotonic clock; other nodes' events are reported
+   * to {@link #observeRemoteEventDelivery}.
    */
   public void observeOwnEventDelivery(java.util.function.LongConsumer nanos) {
     events.observeOwnDelivery(nanos);
