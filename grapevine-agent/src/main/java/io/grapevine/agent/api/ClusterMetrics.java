@@ -8,6 +8,7 @@ import io.grapevine.api.MemberState;
 import io.grapevine.api.MembershipStats;
 import io.grapevine.transport.TransportStats;
 import io.grapevine.wire.DropReason;
+import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -27,6 +28,7 @@ import io.grapevine.membership.MembershipObserver;
 import io.grapevine.runtime.NodeGauges;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
+import java.util.function.LongConsumer;
 import java.util.function.ToDoubleFunction;
 import java.util.function.ToLongFunction;
 
@@ -36,8 +38,9 @@ import java.util.function.ToLongFunction;
  * counted twice and the event loop does no extra work. Names are prefixed {@code grapevine_}.
  *
  * <p>Latencies are histograms with fixed buckets (below), fed as they are measured: the failure
- * detector's probe round trips and suspicion verdicts ({@link MembershipObserver}) and this node's
- * own events from publish to delivery. They count from the moment the registry is built (the
+ * detector's probe round trips and suspicion verdicts ({@link MembershipObserver}), this node's
+ * own events from publish to delivery, and other nodes' events from their publish (the origin time
+ * they carry) to delivery here. They count from the moment the registry is built (the
  * agent's first scrape), which loses nothing a rate over scrapes would use. Every label value comes
  * from a fixed set, never from what peers or clients send.
  */
@@ -53,6 +56,24 @@ public final class ClusterMetrics {
     Duration.ofMillis(2), Duration.ofMillis(5), Duration.ofMillis(10), Duration.ofMillis(50), Duration.ofMillis(100),
     Duration.ofMillis(500), Duration.ofSeconds(1)
   };
+  /**
+   * Buckets of {@code grapevine_event_delivery_seconds}: another node's publish to delivery here,
+   * measured across two wall clocks in whole milliseconds.
+   */
+  public static final Duration[] REMOTE_EVENT_DELIVERY_BUCKETS =
+      millis(1, 2, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10_000, 30_000, 60_000);
+  /**
+   * A remote event that seems delivered before it was published by at most this much is observed as
+   * delivered at once (0): synchronized clocks still differ by a few milliseconds. Further back, the
+   * clocks disagree and it is counted in {@code grapevine_event_delivery_skewed_total{reason="negative"}}.
+   */
+  public static final long EVENT_CLOCK_TOLERANCE_MILLIS = 1_000;
+  /**
+   * A remote event that seems delivered more than this long after it was published is counted in
+   * {@code grapevine_event_delivery_skewed_total{reason="too_large"}}, not observed: a clock far off,
+   * or an event repaired after a very long partition, either of which would swamp the histogram's sum.
+   */
+  public static final long EVENT_DELIVERY_MAX_MILLIS = 3_600_000;
   /**
    * How long one reading of the node's queue and view sizes serves the gauges: long enough for the
    * gauges of one scrape to share it, short enough that the next scrape reads anew.
@@ -101,6 +122,7 @@ public final class ClusterMetrics {
     if (cluster instanceof ClusterNode n && !n.isClosed()) {
       n.observeMembership(null);
       n.observeOwnEventDelivery(null);
+      n.observeRemoteEventDelivery(null);
     }
   }
 
@@ -218,7 +240,40 @@ public final class ClusterMetrics {
         }
       });
       n.observeOwnEventDelivery(nanos -> ownDelivery.record(nanos, TimeUnit.NANOSECONDS));
+      n.observeRemoteEventDelivery(remoteEventDelivery(registry));
     }
+  }
+
+  /**
+   * What times other nodes' events: {@code grapevine_event_delivery_seconds} for plausible delays
+   * (slightly negative ones clamped to 0), {@code grapevine_event_delivery_skewed_total} for the rest.
+   */
+  static LongConsumer remoteEventDelivery(MeterRegistry registry) {
+    Timer delivery = Timer.builder("grapevine.event.delivery")
+        .description("User events from other nodes: from the publish on the origin to delivery here, by the two"
+            + " nodes' wall clocks (only as accurate as their synchronization)")
+        .serviceLevelObjectives(REMOTE_EVENT_DELIVERY_BUCKETS)
+        .register(registry);
+    Counter negative = skewCounter(registry, "negative");
+    Counter tooLarge = skewCounter(registry, "too_large");
+    return millis -> {
+      if (millis < -EVENT_CLOCK_TOLERANCE_MILLIS) {
+        negative.increment();
+      } else if (millis > EVENT_DELIVERY_MAX_MILLIS) {
+        tooLarge.increment();
+      } else {
+        delivery.record(Math.max(0, millis), TimeUnit.MILLISECONDS);
+      }
+    };
+  }
+
+  private static Counter skewCounter(MeterRegistry registry, String reason) {
+    return Counter.builder("grapevine.event.delivery.skewed")
+        .description("User events from other nodes not timed: delivered before they were published by more than "
+            + EVENT_CLOCK_TOLERANCE_MILLIS + " ms (negative) or more than " + EVENT_DELIVERY_MAX_MILLIS
+            + " ms after (too_large), by the two nodes' wall clocks")
+        .tag("reason", reason)
+        .register(registry);
   }
 
   private static Timer suspicionTimer(MeterRegistry registry, String verdict) {

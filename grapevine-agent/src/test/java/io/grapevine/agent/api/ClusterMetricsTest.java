@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import io.grapevine.Cluster;
 import io.grapevine.config.MembershipConfig;
 import io.micrometer.core.instrument.Timer;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.time.Duration;
 import java.util.List;
@@ -44,6 +45,30 @@ class ClusterMetricsTest {
       Timer again = next.get("grapevine.probe.rtt").timer();
       await().atMost(Duration.ofSeconds(20)).until(() -> again.count() >= 2);
       next.close();
+    }
+  }
+
+  @Test
+  void remoteEventDelaysAreClampedOrCountedAsSkewed() {
+    PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    try {
+      java.util.function.LongConsumer observe = ClusterMetrics.remoteEventDelivery(registry);
+      observe.accept(42);
+      observe.accept(-3); // within the tolerance: observed as 0
+      observe.accept(-ClusterMetrics.EVENT_CLOCK_TOLERANCE_MILLIS - 1);
+      observe.accept(ClusterMetrics.EVENT_DELIVERY_MAX_MILLIS + 1);
+      observe.accept(ClusterMetrics.EVENT_DELIVERY_MAX_MILLIS);
+      Timer t = registry.get("grapevine.event.delivery").timer();
+      assertThat(t.count()).isEqualTo(3);
+      assertThat(t.totalTime(TimeUnit.MILLISECONDS)).isEqualTo(42 + ClusterMetrics.EVENT_DELIVERY_MAX_MILLIS);
+      assertThat(registry.get("grapevine.event.delivery.skewed").tag("reason", "negative").counter().count())
+          .isEqualTo(1);
+      assertThat(registry.get("grapevine.event.delivery.skewed").tag("reason", "too_large").counter().count())
+          .isEqualTo(1);
+      assertThat(registry.scrape()).contains("grapevine_event_delivery_seconds_bucket{le=\"0.001\"} 1",
+          "grapevine_event_delivery_skewed_total{reason=\"negative\"} 1.0");
+    } finally {
+      registry.close();
     }
   }
 }

@@ -91,6 +91,8 @@ class MetricsIT {
   private static final double[] RTT = {0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0};
   private static final double[] SUSPICION = {0.5, 1.0, 2.0, 5.0, 10.0, 20.0, 30.0, 60.0, 120.0, 300.0};
   private static final double[] DELIVERY = {1.0E-4, 2.5E-4, 5.0E-4, 0.001, 0.002, 0.005, 0.01, 0.05, 0.1, 0.5, 1.0};
+  private static final double[] REMOTE_DELIVERY =
+      {0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0};
   private static final double[] HTTP_BUCKETS =
       {0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0};
 
@@ -128,6 +130,9 @@ class MetricsIT {
     assertThat(send(a, "GET", "/v1/members/nobody-" + System.nanoTime(), null).statusCode()).isEqualTo(404);
     assertThat(send(a, "GET", "/v1/no/such/endpoint", null).statusCode()).isEqualTo(404);
     assertThat(send(a, "PUT", "/v1/kv/cfg/flag", "on").statusCode()).isEqualTo(200);
+    // mx-b's registry (built by its first scrape) must exist before the event reaches it.
+    assertHistogram(metrics(b), "grapevine_event_delivery_seconds", "", REMOTE_DELIVERY);
+    assertThat(value(metrics(b), "grapevine_event_delivery_seconds_count")).isZero();
     // The event: published through mx-a's API, delivered to its own subscribers.
     assertThat(send(a, "POST", "/v1/events/deploy", "v42").statusCode()).isEqualTo(200);
     String afterRequests = metrics(a);
@@ -147,6 +152,16 @@ class MetricsIT {
         .doesNotContain("/v1/no/such");
     assertHistogram(afterRequests, "grapevine_events_local_delivery_seconds", "", DELIVERY);
     assertThat(value(afterRequests, "grapevine_events_local_delivery_seconds_count")).isEqualTo(1.0);
+    // mx-b times mx-a's event from its origin time; mx-a does not time its own event as remote.
+    await("mx-a's event timed on mx-b").atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(300))
+        .untilAsserted(() -> assertThat(value(metrics(b), "grapevine_event_delivery_seconds_count")).isEqualTo(1.0));
+    String remote = metrics(b);
+    assertHistogram(remote, "grapevine_event_delivery_seconds", "", REMOTE_DELIVERY);
+    // Two processes on one host share a clock: within a minute, never skewed.
+    assertThat(value(remote, "grapevine_event_delivery_seconds_bucket{le=\"60.0\"}")).isEqualTo(1.0);
+    assertThat(value(remote, "grapevine_event_delivery_skewed_total{reason=\"negative\"}")).isZero();
+    assertThat(value(remote, "grapevine_event_delivery_skewed_total{reason=\"too_large\"}")).isZero();
+    assertThat(value(metrics(a), "grapevine_event_delivery_seconds_count")).isZero();
 
     // Operator gauges and counters, and the JVM's and process's.
     assertThat(value(afterRequests, "grapevine_broadcast_queue{queue=\"membership\"}")).isNotNaN();
@@ -195,9 +210,12 @@ class MetricsIT {
           assertThat(value(t, "grapevine_plumtree_peers{link=\"eager\"}")
               + value(t, "grapevine_plumtree_peers{link=\"lazy\"}")).isEqualTo(1.0);
         });
+    assertThat(value(metrics(b), "grapevine_event_delivery_seconds_count")).isZero();
     assertThat(send(a, "POST", "/v1/events/deploy", "v1").statusCode()).isEqualTo(200);
     await("event over the tree").atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(300))
         .untilAsserted(() -> assertThat(value(metrics(b), "grapevine_events_delivered_total")).isEqualTo(1.0));
+    // The overlay's events carry the origin time too: mx-b timed mx-a's event.
+    assertThat(value(metrics(b), "grapevine_event_delivery_seconds_count")).isEqualTo(1.0);
     String t = metrics(a);
     assertThat(value(t, "grapevine_hyparview_view_size{view=\"passive\"}")).isNotNaN();
     assertThat(value(t, "grapevine_plumtree_payloads_sent_total")).isGreaterThanOrEqualTo(1.0);
