@@ -109,7 +109,8 @@ public final class StackFuzzCorpus {
     c.runFor(5_000);
     c.call(1, (now, out) -> c.protocol(1, AntiEntropy.class).put(now, "config", "db/url",
         "postgres://db:5432".getBytes(StandardCharsets.UTF_8), 0, out));
-    c.call(2, (now, out) -> c.protocol(2, Dissemination.class).publish(now, "deploy",
+    // With an origin time (a fixed wall clock), as the runtime publishes.
+    c.call(2, (now, out) -> c.protocol(2, Dissemination.class).publish(now, 1_765_000_000_000L, "deploy",
         "v1.2.3".getBytes(StandardCharsets.UTF_8), null, out));
     c.call(3, (now, out) -> c.protocol(3, Aggregation.class).publish("load", 0.75));
     c.call(1, (now, out) -> c.protocol(1, Plumtree.class).broadcast(now,
