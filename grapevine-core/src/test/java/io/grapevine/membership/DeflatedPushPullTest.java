@@ -96,6 +96,55 @@ class DeflatedPushPullTest {
     }
   }
 
+  /**
+   * In a fresh 50-node cluster (two nodes at level 0, as nodes that do not read deflated
+   * push-pulls), nodes learn from one another's push-pulls which members read deflated ones: nearly
+   * every exchange between two deflating nodes is deflated from the start, not only those between
+   * nodes that have already exchanged directly, and no level-0 node ever gets one.
+   */
+  @Test
+  void nodesLearnWhoReadsDeflatedPushPullsFromOneAnother() {
+    int[] levels = new int[50];
+    java.util.Arrays.fill(levels, 6);
+    levels[17] = 0;
+    levels[33] = 0;
+    StackCluster c = cluster(11, levels);
+    List<Endpoint> plainOnly = List.of(c.endpoint(17), c.endpoint(33));
+    List<Packet> amongDeflaters = new ArrayList<>();
+    List<Packet> toPlainOnly = new ArrayList<>();
+    c.network().onSend(p -> {
+      if (isPushPull(p)) {
+        if (plainOnly.contains(p.to())) {
+          toPlainOnly.add(p);
+        } else if (!plainOnly.contains(p.from())) {
+          amongDeflaters.add(p);
+        }
+      }
+    });
+    c.runFor(60_000);
+
+    for (Membership m : Members.all(c)) {
+      assertThat(m.liveCount()).as(m.name()).isEqualTo(50);
+    }
+    assertThat(toPlainOnly).as("push-pulls to level-0 nodes").isNotEmpty();
+    assertThat(toPlainOnly.stream().filter(DeflatedPushPullTest::deflated)).as("deflated to level-0 nodes").isEmpty();
+    long deflated = amongDeflaters.stream().filter(DeflatedPushPullTest::deflated).count();
+    System.out.printf("push-pulls among deflating nodes in the first 60 s: %d, deflated %d (%.2f)%n",
+        amongDeflaters.size(), deflated, (double) deflated / amongDeflaters.size());
+    // The first 300 take in the joins through n0 (plain: the joiner knows nothing yet) and each
+    // node's first exchanges, all plain when only a peer's own push-pull told.
+    List<Packet> first = amongDeflaters.subList(0, Math.min(300, amongDeflaters.size()));
+    long firstDeflated = first.stream().filter(DeflatedPushPullTest::deflated).count();
+    long bytes = first.stream().mapToLong(Packet::size).sum();
+    System.out.printf("first 300: deflated %d, %d bytes per push-pull%n", firstDeflated, bytes / 300);
+    assertThat(amongDeflaters).hasSizeGreaterThan(500);
+    assertThat(deflated).as("deflated of " + amongDeflaters.size()).isGreaterThan(amongDeflaters.size() * 9L / 10);
+    assertThat(firstDeflated).as("deflated of the first 300").isGreaterThan(300 * 3 / 4);
+    for (VirtualNetwork.Node n : c.nodes()) {
+      assertThat(n.stack().stats().droppedTotal()).as(n.name() + " dropped nothing").isZero();
+    }
+  }
+
   private static MemberStateEntry entry(int i) {
     return new MemberStateEntry(MemberState.ALIVE, 1, "m" + i, VirtualNetwork.endpointOf(100 + i), 1, 1, new byte[0]);
   }
