@@ -145,6 +145,82 @@ class DeflatedPushPullTest {
     }
   }
 
+  /** A plain push-pull from "peer" listing itself and m0..m9, vouching for itself and {@code vouched}. */
+  private static ByteBuffer vouching(boolean reply, int... vouched) {
+    List<Message> messages = new ArrayList<>();
+    messages.add(new PushPull(false, reply, "peer", PEER, 11));
+    messages.add(new MemberStateEntry(MemberState.ALIVE, 1, "peer", PEER, 1, 1, new byte[0]));
+    byte[] bits = new byte[2];
+    bits[0] = 1;
+    for (int i = 0; i < 10; i++) {
+      messages.add(entry(i));
+    }
+    for (int i : vouched) {
+      bits[(i + 1) / 8] |= (byte) (1 << ((i + 1) % 8));
+    }
+    messages.add(new MembershipMessages.ProtocolState(Membership.INFLATES, bits));
+    PacketWriter w = new PacketWriter(1 << 16, Members.CLUSTER).begin();
+    for (Message m : messages) {
+      w.beginMessage(m.type());
+      m.writeBody(w);
+      w.endMessage();
+    }
+    return w.finish();
+  }
+
+  @Test
+  void aVouchCountsUntilTheMemberSpeaksForItselfAndNeverForALevelZeroNode() {
+    MembershipConfig config = MembershipConfig.lan().toBuilder().pushPullInterval(java.time.Duration.ofSeconds(1))
+        .build();
+    VirtualNetwork net = new VirtualNetwork(1);
+    VirtualNetwork.Node n0 = node(net, config);
+    List<Packet> pushPulls = new ArrayList<>();
+    net.onSend(p -> {
+      if (isPushPull(p)) {
+        pushPulls.add(p);
+      }
+    });
+    // m1 speaks for itself first: a plain push-pull without the marker (a node at level 0).
+    n0.deliverNow(VirtualNetwork.endpointOf(101), packet1(), Delivery.STREAM);
+    // Then peer vouches for m1 (wrongly) and for m2 (never heard from).
+    n0.deliverNow(PEER, vouching(true, 1, 2), Delivery.STREAM);
+    assertThat(n0.stack().stats().droppedTotal()).isZero();
+    pushPulls.clear();
+    net.runFor(30_000);
+
+    Endpoint m1 = VirtualNetwork.endpointOf(101);
+    Endpoint m2 = VirtualNetwork.endpointOf(102);
+    Endpoint m3 = VirtualNetwork.endpointOf(103);
+    assertThat(pushPulls.stream().filter(p -> p.to().equals(m1))).isNotEmpty().noneMatch(DeflatedPushPullTest::deflated);
+    assertThat(pushPulls.stream().filter(p -> p.to().equals(m2))).isNotEmpty().allMatch(DeflatedPushPullTest::deflated);
+    assertThat(pushPulls.stream().filter(p -> p.to().equals(m3))).isNotEmpty().noneMatch(DeflatedPushPullTest::deflated);
+    assertThat(pushPulls.stream().filter(p -> p.to().equals(PEER))).isNotEmpty().allMatch(DeflatedPushPullTest::deflated);
+
+    // A node at level 0 takes no vouches: it deflates to nobody.
+    VirtualNetwork net0 = new VirtualNetwork(1);
+    VirtualNetwork.Node plain = node(net0, config.toBuilder().pushPullDeflateLevel(0).build());
+    List<Packet> fromPlain = new ArrayList<>();
+    net0.onSend(p -> {
+      if (isPushPull(p)) {
+        fromPlain.add(p);
+      }
+    });
+    plain.deliverNow(PEER, vouching(false, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9), Delivery.STREAM);
+    net0.runFor(30_000);
+    assertThat(fromPlain).hasSizeGreaterThan(10).noneMatch(DeflatedPushPullTest::deflated);
+  }
+
+  /** A plain push-pull from m1 about itself alone, without the marker. */
+  private static ByteBuffer packet1() {
+    PacketWriter w = new PacketWriter(1 << 16, Members.CLUSTER).begin();
+    for (Message m : List.<Message>of(new PushPull(false, true, "m1", VirtualNetwork.endpointOf(101), 1), entry(1))) {
+      w.beginMessage(m.type());
+      m.writeBody(w);
+      w.endMessage();
+    }
+    return w.finish();
+  }
+
   private static MemberStateEntry entry(int i) {
     return new MemberStateEntry(MemberState.ALIVE, 1, "m" + i, VirtualNetwork.endpointOf(100 + i), 1, 1, new byte[0]);
   }
