@@ -1651,9 +1651,9 @@ public final class Membership implements Protocol<Message>, PeerSampler, Piggyba
   }
 
   /**
-   * Sends this node's state. Deflated when {@code deflate} (the peer said it reads deflated
-   * push-pulls) and it comes out smaller; plain ones carry the {@link #INFLATES} marker when this node
-   * deflates, so that the peer learns it may deflate in return.
+   * Sends this node's state. Deflated when {@code deflate} (the peer said, or was vouched for, that
+   * it reads deflated push-pulls) and it comes out smaller; when this node deflates, both forms carry
+   * the {@link #INFLATES} state, so that the peer learns it may deflate in return and to whom else.
    */
   private void sendPushPull(Endpoint to, boolean join, boolean reply, boolean deflate, Outbox out) {
     stats.pushPulls++;
@@ -1744,8 +1744,9 @@ public final class Membership implements Protocol<Message>, PeerSampler, Piggyba
   }
 
   /**
-   * Name of the empty protocol state a node adds to its plain push-pulls to say it reads deflated
-   * ones. Nodes that do not know it pass it over, as any state of a protocol they do not run.
+   * Name of the protocol state a node adds to its push-pulls to say it reads deflated ones, holding
+   * {@link #inflatersBitmap the members it knows to read them}. Nodes that do not know it pass it
+   * over, as any state of a protocol they do not run; an empty one speaks for the sender alone.
    */
   static final String INFLATES = "membership.inflates";
 
