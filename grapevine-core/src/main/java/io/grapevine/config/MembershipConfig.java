@@ -122,11 +122,12 @@ public final class MembershipConfig {
   public final int pushPullMaxBytes;
   /**
    * Deflate level (1..9) of the push-pulls this node sends to peers that said they read deflated
-   * ones; 0 sends none and does not ask for them (deflated ones are read at any setting). A peer
-   * that never says so, such as one of an earlier version, is sent plain push-pulls.
+   * ones, or that other members vouched for until they speak for themselves; 0 sends none and does
+   * not ask for them (deflated ones are read at any setting). A peer that never says so, such as one
+   * of an earlier version, is sent plain push-pulls.
    */
   @KnobDoc(
-      value = "deflate level of push-pulls sent to peers that read them (they say so in their own); 0: plain only. Deflated ones are read at any level",
+      value = "deflate level of push-pulls sent to peers that read them (they say so in their own, or others vouch for them); 0: plain only. Deflated ones are read at any level",
       unit = "level", valid = "0..9")
   public final int pushPullDeflateLevel;
   /**

@@ -116,8 +116,13 @@ public final class Membership implements Protocol<Message>, PeerSampler, Piggyba
     /** Refuted but still shown suspect, until the penalty decays (see docs/flaky-members.md). */
     boolean held;
     long releaseAtMillis;
-    /** It said, in its last push-pull to this node, that it reads deflated push-pulls. */
+    /**
+     * It reads deflated push-pulls: it said so in its last push-pull to this node, or, until it has
+     * sent one, another member vouched for it (see {@link #INFLATES}).
+     */
     boolean inflates;
+    /** {@link #inflates} comes from the member's own push-pull: what others vouch no longer counts. */
+    boolean inflatesHeard;
     /** {@link #digest} of {@link #metadata}. */
     long metaDigest;
     /**
@@ -1646,9 +1651,9 @@ public final class Membership implements Protocol<Message>, PeerSampler, Piggyba
   }
 
   /**
-   * Sends this node's state. Deflated when {@code deflate} (the peer said it reads deflated
-   * push-pulls) and it comes out smaller; plain ones carry the {@link #INFLATES} marker when this node
-   * deflates, so that the peer learns it may deflate in return.
+   * Sends this node's state. Deflated when {@code deflate} (the peer said, or was vouched for, that
+   * it reads deflated push-pulls) and it comes out smaller; when this node deflates, both forms carry
+   * the {@link #INFLATES} state, so that the peer learns it may deflate in return and to whom else.
    */
   private void sendPushPull(Endpoint to, boolean join, boolean reply, boolean deflate, Outbox out) {
     stats.pushPulls++;
@@ -1720,7 +1725,7 @@ public final class Membership implements Protocol<Message>, PeerSampler, Piggyba
       }
     }
     if (config.pushPullDeflateLevel > 0) {
-      ProtocolState marker = new ProtocolState(INFLATES, new byte[0]);
+      ProtocolState marker = new ProtocolState(INFLATES, inflatersBitmap(written));
       if (stateBytes + stateBytes(marker) <= config.pushPullMaxBytes) {
         w.mark();
         try {
@@ -1739,10 +1744,29 @@ public final class Membership implements Protocol<Message>, PeerSampler, Piggyba
   }
 
   /**
-   * Name of the empty protocol state a node adds to its plain push-pulls to say it reads deflated
-   * ones. Nodes that do not know it pass it over, as any state of a protocol they do not run.
+   * Name of the protocol state a node adds to its push-pulls to say it reads deflated ones, holding
+   * {@link #inflatersBitmap the members it knows to read them}. Nodes that do not know it pass it
+   * over, as any state of a protocol they do not run; an empty one speaks for the sender alone.
    */
   static final String INFLATES = "membership.inflates";
+
+  /**
+   * The {@link #INFLATES} state's bytes: bit {@code i} (byte {@code i / 8}, least significant bit
+   * first) set when the {@code i}-th member entry of the push-pull reads deflated push-pulls as far
+   * as this node knows. Entry 0 is the sender itself. One push-pull thus tells its receiver about
+   * every member the sender knows of, for a bit per member: a fresh cluster deflates from its first
+   * exchanges rather than only between pairs that have already exchanged.
+   */
+  private byte[] inflatersBitmap(List<MemberStateEntry> written) {
+    byte[] bits = new byte[(written.size() + 7) / 8];
+    for (int i = 0; i < written.size(); i++) {
+      Record r = i == 0 ? self : members.get(written.get(i).name());
+      if (r == self || (r != null && r.inflates)) {
+        bits[i >>> 3] |= (byte) (1 << (i & 7));
+      }
+    }
+    return bits;
+  }
 
   /**
    * {@code plain} with everything after its header deflated into one {@link Deflated} message, or
@@ -1825,6 +1849,10 @@ public final class Membership implements Protocol<Message>, PeerSampler, Piggyba
     Record sender = members.get(header.senderName());
     if (sender != null && sender != self) {
       sender.inflates = inflates;
+      sender.inflatesHeard = true;
+    }
+    if (inflates && config.pushPullDeflateLevel > 0) {
+      learnInflaters();
     }
     // Then the other protocols' states, to those of this node's protocols that take part (a peer
     // may run protocols this node does not: their states are passed over).
@@ -1843,6 +1871,35 @@ public final class Membership implements Protocol<Message>, PeerSampler, Piggyba
       long soon = now + config.probeInterval.toMillis() + random.nextLong(4 * config.probeInterval.toMillis());
       nextPushPullMillis = Math.min(nextPushPullMillis, soon);
       emit(out, new JoinResult(header.sender(), header.count()));
+    }
+  }
+
+  /**
+   * Takes the members the sender vouches for in its {@link #INFLATES} state as reading deflated
+   * push-pulls, except those this node has heard from itself. A wrong vouch costs the vouched-for
+   * member one push-pull it may not read (dropped there, counted); its own next push-pull to this
+   * node settles it.
+   */
+  private void learnInflaters() {
+    byte[] bits = null;
+    for (int i = 0; i < pendingStates.size(); i++) {
+      if (pendingStates.get(i).protocol().equals(INFLATES)) {
+        bits = pendingStates.get(i).state();
+        break;
+      }
+    }
+    if (bits == null) {
+      return;
+    }
+    int n = Math.min(pendingEntries.size(), bits.length * 8);
+    for (int i = 1; i < n; i++) {
+      if ((bits[i >>> 3] & (1 << (i & 7))) == 0) {
+        continue;
+      }
+      Record r = members.get(pendingEntries.get(i).name());
+      if (r != null && r != self && !r.inflatesHeard) {
+        r.inflates = true;
+      }
     }
   }
 

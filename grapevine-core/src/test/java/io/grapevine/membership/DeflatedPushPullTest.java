@@ -96,6 +96,136 @@ class DeflatedPushPullTest {
     }
   }
 
+  /**
+   * In a fresh 50-node cluster (two nodes at level 0, as nodes that do not read deflated
+   * push-pulls), nodes learn from one another's push-pulls which members read deflated ones: nearly
+   * every exchange between two deflating nodes is deflated from the start, not only those between
+   * nodes that have already exchanged directly, and no level-0 node ever gets one.
+   */
+  @Test
+  void nodesLearnWhoReadsDeflatedPushPullsFromOneAnother() {
+    int[] levels = new int[50];
+    java.util.Arrays.fill(levels, 6);
+    levels[17] = 0;
+    levels[33] = 0;
+    StackCluster c = cluster(11, levels);
+    List<Endpoint> plainOnly = List.of(c.endpoint(17), c.endpoint(33));
+    List<Packet> amongDeflaters = new ArrayList<>();
+    List<Packet> toPlainOnly = new ArrayList<>();
+    c.network().onSend(p -> {
+      if (isPushPull(p)) {
+        if (plainOnly.contains(p.to())) {
+          toPlainOnly.add(p);
+        } else if (!plainOnly.contains(p.from())) {
+          amongDeflaters.add(p);
+        }
+      }
+    });
+    c.runFor(60_000);
+
+    for (Membership m : Members.all(c)) {
+      assertThat(m.liveCount()).as(m.name()).isEqualTo(50);
+    }
+    assertThat(toPlainOnly).as("push-pulls to level-0 nodes").isNotEmpty();
+    assertThat(toPlainOnly.stream().filter(DeflatedPushPullTest::deflated)).as("deflated to level-0 nodes").isEmpty();
+    long deflated = amongDeflaters.stream().filter(DeflatedPushPullTest::deflated).count();
+    System.out.printf("push-pulls among deflating nodes in the first 60 s: %d, deflated %d (%.2f)%n",
+        amongDeflaters.size(), deflated, (double) deflated / amongDeflaters.size());
+    // The first 300 take in the joins through n0 (plain: the joiner knows nothing yet) and each
+    // node's first exchanges, all plain when only a peer's own push-pull told.
+    List<Packet> first = amongDeflaters.subList(0, Math.min(300, amongDeflaters.size()));
+    long firstDeflated = first.stream().filter(DeflatedPushPullTest::deflated).count();
+    long bytes = first.stream().mapToLong(Packet::size).sum();
+    System.out.printf("first 300: deflated %d, %d bytes per push-pull%n", firstDeflated, bytes / 300);
+    assertThat(amongDeflaters).hasSizeGreaterThan(500);
+    assertThat(deflated).as("deflated of " + amongDeflaters.size()).isGreaterThan(amongDeflaters.size() * 9L / 10);
+    assertThat(firstDeflated).as("deflated of the first 300").isGreaterThan(300 * 3 / 4);
+    for (VirtualNetwork.Node n : c.nodes()) {
+      assertThat(n.stack().stats().droppedTotal()).as(n.name() + " dropped nothing").isZero();
+    }
+  }
+
+  /** A plain push-pull from "peer" listing itself and m0..m9, vouching for itself and {@code vouched}. */
+  private static ByteBuffer vouching(boolean reply, int... vouched) {
+    List<Message> messages = new ArrayList<>();
+    messages.add(new PushPull(false, reply, "peer", PEER, 11));
+    messages.add(new MemberStateEntry(MemberState.ALIVE, 1, "peer", PEER, 1, 1, new byte[0]));
+    byte[] bits = new byte[2];
+    bits[0] = 1;
+    for (int i = 0; i < 10; i++) {
+      messages.add(entry(i));
+    }
+    for (int i : vouched) {
+      bits[(i + 1) / 8] |= (byte) (1 << ((i + 1) % 8));
+    }
+    messages.add(new MembershipMessages.ProtocolState(Membership.INFLATES, bits));
+    PacketWriter w = new PacketWriter(1 << 16, Members.CLUSTER).begin();
+    for (Message m : messages) {
+      w.beginMessage(m.type());
+      m.writeBody(w);
+      w.endMessage();
+    }
+    return w.finish();
+  }
+
+  @Test
+  void aVouchCountsUntilTheMemberSpeaksForItselfAndNeverForALevelZeroNode() {
+    MembershipConfig config = MembershipConfig.lan().toBuilder().pushPullInterval(java.time.Duration.ofSeconds(1))
+        .build();
+    VirtualNetwork net = new VirtualNetwork(1);
+    VirtualNetwork.Node n0 = node(net, config);
+    List<Packet> pushPulls = new ArrayList<>();
+    net.onSend(p -> {
+      if (isPushPull(p)) {
+        pushPulls.add(p);
+      }
+    });
+    // m1 speaks for itself first: a plain push-pull without the marker (a node at level 0).
+    n0.deliverNow(VirtualNetwork.endpointOf(101), packet1(), Delivery.STREAM);
+    // Then peer vouches for m1 (wrongly) and for m2 (never heard from).
+    n0.deliverNow(PEER, vouching(true, 1, 2), Delivery.STREAM);
+    assertThat(n0.stack().stats().droppedTotal()).isZero();
+    pushPulls.clear();
+    net.runFor(30_000);
+
+    Endpoint m1 = VirtualNetwork.endpointOf(101);
+    Endpoint m2 = VirtualNetwork.endpointOf(102);
+    Endpoint m3 = VirtualNetwork.endpointOf(103);
+    // m1 heard from itself (no marker), m3 vouched for by nobody: plain. m2 vouched for, peer said so.
+    assertThat(to(pushPulls, m1)).isNotEmpty().noneMatch(DeflatedPushPullTest::deflated);
+    assertThat(to(pushPulls, m2)).isNotEmpty().allMatch(DeflatedPushPullTest::deflated);
+    assertThat(to(pushPulls, m3)).isNotEmpty().noneMatch(DeflatedPushPullTest::deflated);
+    assertThat(to(pushPulls, PEER)).isNotEmpty().allMatch(DeflatedPushPullTest::deflated);
+
+    // A node at level 0 takes no vouches: it deflates to nobody.
+    VirtualNetwork net0 = new VirtualNetwork(1);
+    VirtualNetwork.Node plain = node(net0, config.toBuilder().pushPullDeflateLevel(0).build());
+    List<Packet> fromPlain = new ArrayList<>();
+    net0.onSend(p -> {
+      if (isPushPull(p)) {
+        fromPlain.add(p);
+      }
+    });
+    plain.deliverNow(PEER, vouching(false, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9), Delivery.STREAM);
+    net0.runFor(30_000);
+    assertThat(fromPlain).hasSizeGreaterThan(10).noneMatch(DeflatedPushPullTest::deflated);
+  }
+
+  private static List<Packet> to(List<Packet> packets, Endpoint to) {
+    return packets.stream().filter(p -> p.to().equals(to)).toList();
+  }
+
+  /** A plain push-pull from m1 about itself alone, without the marker. */
+  private static ByteBuffer packet1() {
+    PacketWriter w = new PacketWriter(1 << 16, Members.CLUSTER).begin();
+    for (Message m : List.<Message>of(new PushPull(false, true, "m1", VirtualNetwork.endpointOf(101), 1), entry(1))) {
+      w.beginMessage(m.type());
+      m.writeBody(w);
+      w.endMessage();
+    }
+    return w.finish();
+  }
+
   private static MemberStateEntry entry(int i) {
     return new MemberStateEntry(MemberState.ALIVE, 1, "m" + i, VirtualNetwork.endpointOf(100 + i), 1, 1, new byte[0]);
   }
