@@ -108,14 +108,13 @@ class LargeMetadataClusterTest {
       return true;
     });
 
-    // A new version: well before the next push-pull (15 s in the local profile), fetched on change.
+    // A new version reaches everyone: fetched on change by those whose gossip brought the new
+    // digest (LargeMetadataTest checks the fetch path deterministically), else by the next
+    // push-pull. The bound is two push-pull intervals: on a loaded machine one node in five runs
+    // had not heard the new incarnation after 10 s (no drop counted) and took it from a push-pull.
     byte[] updated = meta(size, 1000 + size);
-    long start = System.nanoTime();
     nodes.get(2).updateMetadata(updated);
-    await().atMost(Duration.ofSeconds(10)).until(() -> allHold("m2", updated));
-    long millis = (System.nanoTime() - start) / 1_000_000;
-    assertThat(millis).as("the update arrived by fetch, not by waiting for push-pull")
-        .isLessThan(config.pushPullInterval.toMillis());
+    await().atMost(config.pushPullInterval.multipliedBy(2)).until(() -> allHold("m2", updated));
 
     assertThat(largestDatagram.get()).as("no datagram carries the metadata").isPositive()
         .isLessThanOrEqualTo(config.udpPayloadBytes);
