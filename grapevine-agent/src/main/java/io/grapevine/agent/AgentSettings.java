@@ -366,8 +366,13 @@ public record AgentSettings(
           errors.add(encrypt.origin + ": " + e.getMessage());
         }
       }
-      Path keyringPath = keyringFile.text != null ? Path.of(keyringFile.text)
-          : dataPath != null ? dataPath.resolve(KEYRING_FILE_NAME) : null;
+      Path keyringPath = null;
+      try {
+        keyringPath = keyringFile.text != null ? Path.of(keyringFile.text)
+            : dataPath != null ? dataPath.resolve(KEYRING_FILE_NAME) : null;
+      } catch (InvalidPathException e) {
+        errors.add(keyringFile.origin + ": not a usable path (" + e.getReason() + ")");
+      }
       if (keyringPath != null && Files.exists(keyringPath)) {
         if (Files.isDirectory(keyringPath)) {
           errors.add((keyringFile.text != null ? keyringFile.origin : dataDir.origin) + ": " + keyringPath
