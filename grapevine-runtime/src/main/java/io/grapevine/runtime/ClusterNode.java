@@ -142,7 +142,7 @@ public final class ClusterNode implements Cluster {
     membership.traceFailureDetector(true);
     driver = new StackDriver(loop, transport, parts.stack, router, this::publish);
     joiner = new Joiner(driver, membership, parts.hyParView, s.joinTimeoutMillis(), s.reconnectIntervalMillis(),
-        new SplittableRandom(ProtocolStack.seedFor(s.seed(), "runtime")), () -> memberList);
+        new SplittableRandom(ProtocolStack.seedFor(s.seed(), "runtime")));
     events = new EventService(s.name(), parts.dissemination, parts.overlayEvents, driver::call);
     aggregates = new AggregateService(parts.aggregation, driver::call);
     tree = parts.ring == null

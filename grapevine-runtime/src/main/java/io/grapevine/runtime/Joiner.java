@@ -2,7 +2,6 @@ package io.grapevine.runtime;
 
 import io.grapevine.api.JoinResult;
 import io.grapevine.api.Member;
-import io.grapevine.api.MemberState;
 import io.grapevine.membership.Membership;
 import io.grapevine.node.Endpoint;
 import io.grapevine.overlay.HyParView;
@@ -15,7 +14,6 @@ import java.util.SplittableRandom;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -47,7 +45,6 @@ final class Joiner {
   private final long joinTimeoutMillis;
   private final long reconnectIntervalMillis;
   private final SplittableRandom random;
-  private final Supplier<List<Member>> members;
   private final List<Attempt> attempts = new ArrayList<>();
   private final Set<Endpoint> seedsAnswered = new HashSet<>();
   private final AtomicLong reconnectAttempts = new AtomicLong();
@@ -58,10 +55,9 @@ final class Joiner {
   /**
    * @param hyParView the event overlay's partial view, joined beside membership; null without it
    * @param reconnectIntervalMillis 0 turns reconnecting off
-   * @param members the latest member snapshot
    */
   Joiner(StackDriver driver, Membership membership, HyParView hyParView, long joinTimeoutMillis,
-      long reconnectIntervalMillis, SplittableRandom random, Supplier<List<Member>> members) {
+      long reconnectIntervalMillis, SplittableRandom random) {
     this.driver = driver;
     this.loop = driver.loop();
     this.membership = membership;
@@ -69,7 +65,6 @@ final class Joiner {
     this.joinTimeoutMillis = joinTimeoutMillis;
     this.reconnectIntervalMillis = reconnectIntervalMillis;
     this.random = random;
-    this.members = members;
   }
 
   /** Arms the reconnect timer (loop thread). */
@@ -186,10 +181,8 @@ final class Joiner {
     try {
       if (!membership.isLeaving()) {
         List<Endpoint> candidates = new ArrayList<>();
-        for (Member m : members.get()) {
-          if (m.state() == MemberState.DEAD) {
-            candidates.add(m.endpoint());
-          }
+        for (Member m : membership.deadMembers()) {
+          candidates.add(m.endpoint());
         }
         if (candidates.isEmpty() && membership.liveCount() <= 1) {
           candidates.addAll(lastSeeds);
