@@ -188,16 +188,16 @@ final class FakeCluster implements Cluster {
 
   @Override
   public AutoCloseable onQuery(String name, io.grapevine.QueryHandler handler) {
-    throw new UnsupportedOperationException("queries");
+    throw new IllegalStateException("this scripted cluster runs no query protocol");
   }
 
   @Override
   public io.grapevine.QueryHandle query(String name, byte[] payload, io.grapevine.query.QueryOptions options) {
-    throw new UnsupportedOperationException("queries");
+    throw new IllegalStateException("this scripted cluster runs no query protocol");
   }
 
   @Override
   public io.grapevine.query.QueryStats queryStats() {
-    throw new UnsupportedOperationException("queries");
+    throw new IllegalStateException("this scripted cluster runs no query protocol");
   }
 }
