@@ -304,7 +304,7 @@ public final class ApiServer implements AutoCloseable {
       case "/v1/tree/value":
         return only(ex, "PUT", () -> setTreeValue(readBody(ex, MAX_BODY_BYTES)));
       case "/v1/tags":
-        return method.equals("PUT") ? updateTags(readBody(ex, MAX_BODY_BYTES)) : only(ex, "GET", this::tags);
+        return method.equals("PUT") ? updateTags(readBody(ex, MAX_DATA_BODY_BYTES)) : only(ex, "GET", this::tags);
       case "/v1/monitor":
         return only(ex, "GET", () -> monitor(query(ex).getOrDefault("level", "info")));
       case "/v1/log-level":

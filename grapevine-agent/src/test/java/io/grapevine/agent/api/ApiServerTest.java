@@ -76,6 +76,22 @@ class ApiServerTest {
   }
 
   @Test
+  void tagsUpToTheLargestMetadataFitOneRequest() throws Exception {
+    // The largest metadata (65,535 bytes with the node's role=seed) as JSON is a little more than 64 KiB:
+    // the request-body cap must not be what refuses it.
+    start(null);
+    String big = "x".repeat(65_520);
+    HttpResponse<String> r = call("PUT", "/v1/tags", "{\"set\": {\"blob\": \"" + big + "\"}}", null);
+    assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+    assertThat(new String(cluster.lastMetadata, java.nio.charset.StandardCharsets.UTF_8)).contains("blob=" + big);
+    assertThat(cluster.lastMetadata).hasSize(65_535);
+    HttpResponse<String> tooBig = call("PUT", "/v1/tags", "{\"set\": {\"blob\": \"" + big + "x"
+        + "\"}}", null);
+    assertThat(tooBig.statusCode()).isEqualTo(400);
+    assertThat(tooBig.body()).contains("more than 65535");
+  }
+
+  @Test
   void oneMemberOr404() throws Exception {
     start(null);
     assertThat(json(call("GET", "/v1/members/n3", null, null)).get("metadata").get("zone").asText()).isEqualTo("b");

@@ -72,7 +72,15 @@ final class FakeCluster implements Cluster {
   }
 
   @Override
-  public void updateMetadata(byte[] metadata) {}
+  public void updateMetadata(byte[] metadata) {
+    if (metadata.length > 65_535) { // the largest membership.metadataMaxBytes allows
+      throw new IllegalArgumentException("metadata is " + metadata.length + " bytes, more than 65535");
+    }
+    lastMetadata = metadata.clone();
+  }
+
+  /** What the last {@link #updateMetadata} set, or null. */
+  volatile byte[] lastMetadata;
 
   @Override
   public boolean forceLeave(String name) {
