@@ -266,7 +266,10 @@ class Monitor:
                         self.suspected.append((agent.name, m["name"], d["time"]))
                     md = m.get("metadata") or {}
                     if "v" in md:
-                        self.seen[agent.name][m["name"]] = (md["v"], len(md.get("blob", "")), now)
+                        key = (md["v"], len(md.get("blob", "")))
+                        old = self.seen[agent.name].get(m["name"])
+                        if old is None or old[:2] != key:  # the first time this version was seen
+                            self.seen[agent.name][m["name"]] = key + (now,)
         except Exception as e:  # the agents stop at the end
             if agent.proc.poll() is None:
                 log("monitor of %s ended: %s" % (agent.name, e))
@@ -301,15 +304,25 @@ def metadata_experiment(cl, args, out):
         v = str(version)
         blobs = {a.name: blob_for(size, a.tags, v + a.name[-3:]) for a in agents}
         b0, t0 = cl.total_sent(), time.monotonic()
-        list(cl.pool.map(lambda a: a.put_json("/v1/tags", {"set": {"v": v, "blob": blobs[a.name]}}), agents))
+        put_at = {}
+
+        def put(a):
+            put_at[a.name] = time.monotonic()
+            a.put_json("/v1/tags", {"set": {"v": v, "blob": blobs[a.name]}})
+        list(cl.pool.map(put, agents))
         t_set = time.monotonic()
         wait_until("every agent holds every other's %d-byte metadata" % size, 600, lambda: all(
             mon.holds(h.name, m.name, v, len(blobs[m.name])) for h in agents for m in agents if h is not m), 0.1)
-        last = max(mon.when(h.name, m.name) for h in agents for m in agents if h is not m)
-        all_hold = last - t0
+        all_hold = max(mon.when(h.name, m.name) for h in agents for m in agents if h is not m) - t0
+        # Each pair from the moment its member's update was asked for.
+        pairs = sorted(mon.when(h.name, m.name) - put_at[m.name] for h in agents for m in agents if h is not m)
         b_all = cl.total_sent() - b0
-        log("S=%d: all %d set at once (the PUTs took %.2f s); every agent held every other's after %.2f s; %.1f MB sent"
-            % (size, n, t_set - t0, all_hold, b_all / 1e6))
+        spread = {"p50": round(pct(pairs, 50), 2), "p90": round(pct(pairs, 90), 2), "p99": round(pct(pairs, 99), 2),
+                  "over5s": sum(1 for x in pairs if x > 5)}
+        log("S=%d: all %d set at once (the PUTs took %.2f s); every agent held every other's after %.2f s; %.1f MB sent;"
+            " (holder, member) pairs held, after the member's PUT, after p50 %.2f s, p90 %.2f s, p99 %.2f s, %d of %d after more than 5 s"
+            % (size, n, t_set - t0, all_hold, b_all / 1e6, spread["p50"], spread["p90"], spread["p99"], spread["over5s"],
+               len(pairs)))
         time.sleep(5)
         steady = cl.idle_rate(args.steady)
         rss = sorted(r for r in (a.rss_kib() for a in agents) if r)
@@ -332,7 +345,7 @@ def metadata_experiment(cl, args, out):
             log("S=%d: update from %s held by all %d others after %d ms; %.2f MB beyond the steady rate"
                 % (size, who.name, n - 1, t * 1000, b / 1e6))
             time.sleep(3)
-        results.append({"size": size, "allSetAtOnceAllHoldS": round(all_hold, 2), "bytesDuringAllSet": round(b_all),
+        results.append({"size": size, "allSetAtOnceAllHoldS": round(all_hold, 2), "pairsHeldAfterS": spread, "bytesDuringAllSet": round(b_all),
                         "steadyBytesPerSecondPerNode": round(steady / n), "rssMedianKiB": statistics.median(rss),
                         "updates": updates})
     with mon.lock:

@@ -64,7 +64,7 @@ public final class MembershipConfig {
    * ceil(log2 N - 5) + 1 above 32 members so cluster-wide load stays flat.
    */
   @KnobDoc(
-      value = "full-state TCP sync with one random member, repairing whatever gossip missed; × (ceil(log2 N − 5) + 1) above 32 members",
+      value = "full-state TCP sync with one random member, repairing whatever gossip missed; × (ceil(log2 N − 5) + 1) above 32 members; each period jittered ±25% so that nodes started together do not sync in one burst",
       valid = "positive")
   public final Duration pushPullInterval;
   /**

@@ -228,6 +228,8 @@ public final class Membership implements Protocol<Message>, PeerSampler, Piggyba
   private long nextProbeMillis = Long.MAX_VALUE;
   private long nextGossipMillis = Long.MAX_VALUE;
   private long nextPushPullMillis = Long.MAX_VALUE;
+  /** Periodic push-pulls started, the round number of their jitter. */
+  private long pushPullRounds;
   private long nextReapMillis = Long.MAX_VALUE;
   /** Earliest time of the next backlog sync, and the wait after it (doubles while backlogged). */
   private long nextBacklogSyncMillis = Long.MAX_VALUE;
@@ -623,7 +625,13 @@ public final class Membership implements Protocol<Message>, PeerSampler, Piggyba
     }
     if (nowMillis >= nextPushPullMillis) {
       pushPullWithRandomMember(out);
-      nextPushPullMillis = nowMillis + config.pushPullIntervalMillis(liveCount);
+      // Jittered by up to a quarter either way (the mean stays the interval): nodes started together
+      // sync right after joining, and at a fixed period they would keep exchanging in one burst.
+      // The jitter is a hash of the node's name and round, not a draw from the protocol's random
+      // stream, so that adding it moved no other seeded decision.
+      long interval = config.pushPullIntervalMillis(liveCount);
+      long h = mix(self.name.hashCode() * 0x9E3779B97F4A7C15L + (++pushPullRounds));
+      nextPushPullMillis = nowMillis + interval - interval / 4 + Math.floorMod(h, interval / 2 + 1);
     }
     if (nowMillis >= nextReapMillis) {
       reap(nowMillis, out);
@@ -2006,6 +2014,13 @@ public final class Membership implements Protocol<Message>, PeerSampler, Piggyba
     if (fetching.size() >= config.metadataFetchesInFlight) {
       stats.metadataFetchesDeferred++;
     }
+  }
+
+  /** SplitMix64's finalizer: spreads consecutive inputs over all 64 bits. */
+  private static long mix(long z) {
+    z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
+    z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
+    return z ^ (z >>> 31);
   }
 
   private void endFetch(Record r) {

@@ -44,6 +44,32 @@ class MembershipTest {
   }
 
   @Test
+  void nodesStartedTogetherDoNotKeepPushPullingInOneBurst() {
+    // All 20 join at the same instant and each syncs right after its join: at a fixed period every
+    // later exchange would fall in the same second. The jittered period spreads them out.
+    StackCluster c = Members.cluster(20, 4, 1, LAN);
+    VirtualNetwork net = c.network();
+    long interval = LAN.pushPullIntervalMillis(20);
+    long from = 4 * interval;
+    long to = 8 * interval;
+    int bucketMillis = 5_000;
+    int[] streams = new int[(int) ((to - from) / bucketMillis)];
+    net.drop((a, b) -> {
+      long t = net.now();
+      if (t >= from && t < to) {
+        streams[(int) ((t - from) / bucketMillis)]++;
+      }
+      return false; // counts stream messages (push-pulls and their replies), drops nothing
+    }, Traffic.STREAMS);
+    c.runFor(to);
+    int total = java.util.Arrays.stream(streams).sum();
+    int busiest = java.util.Arrays.stream(streams).max().orElse(0);
+    // 20 nodes × 4 periods, each exchange two messages: about 160, about 7 per 5 s bucket.
+    assertThat(total).isBetween(120, 200);
+    assertThat(busiest).as("stream messages per 5 s: %s", java.util.Arrays.toString(streams)).isLessThan(total / 6);
+  }
+
+  @Test
   void crashedNodeIsSuspectedThenDeclaredDeadWithinTheSuspicionBound() {
     StackCluster c = Members.cluster(8, 2, 1, LAN);
     VirtualNetwork net = c.network();
