@@ -133,6 +133,24 @@ class Cluster:
     def total_sent(self):
         return sum(self.pool.map(lambda a: a.sent_bytes(), self.agents))
 
+    def counters(self):
+        """Every non-zero drop and refusal counter of /v1/info, summed over the agents."""
+        out = {}
+        for info in self.pool.map(lambda a: a.json("/v1/info"), self.agents):
+            t = info["transport"]
+            for k in ("sendErrors", "connectTimeouts", "rejectedConnections", "streamReadErrors",
+                      "oversizedDatagrams", "oversizedStreamMessages"):
+                out["transport." + k] = out.get("transport." + k, 0) + t.get(k, 0)
+            for k, v in t.get("connectionsRefused", {}).items():
+                out["refused." + k] = out.get("refused." + k, 0) + v
+            for k, v in info["stats"].get("dropped", {}).items():
+                out["dropped." + k] = out.get("dropped." + k, 0) + v
+        return out
+
+    @staticmethod
+    def delta(before, after):
+        return {k: v - before.get(k, 0) for k, v in after.items() if v - before.get(k, 0)}
+
     def idle_rate(self, seconds):
         b0, t0 = self.total_sent(), time.monotonic()
         time.sleep(seconds)
@@ -150,8 +168,8 @@ def sse(agent, method, path, body=b"", timeout=60):
     try:
         while True:
             line = resp.readline()
-            if not line:
-                return
+            if not line or not line.endswith(b"\n"):
+                return  # the end, or a line cut short by the agent stopping
             line = line.decode().rstrip("\r\n")
             if line.startswith("event:"):
                 event = line[6:].strip()
@@ -303,6 +321,7 @@ def metadata_experiment(cl, args, out):
         version += 1
         v = str(version)
         blobs = {a.name: blob_for(size, a.tags, v + a.name[-3:]) for a in agents}
+        c0 = cl.counters()
         b0, t0 = cl.total_sent(), time.monotonic()
         put_at = {}
 
@@ -323,6 +342,8 @@ def metadata_experiment(cl, args, out):
             " (holder, member) pairs held, after the member's PUT, after p50 %.2f s, p90 %.2f s, p99 %.2f s, %d of %d after more than 5 s"
             % (size, n, t_set - t0, all_hold, b_all / 1e6, spread["p50"], spread["p90"], spread["p99"], spread["over5s"],
                len(pairs)))
+        drops = Cluster.delta(c0, cl.counters())
+        log("S=%d: drops and refusals while all set at once: %s" % (size, drops or "none"))
         time.sleep(5)
         steady = cl.idle_rate(args.steady)
         rss = sorted(r for r in (a.rss_kib() for a in agents) if r)
@@ -345,7 +366,8 @@ def metadata_experiment(cl, args, out):
             log("S=%d: update from %s held by all %d others after %d ms; %.2f MB beyond the steady rate"
                 % (size, who.name, n - 1, t * 1000, b / 1e6))
             time.sleep(3)
-        results.append({"size": size, "allSetAtOnceAllHoldS": round(all_hold, 2), "pairsHeldAfterS": spread, "bytesDuringAllSet": round(b_all),
+        results.append({"size": size, "allSetAtOnceAllHoldS": round(all_hold, 2), "pairsHeldAfterS": spread,
+                        "dropsWhileAllSet": drops, "bytesDuringAllSet": round(b_all),
                         "steadyBytesPerSecondPerNode": round(steady / n), "rssMedianKiB": statistics.median(rss),
                         "updates": updates})
     with mon.lock:
