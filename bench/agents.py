@@ -336,7 +336,9 @@ def metadata_experiment(cl, args, out):
         # Each pair from the moment its member's update was asked for.
         pairs = sorted(mon.when(h.name, m.name) - put_at[m.name] for h in agents for m in agents if h is not m)
         b_all = cl.total_sent() - b0
-        spread = {"p50": round(pct(pairs, 50), 2), "p90": round(pct(pairs, 90), 2), "p99": round(pct(pairs, 99), 2),
+        slow = sorted(((round(mon.when(h.name, m.name) - put_at[m.name], 2), h.name, m.name) for h in agents
+                       for m in agents if h is not m and mon.when(h.name, m.name) - put_at[m.name] > 5), reverse=True)
+        spread = {"slowest": slow[:100], "p50": round(pct(pairs, 50), 2), "p90": round(pct(pairs, 90), 2), "p99": round(pct(pairs, 99), 2),
                   "over5s": sum(1 for x in pairs if x > 5)}
         log("S=%d: all %d set at once (the PUTs took %.2f s); every agent held every other's after %.2f s; %.1f MB sent;"
             " (holder, member) pairs held, after the member's PUT, after p50 %.2f s, p90 %.2f s, p99 %.2f s, %d of %d after more than 5 s"
