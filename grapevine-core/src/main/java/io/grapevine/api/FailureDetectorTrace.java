@@ -66,4 +66,15 @@ public sealed interface FailureDetectorTrace extends ProtocolEvent {
    */
   record SuspicionExpired(String member, long suspectedMillis, int confirmations, int confirmationsWanted)
       implements FailureDetectorTrace {}
+
+  /**
+   * Another member's verdict that {@code member} is dead arrived by gossip and was taken: this node
+   * did not reach the verdict itself (its own suspicion, if any, had not run out yet).
+   *
+   * @param reporter the member that declared it dead
+   * @param incarnation the incarnation declared dead
+   * @param suspectedMillis how long this node had held it suspect, or -1 if it had not suspected it
+   */
+  record DeathReported(String member, String reporter, long incarnation, long suspectedMillis)
+      implements FailureDetectorTrace {}
 }

@@ -1321,6 +1321,10 @@ public final class Membership implements Protocol<Message>, PeerSampler, Piggyba
     }
     r.incarnation = incarnation;
     Suspicion ended = suspicions.remove(name);
+    if (trace && !left && expired == null && !from.equals(self.name)) {
+      emit(out, new FailureDetectorTrace.DeathReported(name, from, incarnation,
+          ended == null ? -1 : now - ended.startMillis()));
+    }
     if (ended == null) {
       ended = expired;
     }

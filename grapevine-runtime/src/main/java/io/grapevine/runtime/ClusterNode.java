@@ -241,6 +241,10 @@ public final class ClusterNode implements Cluster {
     } else if (t instanceof io.grapevine.api.FailureDetectorTrace.SuspicionExpired e) {
       TRACE_LOG.debug("{}: suspicion of {} ran out after {} ms with {} of {} confirmations and no refutation:"
           + " declaring it dead", self, e.member(), e.suspectedMillis(), e.confirmations(), e.confirmationsWanted());
+    } else if (t instanceof io.grapevine.api.FailureDetectorTrace.DeathReported d) {
+      TRACE_LOG.debug("{}: {} declared {} (incarnation {}) dead; taking its verdict{}", self, d.reporter(), d.member(),
+          d.incarnation(), d.suspectedMillis() < 0 ? " (not suspected here)"
+              : " after " + d.suspectedMillis() + " ms of suspicion here");
     }
   }
 

@@ -108,7 +108,7 @@ class MonitorAndLogsIT {
         assertThat(Files.readString(a.log())).contains("member why-c at 127.0.0.1:" + c.gossipPort() + " declared dead"));
     // The reason may be written just after the state change's own line: wait for it, bounded. Either a's
     // probe or b's accusation may come first (a then confirms), and b's timer may run out first (a then
-    // learns the death by gossip, and its confirmation is the reason it logs).
+    // takes b's verdict from gossip, and says so).
     await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(100)).untilAsserted(() -> {
       String log = Files.readString(a.log());
       assertThat(log).containsPattern("DEBUG \\[[^]]+\\] FailureDetector: why-a: probe of why-c at 127\\.0\\.0\\.1:"
@@ -117,7 +117,8 @@ class MonitorAndLogsIT {
       assertThat(log).containsPattern("FailureDetector: why-a: why-c \\(incarnation \\d+\\) suspected by"
           + " (this node \\(failed probe\\)|why-b): declared dead in \\d+ ms unless it refutes");
       assertThat(log).containsPattern("FailureDetector: why-a: (suspicion of why-c ran out after \\d+ ms with \\d of \\d"
-          + " confirmations and no refutation: declaring it dead|why-[ab] confirms the suspicion of why-c)");
+          + " confirmations and no refutation: declaring it dead|why-[ab] confirms the suspicion of why-c"
+          + "|why-b declared why-c \\(incarnation \\d+\\) dead; taking its verdict)");
     });
     // b logs at info: no reasons there.
     assertThat(Files.readString(b.log())).contains("why-c").doesNotContain("FailureDetector:");
