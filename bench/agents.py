@@ -332,12 +332,13 @@ def metadata_experiment(cl, args, out):
         t_set = time.monotonic()
         wait_until("every agent holds every other's %d-byte metadata" % size, 600, lambda: all(
             mon.holds(h.name, m.name, v, len(blobs[m.name])) for h in agents for m in agents if h is not m), 0.1)
-        all_hold = max(mon.when(h.name, m.name) for h in agents for m in agents if h is not m) - t0
+        seen_at = [(mon.when(h.name, m.name), h.name, m.name) for h in agents for m in agents if h is not m]
+        all_hold = max(t for t, _, _ in seen_at) - t0
         # Each pair from the moment its member's update was asked for.
-        pairs = sorted(mon.when(h.name, m.name) - put_at[m.name] for h in agents for m in agents if h is not m)
+        after_put = [(t - put_at[m], h, m) for t, h, m in seen_at]
+        pairs = sorted(d for d, _, _ in after_put)
         b_all = cl.total_sent() - b0
-        slow = sorted(((round(mon.when(h.name, m.name) - put_at[m.name], 2), h.name, m.name) for h in agents
-                       for m in agents if h is not m and mon.when(h.name, m.name) - put_at[m.name] > 5), reverse=True)
+        slow = sorted(((round(d, 2), h, m) for d, h, m in after_put if d > 5), reverse=True)
         spread = {"slowest": slow[:100], "p50": round(pct(pairs, 50), 2), "p90": round(pct(pairs, 90), 2), "p99": round(pct(pairs, 99), 2),
                   "over5s": sum(1 for x in pairs if x > 5)}
         log("S=%d: all %d set at once (the PUTs took %.2f s); every agent held every other's after %.2f s; %.1f MB sent;"

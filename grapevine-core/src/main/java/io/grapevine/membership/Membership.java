@@ -630,7 +630,7 @@ public final class Membership implements Protocol<Message>, PeerSampler, Piggyba
       // The jitter is a hash of the node's name and round, not a draw from the protocol's random
       // stream, so that adding it moved no other seeded decision.
       long interval = config.pushPullIntervalMillis(liveCount);
-      long h = mix(self.name.hashCode() * 0x9E3779B97F4A7C15L + (++pushPullRounds));
+      long h = io.grapevine.internal.hash.Hash64.mix(self.name.hashCode() * 0x9E3779B97F4A7C15L + (++pushPullRounds));
       nextPushPullMillis = nowMillis + interval - interval / 4 + Math.floorMod(h, interval / 2 + 1);
     }
     if (nowMillis >= nextReapMillis) {
@@ -2018,13 +2018,6 @@ public final class Membership implements Protocol<Message>, PeerSampler, Piggyba
     if (fetching.size() >= config.metadataFetchesInFlight) {
       stats.metadataFetchesDeferred++;
     }
-  }
-
-  /** SplitMix64's finalizer: spreads consecutive inputs over all 64 bits. */
-  private static long mix(long z) {
-    z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
-    z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
-    return z ^ (z >>> 31);
   }
 
   private void endFetch(Record r) {

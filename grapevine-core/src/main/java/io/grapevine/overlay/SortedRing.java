@@ -101,10 +101,7 @@ public final class SortedRing implements Protocol<SortedRing.Exchange> {
 
   /** The skip-list level of an id: trailing zero bits of its hash, at most {@link #MAX_LEVEL}. */
   public static int levelOf(long id) {
-    long z = id + 0x9E3779B97F4A7C15L;
-    z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
-    z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
-    z = z ^ (z >>> 31);
+    long z = io.grapevine.internal.hash.Hash64.mix(id + 0x9E3779B97F4A7C15L);
     return Math.min(MAX_LEVEL, Long.numberOfTrailingZeros(z));
   }
 
