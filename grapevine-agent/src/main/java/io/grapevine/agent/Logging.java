@@ -3,7 +3,6 @@ package io.grapevine.agent;
 import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.LoggerContext;
-import ch.qos.logback.classic.encoder.PatternLayoutEncoder;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.AppenderBase;
 import ch.qos.logback.core.ConsoleAppender;
@@ -119,11 +118,23 @@ public final class Logging {
       json.start();
       return json;
     }
-    PatternLayoutEncoder p = new PatternLayoutEncoder();
-    p.setContext(ctx);
-    p.setPattern("%d{yyyy-MM-dd'T'HH:mm:ss.SSSXXX} %-5level [%thread] %logger{0}: %msg%n%ex");
-    p.start();
-    return p;
+    return humanEncoder(ctx, true);
+  }
+
+  /**
+   * Lines for people: local time with its offset, the level, the thread (if asked), the logger's
+   * simple name, the message, then any exception's stack trace.
+   */
+  static Encoder<ILoggingEvent> humanEncoder(LoggerContext ctx, boolean withThread) {
+    HumanLineLayout layout = new HumanLineLayout(withThread);
+    layout.setContext(ctx);
+    layout.start();
+    LayoutWrappingEncoder<ILoggingEvent> human = new LayoutWrappingEncoder<>();
+    human.setContext(ctx);
+    human.setLayout(layout);
+    human.setCharset(java.nio.charset.StandardCharsets.UTF_8);
+    human.start();
+    return human;
   }
 
   private static final java.time.format.DateTimeFormatter TIME =
@@ -178,6 +189,43 @@ public final class Logging {
       for (Consumer<Map<String, Object>> t : TAPS) {
         t.accept(line);
       }
+    }
+  }
+
+  /**
+   * {@code 2026-12-07T03:04:05.678+01:00 WARN  [main] ClusterNode: message}: the layout logback's
+   * pattern {@code %d{yyyy-MM-dd'T'HH:mm:ss.SSSXXX} %-5level [%thread] %logger{0}: %msg%n%ex} gives,
+   * written by hand because logback's pattern parser and converters are some 100 classes an agent
+   * would otherwise load for this one pattern.
+   */
+  static final class HumanLineLayout extends LayoutBase<ILoggingEvent> {
+    private static final java.time.format.DateTimeFormatter LOCAL =
+        java.time.format.DateTimeFormatter.ofPattern("uuuu-MM-dd'T'HH:mm:ss.SSSXXX");
+    private final boolean withThread;
+
+    HumanLineLayout(boolean withThread) {
+      this.withThread = withThread;
+    }
+
+    @Override
+    public String doLayout(ILoggingEvent e) {
+      StringBuilder sb = new StringBuilder(128);
+      LOCAL.formatTo(Instant.ofEpochMilli(e.getTimeStamp()).atZone(java.time.ZoneId.systemDefault()), sb);
+      String level = e.getLevel().toString();
+      sb.append(' ').append(level);
+      for (int i = level.length(); i < 5; i++) {
+        sb.append(' ');
+      }
+      if (withThread) {
+        sb.append(" [").append(e.getThreadName()).append(']');
+      }
+      String logger = e.getLoggerName();
+      sb.append(' ').append(logger, logger.lastIndexOf('.') + 1, logger.length()).append(": ");
+      sb.append(e.getFormattedMessage()).append('\n');
+      if (e.getThrowableProxy() != null) {
+        sb.append(ch.qos.logback.classic.spi.ThrowableProxyUtil.asString(e.getThrowableProxy()));
+      }
+      return sb.toString();
     }
   }
 
