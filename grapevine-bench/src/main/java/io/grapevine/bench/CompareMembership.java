@@ -47,6 +47,9 @@ import java.util.regex.Pattern;
  * once membership has been quiet for a few seconds,
  * CPU and RSS per process from /proc. Then SIGKILL of one random non-seed node: first suspicion
  * anywhere (Redis: first PFAIL) and the time until every survivor marks it dead (Redis: FAIL).
+ * With {@code --crashes K} (Grapevine and memberlist) K nodes are killed one after another, each
+ * once the previous one is dead everywhere and 10 s have passed: K crash samples per run, since one
+ * crash's times depend mostly on which prober happens to reach the victim first.
  * Systems alternate within each repetition so that a noisy machine hurts all of them alike;
  * ratios are computed per repetition, then the median is taken.
  *
@@ -86,6 +89,8 @@ public final class CompareMembership {
   private int[] sizes = {10, 50};
   private int runs = 3;
   private int windowSec = 30;
+  /** Nodes killed one after another per run (Grapevine and memberlist). */
+  private int crashes = 1;
   private int settleSec = 5;
   private int quietSec = 5;
   private int quietMaxSec = 60;
@@ -138,6 +143,7 @@ public final class CompareMembership {
         case "--runs" -> runs = Integer.parseInt(v);
         case "--window" -> windowSec = Integer.parseInt(v);
         case "--settle" -> settleSec = Integer.parseInt(v);
+        case "--crashes" -> crashes = Integer.parseInt(v);
         case "--quiet" -> quietSec = Integer.parseInt(v);
         case "--systems" -> systems = ORDER.stream().filter(s -> Arrays.asList(v.split(",")).contains(s)).toList();
         case "--scenario" -> scenario = v;
@@ -170,6 +176,9 @@ public final class CompareMembership {
     }
     if (eventCount < 1 || eventCount > 1000) {
       throw new IllegalArgumentException("--events must be 1..1000, got " + eventCount);
+    }
+    if (crashes < 1 || crashes > 10) {
+      throw new IllegalArgumentException("--crashes must be 1..10, got " + crashes);
     }
     if (runs < 1 || windowSec < 1 || settleSec < 0) {
       throw new IllegalArgumentException("runs >= 1, window >= 1 s, settle >= 0 s");
@@ -463,6 +472,35 @@ public final class CompareMembership {
         }
         sb.append('\n');
       }
+      for (String[] row : new String[][] {{"crash_first_suspect_ms", "crash: first suspect, every crash of every run (s)"},
+          {"crash_all_dead_ms", "crash: all survivors mark dead, every crash of every run (s)"}}) {
+        if (cols.stream().noneMatch(s -> all.getOrDefault(s + "/" + n, List.of()).stream()
+            .anyMatch(r -> r.extra.containsKey(row[0])))) {
+          continue;
+        }
+        sb.append("| ").append(row[1]).append(": median [p10-p90] (samples) | ");
+        double[] gvMedian = {Double.NaN};
+        for (String s : cols) {
+          double[] v = pooled(all.getOrDefault(s + "/" + n, List.of()), row[0]);
+          if (v.length == 0) {
+            sb.append("- | ");
+            continue;
+          }
+          Arrays.sort(v);
+          double med = median(v);
+          if (s.equals(GV)) {
+            gvMedian[0] = med;
+          }
+          sb.append(String.format(Locale.ROOT, "%.2f [%.2f-%.2f] (%d)", med / 1000, v[(int) Math.floor(0.1 * (v.length - 1))] / 1000,
+              v[(int) Math.ceil(0.9 * (v.length - 1))] / 1000, v.length)).append(" | ");
+        }
+        for (String[] pr : pairs) {
+          double[] o = pooled(all.getOrDefault(pr[1] + "/" + n, List.of()), row[0]);
+          sb.append(pr[0].equals(GV) && o.length > 0 && !Double.isNaN(gvMedian[0])
+              ? String.format(Locale.ROOT, "%.3g", gvMedian[0] / median(o)) : "-").append(" | ");
+        }
+        sb.append('\n');
+      }
       sb.append("| false suspicions / false deaths (sum over runs) | ");
       for (String s : cols) {
         List<Result> rs = all.getOrDefault(s + "/" + n, List.of());
@@ -474,6 +512,22 @@ public final class CompareMembership {
       sb.append(" | ".repeat(peers.size())).append('\n').append('\n');
     }
     return sb.toString();
+  }
+
+  /** Every crash sample of these runs (the extras written with {@code --crashes K}). */
+  private static double[] pooled(List<Result> rs, String key) {
+    List<Double> v = new ArrayList<>();
+    for (Result r : rs) {
+      if (r.extra.get(key) instanceof String list && list.length() > 2) {
+        for (String x : list.substring(1, list.length() - 1).split(",\\s*")) {
+          double d = Double.parseDouble(x);
+          if (!Double.isNaN(d)) {
+            v.add(d);
+          }
+        }
+      }
+    }
+    return v.stream().mapToDouble(Double::doubleValue).toArray();
   }
 
   private static String name(String s) {
@@ -1034,47 +1088,74 @@ public final class CompareMembership {
           r.extra.put("pushpulls_in_window_total", pp);
         }
 
-        // Crash detection.
+        // Crash detection: K victims one after another, each once the previous is dead everywhere.
         Random rnd = new Random(1000L * n + rep);
-        int v = 1 + rnd.nextInt(n - 1);
-        Child victim = nodes.get(v);
-        String vname = nodeName(v);
-        double tKill = nowMs();
-        victim.proc.destroyForcibly();
-        Map<Integer, Double> dead = new HashMap<>();
-        double[] firstSuspect = {Double.NaN};
         int logStart = log.size();
-        pump(90, e -> {
-          if (e != null && vname.equals(e.get("peer")) && e.idx != v) {
-            String ev = e.ev();
-            if ((ev.equals("suspect") || ev.equals("probe_suspect"))
-                && (Double.isNaN(firstSuspect[0]) || e.t < firstSuspect[0])) {
-              firstSuspect[0] = e.t;
-            }
-            if (ev.equals("leave")) {
-              dead.putIfAbsent(e.idx, e.t);
-            }
+        java.util.Set<String> victims = new java.util.HashSet<>();
+        java.util.Set<Integer> victimIdx = new java.util.HashSet<>();
+        List<Double> firsts = new ArrayList<>();
+        List<Double> alls = new ArrayList<>();
+        for (int k = 0; k < Math.min(crashes, n - 2); k++) {
+          if (k > 0) {
+            pump(10, e -> false);
           }
-          return dead.size() >= n - 1;
-        });
-        r.firstSuspectMs = firstSuspect[0] - tKill;
-        if (dead.size() >= n - 1) {
-          r.allDeadMs = dead.values().stream().mapToDouble(Double::doubleValue).max().orElse(Double.NaN) - tKill;
-        } else {
-          r.extra.put("dead_marked_by", dead.size());
+          int v;
+          do {
+            v = 1 + rnd.nextInt(n - 1);
+          } while (victimIdx.contains(v));
+          Child victim = nodes.get(v);
+          String vname = nodeName(v);
+          victims.add(vname);
+          victimIdx.add(v);
+          int survivors = n - victimIdx.size();
+          double tKill = nowMs();
+          victim.proc.destroyForcibly();
+          Map<Integer, Double> dead = new HashMap<>();
+          double[] firstSuspect = {Double.NaN};
+          pump(90, e -> {
+            if (e != null && vname.equals(e.get("peer")) && !victimIdx.contains(e.idx)) {
+              String ev = e.ev();
+              if ((ev.equals("suspect") || ev.equals("probe_suspect"))
+                  && (Double.isNaN(firstSuspect[0]) || e.t < firstSuspect[0])) {
+                firstSuspect[0] = e.t;
+              }
+              if (ev.equals("leave")) {
+                dead.putIfAbsent(e.idx, e.t);
+              }
+            }
+            return dead.size() >= survivors;
+          });
+          firsts.add(firstSuspect[0] - tKill);
+          if (dead.size() >= survivors) {
+            alls.add(dead.values().stream().mapToDouble(Double::doubleValue).max().orElse(Double.NaN) - tKill);
+          } else {
+            alls.add(Double.NaN);
+            r.extra.put("dead_marked_by" + (k == 0 ? "" : "_" + k), dead.size());
+          }
+          if (k == 0) {
+            r.extra.put("first_dead_ms",
+                dead.values().stream().mapToDouble(Double::doubleValue).min().orElse(Double.NaN) - tKill);
+            r.extra.put("victim", vname);
+          }
         }
-        r.extra.put("first_dead_ms",
-            dead.values().stream().mapToDouble(Double::doubleValue).min().orElse(Double.NaN) - tKill);
-        r.extra.put("victim", vname);
+        // One crash: its times; several: their medians (every sample is in the extras).
+        r.firstSuspectMs = median(firsts.stream().mapToDouble(Double::doubleValue).toArray());
+        double[] allOk = alls.stream().mapToDouble(Double::doubleValue).filter(d -> !Double.isNaN(d)).toArray();
+        r.allDeadMs = allOk.length == alls.size() ? median(allOk) : Double.NaN;
+        if (crashes > 1) {
+          r.extra.put("crash_first_suspect_ms", firsts.toString());
+          r.extra.put("crash_all_dead_ms", alls.toString());
+          r.extra.put("victims", victims.toString());
+        }
         long suspectEvents = 0;
         // False suspicions = failed probes that raised a suspicion before the kill (memberlist: its
         // "no acks received" log line; Grapevine: its probe-failure counter), false deaths = any
-        // node marking a member other than the victim dead or left (per observer, both systems).
+        // node marking a member other than a victim dead or left (per observer, both systems).
         for (int i = 0; i < log.size(); i++) {
           Ev e = log.get(i);
           String ev = e.ev();
           String peer = e.get("peer");
-          if (peer == null || (vname.equals(peer) && i >= logStart)) {
+          if (peer == null || (victims.contains(peer) && i >= logStart)) {
             continue;
           }
           if (ev.equals("probe_suspect") && i < logStart) {
