@@ -290,6 +290,7 @@
       else members.set(m.name, { ...members.get(m.name), ...m, stateAgeMs: undefined });
       addFeed('member', item.event, ' ' + m.name + ' ' + m.address + ' (' + m.state + ', incarnation ' + m.incarnation + ')', item.time);
       scheduleRender();
+      soon(loadInfo); // its counts by state
     } else if (item.type === 'log') {
       addFeed('log', item.level, ' ' + String(item.logger || '').replace(/^.*\./, '') + ': ' + item.message, item.time);
     } else if (type === 'overflow') {
@@ -308,7 +309,15 @@
     connected = up;
     $('conn').hidden = up;
     document.body.dataset.connected = String(up);
+    addFeed('conn', up ? 'connected' : 'disconnected', up ? ' to ' + location.host : ' from ' + location.host + '; reconnecting');
     if (up) refreshAll();
+  }
+
+  const pending = new Map();
+  /** Runs {@code task} once within a second, however often it is asked for meanwhile. */
+  function soon(task) {
+    if (pending.has(task)) return;
+    pending.set(task, setTimeout(() => { pending.delete(task); task().catch(() => {}); }, 1000));
   }
 
   // ---- this node ----
@@ -436,7 +445,7 @@
   stream('/v1/monitor?level=warn', {
     open() { setConnected(true); },
     item: onMonitor,
-    close() { setConnected(false); $('conn').hidden = false; },
+    close() { setConnected(false); $('conn').hidden = false; document.body.dataset.connected = 'false'; },
   });
   stream('/v1/events/watch', { item: onUserEvent });
   every(10000, loadMembers); // a safety net: the stream already brings every change
