@@ -448,7 +448,7 @@
     close() { setConnected(false); $('conn').hidden = false; document.body.dataset.connected = 'false'; },
   });
   stream('/v1/events/watch', { item: onUserEvent });
-  every(10000, loadMembers); // a safety net: the stream already brings every change
+  every(30000, loadMembers); // a safety net: the stream already brings every change
   every(5000, loadInfo);
   every(5000, loadAggregates);
   every(10000, loadCoordinates);

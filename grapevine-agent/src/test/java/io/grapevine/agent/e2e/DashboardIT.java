@@ -155,6 +155,30 @@ class DashboardIT {
         .ignoreExceptions().untilAsserted(() ->
             assertThat(browser.findElement(By.id("feed")).getText()).contains("deploy \"v42 rolled out\" from ui-b"));
     assertThat(browser.findElement(By.id("feed")).getText()).contains("dead ui-c " + c.gossip());
+
+    // Replicated maps: browse a map, then watch it while another node writes.
+    Run put = h.cli("kv", "put", "flags", "dark-mode", "on", "--http", b.http());
+    assertThat(put.exit()).as(put.err()).isZero();
+    browser.findElement(By.id("kv-map")).sendKeys("flags");
+    await("map browsed").atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(300)).ignoreExceptions()
+        .untilAsserted(() -> {
+          browser.findElement(By.cssSelector("#kv-form button[type=submit]")).click();
+          assertThat(browser.findElement(By.id("kv")).getText()).contains("dark-mode on");
+        });
+    browser.findElement(By.id("kv-watch")).click();
+    await("watching").atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(100))
+        .until(() -> browser.findElement(By.id("kv-unwatch")).isDisplayed());
+    Run aggregate = h.cli("aggregate", "set", "load", "0.7", "--http", a.http());
+    assertThat(aggregate.exit()).as(aggregate.err()).isZero();
+    Run change = h.cli("kv", "put", "flags", "beta", "off", "--http", b.http());
+    assertThat(change.exit()).as(change.err()).isZero();
+    await("change in the watch").atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(200))
+        .ignoreExceptions().untilAsserted(() ->
+            assertThat(browser.findElement(By.id("kv-changes")).getText()).contains("beta off"));
+    await("aggregate shown").atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(200))
+        .ignoreExceptions().untilAsserted(() ->
+            assertThat(browser.findElement(By.id("aggregates")).getText()).contains("load"));
+
     assertThat(js("return window.loadedOnce")).as("the page was not reloaded").isEqualTo("yes");
     screenshot("dashboard-three-agents.png");
   }
@@ -206,6 +230,32 @@ class DashboardIT {
     browser.findElement(By.id("filter")).clear();
     js("document.getElementById('filter').dispatchEvent(new Event('input'))");
     await().atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(20)).until(() -> rowsShown() == 100);
+    // The feed is bounded: 600 events through the API (8 requests at a time), the page keeps 500,
+    // and after one more, still 500 with that one first.
+    java.net.http.HttpClient client = java.net.http.HttpClient.newHttpClient();
+    long burst = System.nanoTime();
+    java.util.concurrent.Semaphore inFlight = new java.util.concurrent.Semaphore(8);
+    List<CompletableFuture<java.net.http.HttpResponse<String>>> posts = new ArrayList<>();
+    for (int i = 0; i <= 600; i++) {
+      if (i == 600) {
+        CompletableFuture.allOf(posts.toArray(CompletableFuture[]::new)).get(60, TimeUnit.SECONDS);
+      }
+      inFlight.acquire();
+      posts.add(client.sendAsync(java.net.http.HttpRequest.newBuilder(
+              java.net.URI.create("http://" + hub.http() + "/v1/events/burst"))
+          .header("Authorization", "Bearer " + token)
+          .POST(java.net.http.HttpRequest.BodyPublishers.ofString(i == 600 ? "last" : "n" + i)).build(),
+          java.net.http.HttpResponse.BodyHandlers.ofString()).whenComplete((r, e) -> inFlight.release()));
+    }
+    for (var post : posts) {
+      assertThat(post.get(60, TimeUnit.SECONDS).statusCode()).isEqualTo(200);
+    }
+    System.out.printf("dashboard: 601 events posted in %d ms%n", (System.nanoTime() - burst) / 1_000_000);
+    await("feed capped").atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(200)).untilAsserted(() -> {
+      assertThat(browser.findElement(By.cssSelector("#feed li:first-child")).getText()).contains("burst \"last\"");
+      assertThat(browser.findElements(By.cssSelector("#feed li"))).hasSize(500);
+    });
+    System.out.printf("dashboard: feed capped %d ms after the first post%n", (System.nanoTime() - burst) / 1_000_000);
     System.out.printf("dashboard: 100 members listed %d ms after opening the page; filter applied in %d ms%n",
         listedMs, filterMs);
     screenshot("dashboard-hundred-members.png");
@@ -218,9 +268,11 @@ class DashboardIT {
     await("disconnected banner").atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(100))
         .until(() -> browser.findElement(By.id("conn")).isDisplayed());
     Agent again = h.start("ui-hub", p[0], p[1], "--config", config, "--join", nodes.get(0).endpoint().toString());
-    await("reconnected with current members").atMost(Duration.ofSeconds(40)).pollInterval(Duration.ofMillis(200))
+    await("reconnected").atMost(Duration.ofSeconds(40)).pollInterval(Duration.ofMillis(100))
+        .until(() -> !browser.findElement(By.id("conn")).isDisplayed());
+    // Read afresh at the reconnection, well before the page's 30 s safety re-read.
+    await("current members").atMost(Duration.ofSeconds(8)).pollInterval(Duration.ofMillis(200))
         .ignoreExceptions().untilAsserted(() -> {
-          assertThat(browser.findElement(By.id("conn")).isDisplayed()).isFalse();
           assertThat(rowsShown()).isEqualTo(100);
           assertThat(stateShown("ui-hub")).isEqualTo("alive");
           assertThat(browser.findElement(By.cssSelector("#members tr[data-name='ui-hub'] td.incarnation")).getText())
