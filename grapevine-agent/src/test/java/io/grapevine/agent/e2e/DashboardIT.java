@@ -44,9 +44,11 @@ class DashboardIT {
 
   @BeforeEach
   void setUp() throws Exception {
-    Assumptions.assumeTrue(Files.isExecutable(CHROMIUM) && Files.isExecutable(CHROMEDRIVER),
-        "no " + CHROMIUM + " and " + CHROMEDRIVER + " here (Debian packages chromium and chromium-driver):"
-            + " the dashboard's browser tests are skipped");
+    Assumptions.assumeTrue(Files.isExecutable(CHROMIUM),
+        "no " + CHROMIUM + " here (Debian packages chromium and chromium-driver): the dashboard's browser tests"
+            + " are skipped");
+    assertThat(Files.isExecutable(CHROMEDRIVER))
+        .as(CHROMIUM + " is here but not " + CHROMEDRIVER + ": install the Debian package chromium-driver").isTrue();
     h = new AgentHarness("e2e-dashboard");
   }
 
@@ -74,7 +76,7 @@ class DashboardIT {
     // Without the background-networking switches Chromium keeps trying hosts off this machine.
     options.addArguments("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
         "--disable-background-networking", "--disable-component-update", "--disable-sync",
-        "--disable-dev-shm-usage", "--user-data-dir=" + profile, "--window-size=1400,1000");
+        "--disable-dev-shm-usage", "--user-data-dir=" + profile, "--window-size=1400,1250");
     ChromeDriverService service = new ChromeDriverService.Builder()
         .usingDriverExecutable(CHROMEDRIVER.toFile())
         .withLogFile(h.work.resolve("chromedriver.log").toFile())
