@@ -255,11 +255,35 @@
     dl.replaceChildren(...fields.flatMap(([k, v]) => [el('dt', k), el('dd', v)]));
   }
 
+  /** Events that arrive while a member list is being read, one log per read in flight. */
+  const fetchLogs = new Set();
+  const RANK = { alive: 0, suspect: 1, dead: 2, left: 2 };
+  /**
+   * SWIM's order: a higher incarnation wins; at the same one, suspect over alive, dead or left over
+   * both; a tie goes to the event, which reached the page after the read began.
+   */
+  const supersedes = (a, b) => a.incarnation > b.incarnation
+    || (a.incarnation === b.incarnation && (RANK[a.state] ?? 0) >= (RANK[b.state] ?? 0));
+
   async function loadMembers() {
-    const body = await getJson('/v1/members');
+    // The list may have been computed before some of the events that reach the page before it
+    // does: those are applied again on top, where newer, so the list never goes back in time.
+    const log = new Map();
+    fetchLogs.add(log);
+    let body;
+    try {
+      body = await getJson('/v1/members');
+    } finally {
+      fetchLogs.delete(log);
+    }
     localName = body.local;
     members.clear();
     for (const m of body.members) members.set(m.name, m);
+    for (const [name, m] of log) {
+      const listed = members.get(name);
+      if (m === null) members.delete(name); // reaped
+      else if (!listed || supersedes(m, listed)) members.set(name, m);
+    }
     scheduleRender();
   }
 
@@ -288,6 +312,7 @@
       const m = item.member;
       if (item.event === 'reaped') members.delete(m.name);
       else members.set(m.name, { ...members.get(m.name), ...m, stateAgeMs: undefined });
+      for (const log of fetchLogs) log.set(m.name, item.event === 'reaped' ? null : m);
       addFeed('member', item.event, ' ' + m.name + ' ' + m.address + ' (' + m.state + ', incarnation ' + m.incarnation + ')', item.time);
       scheduleRender();
       soon(loadInfo); // its counts by state
