@@ -43,7 +43,8 @@ import javax.net.ssl.SSLContext;
 
 /**
  * The agent's HTTP API: JSON under {@code /v1/}, Prometheus text at {@code /metrics}, the dashboard at
- * {@code /ui/} (docs/ui.md). Endpoints and examples are in docs/http-api.md. Every error is {@code {"error": "..."}} with a fitting status.
+ * {@code /ui/} (docs/ui.md). Endpoints and examples are in docs/http-api.md. Every error is
+ * {@code {"error": "..."}} with a fitting status.
  *
  * <p>Runs on the JDK's built-in server with a small pool of its own threads: handlers only read
  * thread-safe {@link Cluster} state or wait on its futures, so they never hold up the event loop.
