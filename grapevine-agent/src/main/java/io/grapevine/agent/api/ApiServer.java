@@ -42,8 +42,9 @@ import java.util.function.Supplier;
 import javax.net.ssl.SSLContext;
 
 /**
- * The agent's HTTP API: JSON under {@code /v1/}, Prometheus text at {@code /metrics}. Endpoints and
- * examples are in docs/http-api.md. Every error is {@code {"error": "..."}} with a fitting status.
+ * The agent's HTTP API: JSON under {@code /v1/}, Prometheus text at {@code /metrics}, the dashboard at
+ * {@code /ui/} (docs/ui.md). Endpoints and examples are in docs/http-api.md. Every error is
+ * {@code {"error": "..."}} with a fitting status.
  *
  * <p>Runs on the JDK's built-in server with a small pool of its own threads: handlers only read
  * thread-safe {@link Cluster} state or wait on its futures, so they never hold up the event loop.
@@ -269,6 +270,11 @@ public final class ApiServer implements AutoCloseable {
   }
 
   private Response route(HttpExchange ex) throws IOException {
+    String rawPath = ex.getRequestURI().getRawPath();
+    if (rawPath != null && UiFiles.owns(rawPath)) {
+      // Before the token check: the page carries no data and asks for the token itself (docs/ui.md).
+      return ui(ex, rawPath);
+    }
     if (token != null && !authorized(ex)) {
       ex.getResponseHeaders().add("WWW-Authenticate", "Bearer");
       return Response.error(401, "missing or wrong bearer token (send 'Authorization: Bearer TOKEN')");
@@ -370,6 +376,34 @@ public final class ApiServer implements AutoCloseable {
       return only(ex, "POST", () -> query(name, queryAll(ex), readBody(ex, MAX_BODY_BYTES)));
     }
     return Response.error(404, "no such endpoint: " + method + " " + path + " (see docs/http-api.md)");
+  }
+
+  /**
+   * The dashboard: {@code /} and {@code /ui} redirect to {@code /ui/}; under it, only the fixed files
+   * of {@link UiFiles}, with a strict Content-Security-Policy.
+   */
+  private static Response ui(HttpExchange ex, String rawPath) {
+    String method = ex.getRequestMethod();
+    if (!method.equals("GET") && !method.equals("HEAD")) {
+      ex.getResponseHeaders().add("Allow", "GET, HEAD");
+      return Response.error(405, method + " not allowed here; use GET");
+    }
+    if (rawPath.equals("/") || rawPath.equals("/ui")) {
+      ex.getResponseHeaders().set("Location", "/ui/");
+      return new Response(302, "the dashboard is at /ui/\n", "text/plain; charset=utf-8");
+    }
+    UiFiles.File file = UiFiles.lookup(rawPath);
+    if (file == null) {
+      return Response.error(404, "no such file of the dashboard: " + abbreviate(rawPath) + " (it is at /ui/)");
+    }
+    var h = ex.getResponseHeaders();
+    h.set("Content-Security-Policy", UiFiles.CONTENT_SECURITY_POLICY);
+    h.set("X-Content-Type-Options", "nosniff");
+    h.set("X-Frame-Options", "DENY");
+    h.set("Referrer-Policy", "no-referrer");
+    // A new agent version serves new files: the browser revalidates instead of keeping old ones.
+    h.set("Cache-Control", "no-cache");
+    return new Response(200, UiFiles.bytes(file), file.contentType());
   }
 
   private String scrape() {
@@ -1385,8 +1419,8 @@ public final class ApiServer implements AutoCloseable {
   }
 
   private static void send(HttpExchange ex, Response r) throws IOException {
-    byte[] bytes =
-        (r.body instanceof String s ? s : Json.write(r.body) + "\n").getBytes(StandardCharsets.UTF_8);
+    byte[] bytes = r.body instanceof byte[] raw ? raw
+        : (r.body instanceof String s ? s : Json.write(r.body) + "\n").getBytes(StandardCharsets.UTF_8);
     ex.getResponseHeaders().set("Content-Type", r.contentType);
     if (ex.getRequestMethod().equals("HEAD")) {
       // The length the GET would have; the server sends no body for HEAD.

@@ -94,6 +94,9 @@ final class HttpMetrics {
     if (path.startsWith("/v1/query/")) {
       return "/v1/query/{name}";
     }
+    if (path.equals("/") || path.equals("/ui") || path.startsWith("/ui/")) {
+      return "/ui";
+    }
     return "other";
   }
 }

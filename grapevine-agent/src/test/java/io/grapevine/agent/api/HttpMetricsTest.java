@@ -23,6 +23,9 @@ class HttpMetricsTest {
     assertThat(HttpMetrics.route("/v1/query/uptime")).isEqualTo("/v1/query/{name}");
     assertThat(HttpMetrics.route("/v1/keys/install")).isEqualTo("/v1/keys/install");
     assertThat(HttpMetrics.route("/metrics")).isEqualTo("/metrics");
+    assertThat(HttpMetrics.route("/")).isEqualTo("/ui");
+    assertThat(HttpMetrics.route("/ui/app.js")).isEqualTo("/ui");
+    assertThat(HttpMetrics.route("/ui/../../etc/passwd")).isEqualTo("/ui");
     assertThat(HttpMetrics.route("/v2/anything")).isEqualTo("other");
     assertThat(HttpMetrics.route("")).isEqualTo("other");
     assertThat(HttpMetrics.route(null)).isEqualTo("other");

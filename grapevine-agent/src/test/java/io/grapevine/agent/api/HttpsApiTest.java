@@ -117,6 +117,19 @@ class HttpsApiTest {
   }
 
   @Test
+  void theDashboardIsServedOverTlsWhileItsApiCallsStillNeedTheToken() throws Exception {
+    start(HttpTls.serverFromPem(certPem, keyPem));
+    java.net.http.HttpClient http = java.net.http.HttpClient.newBuilder()
+        .sslContext(HttpTls.clientTrusting(certPem)).build();
+    var page = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(https() + "/ui/")).build(),
+        java.net.http.HttpResponse.BodyHandlers.ofString());
+    assertThat(page.statusCode()).isEqualTo(200);
+    assertThat(page.headers().firstValue("Content-Security-Policy")).hasValue(UiFiles.CONTENT_SECURITY_POLICY);
+    assertThat(page.body()).contains("<script src=\"app.js\"");
+    assertThat(AgentClient.of(https(), null, certPem).getAny("/v1/members").status()).isEqualTo(401);
+  }
+
+  @Test
   void servesFromAPkcs12Keystore() throws Exception {
     start(HttpTls.serverFromPkcs12(keystore, PASSWORD));
     AgentClient client = AgentClient.of(https(), TOKEN, certPem);
