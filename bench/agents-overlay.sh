@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # N agent processes on 127.0.0.1 with user events over HyParView + Plumtree (not part of the test
 # suite): every agent joins through the first, E events are published from different agents, and
 # the run waits (bounded) until every agent has delivered every event exactly once.

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """Queries and large metadata on N real `grapevine agent` processes on loopback.
 
 Not part of the test suite. Starts N agents with the packaged launcher (bin/grapevine of the

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Reproduces the "Measured in the simulator" numbers of docs/aggregates.md: one CSV per run under
 # out/agg/ (per-round variance, worst AVG/COUNT error, COUNT spread, mass), written row by row as
 # rounds finish, then the charts. Runs one at a time, single-threaded (serial GC), under nice.

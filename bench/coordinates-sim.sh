@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Network coordinates in the simulator: median and p90 relative RTT error over time on a network
 # with geometry (hosts on a plane plus access links), for the numbers of docs/coordinates.md.
 #   bench/coordinates-sim.sh [nodes=1000] [seconds=600] [dims=8]

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # The N = 10,000 Demers tables of docs/dissemination.md in synchronous rounds: every variant, seeds
 # 1000..1019 in two halves of 10 (so a run cut short still covers every variant), anti-entropy off
 # then on (digest exchange every 5 rounds). One JVM per half, single-threaded, under nice; CSV rows

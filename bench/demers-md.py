@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """Turns the CSVs of DemersTable into the Markdown tables of docs/dissemination.md, one table per
    argument; an argument a.csv+b.csv merges the runs of both files (e.g. two halves of the seeds).
    bench/demers-md.py out/demers-1000-r.csv [out/a.csv+out/b.csv ...]"""

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Reproduces the "Measured in the simulator" tables of docs/dissemination.md (CSV per run, Markdown
 # summary per table under out/). Everything runs in synchronous rounds (RoundDriver); --driver events
 # gives the unsynchronised rounds of the event engine instead.

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # User-event latency on loopback (not part of the test suite).
 # Usage: bench/events.sh [sizes=10,50] [events=10] [lossPercents=0,10]
 set -euo pipefail

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # The agent's footprint as an operator would see it (not part of the test suite).
 #
 # Usage: bench/footprint.sh [--skip-compare] [--minute SECONDS] [--out DIR]

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Runs every fuzz target longer than the test suite does (docs/fuzzing.md), one after the other,
 # each in a JVM of its own, from a random seed (libFuzzer -seed=0), and prints the executions each
 # ran. Not part of the test suite.

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # JMH benchmark of the simulator engine's hot loop (event queue hold model + full dispatch).
 #   bench/jmh-engine.sh            # all benchmarks
 #   bench/jmh-engine.sh queueHold  # a regex of benchmark names, plus any JMH options

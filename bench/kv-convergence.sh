@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Replicated store: time for one write to reach all N nodes on loopback (not part of the test suite).
 # Usage: bench/kv-convergence.sh [n=50] [writes=20]
 set -euo pipefail

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Anti-entropy reconciliation cost (not part of the test suite): bytes and round trips to repair
 # d = 1, 10, 100, 1000 differences among n keys, against a full digest exchange.
 # Usage: bench/kv-reconcile.sh [n=1000000] [depths=4,5]

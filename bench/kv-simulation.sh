@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # The replicated store under writes, loss and churn, in the simulator (not part of the test suite):
 # time until every replica agrees after the writes stop. Same as
 #   bench/sim-experiment.sh KvConvergenceRun --nodes 10000 --writes 1000 --loss 0.05 --churn 0.01

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Large member metadata on loopback: N nodes in one JVM with real sockets (not part of the test suite).
 # Usage: bench/large-metadata.sh [sizes=8192,65535] [nodes=50] [steadySeconds=60] [updates=3]
 # Builds the modules it needs (no install; MVN_ARGS=-o to build offline) and runs

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Membership benchmark on loopback (not part of the test suite).
 # Usage: bench/membership.sh [sizes=10,50,100] [runs=3] [steadySeconds=60] [transport=udp-and-tcp|tcp-only|both]
 # Builds the modules it needs (no install) and runs io.grapevine.bench.MembershipBenchmark.

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """Multi-host experiments: real agents, one per network namespace, faults made with nftables.
 
 Each experiment builds a fresh set of hosts (namespaces named with this process's id, one bridge

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Multi-host experiments in network namespaces (not part of the test suite): 10 hosts, a 50/50
 # partition and heal with writes on both sides, one host that cannot receive / cannot send, an
 # IPv6-only cluster, and a flaky host (80% inbound loss for 2 minutes) for Grapevine and, in the

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Runs the overlay experiments of docs/overlays.md (io.grapevine.sim.overlay.OverlayExperiments).
 #   bench/overlays.sh hyparview 100000 1 docs/overlays            # crash reliability, 3 crash sizes
 #   bench/overlays.sh plumtree 100000 1 docs/overlays             # RMR and latency beside flooding

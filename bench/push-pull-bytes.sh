@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Bytes of one push-pull at each deflate level, in the simulator (io.grapevine.sim.experiments.PushPullBytes),
 # for docs/benchmarks.md and docs/wire-format.md.
 #   bench/push-pull-bytes.sh [nodes=50] [levels=0,1,6,9] [meta-bytes=0] [from-s=120] [until-s=600]

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Queries in the simulator: time for a query's acks and answers from every node to reach the
 # originator, and the bytes it costs (io.grapevine.sim.experiments.QueryRun), for docs/queries.md.
 #   bench/query-sim.sh [nodes=10000] [mode=push|membership] [queries=20] [seed=1]

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Query latency and bytes on loopback, N real nodes in one JVM (io.grapevine.bench.QueryBenchmark).
 # Usage: bench/query.sh [nodes=50] [queries=20] [loops=shared|per-node] [warmup=3]
 set -euo pipefail

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Runs one of the simulator experiments of docs/dissemination.md and docs/aggregates.md from the
 # built module:  bench/sim-experiment.sh DemersTable --nodes 1000 --seeds 20 --csv out/demers-1000.csv
 # Heap from EXP_HEAP (default 2g). Builds first unless SIM_NO_BUILD=1; runs from a copy of the jars

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Reproduces the simulator numbers of docs/simulation.md and docs/benchmarks.md ("Simulator scale").
 # Each run writes results.json, timeseries.csv and chart.svg/png under out/<name>/.
 # Long: about an hour on a busy 2-core machine. Heaps stay below 13 GiB.

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Runs the deterministic simulator (io.grapevine.sim.SimulateCommand) from the built module.
 #   bench/simulate.sh --scenario scenarios/membership-crash.yaml --out out/crash
 #   SIM_HEAP=12g bench/simulate.sh --scenario scenarios/lifeguard-slow.yaml --out out/lg

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package io.grapevine.config;
 
 /** For "did you mean ...?" in errors about misspelled names (knobs, sections, flags). */

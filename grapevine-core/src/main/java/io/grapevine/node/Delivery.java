@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package io.grapevine.node;
 
 /** How a driver must carry an outbound packet. */

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package io.grapevine.overlay;
 
 /** Counters of one {@link HyParView} node. Read on the driver's thread. */

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /**
  * Cluster-wide queries (Serf's {@code serf query}): a request spread by gossip, answered by each
  * node directly to its originator, collected until a deadline. {@link io.grapevine.query.Query} is

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package io.grapevine.wire;
 
 /** Why an inbound packet was dropped; each has its own counter. */

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /**
  * A test kit for Grapevine protocols: a deterministic in-memory network of protocol stacks with a
  * virtual clock ({@link io.grapevine.testkit.VirtualNetwork}), a helper that builds and starts N

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The agent's dashboard. Plain JavaScript, no dependencies: everything it shows comes from the
 // agent's own HTTP API (the same endpoints as the grapevine command), read with fetch() so that
 // the bearer token can be sent as a header on every call, the streams included.
