@@ -12,6 +12,9 @@
   const METRICS_MAX = 300;
   /** A stream with no byte for this long is taken as dead (the agent writes a heartbeat every 5 s). */
   const STREAM_IDLE_MS = 15000;
+  /** How often the tree and the overlay panels are read while shown. */
+  const TREE_EVERY_MS = 2000;
+  const OVERLAY_EVERY_MS = 3000;
   const TOKEN_KEY = 'grapevine.http-token';
 
   const $ = (id) => document.getElementById(id);
@@ -21,6 +24,10 @@
   let selected = null;
   let connected = false;
   let tokenWaiters = [];
+  // Whether the agent runs the sorted ring's tree and the HyParView + Plumtree overlay: null until
+  // /v1/info (or, for the tree, /v1/tree) has said; their panels show only when true.
+  let treeOn = null;
+  let overlayOn = null;
 
   // ---- the token ----
 
@@ -317,6 +324,7 @@
       addFeed('member', item.event, ' ' + m.name + ' ' + m.address + ' (' + m.state + ', incarnation ' + m.incarnation + ')', item.time);
       scheduleRender();
       soon(loadInfo); // its counts by state
+      if (treeOn) soon(loadTree); // the ring, and so the tree, changed
     } else if (item.type === 'log') {
       addFeed('log', item.level, ' ' + String(item.logger || '').replace(/^.*\./, '') + ': ' + item.message, item.time);
     } else if (type === 'overflow') {
@@ -373,12 +381,15 @@
       ['health score', info.healthScore], ['uptime', fmt(info.uptimeSeconds) + ' s']];
     if (info.agent && info.agent.version) rows.push(['version', info.agent.version]);
     if (info.agent) rows.push(['profile', info.agent.profile], ['API over', info.agent.tls ? 'https (' + info.agent.tls + ')' : 'http'],
-      ['token required', info.agent.authRequired], ['coordinates', info.agent.coordinates]);
+      ['token required', info.agent.authRequired], ['coordinates', info.agent.coordinates],
+      ['tree', info.agent.tree], ['overlay', info.agent.overlay]);
     if (info.encryption) rows.push(['gossip encryption', info.encryption.active ? 'on' : 'off']);
     for (const [k, v] of flatten('', { members: info.members, stats: info.stats, events: info.events, transport: info.transport }, [])) {
       rows.push([k, fmt(v)]);
     }
     $('info').replaceChildren(...rows.map(([k, v]) => [el('dt', k), el('dd', v)]).flat());
+    if (info.agent && info.agent.tree !== undefined) showTree(info.agent.tree === 'on');
+    if (info.agent && info.agent.overlay !== undefined) showOverlay(info.agent.overlay === 'hyparview-plumtree');
   }
 
   async function loadMetrics() {
@@ -401,6 +412,116 @@
       const tr = el('tr');
       tr.append(el('td', a.name), el('td', n(a.avg)), el('td', n(a.sum)), el('td', n(a.min)), el('td', n(a.max)), el('td', n(a.publishers)));
       return tr;
+    }));
+  }
+
+  // ---- the sorted ring's tree (agents started with --tree on) ----
+
+  /** As the command line prints tree totals: whole numbers without a fraction, others in full. */
+  const exact = (v) => (typeof v !== 'number' ? '-' : String(v));
+  const neighbor = (n) => (n ? n.name + ' (' + n.address + ')' : 'none yet');
+
+  function showTree(on) {
+    const was = treeOn;
+    treeOn = on;
+    $('tree-panel').hidden = !on;
+    if (on && was !== true) loadTree().catch(() => {});
+  }
+
+  async function loadTree() {
+    if (treeOn === false || document.hidden) return;
+    let t;
+    try {
+      t = await getJson('/v1/tree');
+    } catch (e) {
+      if (e.status === 404 || e.status === 409) { showTree(false); return; }
+      throw e;
+    }
+    if (!t.enabled) { showTree(false); return; }
+    if (treeOn !== true) { treeOn = true; $('tree-panel').hidden = false; }
+    // The rows of 'grapevine tree show'.
+    const rows = [['node', 'id ' + t.nodeId + ', level ' + t.level],
+      ['role', t.root ? 'root' : 'child of ' + neighbor(t.parent)],
+      ['predecessor', neighbor(t.predecessor)], ['successor', neighbor(t.successor)],
+      ['children', t.children + ' (subtree of ' + t.subtreeCount + ' nodes)'],
+      ['value here', exact(t.value)]];
+    if (!t.known) rows.push(['totals', 'not known yet']);
+    $('tree').replaceChildren(...rows.flatMap(([k, v]) => [el('dt', k), el('dd', v)]));
+    $('tree-count').textContent = t.known ? exact(t.count) : '-';
+    $('tree-sum').textContent = t.known ? exact(t.sum) : '-';
+  }
+
+  $('tree-form').addEventListener('submit', async (e) => {
+    e.preventDefault();
+    const text = $('tree-value').value.trim();
+    $('tree-error').textContent = '';
+    if (!Number.isFinite(Number(text)) || text === '') {
+      $('tree-error').textContent = 'a finite number like 12 or 0.7';
+      return;
+    }
+    try {
+      const res = await call('/v1/tree/value', { method: 'PUT', body: text, headers: { 'Content-Type': 'text/plain' } });
+      if (!res.ok) {
+        let message = 'HTTP ' + res.status;
+        try { message = (await res.json()).error || message; } catch (ignored) { /* not JSON */ }
+        throw new Error(message);
+      }
+      $('tree-value').value = '';
+      await loadTree();
+    } catch (err) {
+      if (!(err instanceof Unauthorized)) $('tree-error').textContent = err.message;
+    }
+  });
+
+  // ---- the event overlay (agents started with --overlay hyparview-plumtree) ----
+
+  function showOverlay(on) {
+    const was = overlayOn;
+    overlayOn = on;
+    $('overlay-panel').hidden = !on;
+    if (on && was !== true) loadOverlay().catch(() => {});
+  }
+
+  /** The samples of a Prometheus text whose names are in {@code wanted}: name{labels} -> value. */
+  function samples(text, wanted) {
+    const out = new Map();
+    for (const line of text.split('\n')) {
+      const m = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{[^}]*\})?\s+(\S+)/.exec(line);
+      if (!m || !wanted.has(m[1])) continue;
+      const labels = [...(m[2] || '').matchAll(/(\w+)="([^"]*)"/g)].map(([, k, v]) => k + '=' + v).join(',');
+      out.set(m[1] + (labels ? '{' + labels + '}' : ''), Number(m[3]));
+    }
+    return out;
+  }
+
+  /** The overlay panel's rows: label, the sample as samples() names it, and an element id or null. */
+  const OVERLAY_ROWS = [
+    ['active view', 'grapevine_hyparview_view_size{view=active}', 'overlay-active'],
+    ['passive view', 'grapevine_hyparview_view_size{view=passive}', 'overlay-passive'],
+    ['eager peers', 'grapevine_plumtree_peers{link=eager}', 'overlay-eager'],
+    ['lazy peers', 'grapevine_plumtree_peers{link=lazy}', 'overlay-lazy'],
+    ['payloads sent', 'grapevine_plumtree_payloads_sent_total', null],
+    ['IHAVEs sent', 'grapevine_plumtree_ihaves_total', null],
+    ['GRAFTs sent', 'grapevine_plumtree_grafts_total', null],
+    ['PRUNEs sent', 'grapevine_plumtree_prunes_total', null],
+    ['events published', 'grapevine_events_published_total', null],
+    ['events delivered', 'grapevine_events_delivered_total', null],
+    ['duplicates dropped', 'grapevine_events_duplicates_total', null],
+  ];
+  const OVERLAY_NAMES = new Set(OVERLAY_ROWS.map(([, s]) => s.replace(/\{.*$/, '')));
+
+  async function loadOverlay() {
+    // /v1/info does not carry these numbers; /metrics does (the agent builds its registry at the
+    // first scrape, so this runs only where the overlay is on).
+    if (!overlayOn || document.hidden) return;
+    const res = await call('/metrics');
+    if (!res.ok) throw new Error('HTTP ' + res.status);
+    const found = samples(await res.text(), OVERLAY_NAMES);
+    $('overlay').replaceChildren(...OVERLAY_ROWS.flatMap(([label, key, id]) => {
+      const v = found.get(key);
+      const dd = el('dd', v === undefined || Number.isNaN(v) ? '-' : fmt(v));
+      if (id) dd.id = id;
+      return [el('dt', label), dd];
     }));
   }
 
@@ -460,7 +581,7 @@
   // ---- start ----
 
   function refreshAll() {
-    for (const load of [loadMembers, loadInfo, loadAggregates, loadCoordinates, loadMetrics]) {
+    for (const load of [loadMembers, loadInfo, loadAggregates, loadCoordinates, loadMetrics, loadTree, loadOverlay]) {
       load().catch(() => {});
     }
   }
@@ -479,4 +600,9 @@
   every(5000, loadAggregates);
   every(10000, loadCoordinates);
   every(10000, loadMetrics);
+  every(TREE_EVERY_MS, loadTree);
+  every(OVERLAY_EVERY_MS, loadOverlay);
+  document.addEventListener('visibilitychange', () => {
+    if (!document.hidden) { loadTree().catch(() => {}); loadOverlay().catch(() => {}); }
+  });
 })();

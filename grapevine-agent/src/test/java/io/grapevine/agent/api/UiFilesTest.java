@@ -137,7 +137,7 @@ class UiFilesTest {
       paths.add(m.group(1));
     }
     assertThat(paths).contains("/v1/members", "/v1/monitor", "/v1/events/watch", "/v1/info", "/metrics",
-        "/v1/aggregates", "/v1/coordinates", "/v1/kv/");
+        "/v1/aggregates", "/v1/coordinates", "/v1/kv/", "/v1/tree", "/v1/tree/value");
     for (String path : paths) {
       String p = path.endsWith("/") ? path + "config" : path;
       // HEAD: a stream answers with its headers only, after the same token check.

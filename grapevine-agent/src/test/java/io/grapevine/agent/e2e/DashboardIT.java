@@ -140,6 +140,11 @@ class DashboardIT {
     assertThat(browser.findElement(By.cssSelector("#members tr[data-name='ui-c'] td.address")).getText())
         .isEqualTo(c.gossip());
     assertThat(browser.findElement(By.id("conn")).isDisplayed()).isFalse();
+    // These agents run without the tree and the overlay: once /v1/info has said so, no panel for them.
+    await("node info read").atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(200)).ignoreExceptions()
+        .untilAsserted(() -> assertThat(browser.findElement(By.id("info")).getText()).contains("full-membership"));
+    assertThat(browser.findElement(By.id("tree-panel")).isDisplayed()).as("tree panel").isFalse();
+    assertThat(browser.findElement(By.id("overlay-panel")).isDisplayed()).as("overlay panel").isFalse();
     // With coordinates on, the RTT to each other member, estimated from them (read every 10 s).
     await("RTT shown").atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(200)).ignoreExceptions()
         .untilAsserted(() -> assertThat(browser.findElement(By.cssSelector("#members tr[data-name='ui-b'] td.rtt"))
@@ -184,6 +189,65 @@ class DashboardIT {
 
     assertThat(js("return window.loadedOnce")).as("the page was not reloaded").isEqualTo("yes");
     screenshot("dashboard-three-agents.png");
+  }
+
+  @Test
+  void treeAndOverlayPanelsShowTheClusterWideTotalsAndTheOverlayViews() throws Exception {
+    int[] p = AgentProcessIT.freePorts(6);
+    String[] features = {"--tree", "on", "--overlay", "hyparview-plumtree"};
+    String config = h.fastConfig("tree", "ring.round-interval=300ms");
+    Agent a = h.start("tr-a", p[0], p[1], cat(features, "--config", config));
+    Agent b = h.start("tr-b", p[2], p[3], cat(features, "--config", config, "--join", a.gossip()));
+    Agent c = h.start("tr-c", p[4], p[5], cat(features, "--config", config, "--join", a.gossip()));
+    awaitApi(a);
+    awaitApi(b);
+    awaitApi(c);
+    // Each node's contribution, set with the command line: the tree's SUM is exact, 1 + 2 + 4.5.
+    setTreeValue(a, "1");
+    setTreeValue(b, "2");
+    setTreeValue(c, "4.5");
+    openBrowser();
+    browser.get("http://" + a.http() + "/ui/");
+    js("window.loadedOnce = 'yes'");
+    await("tree totals on the page").atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(200))
+        .ignoreExceptions().untilAsserted(() -> {
+          assertThat(browser.findElement(By.id("tree-panel")).isDisplayed()).isTrue();
+          assertThat(browser.findElement(By.id("tree-count")).getText()).isEqualTo("3");
+          assertThat(browser.findElement(By.id("tree-sum")).getText()).isEqualTo("7.5");
+        });
+    assertThat(browser.findElement(By.id("tree")).getText()).contains("value here\n1", "subtree of");
+    // The value set from the page reaches the totals: 10 + 2 + 4.5.
+    browser.findElement(By.id("tree-value")).sendKeys("10\n");
+    await("new sum").atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(200)).ignoreExceptions()
+        .untilAsserted(() -> assertThat(browser.findElement(By.id("tree-sum")).getText()).isEqualTo("16.5"));
+    assertThat(browser.findElement(By.id("tree-count")).getText()).isEqualTo("3");
+
+    await("overlay views on the page").atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(200))
+        .ignoreExceptions().untilAsserted(() -> {
+          assertThat(browser.findElement(By.id("overlay-panel")).isDisplayed()).isTrue();
+          assertThat(Integer.parseInt(browser.findElement(By.id("overlay-active")).getText())).isPositive();
+          assertThat(Integer.parseInt(browser.findElement(By.id("overlay-eager")).getText())
+              + Integer.parseInt(browser.findElement(By.id("overlay-lazy")).getText())).isPositive();
+        });
+    Run sent = h.cli("event", "send", "deploy", "over the overlay", "--http", b.http());
+    assertThat(sent.exit()).as(sent.err()).isZero();
+    await("the event in the feed").atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(200))
+        .ignoreExceptions().untilAsserted(() ->
+            assertThat(browser.findElement(By.id("feed")).getText()).contains("deploy \"over the overlay\" from tr-b"));
+    await("delivery counted").atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(200))
+        .ignoreExceptions().untilAsserted(() ->
+            assertThat(browser.findElement(By.id("overlay")).getText()).contains("events delivered\n1"));
+    assertThat(js("return window.loadedOnce")).as("the page was not reloaded").isEqualTo("yes");
+    screenshot("dashboard-tree-overlay.png");
+  }
+
+  private void setTreeValue(Agent agent, String value) throws Exception {
+    Run r = h.cli("tree", "set", value, "--http", agent.http());
+    assertThat(r.exit()).as(r.err()).isZero();
+  }
+
+  private static String[] cat(String[] first, String... rest) {
+    return Stream.concat(Stream.of(first), Stream.of(rest)).toArray(String[]::new);
   }
 
   @Test
