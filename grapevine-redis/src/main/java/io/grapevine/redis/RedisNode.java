@@ -99,7 +99,10 @@ public final class RedisNode implements AutoCloseable {
         .scaled(config.failoverDelayScale);
     this.state = new BusState(self, timing, new Random(config.randomSeed));
     this.connectionSlots = new Semaphore(config.maxConnections);
-    MembershipConfig membership = MembershipConfig.local().toBuilder().metadataMaxBytes(8192)
+    MembershipConfig membership = MembershipConfig.local().toBuilder()
+        .probeInterval(config.probeInterval)
+        .probeTimeout(Duration.ofMillis(Math.min(200, config.probeInterval.toMillis() / 2)))
+        .metadataMaxBytes(8192)
         .metadataInlineBytes(1024).build();
     try {
       this.published = self.encode();

@@ -26,6 +26,7 @@ public final class RedisNodeConfig {
   final int replicationBacklog;
   final String clusterName;
   final long randomSeed;
+  final Duration probeInterval;
 
   private RedisNodeConfig(Builder b) {
     host = b.host;
@@ -44,6 +45,7 @@ public final class RedisNodeConfig {
     replicationBacklog = b.replicationBacklog;
     clusterName = b.clusterName;
     randomSeed = b.randomSeed;
+    probeInterval = b.probeInterval;
   }
 
   /** A builder with loopback defaults. */
@@ -74,6 +76,7 @@ public final class RedisNodeConfig {
     private int replicationBacklog = 65_536;
     private String clusterName = "grapevine-redis";
     private long randomSeed = System.nanoTime();
+    private Duration probeInterval = Duration.ofSeconds(1);
 
     private Builder() {}
 
@@ -122,6 +125,12 @@ public final class RedisNodeConfig {
     /** The Grapevine cluster name (nodes of other names are ignored). */
     public Builder clusterName(String v) { clusterName = v; return this; }
 
+    /**
+     * Grapevine's probe interval (default 1 s, its {@code local} profile's); with it scale the time
+     * a crash takes to become a failure verdict.
+     */
+    public Builder probeInterval(Duration v) { probeInterval = v; return this; }
+
     /** Seed of the failover delay jitter. */
     public Builder randomSeed(long v) { randomSeed = v; return this; }
 
@@ -153,6 +162,9 @@ public final class RedisNodeConfig {
       }
       if (nodeTimeout.toMillis() < 100) {
         throw new IllegalArgumentException("node timeout must be at least 100 ms");
+      }
+      if (probeInterval.toMillis() < 50) {
+        throw new IllegalArgumentException("probe interval must be at least 50 ms");
       }
       if (failoverDelayScale < 0 || failoverDelayScale > 100) {
         throw new IllegalArgumentException("failover delay scale must be 0..100");
