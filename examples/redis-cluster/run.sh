@@ -50,7 +50,7 @@ start() {
       role=replica
     fi
     # shellcheck disable=SC2086
-    "$java" -Xmx128m -XX:+UseSerialGC -cp "$cp" io.grapevine.redis.RedisNodeMain "${args[@]}" ${NODE_OPTS:-} \
+    "$java" -Xmx128m -XX:+UseSerialGC -Dorg.slf4j.simpleLogger.showDateTime=true -Dorg.slf4j.simpleLogger.dateTimeFormat=HH:mm:ss.SSS -cp "$cp" io.grapevine.redis.RedisNodeMain "${args[@]}" ${NODE_OPTS:-} \
       >"$RUN_DIR/node-$((base + i)).log" 2>&1 &
     echo "$! $((base + i)) $role ${ids[$i]}" >>"$pidfile"
   done

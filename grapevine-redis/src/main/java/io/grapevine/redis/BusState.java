@@ -85,6 +85,7 @@ public final class BusState {
   // voter side
   private long lastVoteEpoch;
   private final Map<String, Long> votedFor = new HashMap<>(); // failed primary -> time of vote
+  private String lastVoteCandidate;
 
   // candidate side
   private static final long NONE = Long.MIN_VALUE;
@@ -508,11 +509,23 @@ public final class BusState {
       }
       return out;
     }
+    if (lastVoteEpoch == currentEpoch && req.candidateId().equals(lastVoteCandidate)) {
+      out.add(new GrantVote(self.id(), req.candidateId(), req.epoch())); // a retry: same answer
+      return out;
+    }
     lastVoteEpoch = currentEpoch;
+    lastVoteCandidate = req.candidateId();
     votedFor.put(req.failedPrimaryId(), now);
     lastMessage = "voted for " + req.candidateId() + " in epoch " + req.epoch();
     out.add(new GrantVote(self.id(), req.candidateId(), req.epoch()));
     return out;
+  }
+
+  private static final String NOT_FAILED = "the primary is not failed here";
+
+  /** The auth timeout: how long an election collects votes (twice the node timeout, at least 2 s). */
+  public long authTimeoutMillis() {
+    return Math.max(2 * timing.nodeTimeoutMillis(), 2000);
   }
 
   /** Why this node would refuse {@code req} now, or null if it grants it (no state changes). */
@@ -525,7 +538,8 @@ public final class BusState {
       return "epoch " + req.epoch() + " behind " + currentEpoch;
     }
     if (lastVoteEpoch == currentEpoch) {
-      return "already voted in epoch " + currentEpoch;
+      return req.candidateId().equals(lastVoteCandidate) ? null
+          : "already voted in epoch " + currentEpoch;
     }
     NodeClaim cand = claimOf(req.candidateId());
     if (cand == null || cand.primary() || !req.failedPrimaryId().equals(cand.primaryId())) {
@@ -536,7 +550,7 @@ public final class BusState {
       return "unknown primary";
     }
     if (!req.manual() && !failed.failed()) {
-      return "primary " + req.failedPrimaryId() + " is not failed";
+      return NOT_FAILED;
     }
     Long last = votedFor.get(req.failedPrimaryId());
     if (last != null && now - last < 2 * timing.nodeTimeoutMillis()) {
@@ -561,6 +575,23 @@ public final class BusState {
         votes.add(vote.voterId());
       }
     }
+  }
+
+  /** Whether this replica's election of {@code epoch} is still collecting votes. */
+  public boolean electionRunning(long epoch) {
+    return !self.primary() && requested && electionEpoch == epoch;
+  }
+
+  /** The primaries whose votes count: every node owning a slot, this one excluded. */
+  public List<Peer> voters() {
+    Set<String> owners = new HashSet<>(java.util.Arrays.asList(slotOwners()));
+    List<Peer> out = new ArrayList<>();
+    for (Peer p : peers.values()) {
+      if (owners.contains(p.claim().id()) && !p.failed()) {
+        out.add(p);
+      }
+    }
+    return out;
   }
 
   /** Votes collected in the current election. */

@@ -3,7 +3,6 @@ package io.grapevine.redis;
 import io.grapevine.Cluster;
 import io.grapevine.api.Member;
 import io.grapevine.api.MemberState;
-import io.grapevine.api.UserEvent;
 import io.grapevine.config.MembershipConfig;
 import io.grapevine.redis.BusState.Action;
 import io.grapevine.redis.BusState.GrantVote;
@@ -44,16 +43,15 @@ import org.slf4j.LoggerFactory;
 /**
  * One Redis-Cluster-style node: a RESP2 server over an in-memory keyspace, whose cluster bus is
  * Grapevine. Its claim (id, role, epochs, slots, RESP port) is its member metadata; membership's
- * dead and left verdicts are its failure verdicts; failover votes travel as Grapevine user events;
- * a primary streams its writes to its replicas over a TCP connection that speaks RESP.
+ * dead and left verdicts are its failure verdicts; a candidate asks each primary for its vote
+ * directly over the primary's RESP port; a primary streams its writes to its replicas over a TCP
+ * connection that speaks RESP.
  *
  * <p>One lock guards the keyspace and the {@link BusState}: commands are short and in memory.
  * Each client connection has a thread of its own, at most {@code maxConnections} at once.
  */
 public final class RedisNode implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(RedisNode.class);
-  static final String VOTE_REQUEST = "grapevine-redis.auth-request";
-  static final String VOTE_GRANT = "grapevine-redis.auth-ack";
   private static final long TICK_MILLIS = 50;
 
   private final RedisNodeConfig config;
@@ -118,8 +116,6 @@ public final class RedisNode implements AutoCloseable {
       server.close();
       throw e;
     }
-    cluster.events().subscribe(VOTE_REQUEST, this::onVoteRequestEvent);
-    cluster.events().subscribe(VOTE_GRANT, this::onVoteGrantEvent);
     this.ticker = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "redis-tick-" + config.nodeId.substring(0, 8)));
     ticker.scheduleWithFixedDelay(this::tickSafely, TICK_MILLIS, TICK_MILLIS, TimeUnit.MILLISECONDS);
     if (!config.seeds.isEmpty()) {
@@ -239,8 +235,7 @@ public final class RedisNode implements AutoCloseable {
     for (Action a : actions) {
       if (a instanceof RequestVotes r) {
         log.info("asking for votes: epoch {} to replace {}", r.epoch(), r.failedPrimaryId());
-        cluster.events().publish(VOTE_REQUEST, Resp.bytes(r.candidateId() + " "
-            + r.failedPrimaryId() + " " + r.epoch() + " " + (r.manual() ? 1 : 0)));
+        daemon(() -> solicitVotes(r), "redis-election").start();
       } else if (a instanceof PublishClaim p) {
         String role = p.claim().primary() ? "primary" : "replica of " + p.claim().primaryId();
         if (!role.equals(roleBefore)) {
@@ -262,47 +257,80 @@ public final class RedisNode implements AutoCloseable {
     }
   }
 
-  private void onVoteRequestEvent(UserEvent e) {
-    String[] f = Resp.str(e.payload()).split(" ");
-    if (f.length != 4 || !NodeClaim.isNodeId(f[0]) || !NodeClaim.isNodeId(f[1])) {
-      return;
+  /**
+   * The candidate's side of an election: ask every primary that owns slots, directly over its RESP
+   * port ({@code GVAUTH CANDIDATE FAILED-PRIMARY EPOCH MANUAL}), and ask again those that have not
+   * granted (a voter may not have reached its failure verdict yet) until the election ends.
+   */
+  private void solicitVotes(RequestVotes r) {
+    long deadline;
+    synchronized (lock) {
+      deadline = System.currentTimeMillis() + state.authTimeoutMillis();
     }
-    RequestVotes r;
-    try {
-      r = new RequestVotes(f[0], f[1], Long.parseLong(f[2]), f[3].equals("1"));
-    } catch (NumberFormatException ex) {
-      return;
-    }
-    ticker.execute(() -> {
-      List<Action> out;
+    java.util.Set<String> granted = new java.util.HashSet<>();
+    while (!closed && System.currentTimeMillis() < deadline) {
+      List<Peer> voters;
       synchronized (lock) {
-        out = state.onVoteRequest(System.currentTimeMillis(), r);
+        if (!state.electionRunning(r.epoch())) {
+          return;
+        }
+        voters = state.voters();
       }
-      for (Action a : out) {
-        if (a instanceof GrantVote g) {
-          log.info("vote for {} in epoch {}", g.candidateId(), g.epoch());
-          cluster.events().publish(VOTE_GRANT, Resp.bytes(g.voterId() + " " + g.candidateId() + " " + g.epoch()));
+      for (Peer p : voters) {
+        if (granted.contains(p.claim().id())) {
+          continue;
+        }
+        try (Socket s = new Socket()) {
+          s.connect(new InetSocketAddress(p.host(), p.claim().respPort()), 300);
+          s.setSoTimeout(500);
+          OutputStream out = s.getOutputStream();
+          out.write(Resp.command(List.of(Resp.bytes("GVAUTH"), Resp.bytes(r.candidateId()),
+              Resp.bytes(r.failedPrimaryId()), Resp.bytes(Long.toString(r.epoch())),
+              Resp.bytes(r.manual() ? "1" : "0"))));
+          out.flush();
+          Object reply = Resp.readReply(new BufferedInputStream(s.getInputStream()), limits);
+          if (Long.valueOf(1).equals(reply)) {
+            granted.add(p.claim().id());
+            synchronized (lock) {
+              state.onVoteGranted(new GrantVote(p.claim().id(), r.candidateId(), r.epoch()));
+              log.info("vote from {} in epoch {}: {} votes", p.claim().id(), r.epoch(), state.votes());
+            }
+            tickSafely();
+          }
+        } catch (IOException | RuntimeException e) {
+          log.debug("vote request to {} failed: {}", p.claim().id(), e.toString());
         }
       }
-    });
+      sleep(100);
+    }
   }
 
-  private void onVoteGrantEvent(UserEvent e) {
-    String[] f = Resp.str(e.payload()).split(" ");
-    if (f.length != 3 || !f[1].equals(config.nodeId)) {
-      return;
+  /** GVAUTH on a primary: decide a vote request; replies 1 (granted) or 0. */
+  private Object voteRequest(List<byte[]> a) {
+    if (a.size() != 5) {
+      return arity("gvauth");
     }
+    String cand = Resp.str(a.get(1));
+    String failed = Resp.str(a.get(2));
+    long epoch;
     try {
-      GrantVote g = new GrantVote(f[0], f[1], Long.parseLong(f[2]));
-      ticker.execute(() -> {
-        synchronized (lock) {
-          state.onVoteGranted(g);
-          log.info("vote from {} in epoch {}: {} votes", g.voterId(), g.epoch(), state.votes());
-        }
-        tickSafely();
-      });
-    } catch (NumberFormatException ex) {
-      // not ours
+      epoch = parseLong(a.get(3));
+    } catch (NumberFormatException e) {
+      return NOT_INT;
+    }
+    if (!NodeClaim.isNodeId(cand) || !NodeClaim.isNodeId(failed)) {
+      return new Err("ERR invalid node id");
+    }
+    RequestVotes r = new RequestVotes(cand, failed, epoch, Resp.str(a.get(4)).equals("1"));
+    synchronized (lock) {
+      List<Action> out = state.onVoteRequest(System.currentTimeMillis(), r);
+      boolean granted = out.stream().anyMatch(x -> x instanceof GrantVote);
+      if (granted) {
+        log.info("vote for {} in epoch {}", cand, epoch);
+      } else {
+        log.debug("vote request of {} in epoch {}: {}", cand, epoch, state.lastMessage());
+      }
+      return granted ? 1L : 0L;
     }
   }
 
@@ -638,6 +666,8 @@ public final class RedisNode implements AutoCloseable {
         return cluster(a);
       case "GVPAUSE":
         return pauseForFailover(a);
+      case "GVAUTH":
+        return voteRequest(a);
       default:
         break;
     }

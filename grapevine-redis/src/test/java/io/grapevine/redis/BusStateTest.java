@@ -205,6 +205,14 @@ class BusStateTest {
   }
 
   @Test
+  void aRetriedRequestGetsTheSameAnswer() {
+    BusState v = voter();
+    assertThat(v.onVoteRequest(0, new RequestVotes(R, P, 4, false))).containsExactly(new GrantVote(Q1, R, 4));
+    assertThat(v.onVoteRequest(100, new RequestVotes(R, P, 4, false))).containsExactly(new GrantVote(Q1, R, 4));
+    assertThat(v.onVoteRequest(200, new RequestVotes(R2, P, 4, false))).isEmpty();
+  }
+
+  @Test
   void aReturningPrimaryFindsItsSlotsTakenAndBecomesAReplica() {
     BusState old = new BusState(primary(P, 1, range(0, 5460)), TIMING, new Random(1));
     Map<String, Peer> m = peers(shards(false));
