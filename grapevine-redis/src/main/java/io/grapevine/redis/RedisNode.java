@@ -1207,6 +1207,8 @@ public final class RedisNode implements AutoCloseable {
           .append("\r\n# Cluster\r\n")
           .append("cluster_enabled:1\r\n")
           .append("cluster_last_event:").append(state.lastMessage()).append("\r\n")
+          .append("grapevine_bytes_sent:").append(cluster.transportStats().bytesOut()).append("\r\n")
+          .append("grapevine_bytes_received:").append(cluster.transportStats().bytesIn()).append("\r\n")
           .append("\r\n# Keyspace\r\n");
       int keys = store.size(now);
       if (keys > 0) {
