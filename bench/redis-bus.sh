@@ -23,7 +23,8 @@ command -v redis-server >/dev/null || { echo "redis-bus.sh: redis-server not ins
 [ -f "$ANCHOR/rcbench.py" ] || { echo "redis-bus.sh: $ANCHOR/rcbench.py not found (set REDIS_ANCHOR)" >&2; exit 2; }
 mkdir -p "$OUT"
 # build once, then every run reuses the class path
-./mvnw -B -q -o compile -pl grapevine-redis -am -Dmaven.javadoc.skip=true -Dmaven.source.skip
+GRAPEVINE_REDIS_CP="$(examples/redis-cluster/run.sh classpath)"
+export GRAPEVINE_REDIS_CP
 for rep in $(seq 1 "$REPS"); do
   IFS='|' read -ra cfgs <<<"$GV_CONFIGS"
   for c in "${cfgs[@]}"; do

@@ -5,6 +5,8 @@
 #                             Grapevine on BUSBASE.. (default BASEPORT+10000, below 32768)
 #   run.sh stop               stops exactly the processes start recorded
 #   run.sh pids               prints "PID RESPPORT ROLE ID" per node
+#   run.sh classpath          compiles and prints the class path (export it as GRAPEVINE_REDIS_CP
+#                             to skip the compile on later starts)
 # State (PIDs, logs) in $RUN_DIR (default examples/redis-cluster/run). Extra node options in
 # $NODE_OPTS (for example "--node-timeout-ms 1000 --failover-delay-scale 0.2").
 set -euo pipefail
@@ -72,5 +74,6 @@ case "${1:-}" in
   start) shift; start "$@" ;;
   stop) stop ;;
   pids) cat "$pidfile" ;;
-  *) die "usage: run.sh start N BASEPORT | stop | pids" ;;
+  classpath) classpath ;;
+  *) die "usage: run.sh start N BASEPORT | stop | pids | classpath" ;;
 esac

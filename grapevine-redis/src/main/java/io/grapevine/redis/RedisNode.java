@@ -100,6 +100,10 @@ public final class RedisNode implements AutoCloseable {
     MembershipConfig membership = MembershipConfig.local().toBuilder()
         .probeInterval(config.probeInterval)
         .probeTimeout(Duration.ofMillis(Math.min(200, config.probeInterval.toMillis() / 2)))
+        // a claim change must reach every node even when one gossip target is the dead primary:
+        // more retransmissions than the local profile's 2, and a push-pull (the repair) every 5 s
+        .retransmitMult(4)
+        .pushPullInterval(Duration.ofSeconds(5))
         .metadataMaxBytes(8192)
         .metadataInlineBytes(1024).build();
     try {
@@ -227,10 +231,11 @@ public final class RedisNode implements AutoCloseable {
         publishedAt = now;
         toPublish = mine;
       }
+      if (toPublish != null) {
+        // under the lock, so two ticks (the timer's, an election's) never publish out of order
+        cluster.updateMetadata(toPublish);
+      }
       lock.notifyAll(); // paused writers re-check whether this node is still a primary
-    }
-    if (toPublish != null) {
-      cluster.updateMetadata(toPublish);
     }
     for (Action a : actions) {
       if (a instanceof RequestVotes r) {
