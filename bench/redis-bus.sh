@@ -25,6 +25,7 @@ mkdir -p "$OUT"
 # build once, then every run reuses the class path
 GRAPEVINE_REDIS_CP="$(examples/redis-cluster/run.sh classpath)"
 export GRAPEVINE_REDIS_CP
+# REPS=0 only prints the table of the runs already in $OUT
 for rep in $(seq 1 "$REPS"); do
   IFS='|' read -ra cfgs <<<"$GV_CONFIGS"
   for c in "${cfgs[@]}"; do
@@ -54,13 +55,13 @@ for f in sorted(glob.glob(os.path.join(out, "*_n%s_r*.json" % n))):
         bw, cpu = s["wchar_per_s"]["median"], s["cpu_pct"]["median"]
     rows.setdefault(key, []).append((fl.get("all_fail_s"), fl.get("replica_self_promoted_s"),
                                      fl.get("promotion_seen_everywhere_s"), bw, cpu))
-def cell(v):
+def cell(v, fmt="%.2f"):
     v = sorted(x for x in v if x is not None)
     if not v:
         return "n/a"
     m = v[len(v) // 2] if len(v) % 2 else (v[len(v) // 2 - 1] + v[len(v) // 2]) / 2
-    return "%.2f [%.2f–%.2f]" % (m, v[0], v[-1]) if len(v) > 1 else "%.2f" % m
-print("| system | config | runs | failed everywhere (s) | replica promoted (s) | promotion seen everywhere (s) | bus bytes sent/s per node | CPU %% per node |")
+    return (fmt + " [" + fmt + "–" + fmt + "]") % (m, v[0], v[-1]) if len(v) > 1 else fmt % m
+print("| system | config | runs | failed everywhere (s) | replica promoted (s) | promotion seen everywhere (s) | bus bytes sent/s per node | CPU % per node |")
 print("|---|---|---|---|---|---|---|---|")
 for k in sorted(rows):
     r = rows[k]
@@ -68,5 +69,5 @@ for k in sorted(rows):
     cfg = k[3:] if k.startswith("gv_") else "node-timeout " + k.split("_t")[1] + " ms"
     print("| %s | %s | %d | %s | %s | %s | %s | %s |" % (system, cfg, len(r),
           cell([x[0] for x in r]), cell([x[1] for x in r]), cell([x[2] for x in r]),
-          cell([x[3] for x in r]).replace(".00", ""), cell([x[4] for x in r])))
+          cell([x[3] for x in r], "%.0f"), cell([x[4] for x in r])))
 PY
