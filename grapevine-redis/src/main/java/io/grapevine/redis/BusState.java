@@ -200,6 +200,20 @@ public final class BusState {
     return -1;
   }
 
+  /**
+   * Claims {@code slot} whoever owns it, with a new config epoch (CLUSTER SETSLOT NODE on the
+   * importing node): Redis's bump without consensus, so this claim beats the old owner's.
+   */
+  public void takeSlot(int slot, List<Action> out) {
+    if (!self.primary()) {
+      throw new IllegalStateException("a replica cannot own slots");
+    }
+    BitSet mine = self.slots();
+    mine.set(slot);
+    currentEpoch++;
+    publish(self.with(true, null, currentEpoch, currentEpoch, self.replOffset(), mine), out);
+  }
+
   /** Removes slots from this node's claim; returns the first slot it did not claim, or -1. */
   public int delSlots(BitSet slots, List<Action> out) {
     BitSet mine = self.slots();

@@ -62,13 +62,22 @@ final class ClusterFormats {
     return sb.toString();
   }
 
-  /** CLUSTER NODES: one line per node, Redis's field order. */
-  static String nodes(BusState state, String myHost, int myBusPort) {
+  /**
+   * CLUSTER NODES: one line per node, Redis's field order; this node's line ends with its open
+   * slots, {@code [SLOT->-TARGET]} and {@code [SLOT-<-SOURCE]}, as Redis prints them.
+   */
+  static String nodes(BusState state, String myHost, int myBusPort, Map<Integer, String> migrating,
+      Map<Integer, String> importing) {
     Map<String, BitSet> owned = ownedSlots(state.slotOwners());
     long now = System.currentTimeMillis();
     StringBuilder sb = new StringBuilder();
     for (NodeView n : views(state, myHost, myBusPort)) {
-      sb.append(line(state, n, owned.get(n.claim().id()), now)).append('\n');
+      sb.append(line(state, n, owned.get(n.claim().id()), now));
+      if (n.myself()) {
+        migrating.forEach((slot, id) -> sb.append(" [").append(slot).append("->-").append(id).append(']'));
+        importing.forEach((slot, id) -> sb.append(" [").append(slot).append("-<-").append(id).append(']'));
+      }
+      sb.append('\n');
     }
     return sb.toString();
   }

@@ -72,6 +72,9 @@ public final class RedisNode implements AutoCloseable {
   private final long startMillis = System.currentTimeMillis();
   private volatile boolean closed;
   private long offset; // replication offset, under lock
+  // slot migration, this node's own (as Redis: not part of the published claim), under lock
+  private final Map<Integer, String> migrating = new java.util.TreeMap<>(); // slot -> target id
+  private final Map<Integer, String> importing = new java.util.TreeMap<>(); // slot -> source id
   private long pauseWritesUntil; // manual failover, under lock
   private byte[] published;
   private long publishedAt;
@@ -673,6 +676,10 @@ public final class RedisNode implements AutoCloseable {
         return pauseForFailover(a);
       case "GVAUTH":
         return voteRequest(a);
+      case "MIGRATE":
+        return migrate(a);
+      case "GVRESTORE":
+        return restore(conn, a);
       default:
         break;
     }
@@ -748,7 +755,11 @@ public final class RedisNode implements AutoCloseable {
         }
         slot = s;
       }
-      Object redirect = redirect(conn, slot, write);
+      List<String> keys = new ArrayList<>();
+      for (int i = 1; i < keysEnd; i++) {
+        keys.add(Resp.str(a.get(i)));
+      }
+      Object redirect = redirect(conn, slot, write, keys);
       conn.asking = false;
       if (redirect != null) {
         return redirect;
@@ -886,13 +897,30 @@ public final class RedisNode implements AutoCloseable {
   }
 
   /** Under lock: null if this node serves {@code slot} for this command, else the redirect. */
-  private Object redirect(Conn conn, int slot, boolean write) {
+  private Object redirect(Conn conn, int slot, boolean write, List<String> keys) {
     if (slot < 0) {
       return null;
     }
     String owner = state.ownerOf(slot);
     NodeClaim self = state.self();
     if (self.id().equals(owner)) {
+      String target = migrating.get(slot);
+      if (target != null) {
+        // a slot on its way out: keys still here are served here, the others are asked of the
+        // target (Redis's rule: -ASK when a key of the command is missing)
+        long now = System.currentTimeMillis();
+        for (String k : keys) {
+          if (store.get(k, now) == null) {
+            Peer t = state.peers().get(target);
+            if (t != null) {
+              return new Err("ASK " + slot + " " + t.host() + ":" + t.claim().respPort());
+            }
+          }
+        }
+      }
+      return null;
+    }
+    if (conn.asking && importing.containsKey(slot)) {
       return null;
     }
     if (!write && conn.readOnly && !self.primary() && self.primaryId().equals(owner)) {
@@ -939,6 +967,202 @@ public final class RedisNode implements AutoCloseable {
     }
   }
 
+  // ---------------------------------------------------------------- slot migration
+
+  /**
+   * CLUSTER SETSLOT SLOT IMPORTING ID | MIGRATING ID | STABLE | NODE ID, as Redis. NODE on the
+   * importing node claims the slot with a new config epoch of its own (Redis's bump without
+   * consensus), so its claim wins everywhere; NODE on the old owner drops the slot from its claim.
+   */
+  private Object setSlot(List<byte[]> a) {
+    if (a.size() < 4) {
+      return arity("cluster|setslot");
+    }
+    int slot = slotArg(a.get(2));
+    if (slot < 0) {
+      return new Err("ERR Invalid or out of range slot");
+    }
+    String how = Resp.str(a.get(3)).toUpperCase(Locale.ROOT);
+    String id = a.size() > 4 ? Resp.str(a.get(4)) : null;
+    if (!state.self().primary()) {
+      return new Err("ERR Please use SETSLOT only with masters.");
+    }
+    if (!how.equals("STABLE") && (id == null || a.size() != 5)) {
+      return SYNTAX;
+    }
+    if (id != null && state.claimOf(id) == null) {
+      return new Err("ERR I don't know about node " + id);
+    }
+    String owner = state.ownerOf(slot);
+    List<Action> out = new ArrayList<>();
+    switch (how) {
+      case "MIGRATING" -> {
+        if (!config.nodeId.equals(owner)) {
+          return new Err("ERR I'm not the owner of hash slot " + slot);
+        }
+        migrating.put(slot, id);
+      }
+      case "IMPORTING" -> {
+        if (config.nodeId.equals(owner)) {
+          return new Err("ERR I'm already the owner of hash slot " + slot);
+        }
+        importing.put(slot, id);
+      }
+      case "STABLE" -> {
+        migrating.remove(slot);
+        importing.remove(slot);
+      }
+      case "NODE" -> {
+        if (id.equals(config.nodeId)) {
+          importing.remove(slot);
+          migrating.remove(slot);
+          if (!config.nodeId.equals(owner)) {
+            state.takeSlot(slot, out);
+            log.info("took slot {} with config epoch {}", slot, state.self().configEpoch());
+          }
+        } else {
+          if (config.nodeId.equals(owner)) {
+            if (store.countInSlot(slot, System.currentTimeMillis()) > 0) {
+              return new Err("ERR Can't assign hashslot " + slot
+                  + " to a different node while I still hold keys for this hash slot.");
+            }
+            BitSet one = new BitSet();
+            one.set(slot);
+            state.delSlots(one, out);
+          }
+          migrating.remove(slot);
+          importing.remove(slot);
+        }
+      }
+      default -> {
+        return SYNTAX;
+      }
+    }
+    publishNow();
+    return Resp.OK;
+  }
+
+  /**
+   * MIGRATE HOST PORT KEY|"" DB TIMEOUT [COPY] [REPLACE] [KEYS KEY...]: moves keys to another node
+   * of this cluster (GVRESTORE under ASKING, the value and its absolute expiry; not Redis's DUMP
+   * format, so the target must be a grapevine-redis node). Replies OK, or NOKEY when no key was here.
+   */
+  private Object migrate(List<byte[]> a) {
+    if (a.size() < 6) {
+      return arity("migrate");
+    }
+    String host = Resp.str(a.get(1));
+    int port;
+    long timeout;
+    try {
+      port = Integer.parseInt(Resp.str(a.get(2)));
+      timeout = Math.max(1, Math.min(60_000, parseLong(a.get(5))));
+    } catch (NumberFormatException e) {
+      return NOT_INT;
+    }
+    boolean copy = false;
+    boolean replace = false;
+    List<String> keys = new ArrayList<>();
+    if (a.get(3).length > 0) {
+      keys.add(Resp.str(a.get(3)));
+    }
+    for (int i = 6; i < a.size(); i++) {
+      String opt = Resp.str(a.get(i)).toUpperCase(Locale.ROOT);
+      switch (opt) {
+        case "COPY" -> copy = true;
+        case "REPLACE" -> replace = true;
+        case "KEYS" -> {
+          if (!keys.isEmpty()) {
+            return new Err("ERR When using MIGRATE KEYS option, the key argument must be set to the empty string");
+          }
+          for (int j = i + 1; j < a.size(); j++) {
+            keys.add(Resp.str(a.get(j)));
+          }
+          i = a.size();
+        }
+        case "AUTH", "AUTH2" -> {
+          return new Err("ERR MIGRATE with AUTH is not supported");
+        }
+        default -> {
+          return SYNTAX;
+        }
+      }
+    }
+    Map<String, Store.Value> values = new java.util.LinkedHashMap<>();
+    synchronized (lock) {
+      long now = System.currentTimeMillis();
+      for (String k : keys) {
+        Store.Value v = store.get(k, now);
+        if (v != null) {
+          values.put(k, v);
+        }
+      }
+    }
+    if (values.isEmpty()) {
+      return new Simple("NOKEY");
+    }
+    try (Socket s = new Socket()) {
+      s.connect(new InetSocketAddress(host, port), (int) timeout);
+      s.setSoTimeout((int) timeout);
+      OutputStream out = new BufferedOutputStream(s.getOutputStream());
+      out.write(Resp.command(List.of(Resp.bytes("ASKING"))));
+      for (Map.Entry<String, Store.Value> e : values.entrySet()) {
+        out.write(Resp.command(List.of(Resp.bytes("GVRESTORE"), Resp.bytes(e.getKey()),
+            e.getValue().data(), Resp.bytes(Long.toString(e.getValue().expireAtMillis())),
+            Resp.bytes(replace ? "REPLACE" : "-"))));
+      }
+      out.flush();
+      InputStream in = new BufferedInputStream(s.getInputStream());
+      Resp.readReply(in, limits); // ASKING
+      for (int i = 0; i < values.size(); i++) {
+        Object r = Resp.readReply(in, limits);
+        if (r instanceof Err e) {
+          return new Err(e.text().startsWith("BUSYKEY") ? e.text() : "IOERR target answered: " + e.text());
+        }
+      }
+    } catch (IOException e) {
+      return new Err("IOERR error or timeout reading to target instance");
+    }
+    if (!copy) {
+      synchronized (lock) {
+        long now = System.currentTimeMillis();
+        for (String k : values.keySet()) {
+          if (store.remove(k, now)) {
+            replicate("GVDEL", k);
+          }
+        }
+      }
+    }
+    return Resp.OK;
+  }
+
+  /** GVRESTORE KEY VALUE EXPIRE-AT REPLACE|-: the receiving side of MIGRATE. */
+  private Object restore(Conn conn, List<byte[]> a) {
+    if (a.size() != 5) {
+      return arity("gvrestore");
+    }
+    String key = Resp.str(a.get(1));
+    long expireAt;
+    try {
+      expireAt = parseLong(a.get(3));
+    } catch (NumberFormatException e) {
+      return NOT_INT;
+    }
+    synchronized (lock) {
+      Object redirect = redirect(conn, KeySlot.slot(a.get(1)), true, List.of());
+      if (redirect != null) {
+        return redirect;
+      }
+      long now = System.currentTimeMillis();
+      if (!Resp.str(a.get(4)).equals("REPLACE") && store.get(key, now) != null) {
+        return new Err("BUSYKEY Target key name already exists.");
+      }
+      store.put(key, a.get(2), expireAt);
+      replicate(List.of(Resp.bytes("GVSET"), a.get(1), a.get(2), a.get(3)));
+      return Resp.OK;
+    }
+  }
+
   // ---------------------------------------------------------------- CLUSTER
 
   private Object cluster(List<byte[]> a) {
@@ -950,7 +1174,7 @@ public final class RedisNode implements AutoCloseable {
     synchronized (lock) {
       switch (sub) {
         case "NODES":
-          return Resp.bytes(ClusterFormats.nodes(state, config.host, busPort()));
+          return Resp.bytes(ClusterFormats.nodes(state, config.host, busPort(), migrating, importing));
         case "INFO":
           return Resp.bytes(ClusterFormats.info(state, cluster.stats()));
         case "SLOTS":
@@ -1010,6 +1234,8 @@ public final class RedisNode implements AutoCloseable {
           }
         case "FAILOVER":
           return failover(a);
+        case "SETSLOT":
+          return setSlot(a);
         case "REPLICAS":
         case "SLAVES":
           if (n != 3) {
