@@ -40,8 +40,22 @@ final class RespClient implements AutoCloseable {
   }
 
   Object reply() throws IOException {
-    Object r = Resp.readReply(in, LIMITS);
-    return r instanceof byte[] b ? Resp.str(b) : r;
+    return strings(Resp.readReply(in, LIMITS));
+  }
+
+  /** Bulk strings as Strings, at every depth. */
+  private static Object strings(Object r) {
+    if (r instanceof byte[] b) {
+      return Resp.str(b);
+    }
+    if (r instanceof List<?> l) {
+      List<Object> out = new ArrayList<>();
+      for (Object o : l) {
+        out.add(strings(o));
+      }
+      return out;
+    }
+    return r;
   }
 
   /** -1 once the server has closed the connection. */
