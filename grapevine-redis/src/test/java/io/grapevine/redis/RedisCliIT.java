@@ -148,6 +148,31 @@ class RedisCliIT {
   }
 
   @Test
+  void aReplicaServesReadsOfItsPrimarysSlotsAfterReadonly() throws Exception {
+    Node primary = cluster.nodes.get(0); // 0-5460
+    Node replica = cluster.nodes.get(3);
+    assertThat(replica.primaryId()).isEqualTo(primary.id());
+    int slot = KeySlot.slot("{b}r");
+    assertThat(slot).isLessThan(5461);
+    assertThat(RespClient.call(primary.respPort(), "SET", "{b}r", "replicated")).isEqualTo(Resp.OK);
+    try (RespClient c = new RespClient(replica.respPort())) {
+      assertThat(c.call("GET", "{b}r"))
+          .isEqualTo(new Resp.Err("MOVED " + slot + " 127.0.0.1:" + primary.respPort()));
+      assertThat(c.call("READONLY")).isEqualTo(Resp.OK);
+      org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10))
+          .until(() -> "replicated".equals(c.call("GET", "{b}r")));
+      assertThat(c.call("SET", "{b}r", "x"))
+          .isEqualTo(new Resp.Err("MOVED " + slot + " 127.0.0.1:" + primary.respPort()));
+      assertThat(c.call("READWRITE")).isEqualTo(Resp.OK);
+      assertThat(c.call("GET", "{b}r"))
+          .isEqualTo(new Resp.Err("MOVED " + slot + " 127.0.0.1:" + primary.respPort()));
+    }
+    assertThat((String) RespClient.call(replica.respPort(), "INFO", "replication"))
+        .contains("role:slave\r\nmaster_host:127.0.0.1\r\nmaster_port:" + primary.respPort()
+            + "\r\nmaster_link_status:up\r\n");
+  }
+
+  @Test
   void malformedRespGetsAnErrorAndTheNodeKeepsServing() throws Exception {
     Node n = cluster.nodes.get(1);
     for (String bad : List.of("*2\r\n+oops\r\n", "*1\r\n$999999999999\r\n", "*abc\r\n",
