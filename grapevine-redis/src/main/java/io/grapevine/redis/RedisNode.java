@@ -69,6 +69,8 @@ public final class RedisNode implements AutoCloseable {
   private final AtomicLong protocolErrors = new AtomicLong();
   private final AtomicLong refusedConnections = new AtomicLong();
   private final AtomicLong replicaLinksDropped = new AtomicLong();
+  private final AtomicLong rejectedWrites = new AtomicLong();
+  private static final Err OOM = new Err("OOM command not allowed: the node holds its maximum number of keys");
   private final long startMillis = System.currentTimeMillis();
   private volatile boolean closed;
   private long offset; // replication offset, under lock
@@ -804,6 +806,9 @@ public final class RedisNode implements AutoCloseable {
         }
         case "INCR": {
           Store.Value v = store.get(key, now);
+          if (v == null && full(key)) {
+            return OOM;
+          }
           long x;
           try {
             x = v == null ? 0 : parseLong(v.data());
@@ -887,6 +892,9 @@ public final class RedisNode implements AutoCloseable {
     if ((nx && old != null) || (xx && old == null)) {
       return null;
     }
+    if (old == null && full(key)) {
+      return OOM;
+    }
     if (keepTtl && old != null) {
       expireAt = old.expireAtMillis();
     }
@@ -894,6 +902,19 @@ public final class RedisNode implements AutoCloseable {
     replicate(List.of(Resp.bytes("GVSET"), Resp.bytes(key), a.get(2),
         Resp.bytes(Long.toString(expireAt))));
     return Resp.OK;
+  }
+
+  /** Under lock: whether adding {@code key} would pass the key limit (counted when it would). */
+  private boolean full(String key) {
+    if (store.rawSize() < config.maxKeys || store.contains(key)) {
+      return false;
+    }
+    store.purge(System.currentTimeMillis());
+    if (store.rawSize() < config.maxKeys) {
+      return false;
+    }
+    rejectedWrites.incrementAndGet();
+    return true;
   }
 
   /** Under lock: null if this node serves {@code slot} for this command, else the redirect. */
@@ -1157,6 +1178,9 @@ public final class RedisNode implements AutoCloseable {
       if (!Resp.str(a.get(4)).equals("REPLACE") && store.get(key, now) != null) {
         return new Err("BUSYKEY Target key name already exists.");
       }
+      if (full(key)) {
+        return OOM;
+      }
       store.put(key, a.get(2), expireAt);
       replicate(List.of(Resp.bytes("GVSET"), a.get(1), a.get(2), a.get(3)));
       return Resp.OK;
@@ -1415,6 +1439,7 @@ public final class RedisNode implements AutoCloseable {
           .append("rejected_connections:").append(refusedConnections.get()).append("\r\n")
           .append("protocol_errors:").append(protocolErrors.get()).append("\r\n")
           .append("replica_links_dropped:").append(replicaLinksDropped.get()).append("\r\n")
+          .append("rejected_writes:").append(rejectedWrites.get()).append("\r\n")
           .append("\r\n# Replication\r\n");
       if (self.primary()) {
         sb.append("role:master\r\n").append("connected_slaves:").append(links.size()).append("\r\n");

@@ -24,6 +24,7 @@ public final class RedisNodeConfig {
   final int maxArgs;
   final int maxBulkBytes;
   final int replicationBacklog;
+  final int maxKeys;
   final String clusterName;
   final long randomSeed;
   final Duration probeInterval;
@@ -43,6 +44,7 @@ public final class RedisNodeConfig {
     maxArgs = b.maxArgs;
     maxBulkBytes = b.maxBulkBytes;
     replicationBacklog = b.replicationBacklog;
+    maxKeys = b.maxKeys;
     clusterName = b.clusterName;
     randomSeed = b.randomSeed;
     probeInterval = b.probeInterval;
@@ -74,6 +76,7 @@ public final class RedisNodeConfig {
     private int maxArgs = 1024 * 1024;
     private int maxBulkBytes = 16 * 1024 * 1024;
     private int replicationBacklog = 65_536;
+    private int maxKeys = 1_000_000;
     private String clusterName = "grapevine-redis";
     private long randomSeed = System.nanoTime();
     private Duration probeInterval = Duration.ofSeconds(1);
@@ -122,6 +125,12 @@ public final class RedisNodeConfig {
     /** Writes queued for one replica before its link is dropped (it then resynchronizes). */
     public Builder replicationBacklog(int v) { replicationBacklog = v; return this; }
 
+    /**
+     * At most this many keys on a primary (default 1,000,000): a write that would add one more gets
+     * {@code -OOM} (counted in INFO {@code rejected_writes}); replicas apply what their primary sends.
+     */
+    public Builder maxKeys(int v) { maxKeys = v; return this; }
+
     /** The Grapevine cluster name (nodes of other names are ignored). */
     public Builder clusterName(String v) { clusterName = v; return this; }
 
@@ -169,8 +178,8 @@ public final class RedisNodeConfig {
       if (failoverDelayScale < 0 || failoverDelayScale > 100) {
         throw new IllegalArgumentException("failover delay scale must be 0..100");
       }
-      if (maxConnections < 1 || maxArgs < 1 || maxBulkBytes < 1 || replicationBacklog < 1) {
-        throw new IllegalArgumentException("connection, argument, bulk and backlog limits must be positive");
+      if (maxConnections < 1 || maxArgs < 1 || maxBulkBytes < 1 || replicationBacklog < 1 || maxKeys < 1) {
+        throw new IllegalArgumentException("connection, argument, bulk, backlog and key limits must be positive");
       }
       return new RedisNodeConfig(this);
     }

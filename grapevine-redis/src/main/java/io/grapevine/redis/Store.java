@@ -38,6 +38,15 @@ final class Store {
     return v != null && !v.expired(now);
   }
 
+  /** Entries held, expired ones not yet purged included (cheap: for the key limit). */
+  int rawSize() {
+    return map.size();
+  }
+
+  boolean contains(String key) {
+    return map.containsKey(key);
+  }
+
   int size(long now) {
     purge(now);
     return map.size();

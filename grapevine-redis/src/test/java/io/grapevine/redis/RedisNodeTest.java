@@ -20,7 +20,7 @@ class RedisNodeTest {
   @BeforeAll
   static void start() throws Exception {
     node = RedisNode.start(RedisNodeConfig.builder().respPort(0).busPort(0).slots(0, 16383)
-        .configEpoch(1).maxConnections(3).maxBulkBytes(1024).maxArgs(16).randomSeed(1).build());
+        .configEpoch(1).maxConnections(3).maxBulkBytes(1024).maxArgs(16).maxKeys(5).randomSeed(1).build());
     port = node.respPort();
   }
 
@@ -79,6 +79,21 @@ class RedisNodeTest {
     assertThat(call("DEL", "{t}1", "{t}2")).isEqualTo(1L);
     assertThat(call("FLUSHALL")).isEqualTo(Resp.OK);
     assertThat(call("DBSIZE")).isEqualTo(0L);
+  }
+
+  @Test
+  void writesBeyondTheKeyLimitAreRefusedAndCounted() throws Exception {
+    for (int i = 0; i < 5; i++) {
+      assertThat(call("SET", "k" + i, "v")).isEqualTo(Resp.OK);
+    }
+    Object oom = call("SET", "k5", "v");
+    assertThat(oom).isInstanceOf(Resp.Err.class);
+    assertThat(((Resp.Err) oom).text()).startsWith("OOM ");
+    assertThat(call("INCR", "k6")).isEqualTo(oom);
+    assertThat(call("SET", "k0", "overwrite")).isEqualTo(Resp.OK); // an existing key is no new key
+    assertThat((String) call("INFO", "stats")).contains("rejected_writes:2\r\n");
+    assertThat(call("DEL", "k1")).isEqualTo(1L);
+    assertThat(call("SET", "k5", "v")).isEqualTo(Resp.OK);
   }
 
   @Test
