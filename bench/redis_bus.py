@@ -1,0 +1,148 @@
+#!/usr/bin/env python3
+"""One run of grapevine-redis at N nodes (examples/redis-cluster/run.sh): start, wait until every
+node sees every node and cluster_state:ok, settle, measure the Grapevine bus bytes per node over a
+window (INFO grapevine_bytes_sent/received, the transport's UDP + TCP payload counters), then
+SIGKILL the primary on BASE+1 and poll every survivor's CLUSTER NODES until its replica (BASE+1+N/2)
+is shown master everywhere. Writes one JSON; prints one line. Loopback only."""
+import argparse, json, os, socket, subprocess, sys, time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+RUN = os.path.join(HERE, "..", "examples", "redis-cluster", "run.sh")
+
+
+def resp(port, *args, timeout=2.0):
+    with socket.create_connection(("127.0.0.1", port), timeout=timeout) as s:
+        out = b"*%d\r\n" % len(args) + b"".join(
+            b"$%d\r\n%s\r\n" % (len(a.encode()), a.encode()) for a in args)
+        s.sendall(out)
+        f = s.makefile("rb")
+        line = f.readline()
+        if line[:1] == b"$":
+            n = int(line[1:])
+            return f.read(n + 2)[:-2].decode()
+        return line.decode().strip()
+
+
+def fields(text):
+    d = {}
+    for ln in text.splitlines():
+        if ":" in ln and not ln.startswith("#"):
+            k, v = ln.split(":", 1)
+            d[k] = v.strip()
+    return d
+
+
+def cpu_ticks(pid):
+    with open("/proc/%d/stat" % pid) as f:
+        parts = f.read().rsplit(")", 1)[1].split()
+    return int(parts[11]) + int(parts[12])
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--nodes", type=int, default=6)
+    ap.add_argument("--base-port", type=int, default=21000)
+    ap.add_argument("--node-opts", default="")
+    ap.add_argument("--window", type=float, default=10.0)
+    ap.add_argument("--settle", type=float, default=3.0)
+    ap.add_argument("--out", required=True)
+    ap.add_argument("--tag", default="")
+    a = ap.parse_args()
+    n, base = a.nodes, a.base_port
+    if n < 4 or n % 2 or base + n + 10000 > 32768:
+        print("redis_bus.py: N must be even >= 4 and BASE+N+10000 below 32768", file=sys.stderr)
+        sys.exit(2)
+    run_dir = "/tmp/grapevine-redis-bench/%s" % (a.tag or "run")
+    env = dict(os.environ, RUN_DIR=run_dir, NODE_OPTS=a.node_opts)
+    subprocess.run([RUN, "stop"], env=env, check=False, capture_output=True)
+    subprocess.run([RUN, "start", str(n), str(base)], env=env, check=True)
+    res = {"tag": a.tag, "nodes": n, "node_opts": a.node_opts}
+    try:
+        pids = {}
+        with open(os.path.join(run_dir, "pids")) as f:
+            for ln in f:
+                pid, port, role, nid = ln.split()
+                pids[int(port)] = (int(pid), role, nid)
+        ports = sorted(pids)
+        t0 = time.time()
+        while True:
+            try:
+                if all(fields(resp(p, "CLUSTER", "INFO")).get("cluster_state") == "ok"
+                       and fields(resp(p, "CLUSTER", "INFO")).get("cluster_known_nodes") == str(n)
+                       for p in ports):
+                    break
+            except OSError:
+                pass
+            if time.time() - t0 > 120:
+                raise RuntimeError("cluster not formed in 120 s")
+            time.sleep(0.05)
+        res["formed_s"] = round(time.time() - t0, 2)
+        time.sleep(a.settle)
+        ta = time.time()
+        sa = {p: fields(resp(p, "INFO", "cluster")) for p in ports}
+        ca = {p: cpu_ticks(pids[p][0]) for p in ports}
+        time.sleep(a.window)
+        tb = time.time()
+        sb = {p: fields(resp(p, "INFO", "cluster")) for p in ports}
+        cb = {p: cpu_ticks(pids[p][0]) for p in ports}
+        dt = tb - ta
+        hz = os.sysconf("SC_CLK_TCK")
+        per = []
+        for p in ports:
+            per.append({
+                "port": p,
+                "bus_sent_per_s": (int(sb[p]["grapevine_bytes_sent"]) - int(sa[p]["grapevine_bytes_sent"])) / dt,
+                "bus_recv_per_s": (int(sb[p]["grapevine_bytes_received"]) - int(sa[p]["grapevine_bytes_received"])) / dt,
+                "cpu_pct": 100.0 * (cb[p] - ca[p]) / hz / dt})
+        med = lambda v: sorted(v)[len(v) // 2] if len(v) % 2 else sum(sorted(v)[len(v) // 2 - 1:len(v) // 2 + 1]) / 2
+        res["bandwidth"] = {"window_s": round(dt, 2), "per_node": per,
+                            "bus_sent_per_s_median": round(med([x["bus_sent_per_s"] for x in per]), 1),
+                            "bus_recv_per_s_median": round(med([x["bus_recv_per_s"] for x in per]), 1),
+                            "cpu_pct_median": round(med([x["cpu_pct"] for x in per]), 2)}
+        victim = base + 1
+        heir = base + 1 + n // 2
+        vid, hid = pids[victim][2], pids[heir][2]
+        obs = [p for p in ports if p != victim]
+        fail_at, promo_at, self_at = {}, {}, None
+        t_kill = time.time()
+        os.kill(pids[victim][0], 9)
+        while time.time() - t_kill < 120:
+            for p in obs:
+                try:
+                    txt = resp(p, "CLUSTER", "NODES")
+                except OSError:
+                    continue
+                t = time.time() - t_kill
+                for ln in txt.splitlines():
+                    f = ln.split()
+                    if f[0] == vid and "fail" in f[2].split(",") and p not in fail_at:
+                        fail_at[p] = t
+                    if f[0] == hid and "master" in f[2].split(","):
+                        promo_at.setdefault(p, t)
+                        if p == heir and self_at is None:
+                            self_at = t
+            if len(fail_at) == len(obs) and len(promo_at) == len(obs):
+                break
+            time.sleep(0.01)
+        res["failure"] = {
+            "first_fail_s": round(min(fail_at.values()), 3) if fail_at else None,
+            "all_fail_s": round(max(fail_at.values()), 3) if len(fail_at) == len(obs) else None,
+            "replica_self_promoted_s": round(self_at, 3) if self_at is not None else None,
+            "promotion_seen_everywhere_s": round(max(promo_at.values()), 3) if len(promo_at) == len(obs) else None}
+    except Exception as e:
+        res["error"] = "%s: %s" % (type(e).__name__, e)
+    finally:
+        subprocess.run([RUN, "stop"], env=env, check=False, capture_output=True)
+    with open(a.out, "w") as f:
+        json.dump(res, f, indent=1, sort_keys=True)
+    if "error" in res:
+        print("%s: ERROR %s" % (a.tag, res["error"]))
+        sys.exit(1)
+    print("%s: formed %.2fs | bus sent/s med %.0f B | cpu %% med %.2f | fail all %s | promoted %s | seen everywhere %s" % (
+        a.tag, res["formed_s"], res["bandwidth"]["bus_sent_per_s_median"], res["bandwidth"]["cpu_pct_median"],
+        res["failure"]["all_fail_s"], res["failure"]["replica_self_promoted_s"],
+        res["failure"]["promotion_seen_everywhere_s"]))
+
+
+if __name__ == "__main__":
+    main()

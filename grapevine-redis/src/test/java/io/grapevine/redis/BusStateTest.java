@@ -1,0 +1,248 @@
+package io.grapevine.redis;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.grapevine.redis.BusState.Action;
+import io.grapevine.redis.BusState.GrantVote;
+import io.grapevine.redis.BusState.Peer;
+import io.grapevine.redis.BusState.PublishClaim;
+import io.grapevine.redis.BusState.RequestVotes;
+import java.util.ArrayList;
+import java.util.BitSet;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+
+/** The configuration rules, stepped with explicit time: no threads, sockets or clocks. */
+class BusStateTest {
+  static final String P = id('1');
+  static final String Q1 = id('2');
+  static final String Q2 = id('3');
+  static final String R = id('4');
+  static final String R2 = id('5');
+  static final BusState.Timing TIMING = new BusState.Timing(2000, 500, 500, 1000);
+
+  static String id(char c) {
+    return String.valueOf(c).repeat(40);
+  }
+
+  static BitSet range(int a, int b) {
+    BitSet s = new BitSet();
+    s.set(a, b + 1);
+    return s;
+  }
+
+  static NodeClaim primary(String id, long epoch, BitSet slots) {
+    return new NodeClaim(id, 7000, true, null, epoch, epoch, 0, slots);
+  }
+
+  static NodeClaim replica(String id, String of, long offset) {
+    return new NodeClaim(id, 7000, false, of, 0, 0, offset, new BitSet());
+  }
+
+  static Peer peer(NodeClaim c, boolean failed) {
+    return new Peer(c, "127.0.0.1", 17000, failed);
+  }
+
+  static Map<String, Peer> peers(Peer... ps) {
+    Map<String, Peer> m = new HashMap<>();
+    for (Peer p : ps) {
+      m.put(p.claim().id(), p);
+    }
+    return m;
+  }
+
+  /** Three shards: P (0-5460, epoch 1), Q1 (5461-10921, epoch 2), Q2 (the rest, epoch 3). */
+  static Peer[] shards(boolean pFailed) {
+    return new Peer[] {
+        peer(primary(P, 1, range(0, 5460)), pFailed),
+        peer(primary(Q1, 2, range(5461, 10921)), false),
+        peer(primary(Q2, 3, range(10922, 16383)), false)};
+  }
+
+  static NodeClaim published(List<Action> actions) {
+    return actions.stream().filter(a -> a instanceof PublishClaim).map(a -> ((PublishClaim) a).claim())
+        .findFirst().orElse(null);
+  }
+
+  @Test
+  void theHighestConfigEpochOwnsASlot() {
+    BusState s = new BusState(replica(R, P, 0), TIMING, new Random(1));
+    s.updatePeers(peers(peer(primary(P, 1, range(0, 100)), false),
+        peer(primary(Q1, 5, range(50, 60)), false)));
+    assertThat(s.ownerOf(0)).isEqualTo(P);
+    assertThat(s.ownerOf(55)).isEqualTo(Q1);
+    assertThat(s.ownerOf(101)).isNull();
+    assertThat(s.currentEpoch()).isEqualTo(5);
+  }
+
+  @Test
+  void onAnEpochCollisionTheSmallerIdMovesToANewEpoch() {
+    BusState small = new BusState(primary(P, 0, range(0, 10)), TIMING, new Random(1));
+    small.updatePeers(peers(peer(primary(Q1, 0, range(11, 20)), false)));
+    NodeClaim c = published(small.tick(0));
+    assertThat(c.configEpoch()).isEqualTo(1);
+    assertThat(small.currentEpoch()).isEqualTo(1);
+
+    BusState large = new BusState(primary(Q1, 0, range(11, 20)), TIMING, new Random(1));
+    large.updatePeers(peers(peer(primary(P, 0, range(0, 10)), false)));
+    assertThat(published(large.tick(0))).isNull();
+    assertThat(large.self().configEpoch()).isZero();
+  }
+
+  @Test
+  void replicasRankByReplicationOffset() {
+    NodeClaim me = replica(R, P, 100);
+    assertThat(BusState.rank(me, List.of(replica(R2, P, 50)))).isZero();
+    assertThat(BusState.rank(me, List.of(replica(R2, P, 150)))).isEqualTo(1);
+    // equal offsets: the smaller id goes first
+    assertThat(BusState.rank(replica(R2, P, 100), List.of(replica(R, P, 100)))).isEqualTo(1);
+    assertThat(BusState.rank(me, List.of(replica(R2, P, 100)))).isZero();
+  }
+
+  @Test
+  void aReplicaOfAFailedPrimaryWinsWithAMajorityOfPrimaries() {
+    BusState s = new BusState(replica(R, P, 10), TIMING, new Random(7));
+    s.updatePeers(peers(shards(true)));
+    assertThat(s.tick(0)).noneMatch(x -> x instanceof RequestVotes); // 500 ms + up to 500 ms
+    assertThat(s.tick(499)).isEmpty();
+    List<Action> a = s.tick(1000);
+    RequestVotes req = (RequestVotes) a.stream().filter(x -> x instanceof RequestVotes).findFirst().orElseThrow();
+    assertThat(req.epoch()).isEqualTo(4);
+    assertThat(req.failedPrimaryId()).isEqualTo(P);
+    assertThat(req.manual()).isFalse();
+    s.onVoteGranted(new GrantVote(Q1, R, 4));
+    s.onVoteGranted(new GrantVote(Q1, R, 4)); // one voter counts once
+    s.onVoteGranted(new GrantVote(Q2, R, 3)); // a vote of another election does not count
+    assertThat(s.tick(1050)).isEmpty();
+    s.onVoteGranted(new GrantVote(Q2, R, 4));
+    NodeClaim won = published(s.tick(1100));
+    assertThat(won.primary()).isTrue();
+    assertThat(won.configEpoch()).isEqualTo(4);
+    assertThat(won.slots()).isEqualTo(range(0, 5460));
+    assertThat(s.ownerOf(0)).isEqualTo(R);
+  }
+
+  @Test
+  void aLowerRankedReplicaWaitsASecondMorePerRank() {
+    BusState s = new BusState(replica(R2, P, 10), TIMING, new Random(7));
+    Map<String, Peer> m = peers(shards(true));
+    m.put(R, peer(replica(R, P, 20), false));
+    s.updatePeers(m);
+    s.tick(0);
+    assertThat(s.tick(1499)).noneMatch(x -> x instanceof RequestVotes);
+    assertThat(s.tick(2000)).anyMatch(x -> x instanceof RequestVotes);
+  }
+
+  @Test
+  void noElectionWhileThePrimaryIsAlive() {
+    BusState s = new BusState(replica(R, P, 10), TIMING, new Random(7));
+    s.updatePeers(peers(shards(false)));
+    s.tick(0); // publishes the current epoch it learned
+    for (long t = 100; t < 10_000; t += 100) {
+      assertThat(s.tick(t)).isEmpty();
+    }
+  }
+
+  @Test
+  void anElectionWithoutAMajorityIsRetriedWithANewEpoch() {
+    BusState s = new BusState(replica(R, P, 10), TIMING, new Random(7));
+    s.updatePeers(peers(shards(true)));
+    s.tick(0);
+    assertThat(s.tick(1000)).anyMatch(x -> x instanceof RequestVotes r && r.epoch() == 4);
+    s.onVoteGranted(new GrantVote(Q1, R, 4));
+    List<Action> all = new ArrayList<>();
+    for (long t = 1000; t <= 12_000; t += 50) {
+      all.addAll(s.tick(t));
+    }
+    assertThat(s.self().primary()).isFalse();
+    assertThat(all).anyMatch(x -> x instanceof RequestVotes r && r.epoch() == 5);
+  }
+
+  BusState voter() {
+    BusState v = new BusState(primary(Q1, 2, range(5461, 10921)), TIMING, new Random(1));
+    Map<String, Peer> m = peers(shards(true));
+    m.remove(Q1);
+    m.put(R, peer(replica(R, P, 10), false));
+    m.put(R2, peer(replica(R2, P, 5), false));
+    v.updatePeers(m);
+    return v;
+  }
+
+  @Test
+  void aPrimaryVotesOncePerEpochAndOncePerFailedPrimaryWithinTwiceTheNodeTimeout() {
+    BusState v = voter();
+    assertThat(v.onVoteRequest(0, new RequestVotes(R, P, 4, false)))
+        .containsExactly(new GrantVote(Q1, R, 4));
+    // the same epoch again, from the other replica
+    assertThat(v.onVoteRequest(10, new RequestVotes(R2, P, 4, false))).isEmpty();
+    // a newer epoch, the same failed primary, within 2 x node timeout
+    assertThat(v.onVoteRequest(3999, new RequestVotes(R2, P, 5, false))).isEmpty();
+    // after 2 x node timeout
+    assertThat(v.onVoteRequest(4000, new RequestVotes(R2, P, 6, false)))
+        .containsExactly(new GrantVote(Q1, R2, 6));
+  }
+
+  @Test
+  void aPrimaryRefusesStaleOrUnfoundedRequests() {
+    BusState v = voter();
+    v.onVoteRequest(0, new RequestVotes(R, P, 9, false));
+    assertThat(voter().onVoteRequest(0, new RequestVotes(Q2, P, 4, false))).isEmpty(); // not a replica of P
+    BusState w = voter();
+    assertThat(w.onVoteRequest(0, new RequestVotes(R, P, 2, false))).isEmpty(); // epoch behind (3)
+    BusState alive = new BusState(primary(Q1, 2, range(5461, 10921)), TIMING, new Random(1));
+    Map<String, Peer> m = peers(shards(false));
+    m.remove(Q1);
+    m.put(R, peer(replica(R, P, 10), false));
+    alive.updatePeers(m);
+    assertThat(alive.onVoteRequest(0, new RequestVotes(R, P, 4, false))).isEmpty(); // P is alive
+    assertThat(alive.onVoteRequest(1, new RequestVotes(R, P, 5, true))).hasSize(1); // manual failover
+    BusState replicaVoter = new BusState(replica(R2, P, 0), TIMING, new Random(1));
+    replicaVoter.updatePeers(peers(shards(true)));
+    assertThat(replicaVoter.onVoteRequest(0, new RequestVotes(R, P, 4, false))).isEmpty();
+  }
+
+  @Test
+  void aRetriedRequestGetsTheSameAnswer() {
+    BusState v = voter();
+    assertThat(v.onVoteRequest(0, new RequestVotes(R, P, 4, false))).containsExactly(new GrantVote(Q1, R, 4));
+    assertThat(v.onVoteRequest(100, new RequestVotes(R, P, 4, false))).containsExactly(new GrantVote(Q1, R, 4));
+    assertThat(v.onVoteRequest(200, new RequestVotes(R2, P, 4, false))).isEmpty();
+  }
+
+  @Test
+  void aReturningPrimaryFindsItsSlotsTakenAndBecomesAReplica() {
+    BusState old = new BusState(primary(P, 1, range(0, 5460)), TIMING, new Random(1));
+    Map<String, Peer> m = peers(shards(false));
+    m.remove(P);
+    m.put(R, peer(primary(R, 4, range(0, 5460)), false));
+    old.updatePeers(m);
+    NodeClaim c = published(old.tick(0));
+    assertThat(c.primary()).isFalse();
+    assertThat(c.primaryId()).isEqualTo(R);
+    assertThat(c.slotCount()).isZero();
+  }
+
+  @Test
+  void anotherReplicaFollowsItsPrimarysSlotsToTheWinner() {
+    BusState s = new BusState(replica(R2, P, 0), TIMING, new Random(1));
+    Map<String, Peer> m = peers(shards(true));
+    m.put(R, peer(primary(R, 4, range(0, 5460)), false));
+    s.updatePeers(m);
+    NodeClaim c = published(s.tick(0));
+    assertThat(c.primaryId()).isEqualTo(R);
+  }
+
+  @Test
+  void addSlotsRefusesBusySlots() {
+    BusState s = new BusState(primary(P, 1, new BitSet()), TIMING, new Random(1));
+    s.updatePeers(peers(peer(primary(Q1, 2, range(10, 20)), false)));
+    List<Action> out = new ArrayList<>();
+    assertThat(s.addSlots(range(5, 15), out)).isEqualTo(10);
+    assertThat(s.addSlots(range(0, 9), out)).isEqualTo(-1);
+    assertThat(s.ownerOf(9)).isEqualTo(P);
+    assertThat(s.delSlots(range(9, 10), out)).isEqualTo(10);
+  }
+}
