@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # grapevine-redis against real Redis Cluster (redis-server 7.0) at N nodes (default 6: 3 primaries,
 # 3 replicas), on loopback, one process per node:
 #   - time from SIGKILL of a primary to its replica being primary (its own view) and seen as

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """One run of grapevine-redis at N nodes (examples/redis-cluster/run.sh): start, wait until every
 node sees every node and cluster_state:ok, settle, measure the Grapevine bus bytes per node over a
 window (INFO grapevine_bytes_sent/received, the transport's UDP + TCP payload counters), then

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Runs a Redis-Cluster-style cluster of grapevine-redis nodes on 127.0.0.1, one process per node.
 #   run.sh start N BASEPORT   N nodes (N even, >= 2): N/2 primaries with the 16,384 slots split
 #                             evenly, N/2 replicas (one per primary); RESP on BASEPORT..BASEPORT+N-1,

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package io.grapevine.redis;
 
 import static org.awaitility.Awaitility.await;
