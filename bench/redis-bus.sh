@@ -35,7 +35,7 @@ for rep in $(seq 1 "$REPS"); do
       --node-opts "$opts" --tag "gv_${name}_n${N}_r${rep}" --out "$OUT/gv_${name}_n${N}_r${rep}.json" || true
   done
   for t in $REDIS_TIMEOUTS; do
-    python3 "$ANCHOR/rcbench.py" --nodes "$N" --node-timeout "$t" --layout replicas --window "$WINDOW" \
+    python3 "$ANCHOR/rcbench.py" --nodes "$N" --node-timeout "$t" --layout replicas --window "$WINDOW" --base-port 12000 \
       --tag "redis_t${t}_n${N}_r${rep}" --out "$OUT/redis_t${t}_n${N}_r${rep}.json" || true
   done
 done
