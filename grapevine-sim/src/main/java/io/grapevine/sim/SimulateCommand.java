@@ -124,18 +124,6 @@ public final class SimulateCommand implements Callable<Integer> {
     if (bar) {
       options.progress = new ProgressBar(System.err);
     }
-    if (s.protocol.fullNetworkModel()) {
-      outW.printf(Locale.ROOT, "simulating %s: %s, N=%d, seed=%d, latency %s, loss %.3f%n", s.name,
-          s.protocol.cliName(), s.nodes, s.seed, s.latency().describe(), s.loss);
-    } else {
-      outW.printf(Locale.ROOT, "simulating %s: %s, N=%d, seed=%d%s%n", s.name, s.protocol.cliName(), s.nodes, s.seed,
-          s.protocol.modelsLoss() ? String.format(Locale.ROOT, ", loss %.3f", s.loss) : "");
-    }
-    outW.flush();
-    if (s.sourceText == null) {
-      s.sourceText = "# run from the command line\ngrapevine simulate "
-          + String.join(" ", spec.commandLine().getParseResult().originalArgs()) + "\n";
-    }
     // SIGTERM or Ctrl-C: ask the run to stop at its next check, then give it a bounded time to
     // write what it has (the JVM exits when this hook returns).
     java.util.concurrent.CountDownLatch written = new java.util.concurrent.CountDownLatch(1);
@@ -148,6 +136,19 @@ public final class SimulateCommand implements Callable<Integer> {
       }
     }, "simulate-stop");
     Runtime.getRuntime().addShutdownHook(hook);
+    warmUpWriters();
+    if (s.protocol.fullNetworkModel()) {
+      outW.printf(Locale.ROOT, "simulating %s: %s, N=%d, seed=%d, latency %s, loss %.3f%n", s.name,
+          s.protocol.cliName(), s.nodes, s.seed, s.latency().describe(), s.loss);
+    } else {
+      outW.printf(Locale.ROOT, "simulating %s: %s, N=%d, seed=%d%s%n", s.name, s.protocol.cliName(), s.nodes, s.seed,
+          s.protocol.modelsLoss() ? String.format(Locale.ROOT, ", loss %.3f", s.loss) : "");
+    }
+    outW.flush();
+    if (s.sourceText == null) {
+      s.sourceText = "# run from the command line\ngrapevine simulate "
+          + String.join(" ", spec.commandLine().getParseResult().originalArgs()) + "\n";
+    }
     SimulationResult r;
     try {
       try {
@@ -174,7 +175,41 @@ public final class SimulateCommand implements Callable<Integer> {
   }
 
   /** How long a shutdown waits for the results to be written after the run was told to stop. */
-  static final long STOP_WAIT_MILLIS = 1500;
+  static final long STOP_WAIT_MILLIS = 1800;
+
+  /**
+   * Loads and exercises the output path (JSON, java.awt's fonts and PNG encoder) on a low-priority
+   * daemon thread while the run starts: cold, it takes about a second on a busy machine, too much of
+   * the time an interrupted run has to write its results.
+   */
+  private static void warmUpWriters() {
+    Thread t = new Thread(() -> {
+      try {
+        SimulationResult r = new SimulationResult();
+        r.scenario = "warm-up";
+        r.protocol = "rumor";
+        r.timeseriesColumns.addAll(java.util.List.of("round", "informed_fraction", "theory_fraction"));
+        r.timeseries.add(new double[] {0, 0, 0});
+        r.timeseries.add(new double[] {1, 1, 1});
+        Path dir = Files.createTempDirectory("grapevine-sim-warm");
+        try {
+          ResultWriter.write(r, dir);
+        } finally {
+          try (var files = Files.list(dir)) {
+            for (Path f : files.toList()) {
+              Files.deleteIfExists(f);
+            }
+          }
+          Files.deleteIfExists(dir);
+        }
+      } catch (Exception | Error e) {
+        // Only a warm-up: the real write reports its own errors.
+      }
+    }, "simulate-warm-up");
+    t.setDaemon(true);
+    t.setPriority(Thread.MIN_PRIORITY);
+    t.start();
+  }
 
   private void applyOverrides(Scenario s) {
     if (protocol != null) {

@@ -111,7 +111,9 @@ public final class Simulation {
       long lastReport = System.nanoTime();
       Runtime rt = Runtime.getRuntime();
       while (true) {
-        boolean more = engine.runUntil(endMicros, 1 << 15);
+        // Slices small enough that a stop request (SIGTERM) is seen within milliseconds even while
+        // the code is still interpreted.
+        boolean more = engine.runUntil(endMicros, 1 << 10);
         long used = rt.totalMemory() - rt.freeMemory();
         peakHeap = Math.max(peakHeap, used);
         long nowNs = System.nanoTime();
@@ -172,6 +174,11 @@ public final class Simulation {
     /** Heap in use after a full collection; call while the engine and nodes are still reachable. */
     long retainedHeap() {
       Runtime rt = Runtime.getRuntime();
+      if (options.stopRequested()) {
+        // Interrupted: the results must be written within the shutdown's deadline, and two full
+        // collections of a large heap can take longer; report heap in use instead.
+        return rt.totalMemory() - rt.freeMemory();
+      }
       System.gc();
       System.gc();
       long used = rt.totalMemory() - rt.freeMemory();
