@@ -58,7 +58,7 @@ public final class SimulateCommand implements Callable<Integer> {
   @Option(names = "--seed", paramLabel = "S", description = "Master seed; same scenario and seed give the same run")
   Long seed;
 
-  @Option(names = "--duration", paramLabel = "D", description = "Virtual duration, e.g. 120s (membership)")
+  @Option(names = "--duration", paramLabel = "D", description = "Virtual duration, e.g. 120s (membership, coordinates)")
   String duration;
 
   @Option(names = "--rounds", paramLabel = "R",
