@@ -13,7 +13,10 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 
-/** Writes a run's outputs to a directory: results.json, timeseries.csv and the chart (SVG + PNG). */
+/**
+ * Writes a run's outputs to a directory: results.json, timeseries.csv, the chart (SVG + PNG) and
+ * index.html, a report that opens in a browser without fetching anything (the chart is inlined).
+ */
 public final class ResultWriter {
   /** Base name of the chart files. */
   public static final String CHART = "chart";
@@ -52,11 +55,79 @@ public final class ResultWriter {
     chart.write(dir, CHART);
     files.add(dir.resolve(CHART + ".svg"));
     files.add(dir.resolve(CHART + ".png"));
+    Path html = dir.resolve("index.html");
+    Files.writeString(html, html(r, Files.readString(dir.resolve(CHART + ".svg"))));
+    files.add(html);
     return files;
+  }
+
+  /** The report page: summary table, the chart inline with links to its files, the scenario text. */
+  static String html(SimulationResult r, String svg) {
+    StringBuilder b = new StringBuilder();
+    b.append("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n<title>")
+        .append(esc(r.scenario)).append(" - grapevine simulate</title>\n<style>")
+        .append("body{font-family:sans-serif;max-width:60em;margin:2em auto;padding:0 1em;color:#222}")
+        .append("table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:.25em .6em;text-align:left;")
+        .append("vertical-align:top}th{background:#f4f4f4}pre{background:#f7f7f7;padding:1em;overflow:auto}")
+        .append(".partial{color:#b00;font-weight:bold}</style></head><body>\n");
+    b.append("<h1>").append(esc(r.scenario)).append("</h1>\n");
+    if (r.partial) {
+      b.append("<p class=\"partial\">Partial results: the run was cut short.</p>\n");
+    }
+    b.append("<h2>Summary</h2>\n<table>\n");
+    row(b, "scenario", r.scenario);
+    row(b, "protocol family", r.protocol);
+    row(b, "nodes", r.nodes);
+    row(b, "seed", r.seed);
+    row(b, "finished", r.finished);
+    row(b, "converged", r.converged);
+    if (r.headline != null) {
+      row(b, "headline: " + r.headline, r.metrics.get(r.headline));
+      r.metrics.forEach((k, v) -> {
+        if (!k.equals(r.headline)) {
+          row(b, k, v);
+        }
+      });
+    } else {
+      row(b, "converged at (ms)", r.convergedAtMillis);
+      if ("rumor".equals(r.protocol)) {
+        row(b, "rounds to inform everyone", r.convergedRound);
+      } else {
+        row(b, "suspicions (false)", r.suspicionsRaised + " (" + r.falseSuspicions + ")");
+        row(b, "dead declared (false)", r.deadDeclared + " (" + r.falseDead + ")");
+      }
+    }
+    row(b, "virtual time (s)", String.format(Locale.ROOT, "%.1f", r.virtualMillis / 1000.0));
+    row(b, "wall time (s)", String.format(Locale.ROOT, "%.1f", r.wallMillis / 1000.0));
+    row(b, "packets sent", r.packetsSent);
+    row(b, "peak heap (MiB)", r.peakHeapBytes >> 20);
+    row(b, "trace hash", r.traceHash);
+    r.settings.forEach((k, v) -> row(b, "setting: " + k, v));
+    b.append("</table>\n<h2>Chart</h2>\n");
+    int start = svg.indexOf("<svg");
+    b.append(start >= 0 ? svg.substring(start) : svg).append('\n');
+    b.append("<p>Files: <a href=\"" + CHART + ".svg\">" + CHART + ".svg</a>, <a href=\"" + CHART + ".png\">" + CHART
+        + ".png</a>, <a href=\"timeseries.csv\">timeseries.csv</a>, <a href=\"results.json\">results.json</a></p>\n");
+    b.append("<h2>Scenario</h2>\n<pre>")
+        .append(esc(r.scenarioText == null ? "(built in code)" : r.scenarioText)).append("</pre>\n");
+    b.append("</body></html>\n");
+    return b.toString();
+  }
+
+  private static void row(StringBuilder b, String key, Object value) {
+    b.append("<tr><th>").append(esc(key)).append("</th><td>").append(esc(String.valueOf(value)))
+        .append("</td></tr>\n");
+  }
+
+  private static String esc(String s) {
+    return s == null ? "" : s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\"", "&quot;");
   }
 
   /** The chart of a run: measured curve beside theory where one exists. */
   public static Chart chartFor(SimulationResult r) {
+    if (r.chart != null) {
+      return r.chart;
+    }
     if ("rumor".equals(r.protocol)) {
       return new Chart("Push-pull rumor, N = " + r.nodes + ": fraction informed per round",
           "round", "fraction informed")

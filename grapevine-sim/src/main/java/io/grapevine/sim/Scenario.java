@@ -24,12 +24,131 @@ import java.util.Map;
  */
 public final class Scenario {
 
-  /** The protocols the simulator can drive. */
+  /**
+   * The protocol families the simulator can drive. Membership and rumor run on the scenario's full
+   * network model and fault schedule; the other families run the experiment of their own package
+   * ({@code io.grapevine.sim.experiments}, {@code io.grapevine.sim.overlay}) with its own network
+   * model, driven by the scenario's size, seed, protocol knobs, {@code rounds}, {@code workload} and,
+   * where the experiment models it, {@code network.loss}.
+   */
   public enum Protocol {
     /** {@link io.grapevine.membership.Membership}: SWIM + Lifeguard, full view. */
-    MEMBERSHIP,
+    MEMBERSHIP("membership", "SWIM + Lifeguard full-view membership: joins, crashes, partitions, churn, loss", false,
+        List.of()),
     /** {@link RumorNode}: plain push-pull rumor spreading over uniformly random peers. */
-    RUMOR
+    RUMOR("rumor", "plain push-pull rumor spreading, measured against mean-field theory", false, List.of()),
+    /** Dissemination: every Demers variant (mode, feedback, stop, k) or piggyback on membership. */
+    DISSEMINATION("dissemination",
+        "user events: Demers' rumor-mongering variants or piggyback on membership, anti-entropy as backup", false,
+        List.of(
+            WorkloadKnob.choice("driver", "rounds", List.of("rounds", "events"),
+                "rounds: synchronous rounds (Demers' cycles); events: unsynchronised rounds on the event engine"),
+            WorkloadKnob.bool("sequential", false,
+                "rounds driver: complete each contact before the next node's turn"))),
+    /** The replicated key-value store (anti-entropy). */
+    KV("kv", "replicated key-value store under writes, datagram loss and churn: time until all replicas agree", true,
+        List.of(
+            WorkloadKnob.count("writes", 200, "writes (80% puts, 10% deletes, 10% counter increments)"),
+            WorkloadKnob.duration("window", "10s", "the writes are spread evenly over this window"),
+            WorkloadKnob.count("keys", 0, "distinct keys written; 0 = writes / 4"),
+            WorkloadKnob.fraction("churn", 0, "fraction of the nodes stopped per second during the window"),
+            WorkloadKnob.duration("maxAfter", "120s", "give up this long after the last write"))),
+    /** Gossip aggregation (AVG and COUNT). */
+    AGGREGATE("aggregate", "cluster-wide AVG and COUNT by gossip (aggregation.mode: flow, push-pull, push-sum)", true,
+        List.of(
+            WorkloadKnob.fraction("churn", 0, "fraction of the live nodes replaced by fresh ones each round"),
+            WorkloadKnob.bool("stopWhenConverged", false,
+                "stop once every estimate has been within 0.01% for three rounds"))),
+    /** HyParView partial views. */
+    HYPARVIEW("hyparview", "HyParView partial views: flooding reliability after a mass crash, and recovery", false,
+        List.of(WorkloadKnob.fraction("crash", 0.5, "fraction of the nodes crashed at once after the build"))),
+    /** Plumtree over HyParView. */
+    PLUMTREE("plumtree", "Plumtree broadcast over HyParView: redundancy (RMR), last delivery, hops", false,
+        List.of(
+            WorkloadKnob.count("broadcasts", 10, "broadcasts, one every two rounds from a random node"),
+            WorkloadKnob.count("steadyFrom", 4, "broadcasts before this one (0-based) are left out of the means"))),
+    /** The sorted ring. */
+    RING("ring", "sorted ring: rounds until every node has its true successor and predecessor", false, List.of()),
+    /** Tree aggregation over the sorted ring. */
+    TREE("tree", "exact SUM and COUNT over the sorted ring's tree: rounds until every node holds them", false,
+        List.of()),
+    /** Cluster-wide queries. */
+    QUERY("query", "cluster-wide queries: time until the originator has an ack and an answer from every node", false,
+        List.of(
+            WorkloadKnob.choice("mode", "push", List.of("push", "membership"),
+                "push: the query protocol over uniform peers; membership: riding on SWIM's gossip"),
+            WorkloadKnob.count("queries", 5, "queries, issued one after another from rotating nodes"),
+            WorkloadKnob.duration("timeout", "10s", "each query's timeout"))),
+    /** Network coordinates. */
+    COORDINATES("coordinates", "Vivaldi network coordinates: RTT estimate error over time on a geometric network",
+        false,
+        List.of(
+            WorkloadKnob.count("pairs", 2000, "random node pairs sampled at each step"),
+            WorkloadKnob.duration("plane", "150ms", "side of the plane hosts are placed on, as one-way delay"),
+            WorkloadKnob.duration("jitter", "1ms", "largest per-packet jitter")));
+
+    private final String cliName;
+    private final String summary;
+    private final boolean modelsLoss;
+    private final List<WorkloadKnob> workload;
+
+    Protocol(String cliName, String summary, boolean modelsLoss, List<WorkloadKnob> workload) {
+      this.cliName = cliName;
+      this.summary = summary;
+      this.modelsLoss = modelsLoss;
+      this.workload = workload;
+    }
+
+    /** The name in scenario files and on the command line. */
+    public String cliName() {
+      return cliName;
+    }
+
+    /** One line: what a run of this family shows. */
+    public String summary() {
+      return summary;
+    }
+
+    /** The settings under {@code workload:} this family takes. */
+    public List<WorkloadKnob> workload() {
+      return workload;
+    }
+
+    /** Membership and rumor: the scenario's network model and fault schedule. */
+    public boolean fullNetworkModel() {
+      return this == MEMBERSHIP || this == RUMOR;
+    }
+
+    /** Whether {@code network.loss} applies (always with the full model). */
+    public boolean modelsLoss() {
+      return fullNetworkModel() || modelsLoss;
+    }
+
+    /** The family called {@code name} (or an alias: swim, push-pull, aggregation), if any. */
+    public static java.util.Optional<Protocol> find(String name) {
+      String n = name.trim().toLowerCase(java.util.Locale.ROOT);
+      switch (n) {
+        case "swim":
+          return java.util.Optional.of(MEMBERSHIP);
+        case "push-pull":
+          return java.util.Optional.of(RUMOR);
+        case "aggregation":
+          return java.util.Optional.of(AGGREGATE);
+        default:
+          for (Protocol p : values()) {
+            if (p.cliName.equals(n)) {
+              return java.util.Optional.of(p);
+            }
+          }
+          return java.util.Optional.empty();
+      }
+    }
+
+    /** Every family's name, comma-separated, for messages. */
+    public static String names() {
+      return java.util.Arrays.stream(values()).map(Protocol::cliName)
+          .collect(java.util.stream.Collectors.joining(", "));
+    }
   }
 
   /** Latency distributions. */
@@ -92,6 +211,13 @@ public final class Scenario {
    * ({@code membership.maxQueuedBroadcasts} to {@code 2048}); results.json lists them.
    */
   public final Map<String, String> knobs = new LinkedHashMap<>();
+  /**
+   * The family's workload settings ({@code workload:} in a file): name to value as written, checked
+   * against {@link Protocol#workload()}; unset ones take their defaults.
+   */
+  public final Map<String, String> workload = new LinkedHashMap<>();
+  /** The text the scenario was read from (null when built in code or from options), for reports. */
+  public String sourceText;
 
   // Rumor.
   /** Gossip period of the rumor protocol: one round. */
@@ -152,7 +278,22 @@ public final class Scenario {
       errors.add("nodes: must be in 1..16000000, got " + nodes);
     }
     if (protocol != Protocol.MEMBERSHIP && !stack.isEmpty()) {
-      errors.add("protocol.stack: only membership runs carry a stack of protocols; a rumor run has none");
+      errors.add("protocol.stack: only membership runs carry a stack of protocols; a " + protocol.cliName()
+          + " run has none");
+    }
+    if (!protocol.fullNetworkModel()) {
+      validateFamily(errors);
+    }
+    for (Map.Entry<String, String> w : workload.entrySet()) {
+      WorkloadKnob k = workloadKnob(w.getKey());
+      if (k == null) {
+        errors.add("workload." + w.getKey() + ": " + unknownWorkload(protocol, w.getKey()));
+      } else {
+        String problem = k.check(w.getValue());
+        if (problem != null) {
+          errors.add("workload." + w.getKey() + ": " + problem);
+        }
+      }
     }
     if (protocol == Protocol.MEMBERSHIP) {
       if (seedNodes < 1 || seedNodes > Math.max(1, nodes)) {
@@ -170,7 +311,7 @@ public final class Scenario {
       if (sampleEveryMillis <= 0) {
         errors.add("sampleEvery: must be positive, got " + sampleEveryMillis + "ms");
       }
-    } else {
+    } else if (protocol == Protocol.RUMOR) {
       if (rumorPeriodMillis <= 0) {
         errors.add("protocol.period: must be positive, got " + rumorPeriodMillis + "ms");
       }
@@ -241,6 +382,77 @@ public final class Scenario {
       }
     }
     return errors;
+  }
+
+  /** A family with its own network model: what it does not model must not be set. */
+  private void validateFamily(List<String> errors) {
+    Scenario d = new Scenario();
+    String family = "the " + protocol.cliName() + " family";
+    if (loss != 0 && !protocol.modelsLoss()) {
+      errors.add("network.loss: " + family + " runs without datagram loss; remove it");
+    }
+    if (latencyType != d.latencyType || latencyMicros != d.latencyMicros || latencyMaxMicros != d.latencyMaxMicros
+        || latencySigma != d.latencySigma) {
+      errors.add("network.latency: " + family + " uses its own latency model; remove it");
+    }
+    if (duplicate != 0 || bandwidthBytesPerSecond != 0 || streamExtraMillis != d.streamExtraMillis) {
+      errors.add("network: " + family + " models no duplicates, bandwidth or stream delay; remove them");
+    }
+    if (!faults.isEmpty()) {
+      errors.add("faults: " + family + " takes no fault schedule (crashes and churn are workload settings)");
+    }
+    if (nodes < 2) {
+      errors.add("nodes: " + family + " needs at least 2 nodes, got " + nodes);
+    }
+    if (maxRounds < 1) {
+      errors.add("rounds: must be at least 1, got " + maxRounds);
+    }
+    if (durationMillis <= 0 || sampleEveryMillis <= 0) {
+      errors.add("duration: duration and sampleEvery must be positive");
+    }
+  }
+
+  /** The workload knob {@code name} of this scenario's family, or null. */
+  public WorkloadKnob workloadKnob(String name) {
+    for (WorkloadKnob k : protocol.workload()) {
+      if (k.name().equals(name)) {
+        return k;
+      }
+    }
+    return null;
+  }
+
+  /** One line naming the workload knobs {@code family} has. */
+  static String unknownWorkload(Protocol family, String name) {
+    List<String> names = family.workload().stream().map(WorkloadKnob::name).sorted().toList();
+    return "unknown workload setting '" + name + "' of the " + family.cliName() + " family ("
+        + (names.isEmpty() ? "it has none" : "known: " + String.join(", ", names)) + ")";
+  }
+
+  /** A workload value, or its default; the value was checked by {@link #validate()}. */
+  public String workloadValue(String name) {
+    WorkloadKnob k = workloadKnob(name);
+    if (k == null) {
+      throw new IllegalArgumentException(unknownWorkload(protocol, name));
+    }
+    return workload.getOrDefault(name, k.defaultValue()).trim();
+  }
+
+  public long workloadLong(String name) {
+    return Long.parseLong(workloadValue(name));
+  }
+
+  public double workloadDouble(String name) {
+    return Double.parseDouble(workloadValue(name));
+  }
+
+  public boolean workloadBoolean(String name) {
+    return Boolean.parseBoolean(workloadValue(name));
+  }
+
+  /** A duration workload value in milliseconds. */
+  public long workloadMillis(String name) {
+    return io.grapevine.config.Durations.parse(workloadValue(name)).toMillis();
   }
 
   private long latencyWorstMicros() {

@@ -111,6 +111,7 @@ public final class ScenarioParser {
     }
     ScenarioParser p = new ScenarioParser(source, keyLines(text));
     Scenario s = p.read(root);
+    s.sourceText = text;
     if (p.errors.isEmpty() && p.located.isEmpty()) {
       p.errors.addAll(s.validate());
     }
@@ -183,7 +184,7 @@ public final class ScenarioParser {
       return s;
     }
     keys(root, "", Set.of("name", "seed", "nodes", "protocol", "join", "network", "faults", "duration", "rounds",
-        "sampleEvery"));
+        "sampleEvery", "workload"));
     if (root.has("name")) {
       s.name = root.get("name").asText();
     }
@@ -225,6 +226,21 @@ public final class ScenarioParser {
     }
     if (root.has("sampleEvery")) {
       s.sampleEveryMillis = millis(root.get("sampleEvery"), "sampleEvery", s.sampleEveryMillis);
+    }
+    JsonNode workload = root.get("workload");
+    if (workload != null && object(workload, "workload")) {
+      Iterator<Map.Entry<String, JsonNode>> it = workload.fields();
+      while (it.hasNext()) {
+        Map.Entry<String, JsonNode> e = it.next();
+        if (e.getValue().isContainerNode()) {
+          errors.add("workload." + e.getKey() + ": expected a single value");
+        } else {
+          s.workload.put(e.getKey(), e.getValue().asText());
+        }
+      }
+    }
+    if (join != null && !s.protocol.fullNetworkModel()) {
+      errors.add("join: the " + s.protocol.cliName() + " family joins its nodes itself; remove it");
     }
     JsonNode faults = root.get("faults");
     if (faults != null) {
@@ -374,17 +390,12 @@ public final class ScenarioParser {
   }
 
   private Scenario.Protocol protocol(String text, String key) {
-    switch (text.toLowerCase(Locale.ROOT)) {
-      case "membership":
-      case "swim":
-        return Scenario.Protocol.MEMBERSHIP;
-      case "rumor":
-      case "push-pull":
-        return Scenario.Protocol.RUMOR;
-      default:
-        errors.add(key + ": unknown protocol '" + text + "' (expected membership or rumor)");
-        return Scenario.Protocol.MEMBERSHIP;
+    java.util.Optional<Scenario.Protocol> p = Scenario.Protocol.find(text);
+    if (p.isEmpty()) {
+      errors.add(key + ": unknown protocol '" + text + "' (known: " + Scenario.Protocol.names() + ")");
+      return Scenario.Protocol.MEMBERSHIP;
     }
+    return p.get();
   }
 
   private void readNetwork(JsonNode net, Scenario s) {

@@ -18,7 +18,9 @@ import picocli.CommandLine.Spec;
  * Options given beside {@code --scenario} override the file. Usable as a picocli subcommand or on its
  * own through {@link #main}.
  *
- * <p>Exit codes: 0 done, 2 bad scenario or options, 3 run cut short by {@code --max-wall}.
+ * <p>Exit codes: 0 done, 2 bad scenario or options, 3 run cut short by {@code --max-wall}. On SIGTERM
+ * or Ctrl-C the run stops at its next check, writes what it measured so far (marked {@code "partial":
+ * true}) and the JVM exits with the signal's status.
  */
 @Command(
     name = "simulate",
@@ -32,8 +34,17 @@ public final class SimulateCommand implements Callable<Integer> {
   @Option(names = "--scenario", paramLabel = "FILE", description = "Scenario file (YAML or JSON), e.g. scenarios/membership-crash.yaml")
   Path scenarioFile;
 
-  @Option(names = "--protocol", paramLabel = "NAME", description = "membership or rumor")
+  @Option(names = "--protocol", paramLabel = "NAME",
+      description = "Protocol family: membership, rumor, dissemination, kv, aggregate, hyparview, plumtree, ring, "
+          + "tree, query or coordinates (--list says what each shows)")
   String protocol;
+
+  @Option(names = "--list", description = "List the protocol families, one line each, and exit")
+  boolean list;
+
+  @Option(names = "--set", paramLabel = "NAME=VALUE",
+      description = "A workload setting of the family, as under workload: in a scenario file (repeatable)")
+  java.util.List<String> sets = new java.util.ArrayList<>();
 
   @Option(names = "--nodes", paramLabel = "N", description = "Cluster size")
   Integer nodes;
@@ -48,10 +59,11 @@ public final class SimulateCommand implements Callable<Integer> {
   @Option(names = "--seed", paramLabel = "S", description = "Master seed; same scenario and seed give the same run")
   Long seed;
 
-  @Option(names = "--duration", paramLabel = "D", description = "Virtual duration, e.g. 120s (membership)")
+  @Option(names = "--duration", paramLabel = "D", description = "Virtual duration, e.g. 120s (membership, coordinates)")
   String duration;
 
-  @Option(names = "--rounds", paramLabel = "R", description = "Maximum rounds (rumor)")
+  @Option(names = "--rounds", paramLabel = "R",
+      description = "Maximum rounds (rumor, dissemination, aggregate, hyparview, ring, tree)")
   Integer rounds;
 
   @Option(names = "--lifeguard", negatable = true, description = "Lifeguard on (default) or off (plain SWIM)")
@@ -71,6 +83,13 @@ public final class SimulateCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     PrintWriter err = spec.commandLine().getErr();
     PrintWriter outW = spec.commandLine().getOut();
+    if (list) {
+      for (Scenario.Protocol p : Scenario.Protocol.values()) {
+        outW.printf(Locale.ROOT, "%-14s %s%n", p.cliName(), p.summary());
+      }
+      outW.flush();
+      return 0;
+    }
     Scenario s;
     try {
       s = scenarioFile != null ? ScenarioParser.parse(scenarioFile) : new Scenario();
@@ -106,31 +125,118 @@ public final class SimulateCommand implements Callable<Integer> {
     if (bar) {
       options.progress = new ProgressBar(System.err);
     }
-    outW.printf(Locale.ROOT, "simulating %s: %s, N=%d, seed=%d, latency %s, loss %.3f%n", s.name,
-        s.protocol.name().toLowerCase(Locale.ROOT), s.nodes, s.seed, s.latency().describe(), s.loss);
+    // SIGTERM or Ctrl-C: ask the run to stop at its next check, then give it a bounded time to
+    // write what it has (the JVM exits when this hook returns).
+    java.util.concurrent.CountDownLatch written = new java.util.concurrent.CountDownLatch(1);
+    Thread hook = new Thread(() -> {
+      options.requestStop();
+      try {
+        written.await(STOP_WAIT_MILLIS, java.util.concurrent.TimeUnit.MILLISECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }, "simulate-stop");
+    Runtime.getRuntime().addShutdownHook(hook);
+    warmUpWriters();
+    if (s.protocol.fullNetworkModel()) {
+      outW.printf(Locale.ROOT, "simulating %s: %s, N=%d, seed=%d, latency %s, loss %.3f%n", s.name,
+          s.protocol.cliName(), s.nodes, s.seed, s.latency().describe(), s.loss);
+    } else {
+      outW.printf(Locale.ROOT, "simulating %s: %s, N=%d, seed=%d%s%n", s.name, s.protocol.cliName(), s.nodes, s.seed,
+          s.protocol.modelsLoss() ? String.format(Locale.ROOT, ", loss %.3f", s.loss) : "");
+    }
     outW.flush();
-    SimulationResult r = Simulation.run(s, options);
-    ResultWriter.write(r, out);
-    summarize(r, outW);
-    outW.printf("wrote %s/results.json, timeseries.csv, chart.svg, chart.png%n", out);
-    outW.flush();
+    if (s.sourceText == null) {
+      s.sourceText = "# run from the command line\ngrapevine simulate "
+          + String.join(" ", spec.commandLine().getParseResult().originalArgs()) + "\n";
+    }
+    SimulationResult r;
+    try {
+      try {
+        r = Simulation.run(s, options);
+      } catch (ScenarioParser.ScenarioException e) {
+        err.println(e.getMessage());
+        err.flush();
+        return 2;
+      }
+      ResultWriter.write(r, out);
+      summarize(r, outW);
+      outW.printf("wrote %s/results.json, timeseries.csv, chart.svg, chart.png, index.html%s%n", out,
+          r.partial ? " (partial: the run was cut short)" : "");
+      outW.flush();
+    } finally {
+      written.countDown();
+      try {
+        Runtime.getRuntime().removeShutdownHook(hook);
+      } catch (IllegalStateException e) {
+        // Shutting down already: the hook is running and returns now that the results are written.
+      }
+    }
     return r.finished ? 0 : 3;
+  }
+
+  /** How long a shutdown waits for the results to be written after the run was told to stop. */
+  static final long STOP_WAIT_MILLIS = 1800;
+
+  /**
+   * Loads and exercises the output path (JSON, java.awt's fonts and PNG encoder) on a low-priority
+   * daemon thread while the run starts: cold, it takes about a second on a busy machine, too much of
+   * the time an interrupted run has to write its results.
+   */
+  private static void warmUpWriters() {
+    Thread t = new Thread(() -> {
+      try {
+        SimulationResult r = new SimulationResult();
+        r.scenario = "warm-up";
+        r.protocol = "rumor";
+        r.timeseriesColumns.addAll(java.util.List.of("round", "informed_fraction", "theory_fraction"));
+        r.timeseries.add(new double[] {0, 0, 0});
+        r.timeseries.add(new double[] {1, 1, 1});
+        Path dir = Files.createTempDirectory("grapevine-sim-warm");
+        try {
+          ResultWriter.write(r, dir);
+        } finally {
+          try (var files = Files.list(dir)) {
+            for (Path f : files.toList()) {
+              Files.deleteIfExists(f);
+            }
+          }
+          Files.deleteIfExists(dir);
+        }
+      } catch (Exception | Error e) {
+        // Only a warm-up: the real write reports its own errors.
+      }
+    }, "simulate-warm-up");
+    t.setDaemon(true);
+    t.setPriority(Thread.MIN_PRIORITY);
+    t.start();
   }
 
   private void applyOverrides(Scenario s) {
     if (protocol != null) {
-      switch (protocol.toLowerCase(Locale.ROOT)) {
-        case "membership", "swim" -> s.protocol = Scenario.Protocol.MEMBERSHIP;
-        case "rumor", "push-pull" -> s.protocol = Scenario.Protocol.RUMOR;
-        default -> throw new IllegalArgumentException("--protocol: expected membership or rumor, got '" + protocol + "'");
-      }
+      s.protocol = Scenario.Protocol.find(protocol).orElseThrow(() -> new IllegalArgumentException(
+          "--protocol: unknown protocol '" + protocol + "' (known: " + Scenario.Protocol.names() + ")"));
       if (scenarioFile == null && s.protocol == Scenario.Protocol.RUMOR) {
         s.latencyType = Scenario.LatencyType.CONSTANT;
         s.latencyMicros = 1000;
       }
     }
     if (scenarioFile == null) {
-      s.name = s.protocol.name().toLowerCase(Locale.ROOT) + "-cli";
+      s.name = s.protocol.cliName() + "-cli";
+    }
+    for (String set : sets) {
+      int eq = set.indexOf('=');
+      if (eq <= 0) {
+        throw new IllegalArgumentException("--set: expected NAME=VALUE, got '" + set + "'");
+      }
+      String name = set.substring(0, eq).trim();
+      if (name.startsWith("workload.")) {
+        name = name.substring("workload.".length());
+      }
+      if (s.workloadKnob(name) == null) {
+        throw new IllegalArgumentException("--set: " + Scenario.unknownWorkload(s.protocol, name));
+      }
+      s.workload.put(name, set.substring(eq + 1).trim());
     }
     if (nodes != null) {
       s.nodes = nodes;
@@ -189,6 +295,16 @@ public final class SimulateCommand implements Callable<Integer> {
   }
 
   static void summarize(SimulationResult r, PrintWriter w) {
+    if (r.headline != null) {
+      w.printf(Locale.ROOT, "virtual %.1fs, wall %.1fs, peak heap %d MiB%s%n", r.virtualMillis / 1000.0,
+          r.wallMillis / 1000.0, r.peakHeapBytes >> 20, r.partial ? "; PARTIAL (cut short)" : "");
+      w.printf(Locale.ROOT, "%s = %s; converged: %s%n", r.headline, r.metrics.get(r.headline), r.converged);
+      StringBuilder b = new StringBuilder();
+      r.metrics.forEach((k, v) -> b.append(b.length() == 0 ? "" : ", ").append(k).append(' ').append(v));
+      w.println(b);
+      w.printf(Locale.ROOT, "trace %s%n", r.traceHash);
+      return;
+    }
     w.printf(Locale.ROOT, "virtual %.1fs, wall %.1fs, %d node events (%.0f/s), peak heap %d MiB, retained %d MiB%n",
         r.virtualMillis / 1000.0, r.wallMillis / 1000.0, r.nodeEvents, r.nodeEventsPerSecond,
         r.peakHeapBytes >> 20, r.heapAfterRunBytes >> 20);

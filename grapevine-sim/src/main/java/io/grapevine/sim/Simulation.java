@@ -32,6 +32,20 @@ public final class Simulation {
     public Progress progress;
     /** Hash every delivery and event into {@link SimulationResult#traceHash}. */
     public boolean trace = true;
+    private volatile boolean stopRequested;
+
+    /**
+     * Asks the run to end at its next check (within a round or an engine slice) and return what it
+     * has measured so far, marked partial. Safe from any thread (a shutdown hook).
+     */
+    public void requestStop() {
+      stopRequested = true;
+    }
+
+    /** Whether {@link #requestStop()} was called. */
+    public boolean stopRequested() {
+      return stopRequested;
+    }
 
     public Options maxWallMillis(long v) {
       maxWallMillis = v;
@@ -61,10 +75,21 @@ public final class Simulation {
       throw new ScenarioParser.ScenarioException(scenario.name, problems);
     }
     resetPeaks();
-    Run run = scenario.protocol == Scenario.Protocol.MEMBERSHIP
-        ? new MembershipRun(scenario, options)
-        : new RumorRun(scenario, options);
-    return run.execute();
+    SimulationResult r;
+    switch (scenario.protocol) {
+      case MEMBERSHIP -> r = new MembershipRun(scenario, options).execute();
+      case RUMOR -> r = new RumorRun(scenario, options).execute();
+      case DISSEMINATION, KV, AGGREGATE, QUERY, COORDINATES ->
+          r = io.grapevine.sim.experiments.ScenarioRuns.run(new RunContext(scenario, options));
+      case HYPARVIEW, PLUMTREE, RING, TREE ->
+          r = io.grapevine.sim.overlay.OverlayScenarioRuns.run(new RunContext(scenario, options));
+      default -> throw new AssertionError(scenario.protocol);
+    }
+    r.partial = !r.finished;
+    if (r.scenarioText == null) {
+      r.scenarioText = scenario.sourceText;
+    }
+    return r;
   }
 
   /** The shared run loop: steps the engine in slices, sampling memory and reporting progress. */
@@ -87,11 +112,13 @@ public final class Simulation {
       long lastReport = System.nanoTime();
       Runtime rt = Runtime.getRuntime();
       while (true) {
-        boolean more = engine.runUntil(endMicros, 1 << 15);
+        // Slices small enough that a stop request (SIGTERM) is seen within milliseconds even while
+        // the code is still interpreted.
+        boolean more = engine.runUntil(endMicros, 1 << 10);
         long used = rt.totalMemory() - rt.freeMemory();
         peakHeap = Math.max(peakHeap, used);
         long nowNs = System.nanoTime();
-        if ((nowNs - startWall) / 1_000_000 > options.maxWallMillis) {
+        if ((nowNs - startWall) / 1_000_000 > options.maxWallMillis || options.stopRequested()) {
           return false;
         }
         if (options.progress != null && nowNs - lastReport > 500_000_000L) {
@@ -148,6 +175,11 @@ public final class Simulation {
     /** Heap in use after a full collection; call while the engine and nodes are still reachable. */
     long retainedHeap() {
       Runtime rt = Runtime.getRuntime();
+      if (options.stopRequested()) {
+        // Interrupted: the results must be written within the shutdown's deadline, and two full
+        // collections of a large heap can take longer; report heap in use instead.
+        return rt.totalMemory() - rt.freeMemory();
+      }
       System.gc();
       System.gc();
       long used = rt.totalMemory() - rt.freeMemory();
@@ -168,7 +200,7 @@ public final class Simulation {
    * The largest single-pool peak is a lower bound of the true peak; the sum of pool peaks an upper
    * bound (pools peak at different times). We report max(sampled, largest pool), a lower bound.
    */
-  private static long poolPeaks() {
+  static long poolPeaks() {
     long max = 0;
     for (MemoryPoolMXBean pool : ManagementFactory.getMemoryPoolMXBeans()) {
       if (pool.getType() == MemoryType.HEAP && pool.getPeakUsage() != null) {

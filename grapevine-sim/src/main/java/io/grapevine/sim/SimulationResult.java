@@ -19,8 +19,17 @@ public final class SimulationResult {
   /** Settings in force, for the record (profile, lifeguard, latency, loss...). */
   public Map<String, Object> settings = new LinkedHashMap<>();
 
-  /** false if the run was cut short by the wall-time limit. */
+  /** false if the run was cut short by the wall-time limit or an interrupt (SIGTERM, Ctrl-C). */
   public boolean finished = true;
+  /** true when the run was cut short and these are the results so far. */
+  public boolean partial;
+  /**
+   * The key in {@link #metrics} of the family's headline figure (families other than membership and
+   * rumor, whose headline is {@link #converged} with its time).
+   */
+  public String headline;
+  /** What the family measured, by name (families other than membership and rumor). */
+  public Map<String, Object> metrics = new LinkedHashMap<>();
   public long virtualMillis;
   /** Membership: all live nodes saw all live nodes alive; rumor: every live node informed. */
   public boolean converged;
@@ -94,6 +103,11 @@ public final class SimulationResult {
   public String traceHash;
   /** Theory to compare with, where one exists. */
   public Map<String, Object> theory = new LinkedHashMap<>();
+
+  /** The run's chart, when the family draws its own (else {@link ResultWriter#chartFor} picks one). */
+  @JsonIgnore public Chart chart;
+  /** The scenario as given (the file's text, or the settings of a command-line run), for the report. */
+  @JsonIgnore public String scenarioText;
 
   @JsonIgnore public List<String> timeseriesColumns = new ArrayList<>();
   @JsonIgnore public List<double[]> timeseries = new ArrayList<>();

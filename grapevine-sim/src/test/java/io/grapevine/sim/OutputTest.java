@@ -59,7 +59,7 @@ class OutputTest {
     s.latencyMicros = 1000;
     SimulationResult r = Simulation.run(s);
     List<Path> files = ResultWriter.write(r, dir);
-    assertThat(files).hasSize(4);
+    assertThat(files).hasSize(5).last().isEqualTo(dir.resolve("index.html"));
     assertChartsWellFormed(dir);
     JsonNode json = new ObjectMapper().readTree(dir.resolve("results.json").toFile());
     assertThat(json.get("converged").asBoolean()).isTrue();

@@ -100,7 +100,7 @@ class ScenarioParserTest {
     assertThat(e.problems()).containsExactlyInAnyOrder(
         "bad.yaml:1: nodes: must be in 1..16000000, got -5",
         "bad.yaml:2: lossy: unknown key (expected one of duration, faults, join, name, network, nodes, protocol, rounds,"
-            + " sampleEvery, seed)",
+            + " sampleEvery, seed, workload)",
         "bad.yaml:3: unknown knob 'membership.probeIntervall' (did you mean probeInterval?)",
         "bad.yaml:4: network.loss: must be in 0..1, got 1.5",
         "bad.yaml:4: network.latency.type: expected constant, uniform or lognormal, got 'gaussian'",

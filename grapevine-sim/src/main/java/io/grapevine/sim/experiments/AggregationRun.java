@@ -75,6 +75,10 @@ public final class AggregationRun {
     /** Rows are appended here as rounds finish (null: none). */
     public Path csv;
     public boolean progress;
+    /** Settings the run starts from before the fields above and the model's round are applied (null: defaults). */
+    public AggregationConfig base;
+    /** Asked after every round: true ends the run there. */
+    public java.util.function.BooleanSupplier stop = () -> false;
   }
 
   public static void main(String[] args) throws IOException {
@@ -149,7 +153,7 @@ public final class AggregationRun {
       long seed, Options o) throws IOException {
     boolean progress = o.progress;
     long wallStart = System.nanoTime();
-    AggregationConfig.Builder b = AggregationConfig.defaults().toBuilder().mode(mode)
+    AggregationConfig.Builder b = (o.base != null ? o.base : AggregationConfig.defaults()).toBuilder().mode(mode)
         .roundInterval(Duration.ofMillis(ROUND_MILLIS)).epochRounds(epochRounds).reportAfterRounds(reportAfter)
         .neighbors(o.neighbors).requestRetries(o.requestRetries);
     if (o.censusRounds >= 0) {
@@ -197,7 +201,9 @@ public final class AggregationRun {
     writeRow(w, rows.get(0));
     int converged = 0;
     int next = n;
-    System.err.printf(Locale.ROOT, "setup %.1f s%n", (System.nanoTime() - wallStart) / 1e9);
+    if (progress) {
+      System.err.printf(Locale.ROOT, "setup %.1f s%n", (System.nanoTime() - wallStart) / 1e9);
+    }
     for (int r = 1; r <= rounds; r++) {
       long t0 = System.nanoTime();
       long cpu0 = CPU.getCurrentThreadCpuTime();
@@ -229,7 +235,8 @@ public final class AggregationRun {
       }
       RoundRow last = rows.get(rows.size() - 1);
       converged = last.maxErrAvg() <= 1e-4 && last.maxErrCount() <= 1e-4 ? converged + 1 : 0;
-      if ((o.stopWhenConverged && converged >= 3) || (System.nanoTime() - wallStart) / 1e9 > o.budgetSeconds) {
+      if ((o.stopWhenConverged && converged >= 3) || (System.nanoTime() - wallStart) / 1e9 > o.budgetSeconds
+          || o.stop.getAsBoolean()) {
         break;
       }
     }

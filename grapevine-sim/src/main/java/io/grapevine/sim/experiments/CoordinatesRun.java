@@ -45,9 +45,50 @@ public final class CoordinatesRun {
         default -> throw new IllegalArgumentException("unknown option " + args[i]);
       }
     }
-    GeometricLatency latency = new GeometricLatency(n, seed, side, 1, 10, jitter);
+    System.out.printf("# coordinates: N=%d dims=%d plane=%.0f ms access=1..10 ms jitter=0..%d ms seed=%d%n",
+        n, dims, side, jitter, seed);
+    System.out.println("t_s,median_rel_error,p90_rel_error,estimable_share");
+    long wall = System.nanoTime();
     CoordinatesConfig cc = new CoordinatesConfig.Builder().dimensions(dims).build();
-    MembershipConfig m = MembershipConfig.lan();
+    Result r = run(n, seconds * 1000, sampleSeconds * 1000, pairs, side, jitter, seed, cc, MembershipConfig.lan(),
+        new Hooks() {
+          @Override
+          public void sample(Sample x) {
+            if (x.estimable() == 0) {
+              System.out.printf("%d,,,0%n", x.tMillis() / 1000);
+            } else {
+              System.out.printf("%d,%.4f,%.4f,%.3f%n", x.tMillis() / 1000, x.medianRelError(), x.p90RelError(),
+                  x.estimable());
+            }
+          }
+        });
+    System.out.printf("# resets=%d wall=%.1f s%n", r.resets(), (System.nanoTime() - wall) / 1e9);
+  }
+
+  /** One sample: relative RTT error over random pairs (NaN when none estimable) and the share estimable. */
+  public record Sample(long tMillis, double medianRelError, double p90RelError, double estimable) {}
+
+  /** What a run measured: every sample, and the coordinate resets summed over the nodes. */
+  public record Result(List<Sample> samples, long resets, long virtualMillis, boolean stopped) {}
+
+  /** Watches a run: sees each sample, may end the run between samples. */
+  public interface Hooks {
+    default void sample(Sample s) {}
+
+    default boolean stop() {
+      return false;
+    }
+  }
+
+  /**
+   * Runs membership and coordinates over the geometric network for {@code millis} of virtual time.
+   *
+   * @param sideMillis side of the plane hosts are placed on, ms
+   * @param jitterMillis per-packet jitter bound, ms
+   */
+  public static Result run(int n, long millis, long sampleMillis, int pairs, double sideMillis, long jitterMillis,
+      long seed, CoordinatesConfig cc, MembershipConfig m, Hooks hooks) {
+    GeometricLatency latency = new GeometricLatency(n, seed, sideMillis, 1, 10, jitterMillis);
     StackCluster c = StackCluster.builder(seed).clusterName("coords").latency(latency).build(n, (node, b) -> {
       b.datagramBytes(m.udpPayloadBytes).streamMessageMaxBytes(m.streamMessageMaxBytes)
           .add(new Membership("coords", node.name(), node.endpoint(), 1, new byte[0], m, node.random("membership")))
@@ -57,13 +98,15 @@ public final class CoordinatesRun {
       int k = i;
       c.call(k, (now, out) -> c.protocol(k, Membership.class).join(now, List.of(c.endpoint(0)), out));
     }
-    System.out.printf("# coordinates: N=%d dims=%d plane=%.0f ms access=1..10 ms jitter=0..%d ms seed=%d%n",
-        n, dims, side, jitter, seed);
-    System.out.println("t_s,median_rel_error,p90_rel_error,estimable_share");
     SplittableRandom pick = new SplittableRandom(seed ^ 0x5eed);
-    long wall = System.nanoTime();
-    for (long t = sampleSeconds; t <= seconds; t += sampleSeconds) {
-      c.runUntil(t * 1000);
+    List<Sample> samples = new java.util.ArrayList<>();
+    boolean stopped = false;
+    for (long t = sampleMillis; t <= millis; t += sampleMillis) {
+      if (hooks.stop()) {
+        stopped = true;
+        break;
+      }
+      c.runUntil(t);
       double[] err = new double[pairs];
       int known = 0;
       int all = 0;
@@ -80,18 +123,21 @@ public final class CoordinatesRun {
           err[known++] = Math.abs(est - truth) / truth;
         }
       }
+      Sample s;
       if (known == 0) {
-        System.out.printf("%d,,,0%n", t);
-        continue;
+        s = new Sample(t, Double.NaN, Double.NaN, 0);
+      } else {
+        double[] e = Arrays.copyOf(err, known);
+        Arrays.sort(e);
+        s = new Sample(t, e[known / 2], e[known * 9 / 10], known / (double) all);
       }
-      double[] e = Arrays.copyOf(err, known);
-      Arrays.sort(e);
-      System.out.printf("%d,%.4f,%.4f,%.3f%n", t, e[known / 2], e[known * 9 / 10], known / (double) all);
+      samples.add(s);
+      hooks.sample(s);
     }
     long resets = 0;
     for (int i = 0; i < n; i++) {
       resets += c.protocol(i, Coordinates.class).resets();
     }
-    System.out.printf("# resets=%d wall=%.1f s%n", resets, (System.nanoTime() - wall) / 1e9);
+    return new Result(samples, resets, c.now(), stopped);
   }
 }

@@ -31,6 +31,22 @@ public final class DisseminationRun {
   private DisseminationRun() {}
 
   /**
+   * Watches a run from outside: sees the informed count after every round and may end the run early
+   * (a wall-time limit, an interrupt); a run stopped so reports {@code finished = false}.
+   */
+  public interface Hooks {
+    /** After round {@code round}, {@code informed} nodes hold the rumor. */
+    default void afterRound(int round, int informed) {}
+
+    /** true: end the run now. */
+    default boolean stop() {
+      return false;
+    }
+  }
+
+  private static final Hooks NONE = new Hooks() {};
+
+  /**
    * Synchronous rounds: in round r every node ticks once, then everything sent in the round is
    * delivered, replies and feedback included (see {@link RoundDriver}). The rumor is published at
    * node 0 before round 1; a node informed in round r spreads from round r + 1 on. Runs until no
@@ -48,12 +64,24 @@ public final class DisseminationRun {
   /** As above; {@code sequential}: see {@link RoundDriver#sequential}. */
   public static Result runRounds(int n, long seed, DisseminationConfig variant, int antiEntropyRounds,
       int maxRounds, boolean stopWhenAllInformed, boolean sequential) {
-    return runRounds(n, seed, variant, antiEntropyRounds, maxRounds, stopWhenAllInformed, sequential, true);
+    return runRounds(n, seed, variant, antiEntropyRounds, maxRounds, stopWhenAllInformed, sequential, true, NONE);
+  }
+
+  /** As above, watched by {@code hooks}. */
+  public static Result runRounds(int n, long seed, DisseminationConfig variant, int antiEntropyRounds,
+      int maxRounds, boolean stopWhenAllInformed, boolean sequential, Hooks hooks) {
+    return runRounds(n, seed, variant, antiEntropyRounds, maxRounds, stopWhenAllInformed, sequential, true, hooks);
   }
 
   /** As above; {@code skipIdlePulls} false delivers every pull request (for the test that it changes nothing). */
   static Result runRounds(int n, long seed, DisseminationConfig variant, int antiEntropyRounds,
       int maxRounds, boolean stopWhenAllInformed, boolean sequential, boolean skipIdlePulls) {
+    return runRounds(n, seed, variant, antiEntropyRounds, maxRounds, stopWhenAllInformed, sequential, skipIdlePulls,
+        NONE);
+  }
+
+  private static Result runRounds(int n, long seed, DisseminationConfig variant, int antiEntropyRounds,
+      int maxRounds, boolean stopWhenAllInformed, boolean sequential, boolean skipIdlePulls, Hooks hooks) {
     DisseminationConfig config = variant.toBuilder()
         .roundInterval(Duration.ofMillis(ROUND_MILLIS))
         .antiEntropyInterval(Duration.ofMillis(antiEntropyRounds * ROUND_MILLIS))
@@ -89,7 +117,11 @@ public final class DisseminationRun {
     long quietAt = -1;
     boolean finished = false;
     for (int r = 1; r <= maxRounds; r++) {
+      if (hooks.stop()) {
+        break;
+      }
       d.runRound();
+      hooks.afterRound(r, informed[0]);
       if (stopWhenAllInformed && informed[0] == n) {
         finished = true;
         break;
@@ -138,6 +170,12 @@ public final class DisseminationRun {
    */
   public static Result run(int n, long seed, DisseminationConfig variant, int antiEntropyRounds, int maxRounds,
       boolean stopWhenAllInformed) {
+    return run(n, seed, variant, antiEntropyRounds, maxRounds, stopWhenAllInformed, NONE);
+  }
+
+  /** As above, watched by {@code hooks}. */
+  public static Result run(int n, long seed, DisseminationConfig variant, int antiEntropyRounds, int maxRounds,
+      boolean stopWhenAllInformed, Hooks hooks) {
     DisseminationConfig config = variant.toBuilder()
         .roundInterval(Duration.ofMillis(ROUND_MILLIS))
         .antiEntropyInterval(Duration.ofMillis(antiEntropyRounds * ROUND_MILLIS))
@@ -165,8 +203,12 @@ public final class DisseminationRun {
     long quietAt = -1;
     boolean finished = false;
     for (int r = 1; r <= maxRounds; r++) {
+      if (hooks.stop()) {
+        break;
+      }
       long end = (t0 + r * ROUND_MILLIS) * 1000;
       c.engine.runUntil(end, Long.MAX_VALUE);
+      hooks.afterRound(r, informed[0]);
       if (stopWhenAllInformed && informed[0] == n) {
         quietAt = -1;
         finished = true;
@@ -197,5 +239,67 @@ public final class DisseminationRun {
     return new Result(n, seed, variant.toString(), antiEntropyRounds > 0, informed[0],
         (n - informed[0]) / (double) n, rumors / (double) n, messages / (double) n,
         (last - t0) / (double) ROUND_MILLIS, quietAt, repaired, finished);
+  }
+
+  /**
+   * Piggyback mode, which needs a membership to ride on: N nodes run SWIM + Lifeguard ({@code
+   * membership}) and {@link Dissemination} over the test kit's network (one-way latency uniform in
+   * 1..5 ms), all join through node 0 and settle (everyone sees everyone, at most 300 s), then node 0
+   * publishes the rumor, which travels on membership's gossip datagrams (and by push where it does not
+   * fit). A round is one membership gossip interval. Runs until every node is informed or {@code
+   * maxRounds}; rounds-to-quiet is not measured (the piggyback queue, not the protocol, decides it).
+   */
+  public static Result runPiggyback(int n, long seed, DisseminationConfig config,
+      io.grapevine.config.MembershipConfig m, int maxRounds, Hooks hooks) {
+    long[] informedAt = new long[n];
+    java.util.Arrays.fill(informedAt, -1);
+    int[] informed = {0};
+    io.grapevine.testkit.StackCluster c = io.grapevine.testkit.StackCluster.builder(seed).clusterName(CLUSTER)
+        .latency(io.grapevine.testkit.LinkLatency.uniform(1, 5)).build(n, (node, b) -> {
+          b.datagramBytes(m.udpPayloadBytes).streamMessageMaxBytes(m.streamMessageMaxBytes)
+              .add(new io.grapevine.membership.Membership(CLUSTER, node.name(), node.endpoint(), 1, new byte[0], m,
+                  node.random("membership")))
+              .add(new Dissemination(config, 1, node.random("dissemination")));
+        });
+    c.network().collectEvents(false);
+    c.network().onEvent((node, now, event) -> {
+      if (event instanceof UserEvent && informedAt[node.index()] < 0) {
+        informedAt[node.index()] = now;
+        informed[0]++;
+      }
+    });
+    for (int i = 1; i < n; i++) {
+      int k = i;
+      c.call(k, (now, out) -> c.protocol(k, io.grapevine.membership.Membership.class)
+          .join(now, java.util.List.of(c.endpoint(0)), out));
+    }
+    c.runUntil(() -> hooks.stop() || c.protocols(io.grapevine.membership.Membership.class).stream()
+        .allMatch(x -> x.liveCount() == n), 300_000);
+    long round = m.gossipInterval.toMillis();
+    long t0 = c.now();
+    c.call(0, (now, out) -> c.protocol(0, Dissemination.class).publish(now, "sim", new byte[16], null, out));
+    boolean finished = false;
+    for (int r = 1; r <= maxRounds && !hooks.stop(); r++) {
+      c.runUntil(t0 + r * round);
+      hooks.afterRound(r, informed[0]);
+      if (informed[0] == n) {
+        finished = true;
+        break;
+      }
+    }
+    long rumors = 0;
+    long messages = 0;
+    long repaired = 0;
+    long last = t0;
+    for (int i = 0; i < n; i++) {
+      Dissemination d = c.protocol(i, Dissemination.class);
+      rumors += d.stats().rumorsSent();
+      messages += d.stats().messagesSent();
+      repaired += d.stats().repaired();
+      last = Math.max(last, informedAt[i]);
+    }
+    return new Result(n, seed, config.toString(), config.antiEntropyInterval.toMillis() > 0, informed[0],
+        (n - informed[0]) / (double) n, rumors / (double) n, messages / (double) n, (last - t0) / (double) round, -1,
+        repaired, finished);
   }
 }

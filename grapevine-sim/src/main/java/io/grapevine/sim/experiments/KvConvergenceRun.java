@@ -100,7 +100,7 @@ public final class KvConvergenceRun {
       boolean finalIsJoinOfWrites, int silences, int restarts, int wipes, long repairsByRumor,
       long repairsByAntiEntropy, long rumorsSent, long syncsStarted, long syncsAlreadyEqual, long packetsSent,
       long bytesSent, long lost, long droppedDown, long syncPackets, long simMillis, double wallSeconds,
-      long heapAfterSetupBytes, long peakHeapBytes, long finalRoot, long traceHash) {
+      long heapAfterSetupBytes, long peakHeapBytes, long finalRoot, long traceHash, boolean stopped) {
 
     public boolean converged() {
       return allMillis >= 0;
@@ -246,22 +246,39 @@ public final class KvConvergenceRun {
 
   /** The config every replica runs: defaults, tree depth, rumor fanout and exchange packet size as given. */
   static AntiEntropyConfig config(Params p) {
+    return config(p, AntiEntropyConfig.defaults());
+  }
+
+  /** As {@link #config(Params)}, starting from {@code base} instead of the defaults. */
+  static AntiEntropyConfig config(Params p, AntiEntropyConfig base) {
     // A 70,000-byte exchange packet (the smallest allowed) instead of 256 KiB: each node's packet
     // buffer is allocated at that size, and 10,000 of them would take 2.5 GiB. Nothing here comes
     // near it: a full bucket digest of 250 keys or all 250 entries is about 15 KB.
-    return AntiEntropyConfig.builder().merkleDepth(p.merkleDepth()).rumorFanout(p.rumorFanout()).syncChunkBytes(70_000)
+    return base.toBuilder().merkleDepth(p.merkleDepth()).rumorFanout(p.rumorFanout()).syncChunkBytes(70_000)
         .build();
   }
 
   /** Runs one experiment; {@code samples} receives agreement samples after the last write. */
   public static Result run(Params p, Consumer<Sample> samples, boolean progress) {
-    return new Runner(p, samples, progress).run();
+    return new Runner(p, AntiEntropyConfig.defaults(), samples, progress, () -> false).run();
+  }
+
+  /**
+   * As {@link #run(Params, Consumer, boolean)}, every replica running {@code base} (with the
+   * params' depth and fanout); {@code stop} is asked every 100 ms of virtual time and ends the run
+   * early ({@link Result#stopped}).
+   */
+  public static Result run(Params p, AntiEntropyConfig base, Consumer<Sample> samples, boolean progress,
+      java.util.function.BooleanSupplier stop) {
+    return new Runner(p, base, samples, progress, stop).run();
   }
 
   private static final class Runner {
     private final Params p;
     private final Consumer<Sample> samples;
     private final boolean progress;
+    private final java.util.function.BooleanSupplier stop;
+    private boolean halted;
     private final AntiEntropyConfig config;
     private final ExtensionCluster<AntiEntropy> c;
     private final Replica[] replicas;
@@ -282,11 +299,13 @@ public final class KvConvergenceRun {
     /** Counters of protocol instances replaced by a restart: rumor and sync repairs, rumors, syncs, equal, packets. */
     private final long[] retired = new long[6];
 
-    Runner(Params p, Consumer<Sample> samples, boolean progress) {
+    Runner(Params p, AntiEntropyConfig base, Consumer<Sample> samples, boolean progress,
+        java.util.function.BooleanSupplier stop) {
       this.p = p;
       this.samples = samples;
       this.progress = progress;
-      this.config = config(p);
+      this.stop = stop;
+      this.config = config(p, base);
       NetworkModel net = new NetworkModel(Latency.uniform(LATENCY_MIN_MICROS, LATENCY_MAX_MICROS), p.loss(), 0, 0,
           STREAM_EXTRA_MICROS);
       this.c = new ExtensionCluster<>(p.nodes(), p.seed(), net, null, p.trace());
@@ -326,7 +345,13 @@ public final class KvConvergenceRun {
       for (long t = first; t <= lastWrite; t += STEP_MILLIS) {
         c.engine.schedule(t * 1000, this::churnStep);
       }
-      c.engine.runUntil(lastWrite * 1000, Long.MAX_VALUE);
+      for (long t = Math.min(STEP_MILLIS, lastWrite); !halted; t = Math.min(t + STEP_MILLIS, lastWrite)) {
+        c.engine.runUntil(t * 1000, Long.MAX_VALUE);
+        halted = stop.getAsBoolean();
+        if (t == lastWrite) {
+          break;
+        }
+      }
       long ninetyNine = -1;
       long all = -1;
       long nextReport = System.nanoTime() + 30_000_000_000L;
@@ -334,8 +359,9 @@ public final class KvConvergenceRun {
       long[] majorityRoots = new long[(int) (p.maxAfterMillis() / STEP_MILLIS) + 1];
       int[] majorityCounts = new int[majorityRoots.length];
       int taken = 0;
-      for (long t = lastWrite; t <= lastWrite + p.maxAfterMillis(); t += STEP_MILLIS) {
+      for (long t = lastWrite; t <= lastWrite + p.maxAfterMillis() && !halted; t += STEP_MILLIS) {
         c.engine.runUntil(t * 1000, Long.MAX_VALUE);
+        halted = stop.getAsBoolean();
         peakHeap = Math.max(peakHeap, heapInUse());
         counts.clear();
         long root0 = replicas[0].tree().root();
@@ -406,7 +432,7 @@ public final class KvConvergenceRun {
           all >= 0 && finalRoot == oracle.tree().root(), silences, restarts, wipes, rumor, ae, rumorsSent, syncs,
           equal, c.engine.packetsSent(), c.engine.bytesSent(), c.engine.lost(), c.engine.droppedDown(), syncPackets,
           c.engine.nowMillis(), (System.nanoTime() - wall) / 1e9, heapAfterSetup, peakHeap, finalRoot,
-          c.engine.traceHash());
+          c.engine.traceHash(), halted);
     }
 
     private AntiEntropyStats stats(int i) {

@@ -46,6 +46,32 @@ import java.util.Map;
 public final class QueryRun {
   private QueryRun() {}
 
+  /** One query as measured: times from issue to the last ack and last answer (NaN if none), bytes it cost. */
+  public record QueryRow(int query, int origin, double lastAckMillis, double lastAnswerMillis, int acks, int answers,
+      long bytes) {}
+
+  /** What a run measured. */
+  public record Result(int n, String mode, List<QueryRow> rows, int complete, boolean settled,
+      double duplicatesPerNodePerQuery, long virtualMillis, long bytesSent, boolean stopped) {
+    /** Nearest-rank percentile of the last-answer times. */
+    public double lastAnswerPercentile(int p) {
+      return pct(rows.stream().mapToDouble(QueryRow::lastAnswerMillis).toArray(), p);
+    }
+
+    public double lastAckPercentile(int p) {
+      return pct(rows.stream().mapToDouble(QueryRow::lastAckMillis).toArray(), p);
+    }
+  }
+
+  /** Watches a run: sees each query as it finishes, may end the run between queries and steps. */
+  public interface Hooks {
+    default void afterQuery(QueryRow row) {}
+
+    default boolean stop() {
+      return false;
+    }
+  }
+
   public static void main(String[] args) {
     int n = 10_000;
     String mode = "push";
@@ -65,10 +91,38 @@ public final class QueryRun {
     if (!mode.equals("push") && !mode.equals("membership")) {
       throw new IllegalArgumentException("--mode must be push or membership, got " + mode);
     }
-    boolean withMembership = mode.equals("membership");
-    MembershipConfig m = MembershipConfig.lan();
-    QueryConfig qc = QueryConfig.defaults();
     long wall = System.nanoTime();
+    System.out.printf(Locale.ROOT, "# query: mode=%s N=%d queries=%d seed=%d latency=1..5 ms one-way%n", mode, n,
+        queries, seed);
+    System.out.println("query,origin,last_ack_ms,last_answer_ms,acks,answers,bytes,bytes_per_node");
+    int size = n;
+    Result r = run(n, mode.equals("membership"), queries, seed, timeoutS * 1000, QueryConfig.defaults(),
+        MembershipConfig.lan(), new Hooks() {
+          @Override
+          public void afterQuery(QueryRow q) {
+            System.out.printf(Locale.ROOT, "%d,%d,%.0f,%.0f,%d,%d,%d,%.1f%n", q.query(), q.origin(),
+                q.lastAckMillis(), q.lastAnswerMillis(), q.acks(), q.answers(), q.bytes(), q.bytes() / (double) size);
+          }
+        });
+    double[] lastAck = r.rows().stream().mapToDouble(QueryRow::lastAckMillis).toArray();
+    double[] lastAnswer = r.rows().stream().mapToDouble(QueryRow::lastAnswerMillis).toArray();
+    double[] bytes = r.rows().stream().mapToDouble(QueryRow::bytes).toArray();
+    System.out.printf(Locale.ROOT,
+        "# %s N=%d: %d of %d queries reached every node; last ack p50 %.0f ms p99 %.0f ms; last answer p50 %.0f ms"
+            + " p99 %.0f ms; bytes per query p50 %.0f (%.1f per node); duplicate copies per node per query %.1f;"
+            + " wall %.1f s%n",
+        mode, n, r.complete(), queries, pct(lastAck, 50), pct(lastAck, 99), pct(lastAnswer, 50), pct(lastAnswer, 99),
+        pct(bytes, 50), pct(bytes, 50) / n, r.duplicatesPerNodePerQuery(), (System.nanoTime() - wall) / 1e9);
+  }
+
+  /**
+   * Runs {@code queries} queries one after another.
+   *
+   * @param withMembership the {@code membership} mode (else {@code push})
+   * @param timeoutMillis each query's timeout, and how long the run waits for its answers
+   */
+  public static Result run(int n, boolean withMembership, int queries, long seed, long timeoutMillis,
+      QueryConfig qc, MembershipConfig m, Hooks hooks) {
     int size = n;
     StackCluster c = StackCluster.builder(seed).clusterName("qsim").latency(LinkLatency.uniform(1, 5))
         .build(n, (node, b) -> {
@@ -94,25 +148,24 @@ public final class QueryRun {
         answerTimes.computeIfAbsent(r.id(), k -> new ArrayList<>()).add(now);
       }
     });
+    boolean settled = true;
     if (withMembership) {
       for (int i = 1; i < n; i++) {
         int k = i;
         c.call(k, (now, out) -> c.protocol(k, Membership.class).join(now, List.of(c.endpoint(0)), out));
       }
-      boolean settled = c.runUntil(() -> c.protocols(Membership.class).stream().allMatch(x -> x.liveCount() == size),
-          300_000);
+      settled = c.runUntil(() -> hooks.stop()
+          || c.protocols(Membership.class).stream().allMatch(x -> x.liveCount() == size), 300_000);
       c.runFor(5_000);
-      System.out.printf(Locale.ROOT, "# membership %s at %.1f s virtual, %.1f s wall%n",
-          settled ? "settled" : "NOT settled", c.now() / 1000.0, (System.nanoTime() - wall) / 1e9);
     }
-    System.out.printf(Locale.ROOT, "# query: mode=%s N=%d queries=%d seed=%d latency=1..5 ms one-way%n", mode, n,
-        queries, seed);
-    System.out.println("query,origin,last_ack_ms,last_answer_ms,acks,answers,bytes,bytes_per_node");
-    double[] lastAck = new double[queries];
-    double[] lastAnswer = new double[queries];
-    double[] bytes = new double[queries];
+    List<QueryRow> rows = new ArrayList<>();
     int complete = 0;
+    boolean stopped = false;
     for (int q = 0; q < queries; q++) {
+      if (hooks.stop()) {
+        stopped = true;
+        break;
+      }
       int origin = (q * 7919) % n;
       // Membership's own traffic over one second, to subtract from the query's window.
       long baseRate = 0;
@@ -123,9 +176,9 @@ public final class QueryRun {
       }
       long b0 = c.network().bytesSent();
       long start = c.now();
-      QueryOptions o = QueryOptions.defaults().requestAck(true).timeout(Duration.ofSeconds(timeoutS));
+      QueryOptions o = QueryOptions.defaults().requestAck(true).timeout(Duration.ofMillis(timeoutMillis));
       QueryId id = c.apply(origin, (now, out) -> c.protocol(origin, Query.class).issue(now, "q", new byte[0], o, out));
-      while (c.now() < start + timeoutS * 1000 && (answerTimes.getOrDefault(id, List.of()).size() < n
+      while (c.now() < start + timeoutMillis && (answerTimes.getOrDefault(id, List.of()).size() < n
           || ackTimes.getOrDefault(id, List.of()).size() < n)) {
         c.runFor(1);
         for (int p = 0; p < pending.size(); p++) {
@@ -136,31 +189,35 @@ public final class QueryRun {
         }
         pending.clear();
         pendingNodes.clear();
+        if ((c.now() & 127) == 0 && hooks.stop()) {
+          stopped = true;
+          break;
+        }
       }
       long elapsed = c.now() - start;
       long spent = c.network().bytesSent() - b0 - baseRate * elapsed / 1000;
       List<Long> acks = ackTimes.getOrDefault(id, List.of());
       List<Long> answers = answerTimes.getOrDefault(id, List.of());
-      lastAck[q] = acks.isEmpty() ? Double.NaN : acks.stream().mapToLong(x -> x).max().getAsLong() - start;
-      lastAnswer[q] = answers.isEmpty() ? Double.NaN : answers.stream().mapToLong(x -> x).max().getAsLong() - start;
-      bytes[q] = spent;
+      double lastAck = acks.isEmpty() ? Double.NaN : acks.stream().mapToLong(x -> x).max().getAsLong() - start;
+      double lastAnswer = answers.isEmpty() ? Double.NaN
+          : answers.stream().mapToLong(x -> x).max().getAsLong() - start;
       complete += acks.size() == n && answers.size() == n ? 1 : 0;
-      System.out.printf(Locale.ROOT, "%d,%d,%.0f,%.0f,%d,%d,%d,%.1f%n", q, origin, lastAck[q], lastAnswer[q],
-          acks.size(), answers.size(), spent, spent / (double) n);
+      QueryRow row = new QueryRow(q, origin, lastAck, lastAnswer, acks.size(), answers.size(), spent);
+      rows.add(row);
+      hooks.afterQuery(row);
       ackTimes.remove(id);
       answerTimes.remove(id);
+      if (stopped) {
+        break;
+      }
     }
     long duplicates = 0;
     for (Query q : c.protocols(Query.class)) {
       QueryStats s = q.stats();
       duplicates += s.duplicates();
     }
-    System.out.printf(Locale.ROOT,
-        "# %s N=%d: %d of %d queries reached every node; last ack p50 %.0f ms p99 %.0f ms; last answer p50 %.0f ms"
-            + " p99 %.0f ms; bytes per query p50 %.0f (%.1f per node); duplicate copies per node per query %.1f;"
-            + " wall %.1f s%n",
-        mode, n, complete, queries, pct(lastAck, 50), pct(lastAck, 99), pct(lastAnswer, 50), pct(lastAnswer, 99),
-        pct(bytes, 50), pct(bytes, 50) / n, duplicates / (double) n / queries, (System.nanoTime() - wall) / 1e9);
+    return new Result(n, withMembership ? "membership" : "push", rows, complete, settled,
+        duplicates / (double) n / Math.max(1, rows.size()), c.now(), c.network().bytesSent(), stopped);
   }
 
   /** The nearest-rank percentile. */

@@ -97,32 +97,21 @@ public final class OverlayExperiments {
     for (int f = 0; f < fractions.length; f++) {
       long wall = System.nanoTime();
       OverlayCluster c = build(n, seed, PlumtreeConfig.defaults().toBuilder().floodOnly(true).build());
-      OverlayCluster.Connectivity before = c.connectivity();
-      OverlayCluster.Broadcast base = c.broadcast(c.randomLive());
-      c.runUntilMillis(c.engine.nowMillis() + 5 * ROUND_MILLIS);
-      double baseReliability = base.delivered / (double) c.live();
-      int crashed = c.crashFraction(fractions[f]);
-      int live = c.live();
+      double fraction = fractions[f];
+      CrashRecovery cr = crashRecovery(c, fraction, 15, () -> false, row -> {
+        csv.append(fraction).append(',').append((int) row[0]).append(',').append(row[1]).append(',')
+            .append(row[2]).append('\n');
+        System.out.printf("crash %.2f round %d reliability %.5f largest %.5f active %.2f%n", fraction, (int) row[0],
+            row[1], row[2], row[3]);
+      });
+      OverlayCluster.Connectivity before = cr.before();
+      double baseReliability = cr.reliabilityBefore();
+      int crashed = cr.crashed();
+      int live = cr.live();
+      int recovered = cr.roundsToFull();
       List<Double> rel = new ArrayList<>();
-      List<Double> conn = new ArrayList<>();
-      int recovered = -1;
-      for (int r = 0; r <= 15; r++) {
-        OverlayCluster.Connectivity k = c.connectivity();
-        OverlayCluster.Broadcast b = c.broadcast(c.randomLive());
-        c.runUntilMillis(c.engine.nowMillis() + ROUND_MILLIS);
-        double reliability = b.delivered / (double) live;
-        rel.add(reliability);
-        conn.add(k.largestComponent / (double) live);
-        csv.append(fractions[f]).append(',').append(r).append(',').append(reliability).append(',')
-            .append(k.largestComponent / (double) live).append('\n');
-        System.out.printf("crash %.2f round %d reliability %.5f largest %.5f active %.2f%n", fractions[f], r,
-            reliability, k.largestComponent / (double) live, k.meanActive);
-        if (reliability == 1.0 && recovered < 0) {
-          recovered = r;
-        }
-        if (recovered >= 0 && r >= recovered + 2) {
-          break;
-        }
+      for (double[] row : cr.rounds()) {
+        rel.add(row[1]);
       }
       double[] x = new double[rel.size()];
       double[] y = new double[rel.size()];
@@ -146,6 +135,101 @@ public final class OverlayExperiments {
     chart.write(out, "hyparview-crash-" + n);
     Files.writeString(out.resolve("hyparview-" + n + ".json"), json);
     Files.writeString(out.resolve("hyparview-crash-" + n + ".csv"), csv);
+  }
+
+  /**
+   * A mass crash on a built overlay and its recovery.
+   *
+   * @param rounds per round after the crash: round, reliability of that round's broadcast among the
+   *     live nodes, largest connected component's share of them, mean active view size
+   * @param roundsToFull first round whose broadcast reached every live node; -1 if none did
+   */
+  public record CrashRecovery(int crashed, int live, OverlayCluster.Connectivity before, double reliabilityBefore,
+      List<double[]> rounds, int roundsToFull, boolean stopped) {}
+
+  /**
+   * Measures reliability before, crashes {@code fraction} of the nodes at once, then broadcasts once per
+   * round from a random live node until two rounds after the first fully reliable one, or {@code maxRounds}.
+   */
+  static CrashRecovery crashRecovery(OverlayCluster c, double fraction, int maxRounds,
+      java.util.function.BooleanSupplier stop, java.util.function.Consumer<double[]> each) {
+    OverlayCluster.Connectivity before = c.connectivity();
+    OverlayCluster.Broadcast base = c.broadcast(c.randomLive());
+    c.runUntilMillis(c.engine.nowMillis() + 5 * ROUND_MILLIS);
+    double baseReliability = base.delivered / (double) c.live();
+    int crashed = c.crashFraction(fraction);
+    int live = c.live();
+    List<double[]> rows = new ArrayList<>();
+    int recovered = -1;
+    boolean stopped = false;
+    for (int r = 0; r <= maxRounds; r++) {
+      if (stop.getAsBoolean()) {
+        stopped = true;
+        break;
+      }
+      OverlayCluster.Connectivity k = c.connectivity();
+      OverlayCluster.Broadcast b = c.broadcast(c.randomLive());
+      c.runUntilMillis(c.engine.nowMillis() + ROUND_MILLIS);
+      double reliability = b.delivered / (double) live;
+      double[] row = {r, reliability, k.largestComponent / (double) live, k.meanActive};
+      rows.add(row);
+      each.accept(row);
+      if (reliability == 1.0 && recovered < 0) {
+        recovered = r;
+      }
+      if (recovered >= 0 && r >= recovered + 2) {
+        break;
+      }
+    }
+    return new CrashRecovery(crashed, live, before, baseReliability, rows, recovered, stopped);
+  }
+
+  /**
+   * Broadcasts on a built overlay, one every two rounds from a random live node.
+   *
+   * @param rows per broadcast: number, RMR, last delivery (ms after the broadcast), max hops, reliability
+   */
+  public record BroadcastSeries(List<double[]> rows, double rmrSteady, double lastDeliverySteadyMillis,
+      double hopsSteady, double minReliabilitySteady, double ihavePerNodePerBroadcast, boolean stopped) {}
+
+  /** {@code broadcasts} broadcasts; the steady means average those from {@code steadyFrom} (0-based) on. */
+  static BroadcastSeries broadcasts(OverlayCluster c, int broadcasts, int steadyFrom,
+      java.util.function.BooleanSupplier stop, java.util.function.Consumer<double[]> each) {
+    int n = c.n;
+    double rmrSteady = 0;
+    double latSteady = 0;
+    double hopsSteady = 0;
+    double relMin = 1;
+    int steady = 0;
+    long ihaveBefore = c.ihaveSent();
+    List<double[]> rows = new ArrayList<>();
+    boolean stopped = false;
+    for (int b = 0; b < broadcasts; b++) {
+      if (stop.getAsBoolean()) {
+        stopped = true;
+        break;
+      }
+      long before = c.gossipSent();
+      OverlayCluster.Broadcast br = c.broadcast(c.randomLive());
+      c.runUntilMillis(c.engine.nowMillis() + 2 * ROUND_MILLIS);
+      long m = c.gossipSent() - before;
+      double rmr = m / (double) (n - 1) - 1;
+      double rel = br.delivered / (double) n;
+      long latency = br.lastMillis - br.startMillis;
+      double[] row = {b + 1, rmr, latency, br.maxHops, rel};
+      rows.add(row);
+      each.accept(row);
+      if (b >= steadyFrom) {
+        rmrSteady += rmr;
+        latSteady += latency;
+        hopsSteady += br.maxHops;
+        relMin = Math.min(relMin, rel);
+        steady++;
+      }
+    }
+    int k = Math.max(1, steady);
+    return new BroadcastSeries(rows, rmrSteady / k, latSteady / k, hopsSteady / k, steady == 0 ? Double.NaN : relMin,
+        (c.ihaveSent() - ihaveBefore) / (double) n / Math.max(1, rows.size()), stopped);
   }
 
   static void plumtree(int n, long seed, Path out) throws IOException {
@@ -172,45 +256,27 @@ public final class OverlayExperiments {
     for (int v = 0; v < names.length; v++) {
       long wall = System.nanoTime();
       OverlayCluster c = build(n, seed, configs[v]);
+      String name = names[v];
+      BroadcastSeries bs = broadcasts(c, broadcasts, steadyFrom, () -> false, row -> {
+        csv.append(name).append(',').append((int) row[0]).append(',').append(row[1]).append(',')
+            .append((long) row[2]).append(',').append((int) row[3]).append(',').append(row[4]).append('\n');
+        System.out.printf("%s broadcast %d rmr %.4f last %d ms hops %d reliability %.6f%n", name, (int) row[0],
+            row[1], (long) row[2], (int) row[3], row[4]);
+      });
       double[] x = new double[broadcasts];
       double[] y = new double[broadcasts];
-      double rmrSteady = 0;
-      double latSteady = 0;
-      double hopsSteady = 0;
-      double relMin = 1;
-      int steady = 0;
-      long ihaveBefore = c.ihaveSent();
       for (int b = 0; b < broadcasts; b++) {
-        long before = c.gossipSent();
-        OverlayCluster.Broadcast br = c.broadcast(c.randomLive());
-        c.runUntilMillis(c.engine.nowMillis() + 2 * ROUND_MILLIS);
-        long m = c.gossipSent() - before;
-        double rmr = m / (double) (n - 1) - 1;
-        double rel = br.delivered / (double) n;
-        long latency = br.lastMillis - br.startMillis;
-        x[b] = b + 1;
-        y[b] = rmr;
-        csv.append(names[v]).append(',').append(b + 1).append(',').append(rmr).append(',').append(latency)
-            .append(',').append(br.maxHops).append(',').append(rel).append('\n');
-        System.out.printf("%s broadcast %d rmr %.4f last %d ms hops %d reliability %.6f%n", names[v], b + 1, rmr,
-            latency, br.maxHops, rel);
-        if (b >= steadyFrom) {
-          rmrSteady += rmr;
-          latSteady += latency;
-          hopsSteady += br.maxHops;
-          relMin = Math.min(relMin, rel);
-          steady++;
-        }
+        x[b] = bs.rows().get(b)[0];
+        y[b] = bs.rows().get(b)[1];
       }
-      long ihave = c.ihaveSent() - ihaveBefore;
       chart.line(names[v], x, y, configs[v].floodOnly);
       json.append(String.format(
           "    {\"protocol\": \"%s\", \"broadcasts\": %d, \"steadyFrom\": %d, \"rmrSteadyMean\": %.5f,"
               + " \"rmrFirst\": %.5f, \"lastDeliveryMsSteadyMean\": %.1f, \"maxHopsSteadyMean\": %.2f,"
               + " \"minReliabilitySteady\": %.6f, \"ihavePerNodePerBroadcast\": %.3f, \"wallSeconds\": %.1f,"
               + " \"peakHeapBytes\": %d}%s%n",
-          names[v], broadcasts, steadyFrom + 1, rmrSteady / steady, y[0], latSteady / steady, hopsSteady / steady, relMin,
-          ihave / (double) n / broadcasts, (System.nanoTime() - wall) / 1e9, OverlayCluster.peakHeapBytes(),
+          names[v], broadcasts, steadyFrom + 1, bs.rmrSteady(), y[0], bs.lastDeliverySteadyMillis(), bs.hopsSteady(),
+          bs.minReliabilitySteady(), bs.ihavePerNodePerBroadcast(), (System.nanoTime() - wall) / 1e9, OverlayCluster.peakHeapBytes(),
           v < names.length - 1 ? "," : ""));
       System.out.println(json);
     }
