@@ -81,6 +81,9 @@ final class MembershipRun extends Simulation.Run implements Engine.EventSink {
   private int[] lastSize;
   private long[] completeAt;
   private long sizeChanges;
+  /** The same sizes as a reader polling each node once per millisecond would see them. */
+  private final BitSet sizesSeenPerMilli = new BitSet();
+  private long[] sizeMilli;
 
   /** One crash of one node and what each observer made of it. */
   private final class CrashRecord {
@@ -125,6 +128,8 @@ final class MembershipRun extends Simulation.Run implements Engine.EventSink {
     if (trackSizes) {
       lastSize = new int[n];
       completeAt = new long[n];
+      sizeMilli = new long[n];
+      java.util.Arrays.fill(sizeMilli, -1);
       java.util.Arrays.fill(completeAt, -1);
     }
   }
@@ -224,7 +229,11 @@ final class MembershipRun extends Simulation.Run implements Engine.EventSink {
     members[i] = m;
     engine.install(i, stack);
     if (trackSizes) {
+      if (lastSize[i] > 0) {
+        sizesSeenPerMilli.set(lastSize[i]); // what its previous life ended with
+      }
       lastSize[i] = 0;
+      sizeMilli[i] = -1;
       recordSize(i, m.liveCount(), engine.nowMillis());
     }
     startIncarnation[i] = incarnation;
@@ -438,6 +447,11 @@ final class MembershipRun extends Simulation.Run implements Engine.EventSink {
     if (size == lastSize[node]) {
       return;
     }
+    if (sizeMilli[node] >= 0 && sizeMilli[node] < nowMillis && lastSize[node] > 0) {
+      // The size this node ended its last millisecond with: what a poller would have read.
+      sizesSeenPerMilli.set(lastSize[node]);
+    }
+    sizeMilli[node] = nowMillis;
     lastSize[node] = size;
     sizeChanges++;
     sizesSeen.set(size);
@@ -780,6 +794,12 @@ final class MembershipRun extends Simulation.Run implements Engine.EventSink {
     }
     if (trackSizes) {
       r.distinctClusterSizes = sizesSeen.cardinality();
+      for (int i = 0; i < n; i++) {
+        if (lastSize[i] > 0) {
+          sizesSeenPerMilli.set(lastSize[i]);
+        }
+      }
+      r.distinctClusterSizesPerMilli = sizesSeenPerMilli.cardinality();
       if (sizesSeen.cardinality() <= 100) {
         r.clusterSizes = sizesSeen.stream().boxed().toList();
       }

@@ -98,6 +98,14 @@ public final class SimulationResult {
   @JsonProperty("distinct_cluster_sizes")
   @JsonInclude(JsonInclude.Include.NON_NULL)
   public Integer distinctClusterSizes;
+  /**
+   * The same count at a millisecond's grain: each node's size at the end of every millisecond in which
+   * it changed, as a reader polling once per millisecond would see it (a push-pull merge that adds
+   * many members in one step then counts once).
+   */
+  @JsonProperty("distinct_cluster_sizes_per_ms")
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public Integer distinctClusterSizesPerMilli;
   /** The distinct sizes, ascending, when there are at most 100 of them. */
   @JsonProperty("cluster_sizes")
   @JsonInclude(JsonInclude.Include.NON_NULL)

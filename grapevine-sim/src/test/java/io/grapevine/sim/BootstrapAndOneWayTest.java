@@ -41,6 +41,7 @@ class BootstrapAndOneWayTest {
     assertThat(r.distinctClusterSizes).isEqualTo(2);
     assertThat(r.clusterSizes).containsExactly(1, 2);
     assertThat(r.viewSizeChanges).isEqualTo(4);
+    assertThat(r.distinctClusterSizesPerMilli).isEqualTo(2);
     assertThat(r.completeViewNodes).isEqualTo(2);
     // Join request and answer: two one-way trips of 1 ms plus the stream's extra delay each.
     assertThat(r.completeViewSeconds).isGreaterThan(1.0).isLessThan(1.02);
@@ -57,6 +58,7 @@ class BootstrapAndOneWayTest {
     SimulationResult r = Simulation.run(bootstrap(3, 1, 2000, 20_000, 2));
     assertThat(r.clusterSizes).containsExactly(1, 2, 3);
     assertThat(r.distinctClusterSizes).isEqualTo(3);
+    assertThat(r.distinctClusterSizesPerMilli).isEqualTo(3);
     // Seed: 1, 2, 3; node 1: 1, 2, 3; node 2 (joins last, gets the full state): 1, 3 (or 1, 2, 3).
     assertThat(r.viewSizeChanges).isBetween(8L, 9L);
     // The last node starts at 2 s: nobody can see all three before then.
@@ -82,6 +84,8 @@ class BootstrapAndOneWayTest {
     if (r.clusterSizes != null) {
       assertThat(r.clusterSizes).contains(1, 150).allSatisfy(size -> assertThat(size).isBetween(1, 150));
     }
+    // Polled once per millisecond, a merge of many members in one step shows once: no more sizes.
+    assertThat(r.distinctClusterSizesPerMilli).isGreaterThanOrEqualTo(2).isLessThanOrEqualTo(r.distinctClusterSizes);
     // Every node changed size at least twice (1, then more); none reported more sizes than exist.
     assertThat(r.viewSizeChanges).isGreaterThanOrEqualTo(2L * 150);
     SimulationResult again = Simulation.run(s);
