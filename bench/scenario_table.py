@@ -71,6 +71,9 @@ def headline(r):
     if not f:
         conv = (f"full view everywhere at {r['convergedAtMillis'] / 1000:g} s" if r["converged"] else "not converged")
         parts.insert(0, conv)
+    if not f:
+        parts.append(f"false suspicion episodes {r['falseSuspicionEpisodes']} "
+                     f"({r['falseSuspicionEpisodesOfHealthy']} of healthy members)")
     parts.append(f"false dead {r['falseDead']}")
     return "; ".join(parts)
 
@@ -83,10 +86,16 @@ def main(root):
         if not res.exists():
             print(f"| `{d.name}.yaml` | | | | | | no results.json |")
             continue
+        if not (d / "time.txt").exists():
+            print(f"| `{d.name}.yaml` | | | | | | no time.txt (still running?) |")
+            continue
         r = json.loads(res.read_text())
-        t = (d / "time.txt").read_text() if (d / "time.txt").exists() else ""
+        t = (d / "time.txt").read_text()
         wall = time_field(t, "Elapsed (wall clock) time")
         rss = time_field(t, "Maximum resident set size")
+        if wall is None or rss is None:
+            print(f"| `{d.name}.yaml` | | | | | | time.txt incomplete (still running?) |")
+            continue
         loads = []
         for name in ("load.txt", "load-before.txt", "load-after.txt"):
             p = d / name

@@ -84,6 +84,8 @@ final class MembershipRun extends Simulation.Run implements Engine.EventSink {
   /** The same sizes as a reader polling each node once per millisecond would see them. */
   private final BitSet sizesSeenPerMilli = new BitSet();
   private long[] sizeMilli;
+  /** Per node: sizes it showed at the end of a millisecond, counted each time one differs from the last. */
+  private int[] sizesPerNodeMilli;
 
   /** One crash of one node and what each observer made of it. */
   private final class CrashRecord {
@@ -129,6 +131,7 @@ final class MembershipRun extends Simulation.Run implements Engine.EventSink {
       lastSize = new int[n];
       completeAt = new long[n];
       sizeMilli = new long[n];
+      sizesPerNodeMilli = new int[n];
       java.util.Arrays.fill(sizeMilli, -1);
       java.util.Arrays.fill(completeAt, -1);
     }
@@ -231,6 +234,7 @@ final class MembershipRun extends Simulation.Run implements Engine.EventSink {
     if (trackSizes) {
       if (lastSize[i] > 0) {
         sizesSeenPerMilli.set(lastSize[i]); // what its previous life ended with
+        sizesPerNodeMilli[i]++;
       }
       lastSize[i] = 0;
       sizeMilli[i] = -1;
@@ -450,6 +454,7 @@ final class MembershipRun extends Simulation.Run implements Engine.EventSink {
     if (sizeMilli[node] >= 0 && sizeMilli[node] < nowMillis && lastSize[node] > 0) {
       // The size this node ended its last millisecond with: what a poller would have read.
       sizesSeenPerMilli.set(lastSize[node]);
+      sizesPerNodeMilli[node]++;
     }
     sizeMilli[node] = nowMillis;
     lastSize[node] = size;
@@ -794,11 +799,14 @@ final class MembershipRun extends Simulation.Run implements Engine.EventSink {
     }
     if (trackSizes) {
       r.distinctClusterSizes = sizesSeen.cardinality();
+      Distribution.Samples perNode = new Distribution.Samples();
       for (int i = 0; i < n; i++) {
         if (lastSize[i] > 0) {
           sizesSeenPerMilli.set(lastSize[i]);
+          perNode.add(sizesPerNodeMilli[i] + 1);
         }
       }
+      r.sizesPerNodePerMilli = perNode.summary();
       r.distinctClusterSizesPerMilli = sizesSeenPerMilli.cardinality();
       if (sizesSeen.cardinality() <= 100) {
         r.clusterSizes = sizesSeen.stream().boxed().toList();

@@ -106,6 +106,13 @@ public final class SimulationResult {
   @JsonProperty("distinct_cluster_sizes_per_ms")
   @JsonInclude(JsonInclude.Include.NON_NULL)
   public Integer distinctClusterSizesPerMilli;
+  /**
+   * Per node, how many sizes it showed at a millisecond's grain (the end of each millisecond in which
+   * its size changed): a node that learns the cluster in one push-pull shows few.
+   */
+  @JsonProperty("sizes_per_node_per_ms")
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public Distribution sizesPerNodePerMilli;
   /** The distinct sizes, ascending, when there are at most 100 of them. */
   @JsonProperty("cluster_sizes")
   @JsonInclude(JsonInclude.Include.NON_NULL)

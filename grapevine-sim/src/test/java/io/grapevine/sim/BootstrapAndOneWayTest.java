@@ -42,6 +42,9 @@ class BootstrapAndOneWayTest {
     assertThat(r.clusterSizes).containsExactly(1, 2);
     assertThat(r.viewSizeChanges).isEqualTo(4);
     assertThat(r.distinctClusterSizesPerMilli).isEqualTo(2);
+    assertThat(r.sizesPerNodePerMilli.count()).isEqualTo(2);
+    assertThat(r.sizesPerNodePerMilli.min()).isEqualTo(2);
+    assertThat(r.sizesPerNodePerMilli.max()).isEqualTo(2);
     assertThat(r.completeViewNodes).isEqualTo(2);
     // Join request and answer: two one-way trips of 1 ms plus the stream's extra delay each.
     assertThat(r.completeViewSeconds).isGreaterThan(1.0).isLessThan(1.02);
@@ -86,6 +89,10 @@ class BootstrapAndOneWayTest {
     }
     // Polled once per millisecond, a merge of many members in one step shows once: no more sizes.
     assertThat(r.distinctClusterSizesPerMilli).isGreaterThanOrEqualTo(2).isLessThanOrEqualTo(r.distinctClusterSizes);
+    // The last joiner gets the seed's whole view in one push-pull: few sizes at a millisecond's grain.
+    assertThat(r.sizesPerNodePerMilli.count()).isEqualTo(150);
+    assertThat(r.sizesPerNodePerMilli.min()).isGreaterThanOrEqualTo(2).isLessThan(150);
+    assertThat(r.sizesPerNodePerMilli.max()).isLessThanOrEqualTo(150);
     // Every node changed size at least twice (1, then more); none reported more sizes than exist.
     assertThat(r.viewSizeChanges).isGreaterThanOrEqualTo(2L * 150);
     SimulationResult again = Simulation.run(s);
