@@ -180,6 +180,13 @@ class BootstrapAndOneWayTest {
   }
 
   @Test
+  void peersOutsideTheClusterAreOneLine() {
+    String yaml = "name: ow\nnodes: 10\nfaults:\n  - {type: oneway, nodes: [9], peers: [3, 12]}\n";
+    assertThat(org.assertj.core.api.Assertions.catchThrowable(() -> ScenarioParser.parse(yaml, "ow.yaml")))
+        .hasMessageContaining("faults[0].peers: node 12 does not exist (nodes are 0..9)");
+  }
+
+  @Test
   void aBadDirectionIsOneLine() {
     String yaml = "name: ow\nnodes: 10\nfaults:\n  - {type: oneway, direction: sideways, nodes: [9]}\n";
     assertThat(org.assertj.core.api.Assertions.catchThrowable(() -> ScenarioParser.parse(yaml, "ow.yaml")))
