@@ -67,6 +67,7 @@ public record Fault(
         false);
   }
 
+  /** Packets from {@code nodes} to {@code peers} (or, inbound, from the peers to the nodes) are dropped. */
   public static Fault oneWay(long atMillis, long untilMillis, NodeSet nodes, NodeSet peers, boolean inbound) {
     return new Fault(Type.ONEWAY, atMillis, untilMillis, nodes, 0, 0, 0, List.of(), List.of(), 1.0, peers, inbound);
   }
