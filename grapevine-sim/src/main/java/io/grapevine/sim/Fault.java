@@ -16,6 +16,8 @@ import java.util.List;
  * @param groups partition: groups of nodes that cannot reach each other
  * @param links partition: pairs of nodes that cannot reach each other
  * @param loss flaky: probability that a packet to one of the nodes is lost on its way in
+ * @param peers oneway: the other end of the cut links (null = every other node)
+ * @param inbound oneway: packets from the peers to the nodes are dropped (else from the nodes to the peers)
  */
 public record Fault(
     Type type,
@@ -27,7 +29,9 @@ public record Fault(
     long downtimeMillis,
     List<NodeSet> groups,
     List<int[]> links,
-    double loss) {
+    double loss,
+    NodeSet peers,
+    boolean inbound) {
 
   /** Kinds of fault. */
   public enum Type {
@@ -47,7 +51,25 @@ public record Fault(
      * The nodes lose a fraction {@code loss} of their inbound packets (datagrams and stream messages)
      * from {@code at} until {@code until}, while what they send goes out normally: a flaky host.
      */
-    FLAKY
+    FLAKY,
+    /**
+     * Packets in one direction only between {@code nodes} and {@code peers} are dropped (datagrams and
+     * stream messages) from {@code at} until {@code until}: outbound (the nodes cannot reach the
+     * peers, yet hear them) or inbound (the peers cannot reach the nodes, yet hear them).
+     */
+    ONEWAY
+  }
+
+  /** A fault without peers (every kind but {@link Type#ONEWAY}). */
+  public Fault(Type type, long atMillis, long untilMillis, NodeSet nodes, long delayMillis, double ratePerSecond,
+      long downtimeMillis, List<NodeSet> groups, List<int[]> links, double loss) {
+    this(type, atMillis, untilMillis, nodes, delayMillis, ratePerSecond, downtimeMillis, groups, links, loss, null,
+        false);
+  }
+
+  /** Packets from {@code nodes} to {@code peers} (or, inbound, from the peers to the nodes) are dropped. */
+  public static Fault oneWay(long atMillis, long untilMillis, NodeSet nodes, NodeSet peers, boolean inbound) {
+    return new Fault(Type.ONEWAY, atMillis, untilMillis, nodes, 0, 0, 0, List.of(), List.of(), 1.0, peers, inbound);
   }
 
   public static Fault crash(long atMillis, NodeSet nodes) {

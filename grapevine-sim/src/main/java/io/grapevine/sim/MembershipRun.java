@@ -72,6 +72,20 @@ final class MembershipRun extends Simulation.Run implements Engine.EventSink {
   private Map<String, Long> flakyStatesBeforeEnd;
   /** Each node's stack (of its current life). */
   private final ProtocolStack[] stacks;
+  private final List<String> faultyKinds = new ArrayList<>();
+  private NetworkModel net;
+
+  /** Workload viewSizes: every view size any node reported, and when each first saw all N. */
+  private final boolean trackSizes;
+  private final BitSet sizesSeen = new BitSet();
+  private int[] lastSize;
+  private long[] completeAt;
+  private long sizeChanges;
+  /** The same sizes as a reader polling each node once per millisecond would see them. */
+  private final BitSet sizesSeenPerMilli = new BitSet();
+  private long[] sizeMilli;
+  /** Per node: sizes it showed at the end of a millisecond, counted each time one differs from the last. */
+  private int[] sizesPerNodeMilli;
 
   /** One crash of one node and what each observer made of it. */
   private final class CrashRecord {
@@ -112,6 +126,15 @@ final class MembershipRun extends Simulation.Run implements Engine.EventSink {
     java.util.Arrays.fill(flakyIndex, -1);
     this.faultRandom = new SplittableRandom(Seeds.derive(scenario.seed, Seeds.FAULTS, 0));
     this.reconnectRandom = new SplittableRandom(Seeds.derive(scenario.seed, Seeds.RECONNECT, 0));
+    this.trackSizes = scenario.workloadBoolean("viewSizes");
+    if (trackSizes) {
+      lastSize = new int[n];
+      completeAt = new long[n];
+      sizeMilli = new long[n];
+      sizesPerNodeMilli = new int[n];
+      java.util.Arrays.fill(sizeMilli, -1);
+      java.util.Arrays.fill(completeAt, -1);
+    }
   }
 
   static String name(int i) {
@@ -137,7 +160,7 @@ final class MembershipRun extends Simulation.Run implements Engine.EventSink {
   @Override
   SimulationResult execute() {
     startWall = System.nanoTime();
-    NetworkModel net = new NetworkModel(scenario.latency(), scenario.loss, scenario.duplicate,
+    net = new NetworkModel(scenario.latency(), scenario.loss, scenario.duplicate,
         scenario.bandwidthBytesPerSecond, scenario.streamExtraMillis * 1000);
     engine = new Engine(n, net, scenario.seed, this, options.trace);
     for (int s = 0; s < Math.min(scenario.seedNodes, n); s++) {
@@ -208,6 +231,15 @@ final class MembershipRun extends Simulation.Run implements Engine.EventSink {
     stacks[i] = stack;
     members[i] = m;
     engine.install(i, stack);
+    if (trackSizes) {
+      if (lastSize[i] > 0) {
+        sizesSeenPerMilli.set(lastSize[i]); // what its previous life ended with
+        sizesPerNodeMilli[i]++;
+      }
+      lastSize[i] = 0;
+      sizeMilli[i] = -1;
+      recordSize(i, m.liveCount(), engine.nowMillis());
+    }
     startIncarnation[i] = incarnation;
     left[i] = false;
     upCount++;
@@ -353,12 +385,7 @@ final class MembershipRun extends Simulation.Run implements Engine.EventSink {
         }
         case FLAKY -> {
           int[] nodes = f.nodes().resolve(n, faultRandom, seedCount);
-          for (int i : nodes) {
-            if (flakyIndex[i] < 0) {
-              flakyIndex[i] = flakyNodes.size();
-              flakyNodes.add(i);
-            }
-          }
+          watchFaulty(nodes, "flaky");
           flakyFrom = Math.min(flakyFrom, f.atMillis());
           flakyUntil = Math.max(flakyUntil, Math.min(f.untilMillis(), scenario.durationMillis));
           flakyLoss = Math.max(flakyLoss, f.loss());
@@ -375,9 +402,66 @@ final class MembershipRun extends Simulation.Run implements Engine.EventSink {
             });
           }
         }
+        case ONEWAY -> {
+          int[] nodes = f.nodes().resolve(n, faultRandom, seedCount);
+          int[] peers;
+          if (f.peers() == null) {
+            peers = new int[n];
+            for (int i = 0; i < n; i++) {
+              peers[i] = i;
+            }
+          } else {
+            peers = f.peers().resolve(n, faultRandom, 0);
+          }
+          watchFaulty(nodes, f.inbound() ? "oneway-inbound" : "oneway-outbound");
+          flakyFrom = Math.min(flakyFrom, f.atMillis());
+          flakyUntil = Math.max(flakyUntil, Math.min(f.untilMillis(), scenario.durationMillis));
+          long heal = f.untilMillis() == Long.MAX_VALUE ? Long.MAX_VALUE : f.untilMillis() * 1000;
+          if (f.inbound()) {
+            net.addDirectedCut(at, heal, peers, nodes);
+          } else {
+            net.addDirectedCut(at, heal, nodes, peers);
+          }
+          engine.schedule(at, () -> net.refresh(engine.nowMicros()));
+          if (heal != Long.MAX_VALUE) {
+            engine.schedule(heal, () -> net.refresh(engine.nowMicros()));
+          }
+        }
         case CHURN -> scheduleChurn(f, f.atMillis() * 1000);
         default -> throw new AssertionError(f.type());
       }
+    }
+  }
+
+  /** Marks nodes as faulty: left out of the healthy observers and reported on in the {@code flaky} report. */
+  private void watchFaulty(int[] nodes, String kind) {
+    for (int i : nodes) {
+      if (flakyIndex[i] < 0) {
+        flakyIndex[i] = flakyNodes.size();
+        flakyNodes.add(i);
+      }
+    }
+    if (!faultyKinds.contains(kind)) {
+      faultyKinds.add(kind);
+    }
+  }
+
+  /** A node's view size now: counted if it changed, and the first time it covers all N nodes. */
+  private void recordSize(int node, int size, long nowMillis) {
+    if (size == lastSize[node]) {
+      return;
+    }
+    if (sizeMilli[node] >= 0 && sizeMilli[node] < nowMillis && lastSize[node] > 0) {
+      // The size this node ended its last millisecond with: what a poller would have read.
+      sizesSeenPerMilli.set(lastSize[node]);
+      sizesPerNodeMilli[node]++;
+    }
+    sizeMilli[node] = nowMillis;
+    lastSize[node] = size;
+    sizeChanges++;
+    sizesSeen.set(size);
+    if (size == n && completeAt[node] < 0) {
+      completeAt[node] = nowMillis;
     }
   }
 
@@ -419,6 +503,10 @@ final class MembershipRun extends Simulation.Run implements Engine.EventSink {
       int m = index(member.name());
       long inc = member.incarnation();
       countFlakyChange(observer, m, e.type(), nowMillis);
+      if (trackSizes && members[observer] != null) {
+        // The core updates its count before it emits the event, so this is the size the event reports.
+        recordSize(observer, members[observer].liveCount(), nowMillis);
+      }
       switch (e.type()) {
         case SUSPECTED -> {
           suspicions++;
@@ -675,6 +763,8 @@ final class MembershipRun extends Simulation.Run implements Engine.EventSink {
     if (flakyChanges != null) {
       SimulationResult.FlakyReport fr = new SimulationResult.FlakyReport();
       fr.nodes.addAll(flakyNodes);
+      fr.kinds.addAll(faultyKinds);
+      fr.packetsDroppedOneWay = net.droppedOneWay();
       fr.fromMillis = flakyFrom;
       fr.untilMillis = flakyUntil;
       fr.inboundLoss = flakyLoss;
@@ -706,6 +796,35 @@ final class MembershipRun extends Simulation.Run implements Engine.EventSink {
       fr.flakyDeclaredDead = flakyDead.cardinality();
       fr.packetsLostInbound = engine.lostInbound();
       r.flaky = fr;
+    }
+    if (trackSizes) {
+      r.distinctClusterSizes = sizesSeen.cardinality();
+      Distribution.Samples perNode = new Distribution.Samples();
+      for (int i = 0; i < n; i++) {
+        if (lastSize[i] > 0) {
+          sizesSeenPerMilli.set(lastSize[i]);
+          perNode.add(sizesPerNodeMilli[i] + 1);
+        }
+      }
+      r.sizesPerNodePerMilli = perNode.summary();
+      r.distinctClusterSizesPerMilli = sizesSeenPerMilli.cardinality();
+      if (sizesSeen.cardinality() <= 100) {
+        r.clusterSizes = sizesSeen.stream().boxed().toList();
+      }
+      r.viewSizeChanges = sizeChanges;
+      Distribution.Samples at = new Distribution.Samples();
+      int complete = 0;
+      long last = -1;
+      for (long t : completeAt) {
+        if (t >= 0) {
+          complete++;
+          at.add(t);
+          last = Math.max(last, t);
+        }
+      }
+      r.completeViewNodes = complete;
+      r.completeViewSeconds = complete == n ? last / 1000.0 : null;
+      r.completeViewAt = at.summary();
     }
     r.detectionLatency = allDead.summary();
     r.firstSuspicionLatency = allSuspect.summary();

@@ -24,6 +24,7 @@ public final class NetworkModel {
 
   private final List<Partition> partitions = new ArrayList<>();
   private Partition[] active = new Partition[0];
+  private long droppedOneWay;
 
   public NetworkModel(Latency latency, double loss, double duplicate, long bandwidthBytesPerSecond,
       long streamExtraMicros) {
@@ -43,21 +44,28 @@ public final class NetworkModel {
     final long healMicros;
     /** Group per node (group ids start at 1; 0 = not listed, its own implicit group); null if by links. */
     final byte[] group;
-    /** Blocked pairs as (min << 32 | max); null if by groups. */
+    /** Blocked pairs as (min << 32 | max), or (src << 32 | dst) if directed; null if by groups. */
     final java.util.Set<Long> links;
+    /** Whether {@link #links} holds directed pairs: only packets from the first to the second are cut. */
+    final boolean directed;
 
     Partition(long startMicros, long healMicros, byte[] group, java.util.Set<Long> links) {
+      this(startMicros, healMicros, group, links, false);
+    }
+
+    Partition(long startMicros, long healMicros, byte[] group, java.util.Set<Long> links, boolean directed) {
       this.startMicros = startMicros;
       this.healMicros = healMicros;
       this.group = group;
       this.links = links;
+      this.directed = directed;
     }
 
     boolean cuts(int a, int b) {
       if (group != null) {
         return group[a] != group[b];
       }
-      long key = ((long) Math.min(a, b) << 32) | Math.max(a, b);
+      long key = directed ? ((long) a << 32) | b : ((long) Math.min(a, b) << 32) | Math.max(a, b);
       return links.contains(key);
     }
   }
@@ -84,6 +92,27 @@ public final class NetworkModel {
     partitions.add(new Partition(startMicros, healMicros, null, set));
   }
 
+  /**
+   * Adds a one-way cut: packets from each node of {@code from} to each node of {@code to} are dropped,
+   * while packets the other way still flow (an asymmetric firewall rule, a half-broken NIC or route).
+   */
+  public void addDirectedCut(long startMicros, long healMicros, int[] from, int[] to) {
+    java.util.Set<Long> set = new java.util.HashSet<>();
+    for (int a : from) {
+      for (int b : to) {
+        if (a != b) {
+          set.add(((long) a << 32) | b);
+        }
+      }
+    }
+    partitions.add(new Partition(startMicros, healMicros, null, set, true));
+  }
+
+  /** Packets dropped by one-way cuts ({@link #addDirectedCut}); also counted as dropped by partition. */
+  public long droppedOneWay() {
+    return droppedOneWay;
+  }
+
   public List<Partition> partitions() {
     return partitions;
   }
@@ -104,6 +133,9 @@ public final class NetworkModel {
     Partition[] a = active;
     for (Partition p : a) {
       if (p.cuts(src, dst)) {
+        if (p.directed) {
+          droppedOneWay++;
+        }
         return true;
       }
     }

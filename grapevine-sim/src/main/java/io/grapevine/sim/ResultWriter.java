@@ -95,6 +95,10 @@ public final class ResultWriter {
       } else {
         row(b, "suspicions (false)", r.suspicionsRaised + " (" + r.falseSuspicions + ")");
         row(b, "dead declared (false)", r.deadDeclared + " (" + r.falseDead + ")");
+        if (r.distinctClusterSizes != null) {
+          row(b, "distinct cluster sizes reported", r.distinctClusterSizes);
+          row(b, "complete view at every node (s)", r.completeViewSeconds == null ? "never" : r.completeViewSeconds);
+        }
       }
     }
     row(b, "virtual time (s)", String.format(Locale.ROOT, "%.1f", r.virtualMillis / 1000.0));

@@ -34,7 +34,8 @@ public final class Scenario {
   public enum Protocol {
     /** {@link io.grapevine.membership.Membership}: SWIM + Lifeguard, full view. */
     MEMBERSHIP("membership", "SWIM + Lifeguard full-view membership: joins, crashes, partitions, churn, loss", false,
-        List.of()),
+        List.of(WorkloadKnob.bool("viewSizes", false,
+            "record every node's view size each time it changes: distinct_cluster_sizes and complete_view_s"))),
     /** {@link RumorNode}: plain push-pull rumor spreading over uniformly random peers. */
     RUMOR("rumor", "plain push-pull rumor spreading, measured against mean-field theory", false, List.of()),
     /** Dissemination: every Demers variant (mode, feedback, stop, k) or piggyback on membership. */
@@ -353,6 +354,9 @@ public final class Scenario {
       }
       if (f.nodes() != null && f.nodes().maxExplicit() >= nodes) {
         errors.add(at + ".nodes: node " + f.nodes().maxExplicit() + " does not exist (nodes are 0.." + (nodes - 1) + ")");
+      }
+      if (f.peers() != null && f.peers().maxExplicit() >= nodes) {
+        errors.add(at + ".peers: node " + f.peers().maxExplicit() + " does not exist (nodes are 0.." + (nodes - 1) + ")");
       }
       for (NodeSet g : f.groups()) {
         if (g.maxExplicit() >= nodes) {

@@ -461,7 +461,7 @@ public final class ScenarioParser {
       return null;
     }
     keys(f, at + ".", Set.of("type", "at", "until", "heal", "nodes", "delay", "rate", "downtime", "groups", "links",
-        "loss"));
+        "loss", "peers", "direction"));
     String type = f.has("type") ? f.get("type").asText().toLowerCase(Locale.ROOT) : "";
     long atMs = f.has("at") ? millis(f.get("at"), at + ".at", 0) : 0;
     long until = Long.MAX_VALUE;
@@ -492,6 +492,19 @@ public final class ScenarioParser {
         JsonNode loss = required(f, "loss", at);
         double p = loss == null ? 0 : fraction(loss, at + ".loss");
         return nodes == null ? null : Fault.flaky(atMs, until, nodes, p);
+      }
+      case "oneway": {
+        NodeSet nodes = nodeSet(required(f, "nodes", at), at + ".nodes");
+        NodeSet peers = f.has("peers") ? nodeSet(f.get("peers"), at + ".peers") : null;
+        String dir = f.has("direction") ? f.get("direction").asText().toLowerCase(Locale.ROOT) : "outbound";
+        if (!dir.equals("outbound") && !dir.equals("inbound")) {
+          errors.add(at + ".direction: expected outbound or inbound, got '" + dir + "'");
+          return null;
+        }
+        if (f.has("peers") && peers == null) {
+          return null;
+        }
+        return nodes == null ? null : Fault.oneWay(atMs, until, nodes, peers, dir.equals("inbound"));
       }
       case "partition": {
         if (f.has("groups")) {
@@ -544,7 +557,7 @@ public final class ScenarioParser {
         return Fault.churn(atMs, until, r, downtime);
       }
       default:
-        errors.add(at + ".type: expected crash, restart, leave, slow, flaky, partition or churn, got '" + type + "'");
+        errors.add(at + ".type: expected crash, restart, leave, slow, flaky, oneway, partition or churn, got '" + type + "'");
         return null;
     }
   }

@@ -2,6 +2,8 @@
 package io.grapevine.sim;
 
 import com.fasterxml.jackson.annotation.JsonIgnore;
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonProperty;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -87,6 +89,54 @@ public final class SimulationResult {
   /** What healthy observers made of the flaky nodes ({@code flaky} faults); null without one. */
   public FlakyReport flaky;
 
+  // Bootstrap (membership with workload viewSizes: true); absent from results.json otherwise.
+  /**
+   * How many distinct view sizes (members alive or suspect, self included) the nodes reported, over
+   * all nodes and the whole run: every node's size at its start (1) and after every membership event
+   * that changed it. A consistent membership reports few; a gossip one up to N.
+   */
+  @JsonProperty("distinct_cluster_sizes")
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public Integer distinctClusterSizes;
+  /**
+   * The same count at a millisecond's grain: each node's size at the end of every millisecond in which
+   * it changed, as a reader polling once per millisecond would see it (a push-pull merge that adds
+   * many members in one step then counts once).
+   */
+  @JsonProperty("distinct_cluster_sizes_per_ms")
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public Integer distinctClusterSizesPerMilli;
+  /**
+   * Per node, how many sizes it showed at a millisecond's grain (the end of each millisecond in which
+   * its size changed): a node that learns the cluster in one push-pull shows few.
+   */
+  @JsonProperty("sizes_per_node_per_ms")
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public Distribution sizesPerNodePerMilli;
+  /** The distinct sizes, ascending, when there are at most 100 of them. */
+  @JsonProperty("cluster_sizes")
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public List<Integer> clusterSizes;
+  /** Changes of view size summed over the nodes. */
+  @JsonProperty("view_size_changes")
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public Long viewSizeChanges;
+  /**
+   * Seconds of virtual time from the start of the run until the last node first saw all N nodes
+   * (alive or suspect, itself included); null if some node never did.
+   */
+  @JsonProperty("complete_view_s")
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public Double completeViewSeconds;
+  /** How many nodes ever saw all N nodes. */
+  @JsonProperty("complete_view_nodes")
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public Integer completeViewNodes;
+  /** When each node first saw all N nodes, from the start of the run, ms. */
+  @JsonProperty("complete_view_at")
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public Distribution completeViewAt;
+
   // Cost.
   public long wallMillis;
   /** Calls into protocol nodes (packets handled, timer ticks, commands). */
@@ -132,6 +182,8 @@ public final class SimulationResult {
    */
   public static final class FlakyReport {
     public List<Integer> nodes = new ArrayList<>();
+    /** The faults that made these nodes faulty: flaky, oneway-outbound, oneway-inbound. */
+    public List<String> kinds = new ArrayList<>();
     public long fromMillis;
     public long untilMillis;
     public double inboundLoss;
@@ -163,6 +215,8 @@ public final class SimulationResult {
     public int flakyDeclaredDead;
     /** Packets lost on the way into flaky nodes. */
     public long packetsLostInbound;
+    /** Packets dropped by one-way cuts (counted with the partitions' drops too). */
+    public long packetsDroppedOneWay;
   }
 
   /** The timeseries column named {@code name}, or null. */

@@ -105,7 +105,7 @@ class ScenarioParserTest {
         "bad.yaml:4: network.loss: must be in 0..1, got 1.5",
         "bad.yaml:4: network.latency.type: expected constant, uniform or lognormal, got 'gaussian'",
         "bad.yaml:5: duration: expected a duration like 250ms, 1.5s, 2m or PT1S, got 'soon'",
-        "bad.yaml:7: faults[0].type: expected crash, restart, leave, slow, flaky, partition or churn, got 'explode'",
+        "bad.yaml:7: faults[0].type: expected crash, restart, leave, slow, flaky, oneway, partition or churn, got 'explode'",
         "bad.yaml:8: sampleEvery: expected a duration like 250ms, 1.5s, 2m or PT1S, got '500': add a unit, like 500ms");
     assertThat(e.getMessage().lines()).allMatch(l -> l.startsWith("bad.yaml:"));
   }
