@@ -47,7 +47,10 @@ class SimulateProcessTest {
       long millis = (System.nanoTime() - t0) / 1_000_000;
       assertThat(exited).as("exited within 10 s").isTrue();
       System.out.printf("%s: SIGTERM to exit %d ms%n", family, millis);
-      assertThat(millis).as("SIGTERM to exit, ms; log:%n%s", Files.readString(log)).isLessThan(2000);
+      // The run itself gives its writers at most 1.8 s after the signal (430-630 ms measured on an
+      // idle machine, docs/simulation.md); the test allows a loaded shared machine's scheduling on
+      // top. A run that ignored the signal would go on for an hour of virtual time.
+      assertThat(millis).as("SIGTERM to exit, ms; log:%n%s", Files.readString(log)).isLessThan(5000);
       assertThat(p.exitValue()).isEqualTo(143);
       JsonNode json = new ObjectMapper().readTree(out.resolve("results.json").toFile());
       assertThat(json.get("partial").asBoolean()).isTrue();
