@@ -89,7 +89,7 @@ for k in sorted(rows):
     print("| %s | %s | %d | %s | %s | %s | %s | %s |" % (system, cfg, len(r),
           cell([x[0] for x in r]), cell([x[1] for x in r]), cell([x[2] for x in r]),
           cell([x[3] for x in r], "%.0f"), cell([x[4] for x in r])))
-load = sorted(glob.glob(os.path.join(out, "load_*_n%s_r*.json" % n)))
+load = sorted(f for f in glob.glob(os.path.join(out, "load_*_n%s_r*.json" % n)) if not f.endswith(".anchor.json"))
 if load:
     print()
     print("| system | run | hogs × s | load avg before..end | fail flags seen | PFAIL flags seen | epoch rise | primaries changed | own counters |")
