@@ -10,7 +10,7 @@ _elections_started; Redis: "as failing (quorum reached)" and "Failover election 
   --system gv:    examples/redis-cluster/run.sh, RESP ports BASE.. (Grapevine BASE+10000..)
   --system redis: the anchor harness rcbench.py (--no-failure, its steady-state window spanning
                   the load), client ports BASE.. (bus BASE+10000..)
-The hogs are `timeout SECS sh -c 'while :; do :; done'` processes, killed by PID at the end.
+The hogs are Python busy loops that end by themselves after SECS, killed by PID at the end.
 Loopback only. Writes one JSON; prints one line."""
 import argparse, json, os, subprocess, sys, time
 
@@ -132,8 +132,10 @@ def main():
         before = snapshot(ports, counters, logs)
         res["load_before"] = open("/proc/loadavg").read().split()[:3]
         for _ in range(a.hogs):
-            hogs.append(subprocess.Popen(["timeout", "-s", "KILL", str(a.secs), "sh", "-c",
-                                          "while :; do :; done"]))
+            # one process per hog that ends by itself after SECS, so killing it by its PID ends it
+            # (a `timeout ... sh -c` hog killed early left its busy shell running)
+            hogs.append(subprocess.Popen([sys.executable, "-c",
+                                          "import time\nend = time.time() + %d\nwhile time.time() < end:\n    pass\n" % a.secs]))
         flags = {"fail": set(), "pfail": set()}
         polls, t0 = 0, time.time()
         while time.time() - t0 < a.secs:
