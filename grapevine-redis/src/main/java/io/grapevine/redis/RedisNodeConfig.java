@@ -145,7 +145,7 @@ public final class RedisNodeConfig {
     /**
      * Grapevine's probe interval (default 500 ms); with the suspicion multiplier it sets the time a
      * crash takes to become a failure verdict (about 1–2 s at the defaults, as Redis's node timeout
-     * of 1 s), and the bus's bytes (about 450–800 B/s per node at N = 6–30).
+     * of 1 s), and the bus's bytes (about 500–900 B/s per node at N = 6–30).
      */
     public Builder probeInterval(Duration v) { probeInterval = v; return this; }
 
