@@ -9,8 +9,13 @@
 # transport counters (UDP + TCP payload). Redis: the anchor harness in ../shared/anchors/redis-cluster
 # (rcbench.py, called as is), bus bytes = /proc/PID/io wchar (every write of the process; on an idle
 # cluster that is the bus). Needs redis-server and redis-cli (apt-get install redis-server).
+# The anchor runs under `python3 -O`: its one assert pins client ports to 30000+, whose bus ports
+# (+10000) would be above 32767; the file itself is used as is.
 #   REPS=3 N=6 WINDOW=10 OUT=/tmp/grapevine-redis-bench bench/redis-bus.sh
-# Prints a markdown table; JSON per run in $OUT.
+# LOAD=1 adds, per rep, an idle run of each system (grapevine-redis defaults; Redis node timeout
+# 1000 ms) with LOAD_HOGS busy loops (default 4) for LOAD_SECS (default 60) seconds, counting
+# fail flags, epoch rises and changed primaries (bench/redis_load.py); LOAD_ONLY=1 skips the
+# failover runs. Prints markdown tables; JSON per run in $OUT.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 REPS=${REPS:-3}
@@ -18,8 +23,14 @@ N=${N:-6}
 WINDOW=${WINDOW:-10}
 OUT=${OUT:-/tmp/grapevine-redis-bench}
 ANCHOR=${REDIS_ANCHOR:-../shared/anchors/redis-cluster}
-GV_CONFIGS=${GV_CONFIGS:-"probe1000:--probe-interval-ms 1000|probe300:--probe-interval-ms 300"}
+# "default": RedisNodeConfig's defaults (probe 500 ms, suspicion multiplier 1, failover delays x 0.5);
+# "probe1000": the earlier defaults, for comparison
+GV_CONFIGS=${GV_CONFIGS:-"default:|probe1000:--probe-interval-ms 1000 --suspicion-mult 3 --failover-delay-scale 1"}
 REDIS_TIMEOUTS=${REDIS_TIMEOUTS:-"1000 5000"}
+LOAD=${LOAD:-0}
+LOAD_ONLY=${LOAD_ONLY:-0}
+LOAD_SECS=${LOAD_SECS:-60}
+LOAD_HOGS=${LOAD_HOGS:-4}
 command -v redis-server >/dev/null || { echo "redis-bus.sh: redis-server not installed" >&2; exit 2; }
 [ -f "$ANCHOR/rcbench.py" ] || { echo "redis-bus.sh: $ANCHOR/rcbench.py not found (set REDIS_ANCHOR)" >&2; exit 2; }
 mkdir -p "$OUT"
@@ -28,6 +39,13 @@ GRAPEVINE_REDIS_CP="$(examples/redis-cluster/run.sh classpath)"
 export GRAPEVINE_REDIS_CP
 # REPS=0 only prints the table of the runs already in $OUT
 for rep in $(seq 1 "$REPS"); do
+  if [ "$LOAD" = 1 ]; then
+    python3 bench/redis_load.py --system gv --nodes "$N" --base-port 21000 --secs "$LOAD_SECS" --hogs "$LOAD_HOGS" \
+      --anchor "$ANCHOR" --tag "load_gv_n${N}_r${rep}" --out "$OUT/load_gv_n${N}_r${rep}.json" || true
+    python3 bench/redis_load.py --system redis --nodes "$N" --base-port 12000 --secs "$LOAD_SECS" --hogs "$LOAD_HOGS" \
+      --node-timeout 1000 --anchor "$ANCHOR" --tag "load_redis_n${N}_r${rep}" --out "$OUT/load_redis_n${N}_r${rep}.json" || true
+  fi
+  [ "$LOAD_ONLY" = 1 ] && continue
   IFS='|' read -ra cfgs <<<"$GV_CONFIGS"
   for c in "${cfgs[@]}"; do
     name=${c%%:*} opts=${c#*:}
@@ -35,7 +53,7 @@ for rep in $(seq 1 "$REPS"); do
       --node-opts "$opts" --tag "gv_${name}_n${N}_r${rep}" --out "$OUT/gv_${name}_n${N}_r${rep}.json" || true
   done
   for t in $REDIS_TIMEOUTS; do
-    python3 "$ANCHOR/rcbench.py" --nodes "$N" --node-timeout "$t" --layout replicas --window "$WINDOW" --base-port 12000 \
+    python3 -O "$ANCHOR/rcbench.py" --nodes "$N" --node-timeout "$t" --layout replicas --window "$WINDOW" --base-port 12000 \
       --tag "redis_t${t}_n${N}_r${rep}" --out "$OUT/redis_t${t}_n${N}_r${rep}.json" || true
   done
 done
@@ -71,4 +89,20 @@ for k in sorted(rows):
     print("| %s | %s | %d | %s | %s | %s | %s | %s |" % (system, cfg, len(r),
           cell([x[0] for x in r]), cell([x[1] for x in r]), cell([x[2] for x in r]),
           cell([x[3] for x in r], "%.0f"), cell([x[4] for x in r])))
+load = sorted(f for f in glob.glob(os.path.join(out, "load_*_n%s_r*.json" % n)) if not f.endswith(".anchor.json"))
+if load:
+    print()
+    print("| system | run | hogs × s | load avg before..end | fail flags seen | PFAIL flags seen | epoch rise | primaries changed | own counters |")
+    print("|---|---|---|---|---|---|---|---|---|")
+    for f in load:
+        d = json.load(open(f))
+        if "error" in d:
+            print("| %s | %s | error: %s |||||||" % (d["system"], d["tag"], d["error"]))
+            continue
+        own = ", ".join("%s %d" % (k.replace("grapevine_", ""), v) for k, v in
+                        sorted(list(d["counters"].items()) + list(d["log_lines"].items())))
+        print("| %s | %s | %d × %d | %s..%s | %d | %d | %d | %d | %s |" % (
+            "grapevine-redis" if d["system"] == "gv" else "Redis 7.0 (node timeout %d ms)" % d["node_timeout_ms"],
+            d["tag"], d["hogs"], d["secs"], d["load_before"][0], d["load_end"][0], d["fail_flags_seen"],
+            d["pfail_flags_seen"], d["epoch_rise"], d["primaries_changed"], own))
 PY

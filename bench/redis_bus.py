@@ -3,7 +3,7 @@
 """One run of grapevine-redis at N nodes (examples/redis-cluster/run.sh): start, wait until every
 node sees every node and cluster_state:ok, settle, measure the Grapevine bus bytes per node over a
 window (INFO grapevine_bytes_sent/received, the transport's UDP + TCP payload counters), then
-SIGKILL the primary on BASE+1 and poll every survivor's CLUSTER NODES until its replica (BASE+1+N/2)
+SIGKILL the primary on BASE+1 and poll every survivor's CLUSTER NODES (pipelined, every 10 ms) until its replica (BASE+1+N/2)
 is shown master everywhere. Writes one JSON; prints one line. Loopback only."""
 import argparse, json, os, socket, subprocess, sys, time
 
@@ -22,6 +22,28 @@ def resp(port, *args, timeout=2.0):
             n = int(line[1:])
             return f.read(n + 2)[:-2].decode()
         return line.decode().strip()
+
+
+class Conn:
+    """A kept-open RESP connection: the failover poll sends to every observer, then reads every
+    answer, so one round costs one round trip, not one per node (as the anchor harness polls)."""
+
+    def __init__(self, port):
+        self.s = socket.create_connection(("127.0.0.1", port), timeout=2.0)
+        self.f = self.s.makefile("rb")
+
+    def send(self, *args):
+        self.s.sendall(b"*%d\r\n" % len(args) + b"".join(
+            b"$%d\r\n%s\r\n" % (len(a.encode()), a.encode()) for a in args))
+
+    def read(self):
+        line = self.f.readline()
+        if line[:1] == b"$":
+            return self.f.read(int(line[1:]) + 2)[:-2].decode()
+        return line.decode().strip()
+
+    def close(self):
+        self.s.close()
 
 
 def fields(text):
@@ -105,13 +127,23 @@ def main():
         vid, hid = pids[victim][2], pids[heir][2]
         obs = [p for p in ports if p != victim]
         fail_at, promo_at, self_at = {}, {}, None
+        conns = {p: Conn(p) for p in obs}
         t_kill = time.time()
+        res["kill_epoch_s"] = t_kill  # to line up with the nodes' log timestamps
         os.kill(pids[victim][0], 9)
         while time.time() - t_kill < 120:
-            for p in obs:
+            for p, c in list(conns.items()):
                 try:
-                    txt = resp(p, "CLUSTER", "NODES")
+                    c.send("CLUSTER", "NODES")
                 except OSError:
+                    c.close()
+                    del conns[p]
+            for p, c in list(conns.items()):
+                try:
+                    txt = c.read()
+                except OSError:
+                    c.close()
+                    del conns[p]
                     continue
                 t = time.time() - t_kill
                 for ln in txt.splitlines():
@@ -122,14 +154,23 @@ def main():
                         promo_at.setdefault(p, t)
                         if p == heir and self_at is None:
                             self_at = t
+            for p in obs:  # reconnect an observer whose connection broke
+                if p not in conns:
+                    try:
+                        conns[p] = Conn(p)
+                    except OSError:
+                        pass
             if len(fail_at) == len(obs) and len(promo_at) == len(obs):
                 break
             time.sleep(0.01)
+        for c in conns.values():
+            c.close()
         res["failure"] = {
             "first_fail_s": round(min(fail_at.values()), 3) if fail_at else None,
             "all_fail_s": round(max(fail_at.values()), 3) if len(fail_at) == len(obs) else None,
             "replica_self_promoted_s": round(self_at, 3) if self_at is not None else None,
-            "promotion_seen_everywhere_s": round(max(promo_at.values()), 3) if len(promo_at) == len(obs) else None}
+            "promotion_seen_everywhere_s": round(max(promo_at.values()), 3) if len(promo_at) == len(obs) else None,
+            "promotion_seen_by_port_s": {str(p): round(t, 3) for p, t in sorted(promo_at.items())}}
     except Exception as e:
         res["error"] = "%s: %s" % (type(e).__name__, e)
     finally:

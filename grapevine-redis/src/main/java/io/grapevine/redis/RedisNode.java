@@ -70,6 +70,12 @@ public final class RedisNode implements AutoCloseable {
   private final AtomicLong protocolErrors = new AtomicLong();
   private final AtomicLong refusedConnections = new AtomicLong();
   private final AtomicLong replicaLinksDropped = new AtomicLong();
+  // transitions of other nodes as membership shows them (tick thread only writes these); a false
+  // failover under load shows here first, as suspicions and failure verdicts of live nodes
+  private final Map<String, MemberState> lastStates = new HashMap<>();
+  private final AtomicLong peersSuspected = new AtomicLong();
+  private final AtomicLong peersFailed = new AtomicLong();
+  private final AtomicLong electionsStarted = new AtomicLong();
   private final AtomicLong rejectedWrites = new AtomicLong();
   private static final Err OOM = new Err("OOM command not allowed: the node holds its maximum number of keys");
   private final long startMillis = System.currentTimeMillis();
@@ -105,6 +111,7 @@ public final class RedisNode implements AutoCloseable {
     this.connectionSlots = new Semaphore(config.maxConnections);
     MembershipConfig membership = MembershipConfig.local().toBuilder()
         .probeInterval(config.probeInterval)
+        .suspicionMult(config.suspicionMult)
         .probeTimeout(Duration.ofMillis(Math.min(200, config.probeInterval.toMillis() / 2)))
         // a claim change must reach every node even when one gossip target is the dead primary:
         // more retransmissions than the local profile's 2, and a push-pull (the repair) every 5 s
@@ -217,6 +224,18 @@ public final class RedisNode implements AutoCloseable {
         continue;
       }
       boolean failed = m.state() == MemberState.DEAD || m.state() == MemberState.LEFT;
+      MemberState before = lastStates.put(c.id(), m.state());
+      if (before != null && before != m.state()) {
+        if (m.state() == MemberState.SUSPECT) {
+          peersSuspected.incrementAndGet();
+          log.info("suspects {}", c.id());
+        } else if (failed && before != MemberState.DEAD && before != MemberState.LEFT) {
+          peersFailed.incrementAndGet();
+          log.info("sees {} failed ({})", c.id(), m.state());
+        } else if (m.state() == MemberState.ALIVE) {
+          log.info("sees {} alive again", c.id());
+        }
+      }
       InetSocketAddress a = m.endpoint().toSocketAddress();
       peers.put(c.id(), new Peer(c, a.getAddress().getHostAddress(), a.getPort(), failed));
     }
@@ -245,6 +264,7 @@ public final class RedisNode implements AutoCloseable {
     }
     for (Action a : actions) {
       if (a instanceof RequestVotes r) {
+        electionsStarted.incrementAndGet();
         log.info("asking for votes: epoch {} to replace {}", r.epoch(), r.failedPrimaryId());
         daemon(() -> solicitVotes(r), "redis-election").start();
       } else if (a instanceof PublishClaim p) {
@@ -287,29 +307,49 @@ public final class RedisNode implements AutoCloseable {
         }
         voters = state.voters();
       }
-      for (Peer p : voters) {
-        if (granted.contains(p.claim().id())) {
-          continue;
-        }
-        try (Socket s = new Socket()) {
-          s.connect(new InetSocketAddress(p.host(), p.claim().respPort()), 300);
-          s.setSoTimeout(500);
-          OutputStream out = s.getOutputStream();
-          out.write(Resp.command(List.of(Resp.bytes("GVAUTH"), Resp.bytes(r.candidateId()),
-              Resp.bytes(r.failedPrimaryId()), Resp.bytes(Long.toString(r.epoch())),
-              Resp.bytes(r.manual() ? "1" : "0"))));
-          out.flush();
-          Object reply = Resp.readReply(new BufferedInputStream(s.getInputStream()), limits);
-          if (Long.valueOf(1).equals(reply)) {
-            granted.add(p.claim().id());
-            synchronized (lock) {
-              state.onVoteGranted(new GrantVote(p.claim().id(), r.candidateId(), r.epoch()));
-              log.info("vote from {} in epoch {}: {} votes", p.claim().id(), r.epoch(), state.votes());
-            }
-            tickSafely();
+      // every request goes out before any answer is read: one round costs about one round trip
+      // (the slowest voter's), not one per voter in turn, which at 15 primaries on a busy host
+      // was about a second
+      Map<Peer, Socket> sent = new java.util.LinkedHashMap<>();
+      try {
+        for (Peer p : voters) {
+          if (granted.contains(p.claim().id())) {
+            continue;
           }
-        } catch (IOException | RuntimeException e) {
-          log.debug("vote request to {} failed: {}", p.claim().id(), e.toString());
+          Socket s = new Socket();
+          try {
+            s.connect(new InetSocketAddress(p.host(), p.claim().respPort()), 300);
+            s.setSoTimeout(500);
+            OutputStream out = s.getOutputStream();
+            out.write(Resp.command(List.of(Resp.bytes("GVAUTH"), Resp.bytes(r.candidateId()),
+                Resp.bytes(r.failedPrimaryId()), Resp.bytes(Long.toString(r.epoch())),
+                Resp.bytes(r.manual() ? "1" : "0"))));
+            out.flush();
+            sent.put(p, s);
+          } catch (IOException | RuntimeException e) {
+            closeQuietly(s);
+            log.debug("vote request to {} failed: {}", p.claim().id(), e.toString());
+          }
+        }
+        for (Map.Entry<Peer, Socket> e : sent.entrySet()) {
+          Peer p = e.getKey();
+          try {
+            Object reply = Resp.readReply(new BufferedInputStream(e.getValue().getInputStream()), limits);
+            if (Long.valueOf(1).equals(reply)) {
+              granted.add(p.claim().id());
+              synchronized (lock) {
+                state.onVoteGranted(new GrantVote(p.claim().id(), r.candidateId(), r.epoch()));
+                log.info("vote from {} in epoch {}: {} votes", p.claim().id(), r.epoch(), state.votes());
+              }
+              tickSafely();
+            }
+          } catch (IOException | RuntimeException ex) {
+            log.debug("vote request to {} failed: {}", p.claim().id(), ex.toString());
+          }
+        }
+      } finally {
+        for (Socket s : sent.values()) {
+          closeQuietly(s);
         }
       }
       sleep(100);
@@ -1466,6 +1506,9 @@ public final class RedisNode implements AutoCloseable {
           .append("cluster_last_event:").append(state.lastMessage()).append("\r\n")
           .append("grapevine_bytes_sent:").append(cluster.transportStats().bytesOut()).append("\r\n")
           .append("grapevine_bytes_received:").append(cluster.transportStats().bytesIn()).append("\r\n")
+          .append("grapevine_peers_suspected:").append(peersSuspected.get()).append("\r\n")
+          .append("grapevine_peers_failed:").append(peersFailed.get()).append("\r\n")
+          .append("grapevine_elections_started:").append(electionsStarted.get()).append("\r\n")
           .append("\r\n# Keyspace\r\n");
       int keys = store.size(now);
       if (keys > 0) {

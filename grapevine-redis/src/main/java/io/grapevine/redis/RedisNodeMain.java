@@ -11,8 +11,8 @@ import java.util.concurrent.CountDownLatch;
  * <pre>
  * java -cp ... io.grapevine.redis.RedisNodeMain --port 7000 --bus-port 17000 [--host 127.0.0.1]
  *     [--id HEX40] [--seed HOST:PORT]... [--slots FROM-TO]... [--config-epoch N]
- *     [--replica-of ID] [--node-timeout-ms 2000] [--failover-delay-scale 1.0] [--max-clients 512]
- *     [--probe-interval-ms 1000] [--max-keys 1000000] [--cluster-name NAME]
+ *     [--replica-of ID] [--node-timeout-ms 2000] [--failover-delay-scale 0.5] [--max-clients 512]
+ *     [--probe-interval-ms 500] [--suspicion-mult 1] [--max-keys 1000000] [--cluster-name NAME]
  * </pre>
  *
  * <p>A bad argument prints one line naming it and exits with status 2. SIGTERM leaves the Grapevine
@@ -87,6 +87,7 @@ public final class RedisNodeMain {
           case "--node-timeout-ms" -> b.nodeTimeout(Duration.ofMillis(Long.parseLong(v)));
           case "--failover-delay-scale" -> b.failoverDelayScale(Double.parseDouble(v));
           case "--probe-interval-ms" -> b.probeInterval(Duration.ofMillis(Long.parseLong(v)));
+          case "--suspicion-mult" -> b.suspicionMult(Integer.parseInt(v));
           case "--max-clients" -> b.maxConnections(Integer.parseInt(v));
           case "--max-keys" -> b.maxKeys(Integer.parseInt(v));
           case "--cluster-name" -> b.clusterName(v);

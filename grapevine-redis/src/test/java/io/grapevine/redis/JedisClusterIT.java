@@ -61,8 +61,8 @@ class JedisClusterIT {
 
   @Test
   void readsAndWritesAcrossAllSlotsSurviveAPrimaryKilledWithSigkill() throws Exception {
-    cluster = ProcessCluster.start("jedis-kill", 6, 23510, 24510,
-        "--probe-interval-ms", "300", "--node-timeout-ms", "1000", "--failover-delay-scale", "0.5");
+    // the defaults' failure detection and election delays (what the benchmarks measure)
+    cluster = ProcessCluster.start("jedis-kill", 6, 23510, 24510, "--node-timeout-ms", "1000");
     try (JedisCluster jedis = client(cluster.nodes.get(3))) {
       for (int i = 0; i < KEYS; i++) {
         assertThat(jedis.set("k" + i, "v" + i)).isEqualTo("OK");
@@ -89,6 +89,9 @@ class JedisClusterIT {
       assertThat(line).contains("5461-10921");
       assertThat(ProcessCluster.lineOf(observer, victim.id())).contains("master,fail").doesNotContain("5461");
       System.out.println("failover completed " + failoverMillis + " ms after SIGKILL");
+      // the verdict and the election are counted where they happened
+      assertThat(infoCount(observer, "grapevine_peers_failed")).isPositive();
+      assertThat(infoCount(heir, "grapevine_elections_started")).isPositive();
 
       // the client finds the new owner by itself (bounded wait), and nothing acknowledged before
       // the replicas caught up was lost
@@ -107,6 +110,13 @@ class JedisClusterIT {
       assertThat(RespClient.call(observer.respPort(), "CLUSTER", "INFO").toString())
           .contains("cluster_state:ok").contains("cluster_slots_fail:0");
     }
+  }
+
+  private static long infoCount(Node n, String field) throws Exception {
+    String info = RespClient.call(n.respPort(), "INFO", "cluster").toString();
+    java.util.regex.Matcher m = java.util.regex.Pattern.compile(field + ":(\\d+)").matcher(info);
+    assertThat(m.find()).as(field + " in INFO").isTrue();
+    return Long.parseLong(m.group(1));
   }
 
   @Test
