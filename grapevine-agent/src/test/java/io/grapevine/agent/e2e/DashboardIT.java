@@ -88,16 +88,27 @@ class DashboardIT {
 
   /** The state shown in the member table for {@code name}, or null when it has no row. */
   private String stateShown(String name) {
-    List<WebElement> cells = browser.findElements(By.cssSelector("#members tbody tr[data-name='" + name + "'] td.state"));
-    return cells.isEmpty() ? null : cells.get(0).getText();
+    return text("#members tbody tr[data-name='" + name + "'] td.state");
+  }
+
+  /**
+   * The rendered text of the first element matching {@code css}, or null: read in one script, since
+   * the page redraws its tables and lists at any moment and an element found first and read after
+   * may no longer be in the page. Spaces and tabs are collapsed to one space, as WebDriver's text.
+   */
+  private String text(String css) {
+    // innerText separates table cells with tabs where WebDriver's text has one space.
+    Object t = js("const e = document.querySelector(arguments[0]); return e === null ? null"
+        + " : e.innerText.replace(/[ \\t\\u00a0]+/g, ' ').replace(/ ?\\n ?/g, '\\n').trim();", css);
+    return (String) t;
   }
 
   private int rowsShown() {
     return browser.findElements(By.cssSelector("#members tbody tr")).size();
   }
 
-  private Object js(String script) {
-    return ((JavascriptExecutor) browser).executeScript(script);
+  private Object js(String script, Object... args) {
+    return ((JavascriptExecutor) browser).executeScript(script, args);
   }
 
   private void screenshot(String name) throws Exception {
@@ -135,14 +146,14 @@ class DashboardIT {
           assertThat(stateShown("ui-b")).isEqualTo("alive");
           assertThat(stateShown("ui-c")).isEqualTo("alive");
         });
-    assertThat(browser.findElement(By.cssSelector("#members tr[data-name='ui-c'] td.tags")).getText())
+    assertThat(text("#members tr[data-name='ui-c'] td.tags"))
         .isEqualTo("zone=z1");
-    assertThat(browser.findElement(By.cssSelector("#members tr[data-name='ui-c'] td.address")).getText())
+    assertThat(text("#members tr[data-name='ui-c'] td.address"))
         .isEqualTo(c.gossip());
     assertThat(browser.findElement(By.id("conn")).isDisplayed()).isFalse();
     // These agents run without the tree and the overlay: once /v1/info has said so, no panel for them.
     await("node info read").atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(200)).ignoreExceptions()
-        .untilAsserted(() -> assertThat(browser.findElement(By.id("info")).getText()).contains("full-membership"));
+        .untilAsserted(() -> assertThat(text("#info")).contains("full-membership"));
     assertThat(browser.findElement(By.id("tree-panel")).isDisplayed()).as("tree panel").isFalse();
     assertThat(browser.findElement(By.id("overlay-panel")).isDisplayed()).as("overlay panel").isFalse();
     // With coordinates on, the RTT to each other member, estimated from them (read every 10 s).
@@ -161,8 +172,8 @@ class DashboardIT {
     assertThat(sent.exit()).as(sent.err()).isZero();
     await("the event in the feed").atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(200))
         .ignoreExceptions().untilAsserted(() ->
-            assertThat(browser.findElement(By.id("feed")).getText()).contains("deploy \"v42 rolled out\" from ui-b"));
-    assertThat(browser.findElement(By.id("feed")).getText()).contains("dead ui-c " + c.gossip());
+            assertThat(text("#feed")).contains("deploy \"v42 rolled out\" from ui-b"));
+    assertThat(text("#feed")).contains("dead ui-c " + c.gossip());
 
     // Replicated maps: browse a map, then watch it while another node writes.
     Run put = h.cli("kv", "put", "flags", "dark-mode", "on", "--http", b.http());
@@ -171,7 +182,7 @@ class DashboardIT {
     await("map browsed").atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(300)).ignoreExceptions()
         .untilAsserted(() -> {
           browser.findElement(By.cssSelector("#kv-form button[type=submit]")).click();
-          assertThat(browser.findElement(By.id("kv")).getText()).contains("dark-mode on");
+          assertThat(text("#kv")).contains("dark-mode on");
         });
     browser.findElement(By.id("kv-watch")).click();
     await("watching").atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(100))
@@ -182,10 +193,10 @@ class DashboardIT {
     assertThat(change.exit()).as(change.err()).isZero();
     await("change in the watch").atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(200))
         .ignoreExceptions().untilAsserted(() ->
-            assertThat(browser.findElement(By.id("kv-changes")).getText()).contains("beta off"));
+            assertThat(text("#kv-changes")).contains("beta off"));
     await("aggregate shown").atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(200))
         .ignoreExceptions().untilAsserted(() ->
-            assertThat(browser.findElement(By.id("aggregates")).getText()).contains("load"));
+            assertThat(text("#aggregates")).contains("load"));
 
     assertThat(js("return window.loadedOnce")).as("the page was not reloaded").isEqualTo("yes");
     screenshot("dashboard-three-agents.png");
@@ -212,31 +223,31 @@ class DashboardIT {
     await("tree totals on the page").atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(200))
         .ignoreExceptions().untilAsserted(() -> {
           assertThat(browser.findElement(By.id("tree-panel")).isDisplayed()).isTrue();
-          assertThat(browser.findElement(By.id("tree-count")).getText()).isEqualTo("3");
-          assertThat(browser.findElement(By.id("tree-sum")).getText()).isEqualTo("7.5");
+          assertThat(text("#tree-count")).isEqualTo("3");
+          assertThat(text("#tree-sum")).isEqualTo("7.5");
         });
-    assertThat(browser.findElement(By.id("tree")).getText()).contains("value here\n1", "subtree of");
+    assertThat(text("#tree")).contains("value here\n1", "subtree of");
     // The value set from the page reaches the totals: 10 + 2 + 4.5.
     browser.findElement(By.id("tree-value")).sendKeys("10\n");
     await("new sum").atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(200)).ignoreExceptions()
-        .untilAsserted(() -> assertThat(browser.findElement(By.id("tree-sum")).getText()).isEqualTo("16.5"));
-    assertThat(browser.findElement(By.id("tree-count")).getText()).isEqualTo("3");
+        .untilAsserted(() -> assertThat(text("#tree-sum")).isEqualTo("16.5"));
+    assertThat(text("#tree-count")).isEqualTo("3");
 
     await("overlay views on the page").atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(200))
         .ignoreExceptions().untilAsserted(() -> {
           assertThat(browser.findElement(By.id("overlay-panel")).isDisplayed()).isTrue();
-          assertThat(Integer.parseInt(browser.findElement(By.id("overlay-active")).getText())).isPositive();
-          assertThat(Integer.parseInt(browser.findElement(By.id("overlay-eager")).getText())
-              + Integer.parseInt(browser.findElement(By.id("overlay-lazy")).getText())).isPositive();
+          assertThat(Integer.parseInt(text("#overlay-active"))).isPositive();
+          assertThat(Integer.parseInt(text("#overlay-eager"))
+              + Integer.parseInt(text("#overlay-lazy"))).isPositive();
         });
     Run sent = h.cli("event", "send", "deploy", "over the overlay", "--http", b.http());
     assertThat(sent.exit()).as(sent.err()).isZero();
     await("the event in the feed").atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(200))
         .ignoreExceptions().untilAsserted(() ->
-            assertThat(browser.findElement(By.id("feed")).getText()).contains("deploy \"over the overlay\" from tr-b"));
+            assertThat(text("#feed")).contains("deploy \"over the overlay\" from tr-b"));
     await("delivery counted").atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(200))
         .ignoreExceptions().untilAsserted(() ->
-            assertThat(browser.findElement(By.id("overlay")).getText()).contains("events delivered\n1"));
+            assertThat(text("#overlay")).contains("events delivered\n1"));
     assertThat(js("return window.loadedOnce")).as("the page was not reloaded").isEqualTo("yes");
     screenshot("dashboard-tree-overlay.png");
   }
@@ -292,8 +303,8 @@ class DashboardIT {
     long filterMs = (System.nanoTime() - typed) / 1_000_000;
     browser.findElement(By.cssSelector("#members tr[data-name='m-042']")).click();
     await("member detail").atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(20)).untilAsserted(() ->
-        assertThat(browser.findElement(By.id("detail-name")).getText()).isEqualTo("m-042"));
-    assertThat(browser.findElement(By.id("detail-fields")).getText()).contains("zone=z0");
+        assertThat(text("#detail-name")).isEqualTo("m-042"));
+    assertThat(text("#detail-fields")).contains("zone=z0");
     browser.findElement(By.id("filter")).clear();
     js("document.getElementById('filter').dispatchEvent(new Event('input'))");
     await().atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(20)).until(() -> rowsShown() == 100);
@@ -319,7 +330,7 @@ class DashboardIT {
     }
     System.out.printf("dashboard: 601 events posted in %d ms%n", (System.nanoTime() - burst) / 1_000_000);
     await("feed capped").atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(200)).untilAsserted(() -> {
-      assertThat(browser.findElement(By.cssSelector("#feed li:first-child")).getText()).contains("burst \"last\"");
+      assertThat(text("#feed li:first-child")).contains("burst \"last\"");
       assertThat(browser.findElements(By.cssSelector("#feed li"))).hasSize(500);
     });
     System.out.printf("dashboard: feed capped %d ms after the first post%n", (System.nanoTime() - burst) / 1_000_000);
@@ -329,7 +340,7 @@ class DashboardIT {
 
     // The agent stops (gracefully) and comes back on the same ports: the page shows it is down,
     // then reconnects by itself, reads the members afresh and needs no new token.
-    String incarnation = browser.findElement(By.cssSelector("#members tr[data-name='ui-hub'] td.incarnation")).getText();
+    String incarnation = text("#members tr[data-name='ui-hub'] td.incarnation");
     hub.process().destroy();
     assertThat(hub.process().waitFor(30, TimeUnit.SECONDS)).isTrue();
     await("disconnected banner").atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(100))
@@ -342,7 +353,7 @@ class DashboardIT {
         .ignoreExceptions().untilAsserted(() -> {
           assertThat(rowsShown()).isEqualTo(100);
           assertThat(stateShown("ui-hub")).isEqualTo("alive");
-          assertThat(browser.findElement(By.cssSelector("#members tr[data-name='ui-hub'] td.incarnation")).getText())
+          assertThat(text("#members tr[data-name='ui-hub'] td.incarnation"))
               .isNotEqualTo(incarnation);
         });
     assertThat(again.process().isAlive()).isTrue();
