@@ -141,7 +141,7 @@ public final class OverlayExperiments {
    * A mass crash on a built overlay and its recovery.
    *
    * @param rounds per round after the crash: round, reliability of that round's broadcast among the
-   *     live nodes, largest connected component's share of them, mean active view size
+   *     live nodes, largest connected component's share of them, mean active view size, number of components
    * @param roundsToFull first round whose broadcast reached every live node; -1 if none did
    */
   public record CrashRecovery(int crashed, int live, OverlayCluster.Connectivity before, double reliabilityBefore,
@@ -171,7 +171,7 @@ public final class OverlayExperiments {
       OverlayCluster.Broadcast b = c.broadcast(c.randomLive());
       c.runUntilMillis(c.engine.nowMillis() + ROUND_MILLIS);
       double reliability = b.delivered / (double) live;
-      double[] row = {r, reliability, k.largestComponent / (double) live, k.meanActive};
+      double[] row = {r, reliability, k.largestComponent / (double) live, k.meanActive, k.components};
       rows.add(row);
       each.accept(row);
       if (reliability == 1.0 && recovered < 0) {
@@ -338,42 +338,27 @@ public final class OverlayExperiments {
   static void crashRun(OverlayCluster c, double fraction, Path out, long wall, String note, String filePrefix,
       int maxRounds) throws IOException {
     int n = c.n;
-    OverlayCluster.Connectivity before = c.connectivity();
-    OverlayCluster.Broadcast base = c.broadcast(c.randomLive());
-    c.runUntilMillis(c.engine.nowMillis() + 5 * ROUND_MILLIS);
-    double baseReliability = base.delivered / (double) c.live();
-    int crashed = c.crashFraction(fraction);
-    int live = c.live();
     Path csv = out.resolve(filePrefix + "-" + n + "-rows.csv");
     String header = "crash_fraction,round,reliability,largest_component_fraction,components,mean_active,wall_seconds\n";
-    int recovered = -1;
-    double first = -1;
-    for (int r = 0; r <= maxRounds; r++) {
-      OverlayCluster.Connectivity k = c.connectivity();
-      OverlayCluster.Broadcast b = c.broadcast(c.randomLive());
-      c.runUntilMillis(c.engine.nowMillis() + ROUND_MILLIS);
-      double reliability = b.delivered / (double) live;
-      if (r == 0) {
-        first = reliability;
+    CrashRecovery cr = crashRecovery(c, fraction, maxRounds, () -> false, row -> {
+      String line = String.format("%.2f,%d,%.6f,%.6f,%d,%.3f,%.1f%n", fraction, (int) row[0], row[1], row[2],
+          (int) row[4], row[3], (System.nanoTime() - wall) / 1e9);
+      try {
+        append(csv, header, line);
+      } catch (IOException e) {
+        throw new java.io.UncheckedIOException(e);
       }
-      String row = String.format("%.2f,%d,%.6f,%.6f,%d,%.3f,%.1f%n", fraction, r, reliability,
-          k.largestComponent / (double) live, k.components, k.meanActive, (System.nanoTime() - wall) / 1e9);
-      append(csv, header, row);
-      System.out.print(row);
-      if (reliability == 1.0 && recovered < 0) {
-        recovered = r;
-      }
-      if (recovered >= 0 && r >= recovered + 2) {
-        break;
-      }
-    }
+      System.out.print(line);
+    });
+    OverlayCluster.Connectivity before = cr.before();
+    double first = cr.rounds().isEmpty() ? -1 : cr.rounds().get(0)[1];
     append(out.resolve(filePrefix + "-" + n + "-summary.csv"),
         "crash_fraction,nodes,crashed,live,overlay,components_before,mean_active_before,mean_passive_before,"
             + "symmetric_before,reliability_before,first_broadcast_reliability,rounds_to_full_reliability,"
             + "wall_seconds,peak_heap_bytes\n",
-        String.format("%.2f,%d,%d,%d,%s,%d,%.3f,%.3f,%.5f,%.6f,%.6f,%d,%.1f,%d%n", fraction, n, crashed, live, note,
-            before.components, before.meanActive, before.meanPassive, before.symmetric, baseReliability, first,
-            recovered, (System.nanoTime() - wall) / 1e9, OverlayCluster.peakHeapBytes()));
+        String.format("%.2f,%d,%d,%d,%s,%d,%.3f,%.3f,%.5f,%.6f,%.6f,%d,%.1f,%d%n", fraction, n, cr.crashed(), cr.live(),
+            note, before.components, before.meanActive, before.meanPassive, before.symmetric, cr.reliabilityBefore(),
+            first, cr.roundsToFull(), (System.nanoTime() - wall) / 1e9, OverlayCluster.peakHeapBytes()));
   }
 
   static void scale(int n, long seed, Path out) throws IOException {
