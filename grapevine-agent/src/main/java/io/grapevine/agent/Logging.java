@@ -108,18 +108,7 @@ public final class Logging {
   }
 
   private static Encoder<ILoggingEvent> encoder(LoggerContext ctx, Format format) {
-    if (format == Format.JSON) {
-      JsonLineLayout layout = new JsonLineLayout();
-      layout.setContext(ctx);
-      layout.start();
-      LayoutWrappingEncoder<ILoggingEvent> json = new LayoutWrappingEncoder<>();
-      json.setContext(ctx);
-      json.setLayout(layout);
-      json.setCharset(java.nio.charset.StandardCharsets.UTF_8);
-      json.start();
-      return json;
-    }
-    return humanEncoder(ctx, true);
+    return format == Format.JSON ? utf8(ctx, new JsonLineLayout()) : humanEncoder(ctx, true);
   }
 
   /**
@@ -127,15 +116,19 @@ public final class Logging {
    * simple name, the message, then any exception's stack trace.
    */
   static Encoder<ILoggingEvent> humanEncoder(LoggerContext ctx, boolean withThread) {
-    HumanLineLayout layout = new HumanLineLayout(withThread);
+    return utf8(ctx, new HumanLineLayout(withThread));
+  }
+
+  /** Starts {@code layout} and an encoder writing its lines in UTF-8. */
+  private static Encoder<ILoggingEvent> utf8(LoggerContext ctx, LayoutBase<ILoggingEvent> layout) {
     layout.setContext(ctx);
     layout.start();
-    LayoutWrappingEncoder<ILoggingEvent> human = new LayoutWrappingEncoder<>();
-    human.setContext(ctx);
-    human.setLayout(layout);
-    human.setCharset(java.nio.charset.StandardCharsets.UTF_8);
-    human.start();
-    return human;
+    LayoutWrappingEncoder<ILoggingEvent> encoder = new LayoutWrappingEncoder<>();
+    encoder.setContext(ctx);
+    encoder.setLayout(layout);
+    encoder.setCharset(java.nio.charset.StandardCharsets.UTF_8);
+    encoder.start();
+    return encoder;
   }
 
   private static final java.time.format.DateTimeFormatter TIME =
