@@ -35,4 +35,12 @@ public interface Interner {
   default byte[] message(byte[] encoded) {
     return encoded;
   }
+
+  /**
+   * A canonical instance of an immutable value that defines {@code equals} and {@code hashCode} by
+   * content (a member's state as many nodes know it). Values passed here are never modified.
+   */
+  default <T> T value(T value) {
+    return value;
+  }
 }

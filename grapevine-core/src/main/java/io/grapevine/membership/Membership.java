@@ -101,22 +101,105 @@ public final class Membership implements Protocol<Message>, PeerSampler, Piggyba
    */
   private static final int SILENT_PROBES_IN_TROUBLE = 3;
 
-  /** One member as this node tracks it. Mutable; owned by this class alone. */
-  private static final class Record {
+  /**
+   * What this node knows of a member that other nodes may know identically: its address, state,
+   * incarnation and metadata. Immutable, compared by content, and replaced whole on change, so that
+   * the nodes of a simulation share one instance per member state through the {@link Interner}
+   * instead of N copies of it (full view is N² records).
+   */
+  private static final class View {
     final String name;
-    Endpoint endpoint;
-    MemberState state;
-    long incarnation;
-    byte[] metadata;
-    int protocolMin;
-    int protocolMax;
-    long stateSinceMillis;
+    final Endpoint endpoint;
+    final MemberState state;
+    final long incarnation;
+    final byte[] metadata;
+    /** {@link #digest} of {@link #metadata}. */
+    final long metaDigest;
+    /**
+     * The incarnation at which {@link #metadata} is known to be the member's: what a push-pull may
+     * claim for it. Long.MIN_VALUE: none (learned by reference, never fetched).
+     */
+    final long metaIncarnation;
+    final int protocolMin;
+    final int protocolMax;
+    private final int hash;
+
+    View(String name, Endpoint endpoint, MemberState state, long incarnation, byte[] metadata, long metaDigest,
+        long metaIncarnation, int protocolMin, int protocolMax) {
+      this.name = name;
+      this.endpoint = endpoint;
+      this.state = state;
+      this.incarnation = incarnation;
+      this.metadata = metadata;
+      this.metaDigest = metaDigest;
+      this.metaIncarnation = metaIncarnation;
+      this.protocolMin = protocolMin;
+      this.protocolMax = protocolMax;
+      int h = name.hashCode();
+      h = h * 31 + endpoint.hashCode();
+      h = h * 31 + state.ordinal();
+      h = h * 31 + Long.hashCode(incarnation);
+      h = h * 31 + Long.hashCode(metaDigest);
+      h = h * 31 + Long.hashCode(metaIncarnation);
+      h = h * 31 + protocolMin * 17 + protocolMax;
+      this.hash = h;
+    }
+
+    View withState(MemberState s) {
+      return new View(name, endpoint, s, incarnation, metadata, metaDigest, metaIncarnation, protocolMin, protocolMax);
+    }
+
+    View withIncarnation(long inc) {
+      return new View(name, endpoint, state, inc, metadata, metaDigest, metaIncarnation, protocolMin, protocolMax);
+    }
+
+    View withAddress(long inc, Endpoint ep, int pmin, int pmax) {
+      return new View(name, ep, state, inc, metadata, metaDigest, metaIncarnation, pmin, pmax);
+    }
+
+    View withMetadata(byte[] meta, long digest, long metaInc) {
+      return new View(name, endpoint, state, incarnation, meta, digest, metaInc, protocolMin, protocolMax);
+    }
+
+    @Override
+    public boolean equals(Object o) {
+      return o instanceof View w && w.hash == hash && w.name.equals(name) && w.endpoint.equals(endpoint)
+          && w.state == state && w.incarnation == incarnation && w.metaDigest == metaDigest
+          && w.metaIncarnation == metaIncarnation && w.protocolMin == protocolMin
+          && w.protocolMax == protocolMax && java.util.Arrays.equals(w.metadata, metadata);
+    }
+
+    @Override
+    public int hashCode() {
+      return hash;
+    }
+  }
+
+  /**
+   * The rarely used part of a record: flap penalty, hold and metadata fetch. Allocated on first
+   * write; most members never need one.
+   */
+  private static final class Cold {
+    static final Cold NONE = new Cold();
     /** Flap penalty: one per refuted suspicion, halving every flapHalfLife (as of flapAtMillis). */
     double flapPenalty;
     long flapAtMillis;
+    long releaseAtMillis;
+    long wantDigest;
+    int wantLength;
+    /** When the metadata fetch in flight is given up; 0: none in flight (one per member at most). */
+    long fetchDeadlineMillis;
+  }
+
+  /**
+   * One member as this node tracks it. Mutable; owned by this class alone. Small on purpose (one per
+   * member per node): the shareable part is a {@link View}, the rare part a {@link Cold}.
+   */
+  private static final class Record {
+    View v;
+    long stateSinceMillis;
     /** Refuted but still shown suspect, until the penalty decays (see docs/flaky-members.md). */
     boolean held;
-    long releaseAtMillis;
     /**
      * It reads deflated push-pulls: it said so in its last push-pull to this node, or, until it has
      * sent one, another member vouched for it (see {@link #INFLATES}).
@@ -124,42 +207,49 @@ public final class Membership implements Protocol<Message>, PeerSampler, Piggyba
     boolean inflates;
     /** {@link #inflates} comes from the member's own push-pull: what others vouch no longer counts. */
     boolean inflatesHeard;
-    /** {@link #digest} of {@link #metadata}. */
-    long metaDigest;
-    /**
-     * The incarnation at which {@link #metadata} is known to be the member's: what a push-pull may
-     * claim for it. Long.MIN_VALUE: none (learned by reference, never fetched).
-     */
-    long metaIncarnation;
-    /** The current incarnation's metadata, announced by reference, is not held yet; these name it. */
+    /** The current incarnation's metadata, announced by reference, is not held yet (see {@link Cold}). */
     boolean metaStale;
-    long wantDigest;
-    int wantLength;
-    /** When the metadata fetch in flight is given up; 0: none in flight (one per member at most). */
-    long fetchDeadlineMillis;
+    private Cold cold;
 
-    Record(String name, Endpoint endpoint, long incarnation, byte[] metadata, int pmin, int pmax, long now) {
-      this.name = name;
-      this.endpoint = endpoint;
-      this.state = MemberState.ALIVE;
-      this.incarnation = incarnation;
-      this.metadata = metadata;
-      this.metaDigest = digest(metadata);
-      this.metaIncarnation = incarnation;
-      this.protocolMin = pmin;
-      this.protocolMax = pmax;
+    Record(View v, long now) {
+      this.v = v;
       this.stateSinceMillis = now;
+    }
+
+    /** The cold part for reading: all zero if never written. */
+    Cold peek() {
+      return cold == null ? Cold.NONE : cold;
+    }
+
+    /** The cold part for writing. */
+    Cold cold() {
+      if (cold == null) {
+        cold = new Cold();
+      }
+      return cold;
     }
 
     /** What applications see: a held member shows as suspect although its refutation was accepted. */
     MemberState shownState() {
-      return held && state == MemberState.ALIVE ? MemberState.SUSPECT : state;
+      return held && v.state == MemberState.ALIVE ? MemberState.SUSPECT : v.state;
     }
 
     Member snapshot() {
-      return new Member(name, endpoint, shownState(), incarnation, metadata, protocolMin, protocolMax,
+      return new Member(v.name, v.endpoint, shownState(), v.incarnation, v.metadata, v.protocolMin, v.protocolMax,
           stateSinceMillis);
     }
+  }
+
+  /** A new record, its view shared through the interner. */
+  private Record newRecord(String name, Endpoint endpoint, long incarnation, byte[] metadata, int pmin, int pmax,
+      long now) {
+    return new Record(interner.value(new View(name, endpoint, MemberState.ALIVE, incarnation, metadata,
+        digest(metadata), incarnation, pmin, pmax)), now);
+  }
+
+  /** Replaces a record's view (views are shared: never changed in place). */
+  private void setView(Record r, View v) {
+    r.v = interner.value(v);
   }
 
   /** Broadcast-queue key of another protocol's piggybacked message, never equal to a member name. */
@@ -179,7 +269,7 @@ public final class Membership implements Protocol<Message>, PeerSampler, Piggyba
   private final MembershipConfig config;
   private final RandomGenerator random;
   private final Record self;
-  private final KeyedTable<Record> members = new KeyedTable<>(r -> r.name);
+  private final KeyedTable<Record> members = new KeyedTable<>(r -> r.v.name);
   /** Every member but self, shuffled; probe order and the pool for random picks. */
   private final ArrayList<Record> others = new ArrayList<>();
   /** The members of {@link #others} that are dead or left, for reaping; small in a healthy cluster. */
@@ -303,7 +393,7 @@ public final class Membership implements Protocol<Message>, PeerSampler, Piggyba
     this.awareness = new Awareness(config.awarenessMaxMultiplier);
     this.datagram = new PacketWriter(config.udpPayloadBytes, clusterName);
     this.encoder = new MessageEncoder(config.udpPayloadBytes);
-    this.self = new Record(name, advertise, incarnation, metadata.clone(), WireFormat.MIN_VERSION,
+    this.self = newRecord(name, advertise, incarnation, metadata.clone(), WireFormat.MIN_VERSION,
         WireFormat.MAX_VERSION, 0);
     members.put(self);
   }
@@ -343,7 +433,7 @@ public final class Membership implements Protocol<Message>, PeerSampler, Piggyba
   public void join(long nowMillis, Collection<Endpoint> seeds, Outbox out) {
     lastNow = nowMillis;
     for (Endpoint seed : seeds) {
-      if (!seed.equals(self.endpoint)) {
+      if (!seed.equals(self.v.endpoint)) {
         sendPushPull(seed, true, false, false, out);
       }
     }
@@ -360,18 +450,18 @@ public final class Membership implements Protocol<Message>, PeerSampler, Piggyba
       return;
     }
     leaving = true;
-    Dead left = new Dead(self.incarnation, self.name, self.name);
+    Dead left = new Dead(self.v.incarnation, self.v.name, self.v.name);
     setState(self, MemberState.LEFT, nowMillis);
-    queue(self.name, left);
+    queue(self.v.name, left);
     nextProbeMillis = Long.MAX_VALUE;
     nextPushPullMillis = Long.MAX_VALUE;
     nextBacklogSyncMillis = Long.MAX_VALUE;
     clearProbe();
-    pickRandom(config.gossipNodes * 2, r -> !r.state.isGone());
+    pickRandom(config.gossipNodes * 2, r -> !r.v.state.isGone());
     for (Record r : new ArrayList<>(picks)) {
       datagram.begin();
       write(datagram, left);
-      send(r.endpoint, out);
+      send(r.v.endpoint, out);
     }
     emit(out, new MemberEvent(MemberEvent.Type.LEFT, self.snapshot()));
   }
@@ -385,11 +475,11 @@ public final class Membership implements Protocol<Message>, PeerSampler, Piggyba
   public boolean forceLeave(long nowMillis, String name, Outbox out) {
     lastNow = nowMillis;
     Record r = members.get(name);
-    if (r == null || r == self || r.state == MemberState.ALIVE) {
+    if (r == null || r == self || r.v.state == MemberState.ALIVE) {
       return false;
     }
-    queue(r.name, new Dead(r.incarnation, r.name, r.name));
-    if (r.state != MemberState.LEFT) {
+    queue(r.v.name, new Dead(r.v.incarnation, r.v.name, r.v.name));
+    if (r.v.state != MemberState.LEFT) {
       setState(r, MemberState.LEFT, nowMillis);
       emit(out, new MemberEvent(MemberEvent.Type.LEFT, r.snapshot()));
     }
@@ -404,10 +494,9 @@ public final class Membership implements Protocol<Message>, PeerSampler, Piggyba
       throw new IllegalArgumentException(
           "metadata is " + metadata.length + " bytes, above metadataMaxBytes " + config.metadataMaxBytes);
     }
-    self.metadata = metadata.clone();
-    self.metaDigest = digest(self.metadata);
-    self.incarnation++;
-    self.metaIncarnation = self.incarnation;
+    byte[] copy = metadata.clone();
+    long incarnation = self.v.incarnation + 1;
+    setView(self, self.v.withIncarnation(incarnation).withMetadata(copy, digest(copy), incarnation));
     version++;
     queueAlive(self);
     emit(out, new MemberEvent(MemberEvent.Type.UPDATED, self.snapshot()));
@@ -426,7 +515,7 @@ public final class Membership implements Protocol<Message>, PeerSampler, Piggyba
   @Override
   public void attach(ProtocolContext context) {
     if (this.context != null) {
-      throw new IllegalStateException("membership of " + self.name + " is already on a stack");
+      throw new IllegalStateException("membership of " + self.v.name + " is already on a stack");
     }
     this.context = context;
     stats.stack = context.stats();
@@ -444,9 +533,9 @@ public final class Membership implements Protocol<Message>, PeerSampler, Piggyba
 
   @Override
   public void sample(int k, List<Endpoint> out) {
-    pickRandom(k, r -> !r.state.isGone());
+    pickRandom(k, r -> !r.v.state.isGone());
     for (Record r : picks) {
-      out.add(r.endpoint);
+      out.add(r.v.endpoint);
     }
   }
 
@@ -489,7 +578,7 @@ public final class Membership implements Protocol<Message>, PeerSampler, Piggyba
     List<Member> list = new ArrayList<>();
     for (int i = 0; i < goneMembers.size(); i++) {
       Record r = goneMembers.get(i);
-      if (r.state == MemberState.DEAD) {
+      if (r.v.state == MemberState.DEAD) {
         list.add(r.snapshot());
       }
     }
@@ -507,11 +596,11 @@ public final class Membership implements Protocol<Message>, PeerSampler, Piggyba
   }
 
   public String name() {
-    return self.name;
+    return self.v.name;
   }
 
   public Endpoint endpoint() {
-    return self.endpoint;
+    return self.v.endpoint;
   }
 
   public String clusterName() {
@@ -578,15 +667,15 @@ public final class Membership implements Protocol<Message>, PeerSampler, Piggyba
     }
     for (int i = 0; i < heldMembers.size(); i++) {
       Record r = heldMembers.get(i);
-      if (r.state == MemberState.ALIVE) {
-        next = Math.min(next, r.releaseAtMillis);
+      if (r.v.state == MemberState.ALIVE) {
+        next = Math.min(next, r.peek().releaseAtMillis);
       }
     }
     for (Suspicion s : suspicions.values()) {
       next = Math.min(next, s.deadlineMillis());
     }
     for (int i = 0; i < fetching.size(); i++) {
-      next = Math.min(next, fetching.get(i).fetchDeadlineMillis);
+      next = Math.min(next, fetching.get(i).peek().fetchDeadlineMillis);
     }
     return next;
   }
@@ -631,7 +720,7 @@ public final class Membership implements Protocol<Message>, PeerSampler, Piggyba
       // The jitter is a hash of the node's name and round, not a draw from the protocol's random
       // stream, so that adding it moved no other seeded decision.
       long interval = config.pushPullIntervalMillis(liveCount);
-      long h = io.grapevine.internal.hash.Hash64.mix(self.name.hashCode() * 0x9E3779B97F4A7C15L + (++pushPullRounds));
+      long h = io.grapevine.internal.hash.Hash64.mix(self.v.name.hashCode() * 0x9E3779B97F4A7C15L + (++pushPullRounds));
       nextPushPullMillis = nowMillis + interval - interval / 4 + Math.floorMod(h, interval / 2 + 1);
     }
     if (nowMillis >= nextReapMillis) {
@@ -804,12 +893,12 @@ public final class Membership implements Protocol<Message>, PeerSampler, Piggyba
       serveMetadata(req, out);
     } else if (m instanceof Metadata md) {
       Record r = members.get(md.name());
-      boolean asked = r != null && r.fetchDeadlineMillis != 0;
+      boolean asked = r != null && r.peek().fetchDeadlineMillis != 0;
       applyAlive(now, md.name(), md.endpoint(), md.incarnation(), md.metadata(), md.protocolMin(),
           md.protocolMax(), out);
       // Applying it ended the fetch if it was the metadata wanted; an answer that is not keeps the
       // slot until the timeout, so a member answering wrong is not asked again in a tight loop.
-      if (asked && r.fetchDeadlineMillis == 0) {
+      if (asked && r.peek().fetchDeadlineMillis == 0) {
         stats.metadataFetched++;
       }
     } else if (m instanceof Suspect s) {
@@ -824,7 +913,7 @@ public final class Membership implements Protocol<Message>, PeerSampler, Piggyba
   // ------------------------------------------------------------------ probing
 
   private void handlePing(Ping p, Delivery delivery, Outbox out) {
-    if (!p.targetName().equals(self.name)) {
+    if (!p.targetName().equals(self.v.name)) {
       // Meant for a node that used to live at this address.
       context.dropped(DropReason.UNEXPECTED);
       return;
@@ -859,7 +948,7 @@ public final class Membership implements Protocol<Message>, PeerSampler, Piggyba
       it.remove();
     }
     datagram.begin();
-    write(datagram, new Ping(seq, ip.targetName(), self.name, self.endpoint));
+    write(datagram, new Ping(seq, ip.targetName(), self.v.name, self.v.endpoint));
     send(ip.target(), out);
   }
 
@@ -869,7 +958,7 @@ public final class Membership implements Protocol<Message>, PeerSampler, Piggyba
         probeAckedDirectly = true;
         observer.probeAcked(now - probeSentMillis);
         for (ProbeListener l : probeListeners) {
-          l.onProbeAcked(now, probeTarget.name, now - probeSentMillis);
+          l.onProbeAcked(now, probeTarget.v.name, now - probeSentMillis);
         }
       }
       probeAcked = true;
@@ -933,7 +1022,7 @@ public final class Membership implements Protocol<Message>, PeerSampler, Piggyba
       return;
     }
     probeTarget = target;
-    probeIncarnation = target.incarnation;
+    probeIncarnation = target.v.incarnation;
     probeSeq = nextSeq++;
     probeAcked = false;
     probeAckedDirectly = false;
@@ -943,19 +1032,19 @@ public final class Membership implements Protocol<Message>, PeerSampler, Piggyba
     probeTimeoutMillis = now + scaled(config.probeTimeout.toMillis());
     probeSentMillis = now;
     if (trace) {
-      probeState = target.state;
+      probeState = target.v.state;
       probeTimeoutScaled = probeTimeoutMillis - now;
       traceRelays = List.of();
       probeTcpFallback = false;
     }
     stats.probes++;
     datagram.begin();
-    if (config.lifeguard && target.state == MemberState.SUSPECT) {
+    if (config.lifeguard && target.v.state == MemberState.SUSPECT) {
       // Buddy system: the suspect learns of the suspicion from the probe itself.
-      write(datagram, new Suspect(target.incarnation, target.name, self.name));
+      write(datagram, new Suspect(target.v.incarnation, target.v.name, self.v.name));
     }
-    write(datagram, new Ping(probeSeq, target.name, self.name, self.endpoint));
-    send(target.endpoint, out);
+    write(datagram, new Ping(probeSeq, target.v.name, self.v.name, self.v.endpoint));
+    send(target.v.endpoint, out);
   }
 
   private Record nextProbeTarget() {
@@ -968,7 +1057,7 @@ public final class Membership implements Protocol<Message>, PeerSampler, Piggyba
         }
       }
       Record r = others.get(probeIndex++);
-      if (!r.state.isGone()) {
+      if (!r.v.state.isGone()) {
         return r;
       }
     }
@@ -978,28 +1067,28 @@ public final class Membership implements Protocol<Message>, PeerSampler, Piggyba
   private void probeIndirectly(long now, Outbox out) {
     indirectSent = true;
     Record target = probeTarget;
-    pickRandom(config.indirectChecks, r -> r != target && r.state == MemberState.ALIVE && !r.held);
+    pickRandom(config.indirectChecks, r -> r != target && r.v.state == MemberState.ALIVE && !r.held);
     for (Record relay : picks) {
       datagram.begin();
-      write(datagram, new IndirectPing(probeSeq, target.name, target.endpoint, self.endpoint, config.lifeguard));
-      send(relay.endpoint, out);
+      write(datagram, new IndirectPing(probeSeq, target.v.name, target.v.endpoint, self.v.endpoint, config.lifeguard));
+      send(relay.v.endpoint, out);
       stats.indirectProbes++;
     }
     expectedNacks = config.lifeguard ? picks.size() : 0;
     if (trace) {
       List<String> names = new ArrayList<>(picks.size());
       for (Record relay : picks) {
-        names.add(relay.name);
+        names.add(relay.v.name);
       }
       traceRelays = names;
       probeTcpFallback = config.tcpFallbackPing;
     }
     if (config.tcpFallbackPing) {
       PacketWriter w = new PacketWriter(600 + WireFormat.overhead(64), clusterName).begin();
-      write(w, new Ping(probeSeq, target.name, self.name, self.endpoint));
+      write(w, new Ping(probeSeq, target.v.name, self.v.name, self.v.endpoint));
       ByteBuffer packet = w.finish();
       countOut(packet);
-      out.send(target.endpoint, packet, Delivery.STREAM);
+      out.send(target.v.endpoint, packet, Delivery.STREAM);
       stats.tcpFallbackPings++;
     }
   }
@@ -1046,16 +1135,16 @@ public final class Membership implements Protocol<Message>, PeerSampler, Piggyba
       // local health already counted it). One nack, not all: in a partition the far side's relays
       // never answer, and requiring all of them would leave the partition undetected.
       boolean ownPathSure = !config.accuseWhenHealthy || expectedNacks == 0 || nacks > 0;
-      boolean accuse = ownPathSure && members.get(target.name) == target
-          && (target.state == MemberState.ALIVE || target.state == MemberState.SUSPECT);
+      boolean accuse = ownPathSure && members.get(target.v.name) == target
+          && (target.v.state == MemberState.ALIVE || target.v.state == MemberState.SUSPECT);
       if (trace) {
         // Before the suspicion it may raise, so that a log reads cause, then effect.
-        emit(out, new FailureDetectorTrace.ProbeFailed(target.name, target.endpoint,
-            probeState == null ? target.state : probeState, probeTimeoutScaled, traceRelays, expectedNacks, nacks,
+        emit(out, new FailureDetectorTrace.ProbeFailed(target.v.name, target.v.endpoint,
+            probeState == null ? target.v.state : probeState, probeTimeoutScaled, traceRelays, expectedNacks, nacks,
             probeTcpFallback, accuse));
       }
       if (accuse) {
-        applySuspect(now, target.name, probeIncarnation, self.name, out);
+        applySuspect(now, target.v.name, probeIncarnation, self.v.name, out);
       }
     }
     clearProbe();
@@ -1109,12 +1198,12 @@ public final class Membership implements Protocol<Message>, PeerSampler, Piggyba
    */
   private void applyAlive(long now, String name, Endpoint endpoint, long incarnation, byte[] metadata,
       long refDigest, int refLength, int pmin, int pmax, Outbox out) {
-    if (name.equals(self.name)) {
-      if (!endpoint.equals(self.endpoint)) {
+    if (name.equals(self.v.name)) {
+      if (!endpoint.equals(self.v.endpoint)) {
         stats.nameConflicts++;
-        emit(out, new NameConflict(name, self.endpoint, endpoint));
+        emit(out, new NameConflict(name, self.v.endpoint, endpoint));
         refute(incarnation);
-      } else if (incarnation > self.incarnation) {
+      } else if (incarnation > self.v.incarnation) {
         refute(incarnation);
       }
       return;
@@ -1132,10 +1221,10 @@ public final class Membership implements Protocol<Message>, PeerSampler, Piggyba
         context.dropped(DropReason.OVERSIZED);
         return;
       }
-      r = new Record(interner.name(name), interner.endpoint(endpoint), incarnation,
+      r = newRecord(interner.name(name), interner.endpoint(endpoint), incarnation,
           metadata == null ? NO_METADATA : metadata, pmin, pmax, now);
       if (metadata == null && !holds(r, refDigest, refLength)) {
-        r.metaIncarnation = Long.MIN_VALUE;
+        setView(r, r.v.withMetadata(r.v.metadata, r.v.metaDigest, Long.MIN_VALUE));
         markStale(r, refDigest, refLength);
       }
       members.put(r);
@@ -1152,62 +1241,59 @@ public final class Membership implements Protocol<Message>, PeerSampler, Piggyba
       emit(out, new MemberEvent(MemberEvent.Type.JOINED, r.snapshot()));
       return;
     }
-    if (!r.endpoint.equals(endpoint) && !r.state.isGone()) {
-      if (incarnation > r.incarnation) {
+    if (!r.v.endpoint.equals(endpoint) && !r.v.state.isGone()) {
+      if (incarnation > r.v.incarnation) {
         stats.nameConflicts++;
-        emit(out, new NameConflict(name, r.endpoint, endpoint));
+        emit(out, new NameConflict(name, r.v.endpoint, endpoint));
       }
       return;
     }
-    if (metadata != null && r.metaStale && incarnation == r.incarnation && metadata.length == r.wantLength
-        && digest(metadata) == r.wantDigest) {
+    if (metadata != null && r.metaStale && incarnation == r.v.incarnation && metadata.length == r.peek().wantLength
+        && digest(metadata) == r.peek().wantDigest) {
       // The metadata this incarnation announced by reference: fetched, or brought by a push-pull.
-      setMetadata(r, metadata, r.wantDigest, incarnation);
+      setMetadata(r, metadata, r.peek().wantDigest, incarnation);
       version++;
       emit(out, new MemberEvent(MemberEvent.Type.UPDATED, r.snapshot()));
       return;
     }
-    if (incarnation == r.incarnation && r.metaIncarnation < incarnation && !r.metaStale
-        && r.endpoint.equals(endpoint)) {
+    if (incarnation == r.v.incarnation && r.v.metaIncarnation < incarnation && !r.metaStale
+        && r.v.endpoint.equals(endpoint)) {
       // A suspicion of this incarnation came before its alive (gossip reorders): the state stays,
       // but the metadata is this incarnation's, else it would be held at the old value until the
       // member's next incarnation.
       if (metadata != null) {
-        boolean differs = !java.util.Arrays.equals(r.metadata, metadata);
-        setMetadata(r, differs ? metadata : r.metadata, differs ? digest(metadata) : r.metaDigest, incarnation);
+        boolean differs = !java.util.Arrays.equals(r.v.metadata, metadata);
+        setMetadata(r, differs ? metadata : r.v.metadata, differs ? digest(metadata) : r.v.metaDigest, incarnation);
         if (differs) {
           version++;
           emit(out, new MemberEvent(MemberEvent.Type.UPDATED, r.snapshot()));
         }
       } else if (holds(r, refDigest, refLength)) {
-        setMetadata(r, r.metadata, r.metaDigest, incarnation);
+        setMetadata(r, r.v.metadata, r.v.metaDigest, incarnation);
       } else {
         markStale(r, refDigest, refLength);
       }
       return;
     }
-    if (!Precedence.overrides(MemberState.ALIVE, incarnation, r.state, r.incarnation)) {
+    if (!Precedence.overrides(MemberState.ALIVE, incarnation, r.v.state, r.v.incarnation)) {
       return;
     }
-    MemberState before = r.state;
-    boolean changed = !r.endpoint.equals(endpoint);
+    MemberState before = r.v.state;
+    boolean changed = !r.v.endpoint.equals(endpoint);
     if (metadata != null) {
-      if (!java.util.Arrays.equals(r.metadata, metadata)) {
+      if (!java.util.Arrays.equals(r.v.metadata, metadata)) {
         changed = true;
         setMetadata(r, metadata, digest(metadata), incarnation);
       } else {
-        setMetadata(r, r.metadata, r.metaDigest, incarnation);
+        setMetadata(r, r.v.metadata, r.v.metaDigest, incarnation);
       }
     } else if (holds(r, refDigest, refLength)) {
-      setMetadata(r, r.metadata, r.metaDigest, incarnation);
+      setMetadata(r, r.v.metadata, r.v.metaDigest, incarnation);
     } else {
       // Shown with its previous metadata until the new one arrives (then an UPDATED event).
       markStale(r, refDigest, refLength);
     }
-    r.incarnation = incarnation;
-    r.endpoint = interner.endpoint(endpoint);
-    r.protocolMin = pmin;
-    r.protocolMax = pmax;
+    setView(r, r.v.withAddress(incarnation, interner.endpoint(endpoint), pmin, pmax));
     version++;
     queueAlive(r);
     if (before != MemberState.ALIVE) {
@@ -1243,23 +1329,23 @@ public final class Membership implements Protocol<Message>, PeerSampler, Piggyba
   }
 
   private void applySuspect(long now, String name, long incarnation, String from, Outbox out) {
-    if (name.equals(self.name)) {
-      if (incarnation >= self.incarnation && !leaving) {
+    if (name.equals(self.v.name)) {
+      if (incarnation >= self.v.incarnation && !leaving) {
         refute(incarnation);
       }
       return;
     }
     Record r = members.get(name);
-    if (r == null || incarnation < r.incarnation || r.state.isGone()) {
+    if (r == null || incarnation < r.v.incarnation || r.v.state.isGone()) {
       return;
     }
     if (doubtful(from)) {
       return;
     }
     Suspicion s = suspicions.get(name);
-    if (r.state == MemberState.SUSPECT && s != null) {
-      if (incarnation > r.incarnation) {
-        r.incarnation = incarnation;
+    if (r.v.state == MemberState.SUSPECT && s != null) {
+      if (incarnation > r.v.incarnation) {
+        setView(r, r.v.withIncarnation(incarnation));
         version++;
       }
       if (s.confirm(from)) {
@@ -1271,10 +1357,10 @@ public final class Membership implements Protocol<Message>, PeerSampler, Piggyba
       }
       return;
     }
-    if (!Precedence.overrides(MemberState.SUSPECT, incarnation, r.state, r.incarnation)) {
+    if (!Precedence.overrides(MemberState.SUSPECT, incarnation, r.v.state, r.v.incarnation)) {
       return;
     }
-    r.incarnation = incarnation;
+    setView(r, r.v.withIncarnation(incarnation));
     setState(r, MemberState.SUSPECT, now);
     int k = config.lifeguard && liveCount - 2 >= config.indirectChecks ? config.indirectChecks : 0;
     long min = config.suspicionMinMillis(liveCount);
@@ -1300,8 +1386,8 @@ public final class Membership implements Protocol<Message>, PeerSampler, Piggyba
   /** @param expired the suspicion whose expiry brings this verdict (already removed), or null */
   private void applyDead(long now, String name, long incarnation, String from, Suspicion expired, Outbox out) {
     boolean left = name.equals(from);
-    if (name.equals(self.name)) {
-      if (!leaving && incarnation >= self.incarnation) {
+    if (name.equals(self.v.name)) {
+      if (!leaving && incarnation >= self.v.incarnation) {
         // Declared dead: the others could not hear this node, so what it concluded alone about
         // them meanwhile is no evidence either.
         troubledAtMillis = now;
@@ -1314,15 +1400,15 @@ public final class Membership implements Protocol<Message>, PeerSampler, Piggyba
       return;
     }
     MemberState target = left ? MemberState.LEFT : MemberState.DEAD;
-    if (!Precedence.overrides(target, incarnation, r.state, r.incarnation)) {
+    if (!Precedence.overrides(target, incarnation, r.v.state, r.v.incarnation)) {
       return;
     }
     if (!left && doubtful(from)) {
       return;
     }
-    r.incarnation = incarnation;
+    setView(r, r.v.withIncarnation(incarnation));
     Suspicion ended = suspicions.remove(name);
-    if (trace && !left && expired == null && !from.equals(self.name)) {
+    if (trace && !left && expired == null && !from.equals(self.v.name)) {
       emit(out, new FailureDetectorTrace.DeathReported(name, from, incarnation,
           ended == null ? -1 : now - ended.startMillis()));
     }
@@ -1346,7 +1432,7 @@ public final class Membership implements Protocol<Message>, PeerSampler, Piggyba
 
   /** Outranks a claim about this node by taking a higher incarnation and announcing it. */
   private void refute(long accusedIncarnation) {
-    self.incarnation = Math.max(self.incarnation, accusedIncarnation) + 1;
+    setView(self, self.v.withIncarnation(Math.max(self.v.incarnation, accusedIncarnation) + 1));
     stats.selfRefutations++;
     applyAwareness(1);
     version++;
@@ -1371,7 +1457,7 @@ public final class Membership implements Protocol<Message>, PeerSampler, Piggyba
       for (String name : expired) {
         Record r = members.get(name);
         Suspicion gone = suspicions.remove(name);
-        if (r != null && r.state == MemberState.SUSPECT) {
+        if (r != null && r.v.state == MemberState.SUSPECT) {
           if (trace) {
             emit(out, new FailureDetectorTrace.SuspicionExpired(name, now - gone.startMillis(), gone.confirmations(),
                 gone.expectedConfirmations()));
@@ -1379,7 +1465,7 @@ public final class Membership implements Protocol<Message>, PeerSampler, Piggyba
           if (raisedInTrouble(gone)) {
             withdraw(r, now, out);
           } else {
-            applyDead(now, name, r.incarnation, self.name, gone, out);
+            applyDead(now, name, r.v.incarnation, self.v.name, gone, out);
           }
         }
       }
@@ -1396,7 +1482,7 @@ public final class Membership implements Protocol<Message>, PeerSampler, Piggyba
    * that confirmed it run their own timers and their verdict reaches this node.
    */
   private boolean raisedInTrouble(Suspicion s) {
-    return self.name.equals(s.firstAccuser()) && troubledAtMillis >= s.startMillis();
+    return self.v.name.equals(s.firstAccuser()) && troubledAtMillis >= s.startMillis();
   }
 
   /**
@@ -1405,7 +1491,7 @@ public final class Membership implements Protocol<Message>, PeerSampler, Piggyba
    * really failed, the others' own probes will say so, and their suspicions reach this node anew.
    */
   private void withdraw(Record r, long now, Outbox out) {
-    broadcasts.remove(r.name);
+    broadcasts.remove(r.v.name);
     setState(r, MemberState.ALIVE, now);
     if (!r.held) {
       emit(out, new MemberEvent(MemberEvent.Type.ALIVE, r.snapshot()));
@@ -1413,7 +1499,7 @@ public final class Membership implements Protocol<Message>, PeerSampler, Piggyba
   }
 
   private void setState(Record r, MemberState state, long now) {
-    boolean wasLive = !r.state.isGone();
+    boolean wasLive = !r.v.state.isGone();
     boolean isLive = !state.isGone();
     if (wasLive != isLive) {
       liveCount += isLive ? 1 : -1;
@@ -1423,7 +1509,7 @@ public final class Membership implements Protocol<Message>, PeerSampler, Piggyba
         goneMembers.add(r);
       }
     }
-    r.state = state;
+    setView(r, r.v.withState(state));
     r.stateSinceMillis = now;
     version++;
   }
@@ -1455,27 +1541,27 @@ public final class Membership implements Protocol<Message>, PeerSampler, Piggyba
   }
 
   private void remove(Record r, long now, Outbox out) {
-    members.remove(r.name);
+    members.remove(r.v.name);
     goneMembers.remove(r);
     int index = others.indexOf(r);
     others.remove(index);
     if (index < probeIndex) {
       probeIndex--;
     }
-    suspicions.remove(r.name);
+    suspicions.remove(r.v.name);
     unhold(r);
     if (r.metaStale) {
       r.metaStale = false;
       staleMetadata.remove(r);
     }
-    if (r.fetchDeadlineMillis != 0) {
+    if (r.peek().fetchDeadlineMillis != 0) {
       endFetch(r);
     }
-    if (!r.state.isGone()) {
+    if (!r.v.state.isGone()) {
       liveCount--;
     }
-    tombstones.remove(r.name);
-    tombstones.put(r.name, new Tombstone(r.incarnation, now));
+    tombstones.remove(r.v.name);
+    tombstones.put(r.v.name, new Tombstone(r.v.incarnation, now));
     if (tombstones.size() > config.maxMembers) {
       Iterator<String> it = tombstones.keySet().iterator();
       it.next();
@@ -1499,16 +1585,16 @@ public final class Membership implements Protocol<Message>, PeerSampler, Piggyba
 
   /** The flap penalty of {@code r} now, decayed with half-life flapHalfLife (StrictMath: same on every JVM). */
   private double penaltyNow(Record r, long now) {
-    if (r.flapPenalty == 0) {
+    if (r.peek().flapPenalty == 0) {
       return 0;
     }
-    double halfLives = (now - r.flapAtMillis) / (double) config.flapHalfLife.toMillis();
-    return r.flapPenalty * StrictMath.pow(0.5, halfLives);
+    double halfLives = (now - r.peek().flapAtMillis) / (double) config.flapHalfLife.toMillis();
+    return r.peek().flapPenalty * StrictMath.pow(0.5, halfLives);
   }
 
   private void addPenalty(Record r, long now) {
-    r.flapPenalty = Math.min(config.flapPenaltyMax, penaltyNow(r, now) + 1);
-    r.flapAtMillis = now;
+    r.cold().flapPenalty = Math.min(config.flapPenaltyMax, penaltyNow(r, now) + 1);
+    r.cold().flapAtMillis = now;
   }
 
   /** Shows {@code r} suspect until its penalty decays below {@link #RELEASE_PENALTY}. */
@@ -1516,7 +1602,7 @@ public final class Membership implements Protocol<Message>, PeerSampler, Piggyba
     double p = penaltyNow(r, now);
     long wait = p <= RELEASE_PENALTY ? 0
         : (long) Math.ceil(config.flapHalfLife.toMillis() * (StrictMath.log(p / RELEASE_PENALTY) / StrictMath.log(2)));
-    r.releaseAtMillis = now + Math.max(1, wait);
+    r.cold().releaseAtMillis = now + Math.max(1, wait);
     if (!r.held) {
       r.held = true;
       heldMembers.add(r);
@@ -1537,11 +1623,11 @@ public final class Membership implements Protocol<Message>, PeerSampler, Piggyba
    * node itself holds suspect (or held) is likelier the broken one than the member it accuses.
    */
   private boolean doubtful(String accuser) {
-    if (!config.accuseWhenHealthy || accuser.equals(self.name)) {
+    if (!config.accuseWhenHealthy || accuser.equals(self.v.name)) {
       return false;
     }
     Record a = members.get(accuser);
-    return a != null && a != self && (a.state == MemberState.SUSPECT || a.held);
+    return a != null && a != self && (a.v.state == MemberState.SUSPECT || a.held);
   }
 
   /** Shows held members alive again once their penalty has decayed and no suspicion is pending. */
@@ -1552,7 +1638,7 @@ public final class Membership implements Protocol<Message>, PeerSampler, Piggyba
     List<Record> due = null;
     for (int i = 0; i < heldMembers.size(); i++) {
       Record r = heldMembers.get(i);
-      if (r.state == MemberState.ALIVE && r.releaseAtMillis <= now) {
+      if (r.v.state == MemberState.ALIVE && r.peek().releaseAtMillis <= now) {
         if (due == null) {
           due = new ArrayList<>();
         }
@@ -1610,7 +1696,7 @@ public final class Membership implements Protocol<Message>, PeerSampler, Piggyba
     }
     long deadGossip = config.gossipToTheDeadTime.toMillis();
     pickRandom(config.gossipNodes,
-        r -> !r.state.isGone() || (r.state == MemberState.DEAD && now - r.stateSinceMillis < deadGossip));
+        r -> !r.v.state.isGone() || (r.v.state == MemberState.DEAD && now - r.stateSinceMillis < deadGossip));
     for (Record r : picks) {
       datagram.begin();
       int updates = broadcasts.fill(datagram, retransmitLimit());
@@ -1620,7 +1706,7 @@ public final class Membership implements Protocol<Message>, PeerSampler, Piggyba
       lastGossipUpdates += updates;
       ByteBuffer packet = datagram.finish();
       countOut(packet);
-      out.send(r.endpoint, packet, Delivery.DATAGRAM);
+      out.send(r.v.endpoint, packet, Delivery.DATAGRAM);
     }
   }
 
@@ -1655,11 +1741,11 @@ public final class Membership implements Protocol<Message>, PeerSampler, Piggyba
 
   /** Starts a full-state exchange with one random live member; false if there is none. */
   private boolean pushPullWithRandomMember(Outbox out) {
-    pickRandom(1, r -> !r.state.isGone());
+    pickRandom(1, r -> !r.v.state.isGone());
     if (picks.isEmpty()) {
       return false;
     }
-    sendPushPull(picks.get(0).endpoint, false, false, picks.get(0).inflates, out);
+    sendPushPull(picks.get(0).v.endpoint, false, false, picks.get(0).inflates, out);
     return true;
   }
 
@@ -1672,7 +1758,7 @@ public final class Membership implements Protocol<Message>, PeerSampler, Piggyba
     stats.pushPulls++;
     int size = WireFormat.overhead(64) + 400;
     for (Record r : members) {
-      size += 40 + r.name.length() * 3 + r.metadata.length;
+      size += 40 + r.v.name.length() * 3 + r.v.metadata.length;
     }
     List<ProtocolState> states = localStates(join);
     for (ProtocolState st : states) {
@@ -1688,22 +1774,22 @@ public final class Membership implements Protocol<Message>, PeerSampler, Piggyba
     int count = 0;
     int headerPos = -1;
     w.mark();
-    write(w, new PushPull(join, reply, self.name, self.endpoint, 0));
+    write(w, new PushPull(join, reply, self.v.name, self.v.endpoint, 0));
     List<MemberStateEntry> written = new ArrayList<>(entries.size());
     // The receiver's caps (the same config) bound what is worth sending: stop at them.
     long stateBytes = 0;
     for (Record r : entries) {
-      long incarnation = r.incarnation;
-      if (r != self && (r.metaStale || r.metaIncarnation < r.incarnation)) {
+      long incarnation = r.v.incarnation;
+      if (r != self && (r.metaStale || r.v.metaIncarnation < r.v.incarnation)) {
         // Only what is known: the metadata held, at the incarnation it is known for (none yet:
         // skipped). A suspicion at a later incarnation travels by gossip.
-        if (r.metaIncarnation == Long.MIN_VALUE) {
+        if (r.v.metaIncarnation == Long.MIN_VALUE) {
           continue;
         }
-        incarnation = r.metaIncarnation;
+        incarnation = r.v.metaIncarnation;
       }
-      MemberStateEntry e = new MemberStateEntry(r.state, incarnation, r.name, r.endpoint, r.protocolMin,
-          r.protocolMax, r.metadata);
+      MemberStateEntry e = new MemberStateEntry(r.v.state, incarnation, r.v.name, r.v.endpoint, r.v.protocolMin,
+          r.v.protocolMax, r.v.metadata);
       long bytes = stateBytes(e);
       if (written.size() >= config.pushPullMaxMembers || stateBytes + bytes > config.pushPullMaxBytes) {
         break;
@@ -1719,7 +1805,7 @@ public final class Membership implements Protocol<Message>, PeerSampler, Piggyba
     count = written.size();
     // Rewrite with the final count (the header is fixed-size, so rewriting from the mark is exact).
     w.reset();
-    write(w, new PushPull(join, reply, self.name, self.endpoint, count));
+    write(w, new PushPull(join, reply, self.v.name, self.v.endpoint, count));
     for (MemberStateEntry e : written) {
       write(w, e);
     }
@@ -1750,7 +1836,7 @@ public final class Membership implements Protocol<Message>, PeerSampler, Piggyba
     }
     ByteBuffer packet = w.finish();
     if (deflate && config.pushPullDeflateLevel > 0) {
-      packet = deflated(packet, new PushPull(join, reply, self.name, self.endpoint, count));
+      packet = deflated(packet, new PushPull(join, reply, self.v.name, self.v.endpoint, count));
     }
     countOut(packet);
     out.send(to, packet, Delivery.STREAM);
@@ -1942,7 +2028,7 @@ public final class Membership implements Protocol<Message>, PeerSampler, Piggyba
             applyAlive(now, e.name(), e.endpoint(), e.incarnation(), e.metadata(), e.protocolMin(),
                 e.protocolMax(), out);
           }
-          applySuspect(now, e.name(), e.incarnation(), self.name, out);
+          applySuspect(now, e.name(), e.incarnation(), self.v.name, out);
         }
         case LEFT -> {
           if (members.containsKey(e.name())) {
@@ -1972,13 +2058,13 @@ public final class Membership implements Protocol<Message>, PeerSampler, Piggyba
    */
   private void queueAlive(Record r) {
     if (r.metaStale) {
-      queue(r.name, new AliveRef(r.incarnation, r.name, r.endpoint, r.protocolMin, r.protocolMax, r.wantLength,
-          r.wantDigest));
-    } else if (r.metadata.length > config.inlineMetadataLimit()) {
-      queue(r.name, new AliveRef(r.incarnation, r.name, r.endpoint, r.protocolMin, r.protocolMax,
-          r.metadata.length, r.metaDigest));
+      queue(r.v.name, new AliveRef(r.v.incarnation, r.v.name, r.v.endpoint, r.v.protocolMin, r.v.protocolMax, r.peek().wantLength,
+          r.peek().wantDigest));
+    } else if (r.v.metadata.length > config.inlineMetadataLimit()) {
+      queue(r.v.name, new AliveRef(r.v.incarnation, r.v.name, r.v.endpoint, r.v.protocolMin, r.v.protocolMax,
+          r.v.metadata.length, r.v.metaDigest));
     } else {
-      queue(r.name, new Alive(r.incarnation, r.name, r.endpoint, r.protocolMin, r.protocolMax, r.metadata));
+      queue(r.v.name, new Alive(r.v.incarnation, r.v.name, r.v.endpoint, r.v.protocolMin, r.v.protocolMax, r.v.metadata));
     }
   }
 
@@ -1993,17 +2079,15 @@ public final class Membership implements Protocol<Message>, PeerSampler, Piggyba
   }
 
   private static boolean holds(Record r, long digest, int length) {
-    return r.metadata.length == length && r.metaDigest == digest;
+    return r.v.metadata.length == length && r.v.metaDigest == digest;
   }
 
   private void setMetadata(Record r, byte[] metadata, long digest, long incarnation) {
-    r.metadata = metadata;
-    r.metaDigest = digest;
-    r.metaIncarnation = incarnation;
+    setView(r, r.v.withMetadata(metadata, digest, incarnation));
     if (r.metaStale) {
       r.metaStale = false;
       staleMetadata.remove(r);
-      if (r.fetchDeadlineMillis != 0) {
+      if (r.peek().fetchDeadlineMillis != 0) {
         endFetch(r);
       }
     }
@@ -2014,15 +2098,17 @@ public final class Membership implements Protocol<Message>, PeerSampler, Piggyba
       r.metaStale = true;
       staleMetadata.add(r);
     }
-    r.wantDigest = digest;
-    r.wantLength = length;
+    r.cold().wantDigest = digest;
+    r.cold().wantLength = length;
     if (fetching.size() >= config.metadataFetchesInFlight) {
       stats.metadataFetchesDeferred++;
     }
   }
 
   private void endFetch(Record r) {
-    r.fetchDeadlineMillis = 0;
+    if (r.peek() != Cold.NONE) {
+      r.cold().fetchDeadlineMillis = 0;
+    }
     fetching.remove(r);
   }
 
@@ -2036,15 +2122,15 @@ public final class Membership implements Protocol<Message>, PeerSampler, Piggyba
       Record r = staleMetadata.get(i);
       i++;
       // A gone member is not asked (it stays stale until it comes back or is reaped).
-      if (r.fetchDeadlineMillis != 0 || r.state.isGone() || leaving) {
+      if (r.peek().fetchDeadlineMillis != 0 || r.v.state.isGone() || leaving) {
         continue;
       }
-      r.fetchDeadlineMillis = Math.max(1, now + config.metadataFetchTimeout.toMillis());
+      r.cold().fetchDeadlineMillis = Math.max(1, now + config.metadataFetchTimeout.toMillis());
       fetching.add(r);
       stats.metadataFetches++;
       datagram.begin();
-      write(datagram, new MetadataRequest(r.name, r.wantDigest, self.name, self.endpoint));
-      send(r.endpoint, out);
+      write(datagram, new MetadataRequest(r.v.name, r.peek().wantDigest, self.v.name, self.v.endpoint));
+      send(r.v.endpoint, out);
     }
   }
 
@@ -2052,7 +2138,7 @@ public final class Membership implements Protocol<Message>, PeerSampler, Piggyba
   private void expireFetches(long now) {
     for (int i = 0; i < fetching.size(); ) {
       Record r = fetching.get(i);
-      if (now >= r.fetchDeadlineMillis) {
+      if (now >= r.peek().fetchDeadlineMillis) {
         endFetch(r);
         stats.metadataFetchTimeouts++;
         if (staleMetadata.remove(r)) {
@@ -2069,20 +2155,20 @@ public final class Membership implements Protocol<Message>, PeerSampler, Piggyba
     Record requester = members.get(req.requesterName());
     // Answered only to a member at its known address: a forged request cannot aim TCP traffic at
     // an address outside the cluster.
-    if (!req.name().equals(self.name)) {
+    if (!req.name().equals(self.v.name)) {
       // Meant for a node that used to live at this address.
       context.dropped(DropReason.UNEXPECTED);
       return;
     }
-    if (requester == null || requester == self || !requester.endpoint.equals(req.requester())
-        || requester.state.isGone()) {
+    if (requester == null || requester == self || !requester.v.endpoint.equals(req.requester())
+        || requester.v.state.isGone()) {
       // Not yet known (a joiner's request): it asks again after metadataFetchTimeout.
       stats.metadataRequestsRefused++;
       return;
     }
     stats.metadataServed++;
-    Metadata m = new Metadata(self.incarnation, self.name, self.endpoint, self.protocolMin, self.protocolMax,
-        self.metadata);
+    Metadata m = new Metadata(self.v.incarnation, self.v.name, self.v.endpoint, self.v.protocolMin, self.v.protocolMax,
+        self.v.metadata);
     PacketWriter w = new PacketWriter(WireFormat.overhead(64) + (int) WireSize.message(m::writeBody), clusterName)
         .begin();
     write(w, m);

@@ -348,6 +348,7 @@ final class MembershipMessages {
         inflater.end();
       }
       PacketReader inner = new PacketReader(clusterName);
+      inner.shareResolvers(r);
       java.util.List<Message> messages = new java.util.ArrayList<>();
       inner.open(java.nio.ByteBuffer.wrap(packet), false, 0);
       while (inner.nextMessage()) {

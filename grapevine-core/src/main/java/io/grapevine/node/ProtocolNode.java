@@ -41,4 +41,11 @@ public interface ProtocolNode {
    * creating the node. The default ignores it.
    */
   default void endpointResolver(io.grapevine.wire.EndpointResolver resolver) {}
+
+  /**
+   * Offers shared string instances (member names) to this node's packet decoding (see {@link
+   * io.grapevine.wire.StringResolver}); like {@link #endpointResolver}, for a driver hosting very
+   * many nodes. The default ignores it.
+   */
+  default void stringResolver(io.grapevine.wire.StringResolver strings) {}
 }

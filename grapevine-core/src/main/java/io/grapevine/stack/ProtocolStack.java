@@ -501,6 +501,11 @@ public final class ProtocolStack implements ProtocolNode {
     reader.endpointResolver(resolver);
   }
 
+  @Override
+  public void stringResolver(io.grapevine.wire.StringResolver strings) {
+    reader.stringResolver(strings);
+  }
+
   // ------------------------------------------------------------------ queries
 
   /** This node's name. */

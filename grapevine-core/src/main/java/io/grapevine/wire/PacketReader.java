@@ -24,6 +24,7 @@ public final class PacketReader {
   private int messageEnd;
   private byte type;
   private EndpointResolver resolver;
+  private StringResolver strings;
 
   public PacketReader(String clusterName) {
     this.clusterName = clusterName.getBytes(StandardCharsets.UTF_8);
@@ -182,6 +183,12 @@ public final class PacketReader {
       from = 0;
       buffer.get(array);
     }
+    if (strings != null) {
+      String shared = strings.resolve(array, from, len);
+      if (shared != null) {
+        return shared;
+      }
+    }
     try {
       return StrictUtf8.decode(array, from, len);
     } catch (CharacterCodingException e) {
@@ -250,5 +257,19 @@ public final class PacketReader {
    */
   public void endpointResolver(EndpointResolver resolver) {
     this.resolver = resolver;
+  }
+
+  /**
+   * Lets {@link #getString8} return shared instances for strings {@code strings} knows (see {@link
+   * StringResolver}); null (the default) always decodes.
+   */
+  public void stringResolver(StringResolver strings) {
+    this.strings = strings;
+  }
+
+  /** Uses the same endpoint and string resolvers as {@code other} (for a reader of nested messages). */
+  public void shareResolvers(PacketReader other) {
+    this.resolver = other.resolver;
+    this.strings = other.strings;
   }
 }

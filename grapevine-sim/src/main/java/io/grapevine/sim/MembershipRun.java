@@ -231,6 +231,7 @@ final class MembershipRun extends Simulation.Run implements Engine.EventSink {
     stacks[i] = stack;
     members[i] = m;
     engine.install(i, stack);
+    stack.stringResolver(interner);
     if (trackSizes) {
       if (lastSize[i] > 0) {
         sizesSeenPerMilli.set(lastSize[i]); // what its previous life ended with

@@ -3,25 +3,92 @@ package io.grapevine.sim;
 
 import io.grapevine.membership.Interner;
 import io.grapevine.node.Endpoint;
+import io.grapevine.wire.StringResolver;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.nio.ByteBuffer;
 import java.util.HashMap;
 import java.util.Map;
 
 /**
- * One canonical copy of each member name, endpoint and encoded gossip update for all nodes of a
- * run. Full-view membership keeps N² member records and up to N² queued updates; without sharing,
+ * One canonical copy of each member name, endpoint, member state and encoded gossip update for all
+ * nodes of a run. Full-view membership keeps N² member records and up to N² queued updates; without sharing,
  * every node would hold its own copy of the same strings, addresses and bytes. Driven from the
  * engine's single thread. Entries live as long as the run (their number grows with N, not N²).
  */
-final class SharedInterner implements Interner {
+final class SharedInterner implements Interner, StringResolver {
   private final Map<String, String> names = new HashMap<>();
   private final Map<Endpoint, Endpoint> endpoints = new HashMap<>();
   private final Map<ByteBuffer, byte[]> messages = new HashMap<>();
+  private final Map<Object, Object> values = new HashMap<>();
+
+  /**
+   * The names by their UTF-8 bytes, for {@link #resolve}: open addressing, linear probing, at most
+   * half full. Each name decoded from a packet is then the shared instance, its hash already known,
+   * without a new string per name field.
+   */
+  private byte[][] nameBytes = new byte[1024][];
+  private String[] nameStrings = new String[1024];
+  private int nameCount;
 
   @Override
   public String name(String name) {
     String canonical = names.putIfAbsent(name, name);
-    return canonical == null ? name : canonical;
+    if (canonical == null) {
+      addBytes(name);
+      return name;
+    }
+    return canonical;
+  }
+
+  @Override
+  public String resolve(byte[] array, int from, int length) {
+    int mask = nameBytes.length - 1;
+    for (int i = bytesHash(array, from, length) & mask; ; i = (i + 1) & mask) {
+      byte[] b = nameBytes[i];
+      if (b == null) {
+        return null;
+      }
+      if (b.length == length && Arrays.equals(b, 0, length, array, from, from + length)) {
+        return nameStrings[i];
+      }
+    }
+  }
+
+  private void addBytes(String name) {
+    if ((nameCount + 1) * 2 > nameBytes.length) {
+      byte[][] oldBytes = nameBytes;
+      String[] oldStrings = nameStrings;
+      nameBytes = new byte[oldBytes.length * 2][];
+      nameStrings = new String[oldBytes.length * 2];
+      nameCount = 0;
+      for (int i = 0; i < oldBytes.length; i++) {
+        if (oldBytes[i] != null) {
+          insert(oldBytes[i], oldStrings[i]);
+        }
+      }
+    }
+    insert(name.getBytes(StandardCharsets.UTF_8), name);
+  }
+
+  private void insert(byte[] bytes, String name) {
+    int mask = nameBytes.length - 1;
+    int i = bytesHash(bytes, 0, bytes.length) & mask;
+    while (nameBytes[i] != null) {
+      i = (i + 1) & mask;
+    }
+    nameBytes[i] = bytes;
+    nameStrings[i] = name;
+    nameCount++;
+  }
+
+  private static int bytesHash(byte[] a, int from, int length) {
+    int h = 0;
+    for (int i = from; i < from + length; i++) {
+      h = 31 * h + a[i];
+    }
+    h *= 0x9E3779B9;
+    return h ^ (h >>> 16);
   }
 
   @Override
@@ -34,6 +101,13 @@ final class SharedInterner implements Interner {
   public byte[] message(byte[] encoded) {
     byte[] canonical = messages.putIfAbsent(ByteBuffer.wrap(encoded), encoded);
     return canonical == null ? encoded : canonical;
+  }
+
+  @Override
+  @SuppressWarnings("unchecked")
+  public <T> T value(T value) {
+    Object canonical = values.putIfAbsent(value, value);
+    return canonical == null ? value : (T) canonical;
   }
 
   int messages() {
