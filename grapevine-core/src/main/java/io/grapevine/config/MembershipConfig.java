@@ -203,10 +203,12 @@ public final class MembershipConfig {
   /**
    * Cap on updates queued for gossip; when full, the most-retransmitted (then oldest) is dropped
    * and push-pull repairs what it would have told. Bounds memory when a joiner queues an update
-   * about every member it learns; the default exceeds any cluster a full view suits.
+   * about every member it learns. The default is several times what gossip retires within {@link
+   * #backlogSyncAfter} at the lan rates (about 30 updates a second at N = 10,000): a longer queue
+   * only holds news that a backlog sync delivers first.
    */
   @KnobDoc(
-      value = "cap on updates queued for gossip (a joiner queues one per member it learns); when full the most-retransmitted, then oldest, is dropped and push-pull repairs the rest",
+      value = "cap on updates queued for gossip (a joiner queues one per member it learns); when full the most-retransmitted, then oldest, is dropped and push-pull repairs the rest; several times what gossip retires before a backlog sync",
       unit = "updates", valid = "16..10000000")
   public final int maxQueuedBroadcasts;
 
@@ -386,7 +388,7 @@ public final class MembershipConfig {
     private Duration tombstoneRetention = Duration.ofMinutes(30);
     private int maxMembers = 100_000;
     private Duration leavePropagateTime = Duration.ofSeconds(1);
-    private int maxQueuedBroadcasts = 65_536;
+    private int maxQueuedBroadcasts = 4_096;
     private Duration flapHalfLife = Duration.ofSeconds(10);
     private int flapPenaltyMax = 4;
     private boolean accuseWhenHealthy = true;

@@ -123,6 +123,17 @@ public final class Membership implements Protocol<Message>, PeerSampler, Piggyba
     final int protocolMin;
     final int protocolMax;
     private final int hash;
+    /** This view as an encoded {@link Alive}, once queued; derived, not part of equality. */
+    byte[] alive;
+    /** The UTF-8 length of {@link #name}, once asked; derived. */
+    private int nameBytes;
+
+    int nameUtf8Bytes() {
+      if (nameBytes == 0) {
+        nameBytes = name.getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
+      }
+      return nameBytes;
+    }
 
     View(String name, Endpoint endpoint, MemberState state, long incarnation, byte[] metadata, long metaDigest,
         long metaIncarnation, int protocolMin, int protocolMax) {
@@ -163,7 +174,8 @@ public final class Membership implements Protocol<Message>, PeerSampler, Piggyba
 
     @Override
     public boolean equals(Object o) {
-      return o instanceof View w && w.hash == hash && w.name.equals(name) && w.endpoint.equals(endpoint)
+      return o instanceof View w && w.hash == hash && w.name.equals(name)
+          && (w.endpoint == endpoint || w.endpoint.equals(endpoint))
           && w.state == state && w.incarnation == incarnation && w.metaDigest == metaDigest
           && w.metaIncarnation == metaIncarnation && w.protocolMin == protocolMin
           && w.protocolMax == protocolMax && java.util.Arrays.equals(w.metadata, metadata);
@@ -1771,44 +1783,41 @@ public final class Membership implements Protocol<Message>, PeerSampler, Piggyba
     // Self first so a truncated state still carries the sender.
     entries.remove(self);
     entries.add(0, self);
-    int count = 0;
-    int headerPos = -1;
-    w.mark();
+    int headerAt = w.position();
     write(w, new PushPull(join, reply, self.v.name, self.v.endpoint, 0));
-    List<MemberStateEntry> written = new ArrayList<>(entries.size());
+    int headerEnd = w.position();
+    List<Record> written = new ArrayList<>(entries.size());
     // The receiver's caps (the same config) bound what is worth sending: stop at them.
     long stateBytes = 0;
     for (Record r : entries) {
-      long incarnation = r.v.incarnation;
-      if (r != self && (r.metaStale || r.v.metaIncarnation < r.v.incarnation)) {
+      View v = r.v;
+      long incarnation = v.incarnation;
+      if (r != self && (r.metaStale || v.metaIncarnation < v.incarnation)) {
         // Only what is known: the metadata held, at the incarnation it is known for (none yet:
         // skipped). A suspicion at a later incarnation travels by gossip.
-        if (r.v.metaIncarnation == Long.MIN_VALUE) {
+        if (v.metaIncarnation == Long.MIN_VALUE) {
           continue;
         }
-        incarnation = r.v.metaIncarnation;
+        incarnation = v.metaIncarnation;
       }
-      MemberStateEntry e = new MemberStateEntry(r.v.state, incarnation, r.v.name, r.v.endpoint, r.v.protocolMin,
-          r.v.protocolMax, r.v.metadata);
-      long bytes = stateBytes(e);
+      long bytes = MemberStateEntry.size(v.nameUtf8Bytes(), v.endpoint, v.metadata.length);
       if (written.size() >= config.pushPullMaxMembers || stateBytes + bytes > config.pushPullMaxBytes) {
         break;
       }
-      stateBytes += bytes;
+      int before = w.position();
       try {
-        write(w, e);
-        written.add(e);
+        write(w, new MemberStateEntry(v.state, incarnation, v.name, v.endpoint, v.protocolMin, v.protocolMax,
+            v.metadata));
       } catch (BufferOverflowException full) {
+        w.rewind(before);
         break;
       }
+      stateBytes += bytes;
+      written.add(r);
     }
-    count = written.size();
-    // Rewrite with the final count (the header is fixed-size, so rewriting from the mark is exact).
-    w.reset();
-    write(w, new PushPull(join, reply, self.v.name, self.v.endpoint, count));
-    for (MemberStateEntry e : written) {
-      write(w, e);
-    }
+    int count = written.size();
+    // The header is fixed-size: the final count is written over the first one, in place.
+    w.overwrite(headerAt, headerEnd, x -> write(x, new PushPull(join, reply, self.v.name, self.v.endpoint, count)));
     for (ProtocolState st : states) {
       long bytes = stateBytes(st);
       if (stateBytes + bytes > config.pushPullMaxBytes) {
@@ -1856,11 +1865,11 @@ public final class Membership implements Protocol<Message>, PeerSampler, Piggyba
    * every member the sender knows of, for a bit per member: a fresh cluster deflates from its first
    * exchanges rather than only between pairs that have already exchanged.
    */
-  private byte[] inflatersBitmap(List<MemberStateEntry> written) {
+  private byte[] inflatersBitmap(List<Record> written) {
     byte[] bits = new byte[(written.size() + 7) / 8];
     for (int i = 0; i < written.size(); i++) {
-      Record r = i == 0 ? self : members.get(written.get(i).name());
-      if (r == self || (r != null && r.inflates)) {
+      Record r = written.get(i);
+      if (r == self || r.inflates) {
         bits[i >>> 3] |= (byte) (1 << (i & 7));
       }
     }
@@ -2064,7 +2073,15 @@ public final class Membership implements Protocol<Message>, PeerSampler, Piggyba
       queue(r.v.name, new AliveRef(r.v.incarnation, r.v.name, r.v.endpoint, r.v.protocolMin, r.v.protocolMax,
           r.v.metadata.length, r.v.metaDigest));
     } else {
-      queue(r.v.name, new Alive(r.v.incarnation, r.v.name, r.v.endpoint, r.v.protocolMin, r.v.protocolMax, r.v.metadata));
+      // The same view always encodes to the same alive: encoded once per view, not once per queueing
+      // (a joiner queues one per member it learns).
+      byte[] message = r.v.alive;
+      if (message == null) {
+        message = encode(new Alive(r.v.incarnation, r.v.name, r.v.endpoint, r.v.protocolMin, r.v.protocolMax,
+            r.v.metadata));
+        r.v.alive = message;
+      }
+      queueEncoded(r.v.name, message);
     }
   }
 
@@ -2184,11 +2201,19 @@ public final class Membership implements Protocol<Message>, PeerSampler, Piggyba
   }
 
   private void queue(String key, Message m) {
+    queueEncoded(key, encode(m));
+  }
+
+  /** {@code m} encoded as a whole message, shared through the interner. */
+  private byte[] encode(Message m) {
     encoder.begin(m.type());
     m.writeBody(encoder);
+    return interner.message(encoder.end());
+  }
+
+  private void queueEncoded(String key, byte[] message) {
     // Member names key the queue directly (no per-update key string); other protocols' keys are wrapped
     // in ExtensionKey, so the two can never collide.
-    byte[] message = interner.message(encoder.end());
     resumeGossip();
     if (merging) {
       // State learned in bulk is mostly old news: it may fill a free slot but never evicts gossip.

@@ -254,6 +254,15 @@ final class MembershipMessages {
           .putByte(protocolMax).putBytes16(metadata);
     }
 
+    /**
+     * The framed size of an entry, as {@link WireSize#message} measures it, from the UTF-8 length of
+     * its name: a push-pull sizes every entry it sends.
+     */
+    static long size(int nameUtf8Bytes, Endpoint endpoint, int metadataLength) {
+      long body = 1 + 8 + (1 + nameUtf8Bytes) + (1 + endpoint.addressLength() + 2) + 1 + 1 + (2 + metadataLength);
+      return WireFormat.MESSAGE_HEADER_LENGTH + (body > WireFormat.MAX_SHORT_MESSAGE_LENGTH ? 4 : 0) + body;
+    }
+
     static MemberStateEntry read(PacketReader r, int maxMeta) throws MalformedPacketException {
       MemberState state = MemberState.ofCode(r.getByte());
       if (state == null) {

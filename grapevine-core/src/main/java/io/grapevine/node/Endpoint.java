@@ -100,7 +100,7 @@ public final class Endpoint {
 
   @Override
   public boolean equals(Object o) {
-    return o instanceof Endpoint other && other.port == port && Arrays.equals(other.address, address);
+    return o == this || o instanceof Endpoint other && other.port == port && Arrays.equals(other.address, address);
   }
 
   @Override

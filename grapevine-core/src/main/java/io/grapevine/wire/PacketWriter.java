@@ -74,6 +74,35 @@ public final class PacketWriter implements FieldWriter {
     messageStart = -1;
   }
 
+  /** Where the next byte goes: for {@link #rewind} and {@link #overwrite}. */
+  public int position() {
+    return buffer.position();
+  }
+
+  /** Rolls back to {@code position} (from {@link #position()}), forgetting what was written after it. */
+  public void rewind(int position) {
+    buffer.position(position);
+    messageStart = -1;
+  }
+
+  /**
+   * Writes again over bytes already written, from {@code from} to {@code until} (positions), with
+   * {@code message}, which must take exactly that room (a fixed-size header whose count is known only
+   * at the end); what follows stays as it is.
+   */
+  public void overwrite(int from, int until, java.util.function.Consumer<PacketWriter> message) {
+    int end = buffer.position();
+    int count = messageCount;
+    buffer.position(from);
+    messageStart = -1;
+    message.accept(this);
+    if (buffer.position() != until) {
+      throw new IllegalStateException("rewritten " + (buffer.position() - from) + " bytes over " + (until - from));
+    }
+    buffer.position(end);
+    messageCount = count;
+  }
+
   /** Starts a message of a built-in type. */
   public PacketWriter beginMessage(MessageType type) {
     return beginMessage(type.code() & 0xff);

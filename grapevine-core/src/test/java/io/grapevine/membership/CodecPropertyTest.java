@@ -130,6 +130,22 @@ class CodecPropertyTest {
 
   // ----------------------------------------------------------------- properties
 
+  /** A push-pull sizes its entries without encoding them; the size must be what encoding measures. */
+  @Test
+  void memberStateEntrySizeIsTheEncodedSize() {
+    for (int c = 0; c < CASES; c++) {
+      long seed = BASE_SEED + c;
+      SplittableRandom r = new SplittableRandom(seed);
+      String name = name(r);
+      Endpoint endpoint = endpoint(r);
+      byte[] metadata = new byte[r.nextInt(10) == 0 ? r.nextInt(70_000) : r.nextInt(64)];
+      MemberStateEntry e = new MemberStateEntry(MemberState.values()[r.nextInt(MemberState.values().length)],
+          r.nextLong(), name, endpoint, 1, 1, metadata);
+      assertThat(MemberStateEntry.size(name.getBytes(java.nio.charset.StandardCharsets.UTF_8).length, endpoint,
+          metadata.length)).as("seed %d", seed).isEqualTo(Membership.stateBytes(e));
+    }
+  }
+
   @Test
   void everyMessageRoundTrips() throws Exception {
     for (int i = 0; i < CASES; i++) {

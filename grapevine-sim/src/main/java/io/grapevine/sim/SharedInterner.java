@@ -21,6 +21,9 @@ final class SharedInterner implements Interner, StringResolver {
   private final Map<Endpoint, Endpoint> endpoints = new HashMap<>();
   private final Map<ByteBuffer, byte[]> messages = new HashMap<>();
   private final Map<Object, Object> values = new HashMap<>();
+  private final Object[] recentValues = new Object[1 << 14];
+  private final String[] recentNames = new String[1 << 14];
+  private final Endpoint[] recentEndpoints = new Endpoint[1 << 14];
 
   /**
    * The names by their UTF-8 bytes, for {@link #resolve}: open addressing, linear probing, at most
@@ -33,7 +36,13 @@ final class SharedInterner implements Interner, StringResolver {
 
   @Override
   public String name(String name) {
+    // Most names given are the shared instance already (decoded through resolve): one array read.
+    int slot = name.hashCode() & (recentNames.length - 1);
+    if (recentNames[slot] == name) {
+      return name;
+    }
     String canonical = names.putIfAbsent(name, name);
+    recentNames[slot] = canonical == null ? name : canonical;
     if (canonical == null) {
       addBytes(name);
       return name;
@@ -93,8 +102,14 @@ final class SharedInterner implements Interner, StringResolver {
 
   @Override
   public Endpoint endpoint(Endpoint endpoint) {
+    int slot = endpoint.hashCode() & (recentEndpoints.length - 1);
+    if (recentEndpoints[slot] == endpoint) {
+      return endpoint;
+    }
     Endpoint canonical = endpoints.putIfAbsent(endpoint, endpoint);
-    return canonical == null ? endpoint : canonical;
+    Endpoint shared = canonical == null ? endpoint : canonical;
+    recentEndpoints[slot] = shared;
+    return shared;
   }
 
   @Override
@@ -106,8 +121,17 @@ final class SharedInterner implements Interner, StringResolver {
   @Override
   @SuppressWarnings("unchecked")
   public <T> T value(T value) {
+    // A direct-mapped cache in front of the map: one array read for the common case (a state many
+    // nodes hold), instead of a walk through the map's nodes.
+    int i = value.hashCode() & (recentValues.length - 1);
+    Object recent = recentValues[i];
+    if (recent != null && recent.equals(value)) {
+      return (T) recent;
+    }
     Object canonical = values.putIfAbsent(value, value);
-    return canonical == null ? value : (T) canonical;
+    Object shared = canonical == null ? value : canonical;
+    recentValues[i] = shared;
+    return (T) shared;
   }
 
   int messages() {
