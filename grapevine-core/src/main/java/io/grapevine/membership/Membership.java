@@ -153,7 +153,9 @@ public final class Membership implements Protocol<Message>, PeerSampler, Piggyba
       h = h * 31 + Long.hashCode(metaDigest);
       h = h * 31 + Long.hashCode(metaIncarnation);
       h = h * 31 + protocolMin * 17 + protocolMax;
-      this.hash = h;
+      // Mixed: consecutive names and addresses (n1, n2, ...) otherwise differ only in high bits.
+      h *= 0x9E3779B9;
+      this.hash = h ^ (h >>> 16);
     }
 
     View withState(MemberState s) {

@@ -5,7 +5,6 @@ import io.grapevine.membership.Interner;
 import io.grapevine.node.Endpoint;
 import io.grapevine.wire.StringResolver;
 import java.nio.charset.StandardCharsets;
-import java.util.Arrays;
 import java.nio.ByteBuffer;
 import java.util.HashMap;
 import java.util.Map;
@@ -37,9 +36,10 @@ final class SharedInterner implements Interner, StringResolver {
   @Override
   public String name(String name) {
     // Most names given are the shared instance already (decoded through resolve): one array read.
-    int slot = name.hashCode() & (recentNames.length - 1);
-    if (recentNames[slot] == name) {
-      return name;
+    int slot = slot(name.hashCode(), recentNames.length);
+    String recent = recentNames[slot];
+    if (recent != null && recent.equals(name)) {
+      return recent;
     }
     String canonical = names.putIfAbsent(name, name);
     recentNames[slot] = canonical == null ? name : canonical;
@@ -58,10 +58,26 @@ final class SharedInterner implements Interner, StringResolver {
       if (b == null) {
         return null;
       }
-      if (b.length == length && Arrays.equals(b, 0, length, array, from, from + length)) {
+      if (b.length == length && sameBytes(b, array, from)) {
         return nameStrings[i];
       }
     }
+  }
+
+  /** A slot of a power-of-two cache: the hash mixed first, as neighbouring keys hash alike. */
+  private static int slot(int hash, int length) {
+    int h = hash * 0x9E3779B9;
+    return (h ^ (h >>> 16)) & (length - 1);
+  }
+
+  /** A plain loop: names are a few bytes, below where a vectorized compare pays for its setup. */
+  private static boolean sameBytes(byte[] b, byte[] array, int from) {
+    for (int k = 0; k < b.length; k++) {
+      if (b[k] != array[from + k]) {
+        return false;
+      }
+    }
+    return true;
   }
 
   private void addBytes(String name) {
@@ -102,9 +118,10 @@ final class SharedInterner implements Interner, StringResolver {
 
   @Override
   public Endpoint endpoint(Endpoint endpoint) {
-    int slot = endpoint.hashCode() & (recentEndpoints.length - 1);
-    if (recentEndpoints[slot] == endpoint) {
-      return endpoint;
+    int slot = slot(endpoint.hashCode(), recentEndpoints.length);
+    Endpoint recent = recentEndpoints[slot];
+    if (recent != null && recent.equals(endpoint)) {
+      return recent;
     }
     Endpoint canonical = endpoints.putIfAbsent(endpoint, endpoint);
     Endpoint shared = canonical == null ? endpoint : canonical;
@@ -123,7 +140,7 @@ final class SharedInterner implements Interner, StringResolver {
   public <T> T value(T value) {
     // A direct-mapped cache in front of the map: one array read for the common case (a state many
     // nodes hold), instead of a walk through the map's nodes.
-    int i = value.hashCode() & (recentValues.length - 1);
+    int i = slot(value.hashCode(), recentValues.length);
     Object recent = recentValues[i];
     if (recent != null && recent.equals(value)) {
       return (T) recent;
