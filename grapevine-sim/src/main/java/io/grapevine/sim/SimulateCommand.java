@@ -312,8 +312,12 @@ public final class SimulateCommand implements Callable<Integer> {
       w.printf(Locale.ROOT, "informed everyone: %s after %d rounds (mean-field theory %s, log3 N = %.1f)%n",
           r.converged, r.convergedRound, r.theory.get("meanFieldRounds"), r.theory.get("log3N"));
     } else {
-      w.printf(Locale.ROOT, "full view everywhere: %s at %.1fs (%.1fs after the last join)%n", r.converged,
-          r.convergedAtMillis / 1000.0, r.convergedAfterLastJoinMillis / 1000.0);
+      if (r.converged) {
+        w.printf(Locale.ROOT, "full view everywhere: true at %.1fs (%.1fs after the last join)%n",
+            r.convergedAtMillis / 1000.0, r.convergedAfterLastJoinMillis / 1000.0);
+      } else {
+        w.printf(Locale.ROOT, "full view everywhere: not reached by %.1fs%n", r.virtualMillis / 1000.0);
+      }
       w.printf(Locale.ROOT, "suspicions %d (false %d, of healthy members %d; false episodes %d, of healthy %d), "
           + "dead %d (false %d)%n", r.suspicionsRaised, r.falseSuspicions, r.falseSuspicionsOfHealthy,
           r.falseSuspicionEpisodes, r.falseSuspicionEpisodesOfHealthy, r.deadDeclared, r.falseDead);
