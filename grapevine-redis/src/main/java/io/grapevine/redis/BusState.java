@@ -82,6 +82,11 @@ public final class BusState {
   private NodeClaim self;
   private long currentEpoch;
   private Map<String, Peer> peers = Map.of();
+  // what membership last showed, before pushed claims were laid over it
+  private Map<String, Peer> gossiped = Map.of();
+  // claims their owners sent directly (newer by config epoch than membership's), by id; each is
+  // dropped once membership shows that config epoch or a newer one, or loses the node
+  private final Map<String, NodeClaim> pushed = new HashMap<>();
 
   // voter side
   private long lastVoteEpoch;
@@ -134,10 +139,59 @@ public final class BusState {
   public void updatePeers(Map<String, Peer> newPeers) {
     Map<String, Peer> m = new HashMap<>(newPeers);
     m.remove(self.id());
+    gossiped = Map.copyOf(m);
+    pushed.entrySet().removeIf(e -> {
+      Peer g = gossiped.get(e.getKey());
+      return g == null || g.claim().configEpoch() >= e.getValue().configEpoch();
+    });
+    for (Map.Entry<String, NodeClaim> e : pushed.entrySet()) {
+      Peer g = gossiped.get(e.getKey());
+      m.put(e.getKey(), new Peer(e.getValue(), g.host(), g.busPort(), g.failed()));
+    }
     peers = m;
     for (Peer p : m.values()) {
       currentEpoch = Math.max(currentEpoch, Math.max(p.claim().currentEpoch(), p.claim().configEpoch()));
     }
+  }
+
+  /**
+   * A node sent its claim directly (after an election it won, or another change of its config
+   * epoch), so this node need not wait for gossip. Membership stays the source of truth: the claim
+   * is taken only from a node membership knows, with the RESP port membership shows, and only if
+   * its config epoch is newer than the one this node holds for it; it is laid over membership's
+   * claim until membership shows that config epoch (or a newer one) or loses the node.
+   *
+   * @return true if it changed this node's view (the driver then ticks, to follow slot moves)
+   */
+  public boolean onClaimPushed(NodeClaim claim) {
+    if (claim.id().equals(self.id())) {
+      return false;
+    }
+    Peer g = gossiped.get(claim.id());
+    Peer now = peers.get(claim.id());
+    if (g == null || now == null || g.claim().respPort() != claim.respPort()
+        || claim.configEpoch() <= now.claim().configEpoch()) {
+      return false;
+    }
+    pushed.put(claim.id(), claim);
+    Map<String, Peer> m = new HashMap<>(peers);
+    m.put(claim.id(), new Peer(claim, g.host(), g.busPort(), g.failed()));
+    peers = m;
+    currentEpoch = Math.max(currentEpoch, Math.max(claim.currentEpoch(), claim.configEpoch()));
+    return true;
+  }
+
+  /** Ids of the nodes whose pushed claim is laid over membership's (for INFO and tests). */
+  public Set<String> pushedClaims() {
+    return Set.copyOf(pushed.keySet());
+  }
+
+  /**
+   * When the driver should tick next for this node's election to start on time: the moment its
+   * delay ends, or {@link Long#MAX_VALUE} when none is pending.
+   */
+  public long nextWakeup() {
+    return !self.primary() && authTime != NONE && !requested ? authTime : Long.MAX_VALUE;
   }
 
   /** Records this node's replication offset (published with the next claim change). */

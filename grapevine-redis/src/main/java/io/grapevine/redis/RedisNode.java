@@ -54,6 +54,11 @@ import org.slf4j.LoggerFactory;
 public final class RedisNode implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(RedisNode.class);
   private static final long TICK_MILLIS = 50;
+  // a voter that refused (its own failure verdict not reached yet) is asked again this soon: over
+  // a kept-open connection a request costs one loopback round trip
+  private static final long VOTE_RETRY_MILLIS = 50;
+  private static final long LINK_MAINTAIN_MILLIS = 500;
+  private static final int MAX_CLAIM_BYTES = 8192;
 
   private final RedisNodeConfig config;
   private final Object lock = new Object();
@@ -92,6 +97,13 @@ public final class RedisNode implements AutoCloseable {
   private volatile boolean replLinkUp;
   private final Thread acceptThread;
   private final Thread replThread;
+  // the bus's own requests to other nodes (votes, claim pushes) over kept-open connections
+  private final PeerLinks peerLinks;
+  private final ScheduledExecutorService busOut;
+  private final java.util.concurrent.atomic.AtomicBoolean tickQueued = new java.util.concurrent.atomic.AtomicBoolean();
+  private long pushedConfigEpoch; // under lock: the config epoch of the last claim pushed (or the first)
+  private final AtomicLong claimsPushed = new AtomicLong();
+  private final AtomicLong claimsApplied = new AtomicLong();
 
   private RedisNode(RedisNodeConfig config) throws IOException {
     this.config = config;
@@ -133,8 +145,15 @@ public final class RedisNode implements AutoCloseable {
       server.close();
       throw e;
     }
+    this.pushedConfigEpoch = self.configEpoch();
+    this.peerLinks = new PeerLinks(300, 500, limits);
+    this.busOut = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "redis-bus-" + config.nodeId.substring(0, 8)));
+    busOut.scheduleWithFixedDelay(this::maintainLinks, LINK_MAINTAIN_MILLIS, LINK_MAINTAIN_MILLIS,
+        TimeUnit.MILLISECONDS);
     this.ticker = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "redis-tick-" + config.nodeId.substring(0, 8)));
     ticker.scheduleWithFixedDelay(this::tickSafely, TICK_MILLIS, TICK_MILLIS, TimeUnit.MILLISECONDS);
+    // a membership change (a verdict, a new claim) is acted on at once, not at the next tick
+    cluster.addListener(e -> requestTick());
     if (!config.seeds.isEmpty()) {
       daemon(this::joinLoop, "redis-join-" + config.nodeId.substring(0, 8)).start();
     }
@@ -210,6 +229,21 @@ public final class RedisNode implements AutoCloseable {
     }
   }
 
+  /** Runs a tick on the tick thread as soon as it is free (at most one queued). */
+  private void requestTick() {
+    if (closed || !tickQueued.compareAndSet(false, true)) {
+      return;
+    }
+    try {
+      ticker.execute(() -> {
+        tickQueued.set(false);
+        tickSafely();
+      });
+    } catch (java.util.concurrent.RejectedExecutionException e) {
+      tickQueued.set(false); // closing
+    }
+  }
+
   private void tick() {
     if (closed) {
       return;
@@ -243,6 +277,7 @@ public final class RedisNode implements AutoCloseable {
     List<Action> actions;
     byte[] toPublish = null;
     String roleBefore;
+    long wakeup;
     synchronized (lock) {
       roleBefore = state.self().primary() ? "primary" : "replica of " + state.self().primaryId();
       state.setOffset(offset);
@@ -260,7 +295,17 @@ public final class RedisNode implements AutoCloseable {
         // under the lock, so two ticks (the timer's, an election's) never publish out of order
         cluster.updateMetadata(toPublish);
       }
+      pushIfNewEpoch();
+      wakeup = state.nextWakeup();
       lock.notifyAll(); // paused writers re-check whether this node is still a primary
+    }
+    if (wakeup != Long.MAX_VALUE && wakeup - now < TICK_MILLIS && !closed) {
+      // the election's delay ends between two ticks: start it then, not up to a tick later
+      try {
+        ticker.schedule(this::tickSafely, Math.max(0, wakeup - now), TimeUnit.MILLISECONDS);
+      } catch (java.util.concurrent.RejectedExecutionException e) {
+        // closing
+      }
     }
     for (Action a : actions) {
       if (a instanceof RequestVotes r) {
@@ -290,69 +335,145 @@ public final class RedisNode implements AutoCloseable {
 
   /**
    * The candidate's side of an election: ask every primary that owns slots, directly over its RESP
-   * port ({@code GVAUTH CANDIDATE FAILED-PRIMARY EPOCH MANUAL}), and ask again those that have not
-   * granted (a voter may not have reached its failure verdict yet) until the election ends.
+   * port ({@code GVAUTH CANDIDATE FAILED-PRIMARY EPOCH MANUAL}) on a kept-open connection, and ask
+   * again those that have not granted (a voter may not have reached its failure verdict yet) until
+   * the election ends.
    */
   private void solicitVotes(RequestVotes r) {
     long deadline;
     synchronized (lock) {
       deadline = System.currentTimeMillis() + state.authTimeoutMillis();
     }
+    byte[] cmd = Resp.command(List.of(Resp.bytes("GVAUTH"), Resp.bytes(r.candidateId()),
+        Resp.bytes(r.failedPrimaryId()), Resp.bytes(Long.toString(r.epoch())),
+        Resp.bytes(r.manual() ? "1" : "0")));
     java.util.Set<String> granted = new java.util.HashSet<>();
     while (!closed && System.currentTimeMillis() < deadline) {
-      List<Peer> voters;
+      List<PeerLinks.Target> ask = new ArrayList<>();
       synchronized (lock) {
         if (!state.electionRunning(r.epoch())) {
           return;
         }
-        voters = state.voters();
+        for (Peer p : state.voters()) {
+          if (!granted.contains(p.claim().id())) {
+            ask.add(target(p));
+          }
+        }
       }
       // every request goes out before any answer is read: one round costs about one round trip
-      // (the slowest voter's), not one per voter in turn, which at 15 primaries on a busy host
-      // was about a second
-      Map<Peer, Socket> sent = new java.util.LinkedHashMap<>();
-      try {
-        for (Peer p : voters) {
-          if (granted.contains(p.claim().id())) {
-            continue;
+      // (the slowest voter's), not one per voter in turn
+      Map<PeerLinks.Target, Object> replies = peerLinks.fanOut(ask, cmd);
+      boolean won = false;
+      for (Map.Entry<PeerLinks.Target, Object> e : replies.entrySet()) {
+        String voter = e.getKey().id();
+        if (Long.valueOf(1).equals(e.getValue())) {
+          granted.add(voter);
+          synchronized (lock) {
+            state.onVoteGranted(new GrantVote(voter, r.candidateId(), r.epoch()));
+            log.info("vote from {} in epoch {}: {} votes", voter, r.epoch(), state.votes());
+            won = state.votes() >= state.primariesWithSlots() / 2 + 1;
           }
-          Socket s = new Socket();
-          try {
-            s.connect(new InetSocketAddress(p.host(), p.claim().respPort()), 300);
-            s.setSoTimeout(500);
-            OutputStream out = s.getOutputStream();
-            out.write(Resp.command(List.of(Resp.bytes("GVAUTH"), Resp.bytes(r.candidateId()),
-                Resp.bytes(r.failedPrimaryId()), Resp.bytes(Long.toString(r.epoch())),
-                Resp.bytes(r.manual() ? "1" : "0"))));
-            out.flush();
-            sent.put(p, s);
-          } catch (IOException | RuntimeException e) {
-            closeQuietly(s);
-            log.debug("vote request to {} failed: {}", p.claim().id(), e.toString());
-          }
-        }
-        for (Map.Entry<Peer, Socket> e : sent.entrySet()) {
-          Peer p = e.getKey();
-          try {
-            Object reply = Resp.readReply(new BufferedInputStream(e.getValue().getInputStream()), limits);
-            if (Long.valueOf(1).equals(reply)) {
-              granted.add(p.claim().id());
-              synchronized (lock) {
-                state.onVoteGranted(new GrantVote(p.claim().id(), r.candidateId(), r.epoch()));
-                log.info("vote from {} in epoch {}: {} votes", p.claim().id(), r.epoch(), state.votes());
-              }
-              tickSafely();
-            }
-          } catch (IOException | RuntimeException ex) {
-            log.debug("vote request to {} failed: {}", p.claim().id(), ex.toString());
-          }
-        }
-      } finally {
-        for (Socket s : sent.values()) {
-          closeQuietly(s);
+        } else if (e.getValue() instanceof IOException io) {
+          log.debug("vote request to {} failed: {}", voter, io.toString());
         }
       }
-      sleep(100);
+      requestTick(); // the tick counts the votes and, with a majority, takes the slots
+      if (won) {
+        return;
+      }
+      sleep(VOTE_RETRY_MILLIS);
+    }
+  }
+
+  private static PeerLinks.Target target(Peer p) {
+    return new PeerLinks.Target(p.claim().id(), p.host(), p.claim().respPort());
+  }
+
+  /**
+   * Under lock: once this node's config epoch has grown (an election won, a takeover, a slot taken,
+   * an epoch collision resolved), send its claim to every live node at once, as Redis broadcasts
+   * its new configuration, rather than wait for gossip to carry the metadata to all of them.
+   */
+  private void pushIfNewEpoch() {
+    NodeClaim self = state.self();
+    if (self.configEpoch() <= pushedConfigEpoch) {
+      return;
+    }
+    pushedConfigEpoch = self.configEpoch();
+    List<PeerLinks.Target> to = new ArrayList<>();
+    for (Peer p : state.peers().values()) {
+      if (!p.failed()) {
+        to.add(target(p));
+      }
+    }
+    byte[] cmd = Resp.command(List.of(Resp.bytes("GVCLAIM"), self.encode()));
+    try {
+      busOut.execute(() -> {
+        Map<PeerLinks.Target, Object> replies = peerLinks.fanOut(to, cmd);
+        long applied = replies.values().stream().filter(v -> Long.valueOf(1).equals(v)).count();
+        claimsPushed.incrementAndGet();
+        log.info("pushed claim (config epoch {}) to {} nodes: {} applied it", self.configEpoch(),
+            to.size(), applied);
+      });
+    } catch (java.util.concurrent.RejectedExecutionException e) {
+      // closing
+    }
+  }
+
+  /** GVCLAIM CLAIM: another node's claim, sent directly; replies 1 (applied) or 0 (not newer). */
+  private Object claimPush(Conn conn, List<byte[]> a) {
+    if (a.size() != 2) {
+      return arity("gvclaim");
+    }
+    if (a.get(1).length > MAX_CLAIM_BYTES) {
+      return new Err("ERR claim too long");
+    }
+    NodeClaim c = NodeClaim.decode(a.get(1));
+    if (c == null) {
+      return new Err("ERR invalid claim");
+    }
+    boolean applied;
+    synchronized (lock) {
+      Peer p = state.peers().get(c.id());
+      if (p == null) {
+        return new Err("ERR unknown node " + c.id());
+      }
+      if (conn.remoteHost != null && !conn.remoteHost.equals(p.host())) {
+        return new Err("ERR claim of " + c.id() + " from another host");
+      }
+      applied = state.onClaimPushed(c);
+    }
+    if (applied) {
+      claimsApplied.incrementAndGet();
+      log.info("applies the claim {} sent (config epoch {}, {})", c.id(), c.configEpoch(),
+          c.primary() ? c.slotCount() + " slots" : "replica");
+      requestTick(); // follow the slot moves now
+    }
+    return applied ? 1L : 0L;
+  }
+
+  /** Keeps a connection open to every live node while a replica (its election needs them). */
+  private void maintainLinks() {
+    if (closed) {
+      return;
+    }
+    try {
+      List<PeerLinks.Target> keep = new ArrayList<>();
+      java.util.Set<String> known = new java.util.HashSet<>();
+      synchronized (lock) {
+        boolean replica = !state.self().primary();
+        for (Peer p : state.peers().values()) {
+          if (!p.failed()) {
+            known.add(p.claim().id());
+            if (replica) {
+              keep.add(target(p));
+            }
+          }
+        }
+      }
+      peerLinks.maintain(keep, known);
+    } catch (RuntimeException e) {
+      log.warn("peer links", e);
     }
   }
 
@@ -620,6 +741,7 @@ public final class RedisNode implements AutoCloseable {
   private static final class Conn {
     boolean readOnly;
     boolean asking;
+    String remoteHost;
   }
 
   private void serve(Socket s) {
@@ -628,6 +750,7 @@ public final class RedisNode implements AutoCloseable {
       InputStream in = new BufferedInputStream(s.getInputStream(), 16 * 1024);
       OutputStream out = new BufferedOutputStream(s.getOutputStream(), 16 * 1024);
       Conn conn = new Conn();
+      conn.remoteHost = s.getInetAddress() == null ? null : s.getInetAddress().getHostAddress();
       while (!closed) {
         List<byte[]> req;
         try {
@@ -719,6 +842,8 @@ public final class RedisNode implements AutoCloseable {
         return pauseForFailover(a);
       case "GVAUTH":
         return voteRequest(a);
+      case "GVCLAIM":
+        return claimPush(conn, a);
       case "MIGRATE":
         return migrate(a);
       case "GVRESTORE":
@@ -1338,6 +1463,7 @@ public final class RedisNode implements AutoCloseable {
       publishedAt = System.currentTimeMillis();
       cluster.updateMetadata(mine);
     }
+    pushIfNewEpoch();
   }
 
   private static int slotArg(byte[] b) {
@@ -1434,7 +1560,7 @@ public final class RedisNode implements AutoCloseable {
         log.info("manual failover: caught up at offset {}; election starts", offset);
         state.startManualFailover(System.currentTimeMillis(), 5000);
       }
-      tickSafely();
+      requestTick();
     } catch (IOException | RuntimeException e) {
       log.warn("manual failover failed: {}", e.toString());
     } catch (InterruptedException e) {
@@ -1509,6 +1635,10 @@ public final class RedisNode implements AutoCloseable {
           .append("grapevine_peers_suspected:").append(peersSuspected.get()).append("\r\n")
           .append("grapevine_peers_failed:").append(peersFailed.get()).append("\r\n")
           .append("grapevine_elections_started:").append(electionsStarted.get()).append("\r\n")
+          .append("grapevine_claims_pushed:").append(claimsPushed.get()).append("\r\n")
+          .append("grapevine_claims_applied:").append(claimsApplied.get()).append("\r\n")
+          .append("grapevine_peer_links_opened:").append(peerLinks.opened()).append("\r\n")
+          .append("grapevine_peer_requests_reused:").append(peerLinks.reused()).append("\r\n")
           .append("\r\n# Keyspace\r\n");
       int keys = store.size(now);
       if (keys > 0) {
@@ -1528,6 +1658,8 @@ public final class RedisNode implements AutoCloseable {
     }
     closed = true;
     ticker.shutdownNow();
+    busOut.shutdownNow();
+    peerLinks.close();
     closeQuietly(server);
     for (Socket s : clients) {
       closeQuietly(s);
