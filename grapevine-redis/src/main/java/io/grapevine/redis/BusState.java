@@ -82,6 +82,10 @@ public final class BusState {
   private NodeClaim self;
   private long currentEpoch;
   private Map<String, Peer> peers = Map.of();
+  // owner of every slot, computed once per change of the claims (CLUSTER NODES, polled often, and
+  // every election step read it): null when a claim that bears on ownership changed
+  private String[] owners;
+  private int ownerCount;
   // what membership last showed, before pushed claims were laid over it
   private Map<String, Peer> gossiped = Map.of();
   // claims their owners sent directly (newer by config epoch than membership's), by id; each is
@@ -148,6 +152,9 @@ public final class BusState {
       Peer g = gossiped.get(e.getKey());
       m.put(e.getKey(), new Peer(e.getValue(), g.host(), g.busPort(), g.failed()));
     }
+    if (!sameOwnership(peers, m)) {
+      owners = null;
+    }
     peers = m;
     for (Peer p : m.values()) {
       currentEpoch = Math.max(currentEpoch, Math.max(p.claim().currentEpoch(), p.claim().configEpoch()));
@@ -177,6 +184,7 @@ public final class BusState {
     Map<String, Peer> m = new HashMap<>(peers);
     m.put(claim.id(), new Peer(claim, g.host(), g.busPort(), g.failed()));
     peers = m;
+    owners = null;
     currentEpoch = Math.max(currentEpoch, Math.max(claim.currentEpoch(), claim.configEpoch()));
     return true;
   }
@@ -205,14 +213,55 @@ public final class BusState {
    * the highest config epoch (ties: the larger id); null if nobody claims it.
    */
   public String ownerOf(int slot) {
-    NodeClaim best = self.primary() && self.claims(slot) ? self : null;
-    for (Peer p : peers.values()) {
-      NodeClaim c = p.claim();
-      if (c.primary() && c.claims(slot) && beats(c, best)) {
-        best = c;
+    return owners()[slot];
+  }
+
+  private static boolean sameOwnership(Map<String, Peer> a, Map<String, Peer> b) {
+    if (a.size() != b.size()) {
+      return false;
+    }
+    for (Map.Entry<String, Peer> e : b.entrySet()) {
+      Peer old = a.get(e.getKey());
+      if (old == null || !old.claim().sameOwnership(e.getValue().claim())) {
+        return false;
       }
     }
-    return best == null ? null : best.id();
+    return true;
+  }
+
+  // every primary's claimed slots visited once: O(slots claimed), not O(slots x nodes)
+  private String[] owners() {
+    if (owners == null) {
+      NodeClaim[] best = new NodeClaim[KeySlot.SLOTS];
+      List<NodeClaim> claims = new ArrayList<>();
+      if (self.primary()) {
+        claims.add(self);
+      }
+      for (Peer p : peers.values()) {
+        if (p.claim().primary()) {
+          claims.add(p.claim());
+        }
+      }
+      for (NodeClaim c : claims) {
+        BitSet bits = c.slots();
+        for (int s = bits.nextSetBit(0); s >= 0; s = bits.nextSetBit(s + 1)) {
+          if (beats(c, best[s])) {
+            best[s] = c;
+          }
+        }
+      }
+      String[] o = new String[KeySlot.SLOTS];
+      Set<String> distinct = new HashSet<>();
+      for (int s = 0; s < KeySlot.SLOTS; s++) {
+        if (best[s] != null) {
+          o[s] = best[s].id();
+          distinct.add(o[s]);
+        }
+      }
+      owners = o;
+      ownerCount = distinct.size();
+    }
+    return owners;
   }
 
   private static boolean beats(NodeClaim c, NodeClaim best) {
@@ -231,11 +280,7 @@ public final class BusState {
 
   /** Owner of every slot at once (index: slot; null: unassigned). */
   public String[] slotOwners() {
-    String[] owners = new String[KeySlot.SLOTS];
-    for (int s = 0; s < KeySlot.SLOTS; s++) {
-      owners[s] = ownerOf(s);
-    }
-    return owners;
+    return owners().clone();
   }
 
   /** Adds slots to this primary's claim; returns the first slot another node owns, or -1. */
@@ -524,13 +569,8 @@ public final class BusState {
 
   /** Number of primaries that own at least one slot, failed ones included (Redis's cluster size). */
   public int primariesWithSlots() {
-    Set<String> owners = new HashSet<>();
-    for (String o : slotOwners()) {
-      if (o != null) {
-        owners.add(o);
-      }
-    }
-    return owners.size();
+    owners();
+    return ownerCount;
   }
 
   private List<NodeClaim> replicasOf(String primaryId) {
@@ -653,10 +693,10 @@ public final class BusState {
 
   /** The primaries whose votes count: every node owning a slot, this one excluded. */
   public List<Peer> voters() {
-    Set<String> owners = new HashSet<>(java.util.Arrays.asList(slotOwners()));
+    Set<String> owning = new HashSet<>(java.util.Arrays.asList(owners()));
     List<Peer> out = new ArrayList<>();
     for (Peer p : peers.values()) {
-      if (owners.contains(p.claim().id()) && !p.failed()) {
+      if (owning.contains(p.claim().id()) && !p.failed()) {
         out.add(p);
       }
     }
@@ -672,6 +712,9 @@ public final class BusState {
     if (next.currentEpoch() != currentEpoch) {
       next = next.with(next.primary(), next.primaryId(), next.configEpoch(), currentEpoch,
           next.replOffset(), next.slots());
+    }
+    if (!next.sameOwnership(self)) {
+      owners = null;
     }
     self = next;
     out.removeIf(a -> a instanceof PublishClaim);

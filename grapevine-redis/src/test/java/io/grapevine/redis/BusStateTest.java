@@ -80,6 +80,27 @@ class BusStateTest {
   }
 
   @Test
+  void slotOwnersFollowEveryChangeOfTheClaims() {
+    BusState s = new BusState(primary(P, 1, range(0, 100)), TIMING, new Random(1));
+    s.updatePeers(peers(peer(primary(Q1, 5, range(50, 60)), false)));
+    assertThat(s.ownerOf(55)).isEqualTo(Q1);
+    assertThat(s.primariesWithSlots()).isEqualTo(2);
+    // the same peer map again, then Q1's claim with a lower epoch: the owner changes back to P
+    s.updatePeers(peers(peer(primary(Q1, 5, range(50, 60)), false)));
+    assertThat(s.ownerOf(55)).isEqualTo(Q1);
+    s.updatePeers(peers(peer(primary(Q1, 0, range(50, 60)), false)));
+    assertThat(s.ownerOf(55)).isEqualTo(P);
+    assertThat(s.slotOwners()[55]).isEqualTo(P);
+    // Q1 now a replica: it owns nothing, and only P counts
+    s.updatePeers(peers(peer(replica(Q1, P, 0), false)));
+    assertThat(s.primariesWithSlots()).isEqualTo(1);
+    // this node gives slots away
+    s.delSlots(range(0, 10), new ArrayList<>());
+    assertThat(s.ownerOf(5)).isNull();
+    assertThat(s.slotOwners()[5]).isNull();
+  }
+
+  @Test
   void onAnEpochCollisionTheSmallerIdMovesToANewEpoch() {
     BusState small = new BusState(primary(P, 0, range(0, 10)), TIMING, new Random(1));
     small.updatePeers(peers(peer(primary(Q1, 0, range(11, 20)), false)));
