@@ -135,10 +135,19 @@ final class PeerLinks implements AutoCloseable {
    *     that could not be reached or did not answer in time
    */
   Map<Target, Object> fanOut(Collection<Target> targets, byte[] command) {
+    return fanOut(targets, command, (t, r) -> { });
+  }
+
+  /**
+   * As {@link #fanOut(Collection, byte[])}, calling {@code onReply} with each reply as it arrives
+   * (in the order the peers answer, not the order they were asked), on the calling thread.
+   */
+  Map<Target, Object> fanOut(Collection<Target> targets, byte[] command,
+      java.util.function.BiConsumer<Target, Object> onReply) {
     Map<Target, Object> replies = new HashMap<>();
-    List<Target> retry = round(targets, command, replies);
+    List<Target> retry = round(targets, command, replies, onReply);
     if (!retry.isEmpty()) {
-      round(retry, command, replies);
+      round(retry, command, replies, onReply);
     }
     return replies;
   }
@@ -148,7 +157,8 @@ final class PeerLinks implements AutoCloseable {
     return fanOut(List.of(target), command).get(target);
   }
 
-  private List<Target> round(Collection<Target> targets, byte[] command, Map<Target, Object> replies) {
+  private List<Target> round(Collection<Target> targets, byte[] command, Map<Target, Object> replies,
+      java.util.function.BiConsumer<Target, Object> onReply) {
     List<Link> sent = new ArrayList<>();
     List<Target> retry = new ArrayList<>();
     for (Target t : targets) {
@@ -168,13 +178,39 @@ final class PeerLinks implements AutoCloseable {
         fail(t, l, e, replies, retry);
       }
     }
-    for (Link l : sent) {
-      try {
-        replies.put(l.target, Resp.readReply(l.in, limits));
-        giveBack(l);
-      } catch (IOException | RuntimeException e) {
-        closeQuietly(l.socket);
-        fail(l.target, l, e, replies, retry);
+    // read the replies as they arrive: a slow peer does not hold up the answers of the others
+    long deadline = System.nanoTime() + readTimeoutMillis * 1_000_000L;
+    List<Link> pending = new ArrayList<>(sent);
+    while (!pending.isEmpty()) {
+      boolean late = System.nanoTime() >= deadline;
+      boolean progress = false;
+      for (Iterator<Link> it = pending.iterator(); it.hasNext(); ) {
+        Link l = it.next();
+        try {
+          if (late) {
+            throw new java.net.SocketTimeoutException("no answer in " + readTimeoutMillis + " ms");
+          }
+          if (l.in.available() == 0) {
+            continue;
+          }
+          Object reply = Resp.readReply(l.in, limits); // the rest of it, bounded by the read timeout
+          replies.put(l.target, reply);
+          giveBack(l);
+          onReply.accept(l.target, reply);
+        } catch (IOException | RuntimeException e) {
+          closeQuietly(l.socket);
+          fail(l.target, l, e, replies, retry);
+        }
+        it.remove();
+        progress = true;
+      }
+      if (!progress && !pending.isEmpty()) {
+        try {
+          Thread.sleep(1);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          deadline = 0;
+        }
       }
     }
     return retry;

@@ -360,28 +360,23 @@ public final class RedisNode implements AutoCloseable {
           }
         }
       }
-      // every request goes out before any answer is read: one round costs about one round trip
-      // (the slowest voter's), not one per voter in turn
-      Map<PeerLinks.Target, Object> replies = peerLinks.fanOut(ask, cmd);
-      boolean won = false;
-      for (Map.Entry<PeerLinks.Target, Object> e : replies.entrySet()) {
-        String voter = e.getKey().id();
-        if (Long.valueOf(1).equals(e.getValue())) {
-          granted.add(voter);
+      // every request goes out before any answer is read, and answers count as they arrive: a
+      // majority is seen after the majority's round trips, not one per voter in turn
+      boolean[] won = {false};
+      peerLinks.fanOut(ask, cmd, (t, reply) -> {
+        if (Long.valueOf(1).equals(reply)) {
+          granted.add(t.id());
           synchronized (lock) {
-            state.onVoteGranted(new GrantVote(voter, r.candidateId(), r.epoch()));
-            log.info("vote from {} in epoch {}: {} votes", voter, r.epoch(), state.votes());
-            won = state.votes() >= state.primariesWithSlots() / 2 + 1;
+            state.onVoteGranted(new GrantVote(t.id(), r.candidateId(), r.epoch()));
+            log.info("vote from {} in epoch {}: {} votes", t.id(), r.epoch(), state.votes());
+            if (!won[0] && state.votes() >= state.primariesWithSlots() / 2 + 1) {
+              won[0] = true;
+              requestTick(); // a majority: the tick takes the slots now, not after the last answer
+            }
           }
-        } else if (e.getValue() instanceof IOException io) {
-          log.debug("vote request to {} failed: {}", voter, io.toString());
         }
-      }
-      requestTick(); // the tick counts the votes and, with a majority, takes the slots
-      if (won) {
-        return;
-      }
-      sleep(VOTE_RETRY_MILLIS);
+      });
+      sleep(VOTE_RETRY_MILLIS); // then, unless the tick has ended the election, ask the others again
     }
   }
 

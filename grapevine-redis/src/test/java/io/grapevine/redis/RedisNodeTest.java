@@ -228,4 +228,27 @@ class RedisNodeTest {
       assertThat(links.idleTo(node.nodeId())).isZero();
     }
   }
+
+  @Test
+  void aSilentPeerDoesNotHoldUpTheAnswersOfTheOthers() throws Exception {
+    // a peer that accepts connections (the backlog does) and never answers
+    try (java.net.ServerSocket silent = new java.net.ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress());
+        PeerLinks links = new PeerLinks(300, 2000, new Resp.Limits(16, 1024, 1024))) {
+      PeerLinks.Target mute = new PeerLinks.Target("0".repeat(40), "127.0.0.1", silent.getLocalPort());
+      PeerLinks.Target live = new PeerLinks.Target(node.nodeId(), "127.0.0.1", port);
+      long start = System.nanoTime();
+      long[] answeredAfterMillis = {-1};
+      java.util.Map<PeerLinks.Target, Object> replies = links.fanOut(List.of(mute, live),
+          Resp.command(List.of(Resp.bytes("PING"))), (t, r) -> {
+            if (t.equals(live)) {
+              answeredAfterMillis[0] = (System.nanoTime() - start) / 1_000_000;
+            }
+          });
+      assertThat(replies.get(live)).isEqualTo(new Resp.Simple("PONG"));
+      assertThat(replies.get(mute)).isInstanceOf(java.net.SocketTimeoutException.class);
+      // the live peer's answer was handled long before the silent one's 2 s timeout
+      assertThat(answeredAfterMillis[0]).isBetween(0L, 1000L);
+      assertThat((System.nanoTime() - start) / 1_000_000).isGreaterThanOrEqualTo(2000L);
+    }
+  }
 }
