@@ -147,7 +147,8 @@ public final class RedisNode implements AutoCloseable {
     }
     this.pushedConfigEpoch = self.configEpoch();
     this.peerLinks = new PeerLinks(300, 500, limits);
-    this.busOut = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "redis-bus-" + config.nodeId.substring(0, 8)));
+    // two threads: a push never waits behind the link upkeep (which may be connecting)
+    this.busOut = Executors.newScheduledThreadPool(2, r -> daemon(r, "redis-bus-" + config.nodeId.substring(0, 8)));
     busOut.scheduleWithFixedDelay(this::maintainLinks, LINK_MAINTAIN_MILLIS, LINK_MAINTAIN_MILLIS,
         TimeUnit.MILLISECONDS);
     this.ticker = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "redis-tick-" + config.nodeId.substring(0, 8)));
