@@ -85,7 +85,7 @@ public final class BusState {
   // owner of every slot, computed once per change of the claims (CLUSTER NODES, polled often, and
   // every election step read it): null when a claim that bears on ownership changed
   private String[] owners;
-  private int ownerCount;
+  private Map<String, BitSet> ownedByOwner;
   // what membership last showed, before pushed claims were laid over it
   private Map<String, Peer> gossiped = Map.of();
   // claims their owners sent directly (newer by config epoch than membership's), by id; each is
@@ -251,17 +251,28 @@ public final class BusState {
         }
       }
       String[] o = new String[KeySlot.SLOTS];
-      Set<String> distinct = new HashSet<>();
+      Map<String, BitSet> byOwner = new java.util.LinkedHashMap<>();
       for (int s = 0; s < KeySlot.SLOTS; s++) {
         if (best[s] != null) {
           o[s] = best[s].id();
-          distinct.add(o[s]);
+          byOwner.computeIfAbsent(o[s], k -> new BitSet(KeySlot.SLOTS)).set(s);
         }
       }
       owners = o;
-      ownerCount = distinct.size();
+      ownedByOwner = byOwner;
     }
     return owners;
+  }
+
+  /**
+   * The slots each node owns, by node id (nodes owning none left out); computed with the owners,
+   * so CLUSTER NODES and CLUSTER INFO cost the number of nodes, not the number of slots.
+   */
+  public Map<String, BitSet> ownedSlotsByOwner() {
+    owners();
+    Map<String, BitSet> copy = new java.util.LinkedHashMap<>();
+    ownedByOwner.forEach((id, bits) -> copy.put(id, (BitSet) bits.clone()));
+    return copy;
   }
 
   private static boolean beats(NodeClaim c, NodeClaim best) {
@@ -570,7 +581,7 @@ public final class BusState {
   /** Number of primaries that own at least one slot, failed ones included (Redis's cluster size). */
   public int primariesWithSlots() {
     owners();
-    return ownerCount;
+    return ownedByOwner.size();
   }
 
   private List<NodeClaim> replicasOf(String primaryId) {
@@ -693,7 +704,8 @@ public final class BusState {
 
   /** The primaries whose votes count: every node owning a slot, this one excluded. */
   public List<Peer> voters() {
-    Set<String> owning = new HashSet<>(java.util.Arrays.asList(owners()));
+    owners();
+    Set<String> owning = ownedByOwner.keySet();
     List<Peer> out = new ArrayList<>();
     for (Peer p : peers.values()) {
       if (owning.contains(p.claim().id()) && !p.failed()) {

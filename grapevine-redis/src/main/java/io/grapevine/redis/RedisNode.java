@@ -92,6 +92,11 @@ public final class RedisNode implements AutoCloseable {
   private long pauseWritesUntil; // manual failover, under lock
   private byte[] published;
   private long publishedAt;
+  // the newest claim not yet handed to Grapevine (under lock); handed over outside the lock, under
+  // publishLock, so a slow event loop never holds up commands and claims are never published out
+  // of order (only the newest pending one is ever taken)
+  private byte[] pendingPublish;
+  private final Object publishLock = new Object();
   private volatile Socket replSocket;
   private volatile String replPrimary;
   private volatile boolean replLinkUp;
@@ -293,13 +298,13 @@ public final class RedisNode implements AutoCloseable {
         toPublish = mine;
       }
       if (toPublish != null) {
-        // under the lock, so two ticks (the timer's, an election's) never publish out of order
-        cluster.updateMetadata(toPublish);
+        pendingPublish = toPublish;
       }
       pushIfNewEpoch();
       wakeup = state.nextWakeup();
       lock.notifyAll(); // paused writers re-check whether this node is still a primary
     }
+    flushPublish();
     if (wakeup != Long.MAX_VALUE && wakeup - now < TICK_MILLIS && !closed) {
       // the election's delay ends between two ticks: start it then, not up to a tick later
       try {
@@ -1451,15 +1456,46 @@ public final class RedisNode implements AutoCloseable {
     return Resp.OK;
   }
 
-  /** Under lock: publish this node's claim now (after an operator command changed it). */
+  /**
+   * Under lock: publish this node's claim now (after an operator command changed it); the hand-over
+   * to Grapevine runs on another thread, as it must not wait under the lock.
+   */
   private void publishNow() {
     byte[] mine = state.self().encode();
     if (!java.util.Arrays.equals(mine, published)) {
       published = mine;
       publishedAt = System.currentTimeMillis();
-      cluster.updateMetadata(mine);
+      pendingPublish = mine;
+      try {
+        busOut.execute(this::flushPublish);
+      } catch (java.util.concurrent.RejectedExecutionException e) {
+        // closing
+      }
     }
     pushIfNewEpoch();
+  }
+
+  /** Not under lock: hands the newest pending claim to Grapevine. */
+  private void flushPublish() {
+    synchronized (publishLock) {
+      byte[] p;
+      synchronized (lock) {
+        p = pendingPublish;
+        pendingPublish = null;
+      }
+      if (p != null && !closed) {
+        try {
+          cluster.updateMetadata(p);
+        } catch (RuntimeException e) {
+          log.warn("publishing the claim failed: {}", e.toString());
+          synchronized (lock) {
+            if (pendingPublish == null) {
+              pendingPublish = p; // the next tick tries again
+            }
+          }
+        }
+      }
+    }
   }
 
   private static int slotArg(byte[] b) {

@@ -85,6 +85,12 @@ class BusStateTest {
     s.updatePeers(peers(peer(primary(Q1, 5, range(50, 60)), false)));
     assertThat(s.ownerOf(55)).isEqualTo(Q1);
     assertThat(s.primariesWithSlots()).isEqualTo(2);
+    assertThat(s.ownedSlotsByOwner()).containsOnlyKeys(P, Q1);
+    assertThat(s.ownedSlotsByOwner().get(Q1)).isEqualTo(range(50, 60));
+    assertThat(s.ownedSlotsByOwner().get(P).cardinality()).isEqualTo(90);
+    s.ownedSlotsByOwner().get(Q1).clear(); // a copy: the view is not changed through it
+    assertThat(s.ownerOf(55)).isEqualTo(Q1);
+    assertThat(s.ownedSlotsByOwner().get(Q1)).isEqualTo(range(50, 60));
     // the same peer map again, then Q1's claim with a lower epoch: the owner changes back to P
     s.updatePeers(peers(peer(primary(Q1, 5, range(50, 60)), false)));
     assertThat(s.ownerOf(55)).isEqualTo(Q1);
@@ -94,6 +100,7 @@ class BusStateTest {
     // Q1 now a replica: it owns nothing, and only P counts
     s.updatePeers(peers(peer(replica(Q1, P, 0), false)));
     assertThat(s.primariesWithSlots()).isEqualTo(1);
+    assertThat(s.ownedSlotsByOwner().get(P)).isEqualTo(range(0, 100));
     // this node gives slots away
     s.delSlots(range(0, 10), new ArrayList<>());
     assertThat(s.ownerOf(5)).isNull();
