@@ -45,8 +45,9 @@ import org.slf4j.LoggerFactory;
  * One Redis-Cluster-style node: a RESP2 server over an in-memory keyspace, whose cluster bus is
  * Grapevine. Its claim (id, role, epochs, slots, RESP port) is its member metadata; membership's
  * dead and left verdicts are its failure verdicts; a candidate asks each primary for its vote
- * directly over the primary's RESP port; a primary streams its writes to its replicas over a TCP
- * connection that speaks RESP.
+ * directly over the primary's RESP port, and a node whose config epoch grew (an election won) sends
+ * its new claim to every node the same way, both over kept-open connections ({@link PeerLinks});
+ * a primary streams its writes to its replicas over a TCP connection that speaks RESP.
  *
  * <p>One lock guards the keyspace and the {@link BusState}: commands are short and in memory.
  * Each client connection has a thread of its own, at most {@code maxConnections} at once.
