@@ -153,8 +153,8 @@ public final class RedisNode implements AutoCloseable {
     }
     this.pushedConfigEpoch = self.configEpoch();
     this.peerLinks = new PeerLinks(300, 500, limits);
-    // two threads: a push never waits behind the link upkeep (which may be connecting)
-    this.busOut = Executors.newScheduledThreadPool(2, r -> daemon(r, "redis-bus-" + config.nodeId.substring(0, 8)));
+    // a push or a publish never waits behind the link upkeep (which may be connecting)
+    this.busOut = Executors.newScheduledThreadPool(3, r -> daemon(r, "redis-bus-" + config.nodeId.substring(0, 8)));
     busOut.scheduleWithFixedDelay(this::maintainLinks, LINK_MAINTAIN_MILLIS, LINK_MAINTAIN_MILLIS,
         TimeUnit.MILLISECONDS);
     this.ticker = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "redis-tick-" + config.nodeId.substring(0, 8)));
@@ -285,6 +285,7 @@ public final class RedisNode implements AutoCloseable {
     byte[] toPublish = null;
     String roleBefore;
     long wakeup;
+    boolean flush;
     synchronized (lock) {
       roleBefore = state.self().primary() ? "primary" : "replica of " + state.self().primaryId();
       state.setOffset(offset);
@@ -302,10 +303,19 @@ public final class RedisNode implements AutoCloseable {
         pendingPublish = toPublish;
       }
       pushIfNewEpoch();
+      flush = pendingPublish != null;
       wakeup = state.nextWakeup();
       lock.notifyAll(); // paused writers re-check whether this node is still a primary
     }
-    flushPublish();
+    if (flush) {
+      // on another thread: Grapevine's event loop may be slow to take it (a busy host), and the
+      // tick thread must stay free to act on the next vote or verdict
+      try {
+        busOut.execute(this::flushPublish);
+      } catch (java.util.concurrent.RejectedExecutionException e) {
+        // closing
+      }
+    }
     if (wakeup != Long.MAX_VALUE && wakeup - now < TICK_MILLIS && !closed) {
       // the election's delay ends between two ticks: start it then, not up to a tick later
       try {
