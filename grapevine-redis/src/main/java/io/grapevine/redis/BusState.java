@@ -82,6 +82,15 @@ public final class BusState {
   private NodeClaim self;
   private long currentEpoch;
   private Map<String, Peer> peers = Map.of();
+  // owner of every slot, computed once per change of the claims (CLUSTER NODES, polled often, and
+  // every election step read it): null when a claim that bears on ownership changed
+  private String[] owners;
+  private Map<String, BitSet> ownedByOwner;
+  // what membership last showed, before pushed claims were laid over it
+  private Map<String, Peer> gossiped = Map.of();
+  // claims their owners sent directly (newer by config epoch than membership's), by id; each is
+  // dropped once membership shows that config epoch or a newer one, or loses the node
+  private final Map<String, NodeClaim> pushed = new HashMap<>();
 
   // voter side
   private long lastVoteEpoch;
@@ -134,10 +143,63 @@ public final class BusState {
   public void updatePeers(Map<String, Peer> newPeers) {
     Map<String, Peer> m = new HashMap<>(newPeers);
     m.remove(self.id());
+    gossiped = Map.copyOf(m);
+    pushed.entrySet().removeIf(e -> {
+      Peer g = gossiped.get(e.getKey());
+      return g == null || g.claim().configEpoch() >= e.getValue().configEpoch();
+    });
+    for (Map.Entry<String, NodeClaim> e : pushed.entrySet()) {
+      Peer g = gossiped.get(e.getKey());
+      m.put(e.getKey(), new Peer(e.getValue(), g.host(), g.busPort(), g.failed()));
+    }
+    if (!sameOwnership(peers, m)) {
+      owners = null;
+    }
     peers = m;
     for (Peer p : m.values()) {
       currentEpoch = Math.max(currentEpoch, Math.max(p.claim().currentEpoch(), p.claim().configEpoch()));
     }
+  }
+
+  /**
+   * A node sent its claim directly (after an election it won, or another change of its config
+   * epoch), so this node need not wait for gossip. Membership stays the source of truth: the claim
+   * is taken only from a node membership knows, with the RESP port membership shows, and only if
+   * its config epoch is newer than the one this node holds for it; it is laid over membership's
+   * claim until membership shows that config epoch (or a newer one) or loses the node.
+   *
+   * @return true if it changed this node's view (the driver then ticks, to follow slot moves)
+   */
+  public boolean onClaimPushed(NodeClaim claim) {
+    if (claim.id().equals(self.id())) {
+      return false;
+    }
+    Peer g = gossiped.get(claim.id());
+    Peer now = peers.get(claim.id());
+    if (g == null || now == null || g.claim().respPort() != claim.respPort()
+        || claim.configEpoch() <= now.claim().configEpoch()) {
+      return false;
+    }
+    pushed.put(claim.id(), claim);
+    Map<String, Peer> m = new HashMap<>(peers);
+    m.put(claim.id(), new Peer(claim, g.host(), g.busPort(), g.failed()));
+    peers = m;
+    owners = null;
+    currentEpoch = Math.max(currentEpoch, Math.max(claim.currentEpoch(), claim.configEpoch()));
+    return true;
+  }
+
+  /** Ids of the nodes whose pushed claim is laid over membership's (for INFO and tests). */
+  public Set<String> pushedClaims() {
+    return Set.copyOf(pushed.keySet());
+  }
+
+  /**
+   * When the driver should tick next for this node's election to start on time: the moment its
+   * delay ends, or {@link Long#MAX_VALUE} when none is pending.
+   */
+  public long nextWakeup() {
+    return !self.primary() && authTime != NONE && !requested ? authTime : Long.MAX_VALUE;
   }
 
   /** Records this node's replication offset (published with the next claim change). */
@@ -151,14 +213,66 @@ public final class BusState {
    * the highest config epoch (ties: the larger id); null if nobody claims it.
    */
   public String ownerOf(int slot) {
-    NodeClaim best = self.primary() && self.claims(slot) ? self : null;
-    for (Peer p : peers.values()) {
-      NodeClaim c = p.claim();
-      if (c.primary() && c.claims(slot) && beats(c, best)) {
-        best = c;
+    return owners()[slot];
+  }
+
+  private static boolean sameOwnership(Map<String, Peer> a, Map<String, Peer> b) {
+    if (a.size() != b.size()) {
+      return false;
+    }
+    for (Map.Entry<String, Peer> e : b.entrySet()) {
+      Peer old = a.get(e.getKey());
+      if (old == null || !old.claim().sameOwnership(e.getValue().claim())) {
+        return false;
       }
     }
-    return best == null ? null : best.id();
+    return true;
+  }
+
+  // every primary's claimed slots visited once: O(slots claimed), not O(slots x nodes)
+  private String[] owners() {
+    if (owners == null) {
+      NodeClaim[] best = new NodeClaim[KeySlot.SLOTS];
+      List<NodeClaim> claims = new ArrayList<>();
+      if (self.primary()) {
+        claims.add(self);
+      }
+      for (Peer p : peers.values()) {
+        if (p.claim().primary()) {
+          claims.add(p.claim());
+        }
+      }
+      for (NodeClaim c : claims) {
+        BitSet bits = c.slots();
+        for (int s = bits.nextSetBit(0); s >= 0; s = bits.nextSetBit(s + 1)) {
+          if (beats(c, best[s])) {
+            best[s] = c;
+          }
+        }
+      }
+      String[] o = new String[KeySlot.SLOTS];
+      Map<String, BitSet> byOwner = new java.util.LinkedHashMap<>();
+      for (int s = 0; s < KeySlot.SLOTS; s++) {
+        if (best[s] != null) {
+          o[s] = best[s].id();
+          byOwner.computeIfAbsent(o[s], k -> new BitSet(KeySlot.SLOTS)).set(s);
+        }
+      }
+      owners = o;
+      ownedByOwner = byOwner;
+    }
+    return owners;
+  }
+
+  /**
+   * The slots each node owns, by node id (nodes owning none left out); computed with the owners,
+   * so CLUSTER NODES and CLUSTER INFO cost the number of nodes, not the number of slots.
+   */
+  public Map<String, BitSet> ownedSlotsByOwner() {
+    owners();
+    Map<String, BitSet> copy = new java.util.LinkedHashMap<>();
+    ownedByOwner.forEach((id, bits) -> copy.put(id, (BitSet) bits.clone()));
+    return copy;
   }
 
   private static boolean beats(NodeClaim c, NodeClaim best) {
@@ -177,11 +291,7 @@ public final class BusState {
 
   /** Owner of every slot at once (index: slot; null: unassigned). */
   public String[] slotOwners() {
-    String[] owners = new String[KeySlot.SLOTS];
-    for (int s = 0; s < KeySlot.SLOTS; s++) {
-      owners[s] = ownerOf(s);
-    }
-    return owners;
+    return owners().clone();
   }
 
   /** Adds slots to this primary's claim; returns the first slot another node owns, or -1. */
@@ -470,13 +580,8 @@ public final class BusState {
 
   /** Number of primaries that own at least one slot, failed ones included (Redis's cluster size). */
   public int primariesWithSlots() {
-    Set<String> owners = new HashSet<>();
-    for (String o : slotOwners()) {
-      if (o != null) {
-        owners.add(o);
-      }
-    }
-    return owners.size();
+    owners();
+    return ownedByOwner.size();
   }
 
   private List<NodeClaim> replicasOf(String primaryId) {
@@ -599,10 +704,11 @@ public final class BusState {
 
   /** The primaries whose votes count: every node owning a slot, this one excluded. */
   public List<Peer> voters() {
-    Set<String> owners = new HashSet<>(java.util.Arrays.asList(slotOwners()));
+    owners();
+    Set<String> owning = ownedByOwner.keySet();
     List<Peer> out = new ArrayList<>();
     for (Peer p : peers.values()) {
-      if (owners.contains(p.claim().id()) && !p.failed()) {
+      if (owning.contains(p.claim().id()) && !p.failed()) {
         out.add(p);
       }
     }
@@ -618,6 +724,9 @@ public final class BusState {
     if (next.currentEpoch() != currentEpoch) {
       next = next.with(next.primary(), next.primaryId(), next.configEpoch(), currentEpoch,
           next.replOffset(), next.slots());
+    }
+    if (!next.sameOwnership(self)) {
+      owners = null;
     }
     self = next;
     out.removeIf(a -> a instanceof PublishClaim);

@@ -69,7 +69,7 @@ final class ClusterFormats {
    */
   static String nodes(BusState state, String myHost, int myBusPort, Map<Integer, String> migrating,
       Map<Integer, String> importing) {
-    Map<String, BitSet> owned = ownedSlots(state.slotOwners());
+    Map<String, BitSet> owned = state.ownedSlotsByOwner();
     long now = System.currentTimeMillis();
     StringBuilder sb = new StringBuilder();
     for (NodeView n : views(state, myHost, myBusPort)) {
@@ -104,16 +104,14 @@ final class ClusterFormats {
 
   /** CLUSTER INFO. */
   static String info(BusState state, MembershipStats stats) {
-    String[] owners = state.slotOwners();
     int assigned = 0;
     int fail = 0;
-    for (String o : owners) {
-      if (o != null) {
-        assigned++;
-        Peer p = state.peers().get(o);
-        if (p != null && p.failed()) {
-          fail++;
-        }
+    for (Map.Entry<String, BitSet> e : state.ownedSlotsByOwner().entrySet()) {
+      int n = e.getValue().cardinality();
+      assigned += n;
+      Peer p = state.peers().get(e.getKey());
+      if (p != null && p.failed()) {
+        fail += n;
       }
     }
     NodeClaim self = state.self();

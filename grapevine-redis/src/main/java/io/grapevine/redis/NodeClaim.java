@@ -139,6 +139,12 @@ public record NodeClaim(
     return sb.length() == 0 ? empty : sb.toString();
   }
 
+  /** Whether {@code o} bears on slot ownership as this claim does: same id, role, config epoch, slots. */
+  boolean sameOwnership(NodeClaim o) {
+    return o.id.equals(id) && o.primary == primary && o.configEpoch == configEpoch
+        && o.slots.equals(slots);
+  }
+
   NodeClaim with(boolean primary, String primaryId, long configEpoch, long currentEpoch,
       long replOffset, BitSet slots) {
     return new NodeClaim(id, respPort, primary, primaryId, configEpoch, currentEpoch, replOffset,

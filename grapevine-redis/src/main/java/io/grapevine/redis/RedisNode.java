@@ -45,8 +45,9 @@ import org.slf4j.LoggerFactory;
  * One Redis-Cluster-style node: a RESP2 server over an in-memory keyspace, whose cluster bus is
  * Grapevine. Its claim (id, role, epochs, slots, RESP port) is its member metadata; membership's
  * dead and left verdicts are its failure verdicts; a candidate asks each primary for its vote
- * directly over the primary's RESP port; a primary streams its writes to its replicas over a TCP
- * connection that speaks RESP.
+ * directly over the primary's RESP port, and a node whose config epoch grew (an election won) sends
+ * its new claim to every node the same way, both over kept-open connections ({@link PeerLinks});
+ * a primary streams its writes to its replicas over a TCP connection that speaks RESP.
  *
  * <p>One lock guards the keyspace and the {@link BusState}: commands are short and in memory.
  * Each client connection has a thread of its own, at most {@code maxConnections} at once.
@@ -54,6 +55,11 @@ import org.slf4j.LoggerFactory;
 public final class RedisNode implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(RedisNode.class);
   private static final long TICK_MILLIS = 50;
+  // a voter that refused (its own failure verdict not reached yet) is asked again this soon: over
+  // a kept-open connection a request costs one loopback round trip
+  private static final long VOTE_RETRY_MILLIS = 50;
+  private static final long LINK_MAINTAIN_MILLIS = 500;
+  private static final int MAX_CLAIM_BYTES = 8192;
 
   private final RedisNodeConfig config;
   private final Object lock = new Object();
@@ -87,11 +93,23 @@ public final class RedisNode implements AutoCloseable {
   private long pauseWritesUntil; // manual failover, under lock
   private byte[] published;
   private long publishedAt;
+  // the newest claim not yet handed to Grapevine (under lock); handed over outside the lock, under
+  // publishLock, so a slow event loop never holds up commands and claims are never published out
+  // of order (only the newest pending one is ever taken)
+  private byte[] pendingPublish;
+  private final Object publishLock = new Object();
   private volatile Socket replSocket;
   private volatile String replPrimary;
   private volatile boolean replLinkUp;
   private final Thread acceptThread;
   private final Thread replThread;
+  // the bus's own requests to other nodes (votes, claim pushes) over kept-open connections
+  private final PeerLinks peerLinks;
+  private final ScheduledExecutorService busOut;
+  private final java.util.concurrent.atomic.AtomicBoolean tickQueued = new java.util.concurrent.atomic.AtomicBoolean();
+  private long pushedConfigEpoch; // under lock: the config epoch of the last claim pushed (or the first)
+  private final AtomicLong claimsPushed = new AtomicLong();
+  private final AtomicLong claimsApplied = new AtomicLong();
 
   private RedisNode(RedisNodeConfig config) throws IOException {
     this.config = config;
@@ -133,8 +151,16 @@ public final class RedisNode implements AutoCloseable {
       server.close();
       throw e;
     }
+    this.pushedConfigEpoch = self.configEpoch();
+    this.peerLinks = new PeerLinks(300, 500, limits);
+    // a push or a publish never waits behind the link upkeep (which may be connecting)
+    this.busOut = Executors.newScheduledThreadPool(3, r -> daemon(r, "redis-bus-" + config.nodeId.substring(0, 8)));
+    busOut.scheduleWithFixedDelay(this::maintainLinks, LINK_MAINTAIN_MILLIS, LINK_MAINTAIN_MILLIS,
+        TimeUnit.MILLISECONDS);
     this.ticker = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "redis-tick-" + config.nodeId.substring(0, 8)));
     ticker.scheduleWithFixedDelay(this::tickSafely, TICK_MILLIS, TICK_MILLIS, TimeUnit.MILLISECONDS);
+    // a membership change (a verdict, a new claim) is acted on at once, not at the next tick
+    cluster.addListener(e -> requestTick());
     if (!config.seeds.isEmpty()) {
       daemon(this::joinLoop, "redis-join-" + config.nodeId.substring(0, 8)).start();
     }
@@ -210,6 +236,21 @@ public final class RedisNode implements AutoCloseable {
     }
   }
 
+  /** Runs a tick on the tick thread as soon as it is free (at most one queued). */
+  private void requestTick() {
+    if (closed || !tickQueued.compareAndSet(false, true)) {
+      return;
+    }
+    try {
+      ticker.execute(() -> {
+        tickQueued.set(false);
+        tickSafely();
+      });
+    } catch (java.util.concurrent.RejectedExecutionException e) {
+      tickQueued.set(false); // closing
+    }
+  }
+
   private void tick() {
     if (closed) {
       return;
@@ -243,6 +284,8 @@ public final class RedisNode implements AutoCloseable {
     List<Action> actions;
     byte[] toPublish = null;
     String roleBefore;
+    long wakeup;
+    boolean flush;
     synchronized (lock) {
       roleBefore = state.self().primary() ? "primary" : "replica of " + state.self().primaryId();
       state.setOffset(offset);
@@ -257,10 +300,29 @@ public final class RedisNode implements AutoCloseable {
         toPublish = mine;
       }
       if (toPublish != null) {
-        // under the lock, so two ticks (the timer's, an election's) never publish out of order
-        cluster.updateMetadata(toPublish);
+        pendingPublish = toPublish;
       }
+      pushIfNewEpoch();
+      flush = pendingPublish != null;
+      wakeup = state.nextWakeup();
       lock.notifyAll(); // paused writers re-check whether this node is still a primary
+    }
+    if (flush) {
+      // on another thread: Grapevine's event loop may be slow to take it (a busy host), and the
+      // tick thread must stay free to act on the next vote or verdict
+      try {
+        busOut.execute(this::flushPublish);
+      } catch (java.util.concurrent.RejectedExecutionException e) {
+        // closing
+      }
+    }
+    if (wakeup != Long.MAX_VALUE && wakeup - now < TICK_MILLIS && !closed) {
+      // the election's delay ends between two ticks: start it then, not up to a tick later
+      try {
+        ticker.schedule(this::tickSafely, Math.max(0, wakeup - now), TimeUnit.MILLISECONDS);
+      } catch (java.util.concurrent.RejectedExecutionException e) {
+        // closing
+      }
     }
     for (Action a : actions) {
       if (a instanceof RequestVotes r) {
@@ -290,69 +352,140 @@ public final class RedisNode implements AutoCloseable {
 
   /**
    * The candidate's side of an election: ask every primary that owns slots, directly over its RESP
-   * port ({@code GVAUTH CANDIDATE FAILED-PRIMARY EPOCH MANUAL}), and ask again those that have not
-   * granted (a voter may not have reached its failure verdict yet) until the election ends.
+   * port ({@code GVAUTH CANDIDATE FAILED-PRIMARY EPOCH MANUAL}) on a kept-open connection, and ask
+   * again those that have not granted (a voter may not have reached its failure verdict yet) until
+   * the election ends.
    */
   private void solicitVotes(RequestVotes r) {
     long deadline;
     synchronized (lock) {
       deadline = System.currentTimeMillis() + state.authTimeoutMillis();
     }
+    byte[] cmd = Resp.command(List.of(Resp.bytes("GVAUTH"), Resp.bytes(r.candidateId()),
+        Resp.bytes(r.failedPrimaryId()), Resp.bytes(Long.toString(r.epoch())),
+        Resp.bytes(r.manual() ? "1" : "0")));
     java.util.Set<String> granted = new java.util.HashSet<>();
     while (!closed && System.currentTimeMillis() < deadline) {
-      List<Peer> voters;
+      List<PeerLinks.Target> ask = new ArrayList<>();
       synchronized (lock) {
         if (!state.electionRunning(r.epoch())) {
           return;
         }
-        voters = state.voters();
-      }
-      // every request goes out before any answer is read: one round costs about one round trip
-      // (the slowest voter's), not one per voter in turn, which at 15 primaries on a busy host
-      // was about a second
-      Map<Peer, Socket> sent = new java.util.LinkedHashMap<>();
-      try {
-        for (Peer p : voters) {
-          if (granted.contains(p.claim().id())) {
-            continue;
-          }
-          Socket s = new Socket();
-          try {
-            s.connect(new InetSocketAddress(p.host(), p.claim().respPort()), 300);
-            s.setSoTimeout(500);
-            OutputStream out = s.getOutputStream();
-            out.write(Resp.command(List.of(Resp.bytes("GVAUTH"), Resp.bytes(r.candidateId()),
-                Resp.bytes(r.failedPrimaryId()), Resp.bytes(Long.toString(r.epoch())),
-                Resp.bytes(r.manual() ? "1" : "0"))));
-            out.flush();
-            sent.put(p, s);
-          } catch (IOException | RuntimeException e) {
-            closeQuietly(s);
-            log.debug("vote request to {} failed: {}", p.claim().id(), e.toString());
+        for (Peer p : state.voters()) {
+          if (!granted.contains(p.claim().id())) {
+            ask.add(target(p));
           }
         }
-        for (Map.Entry<Peer, Socket> e : sent.entrySet()) {
-          Peer p = e.getKey();
-          try {
-            Object reply = Resp.readReply(new BufferedInputStream(e.getValue().getInputStream()), limits);
-            if (Long.valueOf(1).equals(reply)) {
-              granted.add(p.claim().id());
-              synchronized (lock) {
-                state.onVoteGranted(new GrantVote(p.claim().id(), r.candidateId(), r.epoch()));
-                log.info("vote from {} in epoch {}: {} votes", p.claim().id(), r.epoch(), state.votes());
-              }
-              tickSafely();
+      }
+      // every request goes out before any answer is read, and answers count as they arrive: a
+      // majority is seen after the majority's round trips, not one per voter in turn
+      boolean[] won = {false};
+      peerLinks.fanOut(ask, cmd, (t, reply) -> {
+        if (Long.valueOf(1).equals(reply)) {
+          granted.add(t.id());
+          synchronized (lock) {
+            state.onVoteGranted(new GrantVote(t.id(), r.candidateId(), r.epoch()));
+            log.info("vote from {} in epoch {}: {} votes", t.id(), r.epoch(), state.votes());
+            if (!won[0] && state.votes() >= state.primariesWithSlots() / 2 + 1) {
+              won[0] = true;
+              requestTick(); // a majority: the tick takes the slots now, not after the last answer
             }
-          } catch (IOException | RuntimeException ex) {
-            log.debug("vote request to {} failed: {}", p.claim().id(), ex.toString());
           }
         }
-      } finally {
-        for (Socket s : sent.values()) {
-          closeQuietly(s);
+      });
+      sleep(VOTE_RETRY_MILLIS); // then, unless the tick has ended the election, ask the others again
+    }
+  }
+
+  private static PeerLinks.Target target(Peer p) {
+    return new PeerLinks.Target(p.claim().id(), p.host(), p.claim().respPort());
+  }
+
+  /**
+   * Under lock: once this node's config epoch has grown (an election won, a takeover, a slot taken,
+   * an epoch collision resolved), send its claim to every live node at once, as Redis broadcasts
+   * its new configuration, rather than wait for gossip to carry the metadata to all of them.
+   */
+  private void pushIfNewEpoch() {
+    NodeClaim self = state.self();
+    if (self.configEpoch() <= pushedConfigEpoch) {
+      return;
+    }
+    pushedConfigEpoch = self.configEpoch();
+    List<PeerLinks.Target> to = new ArrayList<>();
+    for (Peer p : state.peers().values()) {
+      if (!p.failed()) {
+        to.add(target(p));
+      }
+    }
+    byte[] cmd = Resp.command(List.of(Resp.bytes("GVCLAIM"), self.encode()));
+    try {
+      busOut.execute(() -> {
+        Map<PeerLinks.Target, Object> replies = peerLinks.fanOut(to, cmd);
+        long applied = replies.values().stream().filter(v -> Long.valueOf(1).equals(v)).count();
+        claimsPushed.incrementAndGet();
+        log.info("pushed claim (config epoch {}) to {} nodes: {} applied it", self.configEpoch(),
+            to.size(), applied);
+      });
+    } catch (java.util.concurrent.RejectedExecutionException e) {
+      // closing
+    }
+  }
+
+  /** GVCLAIM CLAIM: another node's claim, sent directly; replies 1 (applied) or 0 (not newer). */
+  private Object claimPush(Conn conn, List<byte[]> a) {
+    if (a.size() != 2) {
+      return arity("gvclaim");
+    }
+    if (a.get(1).length > MAX_CLAIM_BYTES) {
+      return new Err("ERR claim too long");
+    }
+    NodeClaim c = NodeClaim.decode(a.get(1));
+    if (c == null) {
+      return new Err("ERR invalid claim");
+    }
+    boolean applied;
+    synchronized (lock) {
+      Peer p = state.peers().get(c.id());
+      if (p == null) {
+        return new Err("ERR unknown node " + c.id());
+      }
+      if (conn.remoteHost != null && !conn.remoteHost.equals(p.host())) {
+        return new Err("ERR claim of " + c.id() + " from another host");
+      }
+      applied = state.onClaimPushed(c);
+    }
+    if (applied) {
+      claimsApplied.incrementAndGet();
+      log.info("applies the claim {} sent (config epoch {}, {})", c.id(), c.configEpoch(),
+          c.primary() ? c.slotCount() + " slots" : "replica");
+      requestTick(); // follow the slot moves now
+    }
+    return applied ? 1L : 0L;
+  }
+
+  /** Keeps a connection open to every live node while a replica (its election needs them). */
+  private void maintainLinks() {
+    if (closed) {
+      return;
+    }
+    try {
+      List<PeerLinks.Target> keep = new ArrayList<>();
+      java.util.Set<String> known = new java.util.HashSet<>();
+      synchronized (lock) {
+        boolean replica = !state.self().primary();
+        for (Peer p : state.peers().values()) {
+          if (!p.failed()) {
+            known.add(p.claim().id());
+            if (replica) {
+              keep.add(target(p));
+            }
+          }
         }
       }
-      sleep(100);
+      peerLinks.maintain(keep, known);
+    } catch (RuntimeException e) {
+      log.warn("peer links", e);
     }
   }
 
@@ -620,6 +753,7 @@ public final class RedisNode implements AutoCloseable {
   private static final class Conn {
     boolean readOnly;
     boolean asking;
+    String remoteHost;
   }
 
   private void serve(Socket s) {
@@ -628,6 +762,7 @@ public final class RedisNode implements AutoCloseable {
       InputStream in = new BufferedInputStream(s.getInputStream(), 16 * 1024);
       OutputStream out = new BufferedOutputStream(s.getOutputStream(), 16 * 1024);
       Conn conn = new Conn();
+      conn.remoteHost = s.getInetAddress() == null ? null : s.getInetAddress().getHostAddress();
       while (!closed) {
         List<byte[]> req;
         try {
@@ -719,6 +854,8 @@ public final class RedisNode implements AutoCloseable {
         return pauseForFailover(a);
       case "GVAUTH":
         return voteRequest(a);
+      case "GVCLAIM":
+        return claimPush(conn, a);
       case "MIGRATE":
         return migrate(a);
       case "GVRESTORE":
@@ -1330,13 +1467,45 @@ public final class RedisNode implements AutoCloseable {
     return Resp.OK;
   }
 
-  /** Under lock: publish this node's claim now (after an operator command changed it). */
+  /**
+   * Under lock: publish this node's claim now (after an operator command changed it); the hand-over
+   * to Grapevine runs on another thread, as it must not wait under the lock.
+   */
   private void publishNow() {
     byte[] mine = state.self().encode();
     if (!java.util.Arrays.equals(mine, published)) {
       published = mine;
       publishedAt = System.currentTimeMillis();
-      cluster.updateMetadata(mine);
+      pendingPublish = mine;
+      try {
+        busOut.execute(this::flushPublish);
+      } catch (java.util.concurrent.RejectedExecutionException e) {
+        // closing
+      }
+    }
+    pushIfNewEpoch();
+  }
+
+  /** Not under lock: hands the newest pending claim to Grapevine. */
+  private void flushPublish() {
+    synchronized (publishLock) {
+      byte[] p;
+      synchronized (lock) {
+        p = pendingPublish;
+        pendingPublish = null;
+      }
+      if (p != null && !closed) {
+        try {
+          cluster.updateMetadata(p);
+        } catch (RuntimeException e) {
+          log.warn("publishing the claim failed: {}", e.toString());
+          synchronized (lock) {
+            if (pendingPublish == null) {
+              pendingPublish = p; // the next tick tries again
+            }
+          }
+        }
+      }
     }
   }
 
@@ -1434,7 +1603,7 @@ public final class RedisNode implements AutoCloseable {
         log.info("manual failover: caught up at offset {}; election starts", offset);
         state.startManualFailover(System.currentTimeMillis(), 5000);
       }
-      tickSafely();
+      requestTick();
     } catch (IOException | RuntimeException e) {
       log.warn("manual failover failed: {}", e.toString());
     } catch (InterruptedException e) {
@@ -1509,6 +1678,10 @@ public final class RedisNode implements AutoCloseable {
           .append("grapevine_peers_suspected:").append(peersSuspected.get()).append("\r\n")
           .append("grapevine_peers_failed:").append(peersFailed.get()).append("\r\n")
           .append("grapevine_elections_started:").append(electionsStarted.get()).append("\r\n")
+          .append("grapevine_claims_pushed:").append(claimsPushed.get()).append("\r\n")
+          .append("grapevine_claims_applied:").append(claimsApplied.get()).append("\r\n")
+          .append("grapevine_peer_links_opened:").append(peerLinks.opened()).append("\r\n")
+          .append("grapevine_peer_requests_reused:").append(peerLinks.reused()).append("\r\n")
           .append("\r\n# Keyspace\r\n");
       int keys = store.size(now);
       if (keys > 0) {
@@ -1528,6 +1701,8 @@ public final class RedisNode implements AutoCloseable {
     }
     closed = true;
     ticker.shutdownNow();
+    busOut.shutdownNow();
+    peerLinks.close();
     closeQuietly(server);
     for (Socket s : clients) {
       closeQuietly(s);

@@ -117,7 +117,7 @@ public final class RedisNodeConfig {
     /**
      * Multiplies Redis's failover delays (500 ms + 0..500 ms + rank x 1000 ms); default 0.5. Redis
      * waits so that FAIL reaches the voters first; here each voter reaches its own verdict from the
-     * gossiped suspicion, and the candidate asks again every 100 ms, so half the wait is enough.
+     * gossiped suspicion, and the candidate asks again every 50 ms, so half the wait is enough.
      */
     public Builder failoverDelayScale(double v) { failoverDelayScale = v; return this; }
 

@@ -80,6 +80,34 @@ class BusStateTest {
   }
 
   @Test
+  void slotOwnersFollowEveryChangeOfTheClaims() {
+    BusState s = new BusState(primary(P, 1, range(0, 100)), TIMING, new Random(1));
+    s.updatePeers(peers(peer(primary(Q1, 5, range(50, 60)), false)));
+    assertThat(s.ownerOf(55)).isEqualTo(Q1);
+    assertThat(s.primariesWithSlots()).isEqualTo(2);
+    assertThat(s.ownedSlotsByOwner()).containsOnlyKeys(P, Q1);
+    assertThat(s.ownedSlotsByOwner().get(Q1)).isEqualTo(range(50, 60));
+    assertThat(s.ownedSlotsByOwner().get(P).cardinality()).isEqualTo(90);
+    s.ownedSlotsByOwner().get(Q1).clear(); // a copy: the view is not changed through it
+    assertThat(s.ownerOf(55)).isEqualTo(Q1);
+    assertThat(s.ownedSlotsByOwner().get(Q1)).isEqualTo(range(50, 60));
+    // the same peer map again, then Q1's claim with a lower epoch: the owner changes back to P
+    s.updatePeers(peers(peer(primary(Q1, 5, range(50, 60)), false)));
+    assertThat(s.ownerOf(55)).isEqualTo(Q1);
+    s.updatePeers(peers(peer(primary(Q1, 0, range(50, 60)), false)));
+    assertThat(s.ownerOf(55)).isEqualTo(P);
+    assertThat(s.slotOwners()[55]).isEqualTo(P);
+    // Q1 now a replica: it owns nothing, and only P counts
+    s.updatePeers(peers(peer(replica(Q1, P, 0), false)));
+    assertThat(s.primariesWithSlots()).isEqualTo(1);
+    assertThat(s.ownedSlotsByOwner().get(P)).isEqualTo(range(0, 100));
+    // this node gives slots away
+    s.delSlots(range(0, 10), new ArrayList<>());
+    assertThat(s.ownerOf(5)).isNull();
+    assertThat(s.slotOwners()[5]).isNull();
+  }
+
+  @Test
   void onAnEpochCollisionTheSmallerIdMovesToANewEpoch() {
     BusState small = new BusState(primary(P, 0, range(0, 10)), TIMING, new Random(1));
     small.updatePeers(peers(peer(primary(Q1, 0, range(11, 20)), false)));
@@ -245,5 +273,104 @@ class BusStateTest {
     assertThat(s.addSlots(range(0, 9), out)).isEqualTo(-1);
     assertThat(s.ownerOf(9)).isEqualTo(P);
     assertThat(s.delSlots(range(9, 10), out)).isEqualTo(10);
+  }
+
+  /** An observer (Q2) of three shards where P failed and R, P's replica, is known. */
+  BusState observer() {
+    BusState o = new BusState(primary(Q2, 3, range(10922, 16383)), TIMING, new Random(1));
+    o.updatePeers(gossip(replica(R, P, 10)));
+    return o;
+  }
+
+  static Map<String, Peer> gossip(NodeClaim r) {
+    Map<String, Peer> m = peers(shards(true));
+    m.remove(Q2);
+    m.put(R, peer(r, false));
+    return m;
+  }
+
+  static final NodeClaim R_WON = new NodeClaim(R, 7000, true, null, 4, 4, 10, range(0, 5460));
+
+  @Test
+  void aPushedClaimWithANewerConfigEpochIsAppliedAtOnce() {
+    BusState o = observer();
+    assertThat(o.ownerOf(0)).isEqualTo(P);
+    assertThat(o.onClaimPushed(R_WON)).isTrue();
+    assertThat(o.ownerOf(0)).isEqualTo(R);
+    assertThat(o.claimOf(R).primary()).isTrue();
+    assertThat(o.currentEpoch()).isEqualTo(4);
+    assertThat(o.pushedClaims()).containsExactly(R);
+    // the same claim again, or an older one, changes nothing
+    assertThat(o.onClaimPushed(R_WON)).isFalse();
+    assertThat(o.onClaimPushed(new NodeClaim(R, 7000, true, null, 3, 4, 10, range(0, 100)))).isFalse();
+  }
+
+  @Test
+  void aPushedClaimHoldsUntilMembershipShowsItsEpochThenMembershipRulesAgain() {
+    BusState o = observer();
+    o.onClaimPushed(R_WON);
+    // gossip has not caught up: membership still shows R as a replica; the pushed claim holds
+    o.updatePeers(gossip(replica(R, P, 12)));
+    assertThat(o.ownerOf(0)).isEqualTo(R);
+    assertThat(o.pushedClaims()).containsExactly(R);
+    // membership shows the epoch: its claim is the one used from now on (offset 20 shows it)
+    o.updatePeers(gossip(new NodeClaim(R, 7000, true, null, 4, 4, 20, range(0, 5460))));
+    assertThat(o.pushedClaims()).isEmpty();
+    assertThat(o.claimOf(R).replOffset()).isEqualTo(20);
+    assertThat(o.ownerOf(0)).isEqualTo(R);
+    // membership's newer change (slots given away) is not hidden by the old pushed claim
+    o.updatePeers(gossip(new NodeClaim(R, 7000, true, null, 4, 4, 20, range(0, 99))));
+    assertThat(o.ownerOf(100)).isEqualTo(P);
+  }
+
+  @Test
+  void aPushedClaimIsDroppedWhenMembershipLosesItsNode() {
+    BusState o = observer();
+    o.onClaimPushed(R_WON);
+    Map<String, Peer> m = gossip(replica(R, P, 10));
+    m.remove(R);
+    o.updatePeers(m);
+    assertThat(o.pushedClaims()).isEmpty();
+    assertThat(o.claimOf(R)).isNull();
+    assertThat(o.ownerOf(0)).isEqualTo(P);
+  }
+
+  @Test
+  void pushedClaimsOfUnknownNodesOtherPortsOrThisNodeAreRefused() {
+    BusState o = observer();
+    String stranger = id('9');
+    assertThat(o.onClaimPushed(new NodeClaim(stranger, 7000, true, null, 9, 9, 0, range(0, 5460)))).isFalse();
+    assertThat(o.onClaimPushed(new NodeClaim(R, 7001, true, null, 4, 4, 10, range(0, 5460)))).isFalse();
+    assertThat(o.onClaimPushed(new NodeClaim(Q2, 7000, true, null, 9, 9, 0, range(0, 16383)))).isFalse();
+    assertThat(o.ownerOf(0)).isEqualTo(P);
+    assertThat(o.pushedClaims()).isEmpty();
+    assertThat(o.self().configEpoch()).isEqualTo(3);
+  }
+
+  @Test
+  void anotherReplicaFollowsAPushedWinnerAtItsNextTick() {
+    BusState s = new BusState(replica(R2, P, 0), TIMING, new Random(1));
+    Map<String, Peer> m = peers(shards(true));
+    m.put(R, peer(replica(R, P, 10), false));
+    s.updatePeers(m);
+    s.tick(0);
+    assertThat(s.onClaimPushed(R_WON)).isTrue();
+    NodeClaim c = published(s.tick(10));
+    assertThat(c.primaryId()).isEqualTo(R);
+  }
+
+  @Test
+  void theDriverIsToldWhenTheElectionDelayEnds() {
+    BusState s = new BusState(replica(R, P, 10), TIMING, new Random(7));
+    s.updatePeers(peers(shards(false)));
+    s.tick(0);
+    assertThat(s.nextWakeup()).isEqualTo(Long.MAX_VALUE);
+    s.updatePeers(peers(shards(true)));
+    s.tick(100);
+    long at = s.nextWakeup();
+    assertThat(at).isBetween(600L, 1100L);
+    assertThat(s.tick(at - 1)).noneMatch(x -> x instanceof RequestVotes);
+    assertThat(s.tick(at)).anyMatch(x -> x instanceof RequestVotes);
+    assertThat(s.nextWakeup()).isEqualTo(Long.MAX_VALUE);
   }
 }

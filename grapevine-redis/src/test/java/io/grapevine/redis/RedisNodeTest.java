@@ -185,4 +185,70 @@ class RedisNodeTest {
     assertThatThrownBy(() -> RedisNodeMain.parse(new String[] {"--bus-port", "1"}))
         .hasMessage("--port is required");
   }
+
+  @Test
+  void malformedClaimPushesAreAnsweredWithErrorsAndTheNodeGoesOn() throws Exception {
+    String stranger = "9".repeat(40);
+    assertThat(call("GVCLAIM")).isEqualTo(new Resp.Err("ERR wrong number of arguments for 'gvclaim' command"));
+    assertThat(call("GVCLAIM", "a", "b")).isEqualTo(new Resp.Err("ERR wrong number of arguments for 'gvclaim' command"));
+    assertThat(call("GVCLAIM", "garbage")).isEqualTo(new Resp.Err("ERR invalid claim"));
+    assertThat(call("GVCLAIM", "r1 " + stranger + " 7000 primary - 9 9 0 99999-5")).isEqualTo(new Resp.Err("ERR invalid claim"));
+    assertThat(call("GVCLAIM", "r1 " + stranger + " 7000 primary - 9 9 0 0-16383"))
+        .isEqualTo(new Resp.Err("ERR unknown node " + stranger));
+    // its own claim, with a newer epoch: not a peer's, so refused; the node still owns its slots
+    assertThat(call("GVCLAIM", "r1 " + node.nodeId() + " " + port + " replica " + stranger + " 9 9 0 -"))
+        .isEqualTo(new Resp.Err("ERR unknown node " + node.nodeId()));
+    assertThat(node.claim().primary()).isTrue();
+    assertThat((String) call("INFO", "cluster")).contains("grapevine_claims_applied:0\r\n");
+    assertThat(call("PING")).isEqualTo(new Resp.Simple("PONG"));
+  }
+
+  @Test
+  void peerLinksReuseOneConnectionAndReconnectWhenThePeerClosedIt() throws Exception {
+    try (PeerLinks links = new PeerLinks(300, 2000, new Resp.Limits(16, 1024, 1024))) {
+      PeerLinks.Target t = new PeerLinks.Target(node.nodeId(), "127.0.0.1", port);
+      byte[] ping = Resp.command(List.of(Resp.bytes("PING")));
+      for (int i = 0; i < 5; i++) {
+        assertThat(links.call(t, ping)).isEqualTo(new Resp.Simple("PONG"));
+      }
+      assertThat(links.opened()).isEqualTo(1);
+      assertThat(links.reused()).isEqualTo(4);
+      assertThat(links.idleTo(node.nodeId())).isEqualTo(1);
+      // the server ends the connection (QUIT): the next request finds it closed and opens a new one
+      assertThat(links.call(t, Resp.command(List.of(Resp.bytes("QUIT"))))).isEqualTo(Resp.OK);
+      assertThat(links.call(t, ping)).isEqualTo(new Resp.Simple("PONG"));
+      assertThat(links.opened()).isEqualTo(2);
+      // a peer nobody listens on: an error reply, no exception
+      PeerLinks.Target gone = new PeerLinks.Target("0".repeat(40), "127.0.0.1", 1);
+      assertThat(links.call(gone, ping)).isInstanceOf(java.io.IOException.class);
+      // maintain keeps one idle connection to a live peer and drops those to unknown ones
+      links.maintain(List.of(t), java.util.Set.of(node.nodeId()));
+      assertThat(links.idleTo(node.nodeId())).isEqualTo(1);
+      links.maintain(List.of(), java.util.Set.of());
+      assertThat(links.idleTo(node.nodeId())).isZero();
+    }
+  }
+
+  @Test
+  void aSilentPeerDoesNotHoldUpTheAnswersOfTheOthers() throws Exception {
+    // a peer that accepts connections (the backlog does) and never answers
+    try (java.net.ServerSocket silent = new java.net.ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress());
+        PeerLinks links = new PeerLinks(300, 2000, new Resp.Limits(16, 1024, 1024))) {
+      PeerLinks.Target mute = new PeerLinks.Target("0".repeat(40), "127.0.0.1", silent.getLocalPort());
+      PeerLinks.Target live = new PeerLinks.Target(node.nodeId(), "127.0.0.1", port);
+      long start = System.nanoTime();
+      long[] answeredAfterMillis = {-1};
+      java.util.Map<PeerLinks.Target, Object> replies = links.fanOut(List.of(mute, live),
+          Resp.command(List.of(Resp.bytes("PING"))), (t, r) -> {
+            if (t.equals(live)) {
+              answeredAfterMillis[0] = (System.nanoTime() - start) / 1_000_000;
+            }
+          });
+      assertThat(replies.get(live)).isEqualTo(new Resp.Simple("PONG"));
+      assertThat(replies.get(mute)).isInstanceOf(java.net.SocketTimeoutException.class);
+      // the live peer's answer was handled long before the silent one's 2 s timeout
+      assertThat(answeredAfterMillis[0]).isBetween(0L, 1000L);
+      assertThat((System.nanoTime() - start) / 1_000_000).isGreaterThanOrEqualTo(2000L);
+    }
+  }
 }
