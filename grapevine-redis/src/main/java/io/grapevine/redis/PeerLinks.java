@@ -30,6 +30,12 @@ import java.util.Set;
  */
 final class PeerLinks implements AutoCloseable {
   static final int MAX_IDLE = 2;
+  /**
+   * Connections {@link #maintain} opens per call at most: a cluster that starts at once would
+   * otherwise open every replica's link to every node in the same instant (435 connections and
+   * server threads at N = 30), on machines whose CPU the failure detector is also waiting for.
+   */
+  static final int MAX_OPENS_PER_ROUND = 4;
 
   /** Where a peer's RESP server listens. */
   record Target(String id, String host, int port) {}
@@ -250,7 +256,7 @@ final class PeerLinks implements AutoCloseable {
         }
       }
     }
-    for (Target t : missing) {
+    for (Target t : missing.subList(0, Math.min(missing.size(), MAX_OPENS_PER_ROUND))) {
       try {
         giveBack(open(t));
       } catch (IOException | RuntimeException e) {

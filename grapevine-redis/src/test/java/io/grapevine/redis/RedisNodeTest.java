@@ -230,6 +230,32 @@ class RedisNodeTest {
   }
 
   @Test
+  void peerLinksOpenAFewConnectionsPerRoundNotAllAtOnce() throws Exception {
+    try (PeerLinks links = new PeerLinks(300, 2000, new Resp.Limits(16, 1024, 1024))) {
+      // ten peers (all served by this node's port: the ids are what the links are kept by)
+      List<PeerLinks.Target> peers = new java.util.ArrayList<>();
+      java.util.Set<String> ids = new java.util.HashSet<>();
+      for (int i = 0; i < 10; i++) {
+        String id = String.format("%040d", i);
+        peers.add(new PeerLinks.Target(id, "127.0.0.1", port));
+        ids.add(id);
+      }
+      int per = PeerLinks.MAX_OPENS_PER_ROUND;
+      links.maintain(peers, ids);
+      assertThat(links.opened()).isEqualTo(per);
+      links.maintain(peers, ids);
+      assertThat(links.opened()).isEqualTo(2L * per);
+      for (int round = 0; round < 10 && links.opened() < 10; round++) {
+        links.maintain(peers, ids);
+      }
+      assertThat(links.opened()).isEqualTo(10);
+      assertThat(links.connectedPeers()).isEqualTo(ids);
+      links.maintain(peers, ids);
+      assertThat(links.opened()).as("nothing more once every peer has its link").isEqualTo(10);
+    }
+  }
+
+  @Test
   void aSilentPeerDoesNotHoldUpTheAnswersOfTheOthers() throws Exception {
     // a peer that accepts connections (the backlog does) and never answers
     try (java.net.ServerSocket silent = new java.net.ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress());
