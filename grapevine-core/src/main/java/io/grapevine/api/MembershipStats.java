@@ -25,6 +25,7 @@ public final class MembershipStats {
   private final long deathsDeclared;
   private final long pushPulls;
   private final long backlogSyncs;
+  private final long pushPullsReused;
   private final long nameConflicts;
   private final long[] dropped = new long[REASONS.length];
 
@@ -49,6 +50,7 @@ public final class MembershipStats {
       long deathsDeclared,
       long pushPulls,
       long backlogSyncs,
+      long pushPullsReused,
       long nameConflicts,
       long[] droppedByReason) {
     this.packetsIn = packetsIn;
@@ -66,13 +68,14 @@ public final class MembershipStats {
     this.deathsDeclared = deathsDeclared;
     this.pushPulls = pushPulls;
     this.backlogSyncs = backlogSyncs;
+    this.pushPullsReused = pushPullsReused;
     this.nameConflicts = nameConflicts;
     System.arraycopy(droppedByReason, 0, dropped, 0, Math.min(droppedByReason.length, dropped.length));
   }
 
   /** All zero: the counters of a node that has done nothing (for tests and fakes). */
   public static MembershipStats empty() {
-    return new MembershipStats(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, new long[0]);
+    return new MembershipStats(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, new long[0]);
   }
 
   /** Packets the node received, for any of its protocols (counted by its stack). */
@@ -148,6 +151,14 @@ public final class MembershipStats {
   /** Push-pulls this node started because its gossip queue was backlogged. */
   public long backlogSyncs() {
     return backlogSyncs;
+  }
+
+  /**
+   * Push-pulls this node sent with an encoding of its state made for an earlier one, within {@code
+   * pushPullReuse} (counted in {@link #pushPulls()} too).
+   */
+  public long pushPullsReused() {
+    return pushPullsReused;
   }
 
   /** Two nodes seen claiming one name. */

@@ -132,6 +132,17 @@ public final class MembershipConfig {
       unit = "level", valid = "0..9")
   public final int pushPullDeflateLevel;
   /**
+   * A push-pull sent within this long of the last one this node encoded sends that encoding (and its
+   * deflated form) again instead of encoding the whole member list anew, so a seed answering a join
+   * storm of thousands encodes and deflates its state a few times a second, not once per joiner. The
+   * state sent is at most this old: what changed meanwhile comes by gossip, as it would have had the
+   * exchange been that much slower. Zero: every push-pull is encoded afresh.
+   */
+  @KnobDoc(
+      value = "a push-pull sent within this long of the last one resends its encoding instead of encoding the member list again (a seed in a join storm encodes a few times a second, not once per joiner); the state sent is at most this old; 0 = off",
+      valid = "0..pushPullInterval")
+  public final Duration pushPullReuse;
+  /**
    * Concurrent inbound TCP connections the socket transport holds; more are closed at accept and
    * counted ({@code concurrent_limit}). Push-pulls are short: a node rarely holds more than a few.
    */
@@ -258,6 +269,7 @@ public final class MembershipConfig {
     this.pushPullMaxMembers = b.pushPullMaxMembers;
     this.pushPullMaxBytes = b.pushPullMaxBytes;
     this.pushPullDeflateLevel = b.pushPullDeflateLevel;
+    this.pushPullReuse = b.pushPullReuse;
     this.maxInboundConnections = b.maxInboundConnections;
     this.inboundConnectionsPerSecondPerSource = b.inboundConnectionsPerSecondPerSource;
     this.metadataMaxBytes = b.metadataMaxBytes;
@@ -378,6 +390,7 @@ public final class MembershipConfig {
     private int pushPullMaxMembers = 65_536;
     private int pushPullMaxBytes = 8 * 1024 * 1024;
     private int pushPullDeflateLevel = 6;
+    private Duration pushPullReuse = Duration.ofMillis(250);
     private int maxInboundConnections = 256;
     private int inboundConnectionsPerSecondPerSource = 256;
     private int metadataMaxBytes = 512;
@@ -415,6 +428,7 @@ public final class MembershipConfig {
       pushPullMaxMembers = c.pushPullMaxMembers;
       pushPullMaxBytes = c.pushPullMaxBytes;
       pushPullDeflateLevel = c.pushPullDeflateLevel;
+      pushPullReuse = c.pushPullReuse;
       maxInboundConnections = c.maxInboundConnections;
       inboundConnectionsPerSecondPerSource = c.inboundConnectionsPerSecondPerSource;
       metadataMaxBytes = c.metadataMaxBytes;
@@ -450,6 +464,7 @@ public final class MembershipConfig {
     public Builder pushPullMaxMembers(int v) { pushPullMaxMembers = v; return this; }
     public Builder pushPullMaxBytes(int v) { pushPullMaxBytes = v; return this; }
     public Builder pushPullDeflateLevel(int v) { pushPullDeflateLevel = v; return this; }
+    public Builder pushPullReuse(Duration v) { pushPullReuse = v; return this; }
     public Builder maxInboundConnections(int v) { maxInboundConnections = v; return this; }
     public Builder inboundConnectionsPerSecondPerSource(int v) { inboundConnectionsPerSecondPerSource = v; return this; }
     public Builder metadataMaxBytes(int v) { metadataMaxBytes = v; return this; }
@@ -493,6 +508,11 @@ public final class MembershipConfig {
       range(errors, "pushPullMaxMembers", pushPullMaxMembers, 1, 10_000_000);
       range(errors, "pushPullMaxBytes", pushPullMaxBytes, 1024, 1 << 30);
       range(errors, "pushPullDeflateLevel", pushPullDeflateLevel, 0, 9);
+      nonNegative(errors, "pushPullReuse", pushPullReuse);
+      if (pushPullReuse != null && pushPullInterval != null && pushPullReuse.compareTo(pushPullInterval) > 0) {
+        errors.add("pushPullReuse (" + pushPullReuse.toMillis() + "ms) must not exceed pushPullInterval ("
+            + pushPullInterval.toMillis() + "ms)");
+      }
       range(errors, "maxInboundConnections", maxInboundConnections, 1, 65_536);
       range(errors, "inboundConnectionsPerSecondPerSource", inboundConnectionsPerSecondPerSource, 0, 1_000_000);
       range(errors, "metadataMaxBytes", metadataMaxBytes, 0, 65_535);

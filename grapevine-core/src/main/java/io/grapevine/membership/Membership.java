@@ -280,6 +280,9 @@ public final class Membership implements Protocol<Message>, PeerSampler, Piggyba
   private record Tombstone(long incarnation, long sinceMillis) {}
 
   private final String clusterName;
+  private final int clusterNameBytes;
+  /** The last push-pull encoding, for {@link MembershipConfig#pushPullReuse}; null when off. */
+  private PushPullEncoding lastEncoding;
   private final MembershipConfig config;
   private final RandomGenerator random;
   private final Record self;
@@ -401,6 +404,7 @@ public final class Membership implements Protocol<Message>, PeerSampler, Piggyba
           "metadata is " + metadata.length + " bytes, above metadataMaxBytes " + config.metadataMaxBytes);
     }
     this.clusterName = clusterName;
+    this.clusterNameBytes = clusterName.getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
     this.config = config;
     this.broadcasts = new BroadcastQueue(config.maxQueuedBroadcasts);
     this.random = random;
@@ -697,6 +701,10 @@ public final class Membership implements Protocol<Message>, PeerSampler, Piggyba
   @Override
   public void onTick(long nowMillis, Outbox out) {
     lastNow = nowMillis;
+    if (lastEncoding != null && nowMillis - lastEncoding.atMillis >= config.pushPullReuse.toMillis()) {
+      // Its state (the size of the member list) is not kept past its use.
+      lastEncoding = null;
+    }
     if (!started) {
       return;
     }
@@ -1222,7 +1230,8 @@ public final class Membership implements Protocol<Message>, PeerSampler, Piggyba
       }
       return;
     }
-    Tombstone tomb = tombstones.get(name);
+    // Mostly empty: skipping the lookup then saves a hash probe per gossiped entry.
+    Tombstone tomb = tombstones.isEmpty() ? null : tombstones.get(name);
     if (tomb != null) {
       if (incarnation <= tomb.incarnation) {
         return;
@@ -1767,9 +1776,60 @@ public final class Membership implements Protocol<Message>, PeerSampler, Piggyba
    * Sends this node's state. Deflated when {@code deflate} (the peer said, or was vouched for, that
    * it reads deflated push-pulls) and it comes out smaller; when this node deflates, both forms carry
    * the {@link #INFLATES} state, so that the peer learns it may deflate in return and to whom else.
+   * Within {@link MembershipConfig#pushPullReuse} of the last encoding (of the same kind, join or
+   * not, and with this node's own entry unchanged) that encoding is sent again.
    */
   private void sendPushPull(Endpoint to, boolean join, boolean reply, boolean deflate, Outbox out) {
     stats.pushPulls++;
+    PushPullEncoding e = lastEncoding;
+    if (e == null || e.join != join || e.self != self.v || lastNow - e.atMillis >= config.pushPullReuse.toMillis()) {
+      e = encodePushPull(join);
+      lastEncoding = config.pushPullReuse.isZero() ? null : e;
+    } else {
+      stats.pushPullsReused++;
+    }
+    PushPull header = new PushPull(join, reply, self.v.name, self.v.endpoint, e.count);
+    ByteBuffer packet = null;
+    if (deflate && config.pushPullDeflateLevel > 0) {
+      packet = deflated(e, header);
+    }
+    if (packet == null) {
+      PacketWriter w = new PacketWriter(WireFormat.overhead(64) + 400 + e.body.length, clusterName).begin();
+      write(w, header);
+      w.putEncodedMessages(e.body, e.messages);
+      packet = w.finish();
+    }
+    countOut(packet);
+    out.send(to, packet, Delivery.STREAM);
+  }
+
+  /**
+   * One encoding of this node's state for push-pull: everything after the header (member entries,
+   * other protocols' states, the {@link #INFLATES} marker), and its deflated form once asked for.
+   */
+  private static final class PushPullEncoding {
+    final long atMillis;
+    final boolean join;
+    /** This node's own entry when encoded: a refutation or new metadata is never sent stale. */
+    final View self;
+    final int count;
+    final byte[] body;
+    final int messages;
+    /** Deflated {@link #body}; null until a deflated push-pull is sent, empty when not smaller. */
+    byte[] deflated;
+
+    PushPullEncoding(long atMillis, boolean join, View self, int count, byte[] body, int messages) {
+      this.atMillis = atMillis;
+      this.join = join;
+      this.self = self;
+      this.count = count;
+      this.body = body;
+      this.messages = messages;
+    }
+  }
+
+  /** Encodes this node's state for a push-pull (see {@link PushPullEncoding}). */
+  private PushPullEncoding encodePushPull(boolean join) {
     int size = WireFormat.overhead(64) + 400;
     for (Record r : members) {
       size += 40 + r.v.name.length() * 3 + r.v.metadata.length;
@@ -1786,7 +1846,7 @@ public final class Membership implements Protocol<Message>, PeerSampler, Piggyba
     entries.remove(self);
     entries.add(0, self);
     int headerAt = w.position();
-    write(w, new PushPull(join, reply, self.v.name, self.v.endpoint, 0));
+    write(w, new PushPull(join, false, self.v.name, self.v.endpoint, 0));
     int headerEnd = w.position();
     List<Record> written = new ArrayList<>(entries.size());
     // The receiver's caps (the same config) bound what is worth sending: stop at them.
@@ -1819,7 +1879,7 @@ public final class Membership implements Protocol<Message>, PeerSampler, Piggyba
     }
     int count = written.size();
     // The header is fixed-size: the final count is written over the first one, in place.
-    w.overwrite(headerAt, headerEnd, x -> write(x, new PushPull(join, reply, self.v.name, self.v.endpoint, count)));
+    w.overwrite(headerAt, headerEnd, x -> write(x, new PushPull(join, false, self.v.name, self.v.endpoint, count)));
     for (ProtocolState st : states) {
       long bytes = stateBytes(st);
       if (stateBytes + bytes > config.pushPullMaxBytes) {
@@ -1845,12 +1905,12 @@ public final class Membership implements Protocol<Message>, PeerSampler, Piggyba
         }
       }
     }
-    ByteBuffer packet = w.finish();
-    if (deflate && config.pushPullDeflateLevel > 0) {
-      packet = deflated(packet, new PushPull(join, reply, self.v.name, self.v.endpoint, count));
-    }
-    countOut(packet);
-    out.send(to, packet, Delivery.STREAM);
+    int messages = w.messageCount() - 1;
+    ByteBuffer plain = w.finish();
+    int end = plain.limit() - WireFormat.CRC_LENGTH;
+    byte[] body = new byte[end - headerEnd];
+    plain.get(headerEnd, body);
+    return new PushPullEncoding(lastNow, join, self.v, count, body, messages);
   }
 
   /**
@@ -1879,17 +1939,35 @@ public final class Membership implements Protocol<Message>, PeerSampler, Piggyba
   }
 
   /**
-   * {@code plain} with everything after its header deflated into one {@link Deflated} message, or
-   * {@code plain} itself when that is not smaller.
+   * The push-pull with everything after its header deflated into one {@link Deflated} message, or
+   * null when that is not smaller than the plain one.
    */
-  private ByteBuffer deflated(ByteBuffer plain, PushPull header) {
-    int start = WireFormat.CLUSTER_OFFSET + (plain.get(plain.position() + WireFormat.CLUSTER_LENGTH_OFFSET) & 0xff)
-        + (int) WireSize.message(header::writeBody);
-    int end = plain.limit() - WireFormat.CRC_LENGTH;
-    byte[] raw = new byte[end - start];
-    plain.get(plain.position() + start, raw);
+  private ByteBuffer deflated(PushPullEncoding e, PushPull header) {
+    byte[] raw = e.body;
+    if (e.deflated == null) {
+      e.deflated = deflate(raw);
+    }
+    if (e.deflated.length == 0) {
+      return null;
+    }
+    PushPull flagged = new PushPull(header.join(), header.reply(), header.senderName(), header.sender(),
+        header.count(), true);
+    Deflated body = new Deflated(raw.length, e.deflated, List.of());
+    int size = WireFormat.overhead(64) + (int) WireSize.message(flagged::writeBody) + (int) WireSize.message(
+        body::writeBody);
+    int plainSize = WireFormat.overhead(clusterNameBytes) + (int) WireSize.message(header::writeBody) + raw.length;
+    if (size >= plainSize) {
+      return null;
+    }
+    PacketWriter w = new PacketWriter(size, clusterName).begin();
+    write(w, flagged);
+    write(w, body);
+    return w.finish();
+  }
+
+  /** {@code raw} deflated at the configured level; empty when that is not smaller. */
+  private byte[] deflate(byte[] raw) {
     java.util.zip.Deflater deflater = new java.util.zip.Deflater(config.pushPullDeflateLevel);
-    byte[] data;
     try {
       deflater.setInput(raw);
       deflater.finish();
@@ -1899,25 +1977,13 @@ public final class Membership implements Protocol<Message>, PeerSampler, Piggyba
         int n = deflater.deflate(chunk);
         bytes.write(chunk, 0, n);
         if (bytes.size() >= raw.length) {
-          return plain;
+          return new byte[0];
         }
       }
-      data = bytes.toByteArray();
+      return bytes.toByteArray();
     } finally {
       deflater.end();
     }
-    PushPull flagged = new PushPull(header.join(), header.reply(), header.senderName(), header.sender(),
-        header.count(), true);
-    Deflated body = new Deflated(raw.length, data, List.of());
-    int size = WireFormat.overhead(64) + (int) WireSize.message(flagged::writeBody) + (int) WireSize.message(
-        body::writeBody);
-    if (size >= plain.remaining()) {
-      return plain;
-    }
-    PacketWriter w = new PacketWriter(size, clusterName).begin();
-    write(w, flagged);
-    write(w, body);
-    return w.finish();
   }
 
   /** The states of the stack's other protocols that take part in push-pull. */

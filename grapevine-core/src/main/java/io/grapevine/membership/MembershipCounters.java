@@ -25,6 +25,7 @@ final class MembershipCounters {
   volatile long deathsDeclared;
   volatile long pushPulls;
   volatile long backlogSyncs;
+  volatile long pushPullsReused;
   volatile long nameConflicts;
   volatile long metadataFetches;
   volatile long metadataFetched;
@@ -56,6 +57,7 @@ final class MembershipCounters {
         deathsDeclared,
         pushPulls,
         backlogSyncs,
+        pushPullsReused,
         nameConflicts,
         dropped);
   }

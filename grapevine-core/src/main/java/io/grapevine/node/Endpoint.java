@@ -27,7 +27,24 @@ public final class Endpoint {
     }
     this.address = address;
     this.port = port;
-    this.hash = 31 * Arrays.hashCode(address) + port;
+    this.hash = hash(address, port);
+  }
+
+  /**
+   * Every address word and the port, mixed: neighbouring addresses (a subnet, numbered in order)
+   * land far apart in a hash table. A polynomial over the bytes gives 10,000 consecutive IPv4
+   * addresses only about 1,500 distinct hashes.
+   */
+  private static int hash(byte[] address, int port) {
+    int h = port * 0x9E3779B9;
+    for (int i = 0; i < address.length; i += 4) {
+      int word = (address[i] & 0xff) << 24 | (address[i + 1] & 0xff) << 16 | (address[i + 2] & 0xff) << 8
+          | (address[i + 3] & 0xff);
+      h = (Integer.rotateLeft(h, 13) ^ word) * 0x85EBCA6B;
+    }
+    h ^= h >>> 16;
+    h *= 0xC2B2AE35;
+    return h ^ (h >>> 16);
   }
 
   /** An endpoint from raw address bytes (4 or 16 of them, copied) and a port. */

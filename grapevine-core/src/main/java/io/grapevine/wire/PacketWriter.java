@@ -179,6 +179,19 @@ public final class PacketWriter implements FieldWriter {
     return this;
   }
 
+  /**
+   * Appends {@code messages} messages already encoded back to back (as cut from another packet's
+   * body). The caller checks {@link #remaining()} first.
+   */
+  public PacketWriter putEncodedMessages(byte[] encoded, int messages) {
+    if (messageStart >= 0) {
+      throw new IllegalStateException("previous message not ended");
+    }
+    buffer.put(encoded);
+    messageCount += messages;
+    return this;
+  }
+
   // --- field writers: each throws BufferOverflowException when the packet is full ---
 
   @Override

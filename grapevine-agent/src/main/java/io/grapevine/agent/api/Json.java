@@ -169,6 +169,7 @@ public final class Json {
     o.put("deathsDeclared", s.deathsDeclared());
     o.put("pushPulls", s.pushPulls());
     o.put("backlogSyncs", s.backlogSyncs());
+    o.put("pushPullsReused", s.pushPullsReused());
     o.put("nameConflicts", s.nameConflicts());
     Map<String, Long> dropped = new LinkedHashMap<>();
     for (DropReason r : DropReason.values()) {
