@@ -72,7 +72,8 @@ public final class MembershipConfig {
    * A node whose gossip queue holds more than this much gossip time (a join storm: more news than
    * piggybacking can carry) also syncs full state with a random member, at most once per this
    * period, the wait doubling while the backlog lasts (up to the push-pull interval), and once more
-   * when it clears. Zero: off.
+   * when it clears. A full state merged from any push-pull (its own or a peer's) within the wait
+   * counts as that sync. Zero: off.
    */
   @KnobDoc(
       value = "a node whose gossip queue owes more than this much gossip time (a join storm) also syncs full state with a random member, the wait doubling while the backlog lasts; 0 = off",

@@ -344,6 +344,8 @@ public final class Membership implements Protocol<Message>, PeerSampler, Piggyba
   private long backlogSyncWaitMillis;
   /** Backlogged at the last sync: one more sync is due once the backlog clears. */
   private boolean wasBacklogged;
+  /** When this node last merged a full state (any push-pull, either side of it); a backlog sync waits from it. */
+  private long lastStateMergedMillis = Long.MIN_VALUE / 2;
   /** Updates the last gossip round carried: the queue's drain rate. */
   private int lastGossipUpdates;
   /** An update was queued while gossip rounds were idle (skipped); the next tick finds their phase. */
@@ -1750,6 +1752,13 @@ public final class Membership implements Protocol<Message>, PeerSampler, Piggyba
       backlogSyncWaitMillis = threshold;
       return;
     }
+    if (now - lastStateMergedMillis < backlogSyncWaitMillis) {
+      // A full state merged within the wait (the join's, a periodic push-pull's, one a peer sent) did
+      // what this sync would: the wait runs from it instead. After a storm, when every node syncs,
+      // this about halves the full exchanges, and each still lands on a node that has not merged one.
+      nextBacklogSyncMillis = lastStateMergedMillis + backlogSyncWaitMillis;
+      return;
+    }
     if (!pushPullWithRandomMember(out)) {
       return;
     }
@@ -2018,6 +2027,7 @@ public final class Membership implements Protocol<Message>, PeerSampler, Piggyba
   private void handlePushPull(long now, PushPull header, Outbox out) {
     stats.pushPulls++;
     mergeState(now, header, out);
+    lastStateMergedMillis = now;
     boolean inflates = header.deflated();
     for (int i = 0; i < pendingStates.size() && !inflates; i++) {
       inflates = pendingStates.get(i).protocol().equals(INFLATES);

@@ -66,6 +66,8 @@ class LifeguardMathTest {
     assertThatThrownBy(() -> MembershipConfig.lan().toBuilder().probeTimeout(Duration.ofSeconds(2)).build())
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("probeTimeout (2000ms) must be shorter than probeInterval (1000ms)");
+    assertThatThrownBy(() -> MembershipConfig.lan().toBuilder().pushPullReuse(Duration.ofMinutes(1)).build())
+        .hasMessageContaining("pushPullReuse (60000ms) must not exceed pushPullInterval (30000ms)");
     assertThatThrownBy(() -> MembershipConfig.lan().toBuilder().gossipNodes(0).udpPayloadBytes(10).build())
         .hasMessageContaining("gossipNodes must be in 1..64, got 0")
         .hasMessageContaining("udpPayloadBytes must be in 512..65000, got 10");

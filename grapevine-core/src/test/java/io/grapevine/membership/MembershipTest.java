@@ -451,7 +451,16 @@ class MembershipTest {
       assertThat(without).allMatch(m -> m.stats().backlogSyncs() == 0);
       // Syncs at >= 5 s, then waits of >= 5, 10, 20 s (the sync after the backlog clears among them): at most 3 by 40 s.
       on.runUntil(40_000);
-      assertThat(withSync).allMatch(m -> m.stats().backlogSyncs() >= 1 && m.stats().backlogSyncs() <= 3);
+      long[] syncs = withSync.stream().mapToLong(m -> m.stats().backlogSyncs()).toArray();
+      System.out.printf("seed %d: backlog syncs per node min %d max %d total %d%n", seed,
+          java.util.Arrays.stream(syncs).min().orElseThrow(), java.util.Arrays.stream(syncs).max().orElseThrow(),
+          java.util.Arrays.stream(syncs).sum());
+      assertThat(withSync).allMatch(m -> m.stats().backlogSyncs() <= 3);
+      // A full state merged from another node's push-pull counts as a sync: some nodes need none of
+      // their own, and the cluster makes fewer in all (530 and 537 here; 748 and 749, 2-3 a node, when
+      // only a node's own push-pulls counted).
+      assertThat(withSync).anyMatch(m -> m.stats().backlogSyncs() == 0);
+      assertThat(java.util.Arrays.stream(syncs).sum()).isLessThan(2L * n + n / 2);
     }
   }
 }

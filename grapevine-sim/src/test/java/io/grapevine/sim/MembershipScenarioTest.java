@@ -3,6 +3,7 @@ package io.grapevine.sim;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.grapevine.config.MembershipConfig;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -24,24 +25,32 @@ class MembershipScenarioTest {
 
   @Test
   void aCrashIsDetectedEverywhereWellBeforeTheMaximumSuspicionTimeout() {
-    Scenario s = base(100, 3);
-    s.durationMillis = 90_000;
-    s.faults.add(Fault.crash(40_000, NodeSet.of(57)));
-    SimulationResult r = Simulation.run(s);
-    assertThat(r.converged).isTrue();
-    assertThat(r.convergedAfterLastJoinMillis).isLessThan(10_000);
-    assertThat(r.crashes).hasSize(1);
-    SimulationResult.CrashReport c = r.crashes.get(0);
-    assertThat(c.observers).isEqualTo(99);
-    assertThat(c.detectedBy).isEqualTo(99);
-    assertThat(r.allCrashesDetectedEverywhere).isTrue();
-    assertThat(c.dead.count()).isEqualTo(99);
-    long min = s.membership.suspicionMinMillis(100);
-    long max = s.membership.suspicionMaxMillis(100);
-    // Confirmations from other probers must bring the timeout near its minimum (Lifeguard).
-    assertThat(c.dead.p50()).isGreaterThanOrEqualTo(min).isLessThan(min + (max - min) / 4);
-    assertThat(c.firstSuspicion.min()).isLessThan(3 * s.membership.probeInterval.toMillis());
-    assertThat(r.falseDead).isZero();
+    // Three seeds: when the first prober reaches the crashed node is chance (each of 99 probes it
+    // once per round of 99), so one seed alone says little about the first suspicion.
+    long[] firstSuspicion = new long[3];
+    for (int k = 0; k < 3; k++) {
+      Scenario s = base(100, 3 + k);
+      s.durationMillis = 90_000;
+      s.faults.add(Fault.crash(40_000, NodeSet.of(57)));
+      SimulationResult r = Simulation.run(s);
+      assertThat(r.converged).isTrue();
+      assertThat(r.convergedAfterLastJoinMillis).isLessThan(10_000);
+      assertThat(r.crashes).hasSize(1);
+      SimulationResult.CrashReport c = r.crashes.get(0);
+      assertThat(c.observers).isEqualTo(99);
+      assertThat(c.detectedBy).isEqualTo(99);
+      assertThat(r.allCrashesDetectedEverywhere).isTrue();
+      assertThat(c.dead.count()).isEqualTo(99);
+      long min = s.membership.suspicionMinMillis(100);
+      long max = s.membership.suspicionMaxMillis(100);
+      // Confirmations from other probers must bring the timeout near its minimum (Lifeguard).
+      assertThat(c.dead.p50()).isGreaterThanOrEqualTo(min).isLessThan(min + (max - min) / 4);
+      assertThat(r.falseDead).isZero();
+      firstSuspicion[k] = c.firstSuspicion.min();
+    }
+    java.util.Arrays.sort(firstSuspicion);
+    assertThat(firstSuspicion[1]).as("median first suspicion of three seeds, ms")
+        .isLessThan(3 * MembershipConfig.lan().probeInterval.toMillis());
   }
 
   @Test
