@@ -1755,7 +1755,7 @@ public final class Membership implements Protocol<Message>, PeerSampler, Piggyba
     if (now - lastStateMergedMillis < backlogSyncWaitMillis) {
       // A full state merged within the wait (the join's, a periodic push-pull's, one a peer sent) did
       // what this sync would: the wait runs from it instead. After a storm, when every node syncs,
-      // this about halves the full exchanges, and each still lands on a node that has not merged one.
+      // many are reached by another's sync before their own is due.
       nextBacklogSyncMillis = lastStateMergedMillis + backlogSyncWaitMillis;
       return;
     }
