@@ -79,6 +79,9 @@ public final class RedisNode implements AutoCloseable {
   // transitions of other nodes as membership shows them (tick thread only writes these); a false
   // failover under load shows here first, as suspicions and failure verdicts of live nodes
   private final Map<String, MemberState> lastStates = new HashMap<>();
+  private final Map<String, Decoded> decoded = new HashMap<>(); // tick thread only
+
+  private record Decoded(byte[] metadata, NodeClaim claim) {}
   private final AtomicLong peersSuspected = new AtomicLong();
   private final AtomicLong peersFailed = new AtomicLong();
   private final AtomicLong electionsStarted = new AtomicLong();
@@ -260,7 +263,14 @@ public final class RedisNode implements AutoCloseable {
       if (m.name().equals(config.nodeId)) {
         continue;
       }
-      NodeClaim c = NodeClaim.decode(m.metadata());
+      byte[] meta = m.metadata();
+      Decoded d = decoded.get(m.name());
+      if (d == null || !java.util.Arrays.equals(d.metadata, meta)) {
+        // parsed only when it changed: the tick runs 20 times a second over every member
+        d = new Decoded(meta, NodeClaim.decode(meta));
+        decoded.put(m.name(), d);
+      }
+      NodeClaim c = d.claim;
       if (c == null || !c.id().equals(m.name())) {
         continue;
       }
