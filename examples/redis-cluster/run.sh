@@ -15,7 +15,7 @@ here="$(cd "$(dirname "$0")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
 RUN_DIR="${RUN_DIR:-$here/run}"
 pidfile="$RUN_DIR/pids"
-JVM_OPTS="${JVM_OPTS:--Xmx128m -XX:+UseSerialGC}"
+JVM_OPTS="${JVM_OPTS:--Xmx128m -Xss256k -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -XX:CICompilerCount=1 -XX:-UsePerfData}"
 START_ONE_BY_ONE="${START_ONE_BY_ONE:-1}"
 START_WAIT_S="${START_WAIT_S:-20}"
 
