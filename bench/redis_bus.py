@@ -155,7 +155,12 @@ def main():
         dt = tb - ta
         # false verdicts while forming: what every node counted before the kill
         res["before_kill"] = {k: sum(int(sb[p].get(k, 0)) for p in ports) for k in (
-            "grapevine_peers_suspected", "grapevine_peers_failed", "grapevine_elections_started")}
+            "grapevine_peers_suspected", "grapevine_peers_failed", "grapevine_elections_started",
+            "grapevine_self_refutations")}
+        # Lifeguard's local health: the highest score any node reached, and how many nodes rose
+        hm = [int(sb[p].get("grapevine_health_score_max", 0)) for p in ports]
+        res["before_kill"]["health_score_max"] = max(hm)
+        res["before_kill"]["nodes_health_above_0"] = sum(1 for x in hm if x > 0)
         hz = os.sysconf("SC_CLK_TCK")
         per = []
         for p in ports:

@@ -91,6 +91,7 @@ public final class RedisNode implements AutoCloseable {
   private final AtomicLong peersSuspected = new AtomicLong();
   private final AtomicLong peersFailed = new AtomicLong();
   private final AtomicLong electionsStarted = new AtomicLong();
+  private final java.util.concurrent.atomic.AtomicInteger healthMax = new java.util.concurrent.atomic.AtomicInteger();
   private final AtomicLong rejectedWrites = new AtomicLong();
   private static final Err OOM = new Err("OOM command not allowed: the node holds its maximum number of keys");
   private final long startMillis = System.currentTimeMillis();
@@ -264,6 +265,7 @@ public final class RedisNode implements AutoCloseable {
     if (closed) {
       return;
     }
+    healthMax.accumulateAndGet(cluster.healthScore(), Math::max);
     Map<String, Peer> peers = new HashMap<>();
     for (Member m : cluster.members()) {
       if (m.name().equals(config.nodeId)) {
@@ -1695,6 +1697,10 @@ public final class RedisNode implements AutoCloseable {
           .append("grapevine_peers_suspected:").append(peersSuspected.get()).append("\r\n")
           .append("grapevine_peers_failed:").append(peersFailed.get()).append("\r\n")
           .append("grapevine_elections_started:").append(electionsStarted.get()).append("\r\n")
+          // Lifeguard's local health (0 healthy): a starved node stretches its own probe timeouts
+          .append("grapevine_health_score:").append(cluster.healthScore()).append("\r\n")
+          .append("grapevine_health_score_max:").append(healthMax.get()).append("\r\n")
+          .append("grapevine_self_refutations:").append(cluster.stats().selfRefutations()).append("\r\n")
           .append("grapevine_claims_pushed:").append(claimsPushed.get()).append("\r\n")
           .append("grapevine_claims_applied:").append(claimsApplied.get()).append("\r\n")
           .append("grapevine_peer_links_opened:").append(peerLinks.opened()).append("\r\n")
