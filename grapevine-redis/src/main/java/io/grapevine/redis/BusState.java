@@ -436,6 +436,11 @@ public final class BusState {
   private void followSlotMoves(List<Action> out) {
     if (self.primary()) {
       BitSet mine = self.slots();
+      owners();
+      // every tick: compare the sets once (every slot it claims still its own) before the slot walk
+      if (mine.equals(ownedByOwner.get(self.id())) || mine.isEmpty()) {
+        return;
+      }
       String taker = null;
       boolean lost = false;
       for (int s = mine.nextSetBit(0); s >= 0; s = mine.nextSetBit(s + 1)) {
@@ -465,6 +470,10 @@ public final class BusState {
       next = p.primaryId();
     } else if (p.primary()) {
       BitSet theirs = p.slots();
+      owners();
+      if (theirs.equals(ownedByOwner.get(p.id()))) {
+        return; // its primary still owns every slot it claims
+      }
       for (int s = theirs.nextSetBit(0); s >= 0; s = theirs.nextSetBit(s + 1)) {
         String owner = ownerOf(s);
         if (owner != null && !owner.equals(p.id())) {

@@ -107,6 +107,9 @@ class RedisNodeTest {
     assertThat(call("ECHO", "x y")).isEqualTo("x y");
     assertThat((String) call("INFO", "cluster")).startsWith("# Cluster\r\ncluster_enabled:1\r\n")
         .doesNotContain("# Server");
+    // a lone node has no one to probe: Lifeguard's local health stays at 0 (healthy)
+    assertThat((String) call("INFO", "cluster")).contains("grapevine_health_score:0\r\n")
+        .contains("grapevine_health_score_max:0\r\n").contains("grapevine_self_refutations:0\r\n");
     assertThat((String) call("INFO")).contains("# Replication\r\nrole:master\r\n");
     assertThat((String) call("CLUSTER", "INFO")).startsWith("cluster_state:ok\r\n");
     assertThat(call("CLUSTER", "MYID")).isEqualTo(node.nodeId());
