@@ -267,14 +267,16 @@ public final class RedisNode implements AutoCloseable {
     }
     healthMax.accumulateAndGet(cluster.healthScore(), Math::max);
     Map<String, Peer> peers = new HashMap<>();
+    java.util.Set<String> present = new java.util.HashSet<>();
     for (Member m : cluster.members()) {
       if (m.name().equals(config.nodeId)) {
         continue;
       }
+      present.add(m.name());
       byte[] meta = m.metadata();
       Decoded d = decoded.get(m.name());
       if (d == null || !java.util.Arrays.equals(d.metadata, meta)) {
-        // parsed only when it changed: the tick runs 20 times a second over every member
+        // parsed only when it changed: every tick (and every membership change) walks every member
         d = new Decoded(meta, NodeClaim.decode(meta));
         decoded.put(m.name(), d);
       }
@@ -298,6 +300,10 @@ public final class RedisNode implements AutoCloseable {
       InetSocketAddress a = m.endpoint().toSocketAddress();
       peers.put(c.id(), new Peer(c, a.getAddress().getHostAddress(), a.getPort(), failed));
     }
+    // Only members the member list still holds: names come from the network, so neither map may
+    // outgrow the member list (bounded by maxMembers) as members come and go.
+    decoded.keySet().retainAll(present);
+    lastStates.keySet().retainAll(present);
     long now = System.currentTimeMillis();
     List<Action> actions;
     byte[] toPublish = null;
