@@ -703,7 +703,7 @@ public final class Membership implements Protocol<Message>, PeerSampler, Piggyba
   @Override
   public void onTick(long nowMillis, Outbox out) {
     lastNow = nowMillis;
-    if (lastEncoding != null && nowMillis - lastEncoding.atMillis >= config.pushPullReuse.toMillis()) {
+    if (lastEncoding != null && !reusable(lastEncoding)) {
       // Its state (the size of the member list) is not kept past its use.
       lastEncoding = null;
     }
@@ -1791,7 +1791,7 @@ public final class Membership implements Protocol<Message>, PeerSampler, Piggyba
   private void sendPushPull(Endpoint to, boolean join, boolean reply, boolean deflate, Outbox out) {
     stats.pushPulls++;
     PushPullEncoding e = lastEncoding;
-    if (e == null || e.join != join || e.self != self.v || lastNow - e.atMillis >= config.pushPullReuse.toMillis()) {
+    if (e == null || e.join != join || e.self != self.v || !reusable(e)) {
       e = encodePushPull(join);
       lastEncoding = config.pushPullReuse.isZero() ? null : e;
     } else {
@@ -1810,6 +1810,11 @@ public final class Membership implements Protocol<Message>, PeerSampler, Piggyba
     }
     countOut(packet);
     out.send(to, packet, Delivery.STREAM);
+  }
+
+  /** Whether {@code e} is still within {@link MembershipConfig#pushPullReuse} of its encoding. */
+  private boolean reusable(PushPullEncoding e) {
+    return lastNow - e.atMillis < config.pushPullReuse.toMillis();
   }
 
   /**
