@@ -120,6 +120,14 @@ public final class RedisNode implements AutoCloseable {
   private long pushedConfigEpoch; // under lock: the config epoch of the last claim pushed (or the first)
   private final AtomicLong claimsPushed = new AtomicLong();
   private final AtomicLong claimsApplied = new AtomicLong();
+  // CLUSTER NODES and CLUSTER SLOTS as last rendered (under lock), with the view they were rendered
+  // from: clients poll them (a failover watcher every few ms), and rendering 60 nodes' lines cost
+  // more than the rest of the request. Each tick installs a new view, so a reply is at most one
+  // tick old; slot migration marks (this node's own) drop the cache when they change.
+  private Object renderedPeers;
+  private NodeClaim renderedSelf;
+  private byte[] renderedNodes;
+  private List<Object> renderedSlots;
 
   private RedisNode(RedisNodeConfig config) throws IOException {
     this.config = config;
@@ -1219,6 +1227,7 @@ public final class RedisNode implements AutoCloseable {
     }
     String owner = state.ownerOf(slot);
     List<Action> out = new ArrayList<>();
+    renderedNodes = null; // this node's line shows its open slots
     switch (how) {
       case "MIGRATING" -> {
         if (!config.nodeId.equals(owner)) {
@@ -1392,6 +1401,34 @@ public final class RedisNode implements AutoCloseable {
 
   // ---------------------------------------------------------------- CLUSTER
 
+  /** Under lock: drops the rendered replies unless they were rendered from the current view. */
+  private void checkRendered() {
+    if (renderedPeers != state.peers() || renderedSelf != state.self()) {
+      renderedPeers = state.peers();
+      renderedSelf = state.self();
+      renderedNodes = null;
+      renderedSlots = null;
+    }
+  }
+
+  /** Under lock: CLUSTER NODES, rendered once per view. */
+  private byte[] nodesReply() {
+    checkRendered();
+    if (renderedNodes == null) {
+      renderedNodes = Resp.bytes(ClusterFormats.nodes(state, config.host, busPort(), migrating, importing));
+    }
+    return renderedNodes;
+  }
+
+  /** Under lock: CLUSTER SLOTS, rendered once per view. */
+  private List<Object> slotsReply() {
+    checkRendered();
+    if (renderedSlots == null) {
+      renderedSlots = ClusterFormats.slots(state, config.host);
+    }
+    return renderedSlots;
+  }
+
   private Object cluster(List<byte[]> a) {
     if (a.size() < 2) {
       return arity("cluster");
@@ -1401,11 +1438,11 @@ public final class RedisNode implements AutoCloseable {
     synchronized (lock) {
       switch (sub) {
         case "NODES":
-          return Resp.bytes(ClusterFormats.nodes(state, config.host, busPort(), migrating, importing));
+          return nodesReply();
         case "INFO":
           return Resp.bytes(ClusterFormats.info(state, cluster.stats()));
         case "SLOTS":
-          return ClusterFormats.slots(state, config.host);
+          return slotsReply();
         case "SHARDS":
           return ClusterFormats.shards(state, config.host, offset);
         case "MYID":

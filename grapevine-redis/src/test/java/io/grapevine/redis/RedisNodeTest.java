@@ -130,6 +130,25 @@ class RedisNodeTest {
   }
 
   @Test
+  void renderedClusterNodesAndSlotsFollowEveryChangeOfThisNode() throws Exception {
+    String line = node.nodeId() + " 127.0.0.1:" + port + "@" + node.busPort() + " myself,master - 0 0 1 connected ";
+    assertThat(call("CLUSTER", "NODES")).isEqualTo(line + "0-16383\n"); // rendered and kept
+    assertThat(call("CLUSTER", "SLOTS")).asList().hasSize(1);
+    // slot moves change this node's claim: both replies are rendered again
+    assertThat(call("CLUSTER", "DELSLOTS", "200")).isEqualTo(Resp.OK);
+    assertThat(call("CLUSTER", "NODES")).isEqualTo(line + "0-199 201-16383\n");
+    assertThat(call("CLUSTER", "SLOTS")).asList().hasSize(2);
+    assertThat(call("CLUSTER", "ADDSLOTS", "200")).isEqualTo(Resp.OK);
+    assertThat(call("CLUSTER", "SLOTS")).asList().hasSize(1);
+    // open slots are this node's own state, not its claim: they still show at once
+    assertThat(call("CLUSTER", "NODES")).isEqualTo(line + "0-16383\n");
+    assertThat(call("CLUSTER", "SETSLOT", "7", "MIGRATING", node.nodeId())).isEqualTo(Resp.OK);
+    assertThat(call("CLUSTER", "NODES")).isEqualTo(line + "0-16383 [7->-" + node.nodeId() + "]\n");
+    assertThat(call("CLUSTER", "SETSLOT", "7", "STABLE")).isEqualTo(Resp.OK);
+    assertThat(call("CLUSTER", "NODES")).isEqualTo(line + "0-16383\n");
+  }
+
+  @Test
   void requestsOverTheLimitsAreProtocolErrorsAndTheNodeGoesOn() throws Exception {
     try (RespClient c = new RespClient(port)) {
       c.sendRaw("*2\r\n$3\r\nGET\r\n$2000\r\n".getBytes(StandardCharsets.US_ASCII));
