@@ -850,6 +850,11 @@ public final class Membership implements Protocol<Message>, PeerSampler, Piggyba
 
   /** What a push-pull's entry or protocol state counts against pushPullMaxBytes: its framed size. */
   static long stateBytes(Message m) {
+    if (m instanceof MemberStateEntry e) {
+      // Sized from its fields: a push-pull of thousands of entries is checked without a sizing
+      // writer per entry.
+      return MemberStateEntry.size(WireSize.utf8Length(e.name()), e.endpoint(), e.metadata().length);
+    }
     return WireSize.message(m::writeBody);
   }
 
@@ -1882,8 +1887,10 @@ public final class Membership implements Protocol<Message>, PeerSampler, Piggyba
       }
       int before = w.position();
       try {
-        write(w, new MemberStateEntry(v.state, incarnation, v.name, v.endpoint, v.protocolMin, v.protocolMax,
-            v.metadata));
+        w.beginMessage(MessageType.MEMBER_STATE);
+        MemberStateEntry.writeBody(w, v.state, incarnation, v.name, v.endpoint, v.protocolMin, v.protocolMax,
+            v.metadata);
+        w.endMessage();
       } catch (BufferOverflowException full) {
         w.rewind(before);
         break;
