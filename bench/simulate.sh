@@ -15,9 +15,5 @@ trap 'rm -rf "$RUN_DIR"' EXIT
 cp grapevine-sim/target/grapevine-sim-0.1.0-SNAPSHOT.jar grapevine-core/target/grapevine-core-0.1.0-SNAPSHOT.jar "$RUN_DIR"/
 DEPS="$(tr ':' '\n' < grapevine-sim/target/classpath.txt | grep -v grapevine-core | paste -sd:)"
 CP="$RUN_DIR/grapevine-sim-0.1.0-SNAPSHOT.jar:$RUN_DIR/grapevine-core-0.1.0-SNAPSHOT.jar:$DEPS"
-# Huge pages on Linux, as ./grapevine simulate has them (docs/benchmarks.md); SIM_JAVA_OPTS can
-# turn them off again (-XX:-UseTransparentHugePages).
-PAGE_OPTS=""
-if [[ "$(uname -s)" == Linux ]]; then PAGE_OPTS="-XX:+UseTransparentHugePages"; fi
-java -Xmx"${SIM_HEAP:-2g}" -Djava.awt.headless=true $PAGE_OPTS ${SIM_JAVA_OPTS:-} \
+java -Xmx"${SIM_HEAP:-2g}" -Djava.awt.headless=true ${SIM_JAVA_OPTS:-} \
   -cp "$CP" io.grapevine.sim.SimulateCommand "$@"
