@@ -27,12 +27,16 @@ public record Member(
     long stateSinceMillis) {
 
   public Member {
-    metadata = metadata.clone();
+    // An empty array cannot be changed through any reference: shared, as most members have none
+    // and a node emits a snapshot for every member it learns.
+    metadata = metadata.length == 0 ? NO_METADATA : metadata.clone();
   }
+
+  private static final byte[] NO_METADATA = new byte[0];
 
   @Override
   public byte[] metadata() {
-    return metadata.clone();
+    return metadata.length == 0 ? NO_METADATA : metadata.clone();
   }
 
   @Override

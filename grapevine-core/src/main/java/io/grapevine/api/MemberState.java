@@ -23,9 +23,11 @@ public enum MemberState {
     return ordinal();
   }
 
+  /** values() copies the array on every call; decoding asks once per member entry. */
+  private static final MemberState[] BY_CODE = values();
+
   /** The state for a wire code, or null for an unknown code. */
   public static MemberState ofCode(int code) {
-    MemberState[] all = values();
-    return code >= 0 && code < all.length ? all[code] : null;
+    return code >= 0 && code < BY_CODE.length ? BY_CODE[code] : null;
   }
 }

@@ -221,12 +221,33 @@ public final class PacketWriter implements FieldWriter {
   /** A string of at most 255 UTF-8 bytes, length-prefixed with one byte. */
   @Override
   public PacketWriter putString8(String s) {
+    int n = s.length();
+    if (n <= 255 && buffer.remaining() > n && buffer.hasArray() && ascii(s)) {
+      // ASCII (member names, mostly) is its own UTF-8: written in place, without an encoded copy.
+      byte[] array = buffer.array();
+      int at = buffer.arrayOffset() + buffer.position();
+      array[at] = (byte) n;
+      for (int i = 0; i < n; i++) {
+        array[at + 1 + i] = (byte) s.charAt(i);
+      }
+      buffer.position(buffer.position() + 1 + n);
+      return this;
+    }
     byte[] bytes = s.getBytes(StandardCharsets.UTF_8);
     if (bytes.length > 255) {
       throw new IllegalArgumentException("string longer than 255 bytes");
     }
     buffer.put((byte) bytes.length).put(bytes);
     return this;
+  }
+
+  private static boolean ascii(String s) {
+    for (int i = 0; i < s.length(); i++) {
+      if (s.charAt(i) >= 0x80) {
+        return false;
+      }
+    }
+    return true;
   }
 
   /** Up to 65535 bytes, length-prefixed with two bytes. */

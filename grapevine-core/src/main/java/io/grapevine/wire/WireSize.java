@@ -56,7 +56,7 @@ public final class WireSize implements FieldWriter {
   }
 
   /** UTF-8 length without encoding (called per member entry of every push-pull, both ways). */
-  static int utf8Length(String s) {
+  public static int utf8Length(String s) {
     int n = 0;
     for (int i = 0; i < s.length(); i++) {
       char c = s.charAt(i);

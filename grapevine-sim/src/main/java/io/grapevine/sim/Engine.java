@@ -376,8 +376,15 @@ public final class Engine implements Outbox {
       unroutable++;
       return;
     }
-    byte[] data = new byte[len];
-    packet.get(packet.position(), data);
+    byte[] data;
+    if (packet.hasArray()) {
+      // A copy of the array range is allocated without zeroing it first (every gossip round sends one).
+      int from = packet.arrayOffset() + packet.position();
+      data = Arrays.copyOfRange(packet.array(), from, from + len);
+    } else {
+      data = new byte[len];
+      packet.get(packet.position(), data);
+    }
     boolean datagram = delivery == Delivery.DATAGRAM;
     if (datagram && network.loss > 0 && netRandom.nextDouble() < network.loss) {
       lost++;
