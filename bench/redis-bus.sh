@@ -23,9 +23,9 @@ N=${N:-6}
 WINDOW=${WINDOW:-10}
 OUT=${OUT:-/tmp/grapevine-redis-bench}
 ANCHOR=${REDIS_ANCHOR:-../shared/anchors/redis-cluster}
-# "default": RedisNodeConfig's defaults (probe 500 ms, suspicion multiplier 1, failover delays x 0.5);
-# "probe1000": the earlier defaults, for comparison
-GV_CONFIGS=${GV_CONFIGS:-"default:|probe1000:--probe-interval-ms 1000 --suspicion-mult 3 --failover-delay-scale 1"}
+# "default": RedisNodeConfig's defaults (probe 300 ms, suspicion multiplier 1, failover delays x 0.5);
+# "probe500": the defaults until 2026-12-07, for comparison
+GV_CONFIGS=${GV_CONFIGS:-"default:|probe500:--probe-interval-ms 500"}
 REDIS_TIMEOUTS=${REDIS_TIMEOUTS:-"1000 5000"}
 LOAD=${LOAD:-0}
 LOAD_ONLY=${LOAD_ONLY:-0}

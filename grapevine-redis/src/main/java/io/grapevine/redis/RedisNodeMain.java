@@ -12,7 +12,7 @@ import java.util.concurrent.CountDownLatch;
  * java -cp ... io.grapevine.redis.RedisNodeMain --port 7000 --bus-port 17000 [--host 127.0.0.1]
  *     [--id HEX40] [--seed HOST:PORT]... [--slots FROM-TO]... [--config-epoch N]
  *     [--replica-of ID] [--node-timeout-ms 2000] [--failover-delay-scale 0.5] [--max-clients 512]
- *     [--probe-interval-ms 500] [--suspicion-mult 1] [--max-keys 1000000] [--cluster-name NAME]
+ *     [--probe-interval-ms 300] [--suspicion-mult 1] [--max-keys 1000000] [--cluster-name NAME]
  * </pre>
  *
  * <p>A bad argument prints one line naming it and exits with status 2. SIGTERM leaves the Grapevine

@@ -13,7 +13,7 @@ class RedisNodeConfigTest {
   @Test
   void defaultsDetectACrashAboutAsFastAsRedisWithA1sNodeTimeout() {
     RedisNodeConfig c = RedisNodeConfig.builder().build();
-    assertThat(c.probeInterval).isEqualTo(Duration.ofMillis(500));
+    assertThat(c.probeInterval).isEqualTo(Duration.ofMillis(300));
     assertThat(c.suspicionMult).isEqualTo(1);
     assertThat(c.failoverDelayScale).isEqualTo(0.5);
     BusState.Timing t = BusState.Timing.redis(c.nodeTimeout.toMillis()).scaled(c.failoverDelayScale);
