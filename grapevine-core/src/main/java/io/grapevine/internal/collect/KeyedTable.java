@@ -12,18 +12,12 @@ import java.util.function.Function;
  * bytes per entry against ~40, which adds up when one process simulates thousands of full-view
  * nodes (N² records). Internal to Grapevine's protocol classes.
  *
- * <p>A byte of each key's hash sits beside its slot, so a probe skips the values whose key cannot
- * match without reading them: at N = 10,000 each lookup otherwise missed the cache on every value
- * of its probe run (one byte per slot, a quarter of what the slot itself costs).
- *
  * <p>Iteration order depends only on the keys and the order of operations, so it is deterministic.
  * Not safe for concurrent use; the owning state machine is single-threaded.
  */
 public final class KeyedTable<V> implements Iterable<V> {
   private final Function<V, ?> keyOf;
   private Object[] slots = new Object[16];
-  /** For each occupied slot, {@link #tag} of its key's hash; meaningless where the slot is empty. */
-  private byte[] tags = new byte[16];
   private int size;
 
   public KeyedTable(Function<V, ?> keyOf) {
@@ -36,15 +30,13 @@ public final class KeyedTable<V> implements Iterable<V> {
 
   /** The value with this key, or null. */
   public V get(Object name) {
-    int h = spread(name.hashCode());
-    byte tag = tag(h);
     int mask = slots.length - 1;
-    for (int i = h & mask; ; i = (i + 1) & mask) {
+    for (int i = spread(name.hashCode()) & mask; ; i = (i + 1) & mask) {
       V v = at(i);
       if (v == null) {
         return null;
       }
-      if (tags[i] == tag && keyOf.apply(v).equals(name)) {
+      if (keyOf.apply(v).equals(name)) {
         return v;
       }
     }
@@ -60,18 +52,15 @@ public final class KeyedTable<V> implements Iterable<V> {
       resize(slots.length * 2);
     }
     Object name = keyOf.apply(value);
-    int h = spread(name.hashCode());
-    byte tag = tag(h);
     int mask = slots.length - 1;
-    for (int i = h & mask; ; i = (i + 1) & mask) {
+    for (int i = spread(name.hashCode()) & mask; ; i = (i + 1) & mask) {
       V v = at(i);
       if (v == null) {
         slots[i] = value;
-        tags[i] = tag;
         size++;
         return null;
       }
-      if (tags[i] == tag && keyOf.apply(v).equals(name)) {
+      if (keyOf.apply(v).equals(name)) {
         slots[i] = value;
         return v;
       }
@@ -80,16 +69,14 @@ public final class KeyedTable<V> implements Iterable<V> {
 
   /** Removes the value with this key; returns it, or null. */
   public V remove(Object name) {
-    int h = spread(name.hashCode());
-    byte tag = tag(h);
     int mask = slots.length - 1;
-    int i = h & mask;
+    int i = spread(name.hashCode()) & mask;
     while (true) {
       V v = at(i);
       if (v == null) {
         return null;
       }
-      if (tags[i] == tag && keyOf.apply(v).equals(name)) {
+      if (keyOf.apply(v).equals(name)) {
         break;
       }
       i = (i + 1) & mask;
@@ -102,7 +89,6 @@ public final class KeyedTable<V> implements Iterable<V> {
       boolean movable = hole <= j ? (home <= hole || home > j) : (home <= hole && home > j);
       if (movable) {
         slots[hole] = slots[j];
-        tags[hole] = tags[j];
         hole = j;
       }
     }
@@ -155,26 +141,18 @@ public final class KeyedTable<V> implements Iterable<V> {
   private void resize(int capacity) {
     Object[] old = slots;
     slots = new Object[capacity];
-    tags = new byte[capacity];
     int mask = capacity - 1;
     for (Object o : old) {
       if (o != null) {
         @SuppressWarnings("unchecked")
         V v = (V) o;
-        int h = spread(keyOf.apply(v).hashCode());
-        int i = h & mask;
+        int i = spread(keyOf.apply(v).hashCode()) & mask;
         while (slots[i] != null) {
           i = (i + 1) & mask;
         }
         slots[i] = v;
-        tags[i] = tag(h);
       }
     }
-  }
-
-  /** The hash bits kept beside a slot: the top ones, which no table smaller than 2^24 indexes by. */
-  private static byte tag(int spreadHash) {
-    return (byte) (spreadHash >>> 24);
   }
 
   /** Mixes the hash so keys that differ only in their last characters spread over the table. */
