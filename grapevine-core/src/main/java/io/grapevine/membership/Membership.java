@@ -1299,10 +1299,11 @@ public final class Membership implements Protocol<Message>, PeerSampler, Piggyba
       }
       return;
     }
-    if (metadata != null && r.is(Record.META_STALE) && incarnation == r.v.incarnation && metadata.length == peek(r).wantLength
-        && digest(metadata) == peek(r).wantDigest) {
+    Cold want = r.is(Record.META_STALE) ? peek(r) : null;
+    if (metadata != null && want != null && incarnation == r.v.incarnation && metadata.length == want.wantLength
+        && digest(metadata) == want.wantDigest) {
       // The metadata this incarnation announced by reference: fetched, or brought by a push-pull.
-      setMetadata(r, metadata, peek(r).wantDigest, incarnation);
+      setMetadata(r, metadata, want.wantDigest, incarnation);
       version++;
       emit(out, new MemberEvent(MemberEvent.Type.UPDATED, r.snapshot()));
       return;
@@ -1637,16 +1638,19 @@ public final class Membership implements Protocol<Message>, PeerSampler, Piggyba
 
   /** The flap penalty of {@code r} now, decayed with half-life flapHalfLife (StrictMath: same on every JVM). */
   private double penaltyNow(Record r, long now) {
-    if (peek(r).flapPenalty == 0) {
+    Cold c = peek(r);
+    if (c.flapPenalty == 0) {
       return 0;
     }
-    double halfLives = (now - peek(r).flapAtMillis) / (double) config.flapHalfLife.toMillis();
-    return peek(r).flapPenalty * StrictMath.pow(0.5, halfLives);
+    double halfLives = (now - c.flapAtMillis) / (double) config.flapHalfLife.toMillis();
+    return c.flapPenalty * StrictMath.pow(0.5, halfLives);
   }
 
   private void addPenalty(Record r, long now) {
-    cold(r).flapPenalty = Math.min(config.flapPenaltyMax, penaltyNow(r, now) + 1);
-    cold(r).flapAtMillis = now;
+    double penalty = Math.min(config.flapPenaltyMax, penaltyNow(r, now) + 1);
+    Cold c = cold(r);
+    c.flapPenalty = penalty;
+    c.flapAtMillis = now;
   }
 
   /** Shows {@code r} suspect until its penalty decays below {@link #RELEASE_PENALTY}. */
@@ -2179,8 +2183,9 @@ public final class Membership implements Protocol<Message>, PeerSampler, Piggyba
    */
   private void queueAlive(Record r) {
     if (r.is(Record.META_STALE)) {
-      queue(r.v.name, new AliveRef(r.v.incarnation, r.v.name, r.v.endpoint, r.v.protocolMin, r.v.protocolMax, peek(r).wantLength,
-          peek(r).wantDigest));
+      Cold c = peek(r);
+      queue(r.v.name, new AliveRef(r.v.incarnation, r.v.name, r.v.endpoint, r.v.protocolMin, r.v.protocolMax, c.wantLength,
+          c.wantDigest));
     } else if (r.v.metadata.length > config.inlineMetadataLimit()) {
       queue(r.v.name, new AliveRef(r.v.incarnation, r.v.name, r.v.endpoint, r.v.protocolMin, r.v.protocolMax,
           r.v.metadata.length, r.v.metaDigest));
@@ -2227,8 +2232,9 @@ public final class Membership implements Protocol<Message>, PeerSampler, Piggyba
       r.set(Record.META_STALE, true);
       staleMetadata.add(r);
     }
-    cold(r).wantDigest = digest;
-    cold(r).wantLength = length;
+    Cold c = cold(r);
+    c.wantDigest = digest;
+    c.wantLength = length;
     if (fetching.size() >= config.metadataFetchesInFlight) {
       stats.metadataFetchesDeferred++;
     }
