@@ -74,6 +74,15 @@ public interface Cluster extends AutoCloseable {
    */
   boolean forceLeave(String name);
 
+  /**
+   * Probes a member now, out of its turn, on a hint that it may have failed (for example a
+   * connection to it that its host closed). The member is suspected only if the probe fails; hints
+   * never raise the probe rate above one extra probe per probe interval.
+   *
+   * @return false if unknown, this node, already gone, or being probed
+   */
+  boolean probeSoon(String name);
+
   /** Registers a listener for membership events; the returned handle removes it. */
   AutoCloseable addListener(MembershipListener listener);
 

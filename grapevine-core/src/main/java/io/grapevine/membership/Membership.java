@@ -355,6 +355,10 @@ public final class Membership implements Protocol<Message>, PeerSampler, Piggyba
   private int silentProbes;
 
   private long nextProbeMillis = Long.MAX_VALUE;
+  /** A member to probe at the next round, out of turn, after a hint (see {@link #probeSoon}); or null. */
+  private Record hinted;
+  /** When the last probe out of turn started: at most one per probe interval. */
+  private long lastHintedProbeMillis = Long.MIN_VALUE / 2;
   private long nextGossipMillis = Long.MAX_VALUE;
   private long nextPushPullMillis = Long.MAX_VALUE;
   /** Periodic push-pulls started, the round number of their jitter. */
@@ -525,6 +529,35 @@ public final class Membership implements Protocol<Message>, PeerSampler, Piggyba
       emit(out, new MemberEvent(MemberEvent.Type.LEFT, r.snapshot()));
     }
     remove(r, nowMillis, out);
+    return true;
+  }
+
+  /**
+   * Probes a member out of its turn, because the driver holds a hint that it may have failed: a
+   * connection to it was closed by its host, which a crashed process's kernel does at once, while
+   * the probe schedule may reach it only a few intervals later. A hint is not evidence: the member is
+   * suspected only if this probe fails as any other would. The probe starts now unless one is
+   * waiting for its answer (the member is then the next round's target) or a probe out of turn
+   * started less than a probe interval ago (then too: hints cannot raise the probe rate).
+   *
+   * @return false if the member is unknown, this node, already gone, or being probed
+   */
+  public boolean probeSoon(long nowMillis, String name, Outbox out) {
+    lastNow = nowMillis;
+    Record r = members.get(name);
+    if (!started || leaving || r == null || r == self || r.v.state.isGone() || r == probeTarget) {
+      return false;
+    }
+    boolean inFlight = probeTarget != null && !probeAcked;
+    if (inFlight || nowMillis - lastHintedProbeMillis < config.probeInterval.toMillis()) {
+      hinted = r;
+      return true;
+    }
+    lastHintedProbeMillis = nowMillis;
+    finishProbe(nowMillis, out);
+    hinted = r;
+    startProbe(nowMillis, out);
+    nextProbeMillis = nowMillis + scaled(config.probeInterval.toMillis());
     return true;
   }
 
@@ -1098,6 +1131,13 @@ public final class Membership implements Protocol<Message>, PeerSampler, Piggyba
   }
 
   private Record nextProbeTarget() {
+    Record h = hinted;
+    if (h != null) {
+      hinted = null;
+      if (members.get(h.v.name) == h && !h.v.state.isGone()) {
+        return h;
+      }
+    }
     for (int scanned = 0; scanned <= others.size(); scanned++) {
       if (probeIndex >= others.size()) {
         shuffle(others);

@@ -306,6 +306,11 @@ public final class ClusterNode implements Cluster {
   }
 
   @Override
+  public boolean probeSoon(String name) {
+    return driver.call((now, out) -> membership.probeSoon(now, name, out));
+  }
+
+  @Override
   public <T> CompletableFuture<T> submit(BiFunction<Long, Outbox, T> command) {
     return driver == null ? CompletableFuture.failedFuture(new IllegalStateException("node is starting"))
         : driver.submit(command);
