@@ -65,6 +65,10 @@ public final class RedisNode implements AutoCloseable {
   private static final long VOTE_RETRY_MILLIS = 50;
   private static final long LINK_MAINTAIN_MILLIS = 500;
   private static final int MAX_CLAIM_BYTES = 8192;
+  // A node's Grapevine member name: the first 16 hex digits of its id (64 random bits). Every probe
+  // carries two member names and every push-pull entry one, so the 40-digit id as the name cost
+  // about a third of the bus's bytes; the full id travels in the claim, which must match the name.
+  static final int MEMBER_NAME_DIGITS = 16;
 
   private final RedisNodeConfig config;
   private final Object lock = new Object();
@@ -81,8 +85,8 @@ public final class RedisNode implements AutoCloseable {
   private final AtomicLong protocolErrors = new AtomicLong();
   private final AtomicLong refusedConnections = new AtomicLong();
   private final AtomicLong replicaLinksDropped = new AtomicLong();
-  // transitions of other nodes as membership shows them (tick thread only writes these); a false
-  // failover under load shows here first, as suspicions and failure verdicts of live nodes
+  // transitions of other nodes as membership shows them, by member name (tick thread only writes
+  // these); a false failover under load shows here first, as suspicions and verdicts of live nodes
   private final Map<String, MemberState> lastStates = new HashMap<>();
   private final Map<String, Decoded> decoded = new HashMap<>(); // tick thread only
   private long scheduledWakeup = Long.MAX_VALUE; // tick thread only
@@ -120,6 +124,8 @@ public final class RedisNode implements AutoCloseable {
   private long pushedConfigEpoch; // under lock: the config epoch of the last claim pushed (or the first)
   private final AtomicLong claimsPushed = new AtomicLong();
   private final AtomicLong claimsApplied = new AtomicLong();
+  private final AtomicLong probesHinted = new AtomicLong();
+  private volatile long lastHintLoggedMillis;
   // CLUSTER NODES and CLUSTER SLOTS as last rendered (under lock), with the view they were rendered
   // from: clients poll them (a failover watcher every few ms), and rendering 60 nodes' lines cost
   // more than the rest of the request. Each tick installs a new view, so a reply is at most one
@@ -150,15 +156,17 @@ public final class RedisNode implements AutoCloseable {
         .suspicionMult(config.suspicionMult)
         .probeTimeout(Duration.ofMillis(Math.min(200, config.probeInterval.toMillis() / 2)))
         // a claim change must reach every node even when one gossip target is the dead primary:
-        // more retransmissions than the local profile's 2, and a push-pull (the repair) every 5 s
+        // more retransmissions than the local profile's 2, and a push-pull (the repair) every 10 s;
+        // a new config epoch is also pushed to every node directly (pushIfNewEpoch), so the repair is
+        // rarely what delivers it, and at 5 s it was 40% of the bus's bytes at N = 6
         .retransmitMult(4)
-        .pushPullInterval(Duration.ofSeconds(5))
+        .pushPullInterval(Duration.ofSeconds(10))
         .metadataMaxBytes(8192)
         .metadataInlineBytes(1024).build();
     try {
       this.published = self.encode();
       this.cluster = Cluster.builder()
-          .name(config.nodeId)
+          .name(memberName(config.nodeId))
           .clusterName(config.clusterName)
           .bind(config.host + ":" + config.busPort)
           .config(membership)
@@ -225,6 +233,11 @@ public final class RedisNode implements AutoCloseable {
     }
   }
 
+  /** The Grapevine member name of the node with this id (see {@link #MEMBER_NAME_DIGITS}). */
+  static String memberName(String nodeId) {
+    return nodeId.substring(0, MEMBER_NAME_DIGITS);
+  }
+
   private static Thread daemon(Runnable r, String name) {
     Thread t = new Thread(r, name);
     t.setDaemon(true);
@@ -276,8 +289,9 @@ public final class RedisNode implements AutoCloseable {
     healthMax.accumulateAndGet(cluster.healthScore(), Math::max);
     Map<String, Peer> peers = new HashMap<>();
     java.util.Set<String> present = new java.util.HashSet<>();
+    String selfName = memberName(config.nodeId);
     for (Member m : cluster.members()) {
-      if (m.name().equals(config.nodeId)) {
+      if (m.name().equals(selfName)) {
         continue;
       }
       present.add(m.name());
@@ -289,11 +303,11 @@ public final class RedisNode implements AutoCloseable {
         decoded.put(m.name(), d);
       }
       NodeClaim c = d.claim;
-      if (c == null || !c.id().equals(m.name())) {
+      if (c == null || !memberName(c.id()).equals(m.name())) {
         continue;
       }
       boolean failed = m.state() == MemberState.DEAD || m.state() == MemberState.LEFT;
-      MemberState before = lastStates.put(c.id(), m.state());
+      MemberState before = lastStates.put(m.name(), m.state());
       if (before != null && before != m.state()) {
         if (m.state() == MemberState.SUSPECT) {
           peersSuspected.incrementAndGet();
@@ -645,8 +659,35 @@ public final class RedisNode implements AutoCloseable {
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
+    } catch (IOException e) {
+      probeSoon(replicaId);
+      throw e;
     } finally {
       link.close();
+    }
+  }
+
+  /**
+   * A link to another node broke (closed by its host, reset, refused or silent): membership probes
+   * that node now rather than at its turn, so that a crashed process, whose kernel closes its
+   * connections at once, is suspected within one probe interval. Only a hint: the node is suspected
+   * only if the probe fails.
+   */
+  private void probeSoon(String nodeId) {
+    if (closed || nodeId == null || !NodeClaim.isNodeId(nodeId)) {
+      return;
+    }
+    try {
+      if (cluster.probeSoon(memberName(nodeId))) {
+        probesHinted.incrementAndGet(); // started or queued
+        long now = System.currentTimeMillis();
+        if (now - lastHintLoggedMillis >= 1000) { // a link retried every 100 ms: one line a second
+          lastHintLoggedMillis = now;
+          log.info("probes {} now: its link broke", nodeId);
+        }
+      }
+    } catch (RuntimeException e) {
+      // closing
     }
   }
 
@@ -717,6 +758,9 @@ public final class RedisNode implements AutoCloseable {
       } catch (IOException | RuntimeException e) {
         if (!closed) {
           log.debug("replication link to {} broke: {}", primaryId, e.toString());
+          if (e instanceof IOException) {
+            probeSoon(primaryId);
+          }
         }
       } finally {
         replSocket = null;
@@ -1746,6 +1790,7 @@ public final class RedisNode implements AutoCloseable {
           .append("grapevine_self_refutations:").append(cluster.stats().selfRefutations()).append("\r\n")
           .append("grapevine_claims_pushed:").append(claimsPushed.get()).append("\r\n")
           .append("grapevine_claims_applied:").append(claimsApplied.get()).append("\r\n")
+          .append("grapevine_probes_hinted:").append(probesHinted.get()).append("\r\n")
           .append("grapevine_peer_links_opened:").append(peerLinks.opened()).append("\r\n")
           .append("grapevine_peer_requests_reused:").append(peerLinks.reused()).append("\r\n")
           .append("\r\n# Keyspace\r\n");
