@@ -189,6 +189,24 @@ public final class BusState {
     return true;
   }
 
+  /**
+   * Whether a claim another node pushed can change what this node does: it takes slots this node
+   * (a primary) serves, or concerns this replica's primary (it is that primary, takes its slots, or
+   * that primary has failed: the replica may have to follow a new one). Every other node only
+   * shows the claim, which it does at once; its next periodic tick does the rest.
+   */
+  public boolean touches(NodeClaim pushed) {
+    if (self.primary()) {
+      return self.slots().intersects(pushed.slots());
+    }
+    String mine = self.primaryId();
+    if (mine == null || mine.equals(pushed.id())) {
+      return true;
+    }
+    Peer p = peers.get(mine);
+    return p == null || p.failed() || p.claim().slots().intersects(pushed.slots());
+  }
+
   /** Ids of the nodes whose pushed claim is laid over membership's (for INFO and tests). */
   public Set<String> pushedClaims() {
     return Set.copyOf(pushed.keySet());

@@ -306,6 +306,25 @@ class BusStateTest {
   }
 
   @Test
+  void aPushedClaimTouchesOnlyTheNodesWhoseSlotsOrPrimaryItConcerns() {
+    // Q2, a primary of other slots: shows the claim, nothing to do
+    assertThat(observer().touches(R_WON)).isFalse();
+    // P's slots: a primary serving them must act
+    BusState p = new BusState(primary(P, 1, range(0, 5460)), TIMING, new Random(1));
+    p.updatePeers(gossip(replica(R, P, 10)));
+    assertThat(p.touches(R_WON)).isTrue();
+    // a replica of the failed P (whose slots R took) must follow the new primary
+    String other = id('6');
+    BusState r2 = new BusState(replica(other, P, 10), TIMING, new Random(1));
+    r2.updatePeers(gossip(replica(R, P, 10)));
+    assertThat(r2.touches(R_WON)).isTrue();
+    // a replica of Q1 (alive, other slots): nothing to do
+    BusState q1r = new BusState(replica(other, Q1, 10), TIMING, new Random(1));
+    q1r.updatePeers(gossip(replica(R, P, 10)));
+    assertThat(q1r.touches(R_WON)).isFalse();
+  }
+
+  @Test
   void aPushedClaimHoldsUntilMembershipShowsItsEpochThenMembershipRulesAgain() {
     BusState o = observer();
     o.onClaimPushed(R_WON);
