@@ -145,8 +145,9 @@ public final class RedisNodeConfig {
     /**
      * Grapevine's probe interval (default 300 ms, probe timeout 150 ms); with the suspicion
      * multiplier it sets the time a crash takes to become a failure verdict (about 1–1.5 s at the
-     * defaults, as Redis's node timeout of 1 s), and the bus's bytes (about 1.1 KB/s per node at
-     * N = 30–60; 500 ms: about 0.85 KB/s and a verdict about 0.5 s later).
+     * defaults, as Redis's node timeout of 1 s), and most of the bus's bytes (about 0.45 KB/s per
+     * node at N = 6, 0.65 KB/s at N = 30–60; a 500 ms probe sends fewer, and its verdict comes about
+     * 0.5 s later).
      */
     public Builder probeInterval(Duration v) { probeInterval = v; return this; }
 
