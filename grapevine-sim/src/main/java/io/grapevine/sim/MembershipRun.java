@@ -4,6 +4,7 @@ package io.grapevine.sim;
 import io.grapevine.api.Member;
 import io.grapevine.api.MemberEvent;
 import io.grapevine.api.MemberState;
+import io.grapevine.api.MembershipStats;
 import io.grapevine.membership.Membership;
 import io.grapevine.assembly.NodeSetup;
 import io.grapevine.assembly.ProtocolRegistry;
@@ -51,6 +52,12 @@ final class MembershipRun extends Simulation.Run implements Engine.EventSink {
   private long convergedAt = -1;
   private long prevPackets;
   private long prevBytes;
+  /**
+   * Each node's push-pull and backlog-sync counters at the last sample: the timeseries shows what
+   * full-state exchanges did each second beside gossip (a restarted node's counters start again).
+   */
+  private long[] prevPushPulls;
+  private long[] prevBacklogSyncs;
   private final SimulationResult result = new SimulationResult();
   private final SharedInterner interner = new SharedInterner();
   /** Each node's membership protocol (of its current life), on the stack the engine steps. */
@@ -176,7 +183,10 @@ final class MembershipRun extends Simulation.Run implements Engine.EventSink {
       engine.schedule(before * 1000, () -> flakyStatesBeforeEnd = flakyStates());
     }
     result.timeseriesColumns.addAll(List.of("time_s", "up", "full_view_fraction", "mean_view_fraction",
-        "packets", "bytes", "false_suspicions", "false_dead", "crash_detected_fraction"));
+        "packets", "bytes", "false_suspicions", "false_dead", "crash_detected_fraction", "push_pulls",
+        "backlog_syncs"));
+    prevPushPulls = new long[n];
+    prevBacklogSyncs = new long[n];
     long end = scenario.durationMillis * 1000;
     for (long t = scenario.sampleEveryMillis; t <= scenario.durationMillis; t += scenario.sampleEveryMillis) {
       engine.schedule(t * 1000 - 1, this::sample);
@@ -690,8 +700,23 @@ final class MembershipRun extends Simulation.Run implements Engine.EventSink {
     }
     long packets = engine.packetsSent();
     long bytes = engine.bytesSent();
+    long pushPulls = 0;
+    long backlogSyncs = 0;
+    for (int i = 0; i < n; i++) {
+      if (members[i] == null) {
+        continue;
+      }
+      MembershipStats st = members[i].stats();
+      // Below the last sample only after a restart, whose node counts from zero again.
+      pushPulls += st.pushPulls() >= prevPushPulls[i] ? st.pushPulls() - prevPushPulls[i] : st.pushPulls();
+      backlogSyncs += st.backlogSyncs() >= prevBacklogSyncs[i]
+          ? st.backlogSyncs() - prevBacklogSyncs[i] : st.backlogSyncs();
+      prevPushPulls[i] = st.pushPulls();
+      prevBacklogSyncs[i] = st.backlogSyncs();
+    }
     result.timeseries.add(new double[] {(now + 1) / 1000.0, up, up == 0 ? 0 : full / (double) up,
-        up == 0 ? 0 : viewSum / up, packets - prevPackets, bytes - prevBytes, falseSuspicions, falseDead, detected});
+        up == 0 ? 0 : viewSum / up, packets - prevPackets, bytes - prevBytes, falseSuspicions, falseDead, detected,
+        pushPulls, backlogSyncs});
     prevPackets = packets;
     prevBytes = bytes;
   }
