@@ -95,6 +95,13 @@ final class FakeCluster implements Cluster {
   }
 
   @Override
+  public boolean probeSoon(String name) {
+    Member m = members.get(name);
+    return m != null && !name.equals(localName) && m.state() != MemberState.DEAD
+        && m.state() != MemberState.LEFT;
+  }
+
+  @Override
   public AutoCloseable addListener(MembershipListener listener) {
     return () -> {};
   }
