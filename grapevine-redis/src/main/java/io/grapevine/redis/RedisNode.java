@@ -58,6 +58,9 @@ public final class RedisNode implements AutoCloseable {
   // change that matters (a verdict, a claim, a vote, the end of an election's delay) ticks at once.
   // At 50 ms, the wake-ups alone were the largest share of an idle node's CPU (60 nodes on 2 cores)
   private static final long TICK_MILLIS = 250;
+  // a tick that took this long (its work is a walk of the member list and the config rules) is
+  // logged with its steps
+  private static final long SLOW_TICK_MILLIS = 100;
   // a replica link carries a GVPING when idle, well within the replica's read timeout (2 s)
   private static final long REPL_PING_MILLIS = 500;
   // a voter that refused (its own failure verdict not reached yet) is asked again this soon: over
@@ -93,6 +96,9 @@ public final class RedisNode implements AutoCloseable {
   // one tick at a time: mostly on the tick thread, but the election thread takes its win itself
   // (taken before lock, never while holding it)
   private final Object tickMonitor = new Object();
+  private long tickWalkNanos; // under tickMonitor: the last tick's steps, for the slow-tick line
+  private long tickLockWaitNanos;
+  private long tickDecideNanos;
 
   private record Decoded(byte[] metadata, NodeClaim claim) {}
   private final AtomicLong peersSuspected = new AtomicLong();
@@ -263,11 +269,20 @@ public final class RedisNode implements AutoCloseable {
   // ---------------------------------------------------------------- the bus
 
   private void tickSafely() {
+    long asked = System.nanoTime();
     synchronized (tickMonitor) {
+      long began = System.nanoTime();
       try {
         tick();
       } catch (RuntimeException e) {
         log.warn("tick failed", e);
+      }
+      long tookMillis = (System.nanoTime() - asked) / 1_000_000;
+      if (tookMillis >= SLOW_TICK_MILLIS) {
+        // where a failover's time goes on a busy host: which step of the tick waited
+        log.info("slow tick: {} ms (waiting for the previous tick {} ms, walking members {} ms, "
+            + "waiting for the lock {} ms, deciding {} ms)", tookMillis, (began - asked) / 1_000_000,
+            tickWalkNanos / 1_000_000, tickLockWaitNanos / 1_000_000, tickDecideNanos / 1_000_000);
       }
     }
   }
@@ -288,9 +303,11 @@ public final class RedisNode implements AutoCloseable {
   }
 
   private void tick() {
+    tickWalkNanos = tickLockWaitNanos = tickDecideNanos = 0;
     if (closed) {
       return;
     }
+    long walkStart = System.nanoTime();
     healthMax.accumulateAndGet(cluster.healthScore(), Math::max);
     Map<String, Peer> peers = new HashMap<>();
     java.util.Set<String> present = new java.util.HashSet<>();
@@ -337,7 +354,11 @@ public final class RedisNode implements AutoCloseable {
     String roleBefore;
     long wakeup;
     boolean flush;
+    long lockAsked = System.nanoTime();
+    tickWalkNanos = lockAsked - walkStart;
     synchronized (lock) {
+      long lockHeld = System.nanoTime();
+      tickLockWaitNanos = lockHeld - lockAsked;
       roleBefore = state.self().primary() ? "primary" : "replica of " + state.self().primaryId();
       state.setOffset(offset);
       state.updatePeers(peers);
@@ -357,6 +378,7 @@ public final class RedisNode implements AutoCloseable {
       flush = pendingPublish != null;
       wakeup = state.nextWakeup();
       lock.notifyAll(); // paused writers re-check whether this node is still a primary
+      tickDecideNanos = System.nanoTime() - lockHeld;
     }
     if (flush) {
       // on another thread: Grapevine's event loop may be slow to take it (a busy host), and the
