@@ -707,10 +707,8 @@ final class MembershipRun extends Simulation.Run implements Engine.EventSink {
         continue;
       }
       MembershipStats st = members[i].stats();
-      // Below the last sample only after a restart, whose node counts from zero again.
-      pushPulls += st.pushPulls() >= prevPushPulls[i] ? st.pushPulls() - prevPushPulls[i] : st.pushPulls();
-      backlogSyncs += st.backlogSyncs() >= prevBacklogSyncs[i]
-          ? st.backlogSyncs() - prevBacklogSyncs[i] : st.backlogSyncs();
+      pushPulls += sinceLastSample(st.pushPulls(), prevPushPulls[i]);
+      backlogSyncs += sinceLastSample(st.backlogSyncs(), prevBacklogSyncs[i]);
       prevPushPulls[i] = st.pushPulls();
       prevBacklogSyncs[i] = st.backlogSyncs();
     }
@@ -719,6 +717,11 @@ final class MembershipRun extends Simulation.Run implements Engine.EventSink {
         pushPulls, backlogSyncs});
     prevPackets = packets;
     prevBytes = bytes;
+  }
+
+  /** A node's counter's growth since the last sample; below it only after a restart, which counts from zero. */
+  private static long sinceLastSample(long now, long atLastSample) {
+    return now >= atLastSample ? now - atLastSample : now;
   }
 
   private void finish() {
