@@ -74,6 +74,7 @@ public final class RedisNode implements AutoCloseable {
   static final int MEMBER_NAME_DIGITS = 16;
 
   private final RedisNodeConfig config;
+  private final String selfName; // this node's Grapevine member name
   private final Object lock = new Object();
   private final Store store = new Store();
   private final BusState state;
@@ -146,6 +147,7 @@ public final class RedisNode implements AutoCloseable {
 
   private RedisNode(RedisNodeConfig config) throws IOException {
     this.config = config;
+    this.selfName = memberName(config.nodeId);
     this.limits = new Resp.Limits(config.maxArgs, config.maxBulkBytes, 64 * 1024);
     NodeClaim self = new NodeClaim(config.nodeId, 0, config.replicaOf == null, config.replicaOf,
         config.configEpoch, config.configEpoch, 0, config.slots);
@@ -175,7 +177,7 @@ public final class RedisNode implements AutoCloseable {
     try {
       this.published = self.encode();
       this.cluster = Cluster.builder()
-          .name(memberName(config.nodeId))
+          .name(selfName)
           .clusterName(config.clusterName)
           .bind(config.host + ":" + config.busPort)
           .config(membership)
@@ -311,7 +313,6 @@ public final class RedisNode implements AutoCloseable {
     healthMax.accumulateAndGet(cluster.healthScore(), Math::max);
     Map<String, Peer> peers = new HashMap<>();
     java.util.Set<String> present = new java.util.HashSet<>();
-    String selfName = memberName(config.nodeId);
     for (Member m : cluster.members()) {
       if (m.name().equals(selfName)) {
         continue;
