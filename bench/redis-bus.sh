@@ -21,6 +21,11 @@ cd "$(dirname "$0")/.."
 REPS=${REPS:-3}
 N=${N:-6}
 WINDOW=${WINDOW:-10}
+# seconds between the cluster formed and the bandwidth window (then the kill), both systems
+SETTLE=${SETTLE:-3}
+# grapevine-redis only: seconds of the failover watcher's polling before the kill (JIT-warm request
+# path); Redis's anchor polls from the kill on, and a C server has nothing to warm
+WARM=${WARM:-0}
 OUT=${OUT:-/tmp/grapevine-redis-bench}
 ANCHOR=${REDIS_ANCHOR:-../shared/anchors/redis-cluster}
 # "default": RedisNodeConfig's defaults (probe 300 ms, suspicion multiplier 1, failover delays x 0.5);
@@ -49,11 +54,11 @@ for rep in $(seq 1 "$REPS"); do
   IFS='|' read -ra cfgs <<<"$GV_CONFIGS"
   for c in "${cfgs[@]}"; do
     name=${c%%:*} opts=${c#*:}
-    python3 bench/redis_bus.py --nodes "$N" --base-port 21000 --window "$WINDOW" \
+    python3 bench/redis_bus.py --nodes "$N" --base-port 21000 --window "$WINDOW" --settle "$SETTLE" --warm "$WARM" \
       --node-opts "$opts" --tag "gv_${name}_n${N}_r${rep}" --out "$OUT/gv_${name}_n${N}_r${rep}.json" || true
   done
   for t in $REDIS_TIMEOUTS; do
-    python3 -O "$ANCHOR/rcbench.py" --nodes "$N" --node-timeout "$t" --layout replicas --window "$WINDOW" --base-port 12000 \
+    python3 -O "$ANCHOR/rcbench.py" --nodes "$N" --node-timeout "$t" --layout replicas --window "$WINDOW" --settle "$SETTLE" --base-port 12000 \
       --tag "redis_t${t}_n${N}_r${rep}" --out "$OUT/redis_t${t}_n${N}_r${rep}.json" || true
   done
 done

@@ -93,6 +93,8 @@ def main():
     ap.add_argument("--settle", type=float, default=3.0)
     ap.add_argument("--form-timeout", type=float, default=float(os.environ.get("FORM_TIMEOUT", "180")))
     ap.add_argument("--form-poll", type=float, default=0.5)
+    ap.add_argument("--warm", type=float, default=0.0,
+                    help="seconds of the failover's CLUSTER NODES polling before the kill")
     ap.add_argument("--out", required=True)
     ap.add_argument("--tag", default="")
     a = ap.parse_args()
@@ -104,7 +106,7 @@ def main():
     env = dict(os.environ, RUN_DIR=run_dir, NODE_OPTS=a.node_opts)
     subprocess.run([RUN, "stop"], env=env, check=False, capture_output=True)
     subprocess.run([RUN, "start", str(n), str(base)], env=env, check=True)
-    res = {"tag": a.tag, "nodes": n, "node_opts": a.node_opts}
+    res = {"tag": a.tag, "nodes": n, "node_opts": a.node_opts, "settle_s": a.settle, "warm_s": a.warm}
     try:
         pids = {}
         with open(os.path.join(run_dir, "pids")) as f:
@@ -148,11 +150,16 @@ def main():
         ta = time.time()
         sa = {p: fields(resp(p, "INFO", "cluster")) for p in ports}
         ca = {p: cpu_ticks(pids[p][0]) for p in ports}
+        tca = thread_cpu([pids[p][0] for p in ports])
         time.sleep(a.window)
         tb = time.time()
         sb = {p: fields(resp(p, "INFO", "cluster")) for p in ports}
         cb = {p: cpu_ticks(pids[p][0]) for p in ports}
         dt = tb - ta
+        # the idle cluster's CPU by thread over the window, per second: the baseline for the failover's
+        res["thread_cpu_idle_per_s"] = {k: round((v - tca.get(k, 0)) / dt, 3)
+                                        for k, v in thread_cpu([pids[p][0] for p in ports]).items()
+                                        if v - tca.get(k, 0) > 0}
         # false verdicts while forming: what every node counted before the kill
         res["before_kill"] = {k: sum(int(sb[p].get(k, 0)) for p in ports) for k in (
             "grapevine_peers_suspected", "grapevine_peers_failed", "grapevine_elections_started",
@@ -180,10 +187,23 @@ def main():
         obs = [p for p in ports if p != victim]
         fail_at, promo_at, self_at = {}, {}, None
         conns = {p: Conn(p) for p in obs}
+        # --warm S: the same polling for S seconds before the kill, so the failover does not land
+        # on JVMs whose request path is first being compiled (a deployed node serves clients all
+        # along; the watcher's polls start at the kill, and with them the JIT's work on that path)
+        t_warm = time.time()
+        while time.time() - t_warm < a.warm:
+            for c in conns.values():
+                c.send("CLUSTER", "NODES")
+            for c in conns.values():
+                c.read()
+            time.sleep(0.01)
+        cpu_before_kill = thread_cpu([pids[p][0] for p in obs])
         t_kill = time.time()
         res["kill_epoch_s"] = t_kill  # to line up with the nodes' log timestamps
         os.kill(pids[victim][0], 9)
+        rounds = []  # each poll round's start and end (s after the kill): how fresh a "seen" time is
         while time.time() - t_kill < 120:
+            r0 = time.time() - t_kill
             for p, c in list(conns.items()):
                 try:
                     c.send("CLUSTER", "NODES")
@@ -212,11 +232,18 @@ def main():
                         conns[p] = Conn(p)
                     except OSError:
                         pass
+            rounds.append((round(r0, 3), round(time.time() - t_kill, 3)))
             if len(fail_at) == len(obs) and len(promo_at) == len(obs):
                 break
             time.sleep(0.01)
         for c in conns.values():
             c.close()
+        # where the survivors' CPU went while the failover ran (kill to seen everywhere)
+        cpu_after = thread_cpu([pids[p][0] for p in obs])
+        res["thread_cpu_failover_s"] = {k: round(v - cpu_before_kill.get(k, 0), 2)
+                                        for k, v in cpu_after.items() if v - cpu_before_kill.get(k, 0) > 0}
+        res["failover_window_s"] = round(time.time() - t_kill, 2)
+        res["poll_rounds_s"] = rounds
         res["failure"] = {
             "first_fail_s": round(min(fail_at.values()), 3) if fail_at else None,
             "all_fail_s": round(max(fail_at.values()), 3) if len(fail_at) == len(obs) else None,
