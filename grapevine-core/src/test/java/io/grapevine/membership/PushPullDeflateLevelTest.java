@@ -15,8 +15,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Why the default push-pull deflate level is 1: on a member list it gives about the bytes of level 6
- * for a third of the CPU or less, and with thousands of members push-pulls are deflated hundreds of
- * times a second during a join or a round of syncs (the simulator at N = 3,000 ran a quarter faster).
+ * for a third of the CPU or less (measured in docs/benchmarks.md), and with thousands of members
+ * push-pulls are deflated hundreds of times a second during a join or a round of syncs.
  */
 class PushPullDeflateLevelTest {
   /** The entries of a push-pull of {@code n} members, named and addressed as a real cluster's. */
@@ -52,20 +52,11 @@ class PushPullDeflateLevelTest {
     }
   }
 
-  private static long fastestNanos(byte[] raw, int level) {
-    long best = Long.MAX_VALUE;
-    for (int i = 0; i < 9; i++) {
-      long t0 = System.nanoTime();
-      deflate(raw, level);
-      best = Math.min(best, System.nanoTime() - t0);
-    }
-    return best;
-  }
-
   @Test
   void theDefaultLevelCostsFewBytesMoreThanLevelSix() {
     int level = MembershipConfig.lan().pushPullDeflateLevel;
-    assertThat(level).isBetween(1, 9);
+    // zlib's fast end: its CPU against level 6 is measured in docs/benchmarks.md, not timed here
+    assertThat(level).isBetween(1, 2);
     for (int n : new int[] {50, 1_000, 10_000}) {
       byte[] raw = state(n);
       int atDefault = deflate(raw, level);
@@ -73,17 +64,5 @@ class PushPullDeflateLevelTest {
       assertThat(atDefault).as("N = %d: %d bytes at level %d, %d at 6", n, atDefault, level, atSix)
           .isGreaterThan(0).isLessThanOrEqualTo(atSix * 125 / 100);
     }
-  }
-
-  @Test
-  void theDefaultLevelDeflatesALargeStateInAFractionOfLevelSixsTime() {
-    byte[] raw = state(10_000);
-    int level = MembershipConfig.lan().pushPullDeflateLevel;
-    // Warm both paths, then the fastest of several runs each (a loaded machine slows some runs).
-    fastestNanos(raw, level);
-    fastestNanos(raw, 6);
-    long atDefault = fastestNanos(raw, level);
-    long atSix = fastestNanos(raw, 6);
-    assertThat(atDefault * 3 / 2).as("%d ns at level %d, %d ns at 6", atDefault, level, atSix).isLessThan(atSix);
   }
 }
