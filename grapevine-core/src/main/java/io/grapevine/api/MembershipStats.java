@@ -26,6 +26,8 @@ public final class MembershipStats {
   private final long pushPulls;
   private final long backlogSyncs;
   private final long pushPullsReused;
+  private final long digestSyncs;
+  private final long digestSyncRepairs;
   private final long nameConflicts;
   private final long[] dropped = new long[REASONS.length];
 
@@ -50,6 +52,8 @@ public final class MembershipStats {
       long deathsDeclared,
       long pushPulls,
       long backlogSyncs,
+      long digestSyncs,
+      long digestSyncRepairs,
       long pushPullsReused,
       long nameConflicts,
       long[] droppedByReason) {
@@ -69,13 +73,15 @@ public final class MembershipStats {
     this.pushPulls = pushPulls;
     this.backlogSyncs = backlogSyncs;
     this.pushPullsReused = pushPullsReused;
+    this.digestSyncs = digestSyncs;
+    this.digestSyncRepairs = digestSyncRepairs;
     this.nameConflicts = nameConflicts;
     System.arraycopy(droppedByReason, 0, dropped, 0, Math.min(droppedByReason.length, dropped.length));
   }
 
   /** All zero: the counters of a node that has done nothing (for tests and fakes). */
   public static MembershipStats empty() {
-    return new MembershipStats(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, new long[0]);
+    return new MembershipStats(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, new long[0]);
   }
 
   /** Packets the node received, for any of its protocols (counted by its stack). */
@@ -151,6 +157,19 @@ public final class MembershipStats {
   /** Push-pulls this node started because its gossip queue was backlogged. */
   public long backlogSyncs() {
     return backlogSyncs;
+  }
+
+  /** Digests of its member table this node sent (see {@code MembershipConfig.digestSyncInterval}). */
+  public long digestSyncs() {
+    return digestSyncs;
+  }
+
+  /**
+   * Digests this node received that differed from its own table, so that it sent the members of the
+   * differing buckets (and got the sender's in return); the rest found the two tables equal.
+   */
+  public long digestSyncRepairs() {
+    return digestSyncRepairs;
   }
 
   /**

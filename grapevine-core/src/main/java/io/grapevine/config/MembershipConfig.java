@@ -79,6 +79,38 @@ public final class MembershipConfig {
       value = "a node whose gossip queue owes more than this much gossip time (a join storm) also syncs full state with a random member, the wait doubling while the backlog lasts; 0 = off",
       valid = "0 or positive")
   public final Duration backlogSyncAfter;
+  /**
+   * Digest sync: this often a node sends a summary of its member table (a sum per bucket of
+   * members, about 8 bytes per 16 members, at most 8 KiB) to one random member, which answers only
+   * if they differ, with the members of the differing buckets, and gets the sender's in return. It
+   * repairs what gossip missed (a rumor dropped from full queues in a join storm, a lost datagram)
+   * within seconds, at a cost that scales with the difference, not with N as a full push-pull does.
+   * Jittered ±25%. Zero: off.
+   */
+  @KnobDoc(
+      value = "a node sends a digest of its member table (a sum per bucket of about 16 members) to a random member this often; only differing buckets' members are exchanged, so what gossip missed is repaired in seconds at a cost set by the difference, not by N; jittered ±25%; 0 = off",
+      valid = "0 or positive")
+  public final Duration digestSyncInterval;
+  /**
+   * Most member entries one side sends in one digest sync; the differing buckets beyond it (taken
+   * from a random one onwards) wait for the next sync. Bounds a sync's cost while views still differ
+   * widely (a join storm), when a full push-pull is what repairs.
+   */
+  @KnobDoc(
+      value = "most member entries one side sends in a digest sync (the rest wait for the next), bounding its cost while views differ widely",
+      unit = "members", valid = "1..65536")
+  public final int digestSyncMaxEntries;
+  /**
+   * A member first learned from another node's table (a push-pull, a digest sync) is re-announced
+   * by gossip only while this node's gossip queue holds fewer updates than this. In a small cluster
+   * that spreads a join at once; in a join storm of thousands, re-announcing every member a joiner
+   * learns would queue news the cluster mostly has (10^8 updates at N = 10,000), and what some node
+   * still lacks the digest syncs find. Members learned by gossip are always passed on.
+   */
+  @KnobDoc(
+      value = "a member first learned from another node's table (push-pull, digest sync) is re-announced only while the gossip queue holds fewer updates than this: a small cluster spreads joins at once, a join storm of thousands does not queue news the cluster already has",
+      unit = "updates", valid = "0..10000000")
+  public final int reannounceQueueLimit;
   /** Lifeguard local-health multiplier cap: timeouts stretch up to this factor on a slow node. */
   @KnobDoc(
       value = "Lifeguard: a node in bad local health stretches its timeouts up to this factor",
@@ -264,6 +296,9 @@ public final class MembershipConfig {
     this.gossipToTheDeadTime = b.gossipToTheDeadTime;
     this.pushPullInterval = b.pushPullInterval;
     this.backlogSyncAfter = b.backlogSyncAfter;
+    this.digestSyncInterval = b.digestSyncInterval;
+    this.digestSyncMaxEntries = b.digestSyncMaxEntries;
+    this.reannounceQueueLimit = b.reannounceQueueLimit;
     this.awarenessMaxMultiplier = b.awarenessMaxMultiplier;
     this.lifeguard = b.lifeguard;
     this.tcpFallbackPing = b.tcpFallbackPing;
@@ -301,6 +336,7 @@ public final class MembershipConfig {
         .gossipNodes(4)
         .gossipToTheDeadTime(Duration.ofSeconds(60))
         .pushPullInterval(Duration.ofSeconds(60))
+        .digestSyncInterval(Duration.ofSeconds(15))
         .build();
   }
 
@@ -385,6 +421,9 @@ public final class MembershipConfig {
     private Duration gossipToTheDeadTime = Duration.ofSeconds(30);
     private Duration pushPullInterval = Duration.ofSeconds(30);
     private Duration backlogSyncAfter = Duration.ofSeconds(20);
+    private Duration digestSyncInterval = Duration.ofSeconds(5);
+    private int digestSyncMaxEntries = 256;
+    private int reannounceQueueLimit = 64;
     private int awarenessMaxMultiplier = 8;
     private boolean lifeguard = true;
     private boolean tcpFallbackPing = true;
@@ -423,6 +462,9 @@ public final class MembershipConfig {
       gossipToTheDeadTime = c.gossipToTheDeadTime;
       pushPullInterval = c.pushPullInterval;
       backlogSyncAfter = c.backlogSyncAfter;
+      digestSyncInterval = c.digestSyncInterval;
+      digestSyncMaxEntries = c.digestSyncMaxEntries;
+      reannounceQueueLimit = c.reannounceQueueLimit;
       awarenessMaxMultiplier = c.awarenessMaxMultiplier;
       lifeguard = c.lifeguard;
       tcpFallbackPing = c.tcpFallbackPing;
@@ -459,6 +501,9 @@ public final class MembershipConfig {
     public Builder gossipToTheDeadTime(Duration v) { gossipToTheDeadTime = v; return this; }
     public Builder pushPullInterval(Duration v) { pushPullInterval = v; return this; }
     public Builder backlogSyncAfter(Duration v) { backlogSyncAfter = v; return this; }
+    public Builder digestSyncInterval(Duration v) { digestSyncInterval = v; return this; }
+    public Builder digestSyncMaxEntries(int v) { digestSyncMaxEntries = v; return this; }
+    public Builder reannounceQueueLimit(int v) { reannounceQueueLimit = v; return this; }
     public Builder awarenessMaxMultiplier(int v) { awarenessMaxMultiplier = v; return this; }
     public Builder lifeguard(boolean v) { lifeguard = v; return this; }
     public Builder tcpFallbackPing(boolean v) { tcpFallbackPing = v; return this; }
@@ -505,6 +550,9 @@ public final class MembershipConfig {
       nonNegative(errors, "gossipToTheDeadTime", gossipToTheDeadTime);
       positive(errors, "pushPullInterval", pushPullInterval);
       nonNegative(errors, "backlogSyncAfter", backlogSyncAfter);
+      nonNegative(errors, "digestSyncInterval", digestSyncInterval);
+      range(errors, "digestSyncMaxEntries", digestSyncMaxEntries, 1, 65_536);
+      range(errors, "reannounceQueueLimit", reannounceQueueLimit, 0, 10_000_000);
       range(errors, "awarenessMaxMultiplier", awarenessMaxMultiplier, 1, 100);
       range(errors, "udpPayloadBytes", udpPayloadBytes, 512, 65_000);
       range(errors, "streamMessageMaxBytes", streamMessageMaxBytes, 65_536, 1 << 30);

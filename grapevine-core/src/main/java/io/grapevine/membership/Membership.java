@@ -28,6 +28,7 @@ import io.grapevine.membership.MembershipMessages.Ping;
 import io.grapevine.membership.MembershipMessages.ProtocolState;
 import io.grapevine.membership.MembershipMessages.PushPull;
 import io.grapevine.membership.MembershipMessages.Suspect;
+import io.grapevine.membership.MembershipMessages.SyncDigest;
 import io.grapevine.node.Delivery;
 import io.grapevine.node.Endpoint;
 import io.grapevine.node.Outbox;
@@ -127,6 +128,17 @@ public final class Membership implements Protocol<Message>, PeerSampler, Piggyba
     byte[] alive;
     /** The UTF-8 length of {@link #name}, once asked; derived. */
     private int nameBytes;
+    /** This view's {@link MemberDigest#value}, once asked; derived. */
+    private long digestValue;
+    private boolean digested;
+
+    long digestValue() {
+      if (!digested) {
+        digestValue = MemberDigest.value(MemberDigest.nameHash(name), incarnation, state);
+        digested = true;
+      }
+      return digestValue;
+    }
 
     int nameUtf8Bytes() {
       if (nameBytes == 0) {
@@ -284,7 +296,18 @@ public final class Membership implements Protocol<Message>, PeerSampler, Piggyba
 
   /** Replaces a record's view (views are shared: never changed in place). */
   private void setView(Record r, View v) {
+    View old = r.v;
     r.v = interner.value(v);
+    if (old.incarnation != r.v.incarnation || old.state.isGone() != r.v.state.isGone()) {
+      tableDigest.remove(old.name, old.digestValue());
+      tableDigest.add(r.v.name, r.v.digestValue());
+    }
+  }
+
+  /** Adds {@code r} to the member table (and its digest). */
+  private void put(Record r) {
+    members.put(r);
+    tableDigest.add(r.v.name, r.v.digestValue());
   }
 
   /** Broadcast-queue key of another protocol's piggybacked message, never equal to a member name. */
@@ -308,6 +331,8 @@ public final class Membership implements Protocol<Message>, PeerSampler, Piggyba
   private final RandomGenerator random;
   private final Record self;
   private final KeyedTable<Record> members = new KeyedTable<>(r -> r.v.name);
+  /** A summary of {@link #members} for digest syncs; kept in step by {@link #put}, {@link #setView} and {@link #remove}. */
+  private final MemberDigest tableDigest = new MemberDigest();
   /** Every member but self, shuffled; probe order and the pool for random picks. */
   private final ArrayList<Record> others = new ArrayList<>();
   /** The members of {@link #others} that are dead or left, for reaping; small in a healthy cluster. */
@@ -363,6 +388,8 @@ public final class Membership implements Protocol<Message>, PeerSampler, Piggyba
   private long nextPushPullMillis = Long.MAX_VALUE;
   /** Periodic push-pulls started, the round number of their jitter. */
   private long pushPullRounds;
+  private long nextDigestSyncMillis = Long.MAX_VALUE;
+  private long digestSyncRounds;
   private long nextReapMillis = Long.MAX_VALUE;
   /** Earliest time of the next backlog sync, and the wait after it (doubles while backlogged). */
   private long nextBacklogSyncMillis = Long.MAX_VALUE;
@@ -440,7 +467,7 @@ public final class Membership implements Protocol<Message>, PeerSampler, Piggyba
     this.encoder = new MessageEncoder(config.udpPayloadBytes);
     this.self = newRecord(name, advertise, incarnation, metadata.clone(), WireFormat.MIN_VERSION,
         WireFormat.MAX_VERSION, 0);
-    members.put(self);
+    put(self);
   }
 
   // ------------------------------------------------------------------ commands
@@ -466,6 +493,7 @@ public final class Membership implements Protocol<Message>, PeerSampler, Piggyba
     nextGossipMillis = nowMillis + config.gossipInterval.toMillis();
     // Random phase too: nodes started together must not all sync state at the same moment.
     nextPushPullMillis = nowMillis + 1 + random.nextLong(config.pushPullIntervalMillis(liveCount));
+    nextDigestSyncMillis = nextDigestSync(nowMillis);
     nextReapMillis = nowMillis + REAP_CHECK_MILLIS;
     backlogSyncWaitMillis = config.backlogSyncAfter.toMillis();
     // Not before one period has passed: joining already syncs twice.
@@ -501,6 +529,7 @@ public final class Membership implements Protocol<Message>, PeerSampler, Piggyba
     nextProbeMillis = Long.MAX_VALUE;
     nextPushPullMillis = Long.MAX_VALUE;
     nextBacklogSyncMillis = Long.MAX_VALUE;
+    nextDigestSyncMillis = Long.MAX_VALUE;
     clearProbe();
     pickRandom(config.gossipNodes * 2, r -> !r.v.state.isGone());
     for (Record r : new ArrayList<>(picks)) {
@@ -732,6 +761,7 @@ public final class Membership implements Protocol<Message>, PeerSampler, Piggyba
     // 200 ms): the rounds resume on their old phase when something is queued.
     long gossip = gossipIdle() ? Long.MAX_VALUE : nextGossipMillis;
     long next = Math.min(Math.min(nextProbeMillis, gossip), Math.min(nextPushPullMillis, nextReapMillis));
+    next = Math.min(next, nextDigestSyncMillis);
     if (probeTarget != null && !indirectSent && !probeAcked) {
       next = Math.min(next, probeTimeoutMillis);
     }
@@ -793,13 +823,11 @@ public final class Membership implements Protocol<Message>, PeerSampler, Piggyba
     }
     if (nowMillis >= nextPushPullMillis) {
       pushPullWithRandomMember(out);
-      // Jittered by up to a quarter either way (the mean stays the interval): nodes started together
-      // sync right after joining, and at a fixed period they would keep exchanging in one burst.
-      // The jitter is a hash of the node's name and round, not a draw from the protocol's random
-      // stream, so that adding it moved no other seeded decision.
-      long interval = config.pushPullIntervalMillis(liveCount);
-      long h = io.grapevine.internal.hash.Hash64.mix(self.v.name.hashCode() * 0x9E3779B97F4A7C15L + (++pushPullRounds));
-      nextPushPullMillis = nowMillis + interval - interval / 4 + Math.floorMod(h, interval / 2 + 1);
+      nextPushPullMillis = nextPeriodicPushPull(nowMillis);
+    }
+    if (nowMillis >= nextDigestSyncMillis) {
+      digestSyncWithRandomMember(out);
+      nextDigestSyncMillis = nextDigestSync(nowMillis);
     }
     if (nowMillis >= nextReapMillis) {
       reap(nowMillis, out);
@@ -883,6 +911,21 @@ public final class Membership implements Protocol<Message>, PeerSampler, Piggyba
     }
     if (pushPull) {
       checkPushPullLimits(mine, entries);
+    }
+    if (pushPull && ((PushPull) mine.get(0)).partial()) {
+      checkSyncBuckets(syncBuckets(mine));
+    }
+  }
+
+  /** A partial push-pull names its buckets: a valid count and a bitmap of exactly that many bits. */
+  private static void checkSyncBuckets(byte[] marker) throws MalformedPacketException {
+    if (marker == null || marker.length < 4) {
+      throw new MalformedPacketException(DropReason.BAD_FIELD, "partial push-pull without its buckets");
+    }
+    int buckets = ByteBuffer.wrap(marker).getInt();
+    if (!MemberDigest.validBuckets(buckets) || marker.length != 4 + (buckets + 7) / 8) {
+      throw new MalformedPacketException(DropReason.BAD_FIELD, "partial push-pull buckets " + buckets + " in "
+          + marker.length + " bytes");
     }
   }
 
@@ -988,6 +1031,8 @@ public final class Membership implements Protocol<Message>, PeerSampler, Piggyba
       applySuspect(now, s.name(), s.incarnation(), s.from(), out);
     } else if (m instanceof Dead d) {
       applyDead(now, d.name(), d.incarnation(), d.from(), out);
+    } else if (m instanceof SyncDigest d) {
+      handleSyncDigest(d, out);
     } else {
       context.dropped(DropReason.UNEXPECTED);
     }
@@ -1314,11 +1359,11 @@ public final class Membership implements Protocol<Message>, PeerSampler, Piggyba
       }
       r = newRecord(interner.name(name), interner.endpoint(endpoint), incarnation,
           metadata == null ? NO_METADATA : metadata, pmin, pmax, now);
+      put(r);
       if (metadata == null && !holds(r, refDigest, refLength)) {
         setView(r, r.v.withMetadata(r.v.metadata, r.v.metaDigest, Long.MIN_VALUE));
         markStale(r, refDigest, refLength);
       }
-      members.put(r);
       // Append, then swap with a random slot: a random probe position in O(1).
       others.add(r);
       int slot = random.nextInt(others.size());
@@ -1326,9 +1371,14 @@ public final class Membership implements Protocol<Message>, PeerSampler, Piggyba
       others.set(slot, r);
       liveCount++;
       version++;
-      // Re-announced even when learned by push-pull (as memberlist does): when many nodes join at
-      // once, this redundancy is what lets each learn the others before the next push-pull.
-      queueAlive(r);
+      // Learned from another node's table (a push-pull, a digest sync): re-announced only while the
+      // queue is short. Such tables are old news to most members; re-announcing every member a
+      // joiner learns made each join of a storm queue thousands of updates the cluster already had,
+      // and what some node still lacks the digest syncs find. In a small cluster the few re-announced
+      // spread a join at once. A member learned by gossip is always passed on (rumor mongering).
+      if (!merging || broadcasts.size() < config.reannounceQueueLimit) {
+        queueAlive(r);
+      }
       emit(out, new MemberEvent(MemberEvent.Type.JOINED, r.snapshot()));
       return;
     }
@@ -1634,6 +1684,7 @@ public final class Membership implements Protocol<Message>, PeerSampler, Piggyba
 
   private void remove(Record r, long now, Outbox out) {
     members.remove(r.v.name);
+    tableDigest.remove(r.v.name, r.v.digestValue());
     goneMembers.remove(r);
     int index = others.indexOf(r);
     others.remove(index);
@@ -1938,14 +1989,9 @@ public final class Membership implements Protocol<Message>, PeerSampler, Piggyba
     long stateBytes = 0;
     for (Record r : entries) {
       View v = r.v;
-      long incarnation = v.incarnation;
-      if (r != self && (r.is(Record.META_STALE) || v.metaIncarnation < v.incarnation)) {
-        // Only what is known: the metadata held, at the incarnation it is known for (none yet:
-        // skipped). A suspicion at a later incarnation travels by gossip.
-        if (v.metaIncarnation == Long.MIN_VALUE) {
-          continue;
-        }
-        incarnation = v.metaIncarnation;
+      long incarnation = entryIncarnation(r);
+      if (incarnation == Long.MIN_VALUE) {
+        continue;
       }
       long bytes = MemberStateEntry.size(v.nameUtf8Bytes(), v.endpoint, v.metadata.length);
       if (written.size() >= config.pushPullMaxMembers || stateBytes + bytes > config.pushPullMaxBytes) {
@@ -2038,7 +2084,7 @@ public final class Membership implements Protocol<Message>, PeerSampler, Piggyba
       return null;
     }
     PushPull flagged = new PushPull(header.join(), header.reply(), header.senderName(), header.sender(),
-        header.count(), true);
+        header.count(), true, header.partial());
     Deflated body = new Deflated(raw.length, e.deflated, List.of());
     int size = WireFormat.overhead(64) + (int) WireSize.message(flagged::writeBody) + (int) WireSize.message(
         body::writeBody);
@@ -2103,6 +2149,10 @@ public final class Membership implements Protocol<Message>, PeerSampler, Piggyba
   }
 
   private void handlePushPull(long now, PushPull header, Outbox out) {
+    if (header.partial()) {
+      handlePartialPushPull(now, header, out);
+      return;
+    }
     stats.pushPulls++;
     mergeState(now, header, out);
     lastStateMergedMillis = now;
@@ -2133,7 +2183,15 @@ public final class Membership implements Protocol<Message>, PeerSampler, Piggyba
       // One more full sync soon after joining catches members that joined at the same time as we
       // did, whose announcements may have run out of retransmissions while the cluster looked small.
       long soon = now + config.probeInterval.toMillis() + random.nextLong(4 * config.probeInterval.toMillis());
-      nextPushPullMillis = Math.min(nextPushPullMillis, soon);
+      if (config.digestSyncInterval.isZero()) {
+        nextPushPullMillis = Math.min(nextPushPullMillis, soon);
+      } else {
+        // A digest sync does it for a fraction of the cost: only the members that differ travel.
+        // The join was a full sync, so the next full one is a whole period (for the size now
+        // known) away, not within the first period the node drew while it knew only itself.
+        nextDigestSyncMillis = Math.min(nextDigestSyncMillis, soon);
+        nextPushPullMillis = nextPeriodicPushPull(now);
+      }
       emit(out, new JoinResult(header.sender(), header.count()));
     }
   }
@@ -2203,6 +2261,190 @@ public final class Membership implements Protocol<Message>, PeerSampler, Piggyba
         default -> throw new AssertionError(e.state());
       }
     }
+  }
+
+  // ------------------------------------------------------------------ digest sync
+
+  /**
+   * Name of the protocol state that a partial push-pull carries: buckets(4) and a bitmap of the
+   * buckets (bit {@code b} of byte {@code b / 8}, least significant first) whose members it holds.
+   */
+  static final String SYNC_BUCKETS = "membership.sync";
+
+  /**
+   * The next periodic push-pull after {@code now}: jittered by up to a quarter either way (the mean
+   * stays the interval), as nodes started together sync right after joining, and at a fixed period
+   * they would keep exchanging in one burst. The jitter is a hash of the node's name and round, not a
+   * draw from the protocol's random stream, so that adding it moved no other seeded decision.
+   */
+  private long nextPeriodicPushPull(long now) {
+    long interval = config.pushPullIntervalMillis(liveCount);
+    long h = io.grapevine.internal.hash.Hash64.mix(self.v.name.hashCode() * 0x9E3779B97F4A7C15L + (++pushPullRounds));
+    return now + interval - interval / 4 + Math.floorMod(h, interval / 2 + 1);
+  }
+
+  /** This node's table digest, for tests of this package. */
+  MemberDigest tableDigest() {
+    return tableDigest;
+  }
+
+  /** The next digest sync after {@code now}: the interval, jittered ±25% by a hash of name and round. */
+  private long nextDigestSync(long now) {
+    long interval = config.digestSyncInterval.toMillis();
+    if (interval == 0) {
+      return Long.MAX_VALUE;
+    }
+    long h = io.grapevine.internal.hash.Hash64.mix(self.v.name.hashCode() * 0xC2B2AE3D27D4EB4FL + (++digestSyncRounds));
+    return now + interval - interval / 4 + Math.floorMod(h, interval / 2 + 1);
+  }
+
+  /**
+   * Sends this node's table digest to one random live member: a datagram when it fits (a small
+   * cluster's digest is a few dozen bytes), else a stream.
+   */
+  private void digestSyncWithRandomMember(Outbox out) {
+    pickRandom(1, r -> !r.v.state.isGone());
+    if (picks.isEmpty()) {
+      return;
+    }
+    int buckets = MemberDigest.bucketsFor(members.size());
+    SyncDigest d = new SyncDigest(self.v.name, self.v.endpoint, tableDigest.sums(buckets));
+    PacketWriter w = new PacketWriter(WireFormat.overhead(64) + 400 + 8 * buckets, clusterName).begin();
+    write(w, d);
+    ByteBuffer packet = w.finish();
+    stats.digestSyncs++;
+    countOut(packet);
+    out.send(picks.get(0).v.endpoint, packet,
+        packet.remaining() <= config.udpPayloadBytes ? Delivery.DATAGRAM : Delivery.STREAM);
+  }
+
+  /**
+   * A peer's digest: nothing if the tables agree; else this node's members of the differing buckets
+   * (from a random bucket onwards, up to {@link MembershipConfig#digestSyncMaxEntries}), naming the
+   * buckets, so that the peer answers with its own members of them.
+   */
+  private void handleSyncDigest(SyncDigest d, Outbox out) {
+    int buckets = d.sums().length;
+    long[] mine = tableDigest.sums(buckets);
+    byte[] chosen = new byte[(buckets + 7) / 8];
+    int budget = config.digestSyncMaxEntries;
+    int start = random.nextInt(buckets);
+    boolean any = false;
+    for (int k = 0; k < buckets && budget > 0; k++) {
+      int b = (start + k) & (buckets - 1);
+      if (mine[b] == d.sums()[b]) {
+        continue;
+      }
+      int n = tableDigest.count(b, buckets);
+      if (any && n > budget) {
+        continue;
+      }
+      chosen[b >>> 3] |= (byte) (1 << (b & 7));
+      budget -= Math.max(1, n);
+      any = true;
+    }
+    if (!any) {
+      return;
+    }
+    stats.digestSyncsRepairing++;
+    Record sender = members.get(d.senderName());
+    sendPartial(d.sender(), false, buckets, chosen, sender != null && sender.is(Record.INFLATES_BIT), out);
+  }
+
+  /** A partial push-pull: merged; the first one is answered with this node's members of its buckets. */
+  private void handlePartialPushPull(long now, PushPull header, Outbox out) {
+    mergeState(now, header, out);
+    if (header.reply()) {
+      return;
+    }
+    byte[] marker = syncBuckets(pendingStates);
+    int buckets = ByteBuffer.wrap(marker).getInt();
+    byte[] chosen = java.util.Arrays.copyOfRange(marker, 4, marker.length);
+    sendPartial(header.sender(), true, buckets, chosen, header.deflated(), out);
+  }
+
+  /** The {@link #SYNC_BUCKETS} state's bytes among {@code states}, or null. */
+  private static byte[] syncBuckets(List<? extends Message> states) {
+    for (Message m : states) {
+      if (m instanceof ProtocolState st && st.protocol().equals(SYNC_BUCKETS)) {
+        return st.state();
+      }
+    }
+    return null;
+  }
+
+  /**
+   * Sends this node's members of the {@code chosen} buckets (of {@code buckets}), up to {@link
+   * MembershipConfig#digestSyncMaxEntries}, as a partial push-pull; deflated when the peer reads
+   * that and it is worth it.
+   */
+  private void sendPartial(Endpoint to, boolean reply, int buckets, byte[] chosen, boolean deflate, Outbox out) {
+    List<Record> entries = new ArrayList<>();
+    int size = WireFormat.overhead(64) + 400 + 32 + chosen.length;
+    long limit = Math.min(config.pushPullMaxBytes, config.streamMessageMaxBytes - size);
+    long[] stateBytes = {0};
+    int bits = MemberDigest.bits(buckets);
+    for (int b = 0; b < buckets && entries.size() < config.digestSyncMaxEntries; b++) {
+      if ((chosen[b >>> 3] & (1 << (b & 7))) == 0) {
+        continue;
+      }
+      int bucket = b;
+      // The table keeps a bucket's members in one run of slots: only those are visited.
+      members.forEachNear(bucket, bits, r -> {
+        if (entries.size() >= config.digestSyncMaxEntries || MemberDigest.bucket(r.v.name, buckets) != bucket
+            || entryIncarnation(r) == Long.MIN_VALUE) {
+          return;
+        }
+        long bytes = MemberStateEntry.size(r.v.nameUtf8Bytes(), r.v.endpoint, r.v.metadata.length);
+        if (stateBytes[0] + bytes <= limit) {
+          stateBytes[0] += bytes;
+          entries.add(r);
+        }
+      });
+    }
+    if (reply && entries.isEmpty()) {
+      return;
+    }
+    byte[] marker = new byte[4 + chosen.length];
+    ByteBuffer.wrap(marker).putInt(buckets).put(chosen);
+    PushPull header = new PushPull(false, reply, self.v.name, self.v.endpoint, entries.size(), false, true);
+    PacketWriter w = new PacketWriter(size + (int) stateBytes[0], clusterName).begin();
+    write(w, header);
+    int headerEnd = w.position();
+    for (Record r : entries) {
+      View v = r.v;
+      w.beginMessage(MessageType.MEMBER_STATE);
+      MemberStateEntry.writeBody(w, v.state, entryIncarnation(r), v.name, v.endpoint, v.protocolMin, v.protocolMax,
+          v.metadata);
+      w.endMessage();
+    }
+    write(w, new ProtocolState(SYNC_BUCKETS, marker));
+    int messages = w.messageCount() - 1;
+    ByteBuffer packet = w.finish();
+    if (deflate && config.pushPullDeflateLevel > 0 && packet.remaining() > 1024) {
+      byte[] body = new byte[packet.limit() - WireFormat.CRC_LENGTH - headerEnd];
+      packet.get(headerEnd, body);
+      ByteBuffer deflated = deflated(new PushPullEncoding(lastNow, false, self.v, entries.size(), body, messages),
+          header);
+      if (deflated != null) {
+        packet = deflated;
+      }
+    }
+    countOut(packet);
+    out.send(to, packet, Delivery.STREAM);
+  }
+
+  /**
+   * The incarnation a state exchange claims for {@code r}: only what is known, the metadata held at
+   * the incarnation it is known for; Long.MIN_VALUE when none is (learned by reference, never
+   * fetched: not sent). A suspicion at a later incarnation travels by gossip.
+   */
+  private long entryIncarnation(Record r) {
+    View v = r.v;
+    if (r != self && (r.is(Record.META_STALE) || v.metaIncarnation < v.incarnation)) {
+      return v.metaIncarnation;
+    }
+    return v.incarnation;
   }
 
   // ------------------------------------------------------------------ helpers

@@ -25,6 +25,8 @@ final class MembershipCounters {
   volatile long deathsDeclared;
   volatile long pushPulls;
   volatile long backlogSyncs;
+  volatile long digestSyncs;
+  volatile long digestSyncsRepairing;
   volatile long pushPullsReused;
   volatile long nameConflicts;
   volatile long metadataFetches;
@@ -57,6 +59,8 @@ final class MembershipCounters {
         deathsDeclared,
         pushPulls,
         backlogSyncs,
+        digestSyncs,
+        digestSyncsRepairing,
         pushPullsReused,
         nameConflicts,
         dropped);

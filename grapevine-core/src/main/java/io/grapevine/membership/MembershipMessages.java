@@ -20,7 +20,7 @@ final class MembershipMessages {
 
   /** Any membership message. */
   sealed interface Message permits Ping, IndirectPing, Ack, Nack, Alive, Suspect, Dead, PushPull, MemberStateEntry,
-      ProtocolState, Deflated, AliveRef, MetadataRequest, Metadata {
+      ProtocolState, Deflated, AliveRef, MetadataRequest, Metadata, SyncDigest {
     MessageType type();
 
     void writeBody(FieldWriter w);
@@ -208,14 +208,20 @@ final class MembershipMessages {
   }
 
   /**
-   * Header of a full-state exchange: flags(1: bit0 join, bit1 reply, bit2 deflated) senderName(str8)
-   * sender(endpoint) count(4); followed in the same packet by {@code count} member entries and any
-   * protocol states, or, with bit2, by one {@link Deflated} message holding them.
+   * Header of a state exchange: flags(1: bit0 join, bit1 reply, bit2 deflated, bit3 partial)
+   * senderName(str8) sender(endpoint) count(4); followed in the same packet by {@code count} member
+   * entries and any protocol states, or, with bit2, by one {@link Deflated} message holding them. A
+   * partial one (the second and third steps of a digest sync) carries only the members of the
+   * buckets named by its one {@code membership.sync} protocol state, and no other protocol's state.
    */
-  record PushPull(boolean join, boolean reply, String senderName, Endpoint sender, int count, boolean deflated)
-      implements Message {
+  record PushPull(boolean join, boolean reply, String senderName, Endpoint sender, int count, boolean deflated,
+      boolean partial) implements Message {
     PushPull(boolean join, boolean reply, String senderName, Endpoint sender, int count) {
-      this(join, reply, senderName, sender, count, false);
+      this(join, reply, senderName, sender, count, false, false);
+    }
+
+    PushPull(boolean join, boolean reply, String senderName, Endpoint sender, int count, boolean deflated) {
+      this(join, reply, senderName, sender, count, deflated, false);
     }
 
     public MessageType type() {
@@ -223,17 +229,17 @@ final class MembershipMessages {
     }
 
     public void writeBody(FieldWriter w) {
-      w.putByte((join ? 1 : 0) | (reply ? 2 : 0) | (deflated ? 4 : 0)).putString8(senderName).putEndpoint(sender)
-          .putInt(count);
+      w.putByte((join ? 1 : 0) | (reply ? 2 : 0) | (deflated ? 4 : 0) | (partial ? 8 : 0)).putString8(senderName)
+          .putEndpoint(sender).putInt(count);
     }
 
     static PushPull read(PacketReader r) throws MalformedPacketException {
       int flags = r.getByte();
-      if ((flags & ~7) != 0) {
+      if ((flags & ~15) != 0 || (flags & 9) == 9) {
         throw new MalformedPacketException(DropReason.BAD_FIELD, "push-pull flags " + flags);
       }
       PushPull p = new PushPull((flags & 1) != 0, (flags & 2) != 0, r.getString8(), r.getEndpoint(), r.getInt(),
-          (flags & 4) != 0);
+          (flags & 4) != 0, (flags & 8) != 0);
       if (p.count < 0) {
         throw new MalformedPacketException(DropReason.BAD_FIELD, "negative count");
       }
@@ -379,6 +385,42 @@ final class MembershipMessages {
     }
   }
 
+  /**
+   * senderName(str8) sender(endpoint) buckets(4) sums(8 × buckets): the first step of a digest sync,
+   * the sender's {@link MemberDigest} folded to {@code buckets} (a power of two up to {@value
+   * MemberDigest#FINE}). A receiver whose sums differ answers with a partial {@link PushPull}.
+   */
+  record SyncDigest(String senderName, Endpoint sender, long[] sums) implements Message {
+    public MessageType type() {
+      return MessageType.SYNC_DIGEST;
+    }
+
+    public void writeBody(FieldWriter w) {
+      w.putString8(senderName).putEndpoint(sender).putInt(sums.length);
+      for (long s : sums) {
+        w.putLong(s);
+      }
+    }
+
+    static SyncDigest read(PacketReader r) throws MalformedPacketException {
+      String name = r.getString8();
+      Endpoint sender = r.getEndpoint();
+      int buckets = r.getInt();
+      if (!MemberDigest.validBuckets(buckets)) {
+        throw new MalformedPacketException(DropReason.BAD_FIELD, "sync digest of " + buckets + " buckets");
+      }
+      if (r.remaining() != 8L * buckets) {
+        throw new MalformedPacketException(DropReason.BAD_FIELD, "sync digest of " + buckets + " buckets in "
+            + r.remaining() + " bytes");
+      }
+      long[] sums = new long[buckets];
+      for (int i = 0; i < buckets; i++) {
+        sums[i] = r.getLong();
+      }
+      return new SyncDigest(name, sender, sums);
+    }
+  }
+
   /** Decodes the current message of {@code r}, or returns null for a type this protocol does not own. */
   static Message read(PacketReader r, int maxMeta) throws MalformedPacketException {
     MessageType type = MessageType.of(r.type());
@@ -400,6 +442,7 @@ final class MembershipMessages {
       case ALIVE_REF -> m = AliveRef.read(r, maxMeta);
       case METADATA_REQUEST -> m = MetadataRequest.read(r);
       case METADATA -> m = Metadata.read(r, maxMeta);
+      case SYNC_DIGEST -> m = SyncDigest.read(r);
       default -> {
         return null;
       }

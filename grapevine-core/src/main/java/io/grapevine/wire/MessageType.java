@@ -26,6 +26,8 @@ public enum MessageType {
   METADATA_REQUEST(0x0D),
   /** A member's alive state with its whole metadata, over TCP: the answer to METADATA_REQUEST. */
   METADATA(0x0E),
+  /** A member table's digest: bucket sums; a receiver that differs answers with a partial PUSH_PULL. */
+  SYNC_DIGEST(0x0F),
   // dissemination: 0x20..0x3F
   USER_EVENT(0x20),
   RUMOR_HEADER(0x21),

@@ -63,7 +63,7 @@ class ConfigRegistryTest {
         }
       }
     }
-    assertThat(ConfigRegistry.MEMBERSHIP.knobs()).hasSize(34);
+    assertThat(ConfigRegistry.MEMBERSHIP.knobs()).hasSize(37);
     assertThat(ConfigRegistry.KV.knobs()).hasSize(11);
     assertThat(ConfigRegistry.RING.knobs()).extracting(Knob::name)
         .containsExactly("roundInterval", "randomPeersPerRound", "maxDescriptors", "forgetFailedFor");

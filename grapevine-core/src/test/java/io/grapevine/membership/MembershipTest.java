@@ -421,12 +421,15 @@ class MembershipTest {
    * A join storm: 250 nodes join through one seed at once, with gossip cut to one 512-byte packet
    * per round and push-pull pushed out to 50 minutes, so the news outruns piggybacking. A node
    * whose queue owes more than {@code backlogSyncAfter} of gossip syncs full state early; every
-   * view completes sooner than with it off, and the doubling wait bounds the extra syncs.
+   * view completes sooner than with it off, and the doubling wait bounds the extra syncs. Every
+   * member learned is re-announced (as a queue limit of 10^7 allows) and digest syncs are off, so
+   * the queues back up and only backlog syncs repair.
    */
   @Test
   void backloggedGossipQueueTriggersAnEarlyFullSync() {
     MembershipConfig slowGossip = LAN.toBuilder().gossipNodes(1).udpPayloadBytes(512)
-        .pushPullInterval(Duration.ofMinutes(10)).build();
+        .pushPullInterval(Duration.ofMinutes(10)).reannounceQueueLimit(10_000_000).digestSyncInterval(Duration.ZERO)
+        .build();
     int n = 250;
     for (long seed = 1; seed <= 2; seed++) {
       StackCluster on = Members.cluster(n, seed, 2, slowGossip.toBuilder().backlogSyncAfter(Duration.ofSeconds(5)).build());

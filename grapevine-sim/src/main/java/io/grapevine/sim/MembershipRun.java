@@ -58,6 +58,8 @@ final class MembershipRun extends Simulation.Run implements Engine.EventSink {
    */
   private long[] prevPushPulls;
   private long[] prevBacklogSyncs;
+  private long[] prevDigestSyncs;
+  private long[] prevDigestRepairs;
   private final SimulationResult result = new SimulationResult();
   private final SharedInterner interner = new SharedInterner();
   /** Each node's membership protocol (of its current life), on the stack the engine steps. */
@@ -184,9 +186,11 @@ final class MembershipRun extends Simulation.Run implements Engine.EventSink {
     }
     result.timeseriesColumns.addAll(List.of("time_s", "up", "full_view_fraction", "mean_view_fraction",
         "packets", "bytes", "false_suspicions", "false_dead", "crash_detected_fraction", "push_pulls",
-        "backlog_syncs"));
+        "backlog_syncs", "digest_syncs", "digest_repairs"));
     prevPushPulls = new long[n];
     prevBacklogSyncs = new long[n];
+    prevDigestSyncs = new long[n];
+    prevDigestRepairs = new long[n];
     long end = scenario.durationMillis * 1000;
     for (long t = scenario.sampleEveryMillis; t <= scenario.durationMillis; t += scenario.sampleEveryMillis) {
       engine.schedule(t * 1000 - 1, this::sample);
@@ -702,6 +706,8 @@ final class MembershipRun extends Simulation.Run implements Engine.EventSink {
     long bytes = engine.bytesSent();
     long pushPulls = 0;
     long backlogSyncs = 0;
+    long digestSyncs = 0;
+    long digestRepairs = 0;
     for (int i = 0; i < n; i++) {
       if (members[i] == null) {
         continue;
@@ -711,10 +717,14 @@ final class MembershipRun extends Simulation.Run implements Engine.EventSink {
       backlogSyncs += sinceLastSample(st.backlogSyncs(), prevBacklogSyncs[i]);
       prevPushPulls[i] = st.pushPulls();
       prevBacklogSyncs[i] = st.backlogSyncs();
+      digestSyncs += sinceLastSample(st.digestSyncs(), prevDigestSyncs[i]);
+      digestRepairs += sinceLastSample(st.digestSyncRepairs(), prevDigestRepairs[i]);
+      prevDigestSyncs[i] = st.digestSyncs();
+      prevDigestRepairs[i] = st.digestSyncRepairs();
     }
     result.timeseries.add(new double[] {(now + 1) / 1000.0, up, up == 0 ? 0 : full / (double) up,
         up == 0 ? 0 : viewSum / up, packets - prevPackets, bytes - prevBytes, falseSuspicions, falseDead, detected,
-        pushPulls, backlogSyncs});
+        pushPulls, backlogSyncs, digestSyncs, digestRepairs});
     prevPackets = packets;
     prevBytes = bytes;
   }

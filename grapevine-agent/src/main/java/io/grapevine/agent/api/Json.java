@@ -169,6 +169,8 @@ public final class Json {
     o.put("deathsDeclared", s.deathsDeclared());
     o.put("pushPulls", s.pushPulls());
     o.put("backlogSyncs", s.backlogSyncs());
+    o.put("digestSyncs", s.digestSyncs());
+    o.put("digestSyncRepairs", s.digestSyncRepairs());
     o.put("pushPullsReused", s.pushPullsReused());
     o.put("nameConflicts", s.nameConflicts());
     Map<String, Long> dropped = new LinkedHashMap<>();

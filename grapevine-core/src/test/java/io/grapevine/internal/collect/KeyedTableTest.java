@@ -53,4 +53,45 @@ class KeyedTableTest {
     assertThat(table.containsKey("b")).isFalse();
     assertThat(table.iterator().hasNext()).isTrue();
   }
+
+  /**
+   * {@code forEachNear} finds every value of a hash prefix, at every prefix width and table size,
+   * after puts and removals (probe runs that spill into the next prefix, or wrap past the end), and
+   * visits few others.
+   */
+  @Test
+  void forEachNearVisitsEveryValueOfAPrefix() {
+    for (long seed = 1; seed <= 40; seed++) {
+      SplittableRandom random = new SplittableRandom(seed);
+      KeyedTable<Item> table = new KeyedTable<>(Item::name);
+      Map<String, Item> reference = new HashMap<>();
+      int keys = 1 + random.nextInt(2_000);
+      for (int op = 0; op < 4_000; op++) {
+        String key = "m" + random.nextInt(keys);
+        if (random.nextInt(4) == 0) {
+          table.remove(key);
+          reference.remove(key);
+        } else {
+          Item item = new Item(key, op);
+          table.put(item);
+          reference.put(key, item);
+        }
+      }
+      for (int bits = 0; bits <= 12; bits += 3) {
+        int visited = 0;
+        for (int prefix = 0; prefix < 1 << bits; prefix++) {
+          int p = prefix;
+          int b = bits;
+          List<Item> seen = new ArrayList<>();
+          table.forEachNear(prefix, bits, seen::add);
+          visited += seen.size();
+          List<Item> expected = reference.values().stream().filter(i -> KeyedTable.hashPrefix(i.name(), b) == p).toList();
+          assertThat(seen).as("seed %d bits %d prefix %d", seed, bits, prefix).containsAll(expected);
+        }
+        // Each value is visited for its own prefix, and for a neighbour's only when its run spills.
+        // A scan of the whole table per prefix would visit size × 2^bits.
+        assertThat(visited).as("seed %d bits %d", seed, bits).isLessThanOrEqualTo(2 * reference.size() + 4 * (1 << bits));
+      }
+    }
+  }
 }

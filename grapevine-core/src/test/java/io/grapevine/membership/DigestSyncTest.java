@@ -1,0 +1,229 @@
+// SPDX-License-Identifier: Apache-2.0
+package io.grapevine.membership;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.grapevine.api.MemberState;
+import io.grapevine.api.MembershipStats;
+import io.grapevine.config.MembershipConfig;
+import io.grapevine.membership.MembershipMessages.MemberStateEntry;
+import io.grapevine.membership.MembershipMessages.Message;
+import io.grapevine.membership.MembershipMessages.ProtocolState;
+import io.grapevine.membership.MembershipMessages.PushPull;
+import io.grapevine.membership.MembershipMessages.SyncDigest;
+import io.grapevine.node.Delivery;
+import io.grapevine.node.Endpoint;
+import io.grapevine.testkit.Packet;
+import io.grapevine.testkit.StackCluster;
+import io.grapevine.testkit.Traffic;
+import io.grapevine.testkit.VirtualNetwork;
+import io.grapevine.wire.DropReason;
+import io.grapevine.wire.MessageType;
+import io.grapevine.wire.PacketReader;
+import io.grapevine.wire.PacketWriter;
+import java.nio.ByteBuffer;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Digest syncs: a node sends a summary of its member table to a random member, which answers only
+ * when they differ, and then with the members of the differing buckets alone.
+ */
+class DigestSyncTest {
+  private static final Endpoint PEER = VirtualNetwork.endpointOf(50);
+  /** Gossip that misses news under loss (one transmission, one target) and no periodic full sync in the run. */
+  private static final MembershipConfig THIN_GOSSIP = MembershipConfig.lan().toBuilder().retransmitMult(1)
+      .gossipNodes(1).pushPullInterval(Duration.ofMinutes(10)).backlogSyncAfter(Duration.ZERO).build();
+
+  private static long sum(List<Membership> ms, java.util.function.ToLongFunction<MembershipStats> f) {
+    return ms.stream().mapToLong(m -> f.applyAsLong(m.stats())).sum();
+  }
+
+  private static int complete(List<Membership> ms, int n) {
+    return (int) ms.stream().filter(m -> m.liveCount() == n).count();
+  }
+
+  /**
+   * 60 nodes join through one seed while 30% of datagrams are lost and each update is gossiped
+   * once: without digest syncs some views stay incomplete for minutes (until the next full sync);
+   * with them every view completes, repaired by partial exchanges, with fewer full push-pulls.
+   */
+  @Test
+  void digestSyncsRepairWhatLossyGossipMissed() {
+    int n = 60;
+    for (long seed = 1; seed <= 3; seed++) {
+      StackCluster on = Members.cluster(n, seed, 2, THIN_GOSSIP);
+      StackCluster off = Members.cluster(n, seed, 2, THIN_GOSSIP.toBuilder().digestSyncInterval(Duration.ZERO).build());
+      on.network().loss(0.3, Traffic.DATAGRAMS);
+      off.network().loss(0.3, Traffic.DATAGRAMS);
+      on.runFor(40_000);
+      off.runFor(40_000);
+      List<Membership> withSync = Members.all(on);
+      List<Membership> without = Members.all(off);
+      System.out.printf("seed %d: complete views with digest syncs %d, without %d of %d; full push-pulls %d vs %d;"
+          + " digests %d, repairs %d%n", seed, complete(withSync, n), complete(without, n), n,
+          sum(withSync, MembershipStats::pushPulls), sum(without, MembershipStats::pushPulls),
+          sum(withSync, MembershipStats::digestSyncs), sum(withSync, MembershipStats::digestSyncRepairs));
+      assertThat(complete(withSync, n)).as("seed %d", seed).isEqualTo(n);
+      assertThat(complete(without, n)).as("seed %d", seed).isLessThan(n);
+      assertThat(sum(withSync, MembershipStats::digestSyncRepairs)).isPositive();
+      assertThat(sum(without, MembershipStats::digestSyncs)).isZero();
+      assertThat(sum(withSync, MembershipStats::pushPulls)).isLessThan(sum(without, MembershipStats::pushPulls));
+    }
+  }
+
+  /** Once the views agree, the digests find them equal: no member entry travels, only small datagrams. */
+  @Test
+  void equalTablesExchangeOnlyTheDigest() {
+    int n = 40;
+    StackCluster c = Members.cluster(n, 4, 2, THIN_GOSSIP.toBuilder().retransmitMult(4).gossipNodes(3).build());
+    c.runFor(30_000);
+    List<Membership> ms = Members.all(c);
+    assertThat(complete(ms, n)).isEqualTo(n);
+    long digests = sum(ms, MembershipStats::digestSyncs);
+    long repairs = sum(ms, MembershipStats::digestSyncRepairs);
+    List<Packet> sent = new ArrayList<>();
+    c.network().onSend(sent::add);
+    c.runFor(60_000);
+    // One digest a node every 5 s (±25%): about 480 in 60 s.
+    assertThat(sum(ms, MembershipStats::digestSyncs) - digests).isBetween(400L, 560L);
+    assertThat(sum(ms, MembershipStats::digestSyncRepairs)).isEqualTo(repairs);
+    assertThat(sent).noneMatch(p -> p.delivery() == Delivery.STREAM);
+    assertThat(sent).allMatch(p -> p.bytes().length < 1_400);
+  }
+
+  private static VirtualNetwork.Node node(VirtualNetwork net, MembershipConfig config) {
+    return net.add(Members.stack("n0", VirtualNetwork.endpointOf(0), 1, config, new SplittableRandom(1))).start();
+  }
+
+  private static ByteBuffer packet(List<Message> messages) {
+    PacketWriter w = new PacketWriter(1 << 20, Members.CLUSTER).begin();
+    for (Message m : messages) {
+      w.beginMessage(m.type());
+      m.writeBody(w);
+      w.endMessage();
+    }
+    return w.finish();
+  }
+
+  /** n0 holding {@code n} members besides itself, learned from one push-pull. */
+  private static VirtualNetwork.Node nodeWith(VirtualNetwork net, int n) {
+    VirtualNetwork.Node n0 = node(net, MembershipConfig.lan());
+    List<Message> messages = new ArrayList<>();
+    messages.add(new PushPull(false, true, "peer", PEER, n));
+    for (int i = 0; i < n; i++) {
+      messages.add(new MemberStateEntry(MemberState.ALIVE, 1, "m" + i, VirtualNetwork.endpointOf(100 + i), 1, 1,
+          new byte[0]));
+    }
+    n0.deliverNow(PEER, packet(messages), Delivery.STREAM);
+    assertThat(Members.membership(n0).size()).isEqualTo(n);
+    return n0;
+  }
+
+  /** The member entries of the partial push-pulls among {@code sent}, by name. */
+  private static List<String> partialEntries(List<Packet> sent) throws Exception {
+    List<String> names = new ArrayList<>();
+    for (Packet p : sent) {
+      PacketReader r = new PacketReader(Members.CLUSTER);
+      r.open(p.buffer());
+      boolean partial = false;
+      while (r.nextMessage()) {
+        Message m = MembershipMessages.read(r, 512);
+        if (m instanceof PushPull h) {
+          partial = h.partial();
+        } else if (m instanceof MemberStateEntry e && partial) {
+          names.add(e.name());
+        }
+      }
+    }
+    return names;
+  }
+
+  @Test
+  void aDigestIsAnsweredWithTheMembersOfTheDifferingBucketsAlone() throws Exception {
+    VirtualNetwork net = new VirtualNetwork(1);
+    VirtualNetwork.Node n0 = nodeWith(net, 300);
+    MemberDigest mine = Members.membership(n0).tableDigest();
+    int buckets = 16;
+    List<Packet> sent = new ArrayList<>();
+    net.onSend(sent::add);
+
+    // The same sums: nothing to send.
+    n0.deliverNow(PEER, packet(List.of(new SyncDigest("peer", PEER, mine.sums(buckets)))), Delivery.DATAGRAM);
+    assertThat(sent).isEmpty();
+
+    // One bucket differs: exactly n0's members of that bucket come back, in one partial push-pull.
+    long[] sums = mine.sums(buckets);
+    sums[5] += 1;
+    n0.deliverNow(PEER, packet(List.of(new SyncDigest("peer", PEER, sums))), Delivery.DATAGRAM);
+    assertThat(sent).hasSize(1).allMatch(p -> p.delivery() == Delivery.STREAM);
+    List<String> names = partialEntries(sent);
+    List<String> expected = new ArrayList<>();
+    for (String name : Members.membership(n0).members().stream().map(io.grapevine.api.Member::name).toList()) {
+      if (MemberDigest.bucket(name, buckets) == 5) {
+        expected.add(name);
+      }
+    }
+    assertThat(expected).isNotEmpty();
+    assertThat(names).containsExactlyInAnyOrderElementsOf(expected);
+    assertThat(Members.membership(n0).stats().digestSyncRepairs()).isEqualTo(1);
+  }
+
+  @Test
+  void everyBucketDifferingSendsAtMostTheCap() throws Exception {
+    VirtualNetwork net = new VirtualNetwork(1);
+    VirtualNetwork.Node n0 = nodeWith(net, 1_000);
+    List<Packet> sent = new ArrayList<>();
+    net.onSend(sent::add);
+    n0.deliverNow(PEER, packet(List.of(new SyncDigest("peer", PEER, new long[64]))), Delivery.STREAM);
+    int cap = MembershipConfig.lan().digestSyncMaxEntries;
+    assertThat(partialEntries(sent)).hasSizeBetween(cap / 2, cap);
+  }
+
+  /** The second step applied; answered with n0's members of the named buckets (the third). */
+  @Test
+  void aPartialPushPullIsMergedAndAnsweredOnce() throws Exception {
+    VirtualNetwork net = new VirtualNetwork(1);
+    VirtualNetwork.Node n0 = nodeWith(net, 50);
+    List<Packet> sent = new ArrayList<>();
+    net.onSend(sent::add);
+    byte[] all = ByteBuffer.allocate(5).putInt(4).put((byte) 0x0f).array();
+    n0.deliverNow(PEER, packet(List.of(new PushPull(false, false, "peer", PEER, 1, false, true),
+        new MemberStateEntry(MemberState.ALIVE, 1, "fresh", VirtualNetwork.endpointOf(99), 1, 1, new byte[0]),
+        new ProtocolState(Membership.SYNC_BUCKETS, all))), Delivery.STREAM);
+    assertThat(Members.membership(n0).member("fresh")).isNotNull();
+    assertThat(partialEntries(sent)).hasSize(52);
+    // A reply is not answered.
+    sent.clear();
+    n0.deliverNow(PEER, packet(List.of(new PushPull(false, true, "peer", PEER, 1, false, true),
+        new MemberStateEntry(MemberState.ALIVE, 1, "fresh2", VirtualNetwork.endpointOf(98), 1, 1, new byte[0]),
+        new ProtocolState(Membership.SYNC_BUCKETS, all))), Delivery.STREAM);
+    assertThat(Members.membership(n0).member("fresh2")).isNotNull();
+    assertThat(sent).isEmpty();
+  }
+
+  @Test
+  void malformedDigestsAndPartialsAreDroppedAndCounted() {
+    VirtualNetwork net = new VirtualNetwork(1);
+    VirtualNetwork.Node n0 = nodeWith(net, 10);
+    // Three buckets: not a power of two.
+    PacketWriter w = new PacketWriter(1024, Members.CLUSTER).begin();
+    w.beginMessage(MessageType.SYNC_DIGEST);
+    w.putString8("peer").putEndpoint(PEER).putInt(3).putLong(1).putLong(2).putLong(3);
+    w.endMessage();
+    n0.deliverNow(PEER, w.finish(), Delivery.DATAGRAM);
+    assertThat(n0.stack().stats().dropped(DropReason.BAD_FIELD)).isEqualTo(1);
+    // A partial push-pull that does not name its buckets, or names them wrongly: nothing applied.
+    n0.deliverNow(PEER, packet(List.of(new PushPull(false, true, "peer", PEER, 1, false, true),
+        new MemberStateEntry(MemberState.ALIVE, 1, "x", VirtualNetwork.endpointOf(97), 1, 1, new byte[0]))),
+        Delivery.STREAM);
+    n0.deliverNow(PEER, packet(List.of(new PushPull(false, true, "peer", PEER, 1, false, true),
+        new MemberStateEntry(MemberState.ALIVE, 1, "x", VirtualNetwork.endpointOf(97), 1, 1, new byte[0]),
+        new ProtocolState(Membership.SYNC_BUCKETS, ByteBuffer.allocate(6).putInt(8).array()))), Delivery.STREAM);
+    assertThat(n0.stack().stats().dropped(DropReason.BAD_FIELD)).isEqualTo(3);
+    assertThat(Members.membership(n0).member("x")).isNull();
+  }
+}
