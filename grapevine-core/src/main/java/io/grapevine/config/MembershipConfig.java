@@ -248,13 +248,13 @@ public final class MembershipConfig {
   public final Duration leavePropagateTime;
   /**
    * Cap on updates queued for gossip; when full, the most-retransmitted (then oldest) is dropped
-   * and push-pull repairs what it would have told. Bounds memory when a joiner queues an update
-   * about every member it learns. The default is several times what gossip retires within {@link
+   * and push-pull and digest syncs repair what it would have told. Bounds memory when a join storm
+   * brings news of thousands of members at once. The default is several times what gossip retires within {@link
    * #backlogSyncAfter} at the lan rates (about 30 updates a second at N = 10,000): a longer queue
    * only holds news that a backlog sync delivers first.
    */
   @KnobDoc(
-      value = "cap on updates queued for gossip (a joiner queues one per member it learns); when full the most-retransmitted, then oldest, is dropped and push-pull repairs the rest; several times what gossip retires before a backlog sync",
+      value = "cap on updates queued for gossip (a join storm brings news of thousands of members at once); when full the most-retransmitted, then oldest, is dropped and syncs repair the rest; several times what gossip retires before a backlog sync",
       unit = "updates", valid = "16..10000000")
   public final int maxQueuedBroadcasts;
 

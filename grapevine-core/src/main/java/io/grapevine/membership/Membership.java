@@ -2473,7 +2473,7 @@ public final class Membership implements Protocol<Message>, PeerSampler, Piggyba
           r.v.metadata.length, r.v.metaDigest));
     } else {
       // The same view always encodes to the same alive: encoded once per view, not once per queueing
-      // (a joiner queues one per member it learns).
+      // (every node that hears of a join queues it).
       byte[] message = r.v.alive;
       if (message == null) {
         message = encode(new Alive(r.v.incarnation, r.v.name, r.v.endpoint, r.v.protocolMin, r.v.protocolMax,
