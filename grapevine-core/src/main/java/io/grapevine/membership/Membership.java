@@ -78,7 +78,10 @@ import java.util.random.RandomGenerator;
  * and acks and gossiped to a few random members every gossip interval, each update at most {@code
  * retransmitMult * ceil(log10(N+1))} times. A periodic TCP push-pull of the full state repairs what
  * gossip missed, and is how a node joins. When the queue holds more news than gossip can carry soon
- * (a join storm of thousands), the node also pushes-pulls early ({@code backlogSyncAfter}).
+ * (a join storm of thousands), the node also pushes-pulls early ({@code backlogSyncAfter}). Every
+ * few seconds a digest sync compares the tables of two members by a {@link MemberDigest} and
+ * exchanges only the members of the buckets that differ: what gossip missed, at the cost of the
+ * difference.
  *
  * <p><b>On the stack.</b> Membership is one {@link Protocol} of a node's {@link
  * io.grapevine.stack.ProtocolStack} and serves the others: it is their {@link PeerSampler} (live
