@@ -163,13 +163,7 @@ class DeflatedPushPullTest {
       bits[(i + 1) / 8] |= (byte) (1 << ((i + 1) % 8));
     }
     messages.add(new MembershipMessages.ProtocolState(Membership.INFLATES, bits));
-    PacketWriter w = new PacketWriter(1 << 16, Members.CLUSTER).begin();
-    for (Message m : messages) {
-      w.beginMessage(m.type());
-      m.writeBody(w);
-      w.endMessage();
-    }
-    return w.finish();
+    return Members.packet(messages);
   }
 
   @Test

@@ -100,13 +100,7 @@ class DigestSyncTest {
   }
 
   private static ByteBuffer packet(List<Message> messages) {
-    PacketWriter w = new PacketWriter(1 << 20, Members.CLUSTER).begin();
-    for (Message m : messages) {
-      w.beginMessage(m.type());
-      m.writeBody(w);
-      w.endMessage();
-    }
-    return w.finish();
+    return Members.packet(messages);
   }
 
   /** n0 holding {@code n} members besides itself, learned from one push-pull. */
@@ -183,6 +177,13 @@ class DigestSyncTest {
     assertThat(partialEntries(sent)).hasSizeBetween(cap / 2, cap);
   }
 
+  /** A partial push-pull from the peer carrying one new member and the buckets {@code marker} names. */
+  private static ByteBuffer partial(boolean reply, String member, byte[] marker) {
+    return packet(List.of(new PushPull(false, reply, "peer", PEER, 1, false, true),
+        new MemberStateEntry(MemberState.ALIVE, 1, member, VirtualNetwork.endpointOf(97), 1, 1, new byte[0]),
+        new ProtocolState(Membership.SYNC_BUCKETS, marker)));
+  }
+
   /** The second step applied; answered with n0's members of the named buckets (the third). */
   @Test
   void aPartialPushPullIsMergedAndAnsweredOnce() throws Exception {
@@ -191,16 +192,12 @@ class DigestSyncTest {
     List<Packet> sent = new ArrayList<>();
     net.onSend(sent::add);
     byte[] all = ByteBuffer.allocate(5).putInt(4).put((byte) 0x0f).array();
-    n0.deliverNow(PEER, packet(List.of(new PushPull(false, false, "peer", PEER, 1, false, true),
-        new MemberStateEntry(MemberState.ALIVE, 1, "fresh", VirtualNetwork.endpointOf(99), 1, 1, new byte[0]),
-        new ProtocolState(Membership.SYNC_BUCKETS, all))), Delivery.STREAM);
+    n0.deliverNow(PEER, partial(false, "fresh", all), Delivery.STREAM);
     assertThat(Members.membership(n0).member("fresh")).isNotNull();
     assertThat(partialEntries(sent)).hasSize(52);
     // A reply is not answered.
     sent.clear();
-    n0.deliverNow(PEER, packet(List.of(new PushPull(false, true, "peer", PEER, 1, false, true),
-        new MemberStateEntry(MemberState.ALIVE, 1, "fresh2", VirtualNetwork.endpointOf(98), 1, 1, new byte[0]),
-        new ProtocolState(Membership.SYNC_BUCKETS, all))), Delivery.STREAM);
+    n0.deliverNow(PEER, partial(true, "fresh2", all), Delivery.STREAM);
     assertThat(Members.membership(n0).member("fresh2")).isNotNull();
     assertThat(sent).isEmpty();
   }

@@ -101,4 +101,15 @@ final class Members {
         .findFirst()
         .orElseThrow(() -> new AssertionError(observer.name() + " never saw " + type + " of " + about));
   }
+
+  /** {@code messages} as one packet of the test cluster, framed as a stack would send them. */
+  static java.nio.ByteBuffer packet(List<MembershipMessages.Message> messages) {
+    io.grapevine.wire.PacketWriter w = new io.grapevine.wire.PacketWriter(1 << 20, CLUSTER).begin();
+    for (MembershipMessages.Message m : messages) {
+      w.beginMessage(m.type());
+      m.writeBody(w);
+      w.endMessage();
+    }
+    return w.finish();
+  }
 }

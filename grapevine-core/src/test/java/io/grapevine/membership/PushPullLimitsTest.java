@@ -42,13 +42,7 @@ class PushPullLimitsTest {
       messages.add(new MemberStateEntry(MemberState.ALIVE, 1, "m" + i, VirtualNetwork.endpointOf(100 + i), 1, 1,
           new byte[metaBytes]));
     }
-    PacketWriter w = new PacketWriter(1 << 20, Members.CLUSTER).begin();
-    for (Message m : messages) {
-      w.beginMessage(m.type());
-      m.writeBody(w);
-      w.endMessage();
-    }
-    return w.finish();
+    return Members.packet(messages);
   }
 
   @Test
