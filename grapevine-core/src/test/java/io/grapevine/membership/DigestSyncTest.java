@@ -117,6 +117,17 @@ class DigestSyncTest {
     return n0;
   }
 
+  /** n0 with {@code n} members, and the packets it sends from now on. */
+  private record Watched(VirtualNetwork.Node n0, List<Packet> sent) {}
+
+  private static Watched watched(int n) {
+    VirtualNetwork net = new VirtualNetwork(1);
+    VirtualNetwork.Node n0 = nodeWith(net, n);
+    List<Packet> sent = new ArrayList<>();
+    net.onSend(sent::add);
+    return new Watched(n0, sent);
+  }
+
   /** The member entries of the partial push-pulls among {@code sent}, by name. */
   private static List<String> partialEntries(List<Packet> sent) throws Exception {
     List<String> names = new ArrayList<>();
@@ -138,12 +149,11 @@ class DigestSyncTest {
 
   @Test
   void aDigestIsAnsweredWithTheMembersOfTheDifferingBucketsAlone() throws Exception {
-    VirtualNetwork net = new VirtualNetwork(1);
-    VirtualNetwork.Node n0 = nodeWith(net, 300);
+    Watched w = watched(300);
+    VirtualNetwork.Node n0 = w.n0();
+    List<Packet> sent = w.sent();
     MemberDigest mine = Members.membership(n0).tableDigest();
     int buckets = 16;
-    List<Packet> sent = new ArrayList<>();
-    net.onSend(sent::add);
 
     // The same sums: nothing to send.
     n0.deliverNow(PEER, packet(List.of(new SyncDigest("peer", PEER, mine.sums(buckets)))), Delivery.DATAGRAM);
@@ -168,10 +178,9 @@ class DigestSyncTest {
 
   @Test
   void everyBucketDifferingSendsAtMostTheCap() throws Exception {
-    VirtualNetwork net = new VirtualNetwork(1);
-    VirtualNetwork.Node n0 = nodeWith(net, 1_000);
-    List<Packet> sent = new ArrayList<>();
-    net.onSend(sent::add);
+    Watched w = watched(1_000);
+    VirtualNetwork.Node n0 = w.n0();
+    List<Packet> sent = w.sent();
     n0.deliverNow(PEER, packet(List.of(new SyncDigest("peer", PEER, new long[64]))), Delivery.STREAM);
     int cap = MembershipConfig.lan().digestSyncMaxEntries;
     assertThat(partialEntries(sent)).hasSizeBetween(cap / 2, cap);
@@ -187,10 +196,9 @@ class DigestSyncTest {
   /** The second step applied; answered with n0's members of the named buckets (the third). */
   @Test
   void aPartialPushPullIsMergedAndAnsweredOnce() throws Exception {
-    VirtualNetwork net = new VirtualNetwork(1);
-    VirtualNetwork.Node n0 = nodeWith(net, 50);
-    List<Packet> sent = new ArrayList<>();
-    net.onSend(sent::add);
+    Watched w = watched(50);
+    VirtualNetwork.Node n0 = w.n0();
+    List<Packet> sent = w.sent();
     byte[] all = ByteBuffer.allocate(5).putInt(4).put((byte) 0x0f).array();
     n0.deliverNow(PEER, partial(false, "fresh", all), Delivery.STREAM);
     assertThat(Members.membership(n0).member("fresh")).isNotNull();
