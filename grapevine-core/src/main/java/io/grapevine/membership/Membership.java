@@ -2240,6 +2240,10 @@ public final class Membership implements Protocol<Message>, PeerSampler, Piggyba
   private void mergeEntries(long now, Outbox out) {
     // A sender this node holds suspect may be the deaf one: its suspicions of others are not taken.
     boolean doubtfulSender = pendingPushPull != null && doubtful(pendingPushPull.senderName());
+    // A digest sync repairs who is known and at which incarnation; verdicts travel by gossip and full
+    // push-pulls. Taken from a partial every few seconds, each suspicion in a bucket that differs
+    // for another reason would become this node's own: flaky members got declared dead.
+    boolean partial = pendingPushPull != null && pendingPushPull.partial();
     for (int i = 0; i < pendingEntries.size(); i++) {
       MemberStateEntry e = pendingEntries.get(i);
       switch (e.state()) {
@@ -2247,6 +2251,13 @@ public final class Membership implements Protocol<Message>, PeerSampler, Piggyba
             e.protocolMax(), out);
         // A remote node's verdict of death is not trusted blindly: suspect, and let the member refute.
         case SUSPECT, DEAD -> {
+          if (partial) {
+            if (e.state() == MemberState.SUSPECT && !members.containsKey(e.name())) {
+              applyAlive(now, e.name(), e.endpoint(), e.incarnation(), e.metadata(), e.protocolMin(),
+                  e.protocolMax(), out);
+            }
+            continue;
+          }
           if (doubtfulSender && members.containsKey(e.name())) {
             continue;
           }
