@@ -149,31 +149,39 @@ class DigestSyncTest {
 
   @Test
   void aDigestIsAnsweredWithTheMembersOfTheDifferingBucketsAlone() throws Exception {
-    Watched w = watched(300);
-    VirtualNetwork.Node n0 = w.n0();
-    List<Packet> sent = w.sent();
-    MemberDigest mine = Members.membership(n0).tableDigest();
-    int buckets = 16;
+    // 16 buckets: coarser than the member table's slots; 1,024: finer (neighbouring buckets share slots).
+    for (int buckets : new int[] {16, MemberDigest.FINE}) {
+      Watched w = watched(300);
+      VirtualNetwork.Node n0 = w.n0();
+      List<Packet> sent = w.sent();
+      MemberDigest mine = Members.membership(n0).tableDigest();
 
-    // The same sums: nothing to send.
-    n0.deliverNow(PEER, packet(List.of(new SyncDigest("peer", PEER, mine.sums(buckets)))), Delivery.DATAGRAM);
-    assertThat(sent).isEmpty();
+      // The same sums: nothing to send.
+      n0.deliverNow(PEER, packet(List.of(new SyncDigest("peer", PEER, mine.sums(buckets)))), Delivery.DATAGRAM);
+      assertThat(sent).isEmpty();
 
-    // One bucket differs: exactly n0's members of that bucket come back, in one partial push-pull.
-    long[] sums = mine.sums(buckets);
-    sums[5] += 1;
-    n0.deliverNow(PEER, packet(List.of(new SyncDigest("peer", PEER, sums))), Delivery.DATAGRAM);
-    assertThat(sent).hasSize(1).allMatch(p -> p.delivery() == Delivery.STREAM);
-    List<String> names = partialEntries(sent);
-    List<String> expected = new ArrayList<>();
-    for (String name : Members.membership(n0).members().stream().map(io.grapevine.api.Member::name).toList()) {
-      if (MemberDigest.bucket(name, buckets) == 5) {
-        expected.add(name);
+      // One bucket differs (that of m0, m1, ... in turn): exactly n0's members of that bucket come
+      // back, in one partial push-pull. Many buckets, so that some share slots or probe runs with
+      // their neighbours.
+      for (int i = 0; i < 40; i++) {
+        sent.clear();
+        int odd = MemberDigest.bucket("m" + i, buckets);
+        long[] sums = mine.sums(buckets);
+        sums[odd] += 1;
+        n0.deliverNow(PEER, packet(List.of(new SyncDigest("peer", PEER, sums))), Delivery.DATAGRAM);
+        assertThat(sent).hasSize(1).allMatch(p -> p.delivery() == Delivery.STREAM);
+        List<String> expected = new ArrayList<>();
+        for (String name : Members.membership(n0).members().stream().map(io.grapevine.api.Member::name).toList()) {
+          if (MemberDigest.bucket(name, buckets) == odd) {
+            expected.add(name);
+          }
+        }
+        assertThat(expected).contains("m" + i);
+        assertThat(partialEntries(sent)).as("%d buckets, m%d's", buckets, i)
+            .containsExactlyInAnyOrderElementsOf(expected);
       }
+      assertThat(Members.membership(n0).stats().digestSyncRepairs()).isEqualTo(40);
     }
-    assertThat(expected).isNotEmpty();
-    assertThat(names).containsExactlyInAnyOrderElementsOf(expected);
-    assertThat(Members.membership(n0).stats().digestSyncRepairs()).isEqualTo(1);
   }
 
   @Test
@@ -208,6 +216,34 @@ class DigestSyncTest {
     n0.deliverNow(PEER, partial(true, "fresh2", all), Delivery.STREAM);
     assertThat(Members.membership(n0).member("fresh2")).isNotNull();
     assertThat(sent).isEmpty();
+  }
+
+  /**
+   * Verdicts travel by gossip, not by digest syncs: a suspect or dead entry in a partial does not
+   * make n0 suspect a member it holds alive; an unknown suspect is learned, as alive.
+   */
+  @Test
+  void aPartialPushPullCarriesNoVerdicts() {
+    Watched w = watched(10);
+    VirtualNetwork.Node n0 = w.n0();
+    byte[] all = ByteBuffer.allocate(5).putInt(1).put((byte) 1).array();
+    n0.deliverNow(PEER, packet(List.of(new PushPull(false, true, "peer", PEER, 3, false, true),
+        new MemberStateEntry(MemberState.SUSPECT, 1, "m1", VirtualNetwork.endpointOf(101), 1, 1, new byte[0]),
+        new MemberStateEntry(MemberState.DEAD, 1, "m2", VirtualNetwork.endpointOf(102), 1, 1, new byte[0]),
+        new MemberStateEntry(MemberState.SUSPECT, 1, "new", VirtualNetwork.endpointOf(96), 1, 1, new byte[0]),
+        new ProtocolState(Membership.SYNC_BUCKETS, all))), Delivery.STREAM);
+    Membership m = Members.membership(n0);
+    assertThat(Members.stateOf(m, "m1")).isEqualTo(MemberState.ALIVE);
+    assertThat(Members.stateOf(m, "m2")).isEqualTo(MemberState.ALIVE);
+    assertThat(Members.stateOf(m, "new")).isEqualTo(MemberState.ALIVE);
+    assertThat(m.stats().suspicionsRaised()).isZero();
+    // The same entries in a full push-pull are taken as suspicions (a remote death as a suspicion).
+    n0.deliverNow(PEER, packet(List.of(new PushPull(false, true, "peer", PEER, 2),
+        new MemberStateEntry(MemberState.SUSPECT, 1, "m1", VirtualNetwork.endpointOf(101), 1, 1, new byte[0]),
+        new MemberStateEntry(MemberState.DEAD, 1, "m2", VirtualNetwork.endpointOf(102), 1, 1, new byte[0]))),
+        Delivery.STREAM);
+    assertThat(Members.stateOf(m, "m1")).isEqualTo(MemberState.SUSPECT);
+    assertThat(Members.stateOf(m, "m2")).isEqualTo(MemberState.SUSPECT);
   }
 
   @Test
