@@ -2002,10 +2002,7 @@ public final class Membership implements Protocol<Message>, PeerSampler, Piggyba
       }
       int before = w.position();
       try {
-        w.beginMessage(MessageType.MEMBER_STATE);
-        MemberStateEntry.writeBody(w, v.state, incarnation, v.name, v.endpoint, v.protocolMin, v.protocolMax,
-            v.metadata);
-        w.endMessage();
+        writeEntry(w, v, incarnation);
       } catch (BufferOverflowException full) {
         w.rewind(before);
         break;
@@ -2292,8 +2289,12 @@ public final class Membership implements Protocol<Message>, PeerSampler, Piggyba
    * draw from the protocol's random stream, so that adding it moved no other seeded decision.
    */
   private long nextPeriodicPushPull(long now) {
-    long interval = config.pushPullIntervalMillis(liveCount);
-    long h = io.grapevine.internal.hash.Hash64.mix(self.v.name.hashCode() * 0x9E3779B97F4A7C15L + (++pushPullRounds));
+    return jittered(now, config.pushPullIntervalMillis(liveCount), 0x9E3779B97F4A7C15L, ++pushPullRounds);
+  }
+
+  /** {@code now} plus {@code interval} ±25%, by a hash of this node's name, a per-timer salt and the round. */
+  private long jittered(long now, long interval, long salt, long round) {
+    long h = io.grapevine.internal.hash.Hash64.mix(self.v.name.hashCode() * salt + round);
     return now + interval - interval / 4 + Math.floorMod(h, interval / 2 + 1);
   }
 
@@ -2305,11 +2306,7 @@ public final class Membership implements Protocol<Message>, PeerSampler, Piggyba
   /** The next digest sync after {@code now}: the interval, jittered ±25% by a hash of name and round. */
   private long nextDigestSync(long now) {
     long interval = config.digestSyncInterval.toMillis();
-    if (interval == 0) {
-      return Long.MAX_VALUE;
-    }
-    long h = io.grapevine.internal.hash.Hash64.mix(self.v.name.hashCode() * 0xC2B2AE3D27D4EB4FL + (++digestSyncRounds));
-    return now + interval - interval / 4 + Math.floorMod(h, interval / 2 + 1);
+    return interval == 0 ? Long.MAX_VALUE : jittered(now, interval, 0xC2B2AE3D27D4EB4FL, ++digestSyncRounds);
   }
 
   /**
@@ -2360,7 +2357,7 @@ public final class Membership implements Protocol<Message>, PeerSampler, Piggyba
     if (!any) {
       return;
     }
-    stats.digestSyncsRepairing++;
+    stats.digestSyncRepairs++;
     Record sender = members.get(d.senderName());
     sendPartial(d.sender(), false, buckets, chosen, sender != null && sender.is(Record.INFLATES_BIT), out);
   }
@@ -2426,11 +2423,7 @@ public final class Membership implements Protocol<Message>, PeerSampler, Piggyba
     write(w, header);
     int headerEnd = w.position();
     for (Record r : entries) {
-      View v = r.v;
-      w.beginMessage(MessageType.MEMBER_STATE);
-      MemberStateEntry.writeBody(w, v.state, entryIncarnation(r), v.name, v.endpoint, v.protocolMin, v.protocolMax,
-          v.metadata);
-      w.endMessage();
+      writeEntry(w, r.v, entryIncarnation(r));
     }
     write(w, new ProtocolState(SYNC_BUCKETS, marker));
     int messages = w.messageCount() - 1;
@@ -2446,6 +2439,13 @@ public final class Membership implements Protocol<Message>, PeerSampler, Piggyba
     }
     countOut(packet);
     out.send(to, packet, Delivery.STREAM);
+  }
+
+  /** Writes {@code v} as a member entry of a state exchange, claimed at {@code incarnation}. */
+  private static void writeEntry(PacketWriter w, View v, long incarnation) {
+    w.beginMessage(MessageType.MEMBER_STATE);
+    MemberStateEntry.writeBody(w, v.state, incarnation, v.name, v.endpoint, v.protocolMin, v.protocolMax, v.metadata);
+    w.endMessage();
   }
 
   /**

@@ -26,7 +26,7 @@ final class MembershipCounters {
   volatile long pushPulls;
   volatile long backlogSyncs;
   volatile long digestSyncs;
-  volatile long digestSyncsRepairing;
+  volatile long digestSyncRepairs;
   volatile long pushPullsReused;
   volatile long nameConflicts;
   volatile long metadataFetches;
@@ -60,7 +60,7 @@ final class MembershipCounters {
         pushPulls,
         backlogSyncs,
         digestSyncs,
-        digestSyncsRepairing,
+        digestSyncRepairs,
         pushPullsReused,
         nameConflicts,
         dropped);
