@@ -43,6 +43,43 @@ class KeyedTableTest {
     }
   }
 
+  /** A key whose hash code is chosen: many distinct keys share one, and so the slot tag. */
+  private record Key(int id, int hash) {
+    @Override
+    public int hashCode() {
+      return hash;
+    }
+  }
+
+  private record Keyed(Key key, int value) {}
+
+  /**
+   * Keys that share hash codes (equal tags, the value itself must be compared) and a table grown
+   * past 2^16 slots (where a tag no longer gives the home slot) and shrunk by removals, checked
+   * against HashMap.
+   */
+  @Test
+  void collidingTagsAndLargeTablesBehaveLikeAHashMap() {
+    SplittableRandom random = new SplittableRandom(7);
+    KeyedTable<Keyed> table = new KeyedTable<>(Keyed::key);
+    Map<Key, Keyed> reference = new HashMap<>();
+    for (int id = 0; id < 100_000; id++) {
+      // A fifth of the keys share one of 50 hash codes; the others are spread.
+      Key key = new Key(id, random.nextInt(5) == 0 ? random.nextInt(50) : random.nextInt());
+      Keyed value = new Keyed(key, id);
+      assertThat(table.put(value)).isEqualTo(reference.put(key, value));
+    }
+    List<Key> keys = new ArrayList<>(reference.keySet());
+    for (int i = 0; i < keys.size(); i += 2) {
+      assertThat(table.remove(keys.get(i))).as("remove %s", keys.get(i)).isEqualTo(reference.remove(keys.get(i)));
+    }
+    assertThat(table.size()).isEqualTo(reference.size());
+    for (Key key : keys) {
+      assertThat(table.get(key)).as("get %s", key).isEqualTo(reference.get(key));
+    }
+    assertThat(table.get(new Key(-1, 7))).isNull();
+  }
+
   @Test
   void missingNamesAreAbsent() {
     KeyedTable<Item> table = new KeyedTable<>(Item::name);
