@@ -81,14 +81,15 @@ public final class MembershipConfig {
   public final Duration backlogSyncAfter;
   /**
    * Digest sync: this often a node sends a summary of its member table (a sum per bucket of
-   * members, about 8 bytes per 16 members, at most 8 KiB) to one random member, which answers only
+   * members, about 2 bytes per member, at most 8 KiB) to one random member, which answers only
    * if they differ, with the members of the differing buckets, and gets the sender's in return. It
    * repairs what gossip missed (a rumor dropped from full queues in a join storm, a lost datagram)
    * within seconds, at a cost that scales with the difference, not with N as a full push-pull does.
-   * Jittered ±25%. Zero: off.
+   * A node whose table differs in more buckets than one exchange carries syncs again a probe
+   * interval later. Jittered ±25%. Zero: off.
    */
   @KnobDoc(
-      value = "a node sends a digest of its member table (a sum per bucket of about 16 members) to a random member this often; only differing buckets' members are exchanged, so what gossip missed is repaired in seconds at a cost set by the difference, not by N; jittered ±25%; 0 = off",
+      value = "a node sends a digest of its member table (a sum per bucket of about 4 members) to a random member this often, and a probe interval later while its table differs more than one exchange carries; only differing buckets' members are exchanged, so what gossip missed is repaired in seconds at a cost set by the difference, not by N; jittered ±25%; 0 = off",
       valid = "0 or positive")
   public final Duration digestSyncInterval;
   /**

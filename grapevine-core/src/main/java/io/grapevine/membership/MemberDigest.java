@@ -20,7 +20,7 @@ final class MemberDigest {
   static final int FINE = 1024;
   private static final int FINE_BITS = 10;
   /** Members per bucket a sent digest aims at: its size is about 8 / this bytes per member. */
-  static final int MEMBERS_PER_BUCKET = 16;
+  static final int MEMBERS_PER_BUCKET = 4;
 
   private final long[] sums = new long[FINE];
   private final int[] counts = new int[FINE];

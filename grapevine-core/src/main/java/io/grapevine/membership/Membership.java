@@ -1035,7 +1035,7 @@ public final class Membership implements Protocol<Message>, PeerSampler, Piggyba
     } else if (m instanceof Dead d) {
       applyDead(now, d.name(), d.incarnation(), d.from(), out);
     } else if (m instanceof SyncDigest d) {
-      handleSyncDigest(d, out);
+      handleSyncDigest(now, d, out);
     } else {
       context.dropped(DropReason.UNEXPECTED);
     }
@@ -1421,6 +1421,15 @@ public final class Membership implements Protocol<Message>, PeerSampler, Piggyba
       return;
     }
     if (!Precedence.overrides(MemberState.ALIVE, incarnation, r.v.state, r.v.incarnation)) {
+      if (!merging && incarnation == r.v.incarnation && r.v.state == MemberState.ALIVE
+          && broadcasts.size() >= config.reannounceQueueLimit) {
+        // A long queue (a join storm) and gossip of news this node queued itself: the news has
+        // reached the sender, so one transmission less is owed (rumor mongering that loses interest
+        // as a rumor turns stale). Such queues drain once most nodes have the news, leaving the
+        // gossip budget to the news they lack. A short queue sends every update its full count:
+        // in a small cluster, where the count is a few, this would cut it to one.
+        broadcasts.heard(name, retransmitLimit());
+      }
       return;
     }
     MemberState before = r.v.state;
@@ -2334,20 +2343,26 @@ public final class Membership implements Protocol<Message>, PeerSampler, Piggyba
    * (from a random bucket onwards, up to {@link MembershipConfig#digestSyncMaxEntries}), naming the
    * buckets, so that the peer answers with its own members of them.
    */
-  private void handleSyncDigest(SyncDigest d, Outbox out) {
+  private void handleSyncDigest(long now, SyncDigest d, Outbox out) {
     int buckets = d.sums().length;
     long[] mine = tableDigest.sums(buckets);
     byte[] chosen = new byte[(buckets + 7) / 8];
     int budget = config.digestSyncMaxEntries;
     int start = random.nextInt(buckets);
     boolean any = false;
-    for (int k = 0; k < buckets && budget > 0; k++) {
+    boolean leftOut = false;
+    for (int k = 0; k < buckets; k++) {
       int b = (start + k) & (buckets - 1);
       if (mine[b] == d.sums()[b]) {
         continue;
       }
+      if (budget <= 0) {
+        leftOut = true;
+        break;
+      }
       int n = tableDigest.count(b, buckets);
       if (any && n > budget) {
+        leftOut = true;
         continue;
       }
       chosen[b >>> 3] |= (byte) (1 << (b & 7));
@@ -2358,6 +2373,13 @@ public final class Membership implements Protocol<Message>, PeerSampler, Piggyba
       return;
     }
     stats.digestSyncRepairs++;
+    if (leftOut) {
+      // More differs than one exchange carries (a join storm, a healed partition): this table is
+      // far from its peers', so its next digest sync comes a probe interval from now, not a whole
+      // interval. Repair then runs at the rate of the backlog, and falls back as tables converge.
+      nextDigestSyncMillis = Math.min(nextDigestSyncMillis,
+          jittered(now, config.probeInterval.toMillis(), 0x9E3779B97F4A7C15L, ++digestSyncRounds));
+    }
     Record sender = members.get(d.senderName());
     sendPartial(d.sender(), false, buckets, chosen, sender != null && sender.is(Record.INFLATES_BIT), out);
   }

@@ -194,6 +194,30 @@ class DigestSyncTest {
     assertThat(partialEntries(sent)).hasSizeBetween(cap / 2, cap);
   }
 
+  /**
+   * A digest that differs in more buckets than one partial carries brings this node's own next
+   * digest sync forward to a probe interval from now; one that differs in a single bucket leaves it
+   * at its interval (5 s ±25%, the first not before 3.75 s).
+   */
+  @Test
+  void aFarTableSyncsAgainWithinAProbeInterval() {
+    for (boolean far : new boolean[] {true, false}) {
+      VirtualNetwork net = new VirtualNetwork(1);
+      VirtualNetwork.Node n0 = nodeWith(net, 1_000);
+      Membership m = Members.membership(n0);
+      long[] sums = m.tableDigest().sums(64);
+      if (far) {
+        sums = new long[64];
+      } else {
+        sums[3] += 1;
+      }
+      n0.deliverNow(PEER, packet(List.of(new SyncDigest("peer", PEER, sums))), Delivery.STREAM);
+      assertThat(m.stats().digestSyncRepairs()).isEqualTo(1);
+      net.runFor(MembershipConfig.lan().probeInterval.toMillis() * 5 / 4 + 10);
+      assertThat(m.stats().digestSyncs()).as("far %s", far).isEqualTo(far ? 1 : 0);
+    }
+  }
+
   /** A partial push-pull from the peer carrying one new member and the buckets {@code marker} names. */
   private static ByteBuffer partial(boolean reply, String member, byte[] marker) {
     return packet(List.of(new PushPull(false, reply, "peer", PEER, 1, false, true),

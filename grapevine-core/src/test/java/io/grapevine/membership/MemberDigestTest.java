@@ -103,9 +103,10 @@ class MemberDigestTest {
   @Test
   void digestSizeFollowsTheTableAndIsCapped() {
     assertThat(MemberDigest.bucketsFor(1)).isEqualTo(1);
-    assertThat(MemberDigest.bucketsFor(30)).isEqualTo(2);
-    assertThat(MemberDigest.bucketsFor(1_000)).isEqualTo(32);
-    assertThat(MemberDigest.bucketsFor(10_000)).isEqualTo(512);
+    assertThat(MemberDigest.bucketsFor(30)).isEqualTo(8);
+    assertThat(MemberDigest.bucketsFor(1_000)).isEqualTo(128);
+    assertThat(MemberDigest.bucketsFor(3_000)).isEqualTo(512);
+    assertThat(MemberDigest.bucketsFor(10_000)).isEqualTo(MemberDigest.FINE);
     assertThat(MemberDigest.bucketsFor(1_000_000)).isEqualTo(MemberDigest.FINE);
     assertThat(MemberDigest.validBuckets(3)).isFalse();
     assertThat(MemberDigest.validBuckets(0)).isFalse();
