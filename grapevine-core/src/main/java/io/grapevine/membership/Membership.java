@@ -753,7 +753,28 @@ public final class Membership implements Protocol<Message>, PeerSampler, Piggyba
 
   /** The current retransmit limit for each update. */
   public int retransmitLimit() {
-    return config.retransmitLimit(liveCount);
+    if (limitForLive != liveCount) {
+      limitForLive = liveCount;
+      limit = config.retransmitLimit(liveCount);
+    }
+    return limit;
+  }
+
+  /** {@link #retransmitLimit} and the live count it is for (asked per gossiped entry: not recomputed). */
+  private int limit;
+  private int limitForLive = -1;
+
+  /**
+   * Gossip of news this node queued itself (the alive it holds): the sender has it. While the queue
+   * is long (a join storm) one transmission fewer is owed (rumor mongering that loses interest as
+   * a rumor turns stale), so such queues drain once most nodes have the news, leaving the gossip
+   * budget to the news they lack. A short queue sends every update its full count: in a small
+   * cluster, where the count is a few, this would cut it to one.
+   */
+  private void heardBack(String name) {
+    if (broadcasts.size() >= config.reannounceQueueLimit) {
+      broadcasts.heard(name, retransmitLimit());
+    }
   }
 
   // ------------------------------------------------------------------ driver contract
@@ -1421,14 +1442,8 @@ public final class Membership implements Protocol<Message>, PeerSampler, Piggyba
       return;
     }
     if (!Precedence.overrides(MemberState.ALIVE, incarnation, r.v.state, r.v.incarnation)) {
-      if (!merging && incarnation == r.v.incarnation && r.v.state == MemberState.ALIVE
-          && broadcasts.size() >= config.reannounceQueueLimit) {
-        // A long queue (a join storm) and gossip of news this node queued itself: the news has
-        // reached the sender, so one transmission less is owed (rumor mongering that loses interest
-        // as a rumor turns stale). Such queues drain once most nodes have the news, leaving the
-        // gossip budget to the news they lack. A short queue sends every update its full count:
-        // in a small cluster, where the count is a few, this would cut it to one.
-        broadcasts.heard(name, retransmitLimit());
+      if (!merging && incarnation == r.v.incarnation && r.v.state == MemberState.ALIVE) {
+        heardBack(name);
       }
       return;
     }
