@@ -764,19 +764,6 @@ public final class Membership implements Protocol<Message>, PeerSampler, Piggyba
   private int limit;
   private int limitForLive = -1;
 
-  /**
-   * Gossip of news this node queued itself (the alive it holds): the sender has it. While the queue
-   * is long (a join storm) one transmission fewer is owed (rumor mongering that loses interest as
-   * a rumor turns stale), so such queues drain once most nodes have the news, leaving the gossip
-   * budget to the news they lack. A short queue sends every update its full count: in a small
-   * cluster, where the count is a few, this would cut it to one.
-   */
-  private void heardBack(String name) {
-    if (broadcasts.size() >= config.reannounceQueueLimit) {
-      broadcasts.heard(name, retransmitLimit());
-    }
-  }
-
   // ------------------------------------------------------------------ driver contract
 
   @Override
@@ -1442,9 +1429,6 @@ public final class Membership implements Protocol<Message>, PeerSampler, Piggyba
       return;
     }
     if (!Precedence.overrides(MemberState.ALIVE, incarnation, r.v.state, r.v.incarnation)) {
-      if (!merging && incarnation == r.v.incarnation && r.v.state == MemberState.ALIVE) {
-        heardBack(name);
-      }
       return;
     }
     MemberState before = r.v.state;

@@ -147,24 +147,6 @@ public final class BroadcastQueue {
     return true;
   }
 
-  /**
-   * Counts one transmission of the entry for {@code key}, if any, without sending it: the same news
-   * came in from another node, which so already has it. Retired at {@code limit}.
-   */
-  public void heard(Object key, int limit) {
-    Entry e = byKey.get(key);
-    if (e == null) {
-      return;
-    }
-    unlink(e);
-    e.transmits++;
-    if (e.transmits >= limit) {
-      byKey.remove(key);
-    } else {
-      pushFront(e);
-    }
-  }
-
   /** Whether an entry for {@code key} is still waiting to be (re)transmitted. */
   public boolean contains(Object key) {
     return byKey.containsKey(key);

@@ -43,28 +43,6 @@ class BroadcastQueueTest {
     assertThat(pack(q, 1400, 3)).isEmpty();
   }
 
-  /** News heard back from another node counts as a transmission: retired at the limit, sent fewer times. */
-  @Test
-  void heardNewsCountsAsATransmission() throws Exception {
-    BroadcastQueue q = new BroadcastQueue(100);
-    q.add("a", message("a1", 0));
-    q.add("b", message("b1", 0));
-    q.heard("a", 3);
-    q.heard("nobody", 3);
-    assertThat(q.transmits("a")).isEqualTo(1);
-    assertThat(q.transmits("b")).isZero();
-    assertThat(q.pendingTransmissions(3)).isEqualTo(5);
-    q.heard("a", 3);
-    assertThat(pack(q, 1400, 3)).containsExactly("b1", "a1");
-    // a: heard twice and sent once, three in all: retired.
-    assertThat(q.contains("a")).isFalse();
-    q.heard("b", 3);
-    q.heard("b", 3);
-    assertThat(q.contains("b")).isFalse();
-    assertThat(q.size()).isZero();
-    assertThat(pack(q, 1400, 3)).isEmpty();
-  }
-
   @Test
   void newerUpdateReplacesOlderForTheSameKey() throws Exception {
     BroadcastQueue q = new BroadcastQueue(100);
