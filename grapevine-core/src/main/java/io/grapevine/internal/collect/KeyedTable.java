@@ -52,8 +52,7 @@ public final class KeyedTable<V> implements Iterable<V> {
         return null;
       }
       if (tags[i] == tag) {
-        @SuppressWarnings("unchecked")
-        V v = (V) o;
+        V v = at(o);
         if (keyOf.apply(v).equals(name)) {
           return v;
         }
@@ -83,8 +82,7 @@ public final class KeyedTable<V> implements Iterable<V> {
         return null;
       }
       if (tags[i] == tag) {
-        @SuppressWarnings("unchecked")
-        V v = (V) o;
+        V v = at(o);
         if (keyOf.apply(v).equals(name)) {
           slots[i] = value;
           return v;
@@ -179,7 +177,7 @@ public final class KeyedTable<V> implements Iterable<V> {
       if (o != null) {
         // Placed by its tag alone while that has the bits: no value is dereferenced.
         char tag = oldTags[k];
-        int i = shift >= 16 ? tag >>> (shift - 16) : mixed(keyOf.apply(at(o))) >>> shift;
+        int i = home(tag, o);
         while (slots[i] != null) {
           i = (i + 1) & mask;
         }
@@ -194,9 +192,14 @@ public final class KeyedTable<V> implements Iterable<V> {
     return (V) o;
   }
 
-  /** The home slot of the value in slot {@code i}: from its tag while that holds enough bits. */
+  /** The home slot of the value in slot {@code i}. */
   private int home(int i) {
-    return shift >= 16 ? tags[i] >>> (shift - 16) : mixed(keyOf.apply(at(i))) >>> shift;
+    return home(tags[i], slots[i]);
+  }
+
+  /** The home slot of value {@code o} tagged {@code tag}: from the tag while that holds enough bits. */
+  private int home(char tag, Object o) {
+    return shift >= 16 ? tag >>> (shift - 16) : mixed(keyOf.apply(at(o))) >>> shift;
   }
 
   /**
